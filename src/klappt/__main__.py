@@ -1,0 +1,3 @@
+from klappt.cli import main
+
+main()

@@ -1,0 +1,148 @@
+"""The tables of a tabulation as a formatted Excel workbook, bases shown, ready for further work."""
+
+from __future__ import annotations
+
+import io
+
+from klappt.analysis.tabulate import Cell, Table, Tabulation
+
+_HEAD = {
+    "de": {
+        "sheet": "Übersicht",
+        "question": "Frage",
+        "answer": "Antwort",
+        "count": "Anzahl",
+        "percent": "Prozent",
+        "mentions": "% der Nennungen",
+        "base": "Basis (n)",
+        "total": "Gesamt",
+        "mr": "Mehrfachnennungen möglich: Prozente summieren sich auf über 100 %.",
+        "mean": "Mittelwert (1 = erste Antwortstufe)",
+        "top2": "Anteil der ersten zwei Stufen (%)",
+        "stats": {"n": "n", "mean": "Mittelwert", "median": "Median", "min": "Minimum", "max": "Maximum", "sum": "Summe"},
+        "responses": "Rückläufe",
+        "answered": "beantwortet",
+    },
+    "en": {
+        "sheet": "Topline",
+        "question": "Question",
+        "answer": "Answer",
+        "count": "Count",
+        "percent": "Percent",
+        "mentions": "% of mentions",
+        "base": "Base (n)",
+        "total": "Total",
+        "mr": "Multiple answers allowed: percentages add up to more than 100%.",
+        "mean": "Mean (1 = first answer level)",
+        "top2": "Share of the first two levels (%)",
+        "stats": {"n": "n", "mean": "Mean", "median": "Median", "min": "Minimum", "max": "Maximum", "sum": "Sum"},
+        "responses": "Returns",
+        "answered": "answered",
+    },
+}
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
+    """Write every table of ``tab`` on one topline sheet (and one sheet per banner group set).
+
+    Example
+    -------
+    >>> from klappt.reference import load_reference
+    >>> from klappt.analysis.tabulate import tabulate
+    >>> data = tabulation_workbook(tabulate(load_reference("2022")[1]))
+    >>> data[:2]
+    b'PK'
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    h = _HEAD["en" if lang == "en" else "de"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = h["sheet"]
+    bold = Font(bold=True)
+    title_font = Font(bold=True, size=12)
+    head_fill = PatternFill("solid", fgColor="DCE6F1")
+    note_font = Font(italic=True, color="555555")
+    ws.append([f"{h['responses']}: {tab.responses}"])
+    ws["A1"].font = title_font
+    groups = tab.tables[0].groups if tab.tables and tab.by else ()
+    row_no = 3
+    for table in tab.tables:
+        row_no = _write_table(ws, table, groups, row_no, h, bold, title_font, head_fill, note_font)
+    ws.column_dimensions["A"].width = 60
+    for col in "BCDEFGHIJKLMNOP":
+        ws.column_dimensions[col].width = 14
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.column == 1:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "B3"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _write_table(ws, table: Table, groups, row_no: int, h, bold, title_font, head_fill, note_font) -> int:  # noqa: ANN001, PLR0913
+    ws.cell(row_no, 1, safe_cell(f"{table.label} ({table.question})")).font = title_font
+    row_no += 1
+    cells: list[tuple[str, Cell]] = [(h["total"], table.cell)]
+    cells += [(g.label, g.cell) for g in groups]
+    header = [h["answer"]]
+    for name, _ in cells:
+        header += [f"{name}: {h['count']}", f"{name}: {h['percent']}"] if table.rows else [name]
+    if table.type == "select_multiple":
+        header.append(h["mentions"])
+    for i, text in enumerate(header, start=1):
+        c = ws.cell(row_no, i, safe_cell(text))
+        c.font = bold
+        c.fill = head_fill
+    row_no += 1
+    for r_i, row in enumerate(table.rows):
+        ws.cell(row_no, 1, safe_cell(row.label))
+        col = 2
+        for _, cell in cells:
+            r = cell.rows[r_i]
+            ws.cell(row_no, col, r.count)
+            pc = ws.cell(row_no, col + 1, r.percent)
+            pc.number_format = "0.0"
+            col += 2
+        if table.type == "select_multiple":
+            ws.cell(row_no, col, row.percent_of_mentions).number_format = "0.0"
+        row_no += 1
+    if table.cell.stats:
+        for key, label in h["stats"].items():
+            if key not in table.cell.stats:
+                continue
+            ws.cell(row_no, 1, label)
+            for i, (_, cell) in enumerate(cells):
+                ws.cell(row_no, 2 + i, (cell.stats or {}).get(key))
+            row_no += 1
+    if not table.rows and not table.cell.stats:
+        ws.cell(row_no, 1, h["answered"])
+        for i, (_, cell) in enumerate(cells):
+            ws.cell(row_no, 2 + i, cell.base)
+        row_no += 1
+    if table.scale:
+        for key in ("mean", "top2"):
+            ws.cell(row_no, 1, h[key])
+            for i, (_, cell) in enumerate(cells):
+                ws.cell(row_no, 2 + 2 * i, getattr(cell, key))
+            row_no += 1
+    base_row = [h["base"]]
+    for _, cell in cells:
+        base_row += [cell.base, None] if table.rows else [cell.base]
+    for i, value in enumerate(base_row, start=1):
+        ws.cell(row_no, i, value).font = bold
+    row_no += 1
+    if table.type == "select_multiple":
+        ws.cell(row_no, 1, h["mr"]).font = note_font
+        row_no += 1
+    return row_no + 1

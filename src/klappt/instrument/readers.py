@@ -1,0 +1,287 @@
+"""Read an XLSForm into an :class:`Instrument`. pyxform does the parsing and the checking."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+from klappt.errors import ErrorCode, KlapptError
+from klappt.instrument.model import (
+    DEFAULT_LANG_KEY,
+    META_TYPES,
+    Choice,
+    Group,
+    Instrument,
+    Question,
+    language_code,
+)
+
+FORM_SUFFIXES = (".xlsx", ".xls", ".csv", ".md")
+
+_TYPE_NAMES = {
+    "select one": "select_one",
+    "select all that apply": "select_multiple",
+    "select one from file": "select_one_from_file",
+    "select all that apply from file": "select_multiple_from_file",
+    "select one external": "select_one_external",
+}
+_ROW = re.compile(r"\[row\s*:\s*(\d+)\]\s*")
+_SHEET = re.compile(r"On the '(\w+)' sheet")
+_COLUMN = re.compile(r"the '([\w:() ]+)' value is invalid")
+_QUOTED = re.compile(r"'([^']+)'")
+_OTHER = {"de": "Sonstiges", "en": "Other", "fr": "Autre"}
+_TRUE = ("yes", "true", "true()", "1", "ja", "y")
+
+
+def read_instrument(path: str | Path) -> Instrument:
+    """Read and check an XLSForm (``.xlsx``, ``.xls``, ``.csv`` or ``.md``).
+
+    Parameters
+    ----------
+    path:
+        The workbook. Its ``survey`` sheet is required; ``choices`` and ``settings`` as needed.
+
+    Returns
+    -------
+    Instrument
+        Questions in form order with their groups, choices, conditions and labels.
+
+    Raises
+    ------
+    KlapptError
+        ``FILE_001``/``FILE_002``/``FILE_004`` for a missing, empty or foreign file,
+        ``INSTRUMENT_001`` naming sheet, row and column for a form pyxform rejects.
+
+    Example
+    -------
+    >>> from klappt.reference import reference_path
+    >>> form = read_instrument(reference_path("arbeitshilfe_2022.xlsx"))
+    >>> form.question("lebenswelt").type
+    'select_one'
+    """
+    p = Path(path)
+    if not p.exists():
+        raise KlapptError(ErrorCode.FILE_001, path=p)
+    if p.is_dir():
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
+    if p.suffix.lower() not in FORM_SUFFIXES:
+        raise KlapptError(
+            ErrorCode.FILE_004, path=p, suffix=p.suffix or "(keine)", expected=", ".join(FORM_SUFFIXES)
+        )
+    if p.stat().st_size == 0:
+        raise KlapptError(ErrorCode.FILE_002, path=p)
+
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2xform import convert
+
+    pyx_warnings: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = convert(xlsform=str(p), warnings=pyx_warnings, validate=False)
+    except PyXFormError as exc:
+        raise _form_error(p, str(exc)) from None
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        # pyxform lets the spreadsheet libraries' own errors through for files that are no workbook
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason=_short(exc)) from None
+    data: dict[str, Any] | None = getattr(result, "_pyxform", None)
+    if data is None:  # older pyxform: parse again through the public JSON entry point
+        from pyxform.xls2json import parse_file_to_json
+
+        data = parse_file_to_json(str(p))
+    rows = _question_rows(p)
+    return _build(data, p, rows, tuple(pyx_warnings))
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _form_error(path: Path, message: str) -> KlapptError:
+    row = _ROW.search(message)
+    sheet = _SHEET.search(message)
+    column = _COLUMN.search(message)
+    msg = _ROW.sub("", message).strip()
+    row_no = row.group(1) if row else None
+    if row_no is None:
+        # pyxform names the offending value but not its row for some errors: find it ourselves
+        quoted = _QUOTED.search(msg)
+        if quoted:
+            found = _find_cell(path, quoted.group(1))
+            if found:
+                sheet_name, row_no, col_name = found
+                sheet = sheet or _Fixed(sheet_name)
+                column = column or _Fixed(col_name)
+    where = []
+    where.append(f"Blatt '{sheet.group(1) if sheet else 'survey'}'")
+    if row_no:
+        where.append(f"Zeile {row_no}")
+    if column:
+        where.append(f"Spalte '{column.group(1)}'")
+    return KlapptError(ErrorCode.INSTRUMENT_001, path=path, where=", ".join(where) + ": ", message=msg)
+
+
+class _Fixed:
+    """Quacks like a regex match for a value we found ourselves."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def group(self, _i: int) -> str:
+        return self.value
+
+
+def _sheets(path: Path) -> dict[str, Any]:
+    from pyxform import xls2json_backends as backends
+
+    readers = {
+        ".xlsx": backends.xlsx_to_dict,
+        ".xls": backends.xls_to_dict,
+        ".csv": backends.csv_to_dict,
+        ".md": backends.md_to_dict,
+    }
+    reader = readers[path.suffix.lower()]
+    try:
+        if path.suffix.lower() == ".md":
+            return reader(path.read_text(encoding="utf-8"))
+        return reader(str(path))
+    except Exception:  # locating a row is a courtesy; the form's own error is what matters
+        return {}
+
+
+def _find_cell(path: Path, value: str) -> tuple[str, str, str] | None:
+    sheets = _sheets(path)
+    for sheet in ("survey", "choices", "settings"):
+        for i, row in enumerate(sheets.get(sheet) or []):
+            for col, cell in row.items():
+                if isinstance(cell, str) and (cell == value or cell.split(" ")[0] == value):
+                    return sheet, str(i + 2), col
+    return None
+
+
+def _question_rows(path: Path) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for i, row in enumerate(_sheets(path).get("survey") or []):
+        name = row.get("name")
+        if isinstance(name, str) and name and name not in rows:
+            rows[name] = i + 2
+    return rows
+
+
+def _labels(value: Any) -> dict[str, str]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items() if v not in (None, "")}
+    return {DEFAULT_LANG_KEY: str(value)}
+
+
+def _languages(data: dict[str, Any]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+
+    def visit(node: dict[str, Any]) -> None:
+        for key in ("label", "hint"):
+            if isinstance(node.get(key), dict):
+                for lang in node[key]:
+                    seen.setdefault(lang, None)
+        for child in node.get("children", []) or []:
+            visit(child)
+
+    visit(data)
+    return tuple(k for k in seen if k != DEFAULT_LANG_KEY)
+
+
+def _build(data: dict[str, Any], path: Path, rows: dict[str, int], pyx_warnings: tuple[str, ...]) -> Instrument:
+    questions: list[Question] = []
+    groups: list[Group] = []
+    ordered_lists = {
+        name
+        for name, items in (data.get("choices") or {}).items()
+        if any(str(c.get("ordered", "")).strip().lower() in _TRUE for c in items)
+    }
+
+    def walk(children: list[dict[str, Any]], path_: tuple[str, ...], in_repeat: bool) -> None:
+        for node in children:
+            kind = node.get("type")
+            name = node.get("name", "")
+            bind = node.get("bind") or {}
+            control = node.get("control") or {}
+            if kind in ("group", "repeat"):
+                if name == "meta" and control.get("bodyless"):
+                    continue  # pyxform's own meta/instanceID
+                g = Group(
+                    name=name,
+                    kind=kind,
+                    path=(*path_, name),
+                    labels=_labels(node.get("label")),
+                    relevant=bind.get("relevant") or None,
+                    appearance=control.get("appearance"),
+                )
+                groups.append(g)
+                walk(node.get("children") or [], g.path, in_repeat or kind == "repeat")
+                continue
+            qtype = _TYPE_NAMES.get(kind, kind)
+            if qtype in META_TYPES:
+                continue
+            appearance = control.get("appearance")
+            list_name = node.get("list_name") or node.get("itemset")
+            choices = tuple(
+                Choice(name=str(c.get("name")), labels=_labels(c.get("label")))
+                for c in (node.get("choices") or [])
+            )
+            or_other = any(c.name == "other" for c in choices) and any(
+                q.get("name") == f"{name}_other" for q in children
+            )
+            if any(c.name == "other" for c in choices):
+                # pyxform labels the choice that or_other adds "Other" in every language
+                choices = tuple(
+                    Choice(c.name, {k: _OTHER.get(language_code(k), v) for k, v in c.labels.items()})
+                    if c.name == "other" and set(c.labels.values()) == {"Other"}
+                    else c
+                    for c in choices
+                )
+            ordered = qtype == "select_one" and (
+                "likert" in (appearance or "") or (list_name in ordered_lists)
+            )
+            constraint_msg = bind.get("jr:constraintMsg")
+            questions.append(
+                Question(
+                    name=name,
+                    type=qtype,
+                    labels=_labels(node.get("label")),
+                    hints=_labels(node.get("hint")),
+                    choices=choices,
+                    list_name=list_name,
+                    group_path=path_,
+                    in_repeat=in_repeat,
+                    relevant=bind.get("relevant") or None,
+                    required=bind.get("required") or None,
+                    constraint=bind.get("constraint") or None,
+                    constraint_messages=_labels(constraint_msg),
+                    appearance=appearance,
+                    choice_filter=node.get("choice_filter") or None,
+                    calculation=bind.get("calculate") or None,
+                    or_other=or_other,
+                    ordered=ordered,
+                    row=rows.get(name),
+                )
+            )
+
+    walk(data.get("children") or [], (), False)
+    if not any(q.type not in ("note", "calculate") for q in questions):
+        raise KlapptError(ErrorCode.INSTRUMENT_002, path=path)
+    settings_version = data.get("version")
+    return Instrument(
+        title=str(data.get("title") or data.get("id_string") or path.stem),
+        form_id=str(data.get("id_string") or path.stem),
+        questions=tuple(questions),
+        groups=tuple(groups),
+        languages=_languages(data),
+        default_language=data.get("default_language") if data.get("default_language") != "default" else None,
+        version=str(settings_version) if settings_version else None,
+        source=str(path),
+        warnings=pyx_warnings,
+    )

@@ -1,0 +1,328 @@
+"""Read a table of returns from the files people have: CSV (any Excel flavour), XLSX, XLS, Parquet.
+
+Everything comes in as text: typing is the job of :mod:`klappt.responses.dataset`, which
+knows the form. We detect the encoding and the separator ourselves, because a German
+Excel "CSV (Trennzeichen-getrennt)" differs from a plain export in both, and users should
+not have to say which one they have.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from klappt.errors import ErrorCode, KlapptError
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """The returns as the file holds them: one String column per header, empty cells as null."""
+
+    frame: pl.DataFrame
+    columns: tuple[str, ...]
+    file_rows: tuple[int, ...] | None = None  # spreadsheet row of each record; None = index + 2
+    source: str = ""
+    format: str = "csv"  # csv | excel-csv | xlsx | xls | parquet | records
+    encoding: str | None = None
+    separator: str | None = None
+    decimal_comma: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+    def file_row(self, index: int) -> int:
+        return self.file_rows[index] if self.file_rows is not None else index + 2
+
+    @classmethod
+    def from_records(
+        cls,
+        columns: list[str] | tuple[str, ...],
+        records: list[list[str | None]] | list[tuple[str | None, ...]],
+        source: str = "",
+        file_rows: list[int] | None = None,
+        decimal_comma: bool = False,
+    ) -> RawTable:
+        """Rebuild a table from stored rows (lists of strings or None, in column order)."""
+        cols = [str(c) for c in columns]
+        data = {f"c{i}": [r[i] for r in records] for i in range(len(cols))}
+        frame = pl.DataFrame(data, schema={f"c{i}": pl.String for i in range(len(cols))})
+        frame = frame.rename({f"c{i}": c for i, c in enumerate(cols)})
+        return cls(
+            frame=frame,
+            columns=tuple(cols),
+            file_rows=tuple(file_rows) if file_rows is not None else None,
+            source=source,
+            format="records",
+            decimal_comma=decimal_comma,
+        )
+
+    def records(self) -> list[tuple[str | None, ...]]:
+        return self.frame.rows()
+
+
+def read_table(path: str | Path) -> RawTable:
+    """Read a data file into a :class:`RawTable`, detecting format, encoding and separator.
+
+    Parameters
+    ----------
+    path:
+        ``.csv`` (UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon, tab),
+        ``.xlsx``/``.xlsm``, ``.xls`` or ``.parquet``; one row per return, headers in row 1.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    KlapptError
+        File missing, empty, of another kind, undecodable, without data rows or with a
+        header that occurs twice.
+
+    Example
+    -------
+    >>> from klappt.reference import reference_path
+    >>> read_table(reference_path("returns_2022.csv")).height
+    40
+    """
+    p = Path(path)
+    if not p.exists():
+        raise KlapptError(ErrorCode.FILE_001, path=p)
+    if p.is_dir():
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
+    suffix = p.suffix.lower()
+    if suffix not in DATA_SUFFIXES:
+        raise KlapptError(ErrorCode.FILE_004, path=p, suffix=suffix or "(keine)", expected=", ".join(DATA_SUFFIXES))
+    if p.stat().st_size == 0:
+        raise KlapptError(ErrorCode.FILE_002, path=p)
+    if suffix in (".xlsx", ".xlsm"):
+        table = _read_xlsx(p)
+    elif suffix == ".xls":
+        table = _read_xls(p)
+    elif suffix == ".parquet":
+        table = _read_parquet(p)
+    else:
+        table = _read_csv(p)
+    return _finish(table, p)
+
+
+def _finish(table: RawTable, path: Path) -> RawTable:
+    frame = table.frame
+    # Excel leaves formatted but empty rows and columns behind; they carry no data
+    frame = frame.with_columns(
+        pl.col(c).str.strip_chars().replace("", None).alias(c) for c in frame.columns
+    )
+    keep_rows = ~pl.all_horizontal(pl.all().is_null()) if frame.width else pl.lit(True)
+    rows = table.file_rows or tuple(range(2, frame.height + 2))
+    mask = frame.select(keep_rows.alias("k"))["k"] if frame.width else None
+    if mask is not None and not mask.all():
+        frame = frame.filter(mask)
+        rows = tuple(r for r, k in zip(rows, mask.to_list(), strict=True) if k)
+    if frame.height == 0:
+        raise KlapptError(ErrorCode.RESPONSES_001, path=path)
+    return RawTable(
+        frame=frame,
+        columns=tuple(frame.columns),
+        file_rows=rows,
+        source=str(path),
+        format=table.format,
+        encoding=table.encoding,
+        separator=table.separator,
+        decimal_comma=table.decimal_comma,
+        notes=table.notes,
+    )
+
+
+def _check_headers(headers: list[str], path: Path) -> list[str]:
+    names = [h.strip().lstrip("\ufeff") if isinstance(h, str) else "" for h in headers]
+    # trailing unnamed columns are Excel's leftovers; an unnamed column in between keeps a name
+    while names and not names[-1]:
+        names.pop()
+    names = [n or f"Spalte {i + 1}" for i, n in enumerate(names)]
+    seen: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        seen.setdefault(n, []).append(i + 1)
+    for n, positions in seen.items():
+        if len(positions) > 1:
+            raise KlapptError(
+                ErrorCode.RESPONSES_003, path=path, column=n, positions=", ".join(map(str, positions))
+            )
+    if not names:
+        raise KlapptError(ErrorCode.RESPONSES_001, path=path)
+    return names
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    if b"\x00" in raw[:4096]:
+        raise KlapptError(ErrorCode.FILE_005, path=path, reason="Binärdaten (Nullbytes) gefunden")
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise KlapptError(
+            ErrorCode.FILE_005, path=path, reason=f"weder UTF-8 noch Windows-1252 (Byte {exc.start})"
+        ) from None
+    # cp1252 decodes nearly any byte; control characters mean it was no text file at all
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t")
+    if controls:
+        raise KlapptError(ErrorCode.FILE_005, path=path, reason="Steuerzeichen gefunden, keine Textdatei")
+    return text, "cp1252"
+
+
+def _sniff_separator(text: str) -> str:
+    header = next(iter(csv.reader(io.StringIO(text[:65536]), delimiter="\x1f")), [""])
+    first_line = header[0] if header else ""
+    best, best_n = ",", -1
+    for sep in _SEPARATORS:
+        fields = next(csv.reader(io.StringIO(first_line), delimiter=sep), [])
+        if len(fields) > best_n:
+            best, best_n = sep, len(fields)
+    return best
+
+
+def _read_csv(path: Path) -> RawTable:
+    raw = path.read_bytes()
+    text, encoding = _decode(raw, path)
+    if not text.strip():
+        raise KlapptError(ErrorCode.FILE_002, path=path)
+    sep = _sniff_separator(text)
+    data = text.encode("utf-8") if encoding != "utf-8" else raw
+    try:
+        frame = pl.read_csv(
+            data,
+            separator=sep,
+            has_header=False,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        raise KlapptError(ErrorCode.FILE_003, path=path, reason=str(exc).splitlines()[0]) from None
+    if frame.height == 0:
+        raise KlapptError(ErrorCode.FILE_002, path=path)
+    headers = _check_headers([v if v is not None else "" for v in frame.row(0)], path)
+    frame = frame.slice(1).select(frame.columns[: len(headers)])
+    frame = frame.rename(dict(zip(frame.columns, headers, strict=True)))
+    excel = sep == ";" or encoding != "utf-8"
+    return RawTable(
+        frame=frame,
+        columns=tuple(headers),
+        source=str(path),
+        format="excel-csv" if excel else "csv",
+        encoding=encoding,
+        separator=sep,
+        decimal_comma=sep == ";",
+    )
+
+
+# --- spreadsheets ------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _rows_to_table(rows: list[list[object]], path: Path, fmt: str) -> RawTable:
+    if not rows:
+        raise KlapptError(ErrorCode.FILE_002, path=path)
+    headers = _check_headers([_cell_text(v) or "" for v in rows[0]], path)
+    width = len(headers)
+    body = [[_cell_text(v) for v in (list(r) + [None] * width)[:width]] for r in rows[1:]]
+    table = RawTable.from_records(headers, body, source=str(path))
+    return RawTable(frame=table.frame, columns=table.columns, source=str(path), format=fmt)
+
+
+def _read_xlsx(path: Path) -> RawTable:
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise KlapptError(ErrorCode.FILE_003, path=path, reason=f"keine gültige Excel-Datei ({exc})") from None
+    try:
+        ws = wb.worksheets[0]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    return _rows_to_table(rows, path, "xlsx")
+
+
+def _read_xls(path: Path) -> RawTable:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path))
+    except xlrd.XLRDError as exc:
+        raise KlapptError(ErrorCode.FILE_003, path=path, reason=f"keine gültige .xls-Datei ({exc})") from None
+    sheet = book.sheet_by_index(0)
+    rows: list[list[object]] = []
+    for r in range(sheet.nrows):
+        row: list[object] = []
+        for c in range(sheet.ncols):
+            cell = sheet.cell(r, c)
+            if cell.ctype == xlrd.XL_CELL_EMPTY:
+                row.append(None)
+            elif cell.ctype == xlrd.XL_CELL_DATE:
+                row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                row.append(bool(cell.value))
+            else:
+                row.append(cell.value)
+        rows.append(row)
+    return _rows_to_table(rows, path, "xls")
+
+
+def _read_parquet(path: Path) -> RawTable:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # pyarrow and polars raise many kinds for a broken file
+        raise KlapptError(ErrorCode.FILE_003, path=path, reason=str(exc).splitlines()[0]) from None
+    headers = _check_headers(list(frame.columns), path)
+    frame = frame.with_columns(
+        pl.col(c).cast(pl.String) if frame.schema[c] != pl.String else pl.col(c) for c in frame.columns
+    )
+    return RawTable(frame=frame, columns=tuple(headers), source=str(path), format="parquet")
+
+
+def sniff_summary(table: RawTable) -> str:
+    """One line saying what we detected, for the CLI."""
+    parts = [table.format]
+    if table.encoding:
+        parts.append(table.encoding)
+    if table.separator:
+        parts.append({";": "Semikolon", ",": "Komma", "\t": "Tabulator", "|": "senkrechter Strich"}[table.separator])
+    if table.decimal_comma:
+        parts.append("Dezimalkomma")
+    return ", ".join(parts)
