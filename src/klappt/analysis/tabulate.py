@@ -205,7 +205,8 @@ def _cell(q: Question, values: dict[str, Any], lang: str | None, default_languag
         )
         mean = top2 = None
         if q.ordered and q.type == SELECT_ONE and base:
-            mean = round(sum((i + 1) * k for i, k in enumerate(counts)) / base, 2)
+            total = sum((i + 1) * k for i, k in enumerate(counts))
+            mean = ((200 * total + base) // (2 * base)) / 100  # half up from the exact fraction
             top2 = percent(sum(counts[:2]), base)
         return Cell(base=base, rows=rows, mentions=mentions, mean=mean, top2=top2)
     if q.type in NUMERIC_TYPES:

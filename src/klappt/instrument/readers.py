@@ -28,7 +28,7 @@ _TYPE_NAMES = {
     "select one external": "select_one_external",
 }
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]\s*")
-_SHEET = re.compile(r"On the '(\w+)' sheet")
+_SHEET = re.compile(r"On the '(\w+)' sheet|\b(survey|choices|settings) sheet", re.IGNORECASE)
 _COLUMN = re.compile(r"the '([\w:() ]+)' value is invalid")
 _QUOTED = re.compile(r"'([^']+)'")
 _OTHER = {"de": "Sonstiges", "en": "Other", "fr": "Autre"}
@@ -73,17 +73,30 @@ def read_instrument(path: str | Path) -> Instrument:
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
 
+    import dataclasses
+
     from pyxform.errors import PyXFormError
+    from pyxform.xls2json_backends import get_xlsform
     from pyxform.xls2xform import convert
 
     pyx_warnings: list[str] = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = convert(xlsform=str(p), warnings=pyx_warnings, validate=False)
+            # read the workbook once; pyxform converts from the sheets we hand it
+            sheets = get_xlsform(xlsform=str(p))
+            rows = _question_rows(sheets.survey or [])
+            result = convert(xlsform=dataclasses.asdict(sheets), warnings=pyx_warnings, validate=False)
     except PyXFormError as exc:
         raise _form_error(p, str(exc)) from None
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+    except TypeError:
+        # pyxform's CSV reader takes a data table's headers for sheet names
+        raise KlapptError(
+            ErrorCode.INSTRUMENT_001, path=p, where="",
+            message="keine XLSForm: es fehlt das Blatt 'survey' mit den Spalten type, name und label "
+            "(Fragebogen und Daten vertauscht?)",
+        ) from None
+    except (OSError, ValueError, KeyError, IndexError) as exc:
         # pyxform lets the spreadsheet libraries' own errors through for files that are no workbook
         raise KlapptError(ErrorCode.FILE_003, path=p, reason=_short(exc)) from None
     data: dict[str, Any] | None = getattr(result, "_pyxform", None)
@@ -91,7 +104,6 @@ def read_instrument(path: str | Path) -> Instrument:
         from pyxform.xls2json import parse_file_to_json
 
         data = parse_file_to_json(str(p))
-    rows = _question_rows(p)
     return _build(data, p, rows, tuple(pyx_warnings))
 
 
@@ -116,7 +128,11 @@ def _form_error(path: Path, message: str) -> KlapptError:
                 sheet = sheet or _Fixed(sheet_name)
                 column = column or _Fixed(col_name)
     where = []
-    where.append(f"Blatt '{sheet.group(1) if sheet else 'survey'}'")
+    sheet_name = (sheet.group(1) or sheet.group(2)) if isinstance(sheet, re.Match) else sheet.group(1) if sheet else None
+    if row_no and isinstance(sheet, re.Match) and not sheet.group(1):
+        # "[row : 3] List name not in choices sheet": the row is the question's, on the survey sheet
+        sheet_name = "survey"
+    where.append(f"Blatt '{(sheet_name or 'survey').lower()}'")
     if row_no:
         where.append(f"Zeile {row_no}")
     if column:
@@ -162,9 +178,9 @@ def _find_cell(path: Path, value: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _question_rows(path: Path) -> dict[str, int]:
+def _question_rows(survey: Any) -> dict[str, int]:
     rows: dict[str, int] = {}
-    for i, row in enumerate(_sheets(path).get("survey") or []):
+    for i, row in enumerate(survey):
         name = row.get("name")
         if isinstance(name, str) and name and name not in rows:
             rows[name] = i + 2

@@ -62,9 +62,25 @@ def _is_meta(header: str) -> bool:
     return low.startswith(META_PREFIXES) or low in META_NAMES
 
 
+def _suffixes(header: str) -> list[str]:
+    """The header and every tail of it that starts after a group separator, longest first."""
+    starts = [0] + [i + 1 for i, ch in enumerate(header) if ch in _GROUP_SEPARATORS]
+    return [header[i:] for i in starts if i < len(header)]
+
+
+def _split_parts(text: str) -> list[tuple[str, str]]:
+    """Ways to read ``text`` as question + separator + choice."""
+    return [(text[:i], text[i + 1 :]) for i, ch in enumerate(text) if ch in _GROUP_SEPARATORS]
+
+
 def map_columns(instrument: Instrument, headers: tuple[str, ...] | list[str]) -> ColumnMap:
-    """Say for every header what it holds. Group prefixes (``s1/q``, ``s1-q``) are tolerated."""
-    names = {q.name: q for q in instrument.questions if q.type != "note"}
+    """Say for every header what it holds. Group prefixes (``s1/q``, ``s1-q``) are tolerated.
+
+    A header may carry group prefixes joined by ``/`` or ``-`` (ODK Central uses ``-``, Kobo
+    ``/``, some exports mix them), and a ``select_multiple`` choice after the question name.
+    Split columns of a known choice win over a question of the same name as the choice.
+    """
+    names = {q.name: q for q in instrument.questions}
     multiples = {n: q for n, q in names.items() if q.type == SELECT_MULTIPLE}
     cmap = ColumnMap()
 
@@ -85,42 +101,24 @@ def map_columns(instrument: Instrument, headers: tuple[str, ...] | list[str]) ->
         if header in names:
             claim_question(header, header)
             continue
-        found = False
-        for sep in _GROUP_SEPARATORS:
-            if sep not in header:
-                continue
-            tokens = header.split(sep)
-            # a split column q/choice, with or without group prefixes
-            for k in range(len(tokens) - 1):
-                prefix = sep.join(tokens[k:-1])
-                q = multiples.get(prefix)
-                if q is not None and q.choice(tokens[-1]) is not None:
-                    claim_split(header, prefix, tokens[-1])
-                    found = True
-                    break
-            if found:
-                break
-            # a question under group prefixes; the longest matching suffix wins
-            for k in range(1, len(tokens)):
-                suffix = sep.join(tokens[k:])
-                if suffix in names:
-                    claim_question(header, suffix)
-                    found = True
-                    break
-            if found:
-                break
-            for k in range(len(tokens) - 1):
-                prefix = sep.join(tokens[k:-1])
-                if prefix in multiples and not _is_meta(header):
-                    cmap.unknown_splits.append((prefix, tokens[-1], header))
-                    found = True
-                    break
-            if found:
-                break
-        if found:
+        tails = _suffixes(header)
+        split = next(
+            ((q, c) for t in tails for q, c in _split_parts(t) if q in multiples and multiples[q].choice(c)),
+            None,
+        )
+        if split is not None:
+            claim_split(header, *split)
+            continue
+        question = next((t for t in tails[1:] if t in names), None)
+        if question is not None:
+            claim_question(header, question)
             continue
         if _is_meta(header):
             cmap.meta.append(header)
+            continue
+        unknown = next(((q, c) for t in tails for q, c in _split_parts(t) if q in multiples), None)
+        if unknown is not None:
+            cmap.unknown_splits.append((unknown[0], unknown[1], header))
         else:
             cmap.unknown.append(header)
     for candidate in ID_COLUMNS:

@@ -7,6 +7,7 @@ never silently includes an answer that the form does not allow.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -22,6 +23,7 @@ _TRUE = ("1", "1.0", "true", "wahr", "ja", "yes", "y", "x")
 _FALSE = ("0", "0.0", "false", "falsch", "nein", "no", "n")
 _ROW = "__row"
 _RAW = "__raw__"
+_REF = re.compile(r"\$\{([^}]+)\}|\.\./([A-Za-z_][\w.\-]*)")
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ class _Loader:
         typed = self._type_columns()
         frame = self.src.select(pl.col(_ROW), *typed)
         frame = self._check_constraints(frame)
-        frame = self._apply_relevance(frame)
+        bad = self._bad_answers(frame)
+        frame = self._apply_relevance(frame, bad)
         frame = frame.filter(keep) if keep is not None else frame
         meta = self._meta(keep)
         columns = [name for q in self.instrument.questions for name, _ in _columns_of(q)]
@@ -269,7 +272,7 @@ class _Loader:
             for qname, choice, h in self.cmap.unknown_splits:
                 if qname == q.name:
                     selected = pl.col(h).str.to_lowercase().is_in(_TRUE)
-                    self._flag(self.src, selected, "unknown_choice", h, pl.lit(choice), q.name)
+                    self._flag(self.src, selected, "unknown_choice", h, pl.col(h), q.name, choice)
             present = pl.any_horizontal([pl.col(h).is_not_null() for h in splits.values()]) if splits else pl.lit(False)
         else:
             return [pl.lit(None, dtype=pl.Boolean).alias(f"{q.name}/{c}") for c in names]
@@ -326,7 +329,17 @@ class _Loader:
             blanks.extend(self._blank(q, violated))
         return frame.with_columns(blanks) if blanks else frame
 
-    def _apply_relevance(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def _bad_answers(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Per question, the returns whose answer failed a check: conditions on it are undecidable."""
+        view = self._view(frame)
+        exprs = []
+        for q in self.instrument.questions:
+            if q.type == "note" or not (q.name in self.cmap.questions or q.name in self.cmap.splits):
+                continue
+            exprs.append((~self._raw_empty(q) & ~self._answered(q)).alias(q.name))
+        return view.select(exprs) if exprs else pl.DataFrame()
+
+    def _apply_relevance(self, frame: pl.DataFrame, bad: pl.DataFrame) -> pl.DataFrame:
         compiler = self._compiler(frame)
         for q in self.instrument.questions:
             if q.type == "note":
@@ -343,7 +356,12 @@ class _Loader:
             required = self._required(compiler, q)
             column, raw_value = self._raw_value(q)
             if relevant is not None:
+                refs = {a or b for cond in chain for a, b in _REF.findall(cond)} & set(bad.columns)
                 stray = self._answered(q) & ~relevant
+                if refs:
+                    # an answer that hangs on an invalid one is neither reported nor removed
+                    uncertain = pl.any_horizontal([pl.lit(bad[r]) for r in sorted(refs)])
+                    stray = stray & ~uncertain
                 self._flag(self._view(frame), stray, "not_relevant", column or q.name, raw_value, q.name)
                 frame = frame.with_columns(self._blank(q, stray))
             if required is not None and q.type != "calculate":

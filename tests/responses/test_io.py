@@ -1,0 +1,105 @@
+"""Reading data files: encodings, separators, Excel leftovers, spreadsheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from klappt.errors import ErrorCode, KlapptError
+from klappt.responses.io import RawTable, read_table
+
+TEXT = """
+_id,name,betrag,notiz
+1,Köln,"3,5",Straße
+2,Düren,4,
+"""
+
+
+def test_plain_utf8_csv__ok(write_data):
+    table = read_table(write_data(TEXT))
+    assert table.columns == ("_id", "name", "betrag", "notiz")
+    assert table.frame["name"].to_list() == ["Köln", "Düren"]
+    assert table.frame["notiz"].to_list() == ["Straße", None]  # empty cell = not answered
+    assert table.encoding == "utf-8" and table.separator == "," and not table.decimal_comma
+    assert table.format == "csv"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+def test_german_excel_csv__ok(write_data, encoding):
+    text = TEXT.replace(",", ";").replace('"3;5"', "3,5")
+    table = read_table(write_data(text, encoding=encoding, newline="\r\n"))
+    assert table.columns == ("_id", "name", "betrag", "notiz")  # no BOM left in the first header
+    assert table.frame["name"].to_list() == ["Köln", "Düren"]
+    assert table.frame["betrag"].to_list() == ["3,5", "4"]
+    assert table.frame["notiz"].to_list() == ["Straße", None]
+    assert table.separator == ";" and table.decimal_comma
+    assert table.format == "excel-csv"
+    assert table.encoding == encoding.replace("utf-8-sig", "utf-8-sig")
+
+
+def test_tab_separated__ok(write_data):
+    table = read_table(write_data("a\tb\n1\t2\n", name="d.tsv"))
+    assert table.columns == ("a", "b")
+    assert table.frame.row(0) == ("1", "2")
+
+
+def test_excel_leftover_rows_and_columns_are_dropped__ok(write_data):
+    table = read_table(write_data("a;b;;\n1;2;;\n;;;\n3;;;\n;;;\n"))
+    assert table.columns == ("a", "b")
+    assert table.frame.rows() == [("1", "2"), ("3", None)]
+    assert [table.file_row(i) for i in range(table.height)] == [2, 4]
+
+
+def test_xlsx_values_become_text__ok(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["_id", "zahl", "dezimal", "datum", "flag", "text"])
+    ws.append([1, 3.0, 2.5, dt.datetime(2022, 3, 1), True, "Text; mit Semikolon"])
+    ws.append([2, None, None, None, False, "x"])
+    path = tmp_path / "d.xlsx"
+    wb.save(path)
+    table = read_table(path)
+    assert table.frame.row(0) == ("1", "3", "2.5", "2022-03-01", "TRUE", "Text; mit Semikolon")
+    assert table.frame.row(1) == ("2", None, None, None, "FALSE", "x")
+    assert table.format == "xlsx"
+
+
+def test_parquet__ok(tmp_path):
+    import polars as pl
+
+    path = tmp_path / "d.parquet"
+    pl.DataFrame({"a": [1, 2], "b": ["x", None]}).write_parquet(path)
+    table = read_table(path)
+    assert table.frame.rows() == [("1", "x"), ("2", None)]
+
+
+def test_from_records_round_trip__ok(write_data):
+    table = read_table(write_data(TEXT))
+    again = RawTable.from_records(table.columns, table.records())
+    assert again.frame.equals(table.frame)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "code"),
+    [
+        (None, "fehlt.csv", ErrorCode.FILE_001),
+        (b"", "leer.csv", ErrorCode.FILE_002),
+        (b"a,b\n", "kopf.csv", ErrorCode.RESPONSES_001),
+        (b"a,b,a\n1,2,3\n", "doppelt.csv", ErrorCode.RESPONSES_003),
+        (b"\x00\x01\x02binary\x00", "bin.csv", ErrorCode.FILE_005),
+        (b"a,b\n\x81\x8d,\x90\n", "kodierung.csv", ErrorCode.FILE_005),
+        (b"%PDF-1.4", "data.pdf", ErrorCode.FILE_004),
+        (b"PK\x03\x04broken", "kaputt.xlsx", ErrorCode.FILE_003),
+    ],
+    ids=["missing", "empty", "header_only", "duplicate_header", "binary", "undecodable", "pdf", "broken_xlsx"],
+)
+def test_file_mistakes__error(tmp_path, content, name, code):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(KlapptError) as info:
+        read_table(path)
+    assert info.value.code is code
+    assert name in info.value.message()
