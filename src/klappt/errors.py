@@ -14,12 +14,16 @@ from enum import Enum
 
 @dataclass(frozen=True)
 class Detail:
+    """One catalogue entry: a stable short name and the message template per language."""
+
     name: str
     de: str
     en: str
 
 
 class ErrorCode(Enum):
+    """Every user-facing error: a short name and its message in German and English."""
+
     # Files
     FILE_001 = Detail("file_not_found", "Datei nicht gefunden: {path}", "File not found: {path}")
     FILE_002 = Detail("file_empty", "Die Datei ist leer: {path}", "The file is empty: {path}")
@@ -118,6 +122,152 @@ class ErrorCode(Enum):
         "output_format",
         "Unbekanntes Ausgabeformat {suffix} für {path}; möglich: {expected}",
         "Unknown output format {suffix} for {path}; possible: {expected}",
+    )
+    # Interoperability (klappt.interop: LimeSurvey, REDCap, SPSS/Stata, exports)
+    INTEROP_001 = Detail(
+        "xml_malformed",
+        "{path}: kein gültiges XML (Zeile {line}, Spalte {column}: {reason}).",
+        "{path}: not valid XML (line {line}, column {column}: {reason}).",
+    )
+    INTEROP_002 = Detail(
+        "xml_unsafe",
+        "{path}: das XML enthält eine DTD oder Entitäten ({reason}); aus Sicherheitsgründen nicht gelesen.",
+        "{path}: the XML contains a DTD or entities ({reason}); not read, for safety.",
+    )
+    INTEROP_003 = Detail(
+        "archive_broken",
+        "{path}: das Archiv ist beschädigt oder unvollständig ({reason}).",
+        "{path}: the archive is damaged or truncated ({reason}).",
+    )
+    INTEROP_004 = Detail(
+        "archive_member_missing",
+        "{path}: im Archiv fehlt {member}.",
+        "{path}: the archive has no {member}.",
+    )
+    INTEROP_005 = Detail(
+        "wrong_document",
+        "{path} ist {found}; erwartet: {expected}.",
+        "{path} is {found}; expected: {expected}.",
+    )
+    INTEROP_006 = Detail(
+        "unknown_question_type",
+        "{path}: Frage '{question}' hat den unbekannten Fragetyp '{type}'; nichts importiert.",
+        "{path}: question '{question}' has the unknown question type '{type}'; nothing imported.",
+    )
+    INTEROP_007 = Detail(
+        "duplicate_code",
+        "{path}: der Code '{value}' kommt mehrfach vor ({where}); nichts importiert.",
+        "{path}: the code '{value}' occurs more than once ({where}); nothing imported.",
+    )
+    INTEROP_008 = Detail(
+        "data_other_survey",
+        "Die Daten {path} gehören nicht zur Umfrage {form}: {reason}.",
+        "The data {path} do not belong to the survey {form}: {reason}.",
+    )
+    INTEROP_009 = Detail(
+        "no_questions",
+        "{path}: keine Frage, die sich importieren lässt ({reason}).",
+        "{path}: no question that can be imported ({reason}).",
+    )
+    INTEROP_010 = Detail(
+        "format_unknown",
+        "{path}: Format nicht erkannt ({reason}). Unterstützt: {expected}.",
+        "{path}: format not recognised ({reason}). Supported: {expected}.",
+    )
+    INTEROP_011 = Detail(
+        "structure_invalid",
+        "{path}, {where}: {message}",
+        "{path}, {where}: {message}",
+    )
+    INTEROP_012 = Detail(
+        "needs_structure",
+        "{path} enthält nur Rückläufe ({format}); bitte auch die Strukturdatei angeben ({structure}).",
+        "{path} holds returns only ({format}); please give the structure file as well ({structure}).",
+    )
+    INTEROP_013 = Detail(
+        "export_format",
+        "Unbekanntes Exportformat '{fmt}'; möglich: {expected}.",
+        "Unknown export format '{fmt}'; possible: {expected}.",
+    )
+    INTEROP_014 = Detail(
+        "too_large",
+        "{path}: {member} ist zu groß ({size} Bytes, höchstens {limit}).",
+        "{path}: {member} is too large ({size} bytes, at most {limit}).",
+    )
+    # Coding of open answers (klappt.coding)
+    CODING_001 = Detail(
+        "codebook_duplicate_code",
+        "Codebuch {path}, Zeile {row}: der Code '{code}' kommt doppelt vor (zuerst in Zeile {first}).",
+        "Code book {path}, row {row}: the code '{code}' occurs twice (first in row {first}).",
+    )
+    CODING_002 = Detail(
+        "codebook_cycle",
+        "Codebuch {path}, Zeile {row}: die Oberkategorien von '{code}' bilden einen Kreis ({chain}).",
+        "Code book {path}, row {row}: the parents of '{code}' form a circle ({chain}).",
+    )
+    CODING_003 = Detail(
+        "codebook_unknown_parent",
+        "Codebuch {path}, Zeile {row}: die Oberkategorie '{parent}' von '{code}' gibt es nicht.",
+        "Code book {path}, row {row}: the parent '{parent}' of '{code}' does not exist.",
+    )
+    CODING_004 = Detail(
+        "codebook_too_deep",
+        "Codebuch {path}, Zeile {row}: '{code}' hängt an '{parent}', das selbst eine Oberkategorie hat; "
+        "erlaubt sind zwei Ebenen.",
+        "Code book {path}, row {row}: '{code}' sits under '{parent}', which has a parent itself; "
+        "two levels are allowed.",
+    )
+    CODING_005 = Detail(
+        "codebook_invalid",
+        "Codebuch {path}, Zeile {row}: {message}",
+        "Code book {path}, row {row}: {message}",
+    )
+    CODING_006 = Detail(
+        "codings_unknown_code",
+        "{path}, Zeile {row}: unbekannter Code '{code}'{more}. Codes im Codebuch {codebook}: {known}",
+        "{path}, row {row}: unknown code '{code}'{more}. Codes in the code book {codebook}: {known}",
+    )
+    CODING_007 = Detail(
+        "codings_answer_gone",
+        "{path}, Zeile {row}: die Antwort '{answer}' (Frage {question}) gibt es in den Daten {data} nicht "
+        "(mehr){more}. Die Codierungen bleiben in der Datei; bitte prüfen, ob die richtigen Daten geladen "
+        "sind, oder die Zeilen entfernen.",
+        "{path}, row {row}: the answer '{answer}' (question {question}) is not (any longer) in the data "
+        "{data}{more}. The codings stay in the file; check that the right data are loaded, or remove the rows.",
+    )
+    CODING_008 = Detail(
+        "codings_answer_changed",
+        "{path}, Zeile {row}: die Antwort '{answer}' hat sich seit dem Codieren geändert: codiert wurde "
+        "„{coded}“, jetzt steht dort „{current}“{more}.",
+        "{path}, row {row}: the answer '{answer}' changed since it was coded: coded was \"{coded}\", "
+        "now it reads \"{current}\"{more}.",
+    )
+    CODING_009 = Detail(
+        "codings_missing_columns",
+        "{path}: es fehlen die Spalten {missing} (gefunden: {found}).",
+        "{path}: the columns {missing} are missing (found: {found}).",
+    )
+    CODING_010 = Detail(
+        "codings_invalid_cell",
+        "{path}, Zeile {row}: {message}",
+        "{path}, row {row}: {message}",
+    )
+    CODING_011 = Detail(
+        "not_a_text_question",
+        "Die Frage '{name}' ist keine Textfrage (Typ {type}); codieren lassen sich nur offene Antworten.",
+        "The question '{name}' is not a text question (type {type}); only open answers can be coded.",
+    )
+    CODING_012 = Detail(
+        "no_codebook",
+        "{path} enthält kein Blatt 'Codebuch'; zum Prüfen der Codes bitte --codebook angeben.",
+        "{path} has no sheet 'Codebook'; give --codebook to check the codes.",
+    )
+    CODING_013 = Detail(
+        "codebook_other_question",
+        "{path}, Zeile {row}: codiert ist die Frage '{question}', das Codebuch {codebook} gehört zur Frage "
+        "'{expected}'.",
+        "{path}, row {row}: the coded question is '{question}', the code book {codebook} belongs to "
+        "'{expected}'.",
     )
 
 

@@ -75,6 +75,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Table:
+    """One question's figures: overall, and per banner group when crossed ``by`` a question."""
+
     question: str
     type: str
     label: str
@@ -109,6 +111,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Tabulation:
+    """Every table of a wave; ``to_dict()`` is the JSON contract of ``klappt tabulate --json``."""
+
     responses: int
     tables: tuple[Table, ...]
     by: str | None = None

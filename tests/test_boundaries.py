@@ -1,0 +1,59 @@
+"""The core stays plain Python: no Django, Typer or Click outside store/, web/ and cli.py."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "klappt"
+FRONT_ENDS = ("store", "web")
+FORBIDDEN = ("django", "typer", "click", "rich")
+
+
+def _core_modules() -> list[Path]:
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in FRONT_ENDS or rel.name in ("cli.py", "__main__.py") or rel.parts[0] == "cli":
+            continue
+        out.append(path)
+    return out
+
+
+@pytest.mark.parametrize("path", _core_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_core_imports_no_front_end_library__ok(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            assert name.split(".")[0] not in FORBIDDEN, f"{path.name} imports {name}"
+            assert not name.startswith(("klappt.web", "klappt.cli")), f"{path.name} imports {name}"
+
+
+def test_public_names_are_documented__ok():
+    import klappt
+
+    for name in klappt.__all__:
+        obj = getattr(klappt, name)
+        if isinstance(obj, str):
+            continue
+        assert (obj.__doc__ or "").strip(), f"klappt.{name} has no docstring"
+
+
+def test_tabulate_command_does_not_load_django__ok():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from klappt.cli import main\n"
+        "from klappt.analysis import tabulate\n"
+        "assert 'django' not in sys.modules, 'django loaded'\n"
+        "assert 'pptx' not in sys.modules and 'sklearn' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
