@@ -27,7 +27,9 @@ def write_form(tmp_path: Path) -> Callable[[str, str], Path]:
 def write_data(tmp_path: Path) -> Callable[..., Path]:
     """Write a data file from text with a chosen encoding and line ending."""
 
-    def write(text: str, name: str = "data.csv", encoding: str = "utf-8", newline: str = "\n") -> Path:
+    def write(
+        text: str, name: str = "data.csv", encoding: str = "utf-8", newline: str = "\n"
+    ) -> Path:
         path = tmp_path / name
         body = textwrap.dedent(text).strip("\n") + "\n"
         path.write_bytes(body.replace("\n", newline).encode(encoding))

@@ -16,7 +16,11 @@ def _core_modules() -> list[Path]:
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE)
-        if rel.parts[0] in FRONT_ENDS or rel.name in ("cli.py", "__main__.py") or rel.parts[0] == "cli":
+        if (
+            rel.parts[0] in FRONT_ENDS
+            or rel.name in ("cli.py", "__main__.py")
+            or rel.parts[0] == "cli"
+        ):
             continue
         out.append(path)
     return out

@@ -43,8 +43,15 @@ def test_readme_json_example_matches_the_reference_wave__ok():
         table = tab.table(m.group(1))
         assert (table.type, table.base) == (m.group(2), int(m.group(3))), m.group(1)
         checked += 1
-    for m in re.finditer(r'"choice": "(\w+)", "label": "[^"]*", "count": (\d+), "percent": ([\d.]+)', block):
-        rows = [r for t in tab.tables for r in t.rows if r.choice == m.group(1) and r.count == int(m.group(2))]
+    for m in re.finditer(
+        r'"choice": "(\w+)", "label": "[^"]*", "count": (\d+), "percent": ([\d.]+)', block
+    ):
+        rows = [
+            r
+            for t in tab.tables
+            for r in t.rows
+            if r.choice == m.group(1) and r.count == int(m.group(2))
+        ]
         assert any(r.percent == float(m.group(3)) for r in rows), m.group(0)
         checked += 1
     assert checked >= 7

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from klappt.errors import KlapptError
+from klappt.errors import KlapptError, current_language
 
 if TYPE_CHECKING:
     from klappt.analysis.tabulate import Tabulation
@@ -34,17 +33,27 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-Lang = Annotated[str, typer.Option("--lang", help="Sprache der Ausgabe: de oder en.", envvar="KLAPPT_LANG")]
+Lang = Annotated[
+    str, typer.Option("--lang", help="Sprache der Ausgabe: de oder en.", envvar="KLAPPT_LANG")
+]
 ProjectOpt = Annotated[
     Path | None,
-    typer.Option("--project", "-p", help="Projektordner (sonst der aktuelle Ordner oder ein übergeordneter).", envvar="KLAPPT_PROJECT"),
+    typer.Option(
+        "--project",
+        "-p",
+        help="Projektordner (sonst der aktuelle Ordner oder ein übergeordneter).",
+        envvar="KLAPPT_PROJECT",
+    ),
 ]
+
+
+_chosen = {"lang": ""}  # the language of this invocation, for the error message printed by main()
 
 
 def _lang(lang: str) -> str:
     code = (lang or "de").lower()[:2]
     code = code if code in ("de", "en") else "de"
-    os.environ["KLAPPT_LANG"] = code  # error messages follow the chosen language
+    _chosen["lang"] = code
     return code
 
 
@@ -52,7 +61,7 @@ def _t(lang: str, de: str, en: str) -> str:
     return en if lang == "en" else de
 
 
-def _load(form: Path, data: Path):  # noqa: ANN202 - returns a (ResponseSet, ValidationReport) pair
+def _load(form: Path, data: Path):
     from klappt.instrument import read_instrument
     from klappt.responses.dataset import load_responses
     from klappt.responses.io import read_table
@@ -84,13 +93,23 @@ def _print_report(report: ValidationReport, lang: str, limit: int = 200) -> None
     name = Path(report.source).name
     if report.ok:
         err.print(
-            _t(lang, f"[green]✓[/] {report.responses} Rückläufe aus {name} ({report.detected}): keine Probleme.",
-               f"[green]✓[/] {report.responses} returns from {name} ({report.detected}): no problems.")
+            _t(
+                lang,
+                f"[green]✓[/] {report.responses} Rückläufe aus {name} ({report.detected}): keine Probleme.",
+                f"[green]✓[/] {report.responses} returns from {name} ({report.detected}): no problems.",
+            )
         )
     else:
         problems = report.problems
-        table = RichTable(title=_t(lang, f"Probleme in {name}", f"Problems in {name}"), show_lines=False)
-        for col in (_t(lang, "Zeile", "Row"), _t(lang, "Spalte", "Column"), _t(lang, "Wert", "Value"), _t(lang, "Problem", "Problem")):
+        table = RichTable(
+            title=_t(lang, f"Probleme in {name}", f"Problems in {name}"), show_lines=False
+        )
+        for col in (
+            _t(lang, "Zeile", "Row"),
+            _t(lang, "Spalte", "Column"),
+            _t(lang, "Wert", "Value"),
+            _t(lang, "Problem", "Problem"),
+        ):
             table.add_column(col, overflow="fold")
         for issue in problems[:limit]:
             table.add_row(
@@ -101,11 +120,20 @@ def _print_report(report: ValidationReport, lang: str, limit: int = 200) -> None
             )
         out.print(table)
         if len(problems) > limit:
-            out.print(_t(lang, f"… und {len(problems) - limit} weitere (alle mit --json).", f"… and {len(problems) - limit} more (all with --json)."))
+            out.print(
+                _t(
+                    lang,
+                    f"… und {len(problems) - limit} weitere (alle mit --json).",
+                    f"… and {len(problems) - limit} more (all with --json).",
+                )
+            )
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.counts().items()))
         err.print(
-            _t(lang, f"[yellow]![/] {report.rows} Zeilen aus {name} ({report.detected}), {len(problems)} Probleme ({summary}).",
-               f"[yellow]![/] {report.rows} rows from {name} ({report.detected}), {len(problems)} problems ({summary}).")
+            _t(
+                lang,
+                f"[yellow]![/] {report.rows} Zeilen aus {name} ({report.detected}), {len(problems)} Probleme ({summary}).",
+                f"[yellow]![/] {report.rows} rows from {name} ({report.detected}), {len(problems)} problems ({summary}).",
+            )
         )
     for note in report.notes:
         err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note.question}: {note.message(lang)}[/]")
@@ -113,9 +141,19 @@ def _print_report(report: ValidationReport, lang: str, limit: int = 200) -> None
 
 @app.command()
 def validate(
-    form: Annotated[Path, typer.Argument(help="Der Fragebogen als XLSForm (.xlsx, .xls, .csv, .md).")],
-    data: Annotated[Path, typer.Argument(help="Die Rückläufe (.csv, .xlsx, .xls, .parquet), eine Zeile je Rücklauf.")],
-    json_out: Annotated[str | None, typer.Option("--json", help="Bericht als JSON in diese Datei schreiben ('-' = Bildschirm).")] = None,
+    form: Annotated[
+        Path, typer.Argument(help="Der Fragebogen als XLSForm (.xlsx, .xls, .csv, .md).")
+    ],
+    data: Annotated[
+        Path,
+        typer.Argument(help="Die Rückläufe (.csv, .xlsx, .xls, .parquet), eine Zeile je Rücklauf."),
+    ],
+    json_out: Annotated[
+        str | None,
+        typer.Option(
+            "--json", help="Bericht als JSON in diese Datei schreiben ('-' = Bildschirm)."
+        ),
+    ] = None,
     lang: Lang = "de",
 ) -> None:
     """Rückläufe gegen den Fragebogen prüfen und jedes Problem mit Zeile, Spalte und Wert nennen.
@@ -144,40 +182,82 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
         title = f"{t.label} [dim]({t.question}, n={t.base})[/]"
         rt = RichTable(title=title, title_justify="left", show_edge=False)
         rt.add_column(_t(lang, "Antwort", "Answer"), overflow="fold", max_width=60)
-        columns = [(_t(lang, "Gesamt", "Total"), t.cell)] + [(f"{g.label} (n={g.cell.base})", g.cell) for g in t.groups]
+        columns = [(_t(lang, "Gesamt", "Total"), t.cell)] + [
+            (f"{g.label} (n={g.cell.base})", g.cell) for g in t.groups
+        ]
         if t.rows:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
             for i, row in enumerate(t.rows):
-                rt.add_row(row.label, *[f"{c.rows[i].count} ({fmt_percent(c.rows[i].percent, lang)})" for _, c in columns])
+                rt.add_row(
+                    row.label,
+                    *[
+                        f"{c.rows[i].count} ({fmt_percent(c.rows[i].percent, lang)})"
+                        for _, c in columns
+                    ],
+                )
             if t.scale:
-                rt.add_row(_t(lang, "Mittelwert", "Mean"), *[fmt_number(c.mean, lang, 2) for _, c in columns])
-                rt.add_row(_t(lang, "Top 2", "Top two"), *[fmt_percent(c.top2, lang) for _, c in columns])
+                rt.add_row(
+                    _t(lang, "Mittelwert", "Mean"),
+                    *[fmt_number(c.mean, lang, 2) for _, c in columns],
+                )
+                rt.add_row(
+                    _t(lang, "Top 2", "Top two"), *[fmt_percent(c.top2, lang) for _, c in columns]
+                )
         elif t.cell.stats:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
             for key in t.cell.stats:
                 values = [(c.stats or {}).get(key) for _, c in columns]
-                rt.add_row(key, *["–" if v is None else (fmt_number(v, lang, 2) if isinstance(v, float) else str(v)) for v in values])
+                rt.add_row(
+                    key,
+                    *[
+                        "–"
+                        if v is None
+                        else (fmt_number(v, lang, 2) if isinstance(v, float) else str(v))
+                        for v in values
+                    ],
+                )
         else:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
             rt.add_row(_t(lang, "beantwortet", "answered"), *[str(c.base) for _, c in columns])
         out.print(rt)
         if t.type == "select_multiple":
-            out.print(_t(lang, "[dim]*Es sind Mehrfachnennungen enthalten[/]", "[dim]*Multiple answers included[/]"))
+            out.print(
+                _t(
+                    lang,
+                    "[dim]*Es sind Mehrfachnennungen enthalten[/]",
+                    "[dim]*Multiple answers included[/]",
+                )
+            )
     for note in tab.notes:
         err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note}[/]")
 
 
 @app.command()
 def tabulate(
-    form: Annotated[Path | None, typer.Argument(help="Der Fragebogen (XLSForm). Entfällt mit --wave.")] = None,
+    form: Annotated[
+        Path | None, typer.Argument(help="Der Fragebogen (XLSForm). Entfällt mit --wave.")
+    ] = None,
     data: Annotated[Path | None, typer.Argument(help="Die Rückläufe. Entfällt mit --wave.")] = None,
-    wave: Annotated[str | None, typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA auswerten.")] = None,
-    json_out: Annotated[str | None, typer.Option("--json", help="Tabellen als JSON in diese Datei ('-' = Bildschirm).")] = None,
-    xlsx_out: Annotated[Path | None, typer.Option("--xlsx", help="Tabellen als Excel-Arbeitsmappe schreiben.")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Jede Tabelle nach dieser Einfachauswahl aufteilen, z. B. gebietstyp.")] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA auswerten."),
+    ] = None,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Tabellen als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    xlsx_out: Annotated[
+        Path | None, typer.Option("--xlsx", help="Tabellen als Excel-Arbeitsmappe schreiben.")
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Jede Tabelle nach dieser Einfachauswahl aufteilen, z. B. gebietstyp."
+        ),
+    ] = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
@@ -193,19 +273,30 @@ def tabulate(
     lang = _lang(lang)
     if wave is not None:
         if form is not None or data is not None:
-            raise typer.BadParameter(_t(lang, "entweder FORM DATA oder --wave, nicht beides", "either FORM DATA or --wave, not both"))
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "entweder FORM DATA oder --wave, nicht beides",
+                    "either FORM DATA or --wave, not both",
+                )
+            )
         from klappt.store.api import load_wave
 
         _, rs, report = load_wave(_project(project), wave)
     else:
         if form is None or data is None:
-            raise typer.BadParameter(_t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave"))
+            raise typer.BadParameter(
+                _t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
+            )
         rs, report = _load(form, data)
     tab = run_tabulate(rs, by=by, lang=lang)
     if not report.ok:
         err.print(
-            _t(lang, f"[yellow]![/] {len(report.problems)} Probleme in den Daten; betroffene Werte sind nicht gezählt (Details: klappt validate).",
-               f"[yellow]![/] {len(report.problems)} problems in the data; affected values are not counted (details: klappt validate).")
+            _t(
+                lang,
+                f"[yellow]![/] {len(report.problems)} Probleme in den Daten; betroffene Werte sind nicht gezählt (Details: klappt validate).",
+                f"[yellow]![/] {len(report.problems)} problems in the data; affected values are not counted (details: klappt validate).",
+            )
         )
     if json_out:
         _write_or_print(json_out, json.dumps(tab.to_dict(), ensure_ascii=False, indent=2))
@@ -224,7 +315,9 @@ def tabulate(
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Ordner des neuen Projekts (wird angelegt).")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="Ordner des neuen Projekts (wird angelegt).")] = Path(
+        "."
+    ),
     lang: Lang = "de",
 ) -> None:
     """Ein klappt-Projekt anlegen: Datenbank (SQLite, oder PostgreSQL über DATABASE_URL) und Ordner.
@@ -235,7 +328,9 @@ def init(
 
     lang = _lang(lang)
     where = init_project(path)
-    err.print(_t(lang, f"[green]✓[/] Projekt bereit: {where}", f"[green]✓[/] Project ready: {where}"))
+    err.print(
+        _t(lang, f"[green]✓[/] Projekt bereit: {where}", f"[green]✓[/] Project ready: {where}")
+    )
 
 
 @app.command(name="import")
@@ -260,15 +355,25 @@ def import_(
         "replaced": _t(lang, "ersetzt", "replaced"),
         "unchanged": _t(lang, "unverändert", "unchanged"),
     }.get(result.status, result.status)
-    err.print(_t(lang, f"[green]✓[/] Welle {result.wave}: {status}, {result.responses} Rückläufe.",
-                 f"[green]✓[/] Wave {result.wave}: {status}, {result.responses} returns."))
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Welle {result.wave}: {status}, {result.responses} Rückläufe.",
+            f"[green]✓[/] Wave {result.wave}: {status}, {result.responses} returns.",
+        )
+    )
     if not result.report.ok:
         _print_report(result.report, lang, limit=20)
 
 
 @app.command()
 def register(
-    path: Annotated[Path, typer.Argument(help="Standortregister (.csv oder .xlsx) mit den Spalten site_id, name, typ und weiteren Merkmalen.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Standortregister (.csv oder .xlsx) mit den Spalten site_id, name, typ und weiteren Merkmalen."
+        ),
+    ],
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
@@ -280,7 +385,13 @@ def register(
 
     lang = _lang(lang)
     n = import_register(_project(project), path)
-    err.print(_t(lang, f"[green]✓[/] {n} Standorte im Register.", f"[green]✓[/] {n} sites in the register."))
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] {n} Standorte im Register.",
+            f"[green]✓[/] {n} sites in the register.",
+        )
+    )
 
 
 @app.command()
@@ -294,15 +405,32 @@ def waves(project: ProjectOpt = None, lang: Lang = "de") -> None:
     lang = _lang(lang)
     infos = list_waves(_project(project))
     table = RichTable()
-    for col in (_t(lang, "Welle", "Wave"), _t(lang, "Fragebogen", "Form"), _t(lang, "Rückläufe", "Returns"),
-                _t(lang, "Datei", "File"), _t(lang, "importiert", "imported")):
+    for col in (
+        _t(lang, "Welle", "Wave"),
+        _t(lang, "Fragebogen", "Form"),
+        _t(lang, "Rückläufe", "Returns"),
+        _t(lang, "Datei", "File"),
+        _t(lang, "importiert", "imported"),
+    ):
         table.add_column(col)
     for w in infos:
-        table.add_row(str(w.name), str(w.form_title), str(w.responses), str(w.data_file), f"{w.imported_at:%d.%m.%Y %H:%M}")
+        table.add_row(
+            str(w.name),
+            str(w.form_title),
+            str(w.responses),
+            str(w.data_file),
+            f"{w.imported_at:%d.%m.%Y %H:%M}",
+        )
     if infos:
         out.print(table)
     else:
-        err.print(_t(lang, "Noch keine Welle gespeichert (klappt import WELLE FORM DATA).", "No wave stored yet (klappt import WAVE FORM DATA)."))
+        err.print(
+            _t(
+                lang,
+                "Noch keine Welle gespeichert (klappt import WELLE FORM DATA).",
+                "No wave stored yet (klappt import WAVE FORM DATA).",
+            )
+        )
 
 
 # -- the reference case -----------------------------------------------------------------------
@@ -310,7 +438,9 @@ def waves(project: ProjectOpt = None, lang: Lang = "de") -> None:
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Zielordner für Projekt, Tabellen und Berichte.")] = Path("out"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Zielordner für Projekt, Tabellen und Berichte.")
+    ] = Path("out"),
     lang: Lang = "de",
 ) -> None:
     """Den Referenzfall „Gemeinsam klappt's“ durchrechnen: Register und Wellen 2020/2022 in ein
@@ -334,12 +464,30 @@ def demo(
         result = import_wave(project, wave, reference_path(form_name), reference_path(data_name))
         _, rs, _ = load_wave(project, wave)
         tab = run_tabulate(rs, lang=lang)
-        written.append(write_atomic(out_dir / f"tabellen_{wave}.json", json.dumps(tab.to_dict(), ensure_ascii=False, indent=2) + "\n"))
-        written.append(write_atomic(out_dir / f"tabellen_{wave}.xlsx", tabulation_workbook(tab, lang)))
+        written.append(
+            write_atomic(
+                out_dir / f"tabellen_{wave}.json",
+                json.dumps(tab.to_dict(), ensure_ascii=False, indent=2) + "\n",
+            )
+        )
+        written.append(
+            write_atomic(out_dir / f"tabellen_{wave}.xlsx", tabulation_workbook(tab, lang))
+        )
         if "gebietstyp" in {q.name for q in rs.instrument.questions}:
             by_tab = run_tabulate(rs, by="gebietstyp", lang=lang)
-            written.append(write_atomic(out_dir / f"tabellen_{wave}_nach_gebietstyp.xlsx", tabulation_workbook(by_tab, lang)))
-        err.print(_t(lang, f"Welle {wave}: {result.responses} Rückläufe", f"Wave {wave}: {result.responses} returns"))
+            written.append(
+                write_atomic(
+                    out_dir / f"tabellen_{wave}_nach_gebietstyp.xlsx",
+                    tabulation_workbook(by_tab, lang),
+                )
+            )
+        err.print(
+            _t(
+                lang,
+                f"Welle {wave}: {result.responses} Rückläufe",
+                f"Wave {wave}: {result.responses} returns",
+            )
+        )
     for path in written:
         out.print(str(path))
 
@@ -353,7 +501,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _run(argv)
     except KlapptError as exc:
-        err.print(f"[bold red]{_t(os.environ.get('KLAPPT_LANG', 'de'), 'Fehler', 'Error')}:[/] {escape(exc.message())}", highlight=False)
+        lang = _chosen["lang"] or current_language()
+        err.print(
+            f"[bold red]{_t(lang, 'Fehler', 'Error')}:[/] {escape(exc.message(lang))}",
+            highlight=False,
+        )
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -240,7 +240,7 @@ class ErrorCode(Enum):
         "{path}, Zeile {row}: die Antwort '{answer}' hat sich seit dem Codieren geändert: codiert wurde "
         "„{coded}“, jetzt steht dort „{current}“{more}.",
         "{path}, row {row}: the answer '{answer}' changed since it was coded: coded was \"{coded}\", "
-        "now it reads \"{current}\"{more}.",
+        'now it reads "{current}"{more}.',
     )
     CODING_009 = Detail(
         "codings_missing_columns",

@@ -34,12 +34,16 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise KlapptError(ErrorCode.FILE_006, path=target, reason=f"der Ordner {folder} existiert nicht")
+        raise KlapptError(
+            ErrorCode.FILE_006, path=target, reason=f"der Ordner {folder} existiert nicht"
+        )
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise KlapptError(ErrorCode.FILE_006, path=target, reason=exc.strerror or str(exc)) from None
+        raise KlapptError(
+            ErrorCode.FILE_006, path=target, reason=exc.strerror or str(exc)
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -50,5 +54,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise KlapptError(ErrorCode.FILE_006, path=target, reason=exc.strerror or str(exc)) from None
+        raise KlapptError(
+            ErrorCode.FILE_006, path=target, reason=exc.strerror or str(exc)
+        ) from None
     return target

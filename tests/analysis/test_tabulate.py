@@ -116,9 +116,17 @@ def test_by_crosses_every_table_with_group_bases__ok(write_form, write_data):
     groups = {g.choice: g for g in art.groups}
     assert [g.label for g in art.groups] == ["District", "City"]
     assert groups["kreis"].cell.base == 4
-    assert [(r.count, r.percent) for r in groups["kreis"].cell.rows] == [(3, 75.0), (1, 25.0), (1, 25.0)]
+    assert [(r.count, r.percent) for r in groups["kreis"].cell.rows] == [
+        (3, 75.0),
+        (1, 25.0),
+        (1, 25.0),
+    ]
     assert groups["stadt"].cell.base == 2
-    assert [(r.count, r.percent) for r in groups["stadt"].cell.rows] == [(1, 50.0), (2, 100.0), (1, 50.0)]
+    assert [(r.count, r.percent) for r in groups["stadt"].cell.rows] == [
+        (1, 50.0),
+        (2, 100.0),
+        (1, 50.0),
+    ]
     weiter = {g.choice: g.cell for g in tab.table("weiter").groups}
     assert (weiter["kreis"].base, weiter["stadt"].base) == (2, 1)
     assert tab.to_dict()["tables"][0]["by"]["groups"][0]["base"] == 4
@@ -137,7 +145,16 @@ def test_by_must_be_a_known_select_one__error(write_form, write_data):
 
 @pytest.mark.parametrize(
     ("count", "base", "expected"),
-    [(1, 3, 33.3), (2, 3, 66.7), (1, 8, 12.5), (9, 16, 56.3), (5, 16, 31.3), (7, 16, 43.8), (0, 5, 0.0), (3, 0, None)],
+    [
+        (1, 3, 33.3),
+        (2, 3, 66.7),
+        (1, 8, 12.5),
+        (9, 16, 56.3),
+        (5, 16, 31.3),
+        (7, 16, 43.8),
+        (0, 5, 0.0),
+        (3, 0, None),
+    ],
 )
 def test_percent_is_half_up_from_exact_counts__ok(count, base, expected):
     assert percent(count, base) == expected

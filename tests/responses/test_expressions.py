@@ -103,7 +103,13 @@ def test_constraint_on_self__ok(compiler, expr, self_name, expected):
 
 @pytest.mark.parametrize(
     "expr",
-    ["pulldata('x', 'y', 'z', ${a})", "${unbekannt} = 1", "${a} = ", "${a} $ 3", "position(..) = 1"],
+    [
+        "pulldata('x', 'y', 'z', ${a})",
+        "${unbekannt} = 1",
+        "${a} = ",
+        "${a} $ 3",
+        "position(..) = 1",
+    ],
 )
 def test_unsupported_or_broken__error(compiler, expr):
     with pytest.raises(UnsupportedExpression):

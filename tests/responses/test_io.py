@@ -93,7 +93,16 @@ def test_from_records_round_trip__ok(write_data):
         (b"%PDF-1.4", "data.pdf", ErrorCode.FILE_004),
         (b"PK\x03\x04broken", "kaputt.xlsx", ErrorCode.FILE_003),
     ],
-    ids=["missing", "empty", "header_only", "duplicate_header", "binary", "undecodable", "pdf", "broken_xlsx"],
+    ids=[
+        "missing",
+        "empty",
+        "header_only",
+        "duplicate_header",
+        "binary",
+        "undecodable",
+        "pdf",
+        "broken_xlsx",
+    ],
 )
 def test_file_mistakes__error(tmp_path, content, name, code):
     path = tmp_path / name

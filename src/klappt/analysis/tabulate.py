@@ -37,7 +37,12 @@ class Row:
     multiple: bool = False  # a select_multiple row: shares of mentions belong to it
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"choice": self.choice, "label": self.label, "count": self.count, "percent": self.percent}
+        d: dict[str, Any] = {
+            "choice": self.choice,
+            "label": self.label,
+            "count": self.count,
+            "percent": self.percent,
+        }
         if self.multiple:
             d["percent_of_mentions"] = self.percent_of_mentions
         return d
@@ -104,7 +109,9 @@ class Table:
         if self.by is not None:
             d["by"] = {
                 "question": self.by,
-                "groups": [{"choice": g.choice, "label": g.label, **g.cell.to_dict()} for g in self.groups],
+                "groups": [
+                    {"choice": g.choice, "label": g.label, **g.cell.to_dict()} for g in self.groups
+                ],
             }
         return d
 
@@ -125,7 +132,10 @@ class Tabulation:
         raise KeyError(question)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"responses": self.responses, "tables": [t.to_dict() for t in self.tables]}
+        d: dict[str, Any] = {
+            "responses": self.responses,
+            "tables": [t.to_dict() for t in self.tables],
+        }
         if self.by:
             d["by"] = self.by
         if self.notes:
@@ -151,11 +161,16 @@ def _aggregations(questions: list[Question]) -> list[pl.Expr]:
         elif q.type == SELECT_MULTIPLE:
             cols = [pl.col(f"{name}/{c.name}") for c in q.choices]
             if cols:
-                aggs.append(pl.any_horizontal([c.fill_null(False) for c in cols]).sum().alias(_key(name, "base")))
+                aggs.append(
+                    pl.any_horizontal([c.fill_null(False) for c in cols])
+                    .sum()
+                    .alias(_key(name, "base"))
+                )
             else:
                 aggs.append(pl.lit(0).alias(_key(name, "base")))
             aggs.extend(
-                pl.col(f"{name}/{c.name}").fill_null(False).sum().alias(_key(name, "c", c.name)) for c in q.choices
+                pl.col(f"{name}/{c.name}").fill_null(False).sum().alias(_key(name, "c", c.name))
+                for c in q.choices
             )
         elif q.type in NUMERIC_TYPES:
             col = pl.col(name)
@@ -191,7 +206,9 @@ def _num(value: Any, integer: bool) -> Any:
     return round(float(value), 2)
 
 
-def _cell(q: Question, values: dict[str, Any], lang: str | None, default_language: str | None) -> Cell:
+def _cell(
+    q: Question, values: dict[str, Any], lang: str | None, default_language: str | None
+) -> Cell:
     base = int(values.get(_key(q.name, "base")) or 0)
     if q.type in (SELECT_ONE, SELECT_MULTIPLE):
         counts = [int(values.get(_key(q.name, "c", c.name)) or 0) for c in q.choices]
@@ -226,7 +243,11 @@ def _cell(q: Question, values: dict[str, Any], lang: str | None, default_languag
         return Cell(base=base, stats=stats)
     if q.type == "date":
         lo, hi = values.get(_key(q.name, "min")), values.get(_key(q.name, "max"))
-        stats = {"n": base, "min": lo.isoformat() if lo else None, "max": hi.isoformat() if hi else None}
+        stats = {
+            "n": base,
+            "min": lo.isoformat() if lo else None,
+            "max": hi.isoformat() if hi else None,
+        }
         return Cell(base=base, stats=stats)
     return Cell(base=base)
 
@@ -284,7 +305,9 @@ def tabulate(responses: ResponseSet, by: str | None = None, lang: str | None = N
             keys: list[tuple[str | None, str]] = [(c.name, c.label(lang, dl)) for c in by_q.choices]
             if None in per_group:
                 keys.append((None, "keine Angabe" if (lang or "de") != "en" else "no answer"))
-            groups = tuple(Group(k, label, _cell(q, per_group.get(k, {}), lang, dl)) for k, label in keys)
+            groups = tuple(
+                Group(k, label, _cell(q, per_group.get(k, {}), lang, dl)) for k, label in keys
+            )
         tables.append(
             Table(
                 question=q.name,
@@ -298,8 +321,11 @@ def tabulate(responses: ResponseSet, by: str | None = None, lang: str | None = N
             )
         )
     notes = tuple(
-        (f"Wiederholungsgruppe '{g.name}' wird noch nicht ausgewertet"
-         if (lang or "de") != "en" else f"Repeat group '{g.name}' is not tabulated yet")
+        (
+            f"Wiederholungsgruppe '{g.name}' wird noch nicht ausgewertet"
+            if (lang or "de") != "en"
+            else f"Repeat group '{g.name}' is not tabulated yet"
+        )
         for g in form.repeats
     )
     return Tabulation(responses=frame.height, tables=tuple(tables), by=by, notes=notes)

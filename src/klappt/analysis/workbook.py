@@ -19,7 +19,14 @@ _HEAD = {
         "mr": "Mehrfachnennungen möglich: Prozente summieren sich auf über 100 %.",
         "mean": "Mittelwert (1 = erste Antwortstufe)",
         "top2": "Anteil der ersten zwei Stufen (%)",
-        "stats": {"n": "n", "mean": "Mittelwert", "median": "Median", "min": "Minimum", "max": "Maximum", "sum": "Summe"},
+        "stats": {
+            "n": "n",
+            "mean": "Mittelwert",
+            "median": "Median",
+            "min": "Minimum",
+            "max": "Maximum",
+            "sum": "Summe",
+        },
         "responses": "Rückläufe",
         "answered": "beantwortet",
     },
@@ -35,7 +42,14 @@ _HEAD = {
         "mr": "Multiple answers allowed: percentages add up to more than 100%.",
         "mean": "Mean (1 = first answer level)",
         "top2": "Share of the first two levels (%)",
-        "stats": {"n": "n", "mean": "Mean", "median": "Median", "min": "Minimum", "max": "Maximum", "sum": "Sum"},
+        "stats": {
+            "n": "n",
+            "mean": "Mean",
+            "median": "Median",
+            "min": "Minimum",
+            "max": "Maximum",
+            "sum": "Sum",
+        },
         "responses": "Returns",
         "answered": "answered",
     },
@@ -90,7 +104,9 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
     return buf.getvalue()
 
 
-def _write_table(ws, table: Table, groups, row_no: int, h, bold, title_font, head_fill, note_font) -> int:  # noqa: ANN001, PLR0913
+def _write_table(
+    ws, table: Table, groups, row_no: int, h, bold, title_font, head_fill, note_font
+) -> int:
     ws.cell(row_no, 1, safe_cell(f"{table.label} ({table.question})")).font = title_font
     row_no += 1
     cells: list[tuple[str, Cell]] = [(h["total"], table.cell)]

@@ -105,7 +105,9 @@ class Question:
     def hint(self, lang: str | None = None, default_language: str | None = None) -> str:
         return pick_label(self.hints, lang, default_language)
 
-    def constraint_message(self, lang: str | None = None, default_language: str | None = None) -> str:
+    def constraint_message(
+        self, lang: str | None = None, default_language: str | None = None
+    ) -> str:
         return pick_label(self.constraint_messages, lang, default_language)
 
     @property
@@ -170,7 +172,9 @@ class Instrument:
 
     def relevance_chain(self, question: Question) -> tuple[str, ...]:
         """The conditions that must all hold for ``question`` to be asked: groups' and its own."""
-        chain = [g.relevant for name in question.group_path if (g := self.group(name)) and g.relevant]
+        chain = [
+            g.relevant for name in question.group_path if (g := self.group(name)) and g.relevant
+        ]
         if question.relevant:
             chain.append(question.relevant)
         return tuple(chain)

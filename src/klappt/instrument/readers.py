@@ -68,7 +68,10 @@ def read_instrument(path: str | Path) -> Instrument:
         raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
     if p.suffix.lower() not in FORM_SUFFIXES:
         raise KlapptError(
-            ErrorCode.FILE_004, path=p, suffix=p.suffix or "(keine)", expected=", ".join(FORM_SUFFIXES)
+            ErrorCode.FILE_004,
+            path=p,
+            suffix=p.suffix or "(keine)",
+            expected=", ".join(FORM_SUFFIXES),
         )
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
@@ -86,13 +89,17 @@ def read_instrument(path: str | Path) -> Instrument:
             # read the workbook once; pyxform converts from the sheets we hand it
             sheets = get_xlsform(xlsform=str(p))
             rows = _question_rows(sheets.survey or [])
-            result = convert(xlsform=dataclasses.asdict(sheets), warnings=pyx_warnings, validate=False)
+            result = convert(
+                xlsform=dataclasses.asdict(sheets), warnings=pyx_warnings, validate=False
+            )
     except PyXFormError as exc:
         raise _form_error(p, str(exc)) from None
     except TypeError:
         # pyxform's CSV reader takes a data table's headers for sheet names
         raise KlapptError(
-            ErrorCode.INSTRUMENT_001, path=p, where="",
+            ErrorCode.INSTRUMENT_001,
+            path=p,
+            where="",
             message="keine XLSForm: es fehlt das Blatt 'survey' mit den Spalten type, name und label "
             "(Fragebogen und Daten vertauscht?)",
         ) from None
@@ -128,7 +135,13 @@ def _form_error(path: Path, message: str) -> KlapptError:
                 sheet = sheet or _Fixed(sheet_name)
                 column = column or _Fixed(col_name)
     where = []
-    sheet_name = (sheet.group(1) or sheet.group(2)) if isinstance(sheet, re.Match) else sheet.group(1) if sheet else None
+    sheet_name = (
+        (sheet.group(1) or sheet.group(2))
+        if isinstance(sheet, re.Match)
+        else sheet.group(1)
+        if sheet
+        else None
+    )
     if row_no and isinstance(sheet, re.Match) and not sheet.group(1):
         # "[row : 3] List name not in choices sheet": the row is the question's, on the survey sheet
         sheet_name = "survey"
@@ -137,7 +150,9 @@ def _form_error(path: Path, message: str) -> KlapptError:
         where.append(f"Zeile {row_no}")
     if column:
         where.append(f"Spalte '{column.group(1)}'")
-    return KlapptError(ErrorCode.INSTRUMENT_001, path=path, where=", ".join(where) + ": ", message=msg)
+    return KlapptError(
+        ErrorCode.INSTRUMENT_001, path=path, where=", ".join(where) + ": ", message=msg
+    )
 
 
 class _Fixed:
@@ -210,7 +225,9 @@ def _languages(data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(k for k in seen if k != DEFAULT_LANG_KEY)
 
 
-def _build(data: dict[str, Any], path: Path, rows: dict[str, int], pyx_warnings: tuple[str, ...]) -> Instrument:
+def _build(
+    data: dict[str, Any], path: Path, rows: dict[str, int], pyx_warnings: tuple[str, ...]
+) -> Instrument:
     questions: list[Question] = []
     groups: list[Group] = []
     ordered_lists = {
@@ -254,7 +271,9 @@ def _build(data: dict[str, Any], path: Path, rows: dict[str, int], pyx_warnings:
             if any(c.name == "other" for c in choices):
                 # pyxform labels the choice that or_other adds "Other" in every language
                 choices = tuple(
-                    Choice(c.name, {k: _OTHER.get(language_code(k), v) for k, v in c.labels.items()})
+                    Choice(
+                        c.name, {k: _OTHER.get(language_code(k), v) for k, v in c.labels.items()}
+                    )
                     if c.name == "other" and set(c.labels.values()) == {"Other"}
                     else c
                     for c in choices
@@ -296,7 +315,9 @@ def _build(data: dict[str, Any], path: Path, rows: dict[str, int], pyx_warnings:
         questions=tuple(questions),
         groups=tuple(groups),
         languages=_languages(data),
-        default_language=data.get("default_language") if data.get("default_language") != "default" else None,
+        default_language=data.get("default_language")
+        if data.get("default_language") != "default"
+        else None,
         version=str(settings_version) if settings_version else None,
         source=str(path),
         warnings=pyx_warnings,

@@ -30,7 +30,6 @@ META_NAMES = frozenset(
         "attachmentsexpected",
         "status",
         "reviewstate",
-        "deviceid",
         "edits",
         "formversion",
         "version",
@@ -46,7 +45,9 @@ ID_COLUMNS = ("_id", "KEY", "meta/instanceID", "meta-instanceID", "instanceID", 
 class ColumnMap:
     questions: dict[str, str] = field(default_factory=dict)  # question -> header
     splits: dict[str, dict[str, str]] = field(default_factory=dict)  # question -> choice -> header
-    unknown_splits: list[tuple[str, str, str]] = field(default_factory=list)  # (question, choice, header)
+    unknown_splits: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # (question, choice, header)
     meta: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (header, question)
@@ -103,7 +104,12 @@ def map_columns(instrument: Instrument, headers: tuple[str, ...] | list[str]) ->
             continue
         tails = _suffixes(header)
         split = next(
-            ((q, c) for t in tails for q, c in _split_parts(t) if q in multiples and multiples[q].choice(c)),
+            (
+                (q, c)
+                for t in tails
+                for q, c in _split_parts(t)
+                if q in multiples and multiples[q].choice(c)
+            ),
             None,
         )
         if split is not None:

@@ -105,7 +105,9 @@ def load_responses(instrument: Instrument, raw: RawTable) -> tuple[ResponseSet, 
     cmap = map_columns(instrument, raw.columns)
     if not cmap.matched_any:
         shown = ", ".join(raw.columns[:8]) + (" …" if len(raw.columns) > 8 else "")
-        raise KlapptError(ErrorCode.RESPONSES_002, path=raw.source, form=instrument.source, columns=shown)
+        raise KlapptError(
+            ErrorCode.RESPONSES_002, path=raw.source, form=instrument.source, columns=shown
+        )
     return _Loader(instrument, raw, cmap).run()
 
 
@@ -122,12 +124,22 @@ class _Loader:
 
     # -- issues ---------------------------------------------------------------------------
 
-    def _flag(self, frame: pl.DataFrame, mask: pl.Expr, code: str, column: str, value: pl.Expr | None,
-              question: str | None, detail: str | None = None) -> None:
+    def _flag(
+        self,
+        frame: pl.DataFrame,
+        mask: pl.Expr,
+        code: str,
+        column: str,
+        value: pl.Expr | None,
+        question: str | None,
+        detail: str | None = None,
+    ) -> None:
         hits = frame.filter(mask)
         if hits.height == 0:
             return
-        values = hits.select(value.cast(pl.String) if value is not None else pl.lit(None, pl.String)).to_series()
+        values = hits.select(
+            value.cast(pl.String) if value is not None else pl.lit(None, pl.String)
+        ).to_series()
         for row, val in zip(hits[_ROW].to_list(), values.to_list(), strict=True):
             self.issues.append(Issue(code, row, column, val, question, detail))
 
@@ -140,7 +152,9 @@ class _Loader:
         for header in self.cmap.unknown:
             self.issues.append(Issue("unknown_column", None, header, None, None, None))
         for header, name in self.cmap.duplicates:
-            self.issues.append(Issue("duplicate_column", None, header, None, name.split("/")[0], name))
+            self.issues.append(
+                Issue("duplicate_column", None, header, None, name.split("/")[0], name)
+            )
         keep = self._duplicate_ids()
         typed = self._type_columns()
         frame = self.src.select(pl.col(_ROW), *typed)
@@ -156,7 +170,13 @@ class _Loader:
             meta=meta,
             source=self.raw.source,
         )
-        self.issues.sort(key=lambda i: (i.row is not None, i.row or 0, self.raw.columns.index(i.column) if i.column in self.raw.columns else 0))
+        self.issues.sort(
+            key=lambda i: (
+                i.row is not None,
+                i.row or 0,
+                self.raw.columns.index(i.column) if i.column in self.raw.columns else 0,
+            )
+        )
         report = ValidationReport(
             source=self.raw.source,
             responses=rs.height,
@@ -196,7 +216,9 @@ class _Loader:
                 exprs.extend(self._multiple(q, header))
                 continue
             if header is None:
-                exprs.extend(pl.lit(None, dtype=dtype).alias(name) for name, dtype in _columns_of(q))
+                exprs.extend(
+                    pl.lit(None, dtype=dtype).alias(name) for name, dtype in _columns_of(q)
+                )
                 continue
             s = pl.col(header)
             if q.type == SELECT_ONE:
@@ -211,12 +233,16 @@ class _Loader:
                 if q.type == "integer":
                     frac = num.is_not_null() & (num != num.floor())
                     self._flag(self.src, frac, "not_an_integer", header, s, q.name)
-                    exprs.append(pl.when(frac).then(None).otherwise(num).cast(pl.Int64).alias(q.name))
+                    exprs.append(
+                        pl.when(frac).then(None).otherwise(num).cast(pl.Int64).alias(q.name)
+                    )
                 else:
                     exprs.append(num.alias(q.name))
             elif q.type == "date":
                 date = self._date(s)
-                self._flag(self.src, s.is_not_null() & date.is_null(), "not_a_date", header, s, q.name)
+                self._flag(
+                    self.src, s.is_not_null() & date.is_null(), "not_a_date", header, s, q.name
+                )
                 exprs.append(date.alias(q.name))
             else:
                 exprs.append(s.alias(q.name))
@@ -230,9 +256,11 @@ class _Loader:
             s = s.str.replace(",", ".", literal=True)
         else:
             # typed by hand in a German Excel, a lone comma is a decimal comma
-            s = pl.when(s.str.contains(",") & ~s.str.contains(".", literal=True)).then(
-                s.str.replace(",", ".", literal=True)
-            ).otherwise(s)
+            s = (
+                pl.when(s.str.contains(",") & ~s.str.contains(".", literal=True))
+                .then(s.str.replace(",", ".", literal=True))
+                .otherwise(s)
+            )
         return s.cast(pl.Float64, strict=False)
 
     @staticmethod
@@ -248,10 +276,16 @@ class _Loader:
         names = [c.name for c in q.choices]
         splits = self.cmap.splits.get(q.name, {})
         if header is not None:
-            tokens = pl.col(header).str.split_by_regex(r"[\s,;]+") if hasattr(pl.Expr.str, "split_by_regex") else (
-                pl.col(header).str.replace_all(r"[\s,;]+", " ").str.strip_chars().str.split(" ")
+            tokens = (
+                pl.col(header).str.split_by_regex(r"[\s,;]+")
+                if hasattr(pl.Expr.str, "split_by_regex")
+                else (
+                    pl.col(header).str.replace_all(r"[\s,;]+", " ").str.strip_chars().str.split(" ")
+                )
             )
-            unknown = tokens.list.eval(pl.element().filter(~pl.element().is_in(names) & (pl.element() != "")))
+            unknown = tokens.list.eval(
+                pl.element().filter(~pl.element().is_in(names) & (pl.element() != ""))
+            )
             hits = self.src.filter(unknown.list.len() > 0).select(_ROW, unknown.alias("u"))
             for row, bad in zip(hits[_ROW].to_list(), hits["u"].to_list(), strict=True):
                 for token in bad:
@@ -268,18 +302,31 @@ class _Loader:
                 low = pl.col(h).str.to_lowercase()
                 bad = pl.col(h).is_not_null() & ~low.is_in(_TRUE + _FALSE)
                 self._flag(self.src, bad, "not_a_flag", h, pl.col(h), q.name)
-                flags[c] = pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False).otherwise(None)
+                flags[c] = (
+                    pl.when(low.is_in(_TRUE))
+                    .then(True)
+                    .when(low.is_in(_FALSE))
+                    .then(False)
+                    .otherwise(None)
+                )
             for qname, choice, h in self.cmap.unknown_splits:
                 if qname == q.name:
                     selected = pl.col(h).str.to_lowercase().is_in(_TRUE)
                     self._flag(self.src, selected, "unknown_choice", h, pl.col(h), q.name, choice)
-            present = pl.any_horizontal([pl.col(h).is_not_null() for h in splits.values()]) if splits else pl.lit(False)
+            present = (
+                pl.any_horizontal([pl.col(h).is_not_null() for h in splits.values()])
+                if splits
+                else pl.lit(False)
+            )
         else:
             return [pl.lit(None, dtype=pl.Boolean).alias(f"{q.name}/{c}") for c in names]
         # nothing known selected means "not answered": the base counts only returns with a mention
         any_selected = pl.any_horizontal([f.fill_null(False) for f in flags.values()])
         return [
-            pl.when(present & any_selected).then(f.fill_null(False)).otherwise(None).alias(f"{q.name}/{c}")
+            pl.when(present & any_selected)
+            .then(f.fill_null(False))
+            .otherwise(None)
+            .alias(f"{q.name}/{c}")
             for c, f in flags.items()
         ]
 
@@ -289,7 +336,11 @@ class _Loader:
     def _answered(self, q: Question) -> pl.Expr:
         cols = [name for name, _ in _columns_of(q)]
         if q.type == SELECT_MULTIPLE:
-            return pl.any_horizontal([pl.col(c).is_not_null() for c in cols]) if cols else pl.lit(False)
+            return (
+                pl.any_horizontal([pl.col(c).is_not_null() for c in cols])
+                if cols
+                else pl.lit(False)
+            )
         return pl.col(q.name).is_not_null()
 
     def _blank(self, q: Question, mask: pl.Expr) -> list[pl.Expr]:
@@ -302,7 +353,9 @@ class _Loader:
         splits = self.cmap.splits.get(q.name)
         if splits:
             selected = [
-                pl.when(pl.col(_RAW + h).str.to_lowercase().is_in(_TRUE)).then(pl.lit(c)).otherwise(None)
+                pl.when(pl.col(_RAW + h).str.to_lowercase().is_in(_TRUE))
+                .then(pl.lit(c))
+                .otherwise(None)
                 for c, h in splits.items()
             ]
             return q.name, pl.concat_str(selected, separator=" ", ignore_nulls=True)
@@ -320,12 +373,19 @@ class _Loader:
             try:
                 ok = compiler.condition(q.constraint, self_name=q.name)
             except UnsupportedExpression as exc:
-                self._note("expression_unsupported", self.cmap.questions.get(q.name), q.name, f"constraint {q.constraint!r}: {exc}")
+                self._note(
+                    "expression_unsupported",
+                    self.cmap.questions.get(q.name),
+                    q.name,
+                    f"constraint {q.constraint!r}: {exc}",
+                )
                 continue
             violated = self._answered(q) & ~ok
             column, raw_value = self._raw_value(q)
             msg = q.constraint_message() or q.constraint
-            self._flag(self._view(frame), violated, "constraint", column or q.name, raw_value, q.name, msg)
+            self._flag(
+                self._view(frame), violated, "constraint", column or q.name, raw_value, q.name, msg
+            )
             blanks.extend(self._blank(q, violated))
         return frame.with_columns(blanks) if blanks else frame
 
@@ -334,7 +394,9 @@ class _Loader:
         view = self._view(frame)
         exprs = []
         for q in self.instrument.questions:
-            if q.type == "note" or not (q.name in self.cmap.questions or q.name in self.cmap.splits):
+            if q.type == "note" or not (
+                q.name in self.cmap.questions or q.name in self.cmap.splits
+            ):
                 continue
             exprs.append((~self._raw_empty(q) & ~self._answered(q)).alias(q.name))
         return view.select(exprs) if exprs else pl.DataFrame()
@@ -350,7 +412,12 @@ class _Loader:
                 try:
                     c = compiler.condition(cond)
                 except UnsupportedExpression as exc:
-                    self._note("expression_unsupported", self.cmap.questions.get(q.name), q.name, f"relevant {cond!r}: {exc}")
+                    self._note(
+                        "expression_unsupported",
+                        self.cmap.questions.get(q.name),
+                        q.name,
+                        f"relevant {cond!r}: {exc}",
+                    )
                     continue
                 relevant = c if relevant is None else relevant & c
             required = self._required(compiler, q)
@@ -362,12 +429,16 @@ class _Loader:
                     # an answer that hangs on an invalid one is neither reported nor removed
                     uncertain = pl.any_horizontal([pl.lit(bad[r]) for r in sorted(refs)])
                     stray = stray & ~uncertain
-                self._flag(self._view(frame), stray, "not_relevant", column or q.name, raw_value, q.name)
+                self._flag(
+                    self._view(frame), stray, "not_relevant", column or q.name, raw_value, q.name
+                )
                 frame = frame.with_columns(self._blank(q, stray))
             if required is not None and q.type != "calculate":
                 asked = relevant if relevant is not None else pl.lit(True)
                 missing = asked & required & self._raw_empty(q)
-                self._flag(self._view(frame), missing, "required_missing", column or q.name, None, q.name)
+                self._flag(
+                    self._view(frame), missing, "required_missing", column or q.name, None, q.name
+                )
         return frame
 
     def _raw_empty(self, q: Question) -> pl.Expr:
@@ -376,7 +447,9 @@ class _Loader:
             return pl.col(_RAW + header).is_null()
         splits = self.cmap.splits.get(q.name)
         if splits:
-            return ~pl.any_horizontal([pl.col(_RAW + h).str.to_lowercase().is_in(_TRUE) for h in splits.values()])
+            return ~pl.any_horizontal(
+                [pl.col(_RAW + h).str.to_lowercase().is_in(_TRUE) for h in splits.values()]
+            )
         return pl.lit(True)
 
     def _required(self, compiler: Compiler, q: Question) -> pl.Expr | None:
@@ -388,5 +461,10 @@ class _Loader:
         try:
             return compiler.condition(text)
         except UnsupportedExpression as exc:
-            self._note("expression_unsupported", self.cmap.questions.get(q.name), q.name, f"required {text!r}: {exc}")
+            self._note(
+                "expression_unsupported",
+                self.cmap.questions.get(q.name),
+                q.name,
+                f"required {text!r}: {exc}",
+            )
             return None

@@ -109,7 +109,7 @@ class Compiler:
         self._i += 1
         return tok
 
-    def _binary(self, ops: tuple[str, ...], sub) -> Val:  # noqa: ANN001 - a bound method
+    def _binary(self, ops: tuple[str, ...], sub) -> Val:
         left = sub()
         while (tok := self._peek()) is not None and tok.kind == "op" and tok.text in ops:
             self._i += 1
@@ -195,13 +195,19 @@ class Compiler:
     def _multi_cols(self, v: Val) -> list[pl.Expr]:
         q = self.instrument.question(v.question or "")
         assert q is not None
-        return [pl.col(f"{q.name}/{c.name}").fill_null(False) for c in q.choices if f"{q.name}/{c.name}" in self.columns]
+        return [
+            pl.col(f"{q.name}/{c.name}").fill_null(False)
+            for c in q.choices
+            if f"{q.name}/{c.name}" in self.columns
+        ]
 
     def _multi_string(self, v: Val) -> pl.Expr:
         q = self.instrument.question(v.question or "")
         assert q is not None
         parts = [
-            pl.when(pl.col(f"{q.name}/{c.name}").fill_null(False)).then(pl.lit(c.name)).otherwise(pl.lit(None))
+            pl.when(pl.col(f"{q.name}/{c.name}").fill_null(False))
+            .then(pl.lit(c.name))
+            .otherwise(pl.lit(None))
             for c in q.choices
             if f"{q.name}/{c.name}" in self.columns
         ]
@@ -218,7 +224,10 @@ class Compiler:
             # XPath prints integral numbers without a decimal point
             e = v.expr
             return (
-                pl.when(e == e.floor()).then(e.cast(pl.Int64).cast(pl.String)).otherwise(e.cast(pl.String)).fill_null("")
+                pl.when(e == e.floor())
+                .then(e.cast(pl.Int64).cast(pl.String))
+                .otherwise(e.cast(pl.String))
+                .fill_null("")
             )
         if v.kind == "date":
             return v.expr.dt.strftime("%Y-%m-%d").fill_null("")
@@ -312,13 +321,18 @@ class Compiler:
                 if lit is None:
                     raise UnsupportedExpression("selected() mit berechneter Auswahl")
                 col = f"{q.name}/{lit}"
-                return Val(pl.col(col).fill_null(False) if col in self.columns else pl.lit(False), "bool")
+                return Val(
+                    pl.col(col).fill_null(False) if col in self.columns else pl.lit(False), "bool"
+                )
             return Val(self._str(target) == self._str(choice), "bool")
         if name == "count-selected":
             need(1)
             if args[0].kind == "multi":
                 cols = self._multi_cols(args[0])
-                return Val(pl.sum_horizontal([c.cast(pl.Float64) for c in cols]) if cols else pl.lit(0.0), "num")
+                return Val(
+                    pl.sum_horizontal([c.cast(pl.Float64) for c in cols]) if cols else pl.lit(0.0),
+                    "num",
+                )
             return Val(pl.when(self._str(args[0]) != "").then(1.0).otherwise(0.0), "num")
         if name == "not":
             need(1)
@@ -337,7 +351,14 @@ class Compiler:
                 return Val(self._num(args[0]).round(int(_literal(args[1]) or 0)), "num")
             need(1)
             e = self._num(args[0])
-            return Val(e.cast(pl.Int64, strict=False).cast(pl.Float64) if name == "int" else e.round(0) if name == "round" else e, "num")
+            return Val(
+                e.cast(pl.Int64, strict=False).cast(pl.Float64)
+                if name == "int"
+                else e.round(0)
+                if name == "round"
+                else e,
+                "num",
+            )
         if name == "string":
             need(1)
             return Val(self._str(args[0]), "str")
@@ -348,7 +369,12 @@ class Compiler:
             pattern = _literal(args[1])
             if pattern is None:
                 raise UnsupportedExpression("regex() mit berechnetem Muster")
-            return Val(self._str(args[0]).str.contains(f"^(?:{pattern})$" if not pattern.startswith("^") else pattern), "bool")
+            return Val(
+                self._str(args[0]).str.contains(
+                    f"^(?:{pattern})$" if not pattern.startswith("^") else pattern
+                ),
+                "bool",
+            )
         if name == "if":
             need(3)
             cond, a, b = args

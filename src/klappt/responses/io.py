@@ -102,7 +102,12 @@ def read_table(path: str | Path) -> RawTable:
         raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
     suffix = p.suffix.lower()
     if suffix not in DATA_SUFFIXES:
-        raise KlapptError(ErrorCode.FILE_004, path=p, suffix=suffix or "(keine)", expected=", ".join(DATA_SUFFIXES))
+        raise KlapptError(
+            ErrorCode.FILE_004,
+            path=p,
+            suffix=suffix or "(keine)",
+            expected=", ".join(DATA_SUFFIXES),
+        )
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
     if suffix in (".xlsx", ".xlsm"):
@@ -155,7 +160,10 @@ def _check_headers(headers: list[str], path: Path) -> list[str]:
     for n, positions in seen.items():
         if len(positions) > 1:
             raise KlapptError(
-                ErrorCode.RESPONSES_003, path=path, column=n, positions=", ".join(map(str, positions))
+                ErrorCode.RESPONSES_003,
+                path=path,
+                column=n,
+                positions=", ".join(map(str, positions)),
             )
     if not names:
         raise KlapptError(ErrorCode.RESPONSES_001, path=path)
@@ -180,12 +188,16 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
         text = raw.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise KlapptError(
-            ErrorCode.FILE_005, path=path, reason=f"weder UTF-8 noch Windows-1252 (Byte {exc.start})"
+            ErrorCode.FILE_005,
+            path=path,
+            reason=f"weder UTF-8 noch Windows-1252 (Byte {exc.start})",
         ) from None
     # cp1252 decodes nearly any byte; control characters mean it was no text file at all
     controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t")
     if controls:
-        raise KlapptError(ErrorCode.FILE_005, path=path, reason="Steuerzeichen gefunden, keine Textdatei")
+        raise KlapptError(
+            ErrorCode.FILE_005, path=path, reason="Steuerzeichen gefunden, keine Textdatei"
+        )
     return text, "cp1252"
 
 
@@ -270,7 +282,9 @@ def _read_xlsx(path: Path) -> RawTable:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise KlapptError(ErrorCode.FILE_003, path=path, reason=f"keine gültige Excel-Datei ({exc})") from None
+        raise KlapptError(
+            ErrorCode.FILE_003, path=path, reason=f"keine gültige Excel-Datei ({exc})"
+        ) from None
     try:
         ws = wb.worksheets[0]
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -285,7 +299,9 @@ def _read_xls(path: Path) -> RawTable:
     try:
         book = xlrd.open_workbook(str(path))
     except xlrd.XLRDError as exc:
-        raise KlapptError(ErrorCode.FILE_003, path=path, reason=f"keine gültige .xls-Datei ({exc})") from None
+        raise KlapptError(
+            ErrorCode.FILE_003, path=path, reason=f"keine gültige .xls-Datei ({exc})"
+        ) from None
     sheet = book.sheet_by_index(0)
     rows: list[list[object]] = []
     for r in range(sheet.nrows):
@@ -311,7 +327,8 @@ def _read_parquet(path: Path) -> RawTable:
         raise KlapptError(ErrorCode.FILE_003, path=path, reason=str(exc).splitlines()[0]) from None
     headers = _check_headers(list(frame.columns), path)
     frame = frame.with_columns(
-        pl.col(c).cast(pl.String) if frame.schema[c] != pl.String else pl.col(c) for c in frame.columns
+        pl.col(c).cast(pl.String) if frame.schema[c] != pl.String else pl.col(c)
+        for c in frame.columns
     )
     return RawTable(frame=frame, columns=tuple(headers), source=str(path), format="parquet")
 
@@ -322,7 +339,11 @@ def sniff_summary(table: RawTable) -> str:
     if table.encoding:
         parts.append(table.encoding)
     if table.separator:
-        parts.append({";": "Semikolon", ",": "Komma", "\t": "Tabulator", "|": "senkrechter Strich"}[table.separator])
+        parts.append(
+            {";": "Semikolon", ",": "Komma", "\t": "Tabulator", "|": "senkrechter Strich"}[
+                table.separator
+            ]
+        )
     if table.decimal_comma:
         parts.append("Dezimalkomma")
     return ", ".join(parts)

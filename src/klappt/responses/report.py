@@ -11,18 +11,36 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "unknown_choice": ("unbekannter Auswahlcode", "unknown choice code"),
     "not_a_number": ("keine Zahl", "not a number"),
     "not_an_integer": ("keine ganze Zahl", "not a whole number"),
-    "not_a_date": ("kein Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)", "not a date (expected YYYY-MM-DD or DD.MM.YYYY)"),
-    "not_a_flag": ("kein Ja/Nein-Wert (erwartet 1/0 oder TRUE/FALSE)", "not a yes/no value (expected 1/0 or TRUE/FALSE)"),
+    "not_a_date": (
+        "kein Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
+        "not a date (expected YYYY-MM-DD or DD.MM.YYYY)",
+    ),
+    "not_a_flag": (
+        "kein Ja/Nein-Wert (erwartet 1/0 oder TRUE/FALSE)",
+        "not a yes/no value (expected 1/0 or TRUE/FALSE)",
+    ),
     "constraint": ("verletzt die Bedingung", "violates the constraint"),
     "required_missing": ("Pflichtangabe fehlt", "required answer missing"),
     "not_relevant": (
         "Antwort auf eine Frage, die für diesen Rücklauf nicht gestellt wird",
         "answer to a question that does not apply to this return",
     ),
-    "duplicate_id": ("doppelte Rücklauf-ID; nur der erste Rücklauf wird gezählt", "duplicate return id; only the first return is counted"),
-    "duplicate_column": ("zweite Spalte für dieselbe Frage; nicht verwendet", "second column for the same question; not used"),
-    "unknown_column": ("Spalte passt zu keiner Frage des Fragebogens; nicht verwendet", "column matches no question of the form; not used"),
-    "expression_unsupported": ("Bedingung nicht auswertbar; nicht geprüft", "condition cannot be evaluated; not checked"),
+    "duplicate_id": (
+        "doppelte Rücklauf-ID; nur der erste Rücklauf wird gezählt",
+        "duplicate return id; only the first return is counted",
+    ),
+    "duplicate_column": (
+        "zweite Spalte für dieselbe Frage; nicht verwendet",
+        "second column for the same question; not used",
+    ),
+    "unknown_column": (
+        "Spalte passt zu keiner Frage des Fragebogens; nicht verwendet",
+        "column matches no question of the form; not used",
+    ),
+    "expression_unsupported": (
+        "Bedingung nicht auswertbar; nicht geprüft",
+        "condition cannot be evaluated; not checked",
+    ),
 }
 
 #: Codes that describe the form rather than the data; they do not make a report fail.
