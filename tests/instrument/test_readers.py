@@ -206,3 +206,25 @@ def test_form_file_mistakes__error(tmp_path):
     with pytest.raises(KlapptError) as info:
         read_instrument(fake)
     assert info.value.code in (ErrorCode.FILE_003, ErrorCode.INSTRUMENT_001)
+
+
+def test_typographic_quotes_survive__ok(write_form):
+    form = read_instrument(
+        write_form(
+            """
+            | survey |
+            |        | type          | name | label                              | hint        |
+            |        | begin_group   | g    | Nach „Gemeinsam klappt’s“          |             |
+            |        | select_one yn | a    | Läuft’s „gut“?                     | ‘kurz’      |
+            |        | end_group     | g    |                                    |             |
+            | choices |
+            |         | list_name | name | label      |
+            |         | yn        | ja   | „ja“       |
+            |         | yn        | nein | nein       |
+            """
+        )
+    )
+    assert form.group("g").label() == "Nach „Gemeinsam klappt’s“"
+    assert form.question("a").label() == "Läuft’s „gut“?"
+    assert form.question("a").hint() == "‘kurz’"
+    assert form.question("a").choice("ja").label() == "„ja“"

@@ -89,6 +89,7 @@ def read_instrument(path: str | Path) -> Instrument:
             # read the workbook once; pyxform converts from the sheets we hand it
             sheets = get_xlsform(xlsform=str(p))
             rows = _question_rows(sheets.survey or [])
+            raw = _RawText(sheets.survey or [], sheets.choices or [])
             result = convert(
                 xlsform=dataclasses.asdict(sheets), warnings=pyx_warnings, validate=False
             )
@@ -111,7 +112,7 @@ def read_instrument(path: str | Path) -> Instrument:
         from pyxform.xls2json import parse_file_to_json
 
         data = parse_file_to_json(str(p))
-    return _build(data, p, rows, tuple(pyx_warnings))
+    return _build(data, p, rows, tuple(pyx_warnings), raw)
 
 
 def _short(exc: BaseException) -> str:
@@ -202,6 +203,43 @@ def _question_rows(survey: Any) -> dict[str, int]:
     return rows
 
 
+_ASCII_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+class _RawText:
+    """Texts as written in the workbook: pyxform turns typographic quotes into ASCII ones,
+    and a German form's „…“ and ’ should reach tables and decks as the authors typed them."""
+
+    def __init__(self, survey: Any, choices: Any) -> None:
+        self.survey: dict[str, Any] = {}
+        for r in survey:  # the first row of a name: end_group rows may repeat the group's name
+            if isinstance(r, dict) and r.get("name"):
+                self.survey.setdefault(r["name"], r)
+        self.choices = {
+            (r.get("list_name"), str(r.get("name"))): r for r in choices if isinstance(r, dict)
+        }
+
+    @staticmethod
+    def _pick(texts: dict[str, str], row: dict[str, Any] | None, column: str) -> dict[str, str]:
+        if not row:
+            return texts
+        out = {}
+        for lang, text in texts.items():
+            key = column if lang == DEFAULT_LANG_KEY else f"{column}::{lang}"
+            original = row.get(key)
+            if isinstance(original, str) and original.strip().translate(_ASCII_QUOTES) == text.strip():
+                out[lang] = original.strip()
+            else:
+                out[lang] = text
+        return out
+
+    def restore(self, texts: dict[str, str], name: str, column: str) -> dict[str, str]:
+        return self._pick(texts, self.survey.get(name), column)
+
+    def restore_choice(self, texts: dict[str, str], list_name: str | None, name: str) -> dict[str, str]:
+        return self._pick(texts, self.choices.get((list_name, name)), "label")
+
+
 def _labels(value: Any) -> dict[str, str]:
     if value is None or value == "":
         return {}
@@ -226,7 +264,7 @@ def _languages(data: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _build(
-    data: dict[str, Any], path: Path, rows: dict[str, int], pyx_warnings: tuple[str, ...]
+    data: dict[str, Any], path: Path, rows: dict[str, int], pyx_warnings: tuple[str, ...], raw: _RawText
 ) -> Instrument:
     questions: list[Question] = []
     groups: list[Group] = []
@@ -249,7 +287,7 @@ def _build(
                     name=name,
                     kind=kind,
                     path=(*path_, name),
-                    labels=_labels(node.get("label")),
+                    labels=raw.restore(_labels(node.get("label")), name, "label"),
                     relevant=bind.get("relevant") or None,
                     appearance=control.get("appearance"),
                 )
@@ -262,7 +300,10 @@ def _build(
             appearance = control.get("appearance")
             list_name = node.get("list_name") or node.get("itemset")
             choices = tuple(
-                Choice(name=str(c.get("name")), labels=_labels(c.get("label")))
+                Choice(
+                    name=str(c.get("name")),
+                    labels=raw.restore_choice(_labels(c.get("label")), list_name, str(c.get("name"))),
+                )
                 for c in (node.get("choices") or [])
             )
             or_other = any(c.name == "other" for c in choices) and any(
@@ -286,8 +327,8 @@ def _build(
                 Question(
                     name=name,
                     type=qtype,
-                    labels=_labels(node.get("label")),
-                    hints=_labels(node.get("hint")),
+                    labels=raw.restore(_labels(node.get("label")), name, "label"),
+                    hints=raw.restore(_labels(node.get("hint")), name, "hint"),
                     choices=choices,
                     list_name=list_name,
                     group_path=path_,
@@ -295,7 +336,7 @@ def _build(
                     relevant=bind.get("relevant") or None,
                     required=bind.get("required") or None,
                     constraint=bind.get("constraint") or None,
-                    constraint_messages=_labels(constraint_msg),
+                    constraint_messages=raw.restore(_labels(constraint_msg), name, "constraint_message"),
                     appearance=appearance,
                     choice_filter=node.get("choice_filter") or None,
                     calculation=bind.get("calculate") or None,
