@@ -87,10 +87,9 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
     note_font = Font(italic=True, color="555555")
     ws.append([f"{h['responses']}: {tab.responses}"])
     ws["A1"].font = title_font
-    groups = tab.tables[0].groups if tab.tables and tab.by else ()
     row_no = 3
     for table in tab.tables:
-        row_no = _write_table(ws, table, groups, row_no, h, bold, title_font, head_fill, note_font)
+        row_no = _write_table(ws, table, row_no, h, bold, title_font, head_fill, note_font)
     ws.column_dimensions["A"].width = 60
     for col in "BCDEFGHIJKLMNOP":
         ws.column_dimensions[col].width = 14
@@ -99,18 +98,23 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
             if isinstance(cell.value, str) and cell.column == 1:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "B3"
+    # printed, every column of a crossed table fits on the page's width
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def _write_table(
-    ws, table: Table, groups, row_no: int, h, bold, title_font, head_fill, note_font
+    ws, table: Table, row_no: int, h, bold, title_font, head_fill, note_font
 ) -> int:
     ws.cell(row_no, 1, safe_cell(f"{table.label} ({table.question})")).font = title_font
     row_no += 1
     cells: list[tuple[str, Cell]] = [(h["total"], table.cell)]
-    cells += [(g.label, g.cell) for g in groups]
+    cells += [(g.label, g.cell) for g in table.groups]
     header = [h["answer"]]
     for name, _ in cells:
         header += [f"{name}: {h['count']}", f"{name}: {h['percent']}"] if table.rows else [name]
