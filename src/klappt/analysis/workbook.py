@@ -56,6 +56,12 @@ _HEAD = {
 }
 
 
+def _wrap():  # noqa: ANN202 - openpyxl is imported on first use only
+    from openpyxl.styles import Alignment
+
+    return Alignment(wrap_text=True, vertical="top")
+
+
 def safe_cell(value: object) -> object:
     """Neutralise text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -123,6 +129,7 @@ def _write_table(
     for i, text in enumerate(header, start=1):
         c = ws.cell(row_no, i, safe_cell(text))
         c.font = bold
+        c.alignment = _wrap()
         c.fill = head_fill
     row_no += 1
     for r_i, row in enumerate(table.rows):
