@@ -23,7 +23,24 @@ _TRUE = ("1", "1.0", "true", "wahr", "ja", "yes", "y", "x")
 _FALSE = ("0", "0.0", "false", "falsch", "nein", "no", "n")
 _ROW = "__row"
 _RAW = "__raw__"
+_MASK = "__mask__"
+_SPLIT = re.compile(r"[\s,;]+")
+_FLAG = "__flag__"
+_ANY = "__any__"
 _REF = re.compile(r"\$\{([^}]+)\}|\.\./([A-Za-z_][\w.\-]*)")
+
+
+@dataclass(frozen=True)
+class _Check:
+    """A check to run over all rows: which rows fail, and how to name each failure."""
+
+    mask: pl.Expr
+    code: str
+    column: str
+    value: pl.Expr | None
+    question: str | None
+    detail: str | None = None
+    tokens: dict[str, list[str]] | None = None  # raw answer -> its unknown parts
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,7 @@ class _Loader:
         self.src = raw.frame.with_columns(pl.Series(_ROW, rows, dtype=pl.Int64))
         # the raw text beside the typed columns, for naming the value as written in the file
         self.rawp = raw.frame.rename({c: _RAW + c for c in raw.frame.columns})
+        self.multiple_unknown: dict[str, dict[str, list[str]]] = {}
 
     # -- issues ---------------------------------------------------------------------------
 
@@ -156,8 +174,7 @@ class _Loader:
                 Issue("duplicate_column", None, header, None, name.split("/")[0], name)
             )
         keep = self._duplicate_ids()
-        typed = self._type_columns()
-        frame = self.src.select(pl.col(_ROW), *typed)
+        frame = self._type_columns()
         frame = self._check_constraints(frame)
         bad = self._bad_answers(frame)
         frame = self._apply_relevance(frame, bad)
@@ -206,14 +223,29 @@ class _Loader:
         )
         return meta.filter(keep) if keep is not None else meta
 
-    def _type_columns(self) -> list[pl.Expr]:
+    def _type_columns(self) -> pl.DataFrame:
+        """The typed frame. Work is staged so that each column is parsed once, and every
+        check of this step is counted in one pass before any row is looked at."""
+        pre: list[pl.Expr] = []
+        for q in self.instrument.questions:
+            if q.type == SELECT_MULTIPLE:
+                pre.extend(self._multiple_parse(q))
+        stage = self.src.with_columns(pre) if pre else self.src
+        anys = [
+            e
+            for q in self.instrument.questions
+            if q.type == SELECT_MULTIPLE
+            for e in self._multiple_any(q)
+        ]
+        stage = stage.with_columns(anys) if anys else stage
+        checks: list[_Check] = []
         exprs: list[pl.Expr] = []
         for q in self.instrument.questions:
             if q.type == "note":
                 continue
             header = self.cmap.questions.get(q.name)
             if q.type == SELECT_MULTIPLE:
-                exprs.extend(self._multiple(q, header))
+                exprs.extend(self._multiple(q, header, checks))
                 continue
             if header is None:
                 exprs.extend(
@@ -222,31 +254,83 @@ class _Loader:
                 continue
             s = pl.col(header)
             if q.type == SELECT_ONE:
-                names = [c.name for c in q.choices]
-                bad = s.is_not_null() & ~s.is_in(names)
-                self._flag(self.src, bad, "unknown_choice", header, s, q.name)
-                exprs.append(pl.when(bad).then(None).otherwise(s).alias(q.name))
+                # few distinct texts however many returns: clean each once, then look up
+                names = {c.name for c in q.choices}
+                mapping: dict[str, str | None] = {}
+                bad_texts = []
+                for text in self.src[header].drop_nulls().unique().to_list():
+                    clean = text.strip()
+                    mapping[text] = clean if clean in names else None
+                    if clean and clean not in names:
+                        bad_texts.append(text)
+                if bad_texts:
+                    checks.append(_Check(s.is_in(bad_texts), "unknown_choice", header, s, q.name))
+                exprs.append(
+                    s.replace_strict(
+                        mapping or {"": None}, default=None, return_dtype=pl.String
+                    ).alias(q.name)
+                )
             elif q.type in NUMERIC_TYPES:
                 num = self._number(s)
-                bad = s.is_not_null() & num.is_null()
-                self._flag(self.src, bad, "not_a_number", header, s, q.name)
+                blank = s.str.strip_chars().str.len_bytes() == 0
+                checks.append(
+                    _Check(
+                        s.is_not_null() & num.is_null() & ~blank, "not_a_number", header, s, q.name
+                    )
+                )
                 if q.type == "integer":
                     frac = num.is_not_null() & (num != num.floor())
-                    self._flag(self.src, frac, "not_an_integer", header, s, q.name)
+                    checks.append(_Check(frac, "not_an_integer", header, s, q.name))
                     exprs.append(
                         pl.when(frac).then(None).otherwise(num).cast(pl.Int64).alias(q.name)
                     )
                 else:
                     exprs.append(num.alias(q.name))
             elif q.type == "date":
-                date = self._date(s)
-                self._flag(
-                    self.src, s.is_not_null() & date.is_null(), "not_a_date", header, s, q.name
+                date = self._date(s.str.strip_chars())
+                blank = s.str.strip_chars().str.len_bytes() == 0
+                checks.append(
+                    _Check(
+                        s.is_not_null() & date.is_null() & ~blank, "not_a_date", header, s, q.name
+                    )
                 )
                 exprs.append(date.alias(q.name))
             else:
-                exprs.append(s.alias(q.name))
-        return exprs
+                text = s.str.strip_chars()
+                exprs.append(
+                    pl.when(text.str.len_bytes() > 0).then(text).otherwise(None).alias(q.name)
+                )
+        self._run_checks(stage, checks)
+        return stage.select(pl.col(_ROW), *exprs)
+
+    def _run_checks(self, frame: pl.DataFrame, checks: list[_Check]) -> None:
+        """Count all checks in one pass; only those that hit are looked at row by row."""
+        if not checks:
+            return
+        counts = frame.select(
+            [c.mask.fill_null(False).sum().alias(str(i)) for i, c in enumerate(checks)]
+        ).row(0)
+        for check, hits in zip(checks, counts, strict=True):
+            if not hits:
+                continue
+            if check.tokens is not None:
+                assert check.value is not None
+                found = frame.filter(check.mask).select(_ROW, check.value.alias("u"))
+                for row, raw in zip(found[_ROW].to_list(), found["u"].to_list(), strict=True):
+                    for token in check.tokens.get(raw, ()):
+                        self.issues.append(
+                            Issue(check.code, row, check.column, token, check.question)
+                        )
+            else:
+                self._flag(
+                    frame,
+                    check.mask,
+                    check.code,
+                    check.column,
+                    check.value,
+                    check.question,
+                    check.detail,
+                )
 
     def _number(self, s: pl.Expr) -> pl.Expr:
         s = s.str.replace_all(r"[\s\u00a0\u202f']", "")
@@ -272,61 +356,93 @@ class _Loader:
             s.str.to_date("%d.%m.%y", strict=False),
         )
 
-    def _multiple(self, q: Question, header: str | None) -> list[pl.Expr]:
-        names = [c.name for c in q.choices]
-        splits = self.cmap.splits.get(q.name, {})
+    def _multiple_parse(self, q: Question) -> list[pl.Expr]:
+        """First stage: each distinct answer text is parsed once, in Python, into a bit mask of
+        its choices; the column then maps to masks by lookup. A wave has few distinct answer
+        texts however many returns it has, so this stays cheap at a million rows."""
+        header = self.cmap.questions.get(q.name)
         if header is not None:
-            tokens = (
-                pl.col(header).str.split_by_regex(r"[\s,;]+")
-                if hasattr(pl.Expr.str, "split_by_regex")
-                else (
-                    pl.col(header).str.replace_all(r"[\s,;]+", " ").str.strip_chars().str.split(" ")
+            index = {c.name: i for i, c in enumerate(q.choices)}
+            masks: dict[str, int] = {}
+            unknown: dict[str, list[str]] = {}
+            for text in self.src[header].drop_nulls().unique().to_list():
+                bits = 0
+                for token in _SPLIT.split(text.strip()):
+                    if not token:
+                        continue
+                    if token in index:
+                        bits |= 1 << index[token]
+                    else:
+                        unknown.setdefault(text, []).append(token)
+                masks[text] = bits
+            self.multiple_unknown[q.name] = unknown
+            mask = pl.col(header).replace_strict(
+                masks or {"": 0}, default=None, return_dtype=pl.Int64
+            )
+            return [mask.alias(_MASK + q.name)]
+        out = []
+        for c, h in self.cmap.splits.get(q.name, {}).items():
+            low = pl.col(h).str.to_lowercase()
+            flag = pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
+            out.append(flag.otherwise(None).alias(f"{_FLAG}{q.name}/{c}"))
+        return out
+
+    def _flags(self, q: Question) -> dict[str, pl.Expr] | None:
+        names = [c.name for c in q.choices]
+        if q.name in self.cmap.questions:
+            mask = pl.col(_MASK + q.name)
+            return {c: (mask & (1 << i)) != 0 for i, c in enumerate(names)}
+        splits = self.cmap.splits.get(q.name, {})
+        if splits or any(u[0] == q.name for u in self.cmap.unknown_splits):
+            return {
+                c: pl.col(f"{_FLAG}{q.name}/{c}") if c in splits else pl.lit(None, dtype=pl.Boolean)
+                for c in names
+            }
+        return None
+
+    def _multiple_any(self, q: Question) -> list[pl.Expr]:
+        """Second stage: does the return name at least one known choice?"""
+        if q.name in self.cmap.questions:
+            return [(pl.col(_MASK + q.name) > 0).alias(_ANY + q.name)]
+        flags = self._flags(q)
+        if flags is None:
+            return []
+        return [
+            pl.any_horizontal([f.fill_null(False) for f in flags.values()]).alias(_ANY + q.name)
+        ]
+
+    def _multiple(self, q: Question, header: str | None, checks: list[_Check]) -> list[pl.Expr]:
+        names = [c.name for c in q.choices]
+        flags = self._flags(q)
+        if flags is None:
+            return [pl.lit(None, dtype=pl.Boolean).alias(f"{q.name}/{c}") for c in names]
+        if header is not None:
+            unknown = self.multiple_unknown.get(q.name, {})
+            if unknown:
+                bad = pl.col(header).is_in(list(unknown))
+                checks.append(
+                    _Check(bad, "unknown_choice", header, pl.col(header), q.name, tokens=unknown)
                 )
-            )
-            unknown = tokens.list.eval(
-                pl.element().filter(~pl.element().is_in(names) & (pl.element() != ""))
-            )
-            hits = self.src.filter(unknown.list.len() > 0).select(_ROW, unknown.alias("u"))
-            for row, bad in zip(hits[_ROW].to_list(), hits["u"].to_list(), strict=True):
-                for token in bad:
-                    self.issues.append(Issue("unknown_choice", row, header, token, q.name))
-            flags = {c: tokens.list.contains(c) for c in names}
             present = pl.col(header).is_not_null()
-        elif splits or any(u[0] == q.name for u in self.cmap.unknown_splits):
-            flags = {}
-            for c in names:
-                h = splits.get(c)
-                if h is None:
-                    flags[c] = pl.lit(None, dtype=pl.Boolean)
-                    continue
+        else:
+            splits = self.cmap.splits.get(q.name, {})
+            for h in splits.values():
                 low = pl.col(h).str.to_lowercase()
                 bad = pl.col(h).is_not_null() & ~low.is_in(_TRUE + _FALSE)
-                self._flag(self.src, bad, "not_a_flag", h, pl.col(h), q.name)
-                flags[c] = (
-                    pl.when(low.is_in(_TRUE))
-                    .then(True)
-                    .when(low.is_in(_FALSE))
-                    .then(False)
-                    .otherwise(None)
-                )
+                checks.append(_Check(bad, "not_a_flag", h, pl.col(h), q.name))
             for qname, choice, h in self.cmap.unknown_splits:
                 if qname == q.name:
                     selected = pl.col(h).str.to_lowercase().is_in(_TRUE)
-                    self._flag(self.src, selected, "unknown_choice", h, pl.col(h), q.name, choice)
+                    checks.append(_Check(selected, "unknown_choice", h, pl.col(h), q.name, choice))
             present = (
                 pl.any_horizontal([pl.col(h).is_not_null() for h in splits.values()])
                 if splits
                 else pl.lit(False)
             )
-        else:
-            return [pl.lit(None, dtype=pl.Boolean).alias(f"{q.name}/{c}") for c in names]
         # nothing known selected means "not answered": the base counts only returns with a mention
-        any_selected = pl.any_horizontal([f.fill_null(False) for f in flags.values()])
+        answered = present & pl.col(_ANY + q.name)
         return [
-            pl.when(present & any_selected)
-            .then(f.fill_null(False))
-            .otherwise(None)
-            .alias(f"{q.name}/{c}")
+            pl.when(answered).then(f.fill_null(False)).otherwise(None).alias(f"{q.name}/{c}")
             for c, f in flags.items()
         ]
 
@@ -444,7 +560,8 @@ class _Loader:
     def _raw_empty(self, q: Question) -> pl.Expr:
         header = self.cmap.questions.get(q.name)
         if header is not None:
-            return pl.col(_RAW + header).is_null()
+            raw = pl.col(_RAW + header)
+            return raw.is_null() | (raw.str.strip_chars().str.len_bytes() == 0)
         splits = self.cmap.splits.get(q.name)
         if splits:
             return ~pl.any_horizontal(

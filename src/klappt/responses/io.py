@@ -123,9 +123,11 @@ def read_table(path: str | Path) -> RawTable:
 
 def _finish(table: RawTable, path: Path) -> RawTable:
     frame = table.frame
-    # Excel leaves formatted but empty rows and columns behind; they carry no data
+    # an empty cell is null; surrounding spaces are dealt with per question type when typing,
+    # because stripping every cell of a million-row file costs more than all the counting
     frame = frame.with_columns(
-        pl.col(c).str.strip_chars().replace("", None).alias(c) for c in frame.columns
+        pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c)
+        for c in frame.columns
     )
     keep_rows = ~pl.all_horizontal(pl.all().is_null()) if frame.width else pl.lit(True)
     rows = table.file_rows or tuple(range(2, frame.height + 2))
