@@ -151,3 +151,25 @@ def test_report_round_trips_through_dict__ok(form, write_data):
     again = ValidationReport.from_dict(report.to_dict())
     assert again.issues == report.issues
     assert again.responses == report.responses
+
+
+def test_select_multiple_with_many_choices__ok(write_form, write_data):
+    rows = "\n".join(f"|         | viele     | c{i}  | C{i}  |" for i in range(70))
+    form = read_instrument(
+        write_form(
+            f"""
+            | survey |
+            |        | type                  | name | label |
+            |        | select_multiple viele | m    | M     |
+            | choices |
+            |         | list_name | name | label |
+{rows}
+            """
+        )
+    )
+    rs, report = load(form, write_data("m\nc0 c69\nc65\nc3 zz\n"))
+    assert [(i.row, i.value) for i in report.problems] == [(4, "zz")]
+    assert rs.frame["m/c0"].to_list() == [True, False, False]
+    assert rs.frame["m/c69"].to_list() == [True, False, False]
+    assert rs.frame["m/c65"].to_list() == [False, True, False]
+    assert rs.frame["m/c3"].to_list() == [False, False, True]

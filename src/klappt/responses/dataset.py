@@ -24,6 +24,7 @@ _FALSE = ("0", "0.0", "false", "falsch", "nein", "no", "n")
 _ROW = "__row"
 _RAW = "__raw__"
 _MASK = "__mask__"
+_MAX_BITS = 62
 _SPLIT = re.compile(r"[\s,;]+")
 _FLAG = "__flag__"
 _ANY = "__any__"
@@ -376,6 +377,18 @@ class _Loader:
                         unknown.setdefault(text, []).append(token)
                 masks[text] = bits
             self.multiple_unknown[q.name] = unknown
+            if len(q.choices) > _MAX_BITS:
+                # too many choices for one Int64 mask: one lookup per choice instead
+                return [
+                    pl.col(header)
+                    .replace_strict(
+                        {t: bool(m >> i & 1) for t, m in masks.items()} or {"": False},
+                        default=None,
+                        return_dtype=pl.Boolean,
+                    )
+                    .alias(f"{_FLAG}{q.name}/{c.name}")
+                    for i, c in enumerate(q.choices)
+                ]
             mask = pl.col(header).replace_strict(
                 masks or {"": 0}, default=None, return_dtype=pl.Int64
             )
@@ -389,9 +402,11 @@ class _Loader:
 
     def _flags(self, q: Question) -> dict[str, pl.Expr] | None:
         names = [c.name for c in q.choices]
-        if q.name in self.cmap.questions:
+        if q.name in self.cmap.questions and len(names) <= _MAX_BITS:
             mask = pl.col(_MASK + q.name)
             return {c: (mask & (1 << i)) != 0 for i, c in enumerate(names)}
+        if q.name in self.cmap.questions:
+            return {c: pl.col(f"{_FLAG}{q.name}/{c}") for c in names}
         splits = self.cmap.splits.get(q.name, {})
         if splits or any(u[0] == q.name for u in self.cmap.unknown_splits):
             return {
@@ -402,7 +417,7 @@ class _Loader:
 
     def _multiple_any(self, q: Question) -> list[pl.Expr]:
         """Second stage: does the return name at least one known choice?"""
-        if q.name in self.cmap.questions:
+        if q.name in self.cmap.questions and len(q.choices) <= _MAX_BITS:
             return [(pl.col(_MASK + q.name) > 0).alias(_ANY + q.name)]
         flags = self._flags(q)
         if flags is None:
