@@ -107,6 +107,16 @@ class ErrorCode(Enum):
         "Standortregister {path}, Zeile {row}: {message}",
         "Site register {path}, row {row}: {message}",
     )
+    STORE_005 = Detail(
+        "database_write_failed",
+        "Die Welle '{wave}' konnte nicht gespeichert werden ({reason}); die Datenbank ist unverändert.",
+        "Wave '{wave}' could not be stored ({reason}); the database is unchanged.",
+    )
+    STORE_006 = Detail(
+        "wave_name_invalid",
+        "Ungültiger Name einer Welle: '{wave}'. Ein kurzer Name wie 2022 wird gebraucht.",
+        "Invalid wave name: '{wave}'. A short name such as 2022 is needed.",
+    )
     # Reports
     REPORT_001 = Detail(
         "recipe_invalid",
@@ -141,13 +151,13 @@ class ErrorCode(Enum):
     )
     INTEROP_004 = Detail(
         "archive_member_missing",
-        "{path}: im Archiv fehlt {member}.",
-        "{path}: the archive has no {member}.",
+        "{path}: im Archiv fehlt eine {member}-Datei.",
+        "{path}: the archive holds no {member} file.",
     )
     INTEROP_005 = Detail(
         "wrong_document",
-        "{path} ist {found}; erwartet: {expected}.",
-        "{path} is {found}; expected: {expected}.",
+        "{path}: gefunden {found}, erwartet {expected}.",
+        "{path}: found {found}, expected {expected}.",
     )
     INTEROP_006 = Detail(
         "unknown_question_type",
@@ -161,13 +171,13 @@ class ErrorCode(Enum):
     )
     INTEROP_008 = Detail(
         "data_other_survey",
-        "Die Daten {path} gehören nicht zur Umfrage {form}: {reason}.",
-        "The data {path} do not belong to the survey {form}: {reason}.",
+        "Die Daten {path} gehören nicht zur Umfrage {form}: {unknown} von {total} Spalten passen zu keiner Frage ({examples}).",
+        "The data {path} do not belong to the survey {form}: {unknown} of {total} columns match no question ({examples}).",
     )
     INTEROP_009 = Detail(
         "no_questions",
-        "{path}: keine Frage, die sich importieren lässt ({reason}).",
-        "{path}: no question that can be imported ({reason}).",
+        "{path}: keine Frage, die sich importieren lässt ({count} Fragen gefunden, davon {displays} reine Textanzeigen).",
+        "{path}: no question that can be imported ({count} questions found, {displays} of them text displays).",
     )
     INTEROP_010 = Detail(
         "format_unknown",
@@ -197,24 +207,24 @@ class ErrorCode(Enum):
     # Coding of open answers (klappt.coding)
     CODING_001 = Detail(
         "codebook_duplicate_code",
-        "Codebuch {path}, Zeile {row}: der Code '{code}' kommt doppelt vor (zuerst in Zeile {first}).",
-        "Code book {path}, row {row}: the code '{code}' occurs twice (first in row {first}).",
+        "Codebuch {path}, Zeile {row}: der Code '{name}' kommt doppelt vor (zuerst in Zeile {first}).",
+        "Code book {path}, row {row}: the code '{name}' occurs twice (first in row {first}).",
     )
     CODING_002 = Detail(
         "codebook_cycle",
-        "Codebuch {path}, Zeile {row}: die Oberkategorien von '{code}' bilden einen Kreis ({chain}).",
-        "Code book {path}, row {row}: the parents of '{code}' form a circle ({chain}).",
+        "Codebuch {path}, Zeile {row}: die Oberkategorien von '{name}' bilden einen Kreis ({chain}).",
+        "Code book {path}, row {row}: the parents of '{name}' form a circle ({chain}).",
     )
     CODING_003 = Detail(
         "codebook_unknown_parent",
-        "Codebuch {path}, Zeile {row}: die Oberkategorie '{parent}' von '{code}' gibt es nicht.",
-        "Code book {path}, row {row}: the parent '{parent}' of '{code}' does not exist.",
+        "Codebuch {path}, Zeile {row}: die Oberkategorie '{parent}' von '{name}' gibt es nicht.",
+        "Code book {path}, row {row}: the parent '{parent}' of '{name}' does not exist.",
     )
     CODING_004 = Detail(
         "codebook_too_deep",
-        "Codebuch {path}, Zeile {row}: '{code}' hängt an '{parent}', das selbst eine Oberkategorie hat; "
+        "Codebuch {path}, Zeile {row}: '{name}' hängt an '{parent}', das selbst eine Oberkategorie hat; "
         "erlaubt sind zwei Ebenen.",
-        "Code book {path}, row {row}: '{code}' sits under '{parent}', which has a parent itself; "
+        "Code book {path}, row {row}: '{name}' sits under '{parent}', which has a parent itself; "
         "two levels are allowed.",
     )
     CODING_005 = Detail(
@@ -224,8 +234,8 @@ class ErrorCode(Enum):
     )
     CODING_006 = Detail(
         "codings_unknown_code",
-        "{path}, Zeile {row}: unbekannter Code '{code}'{more}. Codes im Codebuch {codebook}: {known}",
-        "{path}, row {row}: unknown code '{code}'{more}. Codes in the code book {codebook}: {known}",
+        "{path}, Zeile {row}: unbekannter Code '{name}'{more}. Codes im Codebuch {codebook}: {known}",
+        "{path}, row {row}: unknown code '{name}'{more}. Codes in the code book {codebook}: {known}",
     )
     CODING_007 = Detail(
         "codings_answer_gone",

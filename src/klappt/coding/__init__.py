@@ -1,0 +1,106 @@
+"""Open answers: code books, coding with suggestions, agreement, mentions and personal data."""
+
+from klappt.coding.agreement import (
+    Agreement,
+    CodeAgreement,
+    Disagreement,
+    agreement,
+    cohen_kappa,
+    krippendorff_alpha,
+)
+from klappt.coding.apply import apply_codes, codes_question_name
+from klappt.coding.codebook import (
+    Code,
+    Codebook,
+    codebook_from_yaml,
+    codebook_to_xlsx,
+    codebook_to_yaml,
+    read_codebook,
+)
+from klappt.coding.codings import (
+    Coding,
+    CodingSet,
+    CodingSummary,
+    FinalCodes,
+    codings_to_csv,
+    final_codes,
+    merge_codings,
+    read_codings,
+    summarize,
+)
+from klappt.coding.mentions import Mention, count_mentions, mentions
+from klappt.coding.privacy import Finding, find_personal_data, redact
+from klappt.coding.segments import (
+    Segment,
+    answer_id,
+    normalize_text,
+    parse_answer_id,
+    segments,
+    split_segments,
+)
+from klappt.coding.suggest import (
+    Suggester,
+    Suggestion,
+    decide,
+    suggest_segments,
+    suggest_uncoded,
+    train_suggester,
+    training_examples,
+)
+from klappt.coding.workbook import (
+    coding_workbook,
+    disagreement_workbook,
+    export_for_coding,
+    import_coding,
+    read_coding_workbook,
+)
+
+__all__ = [
+    "Agreement",
+    "Code",
+    "CodeAgreement",
+    "Codebook",
+    "Coding",
+    "CodingSet",
+    "CodingSummary",
+    "Disagreement",
+    "FinalCodes",
+    "Finding",
+    "Mention",
+    "Segment",
+    "Suggester",
+    "Suggestion",
+    "agreement",
+    "answer_id",
+    "apply_codes",
+    "codebook_from_yaml",
+    "codebook_to_xlsx",
+    "codebook_to_yaml",
+    "codes_question_name",
+    "coding_workbook",
+    "codings_to_csv",
+    "cohen_kappa",
+    "count_mentions",
+    "decide",
+    "disagreement_workbook",
+    "export_for_coding",
+    "final_codes",
+    "find_personal_data",
+    "import_coding",
+    "krippendorff_alpha",
+    "mentions",
+    "merge_codings",
+    "normalize_text",
+    "parse_answer_id",
+    "read_codebook",
+    "read_coding_workbook",
+    "read_codings",
+    "redact",
+    "segments",
+    "split_segments",
+    "suggest_segments",
+    "suggest_uncoded",
+    "summarize",
+    "train_suggester",
+    "training_examples",
+]
