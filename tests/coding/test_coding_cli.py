@@ -46,17 +46,23 @@ def test_agreement_json__ok(tmp_path: Path) -> None:
 
 def test_agreement_three_coders_kappa_null__ok(tmp_path: Path) -> None:
     p = tmp_path / "c.csv"
-    p.write_text("answer,coder,code\na1,x,k\na1,y,k\na1,z,\na2,x,k\na2,y,\na2,z,\n", encoding="utf-8")
+    p.write_text(
+        "answer,coder,code\na1,x,k\na1,y,k\na1,z,\na2,x,k\na2,y,\na2,z,\n", encoding="utf-8"
+    )
     data = json.loads(_run("code", "agreement", p, "--json", "-").stdout)
     # units 110 and 100: 6 values, 3 ones; D = 2 + 2; alpha = 1 - 5 * 4 / (36 - 9 - 9) = -0.1111
-    assert data["codes"] == [{"code": "k", "n": 2, "kappa": None, "alpha": -0.1111, "agreement": 0.3333}]
+    assert data["codes"] == [
+        {"code": "k", "n": 2, "kappa": None, "alpha": -0.1111, "agreement": 0.3333}
+    ]
 
 
 def test_export_import_round_trip__ok(tmp_path: Path, form_path, data_path, codebook) -> None:
     cb = tmp_path / "cb.yaml"
     cb.write_text(codebook_to_yaml(codebook), encoding="utf-8")
     xlsx = tmp_path / "coding.xlsx"
-    result = _run("code", "export", form_path, data_path, "angebote", "--out", xlsx, "--codebook", cb)
+    result = _run(
+        "code", "export", form_path, data_path, "angebote", "--out", xlsx, "--codebook", cb
+    )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(xlsx)
     ws = wb["Codierung"]
@@ -66,7 +72,10 @@ def test_export_import_round_trip__ok(tmp_path: Path, form_path, data_path, code
     out = tmp_path / "codings.csv"
     result = _run("code", "import", xlsx, "--coder", "anna", "--out", out)
     assert result.exit_code == 0, result.output
-    assert [(c.answer, c.coder, c.code) for c in read_codings(out)] == [("R01#1", "anna", "sport"), ("R01#2", "anna", "sprache")]
+    assert [(c.answer, c.coder, c.code) for c in read_codings(out)] == [
+        ("R01#1", "anna", "sport"),
+        ("R01#2", "anna", "sprache"),
+    ]
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel opens it with umlauts intact
 
 
@@ -99,12 +108,57 @@ def test_privacy_exit_code__ok(form_path, data_path) -> None:
     assert [f["kind"] for f in json.loads(result.stdout)] == ["name", "email", "phone"]
 
 
-def test_mentions_and_suggest__ok(tmp_path: Path, form_path, data_path, codebook, codings_path) -> None:
+def test_mentions_and_suggest__ok(
+    tmp_path: Path, form_path, data_path, codebook, codings_path
+) -> None:
     result = _run("code", "mentions", form_path, data_path, "angebote", "--top", "3", "--json", "-")
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)) == 3
     cb = tmp_path / "cb.yaml"
     cb.write_text(codebook_to_yaml(codebook), encoding="utf-8")
-    result = _run("code", "suggest", form_path, data_path, "--codebook", cb, "--codings", codings_path, "--json", "-")
+    result = _run(
+        "code",
+        "suggest",
+        form_path,
+        data_path,
+        "--codebook",
+        cb,
+        "--codings",
+        codings_path,
+        "--json",
+        "-",
+    )
     assert result.exit_code == 0, result.output
     assert [s["answer"] for s in json.loads(result.stdout)] == ["R08#2", "R10#2"]
+
+
+def test_tabulate_with_codes_shows_coded_categories__ok(
+    tmp_path: Path, form_path, data_path, codebook, codings_path
+) -> None:
+    import json
+
+    from klappt.coding import codebook_to_yaml
+
+    cb = tmp_path / "codebuch.yaml"
+    cb.write_text(codebook_to_yaml(codebook), encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "tabulate",
+            str(form_path),
+            str(data_path),
+            "--codebook",
+            str(cb),
+            "--codes",
+            str(codings_path),
+            "--by",
+            "gebietstyp",
+            "--json",
+            "-",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    tables = {t["question"]: t for t in json.loads(result.stdout)["tables"]}
+    coded = tables["angebote__codes"]
+    assert (coded["type"], coded["base"], coded["mentions"]) == ("select_multiple", 9, 17)
+    assert sum(g["base"] for g in coded["by"]["groups"]) == 9
