@@ -258,15 +258,29 @@ def tabulate(
             "--by", help="Jede Tabelle nach dieser Einfachauswahl aufteilen, z. B. gebietstyp."
         ),
     ] = None,
+    codebook: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--codebook",
+            help="Codebuch einer offenen Frage (.yaml/.xlsx); mit --codes wird daraus FRAGE__codes.",
+        ),
+    ] = None,
+    codes: Annotated[
+        Path | None,
+        typer.Option("--codes", help="Codierungen (.csv/.xlsx) zu den Codebüchern."),
+    ] = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Jede Frage auszählen: Basis (n), Anzahl und Prozent je Antwort, Skalen mit Mittelwert.
 
+    Codierte offene Antworten (--codebook, --codes) erscheinen als Mehrfachnennung FRAGE__codes.
+
     Beispiele:
       klappt tabulate fragebogen.xlsx ruecklaeufe.csv
       klappt tabulate fragebogen.xlsx ruecklaeufe.csv --by gebietstyp --json -
       klappt tabulate --wave 2022 --xlsx tabellen_2022.xlsx
+      klappt tabulate f.xlsx r.csv --codebook mehrwert.yaml --codes codierungen.csv
     """
     from klappt.analysis.tabulate import tabulate as run_tabulate
 
@@ -289,6 +303,22 @@ def tabulate(
                 _t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
             )
         rs, report = _load(form, data)
+    if codebook or codes:
+        if not (codebook and codes):
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "--codebook und --codes gehören zusammen",
+                    "--codebook and --codes go together",
+                )
+            )
+        from klappt.coding import apply_codes, read_codebook, read_codings
+
+        codings = read_codings(codes)
+        for path in codebook:
+            rs = apply_codes(rs, read_codebook(path), codings)
+        for note in rs.notes:
+            err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
     tab = run_tabulate(rs, by=by, lang=lang)
     if not report.ok:
         err.print(
@@ -433,6 +463,134 @@ def waves(project: ProjectOpt = None, lang: Lang = "de") -> None:
         )
 
 
+# -- report -----------------------------------------------------------------------------------
+
+
+@app.command()
+def report(
+    form: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Der Fragebogen (XLSForm). Entfällt mit --wave oder einem Rezept mit Wellen."
+        ),
+    ] = None,
+    data: Annotated[Path | None, typer.Argument(help="Die Rückläufe.")] = None,
+    out_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Ausgabedatei; das Format folgt der Endung (.pptx, .html, .pdf, .xlsx). Mehrfach möglich.",
+        ),
+    ] = None,
+    recipe: Annotated[
+        Path | None,
+        typer.Option(
+            "--recipe", "-r", help="Rezept (YAML) mit der Folienfolge; sonst der Standardablauf."
+        ),
+    ] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA berichten."),
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template", help="PowerPoint-Vorlage (.pptx mit Mastern) für das Foliendesign."
+        ),
+    ] = None,
+    init_recipe: Annotated[
+        str | None,
+        typer.Option(
+            "--init-recipe",
+            help="Den Standardablauf als Rezept in diese Datei schreiben ('-' = Bildschirm).",
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Sprache des Berichts: de oder en (sonst die des Rezepts, sonst de).",
+            envvar="KLAPPT_LANG",
+        ),
+    ] = None,
+) -> None:
+    """Den Ergebnisbericht bauen: Foliensatz, HTML, PDF und Excel mit denselben Zahlen.
+
+    Beispiele:
+      klappt report fragebogen.xlsx ruecklaeufe.csv --out bericht.pptx --out bericht.html
+      klappt report --wave 2022 --recipe bericht.yaml --out bericht.pptx --out bericht.pdf
+      klappt report fragebogen.xlsx --init-recipe bericht.yaml
+    """
+    from klappt.report import build_report, default_spec, dump_recipe, load_recipe, write_outputs
+    from klappt.report.sources import load_data, read_wave
+
+    code = _lang(lang or "de")
+    if out_paths:
+        from klappt.report.output import check_paths
+
+        check_paths(out_paths)  # an unknown format or unwritable folder fails before any work
+    spec = load_recipe(recipe) if recipe else None
+    if wave is not None and (form is not None or data is not None):
+        raise typer.BadParameter(
+            _t(
+                code,
+                "entweder FORM DATA oder --wave, nicht beides",
+                "either FORM DATA or --wave, not both",
+            )
+        )
+    main_wave = None
+    loader = None
+    if wave is not None:
+        from klappt.report.data import WaveData
+        from klappt.store.api import load_wave
+
+        root = _project(project)
+        instrument, rs, _ = load_wave(root, wave)
+        main_wave = WaveData(wave, instrument, responses=rs)
+        loader = lambda name: load_wave(root, name)[:2]  # noqa: E731 - recipe waves from the store
+    elif init_recipe is not None and form is not None and data is None:
+        from klappt.instrument import read_instrument
+        from klappt.report.data import WaveData
+
+        main_wave = WaveData("", read_instrument(form))
+    elif form is not None and data is not None:
+        main_wave = read_wave(form, data, (spec.wave if spec and spec.wave else "") or "")
+    elif form is not None or spec is None or not spec.waves:
+        raise typer.BadParameter(
+            _t(code, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
+        )
+    if init_recipe is not None:
+        if main_wave is None:
+            raise typer.BadParameter(
+                _t(
+                    code,
+                    "--init-recipe braucht FORM oder --wave",
+                    "--init-recipe needs FORM or --wave",
+                )
+            )
+        _write_or_print(
+            init_recipe,
+            dump_recipe(default_spec(main_wave.instrument, lang or "de", wave)).rstrip("\n"),
+        )
+        if init_recipe != "-":
+            err.print(
+                _t(code, f"Rezept geschrieben: {init_recipe}", f"Recipe written: {init_recipe}")
+            )
+        return
+    if not out_paths:
+        raise typer.BadParameter(
+            _t(code, "mindestens ein --out angeben", "give at least one --out")
+        )
+    if spec is None:
+        assert main_wave is not None
+        spec = default_spec(main_wave.instrument, lang or "de", main_wave.name or None)
+    built = build_report(spec, load_data(spec, main_wave, loader), lang)
+    for path in write_outputs(built, out_paths, template):
+        out.print(str(path))
+
+
 # -- the reference case -----------------------------------------------------------------------
 
 
@@ -488,8 +646,531 @@ def demo(
                 f"Wave {wave}: {result.responses} returns",
             )
         )
+    from klappt.reference import reference_path as _ref
+    from klappt.report import build_report as _build
+    from klappt.report import load_recipe as _recipe
+    from klappt.report import write_outputs as _write
+    from klappt.report.sources import load_data as _data
+
+    spec = _recipe(_ref("recipe_2022.yaml"))  # the reference deck from the bundled pack
+    built = _build(spec, _data(spec), lang)
+    written.extend(
+        _write(built, [out_dir / f"referenz_2022.{ext}" for ext in ("pptx", "html", "pdf", "xlsx")])
+    )
     for path in written:
         out.print(str(path))
+
+
+# -- coding of open answers -------------------------------------------------------------------
+
+code_app = typer.Typer(
+    name="code",
+    help=(
+        "Offene Antworten codieren: Codebuch prüfen, Antworten nach Excel ausgeben und wieder einlesen, "
+        "Vorschläge, Übereinstimmung zwischen Codierenden, häufige Nennungen, persönliche Daten.\n\n"
+        "Beispiel: klappt code export fragebogen.xlsx ruecklaeufe.csv angebote --codebook codebuch.yaml --out codierung.xlsx"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(code_app, name="code")
+CodebookOpt = Annotated[
+    Path | None, typer.Option("--codebook", help="Codebuch (.yaml, .yml oder .xlsx).")
+]
+
+
+def _codings(path: Path | None):  # -> CodingSet; empty when the file does not exist yet
+    from klappt.coding import CodingSet, read_codings
+
+    return (
+        read_codings(path)
+        if path is not None and path.exists()
+        else CodingSet(source=str(path or ""))
+    )
+
+
+def _codebook(path: Path | None):  # -> Codebook | None
+    from klappt.coding import read_codebook
+
+    return read_codebook(path) if path is not None else None
+
+
+@code_app.command("codebook")
+def code_codebook(
+    path: Annotated[Path, typer.Argument(help="Das Codebuch (.yaml, .yml oder .xlsx).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Umgewandelt speichern: .yaml oder .xlsx.")
+    ] = None,
+    lang: Lang = "de",
+) -> None:
+    """Ein Codebuch prüfen (doppelte Codes, Kreise, Ebenen) und zwischen YAML und Excel umwandeln.
+
+    Beispiel: klappt code codebook codebuch.xlsx --out codebuch.yaml
+    """
+    from klappt.coding import codebook_to_xlsx, codebook_to_yaml
+    from klappt.files import write_atomic
+
+    lang = _lang(lang)
+    book = _codebook(path)
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Codebuch {book.question} (Version {book.version}, Welle {book.wave or '–'}): {len(book.codes)} Codes.",
+            f"[green]✓[/] Code book {book.question} (version {book.version}, wave {book.wave or '–'}): {len(book.codes)} codes.",
+        )
+    )
+    if out is not None:
+        write_atomic(
+            out,
+            codebook_to_xlsx(book, lang)
+            if out.suffix.lower() == ".xlsx"
+            else codebook_to_yaml(book),
+        )
+
+
+@code_app.command("export")
+def code_export(
+    form: Annotated[Path, typer.Argument(help="Der Fragebogen (XLSForm).")],
+    data: Annotated[Path, typer.Argument(help="Die Rückläufe.")],
+    question: Annotated[str, typer.Argument(help="Die Textfrage, deren Antworten codiert werden.")],
+    out: Annotated[Path, typer.Option("--out", help="Die Excel-Datei zum Codieren.")],
+    codebook: CodebookOpt = None,
+    codings: Annotated[
+        Path | None,
+        typer.Option(
+            "--codings", help="Bisherige Codierungen (.csv): daraus lernen die Vorschläge."
+        ),
+    ] = None,
+    skip_coded: Annotated[
+        bool, typer.Option("--skip-coded", help="Fertig codierte Antworten weglassen.")
+    ] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample", help="Nur so viele Antworten, zufällig gezogen (z. B. zum Zweitcodieren)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Startwert der Zufallsziehung.")] = 1,
+    split: Annotated[
+        bool,
+        typer.Option(
+            "--split/--no-split",
+            help="Antworten an Zeilenumbrüchen, Semikolons und Aufzählungszeichen teilen.",
+        ),
+    ] = True,
+    suggestions: Annotated[
+        int, typer.Option("--suggestions", help="Vorschläge je Zeile (0 = keine).")
+    ] = 3,
+    lang: Lang = "de",
+) -> None:
+    """Die Antworten einer Textfrage zum Codieren nach Excel ausgeben, eine Zeile je Antwortteil.
+
+    Mit Codebuch gibt es Vorschläge, sobald codierte Beispiele vorliegen (--codings, Beispiele im Codebuch).
+
+    Beispiel: klappt code export fragebogen.xlsx ruecklaeufe.csv angebote --codebook codebuch.yaml --out codierung.xlsx
+    """
+    from klappt.coding import export_for_coding
+    from klappt.files import write_atomic
+
+    lang = _lang(lang)
+    rs, _ = _load(form, data)
+    result = export_for_coding(
+        rs,
+        question,
+        _codebook(codebook),
+        _codings(codings) if codings else None,
+        split=split,
+        sample=sample,
+        seed=seed,
+        skip_coded=skip_coded,
+        top_k=suggestions,
+        lang=lang,
+    )
+    write_atomic(out, result.workbook)
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] {result.segments} Zeilen aus {result.answers} Antworten, {result.with_suggestions} mit Vorschlägen: {out}",
+            f"[green]✓[/] {result.segments} rows from {result.answers} answers, {result.with_suggestions} with suggestions: {out}",
+        )
+    )
+
+
+@code_app.command("import")
+def code_import(
+    workbook: Annotated[Path, typer.Argument(help="Die ausgefüllte Codier-Datei (.xlsx).")],
+    coder: Annotated[str, typer.Option("--coder", help="Wer codiert hat.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Die Codierungen (.csv); vorhandene Zeilen anderer bleiben erhalten."
+        ),
+    ],
+    codebook: CodebookOpt = None,
+    final: Annotated[
+        bool,
+        typer.Option(
+            "--final", help="Die Codes klären Abweichungen (aus klappt code agreement --xlsx)."
+        ),
+    ] = False,
+    lang: Lang = "de",
+) -> None:
+    """Eine ausgefüllte Codier-Datei einlesen, die Codes prüfen und in die Codierungen übernehmen.
+
+    Jede Zeile hält fest, wer wann codiert hat und ob der Code ein angenommener Vorschlag war.
+
+    Beispiel: klappt code import codierung.xlsx --coder anna --out codierungen.csv
+    """
+    from klappt.coding import codings_to_csv, import_coding
+    from klappt.files import write_atomic
+
+    lang = _lang(lang)
+    result = import_coding(
+        workbook, coder, existing=_codings(out), codebook=_codebook(codebook), final=final
+    )
+    write_atomic(out, "\ufeff" + codings_to_csv(result.codings))
+    s = result.summary
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] {len(result.imported)} Codierungen von {coder} übernommen: {out}. Stand: {s.coded} von {s.units} "
+            f"Antwortteilen codiert, {s.codes} Codes, davon {s.from_suggestions} angenommene Vorschläge; {s.unresolved} Abweichungen offen.",
+            f"[green]✓[/] {len(result.imported)} codings by {coder} taken over: {out}. Now {s.coded} of {s.units} answer parts "
+            f"coded, {s.codes} codes, {s.from_suggestions} of them accepted suggestions; {s.unresolved} disagreements open.",
+        )
+    )
+
+
+@code_app.command("agreement")
+def code_agreement(
+    codings: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Codierungen (.csv) mit den Spalten answer, coder, code; eine oder mehrere Dateien."
+        ),
+    ],
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Ergebnis als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    xlsx_out: Annotated[
+        Path | None, typer.Option("--xlsx", help="Die Abweichungen zum Klären als Excel-Datei.")
+    ] = None,
+    codebook: CodebookOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Übereinstimmung zwischen Codierenden: Kappa und Alpha je Code, Alpha gesamt, offene Abweichungen.
+
+    Kappa (Cohen) nur, wenn genau dieselben zwei Personen jede Antwort codiert haben; Alpha
+    (Krippendorff, nominal) für Vorhandensein/Fehlen jedes Codes, gesamt über alle Paare aus
+    Antwort und Code.
+
+    Beispiel: klappt code agreement codierungen.csv --json - --xlsx abweichungen.xlsx
+    """
+    from klappt.coding import CodingSet, agreement, disagreement_workbook, read_codings
+    from klappt.files import write_atomic
+    from klappt.formatting import fmt_number
+
+    lang = _lang(lang)
+    rows = tuple(c for path in codings for c in read_codings(path).codings)
+    book = _codebook(codebook)
+    result = agreement(CodingSet(rows, source=str(codings[0])), codes=book.names if book else None)
+    if json_out:
+        _write_or_print(json_out, json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    if xlsx_out:
+        write_atomic(xlsx_out, disagreement_workbook(result, book, lang))
+    if json_out != "-":
+        rt = RichTable(
+            title=_t(
+                lang,
+                f"Übereinstimmung ({result.n} mehrfach codierte Antworten)",
+                f"Agreement ({result.n} answers coded more than once)",
+            )
+        )
+        for col in ("Code", "n", "Kappa", "Alpha"):
+            rt.add_column(col, justify="left" if col == "Code" else "right")
+        for c in result.codes:
+            rt.add_row(c.code, str(c.n), fmt_number(c.kappa, lang, 3), fmt_number(c.alpha, lang, 3))
+        out.print(rt)
+        alpha = fmt_number(result.alpha, lang, 3)
+        err.print(
+            _t(
+                lang,
+                f"Alpha gesamt: {alpha}; offene Abweichungen: {len(result.disagreements)}",
+                f"Overall alpha: {alpha}; open disagreements: {len(result.disagreements)}",
+            )
+        )
+
+
+@code_app.command("suggest")
+def code_suggest(
+    form: Annotated[Path, typer.Argument(help="Der Fragebogen (XLSForm).")],
+    data: Annotated[Path, typer.Argument(help="Die Rückläufe.")],
+    codebook: Annotated[
+        Path, typer.Option("--codebook", help="Codebuch (.yaml, .yml oder .xlsx).")
+    ],
+    codings: Annotated[
+        Path | None,
+        typer.Option(
+            "--codings", help="Bisherige Codierungen (.csv): daraus lernen die Vorschläge."
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Vorschläge je Antwortteil.")] = 3,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Vorschläge als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    lang: Lang = "de",
+) -> None:
+    """Codes für die noch nicht codierten Antworten vorschlagen, jeweils mit Sicherheit.
+
+    Es wird nichts übernommen: annehmen oder ablehnen geschieht in der Codier-Datei (klappt code export).
+
+    Beispiel: klappt code suggest fragebogen.xlsx ruecklaeufe.csv --codebook codebuch.yaml --codings codierungen.csv
+    """
+    from klappt.coding import suggest_uncoded
+
+    lang = _lang(lang)
+    rs, _ = _load(form, data)
+    pairs = suggest_uncoded(rs, _codebook(codebook), _codings(codings), top_k=top)
+    if json_out:
+        payload = [
+            {"answer": s.answer, "text": s.text, "suggestions": [x.to_dict() for x in sug]}
+            for s, sug in pairs
+        ]
+        _write_or_print(json_out, json.dumps(payload, ensure_ascii=False, indent=2))
+    if json_out != "-":
+        rt = RichTable()
+        for col in (
+            _t(lang, "Antwort", "Answer"),
+            _t(lang, "Text", "Text"),
+            _t(lang, "Vorschläge", "Suggestions"),
+        ):
+            rt.add_column(col, overflow="fold")
+        for s, sug in pairs:
+            rt.add_row(
+                s.answer,
+                escape(s.text),
+                ", ".join(f"{x.code} ({x.confidence:.2f})" for x in sug) or "–",
+            )
+        out.print(rt)
+
+
+@code_app.command("mentions")
+def code_mentions(
+    form: Annotated[Path, typer.Argument(help="Der Fragebogen (XLSForm).")],
+    data: Annotated[Path, typer.Argument(help="Die Rückläufe.")],
+    question: Annotated[str, typer.Argument(help="Die Textfrage.")],
+    top: Annotated[int, typer.Option("--top", help="So viele Nennungen zeigen.")] = 20,
+    similarity: Annotated[
+        float,
+        typer.Option(
+            "--similarity", help="Ab dieser Ähnlichkeit (0–100) gelten Schreibweisen als gleich."
+        ),
+    ] = 90.0,
+    redact_out: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="Namen, E-Mail-Adressen und Telefonnummern in der Ausgabe unkenntlich machen.",
+        ),
+    ] = False,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Nennungen als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    lang: Lang = "de",
+) -> None:
+    """Gleiche Nennungen über alle Rückläufe zählen, die häufigste zuerst.
+
+    Groß-/Kleinschreibung, Anführungszeichen und Tippfehler werden zusammengefasst; jeder Rücklauf zählt einmal.
+
+    Beispiel: klappt code mentions fragebogen.xlsx ruecklaeufe.csv angebote --top 10
+    """
+    from klappt.coding import mentions, redact
+
+    lang = _lang(lang)
+    rs, _ = _load(form, data)
+    found = mentions(rs, question, similarity=similarity)[:top]
+    shown = [(redact(m.text, lang) if redact_out else m.text, m) for m in found]
+    if json_out:
+        _write_or_print(
+            json_out,
+            json.dumps(
+                [{**m.to_dict(), "text": text} for text, m in shown], ensure_ascii=False, indent=2
+            ),
+        )
+    if json_out != "-":
+        for text, m in shown:
+            out.print(f"{escape(text)} [dim](n={m.count})[/]")
+
+
+@code_app.command("privacy")
+def code_privacy(
+    form: Annotated[Path, typer.Argument(help="Der Fragebogen (XLSForm).")],
+    data: Annotated[Path, typer.Argument(help="Die Rückläufe.")],
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Fundstellen als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    lang: Lang = "de",
+) -> None:
+    """Freitexte vor einem Bericht auf persönliche Daten prüfen: Namen, E-Mail-Adressen, Telefonnummern.
+
+    Exit-Code 0 ohne Fundstellen, 1 mit. Die Daten bleiben unverändert; Berichte können schwärzen.
+
+    Beispiel: klappt code privacy fragebogen.xlsx ruecklaeufe.csv
+    """
+    from klappt.coding import find_personal_data
+
+    lang = _lang(lang)
+    rs, _ = _load(form, data)
+    findings = find_personal_data(rs)
+    if json_out:
+        _write_or_print(
+            json_out, json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2)
+        )
+    if json_out != "-":
+        kinds = {"name": "Name", "email": "E-Mail", "phone": _t(lang, "Telefon", "phone")}
+        rt = RichTable()
+        for col in (
+            _t(lang, "Frage", "Question"),
+            _t(lang, "Rücklauf", "Return"),
+            _t(lang, "Art", "Kind"),
+            "Text",
+        ):
+            rt.add_column(col)
+        for f in findings:
+            rt.add_row(f.question, f.return_id, kinds[f.kind], escape(f.text))
+        if findings:
+            out.print(rt)
+        err.print(_t(lang, f"{len(findings)} Fundstellen.", f"{len(findings)} findings."))
+    raise typer.Exit(1 if findings else 0)
+
+
+# -- interoperability: convert and export -----------------------------------------------------
+
+
+@app.command()
+def convert(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="LimeSurvey .lss/.lsa, SPSS .sav/.zsav, Stata .dta, REDCap-Datenwörterbuch oder XLSForm."
+        ),
+    ],
+    target: Annotated[Path, typer.Argument(help="Das XLSForm, das geschrieben wird (.xlsx).")],
+    companion: Annotated[
+        Path | None,
+        typer.Option(
+            "--with",
+            help="Die zweite Datei: Antworten zur Struktur oder Struktur zu den Antworten.",
+        ),
+    ] = None,
+    data_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Die Rückläufe zusätzlich als .csv oder .xlsx schreiben (klappt-Format)."
+        ),
+    ] = None,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Zusammenfassung als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    lang: Lang = "de",
+) -> None:
+    """Einen Fragebogen aus LimeSurvey, REDCap, SPSS oder Stata als XLSForm schreiben, zum Ansehen und Bearbeiten.
+
+    Das Format wird am Inhalt erkannt. Das geschriebene XLSForm liest klappt wie jedes andere.
+
+    Beispiele:
+      klappt convert umfrage.lss fragebogen.xlsx
+      klappt convert umfrage.lsa fragebogen.xlsx --data ruecklaeufe.csv
+    """
+    from klappt.files import write_atomic
+    from klappt.interop import FORMAT_NAMES, detect_format, export_wave, read_any
+
+    lang = _lang(lang)
+    fmt = detect_format(source)
+    err.print(
+        _t(
+            lang,
+            f"Erkannt: {FORMAT_NAMES.get(fmt, fmt)}",
+            f"Detected: {FORMAT_NAMES.get(fmt, fmt)}",
+        )
+    )
+    result = read_any(source, companion)
+    if result.xlsform is None or result.instrument is None:
+        from klappt.errors import ErrorCode
+
+        raise KlapptError(
+            ErrorCode.INTEROP_012,
+            path=source,
+            format=FORMAT_NAMES.get(fmt, fmt),
+            structure="--with",
+        )
+    written = [write_atomic(target, result.xlsform)]
+    if data_out is not None and result.responses is not None:
+        kind = "xlsx" if data_out.suffix.lower() == ".xlsx" else "csv"
+        written.append(
+            write_atomic(data_out, export_wave(result.instrument, result.responses, kind))
+        )
+    if json_out:
+        _write_or_print(
+            json_out, json.dumps(result.summary.to_dict(), ensure_ascii=False, indent=2)
+        )
+    if json_out != "-":
+        for line in result.summary.lines()[1:]:
+            err.print(f"[dim]{escape(line)}[/]")
+        for path in written:
+            out.print(str(path))
+
+
+@app.command()
+def export(
+    wave: Annotated[str, typer.Argument(help="Name der gespeicherten Welle, z. B. 2022.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="sav, zsav, dta, parquet, csv, xlsx oder xlsform.")
+    ] = "sav",
+    target: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Zieldatei (sonst WELLE.sav usw. im aktuellen Ordner)."),
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            "--labels",
+            help="Sprache der Variablen- und Wertelabels, z. B. de (sonst die Standardsprache des Fragebogens).",
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Eine gespeicherte Welle exportieren: SPSS/Stata mit Labels und Mehrfachantworten-Sets, Parquet,
+    CSV/XLSX im klappt-Format (liest `klappt tabulate` wieder) oder den Fragebogen als XLSForm.
+
+    Beispiele:
+      klappt export 2022 --format sav
+      klappt export 2022 --format csv --out welle_2022.csv
+    """
+    from klappt.files import write_atomic
+    from klappt.interop.export import SUFFIXES, export_wave
+    from klappt.store.api import load_wave
+
+    lang = _lang(lang)
+    instrument, rs, _ = load_wave(_project(project), wave)
+    data = export_wave(instrument, rs, fmt, lang=labels)
+    key = fmt.lower().lstrip(".")
+    path = target or Path(f"{wave}{'_form' if key == 'xlsform' else ''}{SUFFIXES[key]}")
+    write_atomic(path, data)
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Welle {wave}: {rs.height} Rückläufe als {key} geschrieben.",
+            f"[green]✓[/] Wave {wave}: {rs.height} returns written as {key}.",
+        )
+    )
+    out.print(str(path))
 
 
 def _run(argv: list[str] | None = None) -> Any:

@@ -18,7 +18,7 @@ def reference_path(name: str) -> Path:
     return path
 
 
-def load_reference(wave: str = "2022"):  # noqa: ANN201 - (Instrument, ResponseSet, ValidationReport)
+def load_reference(wave: str = "2022"):
     """Read a bundled wave: its form and returns, typed and checked.
 
     Example

@@ -1,0 +1,233 @@
+"""Spec + data -> :class:`BuiltReport`: every chart, sentence and footnote with its numbers.
+
+Building checks the whole recipe against the data before anything is rendered: an
+unknown question, choice, wave or chart kind stops here with ``REPORT_001`` and the
+recipe line, so no output is half written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from klappt.errors import ErrorCode, KlapptError
+from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
+from klappt.report.data import ReportData
+from klappt.report.expressions import Evaluator
+from klappt.report.panels import PanelBuilder
+from klappt.report.recipe import recipe_error
+from klappt.report.spec import (
+    AgendaSlide,
+    ClosingSlide,
+    ComparisonSlide,
+    ReportSpec,
+    ResultSlide,
+    SectionSlide,
+    Slide,
+    Text,
+    TextSlide,
+    TitleSlide,
+)
+from klappt.report.wording import LANGS, text
+
+__all__ = ["build_report"]
+
+
+def build_report(spec: ReportSpec, data: ReportData, lang: str | None = None) -> BuiltReport:
+    """Fill ``spec`` with the numbers of ``data``.
+
+    Parameters
+    ----------
+    spec:
+        The storyline (from a recipe or :func:`klappt.report.recipe.default_spec`).
+    data:
+        The waves; panels and expressions without ``wave=`` count the main wave.
+    lang:
+        ``de`` or ``en``; default: the recipe's language, else German.
+
+    Returns
+    -------
+    BuiltReport
+        Every slide with chart data, formatted numbers and final texts.
+
+    Raises
+    ------
+    KlapptError
+        ``REPORT_001`` naming the recipe line of an unknown question, choice, wave or
+        an unsuitable chart kind.
+
+    Example
+    -------
+    >>> # built = build_report(default_spec(form), ReportData.single(form, rs))
+    """
+    lang = lang or spec.lang or "de"
+    if lang not in LANGS:
+        raise recipe_error(
+            spec.source,
+            None,
+            f"Sprache '{lang}' gibt es nicht; möglich: de, en",
+            f"no language '{lang}'; possible: de, en",
+        )
+    if spec.wave is not None and spec.wave not in data.waves:
+        line = next((w.line for w in spec.waves if w.name == spec.wave), None)
+        raise recipe_error(
+            spec.source,
+            line,
+            f"unbekannte Welle '{spec.wave}'; vorhanden: {', '.join(data.names)}",
+            f"unknown wave '{spec.wave}'; known: {', '.join(data.names)}",
+        )
+    if spec.wave is not None and data.main != spec.wave:
+        data = ReportData(data.waves, main=spec.wave)
+    return _Builder(spec, data, lang).run()
+
+
+class _Builder:
+    def __init__(self, spec: ReportSpec, data: ReportData, lang: str) -> None:
+        self.spec = spec
+        self.data = data
+        self.lang = lang
+        self.ev = Evaluator(data, lang, spec.source)
+        self.panels = PanelBuilder(data, lang, self.ev, self.fail)
+
+    def fail(self, line: int | None, de: str, en: str) -> KlapptError:
+        return recipe_error(self.spec.source, line, de, en)
+
+    def render(self, t: Text | str) -> str:
+        return self.ev.render(t)
+
+    def run(self) -> BuiltReport:
+        slides = tuple(self.slide(s) for s in self.spec.slides)
+        template = self.resolve(self.spec.template, None) if self.spec.template else None
+        return BuiltReport(
+            title=self.render(self.spec.title),
+            lang=self.lang,
+            slides=slides,
+            template=template,
+            waves=tuple(self.data.names),
+            meta={"main_wave": self.data.main, "source": self.spec.source or ""},
+        )
+
+    def resolve(self, path: str, line: int | None) -> str:
+        p = Path(path)
+        if not p.is_absolute() and self.spec.source:
+            p = Path(self.spec.source).parent / p
+        if not p.exists():
+            raise self.fail(line, f"Datei nicht gefunden: {p}", f"file not found: {p}")
+        return str(p.resolve())
+
+    def slide(self, s: Slide) -> BuiltSlide:
+        handler = {
+            TitleSlide: self.title_slide,
+            AgendaSlide: self.agenda,
+            SectionSlide: self.section,
+            ResultSlide: self.result,
+            TextSlide: self.text_slide,
+            ComparisonSlide: self.comparison,
+            ClosingSlide: self.closing,
+        }[type(s)]
+        return handler(s)  # type: ignore[operator]
+
+    def title_slide(self, s: TitleSlide) -> BuiltSlide:
+        return BuiltSlide(
+            kind="title",
+            title=self.render(s.title),
+            subtitle=self.render(s.subtitle) if s.subtitle else None,
+            date=s.date,
+            authors=s.authors,
+            institution=s.institution,
+            logo=self.resolve(s.logo, s.line) if s.logo else None,
+        )
+
+    def agenda(self, s: AgendaSlide) -> BuiltSlide:
+        items = tuple(self.render(x.title) for x in self.spec.sections())
+        return BuiltSlide(kind="agenda", title=s.title or text("agenda", self.lang), bullets=items)
+
+    def section(self, s: SectionSlide) -> BuiltSlide:
+        return BuiltSlide(kind="section", title=self.render(s.title), number=s.number)
+
+    def text_slide(self, s: TextSlide) -> BuiltSlide:
+        return BuiltSlide(
+            kind="text",
+            title=self.render(s.title),
+            subtitle=self.render(s.subtitle) if s.subtitle else None,
+            bullets=tuple(self.render(b) for b in s.bullets),
+            footnotes=tuple(self.render(f) for f in s.footnotes),
+        )
+
+    def closing(self, s: ClosingSlide) -> BuiltSlide:
+        return BuiltSlide(
+            kind="closing",
+            title=s.title or text("thanks", self.lang),
+            bullets=tuple(s.lines),
+            contacts=tuple(s.contacts),
+        )
+
+    def result(self, s: ResultSlide) -> BuiltSlide:
+        title = self.render(s.title) if s.title else ""
+        if not title and s.panels:
+            w = self.panels.wave(s.panels[0].wave, s.panels[0].line)
+            q = self.panels.question(w, s.panels[0].question, s.panels[0].line)
+            title = self.panels.label(w, q)
+        panels = tuple(self.panels.build(p, title) for p in s.panels)
+        return self._result_slide(title, s.subtitle, panels, None, s.findings, s.footnotes)
+
+    def comparison(self, s: ComparisonSlide) -> BuiltSlide:
+        from klappt.report.spec import ChartPanel
+
+        decimals = 1 if s.decimals is None else s.decimals
+        title = self.render(s.title) if s.title else ""
+        if s.items:
+            panel = self.panels.compare_items(s.items, "", s.kind, decimals, s.line)
+            headline = " → ".join(
+                f"{c.split(': ')[0]}: {lab}"
+                for c, lab in zip(panel.categories, panel.series[0].labels, strict=True)
+            )
+        else:
+            assert s.question is not None
+            panel = self.panels.build(
+                ChartPanel(
+                    question=s.question,
+                    kind=s.kind or "grouped",
+                    waves=s.waves,
+                    decimals=decimals,
+                    line=s.line,
+                ),
+                title,
+            )
+            headline = None
+        if not title:
+            title = panel.table.question_label if panel.table else ""
+        return self._result_slide(title, s.subtitle, (panel,), headline, s.findings, s.footnotes)
+
+    def _result_slide(
+        self,
+        title: str,
+        subtitle: str | None,
+        panels: tuple[BuiltPanel, ...],
+        headline: str | None,
+        findings: tuple[Text, ...],
+        footnotes: tuple[Text, ...],
+    ) -> BuiltSlide:
+        notes: list[str] = []
+        if any(p.multiple for p in panels):
+            notes.append(f"*{text('multiple', self.lang)}")
+            if any(p.multiple and not p.title for p in panels) and not title.endswith("*"):
+                title += "*"
+        notes.extend(self.render(f) for f in footnotes)
+        return BuiltSlide(
+            kind="result",
+            title=title,
+            subtitle=self.render(subtitle) if subtitle else None,
+            panels=panels,
+            headline=headline,
+            bullets=tuple(self.render(f) for f in findings),
+            footnotes=tuple(notes),
+        )
+
+
+def check_output_format(path: str | Path, known: tuple[str, ...]) -> None:
+    """``REPORT_003`` when the file extension names no known format."""
+    p = Path(path)
+    if p.suffix.lower() not in known:
+        raise KlapptError(
+            ErrorCode.REPORT_003, path=p, suffix=p.suffix or "(keine)", expected=", ".join(known)
+        )

@@ -1,0 +1,117 @@
+"""A report with every number resolved: what each renderer draws, format by format.
+
+:func:`klappt.report.build.build_report` produces a :class:`BuiltReport`; renderers
+(``pptx``, ``html``, ``pdf``, ``xlsx``) only decide the look. Numbers are kept raw
+(for native chart data and spreadsheet cells) and formatted once (for text), so every
+format shows the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from klappt.report.mentions import Mention
+
+#: What a table column holds, so renderers format it: text, a whole number, a percentage
+#: or another number.
+COLUMN_KINDS = ("text", "int", "pct", "num")
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """The table behind a chart: the alternative for screen readers and a workbook sheet."""
+
+    title: str
+    columns: tuple[str, ...]
+    kinds: tuple[str, ...]
+    rows: tuple[tuple[str | int | float | None, ...], ...]
+    formatted: tuple[tuple[str, ...], ...]  # the same rows as text in the report's language
+    base: int | None = None
+    base_text: str = ""
+    question: str = ""
+    question_label: str = ""
+    wave: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Series:
+    """One data series: values as plotted, with the counts and bases behind them."""
+
+    name: str
+    values: tuple[float | None, ...]
+    counts: tuple[int | None, ...]
+    base: int | None = None
+    labels: tuple[str, ...] = ()  # the values as shown in data labels
+
+
+@dataclass(frozen=True)
+class BuiltPanel:
+    """One chart (or mention cloud, or statistics table) with its data and wording."""
+
+    kind: str  # doughnut, pie, bar, column, stacked, grouped, cloud, table
+    question: str
+    title: str  # heading above the chart ("" when the slide title says it); ends in "*" for multiple answers
+    caption: str  # "n=40"
+    categories: tuple[str, ...] = ()
+    series: tuple[Series, ...] = ()
+    unit: str = "percent"  # "percent" | "count"
+    decimals: int = 1
+    number_format: str = "0.0"  # Excel/OOXML format for native chart labels
+    ordered: bool = False  # an ordered scale: sequential colours, legend in scale order
+    multiple: bool = False  # several answers allowed: footnote "Mehrfachnennungen"
+    base: int | None = None
+    mentions: tuple[Mention, ...] = ()  # for clouds, most frequent first
+    table: DataTable | None = None
+    description: str = ""  # one sentence for screen readers and alt text
+    wave: str | None = None
+
+
+@dataclass(frozen=True)
+class BuiltSlide:
+    """A slide of the storyline with every text final.
+
+    ``kind`` is one of title, agenda, section, result, text, closing.
+    """
+
+    kind: str
+    title: str
+    subtitle: str | None = None
+    panels: tuple[BuiltPanel, ...] = ()
+    headline: str | None = None  # a comparison's "2020: 39 % → 2022: 60 %"
+    bullets: tuple[str, ...] = ()  # findings, text bullets, agenda items, closing lines
+    footnotes: tuple[str, ...] = ()
+    number: int | None = None  # section number
+    date: str | None = None
+    authors: tuple[str, ...] = ()
+    institution: str | None = None
+    logo: str | None = None  # absolute path of an image
+    contacts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """Everything a renderer needs.
+
+    Example
+    -------
+    >>> r = BuiltReport(title="Bericht", lang="de", slides=(BuiltSlide("section", "Teil 1", number=1),))
+    >>> len(r.slides), list(r.tables())
+    (1, [])
+    """
+
+    title: str
+    lang: str
+    slides: tuple[BuiltSlide, ...]
+    template: str | None = None
+    waves: tuple[str, ...] = ()
+    meta: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def tables(self) -> list[tuple[int, BuiltSlide, BuiltPanel]]:
+        """Every panel that has a table, with its slide number (1-based)."""
+        out = []
+        for i, s in enumerate(self.slides, start=1):
+            for p in s.panels:
+                if p.table is not None:
+                    out.append((i, s, p))
+        return out

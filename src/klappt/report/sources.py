@@ -1,0 +1,96 @@
+"""Gather the waves a report needs: the form and data given on the command line, the
+files a recipe names, or waves from the store.
+
+The recipe's ``waves:`` section maps a name to files relative to the recipe::
+
+    waves:
+      "2020": {form: checkliste_2020.xlsx, data: returns_2020.csv}
+      "2022": {form: arbeitshilfe_2022.xlsx, data: returns_2022.csv}
+
+A wave given on the command line (``klappt report FORM DATA``) is the recipe's main
+wave (``wave:``) and takes the place of the recipe's files for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from klappt.instrument.model import Instrument
+from klappt.report.data import ReportData, WaveData
+from klappt.report.recipe import recipe_error
+from klappt.report.spec import ReportSpec
+
+__all__ = ["load_data", "read_wave"]
+
+WaveLoader = Callable[[str], tuple[Instrument, object]]
+
+
+def read_wave(form: str | Path, data: str | Path, name: str = "") -> WaveData:
+    """Read a form and its returns into a :class:`WaveData` (``KlapptError`` when unreadable)."""
+    from klappt.instrument import read_instrument
+    from klappt.responses.dataset import load_responses
+    from klappt.responses.io import read_table
+
+    instrument = read_instrument(form)
+    rs, _report = load_responses(instrument, read_table(data))
+    return WaveData(name, instrument, responses=rs)
+
+
+def load_data(
+    spec: ReportSpec,
+    main: WaveData | None = None,
+    wave_loader: WaveLoader | None = None,
+) -> ReportData:
+    """The waves of ``spec``.
+
+    Parameters
+    ----------
+    spec:
+        Its ``waves`` name files (relative to the recipe) or, with ``wave_loader``, stored waves.
+    main:
+        The wave from the command line; it is the recipe's main wave.
+    wave_loader:
+        Loads a stored wave by name (``klappt report --wave``): returns (Instrument, ResponseSet).
+
+    Returns
+    -------
+    ReportData
+        In the recipe's order; the main wave is ``spec.wave``, or ``main``, or the last one.
+    """
+    base = Path(spec.source).parent if spec.source else Path.cwd()
+    main_name = spec.wave if spec.wave is not None else (main.name if main is not None else None)
+    waves: dict[str, WaveData] = {}
+    for src in spec.waves:
+        if main is not None and src.name == main_name:
+            waves[src.name] = WaveData(src.name, main.instrument, main.responses)
+            continue
+        if src.form and src.data:
+            waves[src.name] = read_wave(_path(base, src.form), _path(base, src.data), src.name)
+        elif wave_loader is not None:
+            instrument, rs = wave_loader(src.name)
+            waves[src.name] = WaveData(src.name, instrument, responses=rs)  # type: ignore[arg-type]
+        else:
+            raise recipe_error(
+                spec.source,
+                src.line,
+                f"Welle '{src.name}': 'form' und 'data' fehlen (oder --wave mit einem Projekt angeben).",
+                f"wave '{src.name}': 'form' and 'data' are missing (or use --wave with a project).",
+            )
+    if main is not None and (main_name or "") not in waves:
+        name = main_name or main.name
+        waves[name] = WaveData(name, main.instrument, main.responses)
+        main_name = name
+    if not waves:
+        raise recipe_error(
+            spec.source,
+            None,
+            "Keine Daten: FORM und DATA angeben, --wave nutzen oder im Rezept 'waves' mit form/data nennen.",
+            "No data: give FORM and DATA, use --wave, or name 'waves' with form/data in the recipe.",
+        )
+    return ReportData(waves, main=main_name if main_name in waves else None)
+
+
+def _path(base: Path, value: str) -> Path:
+    p = Path(value)
+    return p if p.is_absolute() else base / p

@@ -1,0 +1,284 @@
+"""Charts as inline SVG for the HTML report: no script, no external file, readable offline.
+
+Each chart is an ``<svg role="img">`` with a ``<title>`` (heading and base) and a
+``<desc>`` (every value in words); the HTML puts the data table next to it. Every text
+that comes from a form or from sites is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from klappt.report.built import BuiltPanel
+from klappt.report.textfit import text_width, wrap
+from klappt.report.theme import INK, series_colors, text_on
+
+__all__ = ["render_svg"]
+
+_FONT = 13.0
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    size: float = _FONT,
+    anchor: str = "start",
+    color: str = INK,
+    weight: str = "normal",
+    baseline: str = "middle",
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:.1f}" text-anchor="{anchor}" fill="#{color}" '
+        f'font-weight="{weight}" dominant-baseline="{baseline}">{_e(text)}</text>'
+    )
+
+
+def _lines(x: float, y: float, lines: list[str], size: float, anchor: str, color: str = INK) -> str:
+    """Several lines centred vertically on ``y``."""
+    step = size * 1.2
+    first = y - step * (len(lines) - 1) / 2
+    spans = "".join(
+        f'<tspan x="{x:.1f}" y="{first + i * step:.1f}">{_e(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text font-size="{size:.1f}" text-anchor="{anchor}" fill="#{color}" dominant-baseline="middle">{spans}</text>'
+
+
+def _wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
+    lines = wrap(text, width, size)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip(" .,") + "…"
+    return lines or [""]
+
+
+def _svg(panel: BuiltPanel, width: float, height: float, body: str, ident: str) -> str:
+    title = (panel.title + " " if panel.title else "") + f"({panel.caption})"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'aria-labelledby="{ident}-t {ident}-d" class="chart chart-{panel.kind}" '
+        f"font-family=\"Calibri, Carlito, 'Segoe UI', Arial, sans-serif\">"
+        f'<title id="{ident}-t">{_e(title)}</title><desc id="{ident}-d">{_e(panel.description)}</desc>'
+        f"{body}</svg>"
+    )
+
+
+def _legend(names: list[str], colors: list[str], y: float, width: float) -> tuple[str, float]:
+    """Legend entries in rows under the plot; returns markup and height."""
+    parts, x, row = [], 0.0, 0
+    for name, color in zip(names, colors, strict=True):
+        w = 18 + text_width(name, _FONT - 1) + 18
+        if x and x + w > width:
+            x, row = 0.0, row + 1
+        yy = y + row * 20
+        parts.append(f'<rect x="{x:.1f}" y="{yy - 6:.1f}" width="12" height="12" fill="#{color}"/>')
+        parts.append(_text(x + 17, yy, name, _FONT - 1))
+        x += w
+    return "".join(parts), (row + 1) * 20
+
+
+def render_svg(panel: BuiltPanel, ident: str, width: float = 640.0, legend: bool = True) -> str:
+    """``panel`` as an SVG chart ``width`` units wide; ``ident`` makes its element ids unique.
+
+    ``legend=False`` leaves a ring's legend out (the PDF sets it as HTML text).
+    """
+    if panel.kind in ("doughnut", "pie"):
+        return _pie(panel, ident, width, legend)
+    draw = {
+        "doughnut": _pie,
+        "pie": _pie,
+        "bar": _bars,
+        "grouped": _bars,
+        "column": _columns,
+        "stacked": _stacked,
+    }[panel.kind]
+    return draw(panel, ident, width)
+
+
+def _pie(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) -> str:
+    values = [v or 0.0 for v in panel.series[0].values]
+    labels = panel.series[0].labels
+    total = sum(values) or 1.0
+    colors = series_colors(len(values), panel.ordered)
+    width = min(width, 320.0)  # a ring needs no more; its text stays large when scaled down
+    cx, cy, r = width / 2, 130.0, 120.0
+    inner = r * 0.5 if panel.kind == "doughnut" else 0.0
+    parts = []
+    angle = -math.pi / 2
+    for v, lab, color in zip(values, labels, colors, strict=True):
+        sweep = 2 * math.pi * v / total
+        if sweep <= 0:
+            continue
+        parts.append(
+            f'<path d="{_arc(cx, cy, r, inner, angle, sweep)}" fill="#{color}" stroke="#FFFFFF" stroke-width="1.5"/>'
+        )
+        if v / total >= 0.05:
+            mid = angle + sweep / 2
+            rr = (r + inner) / 2 if inner else r * 0.62
+            parts.append(
+                _text(
+                    cx + rr * math.cos(mid),
+                    cy + rr * math.sin(mid),
+                    lab,
+                    _FONT + 1,
+                    "middle",
+                    text_on(color),
+                    "bold",
+                )
+            )
+        angle += sweep
+    if not with_legend:
+        return _svg(panel, width, cy + r + 6, "".join(parts), ident)
+    legend, h = _legend(list(panel.categories), colors, cy + r + 26, width)
+    return _svg(panel, width, cy + r + 20 + h, "".join(parts) + legend, ident)
+
+
+def _arc(cx: float, cy: float, r: float, inner: float, start: float, sweep: float) -> str:
+    if sweep >= 2 * math.pi - 1e-9:  # a full ring: two half arcs
+        half = math.pi
+        return (
+            _arc(cx, cy, r, inner, start, half) + " " + _arc(cx, cy, r, inner, start + half, half)
+        )
+    end = start + sweep
+    large = 1 if sweep > math.pi else 0
+    x1, y1 = cx + r * math.cos(start), cy + r * math.sin(start)
+    x2, y2 = cx + r * math.cos(end), cy + r * math.sin(end)
+    if inner <= 0:
+        return f"M{cx:.2f},{cy:.2f} L{x1:.2f},{y1:.2f} A{r:.2f},{r:.2f} 0 {large} 1 {x2:.2f},{y2:.2f} Z"
+    x3, y3 = cx + inner * math.cos(end), cy + inner * math.sin(end)
+    x4, y4 = cx + inner * math.cos(start), cy + inner * math.sin(start)
+    return (
+        f"M{x1:.2f},{y1:.2f} A{r:.2f},{r:.2f} 0 {large} 1 {x2:.2f},{y2:.2f} "
+        f"L{x3:.2f},{y3:.2f} A{inner:.2f},{inner:.2f} 0 {large} 0 {x4:.2f},{y4:.2f} Z"
+    )
+
+
+def _scale_max(panel: BuiltPanel) -> float:
+    top = max((v or 0) for s in panel.series for v in s.values) if panel.series else 0
+    if panel.unit == "percent":
+        return min(100.0, max(10.0, math.ceil(top * 1.15 / 10) * 10)) if top else 100.0
+    return max(1.0, top * 1.15)
+
+
+def _bars(panel: BuiltPanel, ident: str, width: float) -> str:
+    n_series = len(panel.series)
+    label_w = width * 0.36
+    plot_x, plot_w = label_w + 8, width - label_w - 8 - 56
+    bar_h = 22.0 if n_series == 1 else 16.0
+    group_gap = 14.0
+    wrapped = [_wrap(c, label_w - 6, _FONT) for c in panel.categories]
+    colors = series_colors(n_series, False)
+    vmax = _scale_max(panel)
+    parts, y = [], 6.0
+    for i, lines in enumerate(wrapped):
+        group_h = max(bar_h * n_series + 2 * (n_series - 1), len(lines) * _FONT * 1.2)
+        top = y + (group_h - (bar_h * n_series + 2 * (n_series - 1))) / 2
+        parts.append(_lines(label_w, y + group_h / 2, lines, _FONT, "end"))
+        for j, s in enumerate(panel.series):
+            v = s.values[i] or 0.0
+            w = plot_w * v / vmax
+            yy = top + j * (bar_h + 2)
+            parts.append(
+                f'<rect x="{plot_x:.1f}" y="{yy:.1f}" width="{w:.1f}" height="{bar_h:.1f}" fill="#{colors[j]}"/>'
+            )
+            parts.append(
+                _text(
+                    plot_x + w + 4, yy + bar_h / 2, s.labels[i], _FONT - (0 if n_series == 1 else 1)
+                )
+            )
+        y += group_h + group_gap
+    parts.append(
+        f'<line x1="{plot_x:.1f}" y1="0" x2="{plot_x:.1f}" y2="{y - group_gap + 6:.1f}" stroke="#BFC5CC"/>'
+    )
+    height = y + 4
+    if n_series > 1:
+        legend, h = _legend([s.name for s in panel.series], colors, height + 8, width)
+        parts.append(legend)
+        height += h + 8
+    return _svg(panel, width, height, "".join(parts), ident)
+
+
+def _columns(panel: BuiltPanel, ident: str, width: float) -> str:
+    n_series = len(panel.series)
+    n = max(len(panel.categories), 1)
+    plot_h = 220.0
+    slot = width / n
+    bar_w = min(90.0, slot * 0.7 / n_series)
+    colors = series_colors(n_series, False)
+    single_colors = series_colors(n, panel.ordered) if n_series == 1 else None
+    vmax = _scale_max(panel)
+    parts = []
+    base_y = plot_h + 24
+    wrapped = [_wrap(c, slot - 8, _FONT) for c in panel.categories]
+    for i, lines in enumerate(wrapped):
+        cx = slot * i + slot / 2
+        x0 = cx - bar_w * n_series / 2
+        for j, s in enumerate(panel.series):
+            v = s.values[i] or 0.0
+            h = plot_h * v / vmax
+            color = single_colors[i] if single_colors else colors[j]
+            x = x0 + j * bar_w
+            parts.append(
+                f'<rect x="{x + 1:.1f}" y="{base_y - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="#{color}"/>'
+            )
+            parts.append(
+                _text(
+                    x + bar_w / 2,
+                    base_y - h - 9,
+                    s.labels[i],
+                    _FONT,
+                    "middle",
+                    INK,
+                    "bold" if n_series == 1 else "normal",
+                )
+            )
+        parts.append(_lines(cx, base_y + 10 + len(lines) * _FONT * 0.6, lines, _FONT, "middle"))
+    parts.append(
+        f'<line x1="0" y1="{base_y:.1f}" x2="{width:.1f}" y2="{base_y:.1f}" stroke="#BFC5CC"/>'
+    )
+    height = base_y + 14 + max(len(x) for x in wrapped) * _FONT * 1.2
+    if n_series > 1:
+        legend, h = _legend([s.name for s in panel.series], colors, height + 8, width)
+        parts.append(legend)
+        height += h + 8
+    return _svg(panel, width, height, "".join(parts), ident)
+
+
+def _stacked(panel: BuiltPanel, ident: str, width: float) -> str:
+    has_labels = any(panel.categories)
+    label_w = width * 0.32 if has_labels else 0.0
+    plot_x = label_w + (8 if has_labels else 0)
+    plot_w = width - plot_x
+    bar_h = 34.0
+    colors = series_colors(len(panel.series), True)
+    parts, y = [], 4.0
+    for i, cat in enumerate(panel.categories):
+        lines = _wrap(cat, label_w - 6, _FONT) if has_labels else []
+        row_h = max(bar_h, len(lines) * _FONT * 1.2)
+        if lines:
+            parts.append(_lines(label_w, y + row_h / 2, lines, _FONT, "end"))
+        x = plot_x
+        for s, color in zip(panel.series, colors, strict=True):
+            v = s.values[i] or 0.0
+            w = plot_w * v / 100.0
+            top = y + (row_h - bar_h) / 2
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top:.1f}" width="{w:.1f}" height="{bar_h:.1f}" fill="#{color}" stroke="#FFFFFF"/>'
+            )
+            if w >= text_width(s.labels[i], _FONT - 1) + 6:
+                parts.append(
+                    _text(
+                        x + w / 2, top + bar_h / 2, s.labels[i], _FONT - 1, "middle", text_on(color)
+                    )
+                )
+            x += w
+        y += row_h + 10
+    legend, h = _legend([s.name for s in panel.series], colors, y + 10, width)
+    parts.append(legend)
+    return _svg(panel, width, y + 10 + h, "".join(parts), ident)

@@ -1,0 +1,61 @@
+"""Colours and type of the default design, shared by the deck and the HTML report.
+
+Colours are chosen for contrast on white (WCAG AA for text colours) and stay apart for
+readers with colour-vision deficiencies (after Okabe & Ito); ordered scales run from
+dark blue (best) over grey to dark orange (worst).
+"""
+
+from __future__ import annotations
+
+FONT = "Calibri"
+FONT_STACK = "Calibri, Carlito, 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
+
+INK = "1F2933"  # body text
+MUTED = "52606D"  # captions, footnotes (7.3:1 on white)
+PRIMARY = "1F4E79"  # titles, section slides
+ACCENT = "E07B00"  # thin rules, highlights
+LIGHT = "EEF3F8"  # section band background
+WHITE = "FFFFFF"
+
+#: Series colours in order: blue, orange, green, sky, purple, vermillion, olive, grey.
+QUALITATIVE = ("2F6DB5", "E69F00", "009E73", "56B4E9", "8E5EA2", "D55E00", "9A9A2F", "7F7F7F")
+
+_BEST = (0x1F, 0x4E, 0x79)
+_MIDDLE = (0xC8, 0xCD, 0xD3)
+_WORST = (0xC4, 0x5A, 0x00)
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> str:
+    return "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b, strict=True))
+
+
+def ordered_colors(n: int) -> list[str]:
+    """``n`` colours for an ordered scale, best first: blue, through grey, to orange."""
+    if n <= 1:
+        return [_mix(_BEST, _BEST, 0)]
+    out = []
+    for i in range(n):
+        t = i / (n - 1)
+        out.append(
+            _mix(_BEST, _MIDDLE, t * 2) if t <= 0.5 else _mix(_MIDDLE, _WORST, (t - 0.5) * 2)
+        )
+    return out
+
+
+def series_colors(n: int, ordered: bool) -> list[str]:
+    """Colours for ``n`` series or slices."""
+    if ordered:
+        return ordered_colors(n)
+    return [QUALITATIVE[i % len(QUALITATIVE)] for i in range(n)]
+
+
+def text_on(color: str) -> str:
+    """White or ink, whichever reads better on ``color`` (relative luminance)."""
+    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (0, 2, 4))
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    ink_lum = 0.021  # luminance of INK
+    return WHITE if 1.05 / (lum + 0.05) >= (lum + 0.05) / (ink_lum + 0.05) else INK

@@ -1,0 +1,163 @@
+"""Numbers and fixed wording of reports, in German (default) and English.
+
+Every renderer shows numbers as formatted here, so a deck, its HTML twin and the
+workbook's captions agree: ``39,1 %`` and ``1.234`` in German, ``39.1%`` and ``1,234``
+in English.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+LANGS = ("de", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "de": {
+        "agenda": "Agenda",
+        "thanks": "Vielen Dank!",
+        "multiple": "Es sind Mehrfachnennungen enthalten",
+        "answer": "Antwort",
+        "count": "Anzahl",
+        "percent": "Anteil (%)",
+        "base": "Basis (n)",
+        "base_short": "n",
+        "mentions": "Nennungen",
+        "mention": "Nennung",
+        "other": "Sonstiges (Freitext)",
+        "item": "Frage",
+        "statistic": "Kennzahl",
+        "value": "Wert",
+        "mean": "Mittelwert",
+        "median": "Median",
+        "min": "Minimum",
+        "max": "Maximum",
+        "sum": "Summe",
+        "responses": "Rücklauf",
+        "data_basis": "Datengrundlage",
+        "returns_line": "Rücklauf: {n} Fragebögen",
+        "wave": "Welle",
+        "contents": "Inhalt",
+        "slide": "Folie",
+        "table": "Tabelle",
+        "question": "Frage",
+        "note": "Hinweis",
+        "chart_of": "Diagramm",
+        "cloud_note": "Schriftgröße nach Häufigkeit der Nennung",
+        "no_answers": "Keine Antworten",
+        "findings": "Ergebnisse",
+        "footnotes": "Fußnoten",
+        "kind_doughnut": "Ringdiagramm",
+        "kind_pie": "Kreisdiagramm",
+        "kind_bar": "Balkendiagramm",
+        "kind_column": "Säulendiagramm",
+        "kind_stacked": "gestapeltes Balkendiagramm (100 %)",
+        "kind_grouped": "gruppiertes Balkendiagramm",
+        "kind_cloud": "Nennungswolke",
+        "kind_table": "Tabelle",
+        "generated": "Erstellt mit klappt",
+        "sheet_contents_intro": "Alle Tabellen des Berichts mit ihrer Basis (n). Prozente bezogen auf die Basis.",
+    },
+    "en": {
+        "agenda": "Agenda",
+        "thanks": "Thank you!",
+        "multiple": "Multiple answers possible",
+        "answer": "Answer",
+        "count": "Count",
+        "percent": "Share (%)",
+        "base": "Base (n)",
+        "base_short": "n",
+        "mentions": "Mentions",
+        "mention": "Mention",
+        "other": "other (free text)",
+        "item": "Question",
+        "statistic": "Statistic",
+        "value": "Value",
+        "mean": "Mean",
+        "median": "Median",
+        "min": "Minimum",
+        "max": "Maximum",
+        "sum": "Sum",
+        "responses": "Returns",
+        "data_basis": "Data",
+        "returns_line": "Returns: {n} questionnaires",
+        "wave": "Wave",
+        "contents": "Contents",
+        "slide": "Slide",
+        "table": "Table",
+        "question": "Question",
+        "note": "Note",
+        "chart_of": "Chart",
+        "cloud_note": "Font size by how often a mention occurs",
+        "no_answers": "No answers",
+        "findings": "Findings",
+        "footnotes": "Footnotes",
+        "kind_doughnut": "doughnut chart",
+        "kind_pie": "pie chart",
+        "kind_bar": "bar chart",
+        "kind_column": "column chart",
+        "kind_stacked": "100% stacked bar chart",
+        "kind_grouped": "grouped bar chart",
+        "kind_cloud": "mention cloud",
+        "kind_table": "table",
+        "generated": "Made with klappt",
+        "sheet_contents_intro": "Every table of the report with its base (n). Percentages of the base.",
+    },
+}
+
+
+def text(key: str, lang: str) -> str:
+    """A fixed phrase in ``lang`` (German when the language is unknown)."""
+    return TEXTS.get(lang, TEXTS["de"]).get(key) or TEXTS["de"][key]
+
+
+def round_half_up(value: float | Decimal, decimals: int) -> Decimal:
+    """Round as people do on paper (2.25 -> 2.3), not as floats do."""
+    d = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def share(count: int, base: int, decimals: int = 1) -> float:
+    """``count`` of ``base`` in percent, half-up from the exact fraction; 0 for an empty base."""
+    if not base:
+        return 0.0
+    exact = Decimal(count) * 100 / Decimal(base)
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def fmt_number(value: float | int | Decimal | None, lang: str, decimals: int | None = None) -> str:
+    """``1234.5`` -> ``1.234,5`` (de) or ``1,234.5`` (en); integers without decimals."""
+    if value is None:
+        return "–"
+    if decimals is None:
+        decimals = 0 if isinstance(value, int) or float(value).is_integer() else 1
+    rounded = round_half_up(value, decimals)
+    body = f"{abs(rounded):,.{decimals}f}"
+    if lang != "en":
+        body = body.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return ("-" if rounded < 0 else "") + body
+
+
+def fmt_percent(value: float | None, lang: str, decimals: int = 1) -> str:
+    """``39.1`` -> ``39,1 %`` (de, with a narrow no-break space) or ``39.1%`` (en)."""
+    if value is None:
+        return "–"
+    number = fmt_number(value, lang, decimals)
+    return f"{number}\u202f%" if lang != "en" else f"{number}%"
+
+
+def base_text(base: int | None, lang: str) -> str:
+    """``n=40`` (both languages write it so)."""
+    return f"n={fmt_number(base or 0, lang, 0)}"
+
+
+def excel_number_format(lang: str, decimals: int, percent_sign: bool) -> str:
+    """A number format that LibreOffice and PowerPoint render in the report's language.
+
+    The ``[$-407]`` (German) / ``[$-409]`` (English) locale prefix makes LibreOffice
+    use that locale's decimal separator whatever the machine's locale; PowerPoint uses
+    the reader's system locale, which for a German reader is German anyway.
+    """
+    locale = "[$-409]" if lang == "en" else "[$-407]"
+    digits = "0" if decimals <= 0 else "0." + "0" * decimals
+    unit = ('"%"' if lang == "en" else '" %"') if percent_sign else ""
+    return f"{locale}{digits}{unit}"
