@@ -83,3 +83,9 @@ def test_segments_of_unknown_question__error(rs) -> None:
 )
 def test_guess_language__ok(text, lang) -> None:
     assert guess_language(text) == lang
+
+
+def test_signs_of_numbers_are_not_bullets__ok() -> None:
+    from klappt.coding.segments import split_segments
+
+    assert split_segments("+49 201 123\n- Sport\n-5 Grad") == ["+49 201 123", "Sport", "-5 Grad"]

@@ -26,7 +26,8 @@ SITE_COLUMNS = ("site_id", "site", "kommune", "gemeinde", "standort", "ags", "kr
 TEXT_TYPES = ("text",)
 
 _SPLIT = re.compile(r"\s*(?:\r\n|\r|\n|;|[•·▪●■◦‣∙►✓✔])\s*")
-_LEAD = re.compile(r"^(?:[-–—*+>]+\s*|\d{1,2}[.)]\s+|[a-z]\)\s+)")
+# a bullet, but not the sign of a number such as +49 or -5
+_LEAD = re.compile(r"^(?:[-–—*+>]+(?!\d)\s*|\d{1,2}[.)]\s+|[a-z]\)\s+)")
 _HAS_WORD = re.compile(r"\w")
 _QUOTES = "\"'„“”‚‘’»«›‹`´"
 _SPACE = re.compile(r"\s+")

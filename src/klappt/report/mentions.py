@@ -1,74 +1,33 @@
 """Mention clouds: free-text answers counted as mentions and laid out by frequency.
 
-An answer such as "Sprachcafés; Sport(vereine)" holds two mentions. We split answers
-on line breaks, semicolons and bullets, tidy each part, count identical parts without
-regard to case (each answer counts a mention once), and show the most common spelling.
+An answer such as "Sprachcafés; Sport(vereine)" holds two mentions; how they are split and
+counted is the open-answer module's business (:mod:`klappt.coding.mentions`). Here we only
+lay them out by frequency.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from klappt.coding.mentions import Mention
+from klappt.coding.mentions import count_mentions as _count
 from klappt.report.textfit import text_width
-
-_SPLIT = re.compile(r"[\n\r;•·▪●■◦]+|(?:^|\s)[-–*]\s+|\s+\|\s+")
-_LEAD = re.compile(r"^\s*(?:\d{1,2}[.)]\s+|[-–*>]+\s*)")
-_TRAIL = " \t.,;:–-"
-
-
-@dataclass(frozen=True)
-class Mention:
-    text: str
-    count: int
-
-
-def split_answer(answer: str) -> list[str]:
-    """The mentions in one free-text answer, tidied, in the order written."""
-    parts = []
-    for raw in _SPLIT.split(answer):
-        part = _LEAD.sub("", raw or "").strip().strip(_TRAIL).strip()
-        part = re.sub(r"\s+", " ", part)
-        if part:
-            parts.append(part)
-    return parts
-
-
-def _key(part: str) -> str:
-    return part.casefold()
 
 
 def count_mentions(answers: Iterable[str]) -> list[Mention]:
-    """Mentions with how many answers name them, most frequent first, then alphabetically.
+    """Mentions with how many answers name them, most frequent first.
+
+    The counting is :func:`klappt.coding.mentions.count_mentions`: the same segmenting and
+    the same merging of near-identical spellings as the "Nennungen" of the open-answer coding,
+    so a cloud and the mention query always agree.
 
     Example
     -------
-    >>> count_mentions(["Sport; Sprachcafé", "sport", "Kochen\\nSport"])[0]
-    Mention(text='Sport', count=3)
+    >>> [(m.text, m.count) for m in count_mentions(["Sport; Sprachcafé", "sport", "Kochen\\nSport"])]
+    [('Sport', 3), ('Kochen', 1), ('Sprachcafé', 1)]
     """
-    counts: Counter[str] = Counter()
-    spellings: dict[str, Counter[str]] = {}
-    first_seen: dict[str, int] = {}
-    for answer in answers:
-        seen: set[str] = set()
-        for part in split_answer(answer):
-            key = _key(part)
-            spellings.setdefault(key, Counter())[part] += 1
-            first_seen.setdefault(key, len(first_seen))
-            if key not in seen:
-                counts[key] += 1
-                seen.add(key)
-    out = []
-    for key, n in counts.items():
-        # the most common spelling; on a tie the one written first
-        spelled = spellings[key]
-        best = max(spelled.items(), key=lambda kv: kv[1])[1]
-        text = next(s for s in spelled if spelled[s] == best)
-        out.append(Mention(text, n))
-    out.sort(key=lambda m: (-m.count, m.text.casefold()))
-    return out
+    return _count((str(i), a) for i, a in enumerate(answers) if a)
 
 
 @dataclass(frozen=True)
