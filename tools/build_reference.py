@@ -668,6 +668,16 @@ SURVEY_2022: list[Row] = [
         required="yes",
         relevant="${notwendigkeit} = 'gegeben'",
     ),
+    Row(
+        "text",
+        "notwendigkeit_text",
+        "Nennungen: Welche besonderen Strukturen oder Maßnahmen sind notwendig?",
+        "Mentions: which special structures or measures are needed?",
+        "Eine Nennung pro Zeile",
+        "One mention per line",
+        relevant="${notwendigkeit} = 'gegeben'",
+        appearance="multiline",
+    ),
     Row("end_group", "s3_besondere"),
     Row(
         "begin_group",
@@ -698,6 +708,15 @@ SURVEY_2022: list[Row] = [
         "Added value of Gemeinsam klappt's for local integration work",
         *MULTI_HINT,
         required="yes",
+    ),
+    Row(
+        "text",
+        "mehrwert_nennungen",
+        "Nennungen: Worin liegt der Mehrwert von „Gemeinsam klappt’s“ für die lokale Integrationsarbeit?",
+        "Mentions: what is the added value of Gemeinsam klappt's for local integration work?",
+        "Eine Nennung pro Zeile",
+        "One mention per line",
+        appearance="multiline",
     ),
     Row(
         "text",
@@ -1132,6 +1151,55 @@ MEHRWERT_PHRASES: dict[str, tuple[str, ...]] = {
     "finanzierung": ("Finanzierung von Angeboten und Maßnahmen, die sonst nicht möglich wären",),
     "sprachkurse": ("Sprachkurse für Personen ohne Anspruch auf einen Integrationskurs",),
 }
+NOTWENDIGKEIT_PHRASES: dict[str, tuple[str, ...]] = {
+    "beratung": (
+        "feste Beratungs- und Begleitungsstrukturen für Geduldete und Gestattete",
+        "Begleitung zu Behörden und Beratungsstellen",
+        "eine feste Ansprechperson für die Zielgruppe",
+    ),
+    "angebote": (
+        "Sprachkurse für Personen ohne Anspruch auf einen Integrationskurs",
+        "niedrigschwellige Bildungsangebote",
+        "passgenaue Angebote und Maßnahmen für die Zielgruppe",
+    ),
+    "zugaenge": (
+        "Zugänge zu den Regelangeboten öffnen",
+        "Zugang zu Ausbildung und Arbeit erleichtern",
+    ),
+    "kooperation": (
+        "verbindliche Kooperationsstrukturen mit ABH und Jobcenter",
+        "Zusammenarbeit im Bündnis verstetigen",
+    ),
+    "flankierend": (
+        "Kinderbetreuung während der Maßnahmen",
+        "Fahrtkosten und Dolmetschleistungen übernehmen",
+    ),
+}
+# What each category of the two coded "Nennungen" covers (the code books' descriptions).
+CODE_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "notwendigkeit_bereiche": {
+        "beratung": "Beratung, Begleitung und feste Ansprechpersonen für die Zielgruppe.",
+        "angebote": "Konkrete Angebote und Maßnahmen: Sprachkurse, Bildungs- und Förderangebote.",
+        "zugaenge": "Zugänge der Zielgruppe zu Regelangeboten, Ausbildung und Arbeit.",
+        "kooperation": "Verbindliche Zusammenarbeit der Akteure (ABH, Jobcenter, Bündnis).",
+        "flankierend": "Unterstützung, die Teilnahme erst möglich macht: Kinderbetreuung, Fahrtkosten, Dolmetschen.",
+    },
+    "mehrwert": {
+        "struktur": "Eine auf die Zielgruppe ausgerichtete Unterstützungsstruktur, feste Ansprechpersonen.",
+        "zugang": "Die Zielgruppe wird erreicht und versorgt.",
+        "kooperation": "Bessere Kooperation und Zusammenarbeit, kurze Wege zwischen den Akteuren.",
+        "fokus": "Geduldete und Gestattete und ihre Belange werden sichtbar und zum Thema.",
+        "finanzierung": "Geld für Angebote und Maßnahmen, die es sonst nicht gäbe.",
+        "sprachkurse": "Sprachkurse für Personen ohne Anspruch auf einen Integrationskurs.",
+    },
+}
+# The free-text questions whose coded answers give the deck's "Nennungen": text question ->
+# (the select_multiple holding the same categories, the phrases the answers are made of).
+CODED_TEXTS: dict[str, tuple[str, dict[str, tuple[str, ...]]]] = {
+    "notwendigkeit_text": ("notwendigkeit_bereiche", NOTWENDIGKEIT_PHRASES),
+    "mehrwert_nennungen": ("mehrwert", MEHRWERT_PHRASES),
+}
+CODER = "iaq"
 VERSTETIGUNG_PHRASES = (
     "Kooperationsvereinbarung mit der ABH abschließen",
     "Verfahrensregelungen mit dem Jobcenter schriftlich festhalten",
@@ -1404,6 +1472,15 @@ def build_2022() -> tuple[list[str], list[list[str]]]:
         b.sample(b.all, VERSTETIGUNG_TEXT_N),
         lambda _i: "; ".join(b.phrases(VERSTETIGUNG_PHRASES, b.rng.randint(1, 3))),
     )
+    # The coded "Nennungen": one line per category the return ticked, in form order, so that
+    # coding each line with its category gives the deck's counts. An own random stream keeps
+    # every other column as it was before these questions existed.
+    rng = random.Random(SEED_2022 + 1)
+    for text_q, (multi_q, pool) in CODED_TEXTS.items():
+        for i in b.all:
+            ticked = (b.rows[i][multi_q] or "").split()
+            if ticked:
+                b.rows[i][text_q] = "\n".join(rng.choice(pool[x]) for x in ticked)
 
     return b.finish(dt.date(2022, 2, 1), dt.date(2022, 3, 31), "ah22")
 
@@ -1686,6 +1763,10 @@ def expected_figures() -> list[dict[str, object]]:
         "mehrwert": (S_MEHR, S_MEHR),
     }
     printed_pairs = {(q, ch) for _s, _t, q, ch, _c, _b in PRINTED_2022}
+    coded_bases = {
+        "notwendigkeit_bereiche": COUNTS_2022["notwendigkeit"]["gegeben"],
+        "mehrwert": N_2022,
+    }
     for q, (slide, text) in slides.items():
         counts = COUNTS_2022[q]
         base = sum(counts.values())  # a select_one: every answer is one return
@@ -1708,6 +1789,28 @@ def expected_figures() -> list[dict[str, object]]:
             label = choice_label("2022", q, ch)
             out.append(entry(slide, f"{text} – {label}", q, ch, base, k, 2022, False, **extra))
             extra = {}
+    # The same "Nennungen" from the coded free text: apply_codes(code book, codings) + tabulate.
+    printed_text = {(q, ch): text for _s, text, q, ch, _c, _b in PRINTED_2022}
+    for text_q, (multi_q, _pool) in CODED_TEXTS.items():
+        slide, text = slides[multi_q]
+        base = coded_bases[multi_q]  # every return that ticked a category wrote and coded it
+        for ch, k in COUNTS_2022[multi_q].items():
+            printed = (multi_q, ch) in printed_pairs
+            label = printed_text[(multi_q, ch)] if printed else f"{text} – {choice_label('2022', multi_q, ch)}"
+            out.append(
+                entry(
+                    slide,
+                    f"{label} (codiert)",
+                    f"{text_q}__codes",
+                    ch,
+                    base,
+                    k,
+                    2022,
+                    printed,
+                    codebook=codebook_file(text_q),
+                    codings=CODINGS_FILE,
+                )
+            )
     thm_base = sum(THM_COUNTS_2022.values())
     out.append(
         entry(
@@ -1739,6 +1842,8 @@ def expected_figures() -> list[dict[str, object]]:
         "ueberleitung_wie": (S_THM, COUNTS_2022["ueberleitung"]["ja"]),
         "fortfuehrung_text": (S_FORT, FORTFUEHRUNG_TEXT_N),
         "mehrwert_text": (S_MEHR, 14 + MEHRWERT_TEXT_OTHERS),
+        "notwendigkeit_text": (S_NOTW, COUNTS_2022["notwendigkeit"]["gegeben"]),
+        "mehrwert_nennungen": (S_MEHR, N_2022),
         "verstetigung_text": (
             "Erkenntnisse zu Verstärkungspotenzialen von „Gemeinsam klappt's“",
             VERSTETIGUNG_TEXT_N,
@@ -1809,6 +1914,8 @@ numbers) is invented, seeded and reproducible. Do not cite them as findings abou
 | `register.csv` | the 54 sites: `site_id,name,typ,regierungsbezirk` |
 | `returns_2022.csv` | 40 synthetic returns of the 2022 form |
 | `returns_2020.csv` | 46 synthetic returns of the 2020 checklist |
+| `codebook_notwendigkeit_text.yaml`, `codebook_mehrwert_nennungen.yaml` | code books of the two coded free-text questions: the deck's categories with labels, descriptions and examples |
+| `codings_2022.csv` | the codings of those answers (coder `iaq`, final codes, one row per line of an answer), as `klappt code import` writes them |
 | `expected_figures.yaml` | every figure the deck prints, as data (`printed: true`), and the numbers we chose (`printed: false`) |
 
 All files are written by `tools/build_reference.py` (seeds 20220615 and 20200701). The test
@@ -1841,7 +1948,9 @@ prints only a count.
 - Lösungsansätze (21, 25, 23, 33, 33, 18, 11) → `loesungen`; the sub-items of "Neue Arbeitsabläufe" (30, 21) → `ablaeufe_bezug`, asked when `ablaeufe` is ticked (33 sites).
 - Hürden (33, 32, 4, 36) → `huerden`.
 - Einstellung/Beendigung (n=39) → `fortfuehrung`, left empty by one return.
-- Notwendigkeit besonderer Strukturen, Nennungen (18, 12, 7, 6) → `notwendigkeit_bereiche`, asked when `notwendigkeit = gegeben` (31 sites).
+- Notwendigkeit besonderer Strukturen, Nennungen (18, 12, 7, 6) → `notwendigkeit_bereiche`, asked when `notwendigkeit = gegeben` (31 sites),
+  and the same counts coded from the free text: `notwendigkeit_text__codes` (see decision 8).
+- Mehrwert (chosen counts, see below) → `mehrwert`, and coded from the free text: `mehrwert_nennungen__codes`.
 - "Häufigste Einzelnennung im Freitext … (n=14)" → `mehrwert_text`: exactly 14 returns contain the line
   „{sentence}“ (8 as the whole answer, 6 as one line of several). These 14 also tick `mehrwert = zugang`.
 
@@ -1874,11 +1983,17 @@ prints only a count.
    the head count empty are among the six without hand-over rules; the free text of
    `lebenswelt_angebote`, `ueberleitung_wie` and `fortfuehrung_text` names things from the
    categories the same return ticked; the word-cloud phrases of the deck are the vocabulary.
-8. **Coded mentions as questions.** The deck's "Nennungen" are free-text answers that IAQ coded
+8. **Coded mentions.** The deck's "Nennungen" are free-text answers that IAQ coded
    into categories. We model the coded result as `select_multiple` questions
    (`lebenswelt_bereiche`, `ueberleitung_art`, `fortfuehrung_was`, `notwendigkeit_bereiche`,
    `mehrwert`) next to the free text, so that they tabulate directly; the free text of the same
-   return uses phrases of the categories it ticked.
+   return uses phrases of the categories it ticked. For the need for special structures and the
+   Mehrwert the pack also carries the coding itself: the free-text questions `notwendigkeit_text`
+   and `mehrwert_nennungen` hold one line per category the return ticked (phrases of that
+   category), `codebook_<question>.yaml` lists the categories, and `codings_2022.csv` codes every
+   line. `klappt.coding.apply_codes` then gives `<question>__codes` with exactly the counts of
+   the select_multiple question, and the reference recipe charts these coded variables.
+   `mehrwert_text` stays the open "Freitext" with the deck's most frequent single mention.
 9. **Names.** `lebenswelt`, `abh_ueber` (base 38, 50 mentions) and `bewertung` (mean 1.8, top two
    77.5 %) are the examples of `docs/ARCHITECTURE.md`; the pack makes those examples true.
 10. **Typography.** The labels keep the deck's quotes („Gemeinsam klappt´s“, „Gemeinsam
@@ -1902,6 +2017,62 @@ prints only a count.
 .venv/bin/python -m pytest tests/reference -q
 ```
 """
+
+# --------------------------------------------------------------------------------------
+# Code books and codings of the coded "Nennungen"
+# --------------------------------------------------------------------------------------
+
+
+def codebook_file(question: str) -> str:
+    return f"codebook_{question}.yaml"
+
+
+CODINGS_FILE = "codings_2022.csv"
+
+
+def codebook_yaml(question: str) -> str:
+    """The code book of one text question: the categories of the deck, in the deck's order."""
+    from klappt.coding import Code, Codebook, codebook_to_yaml
+
+    multi_q, pool = CODED_TEXTS[question]
+    row = next(r for r in SURVEY_2022 if r.name == question)
+    codes = tuple(
+        Code(
+            name,
+            {"de": de, "en": en},
+            description=CODE_DESCRIPTIONS[multi_q][name],
+            examples=pool[name],
+        )
+        for name, de, en in LISTS_2022[multi_q]
+    )
+    return codebook_to_yaml(Codebook(question, codes, version="1", wave="2022", title=row.de))
+
+
+def codings_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Coder "iaq" codes every line of every coded answer with the category it was written for."""
+    from klappt.coding import Coding, CodingSet, answer_id, codings_to_csv, split_segments
+
+    col = {name: k for k, name in enumerate(header)}
+    out = []
+    for text_q, (multi_q, _pool) in CODED_TEXTS.items():
+        for row in rows:
+            parts = split_segments(row[col[text_q]])
+            ticked = row[col[multi_q]].split()
+            assert len(parts) == len(ticked), (text_q, row[0])
+            out.extend(
+                Coding(
+                    answer_id(row[0], seg),
+                    CODER,
+                    code,
+                    question=text_q,
+                    text=part,
+                    coded_at=FIXED_TIMESTAMP.isoformat(),
+                    final=True,
+                )
+                for seg, (part, code) in enumerate(zip(parts, ticked, strict=True), start=1)
+            )
+    return codings_to_csv(CodingSet(tuple(out)))
+
 
 # --------------------------------------------------------------------------------------
 # Writing
@@ -1933,12 +2104,18 @@ def build(out: Path) -> list[Path]:
     register = out / "register.csv"
     write_text(register, csv_text(("site_id", "name", "typ", "regierungsbezirk"), REGISTER))
     written.append(register)
+    returns_2022 = build_2022()
     for name, (header, rows) in (
-        ("returns_2022.csv", build_2022()),
+        ("returns_2022.csv", returns_2022),
         ("returns_2020.csv", build_2020()),
     ):
         write_text(out / name, csv_text(header, rows))
         written.append(out / name)
+    for question in CODED_TEXTS:
+        write_text(out / codebook_file(question), codebook_yaml(question))
+        written.append(out / codebook_file(question))
+    write_text(out / CODINGS_FILE, codings_csv(*returns_2022))
+    written.append(out / CODINGS_FILE)
     figures = expected_figures()
     header = (
         "# Every figure of the deck 'Was klappt gemeinsam?' (IAQ, 15.06.2022) as data.\n"

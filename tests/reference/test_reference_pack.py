@@ -6,6 +6,7 @@
 - REF-4: tabulating the returns gives every figure of ``expected_figures.yaml``.
 - REF-5: exactly 14 returns carry the deck's most frequent Mehrwert mention.
 - REF-6: the pack is exactly what ``tools/build_reference.py`` writes.
+- REF-7: the coded "Nennungen" (code books + codings) give the deck's counts through apply_codes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ PACK_FILES = (
     "register.csv",
     "returns_2022.csv",
     "returns_2020.csv",
+    "codebook_notwendigkeit_text.yaml",
+    "codebook_mehrwert_nennungen.yaml",
+    "codings_2022.csv",
     "expected_figures.yaml",
     "README.md",
 )
@@ -75,8 +79,26 @@ def _tabulation(wave: str) -> dict[str, Any]:
     return tabulate(rs).to_dict()
 
 
-def _table(wave: str, question: str) -> dict[str, Any]:
-    tables = {t["question"]: t for t in _tabulation(wave)["tables"]}
+@cache
+def _coded_tabulation(wave: str, codebook: str, codings: str) -> dict[str, Any]:
+    """Tabulation after applying the code book's codes: has ``<question>__codes``."""
+    from klappt.analysis.tabulate import tabulate
+    from klappt.coding import apply_codes, read_codebook, read_codings
+
+    rs, _report = _loaded(wave)
+    book = read_codebook(reference_path(codebook))
+    coded = apply_codes(rs, book, read_codings(reference_path(codings)))
+    assert coded.notes == rs.notes  # every answer is coded, none left out
+    return tabulate(coded).to_dict()
+
+
+def _table(wave: str, question: str, fig: dict[str, Any] | None = None) -> dict[str, Any]:
+    tab = (
+        _coded_tabulation(wave, fig["codebook"], fig["codings"])
+        if fig and fig.get("codebook")
+        else _tabulation(wave)
+    )
+    tables = {t["question"]: t for t in tab["tables"]}
     assert question in tables, f"no table for {question!r} in wave {wave}"
     return tables[question]
 
@@ -197,7 +219,7 @@ def test_tabulation_gives_deck_figure__ok(fig: dict[str, Any]) -> None:
         rs, _report = _loaded(wave)
         assert _mention_count(rs.frame[fig["question"]].to_list()) == fig["count"], fig["text"]
         return
-    table = _table(wave, fig["question"])
+    table = _table(wave, fig["question"], fig)
     if fig["base"] is not None:
         assert table["base"] == fig["base"], fig["text"]
     if fig["choice"] is not None:
@@ -211,7 +233,8 @@ def test_tabulation_gives_deck_figure__ok(fig: dict[str, Any]) -> None:
 
 
 def test_every_printed_number_has_an_entry__ok() -> None:
-    printed = [f for f in FIGURES if f["printed"]]
+    # the coded "Nennungen" repeat printed numbers from the coded free text (REF-7)
+    printed = [f for f in FIGURES if f["printed"] and not f.get("codebook")]
     counts = sorted(f["count"] for f in printed if f["count"] is not None and f["wave"] == 2022)
     # the 40 returns and the deck's n= figures of the 2022 wave, slide by slide
     deck = [40, 3, 6, 12, 10, 19, 24, 14, 17, 34, 21, 25, 23, 33, 30, 21, 33, 18, 11]
@@ -257,3 +280,63 @@ def test_pack_equals_generator_output__ok(tmp_path: Path) -> None:
             assert _cells(bundled) == _cells(built), name
         else:
             assert bundled.read_text(encoding="utf-8") == built.read_text(encoding="utf-8"), name
+
+
+# REF-7 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text_q", "multi_q", "base", "counts"),
+    [
+        (
+            "notwendigkeit_text",
+            "notwendigkeit_bereiche",
+            31,
+            {"beratung": 18, "angebote": 12, "zugaenge": 9, "kooperation": 7, "flankierend": 6},
+        ),
+        (
+            "mehrwert_nennungen",
+            "mehrwert",
+            40,
+            {
+                "struktur": 24,
+                "zugang": 21,
+                "kooperation": 19,
+                "fokus": 13,
+                "finanzierung": 9,
+                "sprachkurse": 5,
+            },
+        ),
+    ],
+)
+def test_coded_nennungen_give_the_deck_counts__ok(
+    text_q: str, multi_q: str, base: int, counts: dict[str, int]
+) -> None:
+    from klappt.coding import read_codebook
+
+    book = read_codebook(reference_path(f"codebook_{text_q}.yaml"))
+    assert book.question == text_q and book.wave == "2022"
+    assert list(book.names) == list(counts)
+    labels = {c.name: c.label("de") for c in _form("2022").question(multi_q).choices}
+    assert {c.code: c.label("de") for c in book.codes} == labels
+    assert all(c.description and c.examples for c in book.codes)
+
+    coded = _table("2022", f"{text_q}__codes", {"codebook": f"codebook_{text_q}.yaml", "codings": "codings_2022.csv"})
+    assert coded["base"] == base
+    assert {r["choice"]: r["count"] for r in coded["rows"]} == counts
+    # the coded free text and the select_multiple of the same returns agree
+    plain = _table("2022", multi_q)
+    assert [(r["choice"], r["count"]) for r in coded["rows"]] == [
+        (r["choice"], r["count"]) for r in plain["rows"]
+    ]
+    entries = [f for f in FIGURES if f["question"] == f"{text_q}__codes"]
+    assert {f["choice"]: f["count"] for f in entries} == counts
+
+
+def test_codings_are_one_final_coder__ok() -> None:
+    from klappt.coding import read_codings
+
+    cs = read_codings(reference_path("codings_2022.csv"))
+    assert {c.coder for c in cs.codings} == {"iaq"}
+    assert all(c.final and c.code and c.segment >= 1 and c.text for c in cs.codings)
+    assert {c.question for c in cs.codings} == {"notwendigkeit_text", "mehrwert_nennungen"}

@@ -140,3 +140,15 @@ def test_dump_recipe_of_a_full_recipe_reads_back__ok(here):
     comp = [s for s in again.slides if isinstance(s, ComparisonSlide)]
     assert comp[0].items[1].label == "haben Maßnahmen"
     assert comp[1].waves == ("2020", "2022")
+
+
+def test_dumped_reference_recipe_reads_back__ok(tmp_path):
+    """What --init-recipe style dumping writes is a recipe klappt reads again, numbers included."""
+    from klappt.reference import reference_path
+    from klappt.report.recipe import dump_recipe, load_recipe
+
+    spec = load_recipe(reference_path("recipe_2022.yaml"))
+    again_path = tmp_path / "again.yaml"
+    again_path.write_text(dump_recipe(spec), encoding="utf-8")
+    again = load_recipe(again_path)
+    assert len(again.slides) == len(spec.slides)

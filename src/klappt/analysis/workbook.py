@@ -56,7 +56,7 @@ _HEAD = {
 }
 
 
-def _wrap():  # noqa: ANN202 - openpyxl is imported on first use only
+def _wrap():
     from openpyxl.styles import Alignment
 
     return Alignment(wrap_text=True, vertical="top")

@@ -327,13 +327,23 @@ class _Reader:
                 out.append(WaveSource(name=str(name), line=key_line))
                 continue
             sm = self.mapping(src, key_line, f"Welle {name}")
-            self.check_keys(sm, ("form", "data"), f"Welle {name}")
+            self.check_keys(sm, ("form", "data", "codebooks", "codings"), f"Welle {name}")
+            codebooks, codings = self.strings(sm, "codebooks"), self.strings(sm, "codings")
+            if codebooks and not codings:
+                raise self.fail(
+                    sm.key_lines.get("codebooks", key_line),
+                    f"Welle {name}: zu 'codebooks' fehlt 'codings' (die Codierungen).",
+                    f"wave {name}: 'codebooks' needs 'codings' (the codings file).",
+                )
             out.append(
                 WaveSource(
                     name=str(name),
                     form=self.string(sm, "form"),
                     data=self.string(sm, "data"),
                     line=key_line,
+                    codebooks=codebooks,
+                    codings=codings,
+                    codes_line=sm.key_lines.get("codebooks", key_line),
                 )
             )
         return tuple(out)

@@ -5,7 +5,12 @@ The recipe's ``waves:`` section maps a name to files relative to the recipe::
 
     waves:
       "2020": {form: checkliste_2020.xlsx, data: returns_2020.csv}
-      "2022": {form: arbeitshilfe_2022.xlsx, data: returns_2022.csv}
+      "2022": {form: arbeitshilfe_2022.xlsx, data: returns_2022.csv,
+             codebooks: [codebook_angebote.yaml], codings: codings_2022.csv}
+
+``codebooks`` and ``codings`` (also relative to the recipe) code open answers: each code book's
+text question ``q`` gets the coded categories as the multiple response ``q__codes``
+(:func:`klappt.coding.apply_codes`), which charts and expressions then count.
 
 A wave given on the command line (``klappt report FORM DATA``) is the recipe's main
 wave (``wave:``) and takes the place of the recipe's files for it.
@@ -19,7 +24,7 @@ from pathlib import Path
 from klappt.instrument.model import Instrument
 from klappt.report.data import ReportData, WaveData
 from klappt.report.recipe import recipe_error
-from klappt.report.spec import ReportSpec
+from klappt.report.spec import ReportSpec, WaveSource
 
 __all__ = ["load_data", "read_wave"]
 
@@ -63,13 +68,17 @@ def load_data(
     waves: dict[str, WaveData] = {}
     for src in spec.waves:
         if main is not None and src.name == main_name:
-            waves[src.name] = WaveData(src.name, main.instrument, main.responses)
+            waves[src.name] = _coded(
+                WaveData(src.name, main.instrument, main.responses), src, base, spec.source
+            )
             continue
         if src.form and src.data:
-            waves[src.name] = read_wave(_path(base, src.form), _path(base, src.data), src.name)
+            wave = read_wave(_path(base, src.form), _path(base, src.data), src.name)
+            waves[src.name] = _coded(wave, src, base, spec.source)
         elif wave_loader is not None:
             instrument, rs = wave_loader(src.name)
-            waves[src.name] = WaveData(src.name, instrument, responses=rs)  # type: ignore[arg-type]
+            wave = WaveData(src.name, instrument, responses=rs)  # type: ignore[arg-type]
+            waves[src.name] = _coded(wave, src, base, spec.source)
         else:
             raise recipe_error(
                 spec.source,
@@ -89,6 +98,33 @@ def load_data(
             "No data: give FORM and DATA, use --wave, or name 'waves' with form/data in the recipe.",
         )
     return ReportData(waves, main=main_name if main_name in waves else None)
+
+
+def _coded(wave: WaveData, src: WaveSource, base: Path, recipe: str | None) -> WaveData:
+    """``wave`` with the coded categories of the source's code books as ``q__codes``."""
+    if not src.codebooks or wave.responses is None:
+        return wave
+    from klappt.coding import CodingSet, apply_codes, merge_codings, read_codebook, read_codings
+
+    paths = {}
+    for what, values in (("codebooks", src.codebooks), ("codings", src.codings)):
+        for value in values:
+            path = _path(base, value)
+            if not path.is_file():
+                raise recipe_error(
+                    recipe,
+                    src.codes_line or src.line,
+                    f"Welle '{src.name}': {what} '{value}' nicht gefunden ({path}).",
+                    f"wave '{src.name}': {what} '{value}' not found ({path}).",
+                )
+            paths[value] = path
+    codings = CodingSet()
+    for value in src.codings:
+        codings = merge_codings(codings, read_codings(paths[value]))
+    rs = wave.responses
+    for value in src.codebooks:
+        rs = apply_codes(rs, read_codebook(paths[value]), codings)
+    return WaveData(wave.name, rs.instrument, responses=rs)
 
 
 def _path(base: Path, value: str) -> Path:

@@ -166,6 +166,9 @@ class WaveSource:
     form: str | None = None
     data: str | None = None
     line: int | None = None
+    codebooks: tuple[str, ...] = ()  # code books of text questions, applied as ``q__codes``
+    codings: tuple[str, ...] = ()  # the codings files those code books are applied with
+    codes_line: int | None = None  # line of ``codebooks:``, for messages
 
 
 @dataclass(frozen=True)

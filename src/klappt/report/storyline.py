@@ -163,6 +163,10 @@ _HEADER = """\
 
 def _q(value: object) -> str:
     """A YAML scalar: plain when that reads back the same, else double-quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)  # numbers stay numbers when the recipe is read back
     s = str(value)
     if (
         s
@@ -196,6 +200,11 @@ def dump_recipe(spec: ReportSpec) -> str:
         out.append("waves:")
         for w in spec.waves:
             parts = [f"{k}: {_q(v)}" for k, v in (("form", w.form), ("data", w.data)) if v]
+            parts += [
+                f"{k}: [{', '.join(_q(v) for v in vs)}]"
+                for k, vs in (("codebooks", w.codebooks), ("codings", w.codings))
+                if vs
+            ]
             out.append(f"  {_q(w.name)}: " + ("{" + ", ".join(parts) + "}" if parts else "{}"))
     if spec.template:
         out.append(f"template: {_q(spec.template)}")
