@@ -36,3 +36,11 @@ def write_data(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the form cache of the tests away from the user's own (~/.cache/klappt)."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("KLAPPT_CACHE_DIR", tempfile.mkdtemp(prefix="klappt-test-cache-"))

@@ -12,6 +12,7 @@ MODULES = [
     "klappt.formatting",
     "klappt.files",
     "klappt.instrument.readers",
+    "klappt.instrument.serialize",
     "klappt.responses.io",
     "klappt.responses.dataset",
     "klappt.analysis.tabulate",

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import os
 import re
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -75,9 +80,16 @@ def read_instrument(path: str | Path) -> Instrument:
         )
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
+    content = p.read_bytes()
+    cached = _cache_get(content, p)
+    if cached is not None:
+        return cached
+    form = _read(p)
+    _cache_put(content, form)
+    return form
 
-    import dataclasses
 
+def _read(p: Path) -> Instrument:
     from pyxform.errors import PyXFormError
     from pyxform.xls2json_backends import get_xlsform
     from pyxform.xls2xform import convert
@@ -113,6 +125,71 @@ def read_instrument(path: str | Path) -> Instrument:
 
         data = parse_file_to_json(str(p))
     return _build(data, p, rows, tuple(pyx_warnings), raw)
+
+
+# -- the form cache --------------------------------------------------------------------------
+# Importing pyxform and converting a workbook costs about a second; a wave's form rarely
+# changes. A parsed form is kept by the hash of the file's bytes (and the versions that made
+# it), so every command after the first starts at once. Only forms are cached, never returns.
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("KLAPPT_NO_CACHE"):
+        return None
+    base = os.environ.get("KLAPPT_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "klappt" / "forms" if not os.environ.get("KLAPPT_CACHE_DIR") else root
+
+
+def _cache_key(content: bytes, path: Path) -> str:
+    from importlib.metadata import version
+
+    from klappt import __version__
+
+    h = hashlib.sha256(content)
+    for part in (path.suffix.lower(), __version__, version("pyxform"), _code_stamp()):
+        h.update(b"\0" + part.encode())
+    return h.hexdigest()
+
+
+@functools.cache
+def _code_stamp() -> str:
+    """A hash of the code that decides what a parsed form holds: an edit invalidates the cache."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in ("model.py", "readers.py", "serialize.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _cache_get(content: bytes, path: Path) -> Instrument | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    try:
+        text = (folder / f"{_cache_key(content, path)}.json").read_text(encoding="utf-8")
+        from klappt.instrument.serialize import instrument_from_json
+
+        return dataclasses.replace(instrument_from_json(text), source=str(path))
+    except Exception:  # a missing, torn or older cache entry is only a miss
+        return None
+
+
+def _cache_put(content: bytes, form: Instrument) -> None:
+    folder = _cache_dir()
+    if folder is None:
+        return
+    try:
+        from klappt.instrument.serialize import instrument_to_json
+
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{_cache_key(content, Path(form.source))}.json"
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(instrument_to_json(form))
+        os.replace(tmp, target)
+    except OSError:  # a read-only home folder only costs speed
+        return
 
 
 def _short(exc: BaseException) -> str:
@@ -227,7 +304,10 @@ class _RawText:
         for lang, text in texts.items():
             key = column if lang == DEFAULT_LANG_KEY else f"{column}::{lang}"
             original = row.get(key)
-            if isinstance(original, str) and original.strip().translate(_ASCII_QUOTES) == text.strip():
+            if (
+                isinstance(original, str)
+                and original.strip().translate(_ASCII_QUOTES) == text.strip()
+            ):
                 out[lang] = original.strip()
             else:
                 out[lang] = text
@@ -236,7 +316,9 @@ class _RawText:
     def restore(self, texts: dict[str, str], name: str, column: str) -> dict[str, str]:
         return self._pick(texts, self.survey.get(name), column)
 
-    def restore_choice(self, texts: dict[str, str], list_name: str | None, name: str) -> dict[str, str]:
+    def restore_choice(
+        self, texts: dict[str, str], list_name: str | None, name: str
+    ) -> dict[str, str]:
         return self._pick(texts, self.choices.get((list_name, name)), "label")
 
 
@@ -264,7 +346,11 @@ def _languages(data: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _build(
-    data: dict[str, Any], path: Path, rows: dict[str, int], pyx_warnings: tuple[str, ...], raw: _RawText
+    data: dict[str, Any],
+    path: Path,
+    rows: dict[str, int],
+    pyx_warnings: tuple[str, ...],
+    raw: _RawText,
 ) -> Instrument:
     questions: list[Question] = []
     groups: list[Group] = []
@@ -302,7 +388,9 @@ def _build(
             choices = tuple(
                 Choice(
                     name=str(c.get("name")),
-                    labels=raw.restore_choice(_labels(c.get("label")), list_name, str(c.get("name"))),
+                    labels=raw.restore_choice(
+                        _labels(c.get("label")), list_name, str(c.get("name"))
+                    ),
                 )
                 for c in (node.get("choices") or [])
             )
@@ -336,7 +424,9 @@ def _build(
                     relevant=bind.get("relevant") or None,
                     required=bind.get("required") or None,
                     constraint=bind.get("constraint") or None,
-                    constraint_messages=raw.restore(_labels(constraint_msg), name, "constraint_message"),
+                    constraint_messages=raw.restore(
+                        _labels(constraint_msg), name, "constraint_message"
+                    ),
                     appearance=appearance,
                     choice_filter=node.get("choice_filter") or None,
                     calculation=bind.get("calculate") or None,

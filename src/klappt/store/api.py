@@ -25,7 +25,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.instrument.serialize import instrument_from_json, instrument_to_json
 
 if TYPE_CHECKING:
     import polars as pl
@@ -699,7 +699,7 @@ def _write_snapshot(path: Path, wave: str, rs: ResponseSet) -> Path:
         "klappt.snapshot": str(SNAPSHOT_FORMAT),
         "klappt.key": path.stem.rsplit("-", 1)[-1],
         "klappt.wave": wave,
-        "klappt.instrument": json.dumps(dataclasses.asdict(rs.instrument), ensure_ascii=False),
+        "klappt.instrument": instrument_to_json(rs.instrument),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
@@ -741,7 +741,7 @@ def _read_snapshot(
         metadata = pl.read_parquet_metadata(path)
         if metadata.get("klappt.key") != path.stem.rsplit("-", 1)[-1]:
             return None
-        form = _instrument_from_dict(json.loads(metadata["klappt.instrument"]))
+        form = instrument_from_json(metadata["klappt.instrument"])
         both = pl.read_parquet(path)
     except Exception:  # a torn, foreign or older file is only a cache miss
         return None
@@ -751,62 +751,6 @@ def _read_snapshot(
     frame = both.select(frame_cols).rename({c: c[len(_FRAME_PREFIX) :] for c in frame_cols})
     meta = both.select(meta_cols).rename({c: c[len(_META_PREFIX) :] for c in meta_cols})
     return form, _response_set(form, frame, meta, data_filename)
-
-
-def _instrument_from_dict(data: dict[str, Any]) -> Instrument:
-    """Rebuild an Instrument from its ``dataclasses.asdict`` form, guided by the type hints.
-
-    Nested dataclasses (questions, choices, groups, …) are rebuilt wherever the annotations
-    name them; JSON lists become the tuples the frozen model uses.
-    """
-    from klappt.instrument.model import Instrument
-
-    return _revive(Instrument, data)
-
-
-def _revive(cls: type, values: dict[str, Any]) -> Any:
-    import typing
-
-    hints = typing.get_type_hints(cls)
-    kwargs = {
-        f.name: _revive_value(hints.get(f.name, Any), values[f.name])
-        for f in dataclasses.fields(cls)
-        if f.init and f.name in values
-    }
-    return cls(**kwargs)
-
-
-def _revive_value(hint: Any, value: Any) -> Any:
-    import types
-    import typing
-
-    if value is None:
-        return None
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
-        return _revive(hint, value)
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        for arg in args:
-            if arg is not type(None) and (
-                (
-                    isinstance(arg, type)
-                    and dataclasses.is_dataclass(arg)
-                    and isinstance(value, dict)
-                )
-                or typing.get_origin(arg) in (tuple, list, dict)
-            ):
-                return _revive_value(arg, value)
-        return value
-    if origin in (tuple, list) and isinstance(value, list | tuple):
-        inner = args[0] if args else Any
-        items = [_revive_value(inner, v) for v in value]
-        return tuple(items) if origin is tuple else items
-    if origin is dict and isinstance(value, dict):
-        inner = args[1] if len(args) == 2 else Any
-        return {k: _revive_value(inner, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return tuple(value)
-    return value
 
 
 def _response_set(
