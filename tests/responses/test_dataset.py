@@ -173,3 +173,21 @@ def test_select_multiple_with_many_choices__ok(write_form, write_data):
     assert rs.frame["m/c69"].to_list() == [True, False, False]
     assert rs.frame["m/c65"].to_list() == [False, True, False]
     assert rs.frame["m/c3"].to_list() == [False, False, True]
+
+
+def test_several_missing_required_answers__ok(write_form, write_data):
+    form = read_instrument(
+        write_form(
+            """
+            | survey |
+            |        | type | name | label | required |
+            |        | text | a    | A     | yes      |
+            |        | text | b    | B     |          |
+            """
+        )
+    )
+    _, report = load(form, write_data("a,b\n,x\n,y\nz,\n"))
+    assert [(i.row, i.column, i.code) for i in report.problems] == [
+        (2, "a", "required_missing"),
+        (3, "a", "required_missing"),
+    ]

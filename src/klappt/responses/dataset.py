@@ -24,6 +24,7 @@ _FALSE = ("0", "0.0", "false", "falsch", "nein", "no", "n")
 _ROW = "__row"
 _RAW = "__raw__"
 _MASK = "__mask__"
+_NUM = "__num__"
 _MAX_BITS = 62
 _SPLIT = re.compile(r"[\s,;]+")
 _FLAG = "__flag__"
@@ -156,10 +157,12 @@ class _Loader:
         hits = frame.filter(mask)
         if hits.height == 0:
             return
-        values = hits.select(
-            value.cast(pl.String) if value is not None else pl.lit(None, pl.String)
-        ).to_series()
-        for row, val in zip(hits[_ROW].to_list(), values.to_list(), strict=True):
+        values = (
+            hits.select(value.cast(pl.String)).to_series().to_list()
+            if value is not None
+            else [None] * hits.height  # a literal alone would give a single row
+        )
+        for row, val in zip(hits[_ROW].to_list(), values, strict=True):
             self.issues.append(Issue(code, row, column, val, question, detail))
 
     def _note(self, code: str, column: str | None, question: str | None, detail: str) -> None:
@@ -272,7 +275,8 @@ class _Loader:
                     ).alias(q.name)
                 )
             elif q.type in NUMERIC_TYPES:
-                num = self._number(s)
+                stage = stage.with_columns(self._number_series(header).alias(_NUM + q.name))
+                num = pl.col(_NUM + q.name)
                 blank = s.str.strip_chars().str.len_bytes() == 0
                 checks.append(
                     _Check(
@@ -332,6 +336,20 @@ class _Loader:
                     check.question,
                     check.detail,
                 )
+
+    def _number_series(self, header: str) -> pl.Series:
+        """The column as numbers. Most cells are plain numbers and are cast directly; only the
+        others (decimal commas, thousands points, spaces) go through the cleaning."""
+        col = self.src[header]
+        fast = col.cast(pl.Float64, strict=False)
+        slow = col.is_not_null() & fast.is_null()
+        if self.raw.decimal_comma:  # "1.234" means a thousand and more here, not one
+            slow = slow | col.str.contains(".", literal=True).fill_null(False)
+        if not slow.any():
+            return fast
+        idx = slow.arg_true()
+        fixed = pl.select(self._number(pl.lit(col.gather(idx)))).to_series()
+        return fast.scatter(idx, fixed)
 
     def _number(self, s: pl.Expr) -> pl.Expr:
         s = s.str.replace_all(r"[\s\u00a0\u202f']", "")
