@@ -24,8 +24,6 @@ import csv
 import datetime as dt
 import io
 import random
-import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,6 +31,8 @@ from pathlib import Path
 
 import openpyxl
 import yaml
+
+from klappt.files import stable_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "src" / "klappt" / "reference"
@@ -914,23 +914,8 @@ def write_form(path: Path, wave: str) -> None:
 
 
 def _fix_zip_times(path: Path) -> None:
-    """Rewrite the workbook's zip entries with a fixed date, so rebuilds are byte-identical."""
-    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path) as zin:
-        items = [(info, zin.read(info.filename)) for info in zin.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in items:
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps "modified" with the time of saving, whatever we set before
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + stamp + rb"\g<2>",
-                    data,
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            zout.writestr(fixed, data)
+    """Rewrite the workbook with a fixed date, so rebuilds are byte-identical."""
+    path.write_bytes(stable_xlsx(path.read_bytes(), FIXED_TIMESTAMP.timetuple()[:6]))
 
 
 def question_names(wave: str) -> list[str]:

@@ -363,23 +363,86 @@ def init(
     )
 
 
+def _wave_files(source: Path, data: Path | None, lang: str):
+    """The XLSForm and the table of returns for a wave, converting other tools' files first."""
+    from klappt.instrument.readers import FORM_SUFFIXES
+    from klappt.interop import FORMAT_NAMES, detect_format, read_any, returns_csv
+
+    fmt = detect_format(source)
+    if fmt == "xlsform" and data is not None and source.suffix.lower() in FORM_SUFFIXES:
+        return source, data, None
+    result = read_any(source, data)
+    err.print(
+        _t(lang, "Erkannt: ", "Detected: ") + escape(FORMAT_NAMES.get(result.format, result.format))
+    )
+    lines = result.summary.lines()[1:]
+    for line in lines[:12]:
+        err.print(f"[dim]  {escape(line)}[/]")
+    if len(lines) > 12:
+        err.print(
+            _t(
+                lang,
+                f"[dim]  … {len(lines) - 12} weitere Hinweise (klappt convert zeigt alle)[/]",
+                f"[dim]  … {len(lines) - 12} more notes (klappt convert shows them all)[/]",
+            )
+        )
+    if result.raw is None or result.xlsform is None:
+        from klappt.errors import ErrorCode
+
+        raise KlapptError(
+            ErrorCode.INTEROP_015,
+            path=source,
+            format=FORMAT_NAMES.get(result.format, result.format),
+        )
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="klappt-import-"))
+    form_path = tmp / f"{source.stem}.xlsx"
+    form_path.write_bytes(result.xlsform)
+    data_path = tmp / f"{(data or source).stem}.csv"
+    data_path.write_bytes(returns_csv(result.raw))
+    return form_path, data_path, tmp
+
+
 @app.command(name="import")
 def import_(
     wave: Annotated[str, typer.Argument(help="Name der Welle, z. B. 2022.")],
-    form: Annotated[Path, typer.Argument(help="Der Fragebogen der Welle (XLSForm).")],
-    data: Annotated[Path, typer.Argument(help="Die Rückläufe der Welle.")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Der Fragebogen (XLSForm) – oder eine Datei eines anderen Werkzeugs: LimeSurvey "
+            "(.lss, .lsa), REDCap-Datenwörterbuch, SPSS (.sav), Stata (.dta)."
+        ),
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Die Rückläufe (entfällt bei .lsa, .sav und .dta, die beides enthalten)."
+        ),
+    ] = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Eine Welle speichern (Fragebogen und Rückläufe). Dieselbe Datei erneut: keine Änderung;
-    eine geänderte Datei ersetzt die Rückläufe der Welle in einem Schritt.
+    eine geänderte Datei ersetzt die Rückläufe der Welle in einem Schritt. Das Format wird am
+    Inhalt erkannt; Dateien anderer Werkzeuge werden zuerst in XLSForm und Tabelle übersetzt.
 
-    Beispiel: klappt import 2022 arbeitshilfe_2022.xlsx ruecklaeufe_2022.csv
+    Beispiele:
+      klappt import 2022 arbeitshilfe_2022.xlsx ruecklaeufe_2022.csv
+      klappt import 2023 umfrage.lsa
+      klappt import 2023 umfrage.lss antworten.csv
     """
+    import shutil
+
     from klappt.store.api import import_wave
 
     lang = _lang(lang)
-    result = import_wave(_project(project), wave, form, data)
+    form_path, data_path, tmp = _wave_files(source, data, lang)
+    try:
+        result = import_wave(_project(project), wave, form_path, data_path)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     status = {
         "created": _t(lang, "angelegt", "created"),
         "replaced": _t(lang, "ersetzt", "replaced"),
@@ -1171,6 +1234,117 @@ def export(
         )
     )
     out.print(str(path))
+
+
+# -- web app ----------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Adresse, an der der Server lauscht (0.0.0.0 = alle).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port des Servers.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Anzahl der Arbeitsprozesse (Standard: 1 je Kern, mindestens 2, höchstens 8).",
+        ),
+    ] = None,
+    threads: Annotated[int, typer.Option("--threads", help="Threads je Arbeitsprozess.")] = 4,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Die Web-App starten: Koordination, Dashboard und die persönlichen Links der Standorte.
+
+    Läuft mit gunicorn (kein Entwicklungsserver) im Projektordner; die Datenbank wird vorher auf den neuesten Stand gebracht. Beenden mit Strg+C. Hinter einem TLS-Proxy KLAPPT_HTTPS=1 und KLAPPT_BASE_URL=https://… setzen.
+
+    Beispiel: klappt serve --host 0.0.0.0 --port 8000
+    """
+    from klappt.web.server import serve as run_server
+
+    lang = _lang(lang)
+    root = _project(project)
+
+    def ready(opts: dict[str, Any]) -> None:
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        err.print(
+            _t(
+                lang,
+                f"[green]✓[/] klappt läuft: http://{shown}:{port}/  (Projekt {root}, {opts['workers']} Prozesse; Strg+C beendet)",
+                f"[green]✓[/] klappt is running: http://{shown}:{port}/  (project {root}, {opts['workers']} workers; Ctrl+C stops)",
+            )
+        )
+
+    run_server(root, host=host, port=port, workers=workers, threads=threads, on_ready=ready)
+
+
+@app.command()
+def migrate(project: ProjectOpt = None, lang: Lang = "de") -> None:
+    """Die Datenbank des Projekts auf den neuesten Stand bringen (auch die Tabellen der Web-App).
+
+    Beispiel: klappt migrate
+    """
+    from klappt.web.server import migrate as run_migrate
+
+    lang = _lang(lang)
+    applied = run_migrate(_project(project))
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Datenbank aktuell ({len(applied)} Migrationen angewendet).",
+            f"[green]✓[/] Database up to date ({len(applied)} migrations applied).",
+        )
+    )
+
+
+@app.command()
+def createuser(
+    username: Annotated[str, typer.Argument(help="Benutzername.")],
+    role: Annotated[
+        str, typer.Option("--role", help="coordinator (Koordination) oder analyst (Auswertung).")
+    ] = "coordinator",
+    program: Annotated[
+        str | None,
+        typer.Option("--program", help="Nur für dieses Programm (Kurzname); sonst für alle."),
+    ] = None,
+    email: Annotated[str, typer.Option("--email", help="E-Mail-Adresse (optional).")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Passwort von der Standardeingabe lesen.")
+    ] = False,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Ein Konto für die Web-App anlegen (oder sein Passwort und seine Rolle ändern).
+
+    Ohne --program gilt die Rolle für alle Programme; die Koordination aller Programme darf neue Programme anlegen. Das Passwort (mindestens 10 Zeichen) wird abgefragt.
+
+    Beispiel: klappt createuser koordination
+    """
+    from klappt.web.server import createuser as run_createuser
+
+    lang = _lang(lang)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(
+            _t(lang, "Passwort", "Password"), hide_input=True, confirmation_prompt=True
+        )
+    try:
+        result = run_createuser(
+            username, password, role=role, program=program, email=email, project=_project(project)
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    where = result.program or _t(lang, "alle Programme", "every program")
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Konto {result.username} {'angelegt' if result.created else 'aktualisiert'}: {result.role}, {where}.",
+            f"[green]✓[/] Account {result.username} {'created' if result.created else 'updated'}: {result.role}, {where}.",
+        )
+    )
 
 
 def _run(argv: list[str] | None = None) -> Any:

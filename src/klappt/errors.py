@@ -204,6 +204,11 @@ class ErrorCode(Enum):
         "{path}: {member} ist zu groß ({size} Bytes, höchstens {limit}).",
         "{path}: {member} is too large ({size} bytes, at most {limit}).",
     )
+    INTEROP_015 = Detail(
+        "needs_returns",
+        "{path} enthält nur den Fragebogen ({format}); für eine Welle bitte auch die Rückläufe angeben.",
+        "{path} holds the questionnaire only ({format}); a wave needs the returns as well.",
+    )
     # Coding of open answers (klappt.coding)
     CODING_001 = Detail(
         "codebook_duplicate_code",

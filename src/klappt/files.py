@@ -58,3 +58,39 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
             ErrorCode.FILE_006, path=target, reason=exc.strerror or str(exc)
         ) from None
     return target
+
+
+def stable_xlsx(data: bytes, when: tuple[int, int, int, int, int, int] = (2000, 1, 1, 0, 0, 0)) -> bytes:
+    """The same workbook with fixed zip and document times, so equal content gives equal bytes.
+
+    openpyxl stamps the time of saving into every workbook; a form converted twice from the
+    same source would then look changed, and re-importing a wave would replace it needlessly.
+
+    Example
+    -------
+    >>> import io, time, openpyxl
+    >>> def book():
+    ...     buf = io.BytesIO(); openpyxl.Workbook().save(buf); return buf.getvalue()
+    >>> first = stable_xlsx(book()); time.sleep(1.1); stable_xlsx(book()) == first
+    True
+    """
+    import io
+    import re
+    import zipfile
+
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*when)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    body,
+                )
+            fixed = zipfile.ZipInfo(info.filename, date_time=when)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            zout.writestr(fixed, body)
+    return out.getvalue()

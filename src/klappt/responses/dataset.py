@@ -121,6 +121,10 @@ def load_responses(instrument: Instrument, raw: RawTable) -> tuple[ResponseSet, 
     >>> rs.height, report.ok
     (40, True)
     """
+    from klappt.interop.labels import apply_label_headers
+
+    # a Kobo export "with labels" names its columns (and choices) by label: map them back
+    raw = apply_label_headers(instrument, raw)
     cmap = map_columns(instrument, raw.columns)
     if not cmap.matched_any:
         shown = ", ".join(raw.columns[:8]) + (" …" if len(raw.columns) > 8 else "")

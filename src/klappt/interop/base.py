@@ -1,0 +1,314 @@
+"""What every importer shares: the form it builds, the summary it returns, names and texts.
+
+Importers do not build :class:`~klappt.instrument.Instrument` objects by hand. They describe
+an XLSForm (:class:`FormSpec`: survey rows, choices, settings), the XLSForm writer turns it
+into a workbook, and :func:`klappt.instrument.read_instrument` reads that workbook back. So an
+imported questionnaire is always one that pyxform accepts, and the user can open, check and
+edit exactly what klappt uses.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from klappt.instrument.model import Instrument
+    from klappt.responses.dataset import ResponseSet
+    from klappt.responses.io import RawTable
+    from klappt.responses.report import ValidationReport
+
+#: XLSForm names are XML names; we keep to the portable subset.
+_NAME_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_NAME_BAD_CHARS = re.compile(r"[^A-Za-z0-9_]+")
+_CHOICE_BAD_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAG_BLOCK = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_MAX_CELL = 32000  # an XLSX cell holds 32,767 characters
+
+#: Language names for XLSForm label columns (``label::Deutsch (de)``), in their own language.
+LANGUAGE_NAMES = {
+    "ar": "العربية",
+    "bg": "Български",
+    "ca": "Català",
+    "cs": "Čeština",
+    "da": "Dansk",
+    "de": "Deutsch",
+    "de-informal": "Deutsch Du",
+    "de-easy": "Deutsch einfach",
+    "el": "Ελληνικά",
+    "en": "English",
+    "es": "Español",
+    "et": "Eesti",
+    "fi": "Suomi",
+    "fr": "Français",
+    "hr": "Hrvatski",
+    "hu": "Magyar",
+    "it": "Italiano",
+    "ja": "日本語",
+    "lt": "Lietuvių",
+    "lv": "Latviešu",
+    "nl": "Nederlands",
+    "nl-informal": "Nederlands informeel",
+    "no": "Norsk",
+    "pl": "Polski",
+    "pt": "Português",
+    "pt-BR": "Português (Brasil)",
+    "ro": "Română",
+    "ru": "Русский",
+    "sk": "Slovenčina",
+    "sl": "Slovenščina",
+    "sq": "Shqip",
+    "sr": "Srpski",
+    "sv": "Svenska",
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "zh-Hans": "简体中文",
+    "af": "Afrikaans",
+}
+
+
+def language_key(code: str) -> str:
+    """``"de"`` -> ``"Deutsch (de)"``: the form ODK and klappt expect in XLSForm column names."""
+    name = LANGUAGE_NAMES.get(code) or LANGUAGE_NAMES.get(code.split("-")[0]) or code
+    name = name.replace("(", "").replace(")", "").strip()
+    return f"{name} ({code})"
+
+
+def plain_text(value: str | None) -> str:
+    """HTML as LimeSurvey and REDCap store it -> the plain text an XLSForm label holds."""
+    if not value:
+        return ""
+    text = _TAG_BLOCK.sub("", value)
+    text = _TAG_BREAK.sub("\n", text)
+    text = _TAG.sub("", text)
+    text = html.unescape(text)
+    text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    text = "\n".join(out).strip()
+    # pyxform reads ${name} in a label as a reference and rejects unknown names
+    text = text.replace("${", "$ {")
+    return text[:_MAX_CELL]
+
+
+def cell_text(value: str | None) -> str:
+    """A value for a workbook cell: no control characters, within Excel's length limit."""
+    if not value:
+        return ""
+    return _CONTROL.sub("", value)[:_MAX_CELL]
+
+
+def ascii_fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def safe_name(raw: str, fallback: str = "q") -> str:
+    """A valid XLSForm name close to ``raw``: ASCII letters, digits and ``_``, starting with a letter."""
+    name = _NAME_BAD_CHARS.sub("_", ascii_fold(raw or "")).strip("_")
+    if not name:
+        name = fallback
+    if not name[0].isalpha():
+        name = f"{fallback}{name}"
+    return name
+
+
+def safe_choice(raw: str) -> str:
+    """A choice name without spaces (select_multiple answers are space-separated)."""
+    name = _CHOICE_BAD_CHARS.sub("_", ascii_fold(raw or "").strip())
+    return name or "_"
+
+
+class Names:
+    """Hands out unique names (case-insensitive, as pyxform compares them) and remembers renames."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+        self.renamed: dict[str, str] = {}
+
+    def reserve(self, name: str) -> None:
+        self._used.add(name.lower())
+
+    def taken(self, name: str) -> bool:
+        return name.lower() in self._used
+
+    def unique(self, wanted: str, original: str | None = None, fallback: str = "q") -> str:
+        base = safe_name(wanted, fallback)
+        name, n = base, 1
+        while name.lower() in self._used:
+            n += 1
+            name = f"{base}_{n}"
+        self._used.add(name.lower())
+        source = original if original is not None else wanted
+        if name != source:
+            self.renamed[source] = name
+        return name
+
+
+@dataclass
+class FormSpec:
+    """An XLSForm as rows: what the writer puts on the ``survey``, ``choices`` and ``settings`` sheets.
+
+    Row dicts use XLSForm column names (``type``, ``name``, ``label::English (en)``, ``relevant`` …).
+    Columns that pyxform does not know (``ls_relevance`` …) are kept for the reader's eyes only.
+    """
+
+    title: str
+    form_id: str
+    languages: tuple[str, ...] = ()  # language keys, e.g. "Deutsch (de)"; the first is the default
+    survey: list[dict[str, str]] = field(default_factory=list)
+    choices: list[dict[str, str]] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def add(self, **row: str | None) -> dict[str, str]:
+        clean = {k: v for k, v in row.items() if v not in (None, "")}
+        self.survey.append(clean)  # type: ignore[arg-type]
+        return clean  # type: ignore[return-value]
+
+    def labels(self, column: str, texts: dict[str, str]) -> dict[str, str]:
+        """``{"English (en)": "Hi"}`` -> ``{"label::English (en)": "Hi"}``; the key ``""`` gives plain ``label``."""
+        return {
+            (f"{column}::{key}" if key else column): text for key, text in texts.items() if text
+        }
+
+    def add_choice(self, list_name: str, name: str, labels: dict[str, str], **extra: str) -> None:
+        row = {"list_name": list_name, "name": name, **self.labels("label", labels)}
+        row.update({k: v for k, v in extra.items() if v})
+        self.choices.append(row)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did, in a few lines: counts, languages, and every liberty taken.
+
+    ``translated`` lists conditions rewritten into XLSForm syntax (``old -> new``), ``verbatim``
+    those kept as written because we could not translate them (they are in an ``ls_*`` column of
+    the written XLSForm and are not checked), ``skipped`` what was left out and why.
+    """
+
+    source: str
+    format: str
+    questions: int = 0
+    returns: int | None = None
+    languages: tuple[str, ...] = ()
+    translated: tuple[str, ...] = ()
+    verbatim: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    renamed: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    report: ValidationReport | None = None
+
+    def with_report(self, report: ValidationReport, returns: int) -> ImportSummary:
+        from dataclasses import replace
+
+        return replace(self, report=report, returns=returns)
+
+    def lines(self) -> list[str]:
+        """The summary as short lines of English text (the CLI prints them)."""
+        out = [f"{self.source}: {self.format}"]
+        counts = f"{self.questions} questions"
+        if self.returns is not None:
+            counts += f", {self.returns} returns"
+        if self.languages:
+            counts += f", languages: {', '.join(self.languages)}"
+        out.append(counts)
+        for title, items in (
+            ("translated", self.translated),
+            ("kept verbatim (not checked)", self.verbatim),
+            ("skipped", self.skipped),
+            ("note", self.notes),
+        ):
+            out.extend(f"{title}: {item}" for item in items)
+        if self.renamed:
+            shown = ", ".join(f"{a} -> {b}" for a, b in list(self.renamed.items())[:20])
+            more = f" (+{len(self.renamed) - 20})" if len(self.renamed) > 20 else ""
+            out.append(f"renamed: {shown}{more}")
+        if self.report is not None:
+            out.append(
+                f"validation: {self.report.responses} returns, {len(self.report.problems)} problems, "
+                f"{len(self.report.notes)} notes"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "format": self.format,
+            "questions": self.questions,
+            "returns": self.returns,
+            "languages": list(self.languages),
+            "translated": list(self.translated),
+            "verbatim": list(self.verbatim),
+            "skipped": list(self.skipped),
+            "renamed": dict(self.renamed),
+            "notes": list(self.notes),
+            "report": self.report.to_dict("en") if self.report is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """An imported questionnaire and/or its returns, with the XLSForm we wrote for it.
+
+    ``instrument`` is None for a data file without a structure (then ``raw`` alone goes through
+    the usual form + data path). ``xlsform`` holds the workbook bytes for ``klappt convert`` and
+    for storing the wave. ``participants`` is a LimeSurvey archive's participant table (personal
+    data: it is never mixed into the returns).
+    """
+
+    format: str
+    instrument: Instrument | None
+    raw: RawTable | None
+    summary: ImportSummary
+    xlsform: bytes | None = None
+    participants: RawTable | None = None
+    responses: ResponseSet | None = (
+        None  # the returns typed against the instrument (when both exist)
+    )
+
+    def __iter__(self):
+        return iter((self.instrument, self.raw))
+
+
+def complete_import(
+    fmt: str,
+    instrument: Instrument | None,
+    raw: RawTable | None,
+    summary: ImportSummary,
+    xlsform: bytes | None = None,
+    participants: RawTable | None = None,
+) -> ImportResult:
+    """Type the returns against the instrument (when there are both) and attach the validation report."""
+    from dataclasses import replace
+
+    responses = None
+    if instrument is not None:
+        summary = replace(
+            summary,
+            questions=summary.questions or sum(1 for q in instrument.questions if q.type != "note"),
+        )
+    if raw is not None:
+        summary = replace(summary, returns=raw.height)
+    if instrument is not None and raw is not None:
+        from klappt.responses.dataset import load_responses
+
+        responses, report = load_responses(instrument, raw)
+        summary = summary.with_report(report, responses.height)
+    return ImportResult(
+        format=fmt,
+        instrument=instrument,
+        raw=raw,
+        summary=summary,
+        xlsform=xlsform,
+        participants=participants,
+        responses=responses,
+    )

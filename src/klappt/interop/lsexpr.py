@@ -1,0 +1,437 @@
+"""LimeSurvey ExpressionScript conditions -> XLSForm ``relevant`` expressions, where simple.
+
+We translate what most surveys use: comparisons of answers with codes or numbers
+(``Q1 == "A1"``, ``age > 5``, ``Q2_SQ001.NAOK == "Y"``), ``is_empty``, ``!``/``and``/``or``,
+arithmetic and a few functions with an XPath twin. References may be question codes or
+SGQA identifiers (``123X4X5SQ001``). Anything else (``that.``, ``.shown``, ``count()``,
+regular expressions …) raises :class:`Untranslatable`; the caller then keeps the condition
+verbatim and says so in the import summary.
+
+The old pre-ExpressionScript ``conditions`` table (LimeSurvey 1.x) is turned into an
+ExpressionScript string first (:func:`conditions_to_expression`) and then translated the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<sgqa>\d+X\d+X\d+[A-Za-z0-9_#]*(?:\.[A-Za-z]+)?)
+  | (?P<num>\d+\.\d*|\.\d+|\d+)
+  | (?P<op>==|!=|<=|>=|&&|\|\||<|>|!|\+|-|\*|/|\(|\)|,)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?::[A-Za-z0-9_]+)?)
+    """,
+    re.VERBOSE,
+)
+_WORD_OPS = {
+    "and": "and",
+    "or": "or",
+    "not": "!",
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+}
+_XPATH_CMP = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_INVERSE = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+_SAME_VALUE_SUFFIXES = ("NAOK", "value", "code", "valueNAOK")
+_FUNCTIONS = {"intval": "int", "floatval": "number", "strlen": "string-length", "if": "if"}
+
+
+class Untranslatable(ValueError):
+    """The condition uses something without a simple XLSForm equivalent; the message says what."""
+
+
+@dataclass(frozen=True)
+class Var:
+    """A reference to one answer column of the imported form."""
+
+    name: str
+    kind: str  # select_one | select_multiple | number | text | date
+    codes: dict[str, str] = field(
+        default_factory=dict, hash=False, compare=False
+    )  # LS code -> choice name
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One box of a multiple-choice question (``Q1_SQ001``): Y when ticked, empty otherwise."""
+
+    question: str
+    choice: str
+
+
+Ref = Var | Flag
+
+
+@dataclass(frozen=True)
+class _Node:
+    kind: str  # or and not cmp arith neg num str ref call
+    op: str = ""
+    args: tuple = ()
+    value: str = ""
+    ref: Ref | None = None
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise Untranslatable(f"unexpected character {text[pos]!r}")
+        pos = m.end()
+        kind = m.lastgroup or ""
+        if kind == "ws":
+            continue
+        value = m.group(0)
+        if kind == "name" and value.lower() in _WORD_OPS:
+            out.append(("op", _WORD_OPS[value.lower()]))
+        else:
+            out.append((kind, value))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, resolve) -> None:
+        self.toks = _tokenize(text)
+        self.i = 0
+        self.resolve = resolve
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def accept(self, *ops: str) -> str | None:
+        tok = self.peek()
+        if tok is not None and tok[0] == "op" and tok[1] in ops:
+            self.i += 1
+            return tok[1]
+        return None
+
+    def expect(self, op: str) -> None:
+        if self.accept(op) is None:
+            raise Untranslatable(f"{op!r} expected")
+
+    def parse(self) -> _Node:
+        if not self.toks:
+            raise Untranslatable("empty expression")
+        node = self.or_()
+        if self.i != len(self.toks):
+            raise Untranslatable(f"unexpected {self.toks[self.i][1]!r}")
+        return node
+
+    def or_(self) -> _Node:
+        node = self.and_()
+        while self.accept("or", "||"):
+            node = _Node("or", args=(node, self.and_()))
+        return node
+
+    def and_(self) -> _Node:
+        node = self.not_()
+        while self.accept("and", "&&"):
+            node = _Node("and", args=(node, self.not_()))
+        return node
+
+    def not_(self) -> _Node:
+        if self.accept("!"):
+            return _Node("not", args=(self.not_(),))
+        return self.cmp()
+
+    def cmp(self) -> _Node:
+        left = self.add()
+        op = self.accept("==", "!=", "<", "<=", ">", ">=")
+        if op is None:
+            return left
+        return _Node("cmp", op=op, args=(left, self.add()))
+
+    def add(self) -> _Node:
+        node = self.mul()
+        while (op := self.accept("+", "-")) is not None:
+            node = _Node("arith", op=op, args=(node, self.mul()))
+        return node
+
+    def mul(self) -> _Node:
+        node = self.unary()
+        while (op := self.accept("*", "/")) is not None:
+            node = _Node("arith", op=op, args=(node, self.unary()))
+        return node
+
+    def unary(self) -> _Node:
+        if self.accept("-"):
+            return _Node("neg", args=(self.unary(),))
+        if self.accept("!"):
+            return _Node("not", args=(self.unary(),))
+        return self.primary()
+
+    def primary(self) -> _Node:
+        tok = self.peek()
+        if tok is None:
+            raise Untranslatable("expression ends too early")
+        kind, text = tok
+        if kind == "op" and text == "(":
+            self.i += 1
+            node = self.or_()
+            self.expect(")")
+            return node
+        self.i += 1
+        if kind == "num":
+            return _Node("num", value=text)
+        if kind == "str":
+            body = text[1:-1]
+            return _Node("str", value=re.sub(r"\\(.)", r"\1", body))
+        if kind == "name" and self.accept("("):
+            args: list[_Node] = []
+            if not self.accept(")"):
+                args.append(self.or_())
+                while self.accept(","):
+                    args.append(self.or_())
+                self.expect(")")
+            return _Node("call", value=text, args=tuple(args))
+        if kind in ("name", "sgqa"):
+            return _Node("ref", value=text, ref=self._ref(text))
+        raise Untranslatable(f"unexpected {text!r}")
+
+    def _ref(self, text: str) -> Ref:
+        if ":" in text:
+            raise Untranslatable(f"{text} is not an answer")
+        base, _, attr = text.partition(".")
+        if base in ("that", "self", "this"):
+            raise Untranslatable(f"'{base}.' refers to several answers at once")
+        if attr and attr not in _SAME_VALUE_SUFFIXES:
+            raise Untranslatable(f"'.{attr}' is not the answer code")
+        ref = self.resolve(base)
+        if ref is None:
+            raise Untranslatable(f"unknown variable {base}")
+        return ref
+
+
+def _quote(value: str) -> str:
+    if "'" not in value:
+        return f"'{value}'"
+    if '"' not in value:
+        return f'"{value}"'
+    raise Untranslatable("a text with both kinds of quotes")
+
+
+class _Emitter:
+    def bool_(self, node: _Node) -> str:
+        if node.kind == "or":
+            return f"({self.bool_(node.args[0])} or {self.bool_(node.args[1])})"
+        if node.kind == "and":
+            return f"{self.bool_(node.args[0])} and {self.bool_(node.args[1])}"
+        if node.kind == "not":
+            return self._negate(node.args[0])
+        if node.kind == "cmp":
+            return self._cmp(node.op, node.args[0], node.args[1])
+        if node.kind == "call" and node.value == "is_empty":
+            return self._is_empty(node)
+        if node.kind == "call" and node.value not in _FUNCTIONS:
+            raise Untranslatable(f"function {node.value}()")
+        if node.kind == "num":
+            return "true()" if float(node.value) != 0 else "false()"
+        raise Untranslatable("a value used as a condition")
+
+    def _negate(self, node: _Node) -> str:
+        if node.kind == "cmp":
+            op = _XPATH_CMP[node.op]
+            inner = self._cmp(node.op, node.args[0], node.args[1])
+            flag = self._flag_side(node.args[0], node.args[1])
+            if flag is None and op in ("=", "!="):
+                return self._cmp("!=" if op == "=" else "==", node.args[0], node.args[1])
+            return f"not({inner})"
+        if node.kind == "call" and node.value == "is_empty":
+            ref = self._single_ref(node)
+            if isinstance(ref, Flag):
+                return self._selected(ref)
+            if ref.kind == "select_multiple":
+                return f"count-selected(${{{ref.name}}}) > 0"
+            return f"${{{ref.name}}} != ''"
+        return f"not({self.bool_(node)})"
+
+    @staticmethod
+    def _single_ref(node: _Node) -> Ref:
+        if len(node.args) != 1 or node.args[0].kind != "ref" or node.args[0].ref is None:
+            raise Untranslatable("is_empty() of something else than one answer")
+        return node.args[0].ref
+
+    @staticmethod
+    def _selected(flag: Flag) -> str:
+        return f"selected(${{{flag.question}}}, {_quote(flag.choice)})"
+
+    def _is_empty(self, node: _Node) -> str:
+        ref = self._single_ref(node)
+        if isinstance(ref, Flag):
+            return f"not({self._selected(ref)})"
+        if ref.kind == "select_multiple":
+            return f"count-selected(${{{ref.name}}}) = 0"
+        return f"${{{ref.name}}} = ''"
+
+    @staticmethod
+    def _flag_side(a: _Node, b: _Node) -> tuple[Flag, _Node] | None:
+        if a.kind == "ref" and isinstance(a.ref, Flag):
+            return a.ref, b
+        if b.kind == "ref" and isinstance(b.ref, Flag):
+            return b.ref, a
+        return None
+
+    def _cmp(self, op: str, a: _Node, b: _Node) -> str:
+        flag = self._flag_side(a, b)
+        if flag is not None:
+            ref, other = flag
+            if other.kind != "str" or op not in ("==", "!="):
+                raise Untranslatable(
+                    'a multiple-choice box compared with something else than "Y" or ""'
+                )
+            # LimeSurvey writes "Y" for a ticked box, REDCap "1" (and "0" for an unticked one)
+            ticked = other.value.strip().upper() in ("Y", "1")
+            if not ticked and other.value.strip() not in ("", "0"):
+                raise Untranslatable(f"a multiple-choice box compared with {other.value!r}")
+            positive = ticked == (op == "==")
+            return self._selected(ref) if positive else f"not({self._selected(ref)})"
+        codes: dict[str, str] = {}
+        for side in (a, b):
+            if side.kind == "ref" and isinstance(side.ref, Var):
+                if side.ref.kind == "select_multiple":
+                    raise Untranslatable(
+                        f"the whole multiple-choice question {side.ref.name} compared"
+                    )
+                if side.ref.kind == "select_one":
+                    codes = side.ref.codes
+        left = self.value(a, codes)
+        right = self.value(b, codes)
+        return f"{left} {_XPATH_CMP[op]} {right}"
+
+    def value(self, node: _Node, codes: dict[str, str] | None = None) -> str:
+        if node.kind == "num":
+            return node.value
+        if node.kind == "str":
+            text = node.value
+            if codes:
+                text = codes.get(text, text)
+            if text.strip() == "" and node.value != "":
+                text = ""  # LimeSurvey's " " in old conditions means "no answer"
+            return _quote(text)
+        if node.kind == "ref":
+            ref = node.ref
+            if isinstance(ref, Flag):
+                raise Untranslatable("a multiple-choice box used as a value")
+            assert ref is not None
+            return f"${{{ref.name}}}"
+        if node.kind == "neg":
+            return f"-{self.value(node.args[0])}"
+        if node.kind == "arith":
+            op = "div" if node.op == "/" else node.op
+            return f"({self.value(node.args[0])} {op} {self.value(node.args[1])})"
+        if node.kind == "call":
+            fn = _FUNCTIONS.get(node.value)
+            if fn is None:
+                raise Untranslatable(f"function {node.value}()")
+            if fn == "if":
+                if len(node.args) != 3:
+                    raise Untranslatable("if() needs three arguments")
+                return f"if({self.bool_(node.args[0])}, {self.value(node.args[1])}, {self.value(node.args[2])})"
+            if len(node.args) != 1:
+                raise Untranslatable(f"{node.value}() with {len(node.args)} arguments")
+            return f"{fn}({self.value(node.args[0])})"
+        if node.kind in ("cmp", "and", "or", "not"):
+            return self.bool_(node)
+        raise Untranslatable(f"unexpected {node.kind}")
+
+
+def is_always(expression: str | None) -> bool:
+    """LimeSurvey writes ``1`` (or nothing) for "always shown"."""
+    text = (expression or "").strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text in ("", "1", "true", "TRUE")
+
+
+def translate(expression: str, resolve) -> str:
+    """``Q1 == "A1"`` -> ``${Q1} = 'A1'``; raises :class:`Untranslatable`.
+
+    Parameters
+    ----------
+    expression:
+        An ExpressionScript condition, with or without surrounding ``{}``.
+    resolve:
+        Maps a LimeSurvey variable (question code, ``Q_SQ`` or SGQA) to a :class:`Var` or
+        :class:`Flag` of the imported form, or None when unknown.
+
+    Example
+    -------
+    >>> translate('Q1.NAOK == "A1" and !is_empty(age)', {"Q1": Var("Q1", "select_one"), "age": Var("age", "number")}.get)
+    "${Q1} = 'A1' and ${age} != ''"
+    """
+    text = expression.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    if "{" in text or "}" in text:
+        raise Untranslatable("nested {…} expressions")
+    node = _Parser(text, resolve).parse()
+    out = _Emitter().bool_(node)
+    if out.startswith("(") and out.endswith(")") and _balanced(out[1:-1]):
+        out = out[1:-1]
+    return out
+
+
+def translate_value(expression: str, resolve) -> str:
+    """An ExpressionScript value (an equation) as an XPath ``calculation``; raises Untranslatable."""
+    text = expression.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    if "{" in text or "}" in text or not text:
+        raise Untranslatable("text around the {…} expression")
+    node = _Parser(text, resolve).parse()
+    return _Emitter().value(node)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def conditions_to_expression(conditions: list[dict[str, str]], multi_fields: set[str]) -> str:
+    """LimeSurvey 1.x conditions of one question as an ExpressionScript condition.
+
+    Conditions of one scenario are ANDed, except that several conditions on the same field are
+    ORed; scenarios are ORed. ``multi_fields`` holds the SGQA of multiple-choice questions, whose
+    condition value is the ticked box's code.
+    """
+    scenarios: dict[str, dict[str, list[str]]] = {}
+    for c in sorted(conditions, key=lambda c: (c.get("scenario", "1"), c.get("cid", ""))):
+        field_name = (c.get("cfieldname") or "").lstrip("+")
+        method = (c.get("method") or "==").strip()
+        value = c.get("value") or ""
+        if method in ("RX",) or value.startswith("@") or field_name.startswith("{"):
+            raise Untranslatable(f"condition {field_name} {method} {value!r}")
+        if field_name in multi_fields:
+            term = f'{field_name}{value}.NAOK {"!=" if method == "!=" else "=="} "Y"'
+        elif value.strip() == "":
+            term = (
+                f"is_empty({field_name}.NAOK)"
+                if method == "=="
+                else f"!is_empty({field_name}.NAOK)"
+            )
+        else:
+            literal = '"' + value.replace('"', "") + '"'
+            term = f"{field_name}.NAOK {method} {literal}"
+        scenarios.setdefault(c.get("scenario", "1"), {}).setdefault(field_name, []).append(term)
+    parts = []
+    for fields in scenarios.values():
+        ands = [
+            "(" + " or ".join(terms) + ")" if len(terms) > 1 else terms[0]
+            for terms in fields.values()
+        ]
+        parts.append("(" + " and ".join(ands) + ")" if len(ands) > 1 else ands[0])
+    return " or ".join(parts)

@@ -1,0 +1,591 @@
+"""A parsed LimeSurvey survey -> an XLSForm (:class:`FormSpec`) and a map of its data columns.
+
+How LimeSurvey question types become XLSForm rows:
+
+=========================  ===============================================================
+LimeSurvey                 XLSForm (klappt)
+=========================  ===============================================================
+L, !, O (lists)            ``select_one``; "other" -> choice ``other`` + text ``Q_other``;
+                           O's comment -> text ``Q_comment``
+M, P (multiple choice)     ``select_multiple``; P's comments -> text ``Q_SQcomment``
+F, H, A, B, C, E (arrays)  a group ``Q`` of ``select_one`` items ``Q_SQ`` sharing one list
+1 (dual scale array)       items ``Q_SQ_0`` and ``Q_SQ_1`` with one list per scale
+K / Q                      a group of ``decimal`` (``integer``) / ``text`` items ``Q_SQ``
+: / ;                      a group of ``decimal`` / ``text`` items ``Q_Y_X`` (row_column)
+R (ranking)                a group of ``select_one`` items ``Q_1`` … ``Q_n``, one per rank
+5, G, Y, I                 ``select_one`` with LimeSurvey's fixed codes (1–5, F/M, Y/N, languages)
+N / S, T, U / D            ``decimal`` or ``integer`` / ``text`` / ``date`` (``time``, ``dateTime``)
+X / * / |                  ``note`` / ``calculate`` / ``file``
+=========================  ===============================================================
+
+Item names follow ExpressionScript's own names (``Q_SQ``), so conditions that refer to them
+translate one to one. Every data column LimeSurvey writes for a question is described by an
+:class:`LsField` (its SGQA name, its code heading ``Q[SQ]``, the klappt column it feeds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from klappt.errors import ErrorCode, KlapptError
+from klappt.interop.base import FormSpec, Names, language_key, plain_text, safe_choice
+from klappt.interop.limesurvey import LS_TYPES, LsQuestion, LsSurvey
+from klappt.interop.lsexpr import (
+    Flag,
+    Ref,
+    Untranslatable,
+    Var,
+    conditions_to_expression,
+    is_always,
+    translate,
+    translate_value,
+)
+from klappt.interop.lsitems import (
+    ARRAY_TYPES,
+    COMMENT,
+    GENDER,
+    OTHER,
+    YES_NO,
+    Ctx,
+    ItemQuestions,
+    LsField,
+    count_constraint,
+    date_type,
+    pick,
+    range_constraint,
+)
+
+
+@dataclass
+class LsForm:
+    """The XLSForm built from a survey, the data map and what the import summary will say."""
+
+    survey: LsSurvey
+    spec: FormSpec
+    fields: list[LsField]
+    source: str
+    questions: int = 0
+    translated: list[str] = field(default_factory=list)
+    verbatim: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+
+
+class _Builder(ItemQuestions):
+    def __init__(self, survey: LsSurvey, source: str) -> None:
+        self.s = survey
+        self.source = source
+        self.keys = {lang: language_key(lang) for lang in survey.languages}
+        self.base = survey.base_language
+        title = (
+            plain_text(
+                survey.titles.get(self.base) or next((t for t in survey.titles.values() if t), "")
+            )
+            or f"LimeSurvey {survey.sid}"
+        )
+        self.spec = FormSpec(
+            title=title.replace("\n", " "),
+            form_id=f"limesurvey_{survey.sid or 'survey'}",
+            languages=tuple(self.keys.values()),
+        )
+        self.form = LsForm(survey=survey, spec=self.spec, fields=[], source=source)
+        self.names = Names()
+        self.refs: dict[str, Ref] = {}
+        self.pending: list[tuple[dict[str, str], str, str]] = []  # (row, expression, where)
+
+    # -- texts ------------------------------------------------------------------------------
+
+    def texts(self, texts: dict[str, str], fallback: str | None = None) -> dict[str, str]:
+        out = {
+            self.keys[lang]: plain_text(text)
+            for lang, text in texts.items()
+            if lang in self.keys and plain_text(text)
+        }
+        if fallback is not None and self.keys[self.base] not in out:
+            out[self.keys[self.base]] = fallback
+        return out
+
+    def fixed(self, table: dict[str, str]) -> dict[str, str]:
+        return {self.keys[lang]: pick(table, lang) for lang in self.s.languages}
+
+    def cols(self, prefix: str, texts: dict[str, str]) -> dict[str, str]:
+        return self.spec.labels(prefix, texts)
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def check(self) -> None:
+        seen: dict[str, LsQuestion] = {}
+        for q in self.s.questions:
+            if q.type not in LS_TYPES:
+                raise KlapptError(
+                    ErrorCode.INTEROP_006, path=self.source, question=q.code or q.qid, type=q.type
+                )
+            key = (
+                q.code
+            )  # LimeSurvey codes are case-sensitive; "Report" and "report" get distinct names
+            if key and key in seen:
+                where = f"qid {seen[key].qid}, qid {q.qid}"
+                raise KlapptError(
+                    ErrorCode.INTEROP_007, path=self.source, value=q.code, where=where
+                )
+            seen[key] = q
+            sub_seen: set[tuple[int, str]] = set()
+            for sub in q.subs:
+                if (sub.scale, sub.code) in sub_seen:
+                    where = f"{q.code} (qid {q.qid})"
+                    raise KlapptError(
+                        ErrorCode.INTEROP_007, path=self.source, value=sub.code, where=where
+                    )
+                sub_seen.add((sub.scale, sub.code))
+
+    # -- building ---------------------------------------------------------------------------
+
+    def build(self) -> LsForm:
+        self.check()
+        qnames = {
+            q.qid: self.names.unique(q.code or f"q{q.qid}", original=q.code)
+            for q in self.s.questions
+        }
+        by_group: dict[str, list[LsQuestion]] = {}
+        for q in self.s.questions:
+            by_group.setdefault(q.gid, []).append(q)
+        known_groups = {g.gid for g in self.s.groups}
+        for i, g in enumerate(self.s.groups):
+            qs = by_group.get(g.gid, [])
+            if not qs:
+                continue
+            gname = self.names.unique(f"G{i + 1}", fallback="G")
+            labels = self.texts(g.texts, fallback=f"Group {i + 1}")
+            row = self.spec.add(type="begin_group", name=gname, **self.cols("label", labels))
+            self.defer(row, g.relevance, f"group {labels.get(self.keys[self.base], gname)}")
+            for q in qs:
+                self.question(q, qnames[q.qid])
+            self.spec.add(type="end_group")
+        for q in self.s.questions:
+            if q.gid not in known_groups:
+                self.question(q, qnames[q.qid])
+        self.resolve_pending()
+        self.form.renamed = dict(self.names.renamed)
+        if self.s.ignored_languages:
+            self.form.notes.append(
+                f"texts in languages the survey does not declare were ignored: {', '.join(self.s.ignored_languages)}"
+            )
+        return self.form
+
+    def defer(
+        self,
+        row: dict[str, str],
+        expression: str,
+        where: str,
+        conditions: list[dict[str, str]] | None = None,
+    ) -> None:
+        if conditions and is_always(expression):
+            multi = {f"{self.s.sid}X{q.gid}X{q.qid}" for q in self.s.questions if q.type in "MP"}
+            try:
+                expression = conditions_to_expression(conditions, multi)
+            except Untranslatable as exc:
+                self.form.verbatim.append(f"{where}: conditions table ({exc})")
+                row["ls_relevance"] = "; ".join(
+                    f"{c.get('cfieldname')} {c.get('method')} {c.get('value')}" for c in conditions
+                )
+                return
+        if not is_always(expression):
+            self.pending.append((row, expression, where))
+
+    def resolve(self, name: str) -> Ref | None:
+        ref = self.refs.get(name)
+        if ref is None:
+            lowered = {k.lower(): v for k, v in self.refs.items()}
+            ref = lowered.get(name.lower())
+        return ref
+
+    def resolve_pending(self) -> None:
+        for row, expression, where in self.pending:
+            try:
+                row["relevant"] = translate(expression, self.resolve)
+                self.form.translated.append(f"{where}: {expression.strip()} -> {row['relevant']}")
+            except Untranslatable as exc:
+                row["ls_relevance"] = expression.strip()
+                self.form.verbatim.append(f"{where}: {expression.strip()} ({exc})")
+
+    def add_field(self, f: LsField, ref: Ref | None = None) -> None:
+        self.form.fields.append(f)
+        if ref is not None:
+            for key in (f.em, f.sgqa):
+                self.refs[key] = ref
+
+    def choice_list(
+        self, list_name: str, options: list[tuple[str, dict[str, str]]]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Write a choice list; return LimeSurvey code -> choice name and label text -> choice name."""
+        codes: dict[str, str] = {}
+        labels: dict[str, str] = {}
+        used: set[str] = set()
+        for code, texts in options:
+            name = "other" if code == "-oth-" else safe_choice(code)
+            base, n = name, 1
+            while name in used:
+                n += 1
+                name = f"{base}_{n}"
+            used.add(name)
+            codes[code] = name
+            self.spec.add_choice(list_name, name, texts or {self.keys[self.base]: code})
+            for text in texts.values():
+                labels.setdefault(text.strip().lower(), name)
+        return codes, labels
+
+    def answer_options(self, q: LsQuestion, scale: int = 0) -> list[tuple[str, dict[str, str]]]:
+        return [(a.code, self.texts(a.texts, fallback=a.code)) for a in q.answers_on(scale)]
+
+    def fixed_options(
+        self, table: list[tuple[str, dict[str, str]]]
+    ) -> list[tuple[str, dict[str, str]]]:
+        return [(code, self.fixed(texts)) for code, texts in table]
+
+    # -- questions --------------------------------------------------------------------------
+
+    def question(self, q: LsQuestion, name: str) -> None:
+        where = f"question {q.code}"
+        labels = self.texts(q.texts, fallback=q.code or name)
+        hints = self.texts(q.helps)
+        common = {**self.cols("label", labels), **self.cols("hint", hints), "ls_code": q.code}
+        required = "yes" if q.mandatory == "Y" else None
+        if q.mandatory == "S":
+            self.form.notes.append(
+                f"{where}: soft mandatory (answer requested, not required) imported as not required"
+            )
+        sid = f"{self.s.sid}X{q.gid}X{q.qid}"
+        heading = plain_text(q.texts.get(self.base, "")).replace("\n", " ")
+        t = q.type
+        handler = {
+            "L": self.q_list,
+            "!": self.q_list,
+            "O": self.q_list,
+            "M": self.q_multiple,
+            "P": self.q_multiple,
+            "1": self.q_dual,
+            ":": self.q_matrix,
+            ";": self.q_matrix,
+            "K": self.q_multi_input,
+            "Q": self.q_multi_input,
+            "R": self.q_ranking,
+        }.get(t)
+        if t in ARRAY_TYPES:
+            handler = self.q_array
+        ctx = Ctx(
+            q=q,
+            name=name,
+            where=where,
+            common=common,
+            labels=labels,
+            required=required,
+            sgqa=sid,
+            heading=heading,
+        )
+        ok = handler(ctx) if handler is not None else self.q_single(ctx)
+        if ok:
+            if t != "X":
+                self.form.questions += 1
+            for attr in ("array_filter", "array_filter_exclude"):
+                if q.attrs.get(attr, "").strip():
+                    self.form.verbatim.append(
+                        f"{where}: {attr} {q.attrs[attr].strip()} (items shown by another question's answers; not checked)"
+                    )
+            if q.attrs.get("em_validation_q", "").strip():
+                self.form.verbatim.append(
+                    f"{where}: validation {q.attrs['em_validation_q'].strip()} (not checked)"
+                )
+            if q.preg.strip():
+                self.form.verbatim.append(
+                    f"{where}: validation regex {q.preg.strip()} (not checked)"
+                )
+
+    def finish_row(self, ctx: Ctx, row: dict[str, str]) -> dict[str, str]:
+        self.defer(row, ctx.q.relevance, ctx.where, self.s.conditions.get(ctx.q.qid))
+        if ctx.q.attrs.get("em_validation_q", "").strip():
+            row["ls_validation"] = ctx.q.attrs["em_validation_q"].strip()
+        elif ctx.q.preg.strip():
+            row["ls_validation"] = ctx.q.preg.strip()
+        return row
+
+    def text_item(
+        self,
+        ctx: Ctx,
+        suffix: str,
+        labels: dict[str, str],
+        sgqa: str,
+        code: str,
+        em: str,
+        relevant: str | None = None,
+    ) -> None:
+        item = self.names.unique(f"{ctx.name}_{suffix}", original=f"{ctx.q.code}_{suffix}")
+        self.spec.add(
+            type="text", name=item, relevant=relevant, ls_code=code, **self.cols("label", labels)
+        )
+        shown = labels.get(self.keys[self.base], suffix).replace("\n", " ")
+        self.add_field(
+            LsField(sgqa, code, em, item, "value", "text", heading=f"{ctx.heading} [{shown}]"),
+            Var(item, "text"),
+        )
+
+    def q_single(self, ctx: Ctx) -> bool:
+        q, t = ctx.q, ctx.q.type
+        kind, xtype, appearance, options, constraint = "text", "text", None, None, None
+        if t == "N":
+            kind = "number"
+            xtype = "integer" if q.attrs.get("num_value_int_only", "").strip() == "1" else "decimal"
+            constraint = range_constraint(
+                q.attrs.get("min_num_value_n", ""), q.attrs.get("max_num_value_n", "")
+            )
+        elif t in "TU":
+            appearance = "multiline"
+        elif t == "D":
+            kind, xtype = "date", date_type(q.attrs.get("date_format", ""))
+        elif t == "X":
+            self.finish_row(ctx, self.spec.add(type="note", name=ctx.name, **ctx.common))
+            return True
+        elif t == "|":
+            kind, xtype = "other", "file"
+        elif t == "*":
+            kind, xtype = "other", "calculate"
+        elif t in "5GYI":
+            kind, xtype = "select_one", f"select_one {ctx.name}"
+            if t == "5":
+                options = [(str(i), {k: str(i) for k in self.keys.values()}) for i in range(1, 6)]
+                appearance = "likert"
+            elif t == "G":
+                options = self.fixed_options(GENDER)
+            elif t == "Y":
+                options = self.fixed_options(YES_NO)
+            else:
+                options = [
+                    (lang, {k: language_key(lang) for k in self.keys.values()})
+                    for lang in self.s.languages
+                ]
+        codes, labels = self.choice_list(ctx.name, options) if options else ({}, {})
+        row = {
+            "type": xtype,
+            "name": ctx.name,
+            "required": ctx.required,
+            "appearance": appearance,
+            "constraint": constraint,
+            **ctx.common,
+        }
+        if t == "*":
+            row.pop("required")
+            equation = q.texts.get(self.base, "")
+            try:
+                row["calculation"] = translate_value(equation, self.resolve)
+                self.form.translated.append(
+                    f"{ctx.where}: equation {equation.strip()} -> {row['calculation']}"
+                )
+            except Untranslatable as exc:
+                row["calculation"] = "''"
+                row["ls_equation"] = equation.strip()
+                self.form.verbatim.append(
+                    f"{ctx.where}: equation {equation.strip()} ({exc}; its stored results are imported)"
+                )
+        self.finish_row(ctx, self.spec.add(**row))
+        ref = Var(ctx.name, kind if kind != "other" else "text", codes)
+        self.add_field(
+            LsField(
+                ctx.sgqa,
+                q.code,
+                q.code,
+                ctx.name,
+                "value",
+                kind,
+                codes=codes,
+                labels=labels,
+                heading=ctx.heading,
+            ),
+            ref,
+        )
+        if t == "|":
+            self.add_field(
+                LsField(
+                    f"{ctx.sgqa}_filecount",
+                    f"{q.code}[filecount]",
+                    f"{q.code}_filecount",
+                    "",
+                    "skip",
+                    "other",
+                )
+            )
+            self.form.notes.append(
+                f"{ctx.where}: file upload imported as 'file' (the file names); the file count column is left out"
+            )
+        return True
+
+    def q_list(self, ctx: Ctx) -> bool:
+        q = ctx.q
+        options = self.answer_options(q)
+        if q.other:
+            other_text = q.lang_attrs.get("other_replace_text", {})
+            options.append(
+                (
+                    "-oth-",
+                    {
+                        self.keys[lang]: plain_text(other_text.get(lang)) or pick(OTHER, lang)
+                        for lang in self.s.languages
+                    },
+                )
+            )
+        if not options:
+            self.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without answer options")
+            return False
+        codes, labels = self.choice_list(ctx.name, options)
+        row = {
+            "type": f"select_one {ctx.name}",
+            "name": ctx.name,
+            "required": ctx.required,
+            "appearance": "minimal" if q.type == "!" else None,
+            **ctx.common,
+        }
+        self.finish_row(ctx, self.spec.add(**row))
+        self.add_field(
+            LsField(
+                ctx.sgqa,
+                q.code,
+                q.code,
+                ctx.name,
+                "value",
+                "select_one",
+                codes=codes,
+                labels=labels,
+                heading=ctx.heading,
+            ),
+            Var(ctx.name, "select_one", codes),
+        )
+        if q.other:
+            other = codes["-oth-"]
+            self.text_item(
+                ctx,
+                "other",
+                self.fixed(OTHER),
+                f"{ctx.sgqa}other",
+                f"{q.code}[other]",
+                f"{q.code}_other",
+                relevant=f"${{{ctx.name}}} = '{other}'",
+            )
+        if q.type == "O":
+            self.text_item(
+                ctx,
+                "comment",
+                self.fixed(COMMENT),
+                f"{ctx.sgqa}comment",
+                f"{q.code}[comment]",
+                f"{q.code}_comment",
+            )
+        return True
+
+    def q_multiple(self, ctx: Ctx) -> bool:
+        q = ctx.q
+        subs = q.subs_on(0)
+        options = [(s.code, self.texts(s.texts, fallback=s.code)) for s in subs]
+        if q.other:
+            other_text = q.lang_attrs.get("other_replace_text", {})
+            options.append(
+                (
+                    "other",
+                    {
+                        self.keys[lang]: plain_text(other_text.get(lang)) or pick(OTHER, lang)
+                        for lang in self.s.languages
+                    },
+                )
+            )
+        if not options:
+            self.form.skipped.append(f"{ctx.where}: multiple choice without options")
+            return False
+        codes, _ = self.choice_list(ctx.name, options)
+        constraint = count_constraint(
+            q.attrs.get("min_answers", ""), q.attrs.get("max_answers", "")
+        )
+        row = {
+            "type": f"select_multiple {ctx.name}",
+            "name": ctx.name,
+            "required": ctx.required,
+            "constraint": constraint,
+            **ctx.common,
+        }
+        self.finish_row(ctx, self.spec.add(**row))
+        self.refs[q.code] = self.refs[ctx.sgqa] = Var(ctx.name, "select_multiple", codes)
+        for s in subs:
+            choice = codes[s.code]
+            sub_text = plain_text(s.texts.get(self.base, "")).replace("\n", " ")
+            self.add_field(
+                LsField(
+                    f"{ctx.sgqa}{s.code}",
+                    f"{q.code}[{s.code}]",
+                    f"{q.code}_{s.code}",
+                    ctx.name,
+                    "flag",
+                    "select_multiple",
+                    choice=choice,
+                    labels={sub_text.lower(): choice} if sub_text else {},
+                    heading=f"{ctx.heading} [{sub_text}]",
+                ),
+                Flag(ctx.name, choice),
+            )
+            if not is_always(s.relevance):
+                self.form.verbatim.append(
+                    f"{ctx.where}: option {s.code} shown only if {s.relevance.strip()} (not checked)"
+                )
+        if q.other:
+            self.add_field(
+                LsField(
+                    f"{ctx.sgqa}other",
+                    f"{q.code}[other]",
+                    f"{q.code}_other",
+                    ctx.name,
+                    "flag_text",
+                    "select_multiple",
+                    choice=codes["other"],
+                    heading=f"{ctx.heading} [{self.fixed(OTHER)[self.keys[self.base]]}]",
+                ),
+                Flag(ctx.name, codes["other"]),
+            )
+            self.text_item(
+                ctx,
+                "other",
+                self.fixed(OTHER),
+                f"{ctx.sgqa}other",
+                f"{q.code}[other]",
+                f"{q.code}_other",
+                relevant=f"selected(${{{ctx.name}}}, '{codes['other']}')",
+            )
+        if q.type == "P":
+            comment = self.fixed(COMMENT)
+            for code in [s.code for s in subs] + (["other"] if q.other else []):
+                sub = next((s for s in subs if s.code == code), None)
+                sub_labels = self.texts(sub.texts, fallback=code) if sub else self.fixed(OTHER)
+                labels_ = {k: f"{v}: {comment.get(k, 'Comment')}" for k, v in sub_labels.items()}
+                self.text_item(
+                    ctx,
+                    f"{code}comment",
+                    labels_,
+                    f"{ctx.sgqa}{code}comment",
+                    f"{q.code}[{code}comment]",
+                    f"{q.code}_{code}comment",
+                )
+        return True
+
+
+def build_form(survey: LsSurvey, source: str | Path) -> LsForm:
+    """The XLSForm and data map for a parsed survey.
+
+    Raises
+    ------
+    KlapptError
+        ``INTEROP_006`` for an unknown question type, ``INTEROP_007`` for a code used twice,
+        ``INTEROP_009`` when no question can be imported.
+    """
+    form = _Builder(survey, str(source)).build()
+    if form.questions == 0:
+        displays = sum(1 for q in survey.questions if q.type == "X")
+        raise KlapptError(
+            ErrorCode.INTEROP_009, path=source, count=len(survey.questions), displays=displays
+        )
+    return form

@@ -1,0 +1,279 @@
+"""Read SPSS (``.sav``, ``.zsav``) and Stata (``.dta``) files into a questionnaire and returns.
+
+Variable labels become question labels; numeric variables with value labels become
+select_one questions (values without a label get a choice of their own, and labels that only
+name user-missing codes leave the variable a number); multiple-response sets become
+select_multiple questions; user-missing values become missing and are counted in the summary.
+Variables ``return_id`` and ``meta_*`` (as :func:`klappt.interop.spss.to_sav` writes them)
+become the return id and metadata again.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from klappt.errors import ErrorCode, KlapptError
+from klappt.interop.base import FormSpec, ImportResult, ImportSummary, Names, complete_import
+from klappt.responses.io import RawTable
+
+
+def _fmt(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        value = float(value)  # numpy's float64 has another repr
+        if value != value:  # NaN
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return (
+            value.isoformat(sep=" ")
+            if hasattr(value, "hour") and hasattr(value, "date")
+            else value.isoformat()
+        )
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _missing(value: Any, ranges: list[dict[str, Any]]) -> bool:
+    if value is None:
+        return False
+    for r in ranges:
+        lo, hi = r.get("lo"), r.get("hi")
+        try:
+            if (lo == hi and value == lo) or (
+                lo is not None and hi is not None and lo <= value <= hi
+            ):
+                return True
+        except TypeError:
+            continue
+    return False
+
+
+def read_spss(path: str | Path) -> ImportResult:
+    """Import an SPSS (``.sav``, ``.zsav``) or Stata (``.dta``) file: questionnaire and returns.
+
+    Numeric variables with value labels become select_one questions (values without a label
+    get a choice of their own), multiple-response sets become select_multiple questions,
+    user-missing values become missing (and are counted in the summary).
+
+    Raises
+    ------
+    KlapptError
+        ``FILE_001``/``FILE_002`` and ``FILE_003`` when pyreadstat cannot read the file.
+
+    Example
+    -------
+    >>> result = read_spss("wave.sav")  # doctest: +SKIP
+    >>> result.instrument.question("q1").type  # doctest: +SKIP
+    'select_one'
+    """
+    import pyreadstat
+
+    p = Path(path)
+    if not p.exists():
+        raise KlapptError(ErrorCode.FILE_001, path=p)
+    if p.stat().st_size == 0:
+        raise KlapptError(ErrorCode.FILE_002, path=p)
+    stata = p.suffix.lower() == ".dta" or p.read_bytes()[:11] == b"<stata_dta>"
+    try:
+        if stata:
+            df, meta = pyreadstat.read_dta(str(p), user_missing=True, output_format="dict")
+        else:
+            df, meta = pyreadstat.read_sav(str(p), user_missing=True, output_format="dict")
+    except Exception as exc:  # pyreadstat raises its own ReadstatError and plain exceptions alike
+        raise KlapptError(
+            ErrorCode.FILE_003,
+            path=p,
+            reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        ) from None
+    return _import(p, df, meta, "stata-dta" if stata else "spss-sav")
+
+
+def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ImportResult:
+    spec = FormSpec(
+        title=(meta.file_label or p.stem), form_id=re.sub(r"\W+", "_", p.stem) or "data"
+    )
+    names = Names()
+    labels: dict[str, str] = dict(meta.column_names_to_labels or {})
+    value_labels: dict[str, dict[Any, str]] = dict(meta.variable_value_labels or {})
+    ranges: dict[str, list[dict[str, Any]]] = dict(getattr(meta, "missing_ranges", None) or {})
+    user_values: dict[str, list[Any]] = dict(getattr(meta, "missing_user_values", None) or {})
+    mrsets: dict[str, dict[str, Any]] = dict(getattr(meta, "mr_sets", None) or {})
+    formats: dict[str, str] = dict(getattr(meta, "original_variable_types", None) or {})
+    measures: dict[str, str] = dict(getattr(meta, "variable_measure", None) or {})
+    columns: dict[str, list[str | None]] = {}
+    notes: list[str] = []
+    skipped: list[str] = []
+    missing_count = 0
+
+    def clean(var: str) -> list[Any]:
+        nonlocal missing_count
+        values = list(df[var])
+        miss = ranges.get(var, [])
+        users = set(user_values.get(var, []))
+        out = []
+        for v in values:
+            if (miss and _missing(v, miss)) or (users and v in users):
+                missing_count += 1
+                out.append(None)
+            else:
+                out.append(v)
+        return out
+
+    in_sets = {v for s in mrsets.values() for v in s.get("variable_list", [])}
+    done: set[str] = set()
+    for var in meta.column_names:
+        if var in done:
+            continue
+        set_name = next((n for n, s in mrsets.items() if var in s.get("variable_list", [])), None)
+        if set_name is not None:
+            s = mrsets[set_name]
+            members = [m for m in s["variable_list"] if m in df]
+            done.update(members)
+            qname = names.unique(set_name.lstrip("$"), original=set_name)
+            list_rows: dict[str, str] = {}
+            selections: list[set[str]] = [
+                set() for _ in range(len(df[members[0]]) if members else 0)
+            ]
+            answered: list[bool] = [False] * len(selections)
+            if s.get("is_dichotomy"):
+                counted = s.get("counted_value")
+                set_label = (s.get("label") or "").strip()
+                for m in members:
+                    choice = names_choice(m, list_rows)
+                    text = labels.get(m) or m
+                    if set_label and text.startswith(f"{set_label}: "):
+                        text = text[len(set_label) + 2 :]  # "Question: choice", as klappt writes it
+                    list_rows[choice] = text
+                    for i, v in enumerate(clean(m)):
+                        if v is not None and v == v:
+                            answered[i] = True
+                            if str(_fmt(v)) == str(_fmt(counted)):
+                                selections[i].add(choice)
+            else:
+                vlabels: dict[Any, str] = {}
+                for m in members:
+                    vlabels.update(value_labels.get(m, {}))
+                for m in members:
+                    for i, v in enumerate(clean(m)):
+                        text = _fmt(v)
+                        if text is not None:
+                            answered[i] = True
+                            choice = re.sub(r"\s+", "_", text)
+                            list_rows.setdefault(choice, vlabels.get(v, text))
+                            selections[i].add(choice)
+            for choice, text in list_rows.items():
+                spec.add_choice(qname, choice, {"": text})
+            spec.add(type=f"select_multiple {qname}", name=qname, label=s.get("label") or qname)
+            order = list(list_rows)
+            columns[qname] = [
+                " ".join(c for c in order if c in sel) or None if ok else None
+                for sel, ok in zip(selections, answered, strict=True)
+            ]
+            notes.append(
+                f"multiple-response set {set_name} ({'dichotomies' if s.get('is_dichotomy') else 'categories'}) -> select_multiple {qname}"
+            )
+            continue
+        if var in in_sets:
+            continue
+        if var.lower() in ("return_id", "_id") or var.lower().startswith("meta_"):
+            meta = "_id" if var.lower() in ("return_id", "_id") else f"_{var[5:]}"
+            columns[meta] = [_fmt(v) for v in df[var]]
+            continue
+        qname = names.unique(var, original=var)
+        label = labels.get(var) or var
+        values = clean(var)
+        vl = value_labels.get(var, {})
+        fmt_name = (formats.get(var) or "").upper()
+        # labels that only name missing codes (999 "skipped") describe a number, not categories
+        missing_codes = [
+            c for c in vl if _missing(c, ranges.get(var, [])) or c in set(user_values.get(var, []))
+        ]
+        numeric_seen = [v for v in values if isinstance(v, float) and v == v]
+        if vl and (
+            len(missing_codes) == len(vl) or any(not float(v).is_integer() for v in numeric_seen)
+        ):
+            notes.append(
+                f"{var}: value labels ({', '.join(sorted(str(_fmt(c)) for c in vl))}) name special codes of a number; imported as a number"
+            )
+            vl = {}
+        if vl:
+            list_rows = {}
+            for code, text in vl.items():
+                list_rows[re.sub(r"\s+", "_", _fmt(code) or "")] = text
+            extra = sorted(
+                {
+                    t
+                    for v in values
+                    if (t := _fmt(v)) is not None and re.sub(r"\s+", "_", t) not in list_rows
+                }
+            )
+            for t in extra:
+                list_rows[re.sub(r"\s+", "_", t)] = t
+            if extra:
+                notes.append(
+                    f"{var}: values without a label became choices of their own: {', '.join(extra[:10])}"
+                )
+            ordered = measures.get(var) == "ordinal"
+            for choice, text in list_rows.items():
+                spec.add_choice(
+                    qname,
+                    choice or "_",
+                    {"": text or choice},
+                    **({"ordered": "yes"} if ordered else {}),
+                )
+            spec.add(type=f"select_one {qname}", name=qname, label=label)
+            columns[qname] = [
+                re.sub(r"\s+", "_", t) if (t := _fmt(v)) is not None else None for v in values
+            ]
+            continue
+        sample = next((v for v in values if v is not None and v == v), None)
+        if hasattr(sample, "hour") and hasattr(sample, "date"):
+            xtype = "dateTime"
+        elif hasattr(sample, "isoformat") and not hasattr(sample, "hour"):
+            xtype = "date"
+        elif hasattr(sample, "hour"):
+            xtype = "time"
+        elif isinstance(sample, float) or (sample is None and fmt_name.startswith(("F", "N", "%"))):
+            integral = all(v is None or v != v or float(v).is_integer() for v in values)
+            decimals = re.search(r"\.(\d+)", fmt_name)
+            xtype = (
+                "integer"
+                if integral and not (decimals and int(decimals.group(1)) > 0)
+                else "decimal"
+            )
+        else:
+            xtype = "text"
+        spec.add(type=xtype, name=qname, label=label)
+        columns[qname] = [_fmt(v) for v in values]
+    if missing_count:
+        notes.append(f"{missing_count} user-missing values set to missing")
+    if not spec.survey:
+        raise KlapptError(ErrorCode.INTEROP_009, path=p, count=0, displays=0)
+    from klappt.interop.xlsform_writer import read_spec
+
+    instrument, xlsform = read_spec(spec, source=str(p))
+    raw = RawTable.from_records(
+        list(columns), [list(r) for r in zip(*columns.values(), strict=True)], source=str(p)
+    )
+    summary = ImportSummary(
+        source=str(p),
+        format=fmt,
+        skipped=tuple(skipped),
+        renamed=dict(names.renamed),
+        notes=tuple(notes),
+    )
+    return complete_import(fmt, instrument, raw, summary, xlsform)
+
+
+def names_choice(var: str, taken: dict[str, str]) -> str:
+    """A choice name for a dichotomy variable: its name, made unique within the list."""
+    base = re.sub(r"\s+", "_", var)
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    return name
