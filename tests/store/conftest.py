@@ -128,7 +128,13 @@ def create_pg_database() -> tuple[str, Callable[[], None]]:
 # --- outer run: dispatch the backend variants to child pytest processes ---------------------
 
 
+_HERE = Path(__file__).resolve().parent
+
+
 def _backend_of(item: pytest.Item) -> str | None:
+    # only this folder's tests: another folder may have a "backend" parameter of its own
+    if _HERE not in Path(str(item.fspath)).resolve().parents:
+        return None
     callspec = getattr(item, "callspec", None)
     return callspec.params.get("backend") if callspec is not None else None
 

@@ -1,0 +1,90 @@
+"""Security headers Django 5.2 does not set itself: a strict Content Security Policy.
+
+Every script and style comes from our own static files, so the policy allows nothing inline
+(no ``unsafe-inline``), no other origin, no framing and no plug-ins. Data for the form's
+script travels in a ``<script type="application/json">`` block, which is never executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # static files leave through WhiteNoise before Django's clickjacking middleware sees them
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+class UploadLimitMiddleware:
+    """Refuse a request body larger than the upload limit before Django reads it (413)."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        from django.conf import settings
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.KLAPPT_MAX_UPLOAD + 256 * 1024:
+            from django.utils.translation import gettext as _
+
+            from klappt.web.views.errors import problem
+
+            return problem(
+                request,
+                _("File too large"),
+                _("The upload is larger than %(mb)d MB and was not read.")
+                % {"mb": settings.KLAPPT_MAX_UPLOAD // (1024 * 1024)},
+                413,
+            )
+        return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """German unless the user chose English: the language cookie decides, not the browser's
+    Accept-Language (an English office browser in a German program still gets German)."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        from django.conf import settings
+        from django.utils import translation
+
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response

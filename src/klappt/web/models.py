@@ -1,0 +1,158 @@
+"""What the web app adds to the store: roles, the sites' links, the returns as they are filled in.
+
+The store keeps the official returns (:class:`klappt.store.models.Return`, one row per submitted
+site return, in the data-file conventions the analysis reads). Here we keep the working copy a
+site edits (:class:`SiteReturn`), every saved state of it (:class:`ReturnVersion`), the sites'
+personal links (:class:`SiteLink`), who may do what (:class:`Membership`) and the counters of the
+rate limit (:class:`RateBucket`). Like the store, these models hold data, not survey logic.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from klappt.store.models import Program, Site, Wave
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    ANALYST = "analyst", _("Analyst")
+
+
+class Membership(models.Model):
+    """A user's role in one program, or in every program when ``program`` is empty."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="klappt_memberships"
+    )
+    program = models.ForeignKey(
+        Program, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["user", "program"], name="klappt_web_member_unique"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(program__isnull=True),
+                name="klappt_web_member_global_unique",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} {self.program or '*'}"
+
+
+class SiteLink(models.Model):
+    """A site's personal link. The token is derived from ``nonce`` and the secret key; the
+    database holds only the nonce and the token's SHA-256, so a copy of the database alone
+    opens no form. A revoked link stays (for the message "this link was replaced")."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="links")
+    nonce = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("site_id", "-created_at")
+        constraints = (
+            models.UniqueConstraint(
+                fields=["site"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="klappt_web_one_active_link",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"link {self.pk} of {self.site_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class SiteReturn(models.Model):
+    """One site's return in one wave as it is being filled in: the working copy.
+
+    ``values`` maps question names to the text entered (select_multiple: choice names separated
+    by spaces). ``version`` counts the saved states; a save must name the version it started
+    from, so a stale tab cannot silently overwrite a newer state.
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="web_returns")
+    # SET_NULL: a site removed from the register (also by ``klappt register``) keeps its history
+    site = models.ForeignKey(Site, null=True, on_delete=models.SET_NULL, related_name="web_returns")
+    values = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    #: a submitted return with saved changes that are not submitted yet
+    pending_changes = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_version = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("wave_id", "site_id")
+        constraints = (
+            models.UniqueConstraint(fields=["wave", "site"], name="klappt_web_return_per_site"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.site_id}@{self.wave_id} v{self.version}"
+
+
+class VersionKind(models.TextChoices):
+    DRAFT = "draft", _("Draft saved")
+    SUBMIT = "submit", _("Submitted")
+
+
+class ReturnVersion(models.Model):
+    """Every saved state of a return, never changed afterwards. ``request_key`` is the form's
+    one-time key: the same request arriving twice (a double click) is stored once."""
+
+    site_return = models.ForeignKey(SiteReturn, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=VersionKind.choices)
+    values = models.JSONField(default=dict)
+    request_key = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("site_return_id", "number")
+        constraints = (
+            models.UniqueConstraint(
+                fields=["site_return", "number"], name="klappt_web_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["site_return", "request_key"],
+                condition=models.Q(request_key__isnull=False),
+                name="klappt_web_version_request_once",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"v{self.number} {self.kind}"
+
+
+class RateBucket(models.Model):
+    """Failures counted per key (e.g. a client address) in a fixed time window."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

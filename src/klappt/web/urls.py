@@ -1,0 +1,54 @@
+"""URLs of the web app: the sites' links under ``/r/``, the coordinators' pages under ``/p/``."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from klappt.web.views import auth, coordinator, respondent, results, sites
+
+web_patterns = [
+    path("", coordinator.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("programs/new/", coordinator.program_new, name="program_new"),
+    path("p/<slug:slug>/", coordinator.program, name="program"),
+    path("p/<slug:slug>/sites/", sites.sites, name="sites"),
+    path("p/<slug:slug>/sites/upload/", sites.register_upload, name="register_upload"),
+    path("p/<slug:slug>/sites/links.csv", sites.links_csv, name="links_csv"),
+    path("p/<slug:slug>/sites/links/", sites.links_issue_all, name="links_issue_all"),
+    path("p/<slug:slug>/sites/<int:site_pk>/", sites.site_edit, name="site_edit"),
+    path("p/<slug:slug>/sites/<int:site_pk>/reissue/", sites.site_reissue, name="site_reissue"),
+    path("p/<slug:slug>/sites/<int:site_pk>/revoke/", sites.site_revoke, name="site_revoke"),
+    path("p/<slug:slug>/members/", sites.members, name="members"),
+    path("p/<slug:slug>/waves/new/", coordinator.wave_new, name="wave_new"),
+    path("p/<slug:slug>/w/<int:wave_id>/", coordinator.dashboard, name="dashboard"),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/settings/", coordinator.wave_settings, name="wave_settings"
+    ),
+    path("p/<slug:slug>/w/<int:wave_id>/open/", coordinator.wave_open, name="wave_open"),
+    path("p/<slug:slug>/w/<int:wave_id>/close/", coordinator.wave_close, name="wave_close"),
+    path("p/<slug:slug>/w/<int:wave_id>/preview/", coordinator.preview, name="preview"),
+    path("p/<slug:slug>/w/<int:wave_id>/reminders.csv", sites.reminders_csv, name="reminders_csv"),
+    path("p/<slug:slug>/w/<int:wave_id>/data.csv", results.data_csv, name="data_csv"),
+    path("p/<slug:slug>/w/<int:wave_id>/data.xlsx", results.data_xlsx, name="data_xlsx"),
+    path("p/<slug:slug>/w/<int:wave_id>/results/", results.results, name="results"),
+    path("p/<slug:slug>/w/<int:wave_id>/report.<str:fmt>", results.report, name="report"),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/sites/<int:site_pk>/",
+        results.site_return,
+        name="site_return",
+    ),
+    path("r/<str:token>/", respondent.landing, name="respond"),
+    path("r/<str:token>/<int:wave_id>/", respondent.fill, name="respond_wave"),
+    path("r/<str:token>/<int:wave_id>/summary/", respondent.summary, name="respond_summary"),
+]
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include((web_patterns, "klappt_web"))),
+]
+
+handler400 = "klappt.web.views.errors.bad_request"
+handler403 = "klappt.web.views.errors.forbidden"
+handler404 = "klappt.web.views.errors.not_found"
+handler500 = "klappt.web.views.errors.server_error"

@@ -1,0 +1,290 @@
+"""Coordinators' pages: programs, waves (upload, preview, open, close) and the dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from klappt.errors import KlapptError
+from klappt.store.models import Program, Site, Wave
+from klappt.web import access, instruments, links
+from klappt.web.access import COORDINATE, READ, program_view
+from klappt.web.models import Membership, Role, SiteReturn, Status
+from klappt.web.views.respondent import _context
+from klappt.web.webforms import (
+    DeadlineForm,
+    ProgramForm,
+    ReplaceFormForm,
+    WaveForm,
+    deadline_datetime,
+)
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "de").startswith("en") else "de"
+
+
+@login_required
+def home(request: Any) -> Any:
+    programs = list(
+        access.programs_of(request.user).annotate(n_sites=Count("sites", distinct=True))
+    )
+    waves = {}
+    for w in Wave.objects.filter(program__in=programs).defer("form_file").order_by("-created_at"):
+        waves.setdefault(w.program_id, []).append(w)
+    rows = [{"program": p, "waves": waves.get(p.pk, [])} for p in programs]
+    return render(
+        request,
+        "klappt_web/home.html",
+        {"rows": rows, "can_create": access.may_create_programs(request.user)},
+    )
+
+
+@login_required
+def program_new(request: Any) -> Any:
+    if not access.may_create_programs(request.user):
+        raise PermissionDenied
+    form = ProgramForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            p = Program.objects.create(
+                name=form.cleaned_data["name"], slug=form.cleaned_data["slug"]
+            )
+            if not request.user.is_superuser:
+                Membership.objects.get_or_create(
+                    user=request.user, program=p, defaults={"role": Role.COORDINATOR}
+                )
+        messages.success(
+            request, _("Program created. Next: upload the site register and a questionnaire.")
+        )
+        return redirect("klappt_web:program", slug=p.slug)
+    return render(request, "klappt_web/program_new.html", {"form": form})
+
+
+@program_view(READ)
+def program(request: Any, program: Program) -> Any:
+    waves = list(Wave.objects.filter(program=program).defer("form_file").order_by("-created_at"))
+    counts = dict(
+        SiteReturn.objects.filter(wave__in=waves, status=Status.SUBMITTED, site__isnull=False)
+        .values_list("wave_id")
+        .annotate(n=Count("id"))
+    )
+    n_sites = Site.objects.filter(program=program).count()
+    rows = [{"wave": w, "submitted": counts.get(w.pk, 0)} for w in waves]
+    return render(
+        request,
+        "klappt_web/program.html",
+        {"program": program, "rows": rows, "n_sites": n_sites, "role": request.klappt_role},
+    )
+
+
+def _form_error(exc: KlapptError) -> str:
+    text = exc.message(_lang())
+    path = exc.params.get("path")
+    # the upload was read from a temporary folder: name only the file
+    return text.replace(str(path), Path(str(path)).name) if path else text
+
+
+@program_view(COORDINATE)
+def wave_new(request: Any, program: Program) -> Any:
+    form = WaveForm(request.POST or None, request.FILES or None, program=program)
+    form_error = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["form_file"]
+        data = upload.read()
+        try:
+            instrument = instruments.read_form_bytes(data, upload.name)
+        except KlapptError as exc:
+            form_error = _form_error(exc)
+        except instruments.UploadRejected:
+            form_error = _(
+                "The file unpacks to far more data than a questionnaire holds; it was not read."
+            )
+        except Exception as exc:  # pyxform and the spreadsheet readers raise many kinds
+            form_error = _("The questionnaire cannot be read: %(reason)s") % {
+                "reason": str(exc)[:300]
+            }
+        else:
+            wave = Wave.objects.create(
+                program=program,
+                name=form.cleaned_data["name"],
+                form_file=data,
+                form_filename=instruments.safe_filename(upload.name, "form.xlsx"),
+                form_sha256=instruments.sha256(data),
+                form_title=instrument.title,
+                form_id=instrument.form_id,
+                form_version=instrument.version or "",
+                deadline=deadline_datetime(form.cleaned_data.get("deadline")),
+                data_filename="web",
+            )
+            messages.success(
+                request,
+                _(
+                    "The questionnaire “%(title)s” was read: %(n)d questions. Check the preview, then open the wave."
+                )
+                % {
+                    "title": instrument.title,
+                    "n": len([q for q in instrument.questions if q.type != "note"]),
+                },
+            )
+            return redirect("klappt_web:wave_settings", slug=program.slug, wave_id=wave.pk)
+    return render(
+        request,
+        "klappt_web/wave_new.html",
+        {"program": program, "form": form, "form_error": form_error},
+    )
+
+
+@program_view(COORDINATE)
+def wave_settings(request: Any, program: Program, wave: Wave) -> Any:
+    deadline_form = DeadlineForm(
+        request.POST if request.POST.get("what") == "deadline" else None,
+        initial={"deadline": timezone.localtime(wave.deadline).date() if wave.deadline else None},
+    )
+    replace_form = ReplaceFormForm(
+        request.POST if request.POST.get("what") == "form" else None,
+        request.FILES if request.POST.get("what") == "form" else None,
+    )
+    has_returns = SiteReturn.objects.filter(wave=wave).exists()
+    form_error = None
+    if request.method == "POST":
+        what = request.POST.get("what")
+        if what == "deadline" and deadline_form.is_valid():
+            wave.deadline = deadline_datetime(deadline_form.cleaned_data.get("deadline"))
+            wave.save(update_fields=["deadline", "updated_at"])
+            messages.success(request, _("Deadline saved."))
+            return redirect("klappt_web:wave_settings", slug=program.slug, wave_id=wave.pk)
+        if what == "form" and replace_form.is_valid():
+            if has_returns:
+                form_error = _(
+                    "Sites have started filling in this wave; its questionnaire can no longer be replaced. Create a new wave instead."
+                )
+            else:
+                upload = replace_form.cleaned_data["form_file"]
+                data = upload.read()
+                try:
+                    instrument = instruments.read_form_bytes(data, upload.name)
+                except KlapptError as exc:
+                    form_error = _form_error(exc)
+                except Exception as exc:
+                    form_error = _("The questionnaire cannot be read: %(reason)s") % {
+                        "reason": str(exc)[:300]
+                    }
+                else:
+                    wave.form_file = data
+                    wave.form_filename = instruments.safe_filename(upload.name, "form.xlsx")
+                    wave.form_sha256 = instruments.sha256(data)
+                    wave.form_title = instrument.title
+                    wave.form_id = instrument.form_id
+                    wave.form_version = instrument.version or ""
+                    wave.save()
+                    messages.success(request, _("The questionnaire was replaced."))
+                    return redirect("klappt_web:wave_settings", slug=program.slug, wave_id=wave.pk)
+    return render(
+        request,
+        "klappt_web/wave_settings.html",
+        {
+            "program": program,
+            "wave": wave,
+            "deadline_form": deadline_form,
+            "replace_form": replace_form,
+            "has_returns": has_returns,
+            "form_error": form_error,
+            "n_sites": Site.objects.filter(program=program).count(),
+        },
+    )
+
+
+@require_POST
+@program_view(COORDINATE)
+def wave_open(request: Any, program: Program, wave: Wave) -> Any:
+    with transaction.atomic():
+        w = Wave.objects.select_for_update().defer("form_file").get(pk=wave.pk)
+        w.opened_at = w.opened_at if (w.opened_at and w.closed_at is None) else timezone.now()
+        w.closed_at = None
+        w.save(update_fields=["opened_at", "closed_at", "updated_at"])
+        links.ensure(list(Site.objects.filter(program=program)))
+    messages.success(
+        request, _("The wave is open: the sites can fill in the form through their links.")
+    )
+    return redirect("klappt_web:dashboard", slug=program.slug, wave_id=wave.pk)
+
+
+@require_POST
+@program_view(COORDINATE)
+def wave_close(request: Any, program: Program, wave: Wave) -> Any:
+    with transaction.atomic():
+        w = Wave.objects.select_for_update().defer("form_file").get(pk=wave.pk)
+        w.closed_at = timezone.now()
+        w.save(update_fields=["closed_at", "updated_at"])
+    messages.success(request, _("The wave is closed. Sites can still view what they submitted."))
+    return redirect("klappt_web:dashboard", slug=program.slug, wave_id=wave.pk)
+
+
+@program_view(READ)
+def preview(request: Any, program: Program, wave: Wave) -> Any:
+    """The form as a site sees it (nothing can be saved)."""
+    try:
+        ctx = _context(request, wave, None, {}, {}, 0, None)
+    except KlapptError as exc:
+        messages.error(request, exc.message(_lang()))
+        return redirect("klappt_web:program", slug=program.slug)
+    return render(request, "klappt_web/respond_form.html", ctx)
+
+
+STATUS_FILTERS = ("all", "missing", "none", "draft", "submitted")
+
+
+def dashboard_rows(program: Program, wave: Wave) -> list[dict[str, Any]]:
+    sites = list(Site.objects.filter(program=program).order_by("position", "site_id"))
+    rets = {r.site_id: r for r in SiteReturn.objects.filter(wave=wave, site__isnull=False)}
+    out = []
+    for s in sites:
+        r = rets.get(s.pk)
+        status = "none" if r is None or (r.version == 0) else r.status
+        out.append({"site": s, "ret": r, "status": status})
+    return out
+
+
+@program_view(READ)
+def dashboard(request: Any, program: Program, wave: Wave) -> Any:
+    rows = dashboard_rows(program, wave)
+    totals = {k: sum(1 for r in rows if r["status"] == k) for k in ("none", "draft", "submitted")}
+    wanted = request.GET.get("status", "all")
+    wanted = wanted if wanted in STATUS_FILTERS else "all"
+    if wanted == "missing":
+        shown = [r for r in rows if r["status"] != "submitted"]
+    elif wanted != "all":
+        shown = [r for r in rows if r["status"] == wanted]
+    else:
+        shown = rows
+    return render(
+        request,
+        "klappt_web/dashboard.html",
+        {
+            "program": program,
+            "wave": wave,
+            "rows": shown,
+            "total": len(rows),
+            "totals": totals,
+            "submitted": totals["submitted"],
+            "filter": wanted,
+            "filters": STATUS_FILTERS,
+            "role": request.klappt_role,
+        },
+    )
+
+
+def submitted_count(wave: Wave) -> int:
+    return SiteReturn.objects.filter(wave=wave, status=Status.SUBMITTED, site__isnull=False).count()

@@ -1,0 +1,325 @@
+"""A site fills its form through its personal link: no account, drafts, submit, summary.
+
+The link's token identifies the site; it reaches only that site's returns. Unknown and revoked
+tokens count as failures of the client's address and are rate-limited. Pages with answers are
+never cached (offices share PCs).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from klappt.store.models import Site, Wave
+from klappt.web import instruments, links, ratelimit, returns
+from klappt.web.formspec import bind
+from klappt.web.models import SiteReturn, Status
+from klappt.web.views.errors import problem
+
+
+def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
+    """The site of the token, or the page to show instead (rate limit, unknown, revoked)."""
+    key = f"link:{ratelimit.client_address(request)}"
+    if ratelimit.blocked(key, settings.KLAPPT_LINK_FAILURES):
+        return None, problem(
+            request,
+            _("Too many attempts"),
+            _("Too many unknown links were opened from this address. Please wait 15 minutes."),
+            429,
+        )
+    link = links.resolve(token)
+    if link is None:
+        ratelimit.fail(key)
+        return None, problem(
+            request,
+            _("Unknown link"),
+            _(
+                "This link is not known. Please check that the whole address from the e-mail was "
+                "opened, or ask the program office for your link."
+            ),
+            404,
+        )
+    if link.revoked_at is not None:
+        ratelimit.fail(key)
+        return None, problem(
+            request,
+            _("This link is no longer valid"),
+            _(
+                "The program office has replaced this link. Please use the newer link you were "
+                "sent, or ask the program office for it. Nothing you saved is lost."
+            ),
+            410,
+        )
+    return link.site, None
+
+
+def _waves(site: Site) -> Any:
+    return Wave.objects.filter(program_id=site.program_id, opened_at__isnull=False).defer(
+        "form_file"
+    )
+
+
+@never_cache
+def landing(request: Any, token: str) -> Any:
+    """The site's waves: straight to the form when exactly one is open."""
+    site, stop = _link_or_problem(request, token)
+    if stop is not None:
+        return stop
+    waves = list(_waves(site).order_by("-opened_at"))
+    open_waves = [w for w in waves if w.is_open]
+    if len(open_waves) == 1:
+        return redirect("klappt_web:respond_wave", token=token, wave_id=open_waves[0].pk)
+    done = {
+        r.wave_id: r
+        for r in SiteReturn.objects.filter(site=site, wave__in=waves).only(
+            "wave_id", "status", "submitted_at"
+        )
+    }
+    rows = [{"wave": w, "ret": done.get(w.pk)} for w in waves]
+    return render(
+        request, "klappt_web/respond_landing.html", {"site": site, "rows": rows, "token": token}
+    )
+
+
+def _context(
+    request: Any,
+    wave: Wave,
+    site: Site | None,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    version: int,
+    token: str | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    form = instruments.instrument(wave)
+    lang = instruments.form_language(form, get_language() or "de")
+    spec = instruments.spec(wave, lang, _("General information"))
+    relevant = returns.applicable(form, values, spec.chains)
+    steps = bind(spec, values, errors, relevant)
+    summary = []
+    for step in steps:
+        _collect_errors(step, summary)
+    step_index = 0
+    try:
+        step_index = max(
+            0, min(int(request.POST.get("step") or request.GET.get("step") or 0), len(steps) - 1)
+        )
+    except ValueError:
+        step_index = 0
+    if summary:  # open the first step with a problem
+        step_index = next((i for i, s in enumerate(steps) if s.errors), step_index)
+    return {
+        "wave": wave,
+        "site": site,
+        "form": form,
+        "spec": spec,
+        "steps": steps,
+        "logic": spec.logic,
+        "error_list": summary,
+        "version": version,
+        "request_key": secrets.token_hex(16),
+        "token": token,
+        "step_index": step_index,
+        "form_languages": _form_languages(form),
+        **extra,
+    }
+
+
+def _collect_errors(node: Any, out: list[dict[str, str]]) -> None:
+    for item in node.items:
+        if item.kind == "section":
+            _collect_errors(item, out)
+        elif item.kind == "grid":
+            for row in item.rows:
+                out.extend({"id": row.id, "label": row.label, "message": m} for m in row.errors)
+        else:
+            out.extend({"id": item.id, "label": item.label, "message": m} for m in item.errors)
+
+
+def _ui_lang() -> str:
+    return "en" if (get_language() or "de").startswith("en") else "de"
+
+
+def _form_languages(form: Any) -> list[str]:
+    ui = {code for code, _name in settings.LANGUAGES}
+    return [c for c in form.language_codes if c in ui]
+
+
+def _wave_for(site: Site, wave_id: int) -> Wave:
+    wave = _waves(site).filter(pk=wave_id).first()
+    if wave is None:
+        raise Http404
+    return wave
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def fill(request: Any, token: str, wave_id: int) -> Any:
+    """The form: GET shows the last saved state; POST saves a draft or submits."""
+    site, stop = _link_or_problem(request, token)
+    if stop is not None:
+        return stop
+    wave = _wave_for(site, wave_id)
+    form = instruments.instrument(wave)
+    sr = SiteReturn.objects.filter(wave=wave, site=site).first()
+    if request.method == "GET":
+        if not wave.is_open or (
+            sr is not None
+            and sr.status == Status.SUBMITTED
+            and not sr.pending_changes
+            and "edit" not in request.GET
+        ):
+            return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
+        values = dict(sr.values) if sr is not None and sr.version else returns.prefill(form, site)
+        ctx = _context(
+            request, wave, site, values, {}, sr.version if sr else 0, token, site_return=sr
+        )
+        return render(request, "klappt_web/respond_form.html", ctx)
+
+    values = returns.values_from_post(form, request.POST)
+    try:
+        base = int(request.POST.get("version", "0"))
+    except ValueError:
+        base = -1
+    key = (request.POST.get("key") or "")[:64] or None
+    submit = request.POST.get("action") == "submit"
+    lang = instruments.form_language(form, get_language() or "de")
+
+    def again(status: int, errors: dict[str, list[str]] | None = None, **extra: Any) -> Any:
+        current = SiteReturn.objects.filter(wave=wave, site=site).first()
+        ctx = _context(
+            request,
+            wave,
+            site,
+            values,
+            errors or {},
+            current.version if current else 0,
+            token,
+            site_return=current,
+            **extra,
+        )
+        return render(request, "klappt_web/respond_form.html", ctx, status=status)
+
+    if not wave.is_open:
+        return again(409, problem_text=_closed_text())
+    if (
+        sr is not None
+        and sr.version != base
+        and not (key and sr.versions.filter(request_key=key).exists())
+    ):
+        return again(409, problem_text=_conflict_text(sr))
+
+    spec = instruments.spec(wave, lang, "")
+    relevant = returns.applicable(form, values, spec.chains)
+    errors: dict[str, list[str]] = {}
+    record = None
+    if submit:
+        record = returns.cleaned(form, values, relevant)
+        errors = returns.check(form, record, lang)
+    if errors:
+        # not submitted: keep what was entered as a draft, so nothing is lost
+        saved = returns.save(wave, site, values, base, key, submit=False)
+    elif submit:
+        saved = returns.save(
+            wave,
+            site,
+            record,
+            base,
+            key,
+            submit=True,
+            record=record,
+            columns=returns.export_columns(form),
+        )
+    else:
+        saved = returns.save(wave, site, values, base, key, submit=False)
+
+    if saved.status == "closed":
+        return again(409, problem_text=_closed_text())
+    if saved.status == "conflict":
+        return again(409, problem_text=_conflict_text(saved.site_return))
+    if errors:
+        return again(422, errors=errors)
+    if saved.status == "duplicate":
+        done_submit = saved.version is not None and saved.version.kind == "submit"
+        if done_submit:
+            return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
+        return redirect(_form_url(token, wave, request.POST.get("step")))
+    if submit:
+        messages.success(request, _("Thank you! Your answers have been submitted."))
+        return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
+    when = timezone.localtime(saved.site_return.updated_at).strftime("%H:%M")
+    messages.success(
+        request,
+        _("Draft saved at %(time)s. You can continue later with the same link.") % {"time": when},
+    )
+    return redirect(_form_url(token, wave, request.POST.get("step")))
+
+
+def _form_url(token: str, wave: Wave, step: Any) -> str:
+    url = reverse("klappt_web:respond_wave", args=[token, wave.pk]) + "?edit=1"
+    try:
+        return url + f"&step={int(step)}"
+    except (TypeError, ValueError):
+        return url
+
+
+def _closed_text() -> str:
+    return _(
+        "This survey is closed: nothing was saved. Your entries are shown below so that you can "
+        "copy them; please contact the program office."
+    )
+
+
+def _conflict_text(sr: SiteReturn) -> str:
+    when = timezone.localtime(sr.updated_at).strftime("%d.%m.%Y %H:%M")
+    return _(
+        "This return was changed in another window or by a colleague (saved %(when)s) after you "
+        "opened this page. Your entries below were not saved yet and are still here. Check them "
+        "and save again to replace the other version (it stays in the history)."
+    ) % {"when": when}
+
+
+@never_cache
+def summary(request: Any, token: str, wave_id: int) -> Any:
+    """The submitted answers, read-only and printable."""
+    site, stop = _link_or_problem(request, token)
+    if stop is not None:
+        return stop
+    wave = _wave_for(site, wave_id)
+    sr = SiteReturn.objects.filter(wave=wave, site=site).first()
+    return render(
+        request, "klappt_web/respond_summary.html", summary_context(request, wave, site, sr, token)
+    )
+
+
+def summary_context(
+    request: Any, wave: Wave, site: Site | None, sr: SiteReturn | None, token: str | None
+) -> dict[str, Any]:
+    form = instruments.instrument(wave)
+    lang = instruments.form_language(form, get_language() or "de")
+    spec = instruments.spec(wave, lang, _("General information"))
+    submitted = sr is not None and sr.submitted_version is not None
+    values = returns.submitted_values(sr) if submitted else (dict(sr.values) if sr else {})
+    relevant = returns.applicable(form, values, spec.chains)
+    steps = bind(spec, values, {}, relevant, _ui_lang())
+    return {
+        "wave": wave,
+        "site": site,
+        "form": form,
+        "steps": steps,
+        "site_return": sr,
+        "submitted": submitted,
+        "token": token,
+        "form_languages": _form_languages(form),
+    }

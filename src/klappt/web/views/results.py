@@ -1,0 +1,179 @@
+"""Results and data for coordinators and analysts: the returns as CSV/XLSX, the tables, the deck,
+and one site's return with its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from klappt.store.models import Program, Site, Wave
+from klappt.web import exports, instruments
+from klappt.web.access import READ, program_view
+from klappt.web.models import SiteReturn
+from klappt.web.views.respondent import summary_context
+
+#: lists longer than this show only the answers given on the results page
+LONG_LIST = 15
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "de").startswith("en") else "de"
+
+
+def _file(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _stem(program: Program, wave: Wave) -> str:
+    return f"{program.slug}_{slugify(str(wave.name)) or wave.pk}"
+
+
+@program_view(READ)
+def data_csv(request: Any, program: Program, wave: Wave) -> Any:
+    form = instruments.instrument(wave)
+    return _file(
+        exports.wave_csv(wave, form),
+        "text/csv; charset=utf-8",
+        f"ruecklaeufe_{_stem(program, wave)}.csv",
+    )
+
+
+@program_view(READ)
+def data_xlsx(request: Any, program: Program, wave: Wave) -> Any:
+    form = instruments.instrument(wave)
+    return _file(
+        exports.wave_xlsx(wave, form),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"ruecklaeufe_{_stem(program, wave)}.xlsx",
+    )
+
+
+@never_cache
+@program_view(READ)
+def results(request: Any, program: Program, wave: Wave) -> Any:
+    """Every question counted from the submitted returns (what ``klappt tabulate`` gives)."""
+    from klappt.analysis.tabulate import tabulate
+    from klappt.formatting import fmt_number, fmt_percent
+
+    form = instruments.instrument(wave)
+    rs = exports.response_set(wave, form)
+    lang = _lang()
+    tab = tabulate(rs, lang=lang) if rs.height else None
+    tables = []
+    for t in tab.tables if tab else ():
+        rows = [
+            {
+                "label": r.label,
+                "count": r.count,
+                "percent": fmt_percent(r.percent, lang),
+                "value": r.percent or 0,
+            }
+            for r in t.rows
+        ]
+        hidden = 0
+        if len(rows) > LONG_LIST:  # e.g. the list of all sites: show the answers given
+            hidden = sum(1 for r in rows if r["count"] == 0)
+            rows = [r for r in rows if r["count"]]
+        stats = [
+            (k, fmt_number(v, lang, 2) if isinstance(v, float) else v)
+            for k, v in (t.cell.stats or {}).items()
+        ]
+        tables.append(
+            {
+                "t": t,
+                "rows": rows,
+                "hidden": hidden,
+                "stats": stats,
+                "mean": fmt_number(t.cell.mean, lang, 2) if t.scale else None,
+                "top2": fmt_percent(t.cell.top2, lang) if t.scale else None,
+            }
+        )
+    return render(
+        request,
+        "klappt_web/results.html",
+        {
+            "program": program,
+            "wave": wave,
+            "responses": rs.height,
+            "tables": tables,
+            "role": request.klappt_role,
+        },
+    )
+
+
+def _stat_label(key: str) -> str:
+    labels = {
+        "n": "n",
+        "mean": _("mean"),
+        "median": _("median"),
+        "min": _("minimum"),
+        "max": _("maximum"),
+        "sum": _("sum"),
+        "earliest": _("earliest"),
+        "latest": _("latest"),
+    }
+    return labels.get(key, key)
+
+
+def _stat_value(value: Any, lang: str) -> Any:
+    import datetime as dt
+
+    from klappt.formatting import fmt_number
+
+    if isinstance(value, float):
+        return fmt_number(value, lang, 2)
+    if isinstance(value, int):
+        return fmt_number(value, lang, 0)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
+    if isinstance(value, str) and lang == "de":
+        try:
+            return dt.date.fromisoformat(value[:10]).strftime("%d.%m.%Y")
+        except ValueError:
+            return value
+    return value
+
+
+REPORT_TYPES = {
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".html": "text/html; charset=utf-8",
+}
+
+
+@program_view(READ)
+def report(request: Any, program: Program, wave: Wave, fmt: str) -> Any:
+    """The results deck (.pptx) or HTML report, built by klappt.report from the submitted returns."""
+    ext = f".{fmt}"
+    if ext not in REPORT_TYPES:
+        raise Http404
+    form = instruments.instrument(wave)
+    data = exports.report_bytes(wave, form, ext, _lang())
+    return _file(data, REPORT_TYPES[ext], f"bericht_{_stem(program, wave)}{ext}")
+
+
+@never_cache
+@program_view(READ)
+def site_return(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
+    """One site's return: the submitted answers and every saved version."""
+    site = Site.objects.filter(program=program, pk=site_pk).first()
+    if site is None:
+        raise Http404
+    sr = SiteReturn.objects.filter(wave=wave, site=site).first()
+    ctx = summary_context(request, wave, site, sr, None)
+    ctx.update(
+        {
+            "program": program,
+            "versions": list(sr.versions.order_by("-number")) if sr else [],
+            "role": request.klappt_role,
+        }
+    )
+    return render(request, "klappt_web/site_return.html", ctx)

@@ -1,0 +1,241 @@
+"""The site register: upload, edit, the sites' personal links (list, CSV, revoke and reissue),
+and the program's members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from klappt.store.models import Program, Site, Wave
+from klappt.web import links, register
+from klappt.web.access import COORDINATE, program_view
+from klappt.web.exports import to_csv
+from klappt.web.instruments import UploadRejected
+from klappt.web.models import Membership, SiteLink
+from klappt.web.views.coordinator import dashboard_rows
+from klappt.web.webforms import MemberForm, RegisterForm, SiteForm
+
+
+def _link_rows(request: Any, program: Program) -> list[dict[str, Any]]:
+    sites = list(Site.objects.filter(program=program).order_by("position", "site_id"))
+    active = {
+        link.site_id: link
+        for link in SiteLink.objects.filter(site__in=sites, revoked_at__isnull=True)
+    }
+    rows = []
+    for s in sites:
+        link = active.get(s.pk)
+        rows.append(
+            {
+                "site": s,
+                "email": register.site_email(s),
+                "link": link,
+                "url": links.url(request, link) if link else None,
+            }
+        )
+    return rows
+
+
+@never_cache
+@program_view(COORDINATE)
+def sites(request: Any, program: Program) -> Any:
+    rows = _link_rows(request, program)
+    return render(
+        request,
+        "klappt_web/sites.html",
+        {"program": program, "rows": rows, "form": RegisterForm()},
+    )
+
+
+@program_view(COORDINATE)
+def register_upload(request: Any, program: Program) -> Any:
+    form = RegisterForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["register_file"]
+        try:
+            result = register.parse(upload.read(), upload.name)
+        except UploadRejected:
+            result = register.RegisterResult(
+                errors=[
+                    _("The file unpacks to far more data than a register holds; it was not read.")
+                ]
+            )
+        if not result.errors:
+            register.apply(program, result)
+            text = _(
+                "Register loaded: %(created)d new, %(updated)d updated, %(removed)d removed."
+            ) % {
+                "created": result.created,
+                "updated": result.updated,
+                "removed": result.removed,
+            }
+            messages.success(request, text)
+            if result.kept:
+                messages.warning(
+                    request,
+                    _("Kept because they have returns, although missing from the file: %(names)s")
+                    % {"names": ", ".join(result.kept)},
+                )
+            return redirect("klappt_web:sites", slug=program.slug)
+    return render(
+        request,
+        "klappt_web/register_upload.html",
+        {"program": program, "form": form, "result": result},
+    )
+
+
+def _site(program: Program, site_pk: int) -> Site:
+    site = Site.objects.filter(program=program, pk=site_pk).first()
+    if site is None:
+        raise Http404
+    return site
+
+
+@never_cache
+@program_view(COORDINATE)
+def site_edit(request: Any, program: Program, site_pk: int) -> Any:
+    site = _site(program, site_pk)
+    initial = {"name": site.name, "typ": site.typ, "email": register.site_email(site)}
+    form = SiteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["name"].strip()
+        clash = Site.objects.filter(program=program, name__iexact=name).exclude(pk=site.pk).exists()
+        if clash:
+            form.add_error("name", _("Another site has this name already."))
+        else:
+            site.name = name
+            site.typ = form.cleaned_data["typ"].strip()
+            register.set_site_email(site, form.cleaned_data["email"])
+            site.save()
+            messages.success(request, _("Site saved."))
+            return redirect("klappt_web:sites", slug=program.slug)
+    link = links.active(site)
+    history = SiteLink.objects.filter(site=site).order_by("-created_at")
+    return render(
+        request,
+        "klappt_web/site_edit.html",
+        {
+            "program": program,
+            "site": site,
+            "form": form,
+            "url": links.url(request, link) if link else None,
+            "history": history,
+        },
+    )
+
+
+@require_POST
+@program_view(COORDINATE)
+def site_reissue(request: Any, program: Program, site_pk: int) -> Any:
+    """Revoke the site's link and issue a new one (the old one then says it was replaced)."""
+    site = _site(program, site_pk)
+    with transaction.atomic():
+        links.issue(site)
+    messages.success(
+        request,
+        _("New link issued for %(name)s; the old link no longer works.") % {"name": site.name},
+    )
+    return redirect("klappt_web:site_edit", slug=program.slug, site_pk=site.pk)
+
+
+@require_POST
+@program_view(COORDINATE)
+def site_revoke(request: Any, program: Program, site_pk: int) -> Any:
+    """Revoke the site's link without a new one."""
+    site = _site(program, site_pk)
+    from django.utils import timezone
+
+    SiteLink.objects.filter(site=site, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    messages.success(request, _("The link of %(name)s was revoked.") % {"name": site.name})
+    return redirect("klappt_web:site_edit", slug=program.slug, site_pk=site.pk)
+
+
+@require_POST
+@program_view(COORDINATE)
+def links_issue_all(request: Any, program: Program) -> Any:
+    n = links.ensure(list(Site.objects.filter(program=program)))
+    messages.success(request, _("%(n)d links issued.") % {"n": n})
+    return redirect("klappt_web:sites", slug=program.slug)
+
+
+def _csv_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@program_view(COORDINATE)
+def links_csv(request: Any, program: Program) -> Any:
+    """Every site with its link, for a mail merge."""
+    rows = _link_rows(request, program)
+    columns = ["site_id", "name", "typ", "email", "link"]
+    data = [
+        [r["site"].site_id, r["site"].name, r["site"].typ, r["email"], r["url"] or ""] for r in rows
+    ]
+    return _csv_response(to_csv(columns, data), f"links_{program.slug}.csv")
+
+
+@program_view(COORDINATE)
+def reminders_csv(request: Any, program: Program, wave: Wave) -> Any:
+    """The sites that have not submitted yet, with contact and link: for a reminder mail."""
+    rows = {r["site"].pk: r for r in _link_rows(request, program)}
+    columns = ["site_id", "name", "email", "status", "last_change", "link"]
+    data = []
+    for r in dashboard_rows(program, wave):
+        if r["status"] == "submitted":
+            continue
+        lr = rows.get(r["site"].pk, {})
+        ret = r["ret"]
+        changed = (
+            ret.updated_at.isoformat(timespec="minutes") if ret is not None and ret.version else ""
+        )
+        data.append(
+            [
+                r["site"].site_id,
+                r["site"].name,
+                lr.get("email", ""),
+                r["status"],
+                changed,
+                lr.get("url") or "",
+            ]
+        )
+    return _csv_response(to_csv(columns, data), f"erinnerung_{program.slug}_{wave.name}.csv")
+
+
+@never_cache
+@program_view(COORDINATE)
+def members(request: Any, program: Program) -> Any:
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("remove"):
+        Membership.objects.filter(program=program, pk=request.POST["remove"]).exclude(
+            user=request.user
+        ).delete()
+        messages.success(request, _("Access removed."))
+        return redirect("klappt_web:members", slug=program.slug)
+    if request.method == "POST" and form.is_valid():
+        users = get_user_model()
+        name = form.cleaned_data["username"].strip()
+        user = users.objects.filter(username=name).first()
+        if user is None:
+            user = users.objects.create_user(username=name, password=form.cleaned_data["password"])
+        Membership.objects.update_or_create(
+            user=user, program=program, defaults={"role": form.cleaned_data["role"]}
+        )
+        messages.success(request, _("%(name)s now has access to this program.") % {"name": name})
+        return redirect("klappt_web:members", slug=program.slug)
+    rows = (
+        Membership.objects.filter(program=program).select_related("user").order_by("user__username")
+    )
+    return render(
+        request, "klappt_web/members.html", {"program": program, "form": form, "rows": rows}
+    )

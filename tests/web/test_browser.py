@@ -1,0 +1,283 @@
+"""End to end in a real browser: Playwright drives Debian's Chromium.
+
+A site fills the reference Arbeitshilfe through its link: a conditional follow-up appears,
+a validation error is announced, a draft is saved, the link is opened again in a new browser
+(context), the form is submitted. The coordinator sees the return counted, downloads the CSV, and
+``klappt tabulate`` on it gives the same numbers. On SQLite the main screens are saved to
+``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_logic import CASES, FORM_MD
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    from browser import launch
+
+    pw, b = launch()
+    yield b
+    b.close()
+    pw.stop()
+
+
+def test_browser_conditions_agree_with_the_server__ok(browser: Any, tmp_path: Path) -> None:
+    """form.js evaluates every case of test_logic.py as klappt.web.logic does (no server)."""
+    import textwrap
+
+    from klappt.instrument import read_instrument
+    from klappt.web.formspec import form_spec
+    from klappt.web.logic import Evaluator, compile_condition
+
+    path = tmp_path / "form.md"
+    path.write_text(textwrap.dedent(FORM_MD), encoding="utf-8")
+    form = read_instrument(path)
+    types = form_spec(form, None).logic["types"]
+    page = browser.new_page()
+    page.set_content("<!DOCTYPE html><html><body></body></html>")
+    page.add_script_tag(path=str(REPO / "src/klappt/web/static/klappt_web/form.js"))
+    for expr, answers, self_name in CASES:
+        tree = compile_condition(expr, form, self_name)
+        js = page.evaluate("([t, ty, v]) => window.klappt.holds(t, ty, v)", [tree, types, answers])
+        assert js == Evaluator(form, answers).truth(tree), (expr, answers)
+    page.close()
+
+
+# --- the whole path ----------------------------------------------------------------------------
+
+
+def _shot(page: Any, name: str, web_backend: str, full: bool = True) -> None:
+    if web_backend != "sqlite":
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=full)
+
+
+def _fill_visible(page: Any, answers: dict[str, str], multiple: set[str], done: set[str]) -> None:
+    """Answer every visible question of the current step from ``answers``, in page order."""
+    while True:
+        names = page.eval_on_selector_all(
+            "section.step.is-current [data-q]:not([hidden])",
+            "els => els.filter(e => e.offsetParent !== null).map(e => e.getAttribute('data-q'))",
+        )
+        todo = [n for n in names if n not in done]
+        if not todo:
+            return
+        name = todo[0]
+        done.add(name)
+        value = answers.get(name) or ""
+        inputs = page.locator(f'[name="{name}"]')
+        if inputs.count() == 0:
+            continue
+        kind = inputs.first.evaluate("e => e.type || e.tagName")
+        if kind == "radio":
+            if value:
+                page.check(f'[name="{name}"][value="{value}"]')
+        elif kind == "checkbox":
+            wanted = set(value.split()) if name in multiple else {value}
+            for i in range(inputs.count()):
+                box = inputs.nth(i)
+                box.set_checked(box.get_attribute("value") in wanted)
+        elif kind == "select-one":
+            page.select_option(f'[name="{name}"]', value)
+        else:
+            page.fill(f'[name="{name}"]', value.replace("\r\n", "\n"))
+
+
+def _fill_all(page: Any, answers: dict[str, str], multiple: set[str]) -> None:
+    done: set[str] = set()
+    while True:
+        _fill_visible(page, answers, multiple, done)
+        nxt = page.locator("[data-next]")
+        if not nxt.is_visible():
+            return
+        nxt.click()
+
+
+@pytest.mark.web_live
+def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
+    web: Any, web_backend: str, live: Any, browser: Any, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+    from web_helpers import FORM, PASSWORD, reference_returns
+
+    from klappt.web.models import SiteReturn
+
+    web.load_register()
+    wave = web.make_wave(deadline=timezone.make_aware(dt.datetime(2022, 3, 31, 23, 59)))
+    web.user(name="koordination")
+    base = live.url
+    link = base + f"/r/{web.token('gt')}/"
+    answers = next(r for r in reference_returns() if r["kommune"] == "gt")
+    multiple = web.multiple(wave)
+
+    # -- the site, first browser ----------------------------------------------------------------
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = ctx.new_page()
+    page.on("dialog", lambda d: d.accept())
+    errors: list[str] = []
+    # a refused submit answers 422 on purpose; any other console error is a bug
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "422" not in m.text else None,
+    )
+    page.goto(link)
+    assert page.url.endswith(f"/r/{web.token('gt')}/{wave.pk}/")
+    assert page.locator("h1").inner_text() == "Arbeitshilfe Nachhaltigkeit 2022"
+    assert page.locator("#progress").inner_text().startswith("Abschnitt 1 von 5")
+    assert page.locator("#q-kommune").input_value() == "gt"  # from the register
+    _shot(page, "01_formular.png", web_backend, full=False)
+    page.fill("#q-ausfuelldatum", "2022-02-15")
+
+    # keyboard only: the next-section button, then the first box of the grid with the space bar
+    page.locator("[data-next]").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#progress").inner_text().startswith("Abschnitt 2 von 5")
+    assert page.evaluate("document.activeElement.id") == "s-s1_strukturen-h"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q-koop_jc-0"
+    page.keyboard.press("Space")
+    assert page.is_checked("#q-koop_jc-0")
+
+    # a conditional follow-up appears without a page load
+    follow_up = page.locator('[data-q="abh_ueber"]')
+    assert follow_up.is_hidden()
+    page.check('[name="abh_fortfuehrung"][value="ja"]')
+    assert follow_up.is_visible()
+    # announced to screen readers (polled from here: the page's CSP forbids eval)
+    for _ in range(50):
+        if page.locator("#live").text_content():
+            break
+        page.wait_for_timeout(20)
+    assert page.locator("#live").text_content()
+    page.mouse.wheel(0, 320)  # the follow-up above the sticky buttons
+    _shot(page, "02_folgefrage.png", web_backend, full=False)
+    page.check('[name="abh_fortfuehrung"][value="nein"]')
+    assert follow_up.is_hidden()
+
+    # a validation error: more THM than allowed
+    page.locator("[data-next]").click()
+    page.fill("#q-thm_anzahl", "99")
+    page.get_by_role("button", name="Entwurf speichern").click()
+    page.wait_for_url(re.compile(r".*step=2.*"))
+    assert "Entwurf um" in page.locator(".messages").inner_text()
+    assert page.locator("#progress").inner_text().startswith("Abschnitt 3 von 5")
+    page.get_by_role("button", name="Absenden").click()
+    page.wait_for_load_state()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"  # focus on the summary
+    assert summary.get_attribute("role") == "alert"
+    error = page.locator("#q-thm_anzahl-error")
+    assert "Bitte eine Zahl zwischen 0 und 50 eingeben" in error.inner_text()
+    assert "q-thm_anzahl-error" in page.get_attribute("#q-thm_anzahl", "aria-describedby")
+    _shot(page, "03_pruefung.png", web_backend, full=False)
+    page.click('#error-summary a[href="#q-thm_anzahl"]')
+    assert page.evaluate("document.activeElement.id") == "q-thm_anzahl"
+    ctx.close()
+
+    # -- the same link in a new browser: the draft is there --------------------------------------
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = ctx.new_page()
+    page.on("dialog", lambda d: d.accept())
+    page.goto(link)
+    assert page.locator("#q-ausfuelldatum").input_value() == "2022-02-15"
+    assert page.is_checked("#q-koop_jc-0")
+    assert "Entwurf, zuletzt gespeichert" in page.locator(".status").inner_text()
+    _fill_all(page, answers, multiple)
+    page.get_by_role("button", name="Absenden").click()
+    page.wait_for_url(re.compile(r".*/summary/$"))
+    assert "Vielen Dank" in page.locator(".messages").inner_text()
+    assert "THM wird zu KIM-Koordination" in page.content()
+    _shot(page, "04_zusammenfassung.png", web_backend)
+    page.emulate_media(media="print")
+    assert page.locator(".top").is_hidden()  # the printable copy has no navigation
+    page.emulate_media(media="screen")
+    ctx.close()
+    sr = SiteReturn.objects.get(wave=wave)
+    assert sr.status == "submitted"
+    assert [v.kind for v in sr.versions.order_by("number")] == ["draft", "draft", "submit"]
+
+    # -- a phone ---------------------------------------------------------------------------------
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="de-DE"
+    )
+    p2 = phone.new_page()
+    p2.goto(base + f"/r/{web.token('mk')}/")
+    p2.locator("[data-next]").click()
+    width = p2.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width  # nothing wider than the screen
+    _shot(p2, "06_handy.png", web_backend, full=False)
+    phone.close()
+
+    # -- the coordinator ---------------------------------------------------------------------------
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="de-DE", accept_downloads=True
+    )
+    page = ctx.new_page()
+    page.goto(base + "/login/")
+    _shot(page, "00_anmeldung.png", web_backend, full=False)
+    page.fill("#id_username", "koordination")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto(base + f"/p/{web.program.slug}/w/{wave.pk}/")
+    assert page.locator("#ruecklauf").inner_text() == "1 von 54"
+    _shot(page, "05_uebersicht.png", web_backend)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Daten (CSV)").click()
+    csv_path = tmp_path / "ruecklaeufe.csv"
+    info.value.save_as(csv_path)
+    page.goto(base + f"/p/{web.program.slug}/w/{wave.pk}/results/")
+    _shot(page, "07_ergebnisse.png", web_backend, full=False)
+    page.goto(base + f"/p/{web.program.slug}/sites/")
+    _shot(page, "08_standorte.png", web_backend, full=False)
+    page.goto(base + f"/p/{web.program.slug}/w/{wave.pk}/settings/")
+    _shot(page, "09_welle.png", web_backend, full=False)
+    page.get_by_role("button", name="English").click()  # the language switch keeps the page
+    assert page.locator("h2#h-state").inner_text() == "Open and close"
+    page.goto(base + f"/p/{web.program.slug}/w/{wave.pk}/preview/")
+    assert page.locator("#progress").inner_text().startswith("Section 1 of 5")
+    assert "District or city" in page.content() or "Please choose your district" in page.content()
+    _shot(page, "10_vorschau_englisch.png", web_backend, full=False)
+    ctx.close()
+
+    # klappt tabulate on the download gives the dashboard's numbers, and those of the reference row
+    done = subprocess.run(
+        [sys.executable, "-m", "klappt", "tabulate", str(FORM), str(csv_path), "--json", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    got = json.loads(done.stdout)
+    assert got["responses"] == 1
+    ref_csv = tmp_path / "gt.csv"
+    with (REPO / "src/klappt/reference/returns_2022.csv").open(encoding="utf-8", newline="") as fh:
+        import csv
+
+        rows = list(csv.reader(fh))
+    with ref_csv.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(rows[0])
+        w.writerows(r for r in rows[1:] if r[2] == "gt")
+    ref = subprocess.run(
+        [sys.executable, "-m", "klappt", "tabulate", str(FORM), str(ref_csv), "--json", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert got == json.loads(ref.stdout)
+    assert not errors, errors
