@@ -117,7 +117,7 @@ def run_proc(
             stopped = ""
             seen = 0.0
             while proc.poll() is None:
-                time.sleep(0.2)
+                time.sleep(0.5)
                 if time.perf_counter() - t0 > timeout:
                     stopped = f"timeout after {timeout:.0f} s"
                 elif limit:
@@ -666,13 +666,16 @@ def report(res: Results, info: dict[str, str], command: str, started: str, elaps
     for key in per:
         vals = per[key]
         if len(vals) >= 2:
-            lo, hi = min(vals), max(vals)
-            growth[key] = (vals[hi] / vals[lo], max(vals.values()) / min(vals.values()))
+            ns = sorted(vals)
+            # the largest rise of the cost per return from any size to any larger one
+            rise = max(vals[b] / vals[a] for i, a in enumerate(ns) for b in ns[i + 1 :])
+            growth[key] = (rise, max(vals.values()) / min(vals.values()))
     if growth:
         L.append(
-            "Growth = cost per return at the largest size ÷ at the smallest (above 1 means it rises with "
-            "the size); spread = highest ÷ lowest cost per return over all sizes (fixed costs such as "
-            "start-up or building the aggregation make small waves dearer per return).\n"
+            "Growth = the largest rise of the cost per return from a size to any larger one (above 1 "
+            "means a larger wave costs more per return); spread = highest ÷ lowest cost per return "
+            "over all sizes (fixed costs such as start-up or building the aggregation make small "
+            "waves dearer per return).\n"
         )
         names = {
             "tab": "tabulation alone",
@@ -871,7 +874,20 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_write:
         args.results.write_text(text + "\n", encoding="utf-8")
-        print(f"\nwritten: {args.results}")
+        raw = {
+            "info": info,
+            "command": command,
+            "started": started,
+            "tab": {str(n): d for n, d in res.tab.items()},
+            "tab_errors": {str(n): e for n, e in res.tab_errors.items()},
+            "e2e": {f"{n}/{fmt}": e for (n, fmt), e in res.e2e.items()},
+            "reference": res.reference,
+            "waves": res.waves,
+        }
+        raw_file = HERE / "data" / "last_run.json"
+        raw_file.parent.mkdir(parents=True, exist_ok=True)
+        raw_file.write_text(json.dumps(raw, indent=1, ensure_ascii=False, default=str))
+        print(f"\nwritten: {args.results} (raw figures: {raw_file})")
     mismatch = any(not d["check"]["ok"] for d in res.tab.values())
     return 1 if mismatch else 0
 
