@@ -1,4 +1,4 @@
-"""The core stays plain Python: no Django, Typer or Click outside store/, web/ and cli.py."""
+"""The core stays plain Python: no Django, Typer or Click outside store/, web/ and cli/."""
 
 from __future__ import annotations
 

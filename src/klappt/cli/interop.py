@@ -1,0 +1,148 @@
+"""Other tools' files: ``klappt convert`` and ``klappt export``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from klappt.cli.common import (
+    Lang,
+    ProjectOpt,
+    _lang,
+    _project,
+    _t,
+    _write_or_print,
+    app,
+    err,
+    out,
+)
+from klappt.errors import KlapptError
+
+if TYPE_CHECKING:
+    pass
+
+
+@app.command()
+def convert(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="LimeSurvey .lss/.lsa, SPSS .sav/.zsav, Stata .dta, REDCap-Datenwörterbuch oder XLSForm."
+        ),
+    ],
+    target: Annotated[Path, typer.Argument(help="Das XLSForm, das geschrieben wird (.xlsx).")],
+    companion: Annotated[
+        Path | None,
+        typer.Option(
+            "--with",
+            help="Die zweite Datei: Antworten zur Struktur oder Struktur zu den Antworten.",
+        ),
+    ] = None,
+    data_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Die Rückläufe zusätzlich als .csv oder .xlsx schreiben (klappt-Format)."
+        ),
+    ] = None,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Zusammenfassung als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    lang: Lang = "de",
+) -> None:
+    """Einen Fragebogen aus LimeSurvey, REDCap, SPSS oder Stata als XLSForm schreiben, zum Ansehen und Bearbeiten.
+
+    Das Format wird am Inhalt erkannt. Das geschriebene XLSForm liest klappt wie jedes andere.
+
+    Beispiele:
+      klappt convert umfrage.lss fragebogen.xlsx
+      klappt convert umfrage.lsa fragebogen.xlsx --data ruecklaeufe.csv
+    """
+    from klappt.files import write_atomic
+    from klappt.interop import FORMAT_NAMES, detect_format, export_wave, read_any
+
+    lang = _lang(lang)
+    fmt = detect_format(source)
+    err.print(
+        _t(
+            lang,
+            f"Erkannt: {FORMAT_NAMES.get(fmt, fmt)}",
+            f"Detected: {FORMAT_NAMES.get(fmt, fmt)}",
+        )
+    )
+    result = read_any(source, companion)
+    if result.xlsform is None or result.instrument is None:
+        from klappt.errors import ErrorCode
+
+        raise KlapptError(
+            ErrorCode.INTEROP_012,
+            path=source,
+            format=FORMAT_NAMES.get(fmt, fmt),
+            structure="--with",
+        )
+    written = [write_atomic(target, result.xlsform)]
+    if data_out is not None and result.responses is not None:
+        kind = "xlsx" if data_out.suffix.lower() == ".xlsx" else "csv"
+        written.append(
+            write_atomic(data_out, export_wave(result.instrument, result.responses, kind))
+        )
+    if json_out:
+        _write_or_print(
+            json_out, json.dumps(result.summary.to_dict(), ensure_ascii=False, indent=2)
+        )
+    if json_out != "-":
+        for line in result.summary.lines()[1:]:
+            err.print(f"[dim]{escape(line)}[/]")
+        for path in written:
+            out.print(str(path))
+
+
+@app.command()
+def export(
+    wave: Annotated[str, typer.Argument(help="Name der gespeicherten Welle, z. B. 2022.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="sav, zsav, dta, parquet, csv, xlsx oder xlsform.")
+    ] = "sav",
+    target: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Zieldatei (sonst WELLE.sav usw. im aktuellen Ordner)."),
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            "--labels",
+            help="Sprache der Variablen- und Wertelabels, z. B. de (sonst die Standardsprache des Fragebogens).",
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Eine gespeicherte Welle exportieren: SPSS/Stata mit Labels und Mehrfachantworten-Sets, Parquet,
+    CSV/XLSX im klappt-Format (liest `klappt tabulate` wieder) oder den Fragebogen als XLSForm.
+
+    Beispiele:
+      klappt export 2022 --format sav
+      klappt export 2022 --format csv --out welle_2022.csv
+    """
+    from klappt.files import write_atomic
+    from klappt.interop.export import SUFFIXES, export_wave
+    from klappt.store.api import load_wave
+
+    lang = _lang(lang)
+    instrument, rs, _ = load_wave(_project(project), wave)
+    data = export_wave(instrument, rs, fmt, lang=labels)
+    key = fmt.lower().lstrip(".")
+    path = target or Path(f"{wave}{'_form' if key == 'xlsform' else ''}{SUFFIXES[key]}")
+    write_atomic(path, data)
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Welle {wave}: {rs.height} Rückläufe als {key} geschrieben.",
+            f"[green]✓[/] Wave {wave}: {rs.height} returns written as {key}.",
+        )
+    )
+    out.print(str(path))

@@ -1,0 +1,219 @@
+"""Reports: ``klappt report`` and the reference case ``klappt demo``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from klappt.cli.common import (
+    Lang,
+    ProjectOpt,
+    _lang,
+    _project,
+    _t,
+    _write_or_print,
+    app,
+    err,
+    out,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+@app.command()
+def report(
+    form: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Der Fragebogen (XLSForm). Entfällt mit --wave oder einem Rezept mit Wellen."
+        ),
+    ] = None,
+    data: Annotated[Path | None, typer.Argument(help="Die Rückläufe.")] = None,
+    out_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Ausgabedatei; das Format folgt der Endung (.pptx, .html, .pdf, .xlsx). Mehrfach möglich.",
+        ),
+    ] = None,
+    recipe: Annotated[
+        Path | None,
+        typer.Option(
+            "--recipe", "-r", help="Rezept (YAML) mit der Folienfolge; sonst der Standardablauf."
+        ),
+    ] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA berichten."),
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template", help="PowerPoint-Vorlage (.pptx mit Mastern) für das Foliendesign."
+        ),
+    ] = None,
+    init_recipe: Annotated[
+        str | None,
+        typer.Option(
+            "--init-recipe",
+            help="Den Standardablauf als Rezept in diese Datei schreiben ('-' = Bildschirm).",
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Sprache des Berichts: de oder en (sonst die des Rezepts, sonst de).",
+            envvar="KLAPPT_LANG",
+        ),
+    ] = None,
+) -> None:
+    """Den Ergebnisbericht bauen: Foliensatz, HTML, PDF und Excel mit denselben Zahlen.
+
+    Beispiele:
+      klappt report fragebogen.xlsx ruecklaeufe.csv --out bericht.pptx --out bericht.html
+      klappt report --wave 2022 --recipe bericht.yaml --out bericht.pptx --out bericht.pdf
+      klappt report fragebogen.xlsx --init-recipe bericht.yaml
+    """
+    from klappt.report import build_report, default_spec, dump_recipe, load_recipe, write_outputs
+    from klappt.report.sources import load_data, read_wave
+
+    code = _lang(lang or "de")
+    if out_paths:
+        from klappt.report.output import check_paths
+
+        check_paths(out_paths)  # an unknown format or unwritable folder fails before any work
+    spec = load_recipe(recipe) if recipe else None
+    if wave is not None and (form is not None or data is not None):
+        raise typer.BadParameter(
+            _t(
+                code,
+                "entweder FORM DATA oder --wave, nicht beides",
+                "either FORM DATA or --wave, not both",
+            )
+        )
+    main_wave = None
+    loader = None
+    if wave is not None:
+        from klappt.report.data import WaveData
+        from klappt.store.api import load_wave
+
+        root = _project(project)
+        instrument, rs, _ = load_wave(root, wave)
+        main_wave = WaveData(wave, instrument, responses=rs)
+        loader = lambda name: load_wave(root, name)[:2]  # noqa: E731 - recipe waves from the store
+    elif init_recipe is not None and form is not None and data is None:
+        from klappt.instrument import read_instrument
+        from klappt.report.data import WaveData
+
+        main_wave = WaveData("", read_instrument(form))
+    elif form is not None and data is not None:
+        main_wave = read_wave(form, data, (spec.wave if spec and spec.wave else "") or "")
+    elif form is not None or spec is None or not spec.waves:
+        raise typer.BadParameter(
+            _t(code, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
+        )
+    if init_recipe is not None:
+        if main_wave is None:
+            raise typer.BadParameter(
+                _t(
+                    code,
+                    "--init-recipe braucht FORM oder --wave",
+                    "--init-recipe needs FORM or --wave",
+                )
+            )
+        _write_or_print(
+            init_recipe,
+            dump_recipe(default_spec(main_wave.instrument, lang or "de", wave)).rstrip("\n"),
+        )
+        if init_recipe != "-":
+            err.print(
+                _t(code, f"Rezept geschrieben: {init_recipe}", f"Recipe written: {init_recipe}")
+            )
+        return
+    if not out_paths:
+        raise typer.BadParameter(
+            _t(code, "mindestens ein --out angeben", "give at least one --out")
+        )
+    if spec is None:
+        assert main_wave is not None
+        spec = default_spec(main_wave.instrument, lang or "de", main_wave.name or None)
+    built = build_report(spec, load_data(spec, main_wave, loader), lang)
+    for path in write_outputs(built, out_paths, template):
+        out.print(str(path))
+
+
+# -- the reference case -----------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Zielordner für Projekt, Tabellen und Berichte.")
+    ] = Path("out"),
+    lang: Lang = "de",
+) -> None:
+    """Den Referenzfall „Gemeinsam klappt's“ durchrechnen: Register und Wellen 2020/2022 in ein
+    Projekt laden, die Tabellen und den Ergebnisbericht (PowerPoint, HTML, PDF, Excel) schreiben.
+
+    Beispiel: klappt demo --out out
+    """
+    from klappt.analysis.tabulate import tabulate as run_tabulate
+    from klappt.analysis.workbook import tabulation_workbook
+    from klappt.files import write_atomic
+    from klappt.reference import REFERENCE_WAVES, reference_path
+    from klappt.store.api import import_register, import_wave, init_project, load_wave
+
+    lang = _lang(lang)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    project = init_project(out_dir / "projekt")
+    n_sites = import_register(project, reference_path("register.csv"))
+    err.print(_t(lang, f"Register: {n_sites} Standorte", f"Register: {n_sites} sites"))
+    written: list[Path] = []
+    for wave, (form_name, data_name) in sorted(REFERENCE_WAVES.items()):
+        result = import_wave(project, wave, reference_path(form_name), reference_path(data_name))
+        _, rs, _ = load_wave(project, wave)
+        tab = run_tabulate(rs, lang=lang)
+        written.append(
+            write_atomic(
+                out_dir / f"tabellen_{wave}.json",
+                json.dumps(tab.to_dict(), ensure_ascii=False, indent=2) + "\n",
+            )
+        )
+        written.append(
+            write_atomic(out_dir / f"tabellen_{wave}.xlsx", tabulation_workbook(tab, lang))
+        )
+        if "gebietstyp" in {q.name for q in rs.instrument.questions}:
+            by_tab = run_tabulate(rs, by="gebietstyp", lang=lang)
+            written.append(
+                write_atomic(
+                    out_dir / f"tabellen_{wave}_nach_gebietstyp.xlsx",
+                    tabulation_workbook(by_tab, lang),
+                )
+            )
+        err.print(
+            _t(
+                lang,
+                f"Welle {wave}: {result.responses} Rückläufe",
+                f"Wave {wave}: {result.responses} returns",
+            )
+        )
+    from klappt.reference import reference_path as _ref
+    from klappt.report import build_report as _build
+    from klappt.report import load_recipe as _recipe
+    from klappt.report import write_outputs as _write
+    from klappt.report.sources import load_data as _data
+
+    spec = _recipe(_ref("recipe_2022.yaml"))  # the reference deck from the bundled pack
+    built = _build(spec, _data(spec), lang)
+    written.extend(
+        _write(built, [out_dir / f"referenz_2022.{ext}" for ext in ("pptx", "html", "pdf", "xlsx")])
+    )
+    for path in written:
+        out.print(str(path))

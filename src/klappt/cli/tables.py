@@ -1,0 +1,232 @@
+"""Checking and counting: ``klappt validate`` and ``klappt tabulate``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table as RichTable
+
+from klappt.cli.common import (
+    Lang,
+    ProjectOpt,
+    _lang,
+    _load,
+    _print_report,
+    _project,
+    _t,
+    _write_or_print,
+    app,
+    err,
+    out,
+)
+
+if TYPE_CHECKING:
+    from klappt.analysis.tabulate import Tabulation
+
+
+# -- validate ---------------------------------------------------------------------------------
+
+
+@app.command()
+def validate(
+    form: Annotated[
+        Path, typer.Argument(help="Der Fragebogen als XLSForm (.xlsx, .xls, .csv, .md).")
+    ],
+    data: Annotated[
+        Path,
+        typer.Argument(help="Die Rückläufe (.csv, .xlsx, .xls, .parquet), eine Zeile je Rücklauf."),
+    ],
+    json_out: Annotated[
+        str | None,
+        typer.Option(
+            "--json", help="Bericht als JSON in diese Datei schreiben ('-' = Bildschirm)."
+        ),
+    ] = None,
+    lang: Lang = "de",
+) -> None:
+    """Rückläufe gegen den Fragebogen prüfen und jedes Problem mit Zeile, Spalte und Wert nennen.
+
+    Exit-Code 0, wenn alles passt; 1, wenn es Probleme gibt; 2 bei einem Fehler.
+
+    Beispiel: klappt validate fragebogen.xlsx ruecklaeufe.csv --json bericht.json
+    """
+    lang = _lang(lang)
+    _, report = _load(form, data)
+    if json_out:
+        _write_or_print(json_out, json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
+    if json_out != "-":
+        _print_report(report, lang)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+# -- tabulate ---------------------------------------------------------------------------------
+
+
+def _print_tabulation(tab: Tabulation, lang: str) -> None:
+    from klappt.formatting import fmt_number, fmt_percent
+
+    out.print(_t(lang, f"[bold]{tab.responses} Rückläufe[/]", f"[bold]{tab.responses} returns[/]"))
+    for t in tab.tables:
+        title = f"{t.label} [dim]({t.question}, n={t.base})[/]"
+        rt = RichTable(title=title, title_justify="left", show_edge=False)
+        rt.add_column(_t(lang, "Antwort", "Answer"), overflow="fold", max_width=60)
+        columns = [(_t(lang, "Gesamt", "Total"), t.cell)] + [
+            (f"{g.label} (n={g.cell.base})", g.cell) for g in t.groups
+        ]
+        if t.rows:
+            for name, _ in columns:
+                rt.add_column(name, justify="right")
+            for i, row in enumerate(t.rows):
+                rt.add_row(
+                    row.label,
+                    *[
+                        f"{c.rows[i].count} ({fmt_percent(c.rows[i].percent, lang)})"
+                        for _, c in columns
+                    ],
+                )
+            if t.scale:
+                rt.add_row(
+                    _t(lang, "Mittelwert", "Mean"),
+                    *[fmt_number(c.mean, lang, 2) for _, c in columns],
+                )
+                rt.add_row(
+                    _t(lang, "Top 2", "Top two"), *[fmt_percent(c.top2, lang) for _, c in columns]
+                )
+        elif t.cell.stats:
+            for name, _ in columns:
+                rt.add_column(name, justify="right")
+            for key in t.cell.stats:
+                values = [(c.stats or {}).get(key) for _, c in columns]
+                rt.add_row(
+                    key,
+                    *[
+                        "–"
+                        if v is None
+                        else (fmt_number(v, lang, 2) if isinstance(v, float) else str(v))
+                        for v in values
+                    ],
+                )
+        else:
+            for name, _ in columns:
+                rt.add_column(name, justify="right")
+            rt.add_row(_t(lang, "beantwortet", "answered"), *[str(c.base) for _, c in columns])
+        out.print(rt)
+        if t.type == "select_multiple":
+            out.print(
+                _t(
+                    lang,
+                    "[dim]*Es sind Mehrfachnennungen enthalten[/]",
+                    "[dim]*Multiple answers included[/]",
+                )
+            )
+    for note in tab.notes:
+        err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note}[/]")
+
+
+@app.command()
+def tabulate(
+    form: Annotated[
+        Path | None, typer.Argument(help="Der Fragebogen (XLSForm). Entfällt mit --wave.")
+    ] = None,
+    data: Annotated[Path | None, typer.Argument(help="Die Rückläufe. Entfällt mit --wave.")] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA auswerten."),
+    ] = None,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Tabellen als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    xlsx_out: Annotated[
+        Path | None, typer.Option("--xlsx", help="Tabellen als Excel-Arbeitsmappe schreiben.")
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Jede Tabelle nach dieser Einfachauswahl aufteilen, z. B. gebietstyp."
+        ),
+    ] = None,
+    codebook: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--codebook",
+            help="Codebuch einer offenen Frage (.yaml/.xlsx); mit --codes wird daraus FRAGE__codes.",
+        ),
+    ] = None,
+    codes: Annotated[
+        Path | None,
+        typer.Option("--codes", help="Codierungen (.csv/.xlsx) zu den Codebüchern."),
+    ] = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Jede Frage auszählen: Basis (n), Anzahl und Prozent je Antwort, Skalen mit Mittelwert.
+
+    Codierte offene Antworten (--codebook, --codes) erscheinen als Mehrfachnennung FRAGE__codes.
+
+    Beispiele:
+      klappt tabulate fragebogen.xlsx ruecklaeufe.csv
+      klappt tabulate fragebogen.xlsx ruecklaeufe.csv --by gebietstyp --json -
+      klappt tabulate --wave 2022 --xlsx tabellen_2022.xlsx
+      klappt tabulate f.xlsx r.csv --codebook mehrwert.yaml --codes codierungen.csv
+    """
+    from klappt.analysis.tabulate import tabulate as run_tabulate
+
+    lang = _lang(lang)
+    if wave is not None:
+        if form is not None or data is not None:
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "entweder FORM DATA oder --wave, nicht beides",
+                    "either FORM DATA or --wave, not both",
+                )
+            )
+        from klappt.store.api import load_wave
+
+        _, rs, report = load_wave(_project(project), wave)
+    else:
+        if form is None or data is None:
+            raise typer.BadParameter(
+                _t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
+            )
+        rs, report = _load(form, data)
+    if codebook or codes:
+        if not (codebook and codes):
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "--codebook und --codes gehören zusammen",
+                    "--codebook and --codes go together",
+                )
+            )
+        from klappt.coding import apply_codes, read_codebook, read_codings
+
+        codings = read_codings(codes)
+        for path in codebook:
+            rs = apply_codes(rs, read_codebook(path), codings)
+        for note in rs.notes:
+            err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
+    tab = run_tabulate(rs, by=by, lang=lang)
+    if not report.ok:
+        err.print(
+            _t(
+                lang,
+                f"[yellow]![/] {len(report.problems)} Probleme in den Daten; betroffene Werte sind nicht gezählt (Details: klappt validate).",
+                f"[yellow]![/] {len(report.problems)} problems in the data; affected values are not counted (details: klappt validate).",
+            )
+        )
+    if json_out:
+        _write_or_print(json_out, json.dumps(tab.to_dict(), ensure_ascii=False, indent=2))
+    if xlsx_out:
+        from klappt.analysis.workbook import tabulation_workbook
+        from klappt.files import write_atomic
+
+        write_atomic(xlsx_out, tabulation_workbook(tab, lang))
+        err.print(_t(lang, f"Tabellen geschrieben: {xlsx_out}", f"Tables written: {xlsx_out}"))
+    if not json_out and not xlsx_out:
+        _print_tabulation(tab, lang)
