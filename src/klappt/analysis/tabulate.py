@@ -14,7 +14,7 @@ import polars as pl
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, Instrument, Question
-from klappt.responses.dataset import ResponseSet
+from klappt.responses.dataset import ResponseSet, choice_enum
 
 _SEP = "\x1f"  # joins question, part and choice in aggregate names; never in an XLSForm name
 
@@ -144,58 +144,182 @@ class Tabulation:
 
 
 # -- aggregation ------------------------------------------------------------------------------
+#
+# Every choice question becomes one small integer per return: the position of the choice
+# (select_one, stored as categories), or the set of choices as bits (select_multiple). Crossed
+# with the banner group, ``group * width + code``, one ``bincount`` over all returns gives every
+# count of the question in every group at once, the base included. Numbers, dates and texts are
+# aggregated by Polars. No string is compared while counting.
+
+#: a select_multiple with at most this many choices is counted as one bit-set code (2**n cells)
+_MAX_SET_BITS = 12
 
 
 def _key(*parts: str) -> str:
     return _SEP.join(parts)
 
 
-def _plan(questions: list[Question]) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """What to count, in two steps: first one Boolean column per count (a choice chosen, a
-    question answered) and the raw numbers; then the aggregations over them.
+@dataclass(frozen=True)
+class _Code:
+    """How one question (or one choice of it) is coded for counting."""
 
-    Comparing strings is the expensive part, and a banner multiplies it; done once up front,
-    overall and per group are then plain sums of Booleans, Polars' fastest aggregation.
-    """
-    prep: list[pl.Expr] = []
-    aggs: list[pl.Expr] = [pl.len().alias(_key("", "n"))]
+    name: str  # the code's column in the coded frame
+    width: int  # codes run from 0 to width - 1
+    expr: pl.Expr
 
-    def count(expr: pl.Expr, *key: str) -> None:
-        name = _key(*key)
-        prep.append(expr.alias(name))
-        aggs.append(pl.col(name).sum())
 
+def _choice_code(q: Question, schema: pl.Schema, name: str) -> tuple[_Code, dict[str, int], int]:
+    """A select_one as the index of its choice; ``k`` = unanswered, ``k + 1`` = a value that is
+    no choice of the list (only in frames typed elsewhere). Returns the code, each choice's
+    index and ``k``."""
+    enum = choice_enum(q)
+    names = list(enum.categories)
+    k = len(names)
+    col = pl.col(q.name)
+    if schema.get(q.name) == enum:
+        expr = col.to_physical().cast(pl.UInt32).fill_null(k)
+        width = k + 1
+    else:
+        typed = col.cast(pl.String).cast(enum, strict=False)
+        expr = (
+            pl.when(col.is_null())
+            .then(pl.lit(k, dtype=pl.UInt32))
+            .otherwise(typed.to_physical().cast(pl.UInt32).fill_null(k + 1))
+        )
+        width = k + 2
+    return _Code(name, width, expr), {n: i for i, n in enumerate(names)}, k
+
+
+def _plan(schema: pl.Schema, questions: list[Question]) -> tuple[list[_Code], list[pl.Expr]]:
+    """The codes to count and the Polars aggregations (numbers, dates, texts' base)."""
+    codes: list[_Code] = []
+    aggs: list[pl.Expr] = []
     for q in questions:
         name = q.name
         if q.type == SELECT_ONE:
-            col = pl.col(name)
-            count(col.is_not_null(), name, "base")
-            for c in q.choices:
-                count((col == c.name).fill_null(False), name, "c", c.name)
+            codes.append(_choice_code(q, schema, name)[0])
         elif q.type == SELECT_MULTIPLE:
-            cols = [pl.col(f"{name}/{c.name}").fill_null(False) for c in q.choices]
-            count(pl.any_horizontal(cols) if cols else pl.lit(False), name, "base")
-            for c, col in zip(q.choices, cols, strict=True):
-                count(col, name, "c", c.name)
+            cols = [
+                pl.col(f"{name}/{c}").fill_null(False)
+                for c in dict.fromkeys(c.name for c in q.choices)
+            ]
+            if len(cols) <= _MAX_SET_BITS:
+                # when/then keeps the Booleans packed; a cast to integers would unpack each one
+                bits = [
+                    pl.when(c)
+                    .then(pl.lit(1 << i, dtype=pl.UInt32))
+                    .otherwise(pl.lit(0, dtype=pl.UInt32))
+                    for i, c in enumerate(cols)
+                ]
+                expr = pl.sum_horizontal(bits) if bits else pl.lit(0, dtype=pl.UInt32)
+                codes.append(_Code(name, 1 << len(cols), expr.cast(pl.UInt32)))
+            else:
+                anyone = pl.any_horizontal(cols).cast(pl.UInt32)
+                codes.append(_Code(_key(name, "base"), 2, anyone))
+                for c, col in zip(dict.fromkeys(c.name for c in q.choices), cols, strict=True):
+                    codes.append(_Code(_key(name, "c", c), 2, col.cast(pl.UInt32)))
         elif q.type in NUMERIC_TYPES or q.type == "date":
-            value = _key(name, "value")
-            prep.append(pl.col(name).alias(value))
-            col = pl.col(value)
-            stats = [
+            col = pl.col(name)
+            aggs += [
                 col.count().alias(_key(name, "base")),
                 col.min().alias(_key(name, "min")),
                 col.max().alias(_key(name, "max")),
             ]
             if q.type != "date":
-                stats += [
+                aggs += [
                     col.mean().alias(_key(name, "mean")),
                     col.median().alias(_key(name, "median")),
                     col.sum().alias(_key(name, "sum")),
                 ]
-            aggs.extend(stats)
         else:  # text
-            count(pl.col(name).is_not_null(), name, "base")
-    return prep, aggs
+            codes.append(_Code(_key(name, "base"), 2, pl.col(name).is_not_null().cast(pl.UInt32)))
+    return codes, aggs
+
+
+#: from this many returns on, codes are counted by numpy (whose import alone takes 0.1 s)
+_NUMPY_FROM = 50_000
+
+
+def _histogram(codes: pl.Series, size: int) -> list[tuple[int, int]]:
+    """How often each code occurs, for the codes that occur (all below ``size``)."""
+    if codes.len() >= _NUMPY_FROM:
+        import numpy as np
+
+        hist = np.bincount(codes.to_numpy(), minlength=size)
+        present = np.flatnonzero(hist)
+        return list(zip(present.tolist(), hist[present].tolist(), strict=True))
+    counts = codes.value_counts()
+    return list(zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True))
+
+
+def _count(
+    frame: pl.DataFrame,
+    questions: list[Question],
+    banner: _Code | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Every figure by its key: over all returns, and per banner code (none without a banner)."""
+    schema = frame.schema
+    codes, aggs = _plan(schema, questions)
+    codes.insert(0, _Code(_key("", "n"), 1, pl.lit(0, dtype=pl.UInt32)))
+    groups = banner.width if banner is not None else 1
+    if banner is not None:
+        frame = frame.with_columns(banner.expr.alias(banner.name))  # decided once, used by all
+        b = pl.col(banner.name)
+        coded = (
+            frame.select(
+                (b * c.width + c.expr)
+                .cast(pl.UInt32 if groups * c.width < 2**32 else pl.UInt64)
+                .alias(c.name)
+                for c in codes
+            )
+            if codes
+            else pl.DataFrame()
+        )
+    else:
+        coded = frame.select(c.expr.alias(c.name) for c in codes) if codes else pl.DataFrame()
+    out: list[dict[str, Any]] = [{} for _ in range(groups)]
+    by_name = {q.name: q for q in questions}
+    for c in codes:
+        q = by_name.get(c.name)
+        kind = "flag" if q is None else q.type
+        # every figure starts at zero: a group or choice nobody falls into is counted as 0
+        for g in range(groups):
+            if kind == "flag":
+                out[g][c.name] = 0
+            else:
+                out[g][_key(c.name, "base")] = 0
+                for ch in q.choices:  # type: ignore[union-attr]
+                    out[g][_key(c.name, "c", ch.name)] = 0
+        if kind == SELECT_ONE:
+            _, index, k = _choice_code(q, schema, q.name)  # type: ignore[arg-type]
+            names = {i: n for n, i in index.items()}
+        elif kind == SELECT_MULTIPLE:
+            names = dict(enumerate(dict.fromkeys(ch.name for ch in q.choices)))  # type: ignore[union-attr]
+        for value, n in _histogram(coded.get_column(c.name), groups * c.width):
+            g, code = divmod(value, c.width)
+            cell = out[g]
+            if kind == "flag":
+                if code == c.width - 1:
+                    cell[c.name] += n
+            elif kind == SELECT_ONE:
+                if code != k:  # k = unanswered; k + 1 = answered, but with no choice of the list
+                    cell[_key(c.name, "base")] += n
+                if code in names:
+                    cell[_key(c.name, "c", names[code])] += n
+            elif code:  # a set of choices; the empty set is no answer
+                cell[_key(c.name, "base")] += n
+                for i, choice in names.items():
+                    if code >> i & 1:
+                        cell[_key(c.name, "c", choice)] += n
+    # counts add up over the groups; means and medians are computed over all returns again
+    overall = {key: sum(g[key] for g in out) for key in out[0]}
+    if aggs:
+        overall.update(frame.select(aggs).row(0, named=True))
+        if banner is not None:
+            grouped = frame.group_by(banner.name).agg(aggs)
+            for row in grouped.iter_rows(named=True):
+                out[row.pop(banner.name)].update(row)
+    return overall, out if banner is not None else []
 
 
 def _num(value: Any, integer: bool) -> Any:
@@ -289,18 +413,18 @@ def tabulate(responses: ResponseSet, by: str | None = None, lang: str | None = N
         if by_q.type != SELECT_ONE:
             raise KlapptError(ErrorCode.INSTRUMENT_004, name=by, type=by_q.type)
 
-    prep, aggs = _plan(questions)
-    banner = _key("", "by")
-    if by_q is not None:
-        prep.append(pl.col(by_q.name).alias(banner))
-    counts = frame.select(prep) if frame.height else frame
-    overall = counts.select(aggs).row(0, named=True) if frame.height else {}
+    overall: dict[str, Any] = {}
     per_group: dict[str | None, dict[str, Any]] = {}
-    if by_q is not None and frame.height:
-        grouped = counts.group_by(banner).agg(aggs)
-        for row in grouped.iter_rows(named=True):
-            per_group[row[banner]] = row
-
+    if frame.height:
+        if by_q is None:
+            overall, _ = _count(frame, questions, None)
+        else:
+            banner, index, k = _choice_code(by_q, frame.schema, _key("", "by"))
+            overall, counts = _count(frame, questions, banner)
+            for choice, i in index.items():
+                per_group[choice] = counts[i]
+            if counts[k].get(_key("", "n")):
+                per_group[None] = counts[k]
     section_labels = {g.name: g.label(lang, dl) for g in form.groups}
     tables = []
     for q in questions:

@@ -15,7 +15,7 @@ import polars as pl
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, Instrument, Question
 from klappt.responses.columns import ColumnMap, map_columns
-from klappt.responses.expressions import Compiler, UnsupportedExpression
+from klappt.responses.expressions import Compiler, UnsupportedExpression, references
 from klappt.responses.io import RawTable, sniff_summary
 from klappt.responses.report import Issue, ValidationReport
 
@@ -29,6 +29,10 @@ _MAX_BITS = 62
 _SPLIT = re.compile(r"[\s,;]+")
 _FLAG = "__flag__"
 _ANY = "__any__"
+_ONE = "__one__"
+_REL = "__rel__"
+_STRAY = "__stray__"
+_NAN = "__nan__"
 _REF = re.compile(r"\$\{([^}]+)\}|\.\./([A-Za-z_][\w.\-]*)")
 
 
@@ -77,9 +81,20 @@ def empty_frame(instrument: Instrument, height: int = 0) -> pl.DataFrame:
     return pl.DataFrame(cols)
 
 
+def choice_enum(q: Question) -> pl.Enum:
+    """The dtype of a ``select_one`` column: its choices, in list order.
+
+    A category is stored as a small integer, so comparing and counting never touch strings:
+    that is most of the speed of loading and tabulating a million returns.
+    """
+    return pl.Enum(list(dict.fromkeys(c.name for c in q.choices)))
+
+
 def _columns_of(q: Question) -> list[tuple[str, pl.DataType]]:
     if q.type == "note":
         return []
+    if q.type == SELECT_ONE:
+        return [(q.name, choice_enum(q))]
     if q.type == SELECT_MULTIPLE:
         return [(f"{q.name}/{c.name}", pl.Boolean()) for c in q.choices]
     if q.type == "integer":
@@ -134,17 +149,47 @@ def load_responses(instrument: Instrument, raw: RawTable) -> tuple[ResponseSet, 
     return _Loader(instrument, raw, cmap).run()
 
 
+def _chunk_lengths(frame: pl.DataFrame) -> list[int] | None:
+    """The lengths of the pieces the frame's columns are stored in; None when they differ."""
+    if frame.width == 0:
+        return [frame.height]
+    first = frame.get_column(frame.columns[0]).chunk_lengths()
+    same = all(frame.get_column(c).chunk_lengths() == first for c in frame.columns[1:])
+    return first if same else None
+
+
+def _cut(series: pl.Series, lengths: list[int]) -> pl.Series:
+    """The series in pieces of these lengths (slices of one piece: no copy beyond that one)."""
+    whole = series.rechunk()
+    parts, start = [], 0
+    for n in lengths:
+        parts.append(whole.slice(start, n))
+        start += n
+    return pl.concat(parts, rechunk=False) if len(parts) > 1 else whole
+
+
 class _Loader:
     def __init__(self, instrument: Instrument, raw: RawTable, cmap: ColumnMap) -> None:
         self.instrument = instrument
         self.raw = raw
         self.cmap = cmap
         self.issues: list[Issue] = []
-        rows = raw.file_rows or tuple(range(2, raw.height + 2))
-        self.src = raw.frame.with_columns(pl.Series(_ROW, rows, dtype=pl.Int64))
+        # No column is added to the raw frame: a column cut into other pieces than the file's
+        # (row groups, CSV chunks) would make every later select put the whole table together
+        # again. The file row of a return is looked up only for the returns named in the report.
+        self.src = raw.frame
+        self.lengths = _chunk_lengths(raw.frame)
+        if self.lengths is None:  # columns cut differently from each other: put them together once
+            self.src = raw.frame.rechunk()
+            self.lengths = [raw.frame.height]
+        self.rows = (
+            pl.Series(_ROW, raw.file_rows, dtype=pl.Int64) if raw.file_rows is not None else None
+        )
         # the raw text beside the typed columns, for naming the value as written in the file
-        self.rawp = raw.frame.rename({c: _RAW + c for c in raw.frame.columns})
+        self.rawp = self.src.rename({c: _RAW + c for c in self.src.columns})
         self.multiple_unknown: dict[str, dict[str, list[str]]] = {}
+        # per question: the returns whose cell holds only spaces (= empty), when there are any
+        self.blank: dict[str, pl.Series] = {}
 
     # -- issues ---------------------------------------------------------------------------
 
@@ -158,19 +203,39 @@ class _Loader:
         question: str | None,
         detail: str | None = None,
     ) -> None:
-        hits = frame.filter(mask)
-        if hits.height == 0:
+        # only the value is carried through the filter, not the whole table
+        shown = value.cast(pl.String) if value is not None else pl.lit(None, dtype=pl.String)
+        hits = frame.select(shown.alias("value"), mask.alias("hit"))
+        where = hits["hit"].fill_null(False).arg_true()
+        if where.len() == 0:
             return
         values = (
-            hits.select(value.cast(pl.String)).to_series().to_list()
-            if value is not None
-            else [None] * hits.height  # a literal alone would give a single row
+            hits["value"].gather(where).to_list() if value is not None else [None] * where.len()
         )
-        for row, val in zip(hits[_ROW].to_list(), values, strict=True):
+        for row, val in zip(self._file_rows(where), values, strict=True):
             self.issues.append(Issue(code, row, column, val, question, detail))
+
+    def _file_rows(self, where: pl.Series) -> list[int]:
+        """The spreadsheet rows of the returns at these positions (header = row 1)."""
+        if self.rows is None:
+            return (where.cast(pl.Int64) + 2).to_list()
+        return self.rows.gather(where).to_list()
 
     def _note(self, code: str, column: str | None, question: str | None, detail: str) -> None:
         self.issues.append(Issue(code, None, column, None, question, detail))
+
+    def _align(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The frame with its columns cut into the same pieces as the raw table's.
+
+        A derived column comes out in one piece (a lookup, a scatter) or in the raw table's
+        pieces (a cast); a frame that mixes both is put together again, raw text included, by
+        every select on it. Cutting the odd columns to the raw table's pieces costs nothing.
+        """
+        lengths = self.lengths
+        odd = [c for c in frame.columns if frame.get_column(c).chunk_lengths() != lengths]
+        if not odd:
+            return frame
+        return frame.with_columns(_cut(frame.get_column(c), lengths) for c in odd)
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -195,12 +260,9 @@ class _Loader:
             meta=meta,
             source=self.raw.source,
         )
+        position = {c: i for i, c in enumerate(self.raw.columns)}
         self.issues.sort(
-            key=lambda i: (
-                i.row is not None,
-                i.row or 0,
-                self.raw.columns.index(i.column) if i.column in self.raw.columns else 0,
-            )
+            key=lambda i: (i.row is not None, i.row or 0, position.get(i.column or "", 0))
         )
         report = ValidationReport(
             source=self.raw.source,
@@ -216,6 +278,10 @@ class _Loader:
         col = self.cmap.id_column
         if col is None:
             return None
+        ids = self.src[col]
+        # counting distinct ids is several times cheaper than marking first occurrences
+        if ids.n_unique() - (1 if ids.null_count() else 0) == ids.len() - ids.null_count():
+            return None
         dup = pl.col(col).is_not_null() & ~pl.col(col).is_first_distinct()
         self._flag(self.src, dup, "duplicate_id", col, pl.col(col), None)
         mask = self.src.select((~dup).alias("k"))["k"]
@@ -223,73 +289,100 @@ class _Loader:
 
     def _meta(self, keep: pl.Series | None) -> pl.DataFrame:
         id_col = self.cmap.id_column
-        rid = pl.col(id_col) if id_col else pl.col(_ROW).cast(pl.String)
-        meta = self.src.select(
-            rid.alias("return_id"),
-            pl.col(_ROW).alias("row"),
-            *[pl.col(c) for c in self.cmap.meta if c not in ("return_id", "row")],
+        row = (
+            self.rows
+            if self.rows is not None
+            else pl.int_range(2, self.src.height + 2, dtype=pl.Int64, eager=True)
+        )
+        rid = self.src[id_col] if id_col else row.cast(pl.String)
+        meta = pl.DataFrame([rid.alias("return_id"), row.alias("row")]).hstack(
+            self.src.select(c for c in self.cmap.meta if c not in ("return_id", "row"))
         )
         return meta.filter(keep) if keep is not None else meta
 
     def _type_columns(self) -> pl.DataFrame:
-        """The typed frame. Work is staged so that each column is parsed once, and every
-        check of this step is counted in one pass before any row is looked at."""
-        pre: list[pl.Expr] = []
-        for q in self.instrument.questions:
-            if q.type == SELECT_MULTIPLE:
-                pre.extend(self._multiple_parse(q))
-        stage = self.src.with_columns(pre) if pre else self.src
-        anys = [
-            e
-            for q in self.instrument.questions
-            if q.type == SELECT_MULTIPLE
-            for e in self._multiple_any(q)
+        """The typed frame.
+
+        Most cells of a wave are already clean: a choice name exactly, a plain number. Those are
+        typed by one cast per column, all columns in one pass; only the cells the cast leaves
+        null although they hold text (spaces around a name, a decimal comma, a typo) are looked
+        at again, and there are few of them. Every check of this step is then counted in one
+        pass before any row is looked at.
+        """
+        questions = [q for q in self.instrument.questions if q.type != "note"]
+        header = self.cmap.questions.get
+        casts: list[pl.Expr] = []
+        odd: dict[str, pl.Expr] = {}
+        for q in questions:
+            h = header(q.name)
+            if h is None:
+                continue
+            s = pl.col(h)
+            if q.type == SELECT_ONE:
+                casts.append(s.cast(choice_enum(q), strict=False).alias(_ONE + q.name))
+                odd[q.name] = (s.is_not_null() & pl.col(_ONE + q.name).is_null()).sum()
+            elif q.type in NUMERIC_TYPES:
+                casts.append(s.cast(pl.Float64, strict=False).alias(_NUM + q.name))
+                slow = s.is_not_null() & pl.col(_NUM + q.name).is_null()
+                if self.raw.decimal_comma:  # "1.234" means a thousand and more here, not one
+                    slow = slow | s.str.contains(".", literal=True).fill_null(False)
+                odd[q.name] = slow.sum()
+        distinct = [
+            pl.col(h).drop_nulls().unique().implode().alias(q.name)
+            for q in questions
+            if q.type == SELECT_MULTIPLE and (h := header(q.name)) is not None
         ]
-        stage = stage.with_columns(anys) if anys else stage
+        stage = self._align(self.src.with_columns(casts)) if casts else self.src
+        if odd or distinct:
+            found = stage.select(*(e.alias(n) for n, e in odd.items()), *distinct).row(
+                0, named=True
+            )
+        else:
+            found = {}
+        fixes = []
         checks: list[_Check] = []
-        exprs: list[pl.Expr] = []
-        for q in self.instrument.questions:
-            if q.type == "note":
+        for q in questions:
+            h = header(q.name)
+            if h is None or not found.get(q.name) or q.type == SELECT_MULTIPLE:
                 continue
-            header = self.cmap.questions.get(q.name)
+            if q.type == SELECT_ONE:
+                fixes.append(self._fix_choices(stage, q, h, checks))
+            else:
+                num, nan = self._number_series(stage, h)
+                fixes.append(num.alias(_NUM + q.name))
+                if nan is not None:
+                    fixes.append(nan.alias(_NAN + q.name))
+                    checks.append(
+                        _Check(pl.col(_NAN + q.name), "not_a_number", h, pl.col(h), q.name)
+                    )
+        if fixes:
+            stage = self._align(stage.with_columns(fixes))
+        pre: list[pl.Expr] = []
+        for q in questions:
             if q.type == SELECT_MULTIPLE:
-                exprs.extend(self._multiple(q, header, checks))
+                pre.extend(self._multiple_parse(q, found.get(q.name)))
+        stage = self._align(stage.with_columns(pre)) if pre else stage
+        anys = [e for q in questions if q.type == SELECT_MULTIPLE for e in self._multiple_any(q)]
+        stage = self._align(stage.with_columns(anys)) if anys else stage
+        exprs: list[pl.Expr] = []
+        for q in questions:
+            h = header(q.name)
+            if q.type == SELECT_MULTIPLE:
+                exprs.extend(self._multiple(q, h, checks))
                 continue
-            if header is None:
+            if h is None:
                 exprs.extend(
                     pl.lit(None, dtype=dtype).alias(name) for name, dtype in _columns_of(q)
                 )
                 continue
-            s = pl.col(header)
+            s = pl.col(h)
             if q.type == SELECT_ONE:
-                # few distinct texts however many returns: clean each once, then look up
-                names = {c.name for c in q.choices}
-                mapping: dict[str, str | None] = {}
-                bad_texts = []
-                for text in self.src[header].drop_nulls().unique().to_list():
-                    clean = text.strip()
-                    mapping[text] = clean if clean in names else None
-                    if clean and clean not in names:
-                        bad_texts.append(text)
-                if bad_texts:
-                    checks.append(_Check(s.is_in(bad_texts), "unknown_choice", header, s, q.name))
-                exprs.append(
-                    s.replace_strict(
-                        mapping or {"": None}, default=None, return_dtype=pl.String
-                    ).alias(q.name)
-                )
+                exprs.append(pl.col(_ONE + q.name).alias(q.name))
             elif q.type in NUMERIC_TYPES:
-                stage = stage.with_columns(self._number_series(header).alias(_NUM + q.name))
                 num = pl.col(_NUM + q.name)
-                blank = s.str.strip_chars().str.len_bytes() == 0
-                checks.append(
-                    _Check(
-                        s.is_not_null() & num.is_null() & ~blank, "not_a_number", header, s, q.name
-                    )
-                )
                 if q.type == "integer":
                     frac = num.is_not_null() & (num != num.floor())
-                    checks.append(_Check(frac, "not_an_integer", header, s, q.name))
+                    checks.append(_Check(frac, "not_an_integer", h, s, q.name))
                     exprs.append(
                         pl.when(frac).then(None).otherwise(num).cast(pl.Int64).alias(q.name)
                     )
@@ -299,9 +392,7 @@ class _Loader:
                 date = self._date(s.str.strip_chars())
                 blank = s.str.strip_chars().str.len_bytes() == 0
                 checks.append(
-                    _Check(
-                        s.is_not_null() & date.is_null() & ~blank, "not_a_date", header, s, q.name
-                    )
+                    _Check(s.is_not_null() & date.is_null() & ~blank, "not_a_date", h, s, q.name)
                 )
                 exprs.append(date.alias(q.name))
             else:
@@ -310,7 +401,30 @@ class _Loader:
                     pl.when(text.str.len_bytes() > 0).then(text).otherwise(None).alias(q.name)
                 )
         self._run_checks(stage, checks)
-        return stage.select(pl.col(_ROW), *exprs)
+        return self._align(stage.select(*exprs))
+
+    def _fix_choices(
+        self, stage: pl.DataFrame, q: Question, header: str, checks: list[_Check]
+    ) -> pl.Series:
+        """A select_one column whose cast left some texts over: strip them, and name the rest."""
+        raw = stage[header]
+        typed = stage[_ONE + q.name]
+        idx = (raw.is_not_null() & typed.is_null()).arg_true()
+        texts = raw.gather(idx)
+        clean = texts.str.strip_chars()
+        fixed = clean.cast(choice_enum(q), strict=False)
+        unknown = texts.filter(fixed.is_null() & (clean.str.len_bytes() > 0)).unique()
+        if unknown.len():
+            checks.append(
+                _Check(
+                    pl.col(header).is_in(unknown.implode()),
+                    "unknown_choice",
+                    header,
+                    pl.col(header),
+                    q.name,
+                )
+            )
+        return typed.scatter(idx, fixed)
 
     def _run_checks(self, frame: pl.DataFrame, checks: list[_Check]) -> None:
         """Count all checks in one pass; only those that hit are looked at row by row."""
@@ -324,8 +438,10 @@ class _Loader:
                 continue
             if check.tokens is not None:
                 assert check.value is not None
-                found = frame.filter(check.mask).select(_ROW, check.value.alias("u"))
-                for row, raw in zip(found[_ROW].to_list(), found["u"].to_list(), strict=True):
+                found = frame.select(check.value.alias("u"), check.mask.alias("hit"))
+                where = found["hit"].fill_null(False).arg_true()
+                texts = found["u"].gather(where).to_list()
+                for row, raw in zip(self._file_rows(where), texts, strict=True):
                     for token in check.tokens.get(raw, ()):
                         self.issues.append(
                             Issue(check.code, row, check.column, token, check.question)
@@ -341,19 +457,25 @@ class _Loader:
                     check.detail,
                 )
 
-    def _number_series(self, header: str) -> pl.Series:
-        """The column as numbers. Most cells are plain numbers and are cast directly; only the
-        others (decimal commas, thousands points, spaces) go through the cleaning."""
-        col = self.src[header]
+    def _number_series(
+        self, stage: pl.DataFrame, header: str
+    ) -> tuple[pl.Series, pl.Series | None]:
+        """The column as numbers, and where it holds text that is no number.
+
+        The direct cast reads most cells; only those it could not read (decimal commas,
+        thousands points, spaces) are cleaned and read again.
+        """
+        col = stage[header]
         fast = col.cast(pl.Float64, strict=False)
         slow = col.is_not_null() & fast.is_null()
         if self.raw.decimal_comma:  # "1.234" means a thousand and more here, not one
             slow = slow | col.str.contains(".", literal=True).fill_null(False)
-        if not slow.any():
-            return fast
         idx = slow.arg_true()
-        fixed = pl.select(self._number(pl.lit(col.gather(idx)))).to_series()
-        return fast.scatter(idx, fixed)
+        texts = col.gather(idx)
+        fixed = pl.select(self._number(pl.lit(texts))).to_series()
+        nan = fixed.is_null() & (texts.str.strip_chars().str.len_bytes() > 0)
+        where = pl.repeat(False, col.len(), eager=True).scatter(idx, nan) if nan.any() else None
+        return fast.scatter(idx, fixed), where
 
     def _number(self, s: pl.Expr) -> pl.Expr:
         s = s.str.replace_all(r"[\s\u00a0\u202f']", "")
@@ -379,16 +501,17 @@ class _Loader:
             s.str.to_date("%d.%m.%y", strict=False),
         )
 
-    def _multiple_parse(self, q: Question) -> list[pl.Expr]:
+    def _multiple_parse(self, q: Question, texts: list[str] | None) -> list[pl.Expr]:
         """First stage: each distinct answer text is parsed once, in Python, into a bit mask of
         its choices; the column then maps to masks by lookup. A wave has few distinct answer
         texts however many returns it has, so this stays cheap at a million rows."""
         header = self.cmap.questions.get(q.name)
         if header is not None:
             index = {c.name: i for i, c in enumerate(q.choices)}
-            masks: dict[str, int] = {}
+            masks: list[int] = []
             unknown: dict[str, list[str]] = {}
-            for text in self.src[header].drop_nulls().unique().to_list():
+            texts = list(texts or ())
+            for text in texts:
                 bits = 0
                 for token in _SPLIT.split(text.strip()):
                     if not token:
@@ -397,24 +520,21 @@ class _Loader:
                         bits |= 1 << index[token]
                     else:
                         unknown.setdefault(text, []).append(token)
-                masks[text] = bits
+                masks.append(bits)
             self.multiple_unknown[q.name] = unknown
+            # the texts as categories: a cell's position in ``texts`` is a small integer to look up
+            code = pl.col(header).cast(pl.Enum(texts)).to_physical()
             if len(q.choices) > _MAX_BITS:
                 # too many choices for one Int64 mask: one lookup per choice instead
                 return [
-                    pl.col(header)
-                    .replace_strict(
-                        {t: bool(m >> i & 1) for t, m in masks.items()} or {"": False},
-                        default=None,
-                        return_dtype=pl.Boolean,
-                    )
+                    pl.lit(pl.Series([bool(m >> i & 1) for m in masks], dtype=pl.Boolean))
+                    .gather(code)
                     .alias(f"{_FLAG}{q.name}/{c.name}")
                     for i, c in enumerate(q.choices)
                 ]
-            mask = pl.col(header).replace_strict(
-                masks or {"": 0}, default=None, return_dtype=pl.Int64
-            )
-            return [mask.alias(_MASK + q.name)]
+            # a text naming no known choice is no answer: null, like an empty cell
+            lut = pl.Series([m or None for m in masks], dtype=pl.Int64)
+            return [pl.lit(lut).gather(code).alias(_MASK + q.name)]
         out = []
         for c, h in self.cmap.splits.get(q.name, {}).items():
             low = pl.col(h).str.to_lowercase()
@@ -440,7 +560,7 @@ class _Loader:
     def _multiple_any(self, q: Question) -> list[pl.Expr]:
         """Second stage: does the return name at least one known choice?"""
         if q.name in self.cmap.questions and len(q.choices) <= _MAX_BITS:
-            return [(pl.col(_MASK + q.name) > 0).alias(_ANY + q.name)]
+            return [pl.col(_MASK + q.name).is_not_null().alias(_ANY + q.name)]
         flags = self._flags(q)
         if flags is None:
             return []
@@ -476,6 +596,9 @@ class _Loader:
                 if splits
                 else pl.lit(False)
             )
+        if header is not None and len(names) <= _MAX_BITS:
+            # the mask is null for "not answered", and so is every choice taken from it
+            return [f.alias(f"{q.name}/{c}") for c, f in flags.items()]
         # nothing known selected means "not answered": the base counts only returns with a mention
         answered = present & pl.col(_ANY + q.name)
         return [
@@ -514,8 +637,10 @@ class _Loader:
             return q.name, pl.concat_str(selected, separator=" ", ignore_nulls=True)
         return None, None
 
-    def _view(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return pl.concat([frame, self.rawp], how="horizontal")
+    def _view(self, frame: pl.DataFrame, *more: pl.DataFrame) -> pl.DataFrame:
+        """The typed columns beside the raw text (and any decided conditions)."""
+        parts = [frame, self.rawp, *(m for m in more if m.width)]
+        return pl.concat(parts, how="horizontal")
 
     def _check_constraints(self, frame: pl.DataFrame) -> pl.DataFrame:
         compiler = self._compiler(frame)
@@ -540,10 +665,15 @@ class _Loader:
                 self._view(frame), violated, "constraint", column or q.name, raw_value, q.name, msg
             )
             blanks.extend(self._blank(q, violated))
-        return frame.with_columns(blanks) if blanks else frame
+        return self._align(frame.with_columns(blanks)) if blanks else frame
 
     def _bad_answers(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Per question, the returns whose answer failed a check: conditions on it are undecidable."""
+        """Per question, the returns whose answer failed a check: conditions on it are undecidable.
+
+        An answer failed when its cell holds text but the typed value is empty. Only those few
+        cells are looked at for spaces (a cell of spaces is empty, not wrong); the spaces found
+        are kept in ``self.blank`` for the required check.
+        """
         view = self._view(frame)
         exprs = []
         for q in self.instrument.questions:
@@ -551,54 +681,144 @@ class _Loader:
                 q.name in self.cmap.questions or q.name in self.cmap.splits
             ):
                 continue
-            exprs.append((~self._raw_empty(q) & ~self._answered(q)).alias(q.name))
-        return view.select(exprs) if exprs else pl.DataFrame()
+            header = self.cmap.questions.get(q.name)
+            if header is not None:
+                held = pl.col(_RAW + header).is_not_null()
+            else:  # Kobo's split columns: empty means no choice marked as selected
+                held = ~self._raw_empty(q)
+            exprs.append((held & ~self._answered(q)).alias(q.name))
+        if not exprs:
+            return pl.DataFrame()
+        bad = self._align(view.select(exprs))
+        counts = bad.select(pl.all().sum()).row(0, named=True)
+        fixed = []
+        for name, hits in counts.items():
+            header = self.cmap.questions.get(name)
+            if not hits or header is None:
+                continue
+            idx = bad[name].arg_true()
+            text = self.raw.frame[header].gather(idx)
+            blank = text.str.strip_chars().str.len_bytes() == 0
+            if blank.any():
+                where = idx.filter(blank)
+                self.blank[name] = pl.repeat(False, bad.height, eager=True).scatter(where, True)
+                fixed.append(bad[name].scatter(where, False))
+        return self._align(bad.with_columns(fixed)) if fixed else bad
 
-    def _apply_relevance(self, frame: pl.DataFrame, bad: pl.DataFrame) -> pl.DataFrame:
-        compiler = self._compiler(frame)
+    def _batches(self) -> list[list[Question]]:
+        """The questions in runs that can be decided together, in form order.
+
+        Relevance is decided question by question: a follow-up of a follow-up sees the first
+        follow-up's answer removed if that was not asked. A run ends before a question whose
+        conditions name a question of the run that may lose answers that way (or whose
+        ``required`` is named by an earlier one of the run); within a run the conditions are then
+        the same on the table before the run as on the table question by question, so a whole
+        run takes one pass instead of one per question.
+        """
+        runs: list[list[Question]] = [[]]
+        removable: set[str] = set()
+        named_by_required: set[str] = set()
         for q in self.instrument.questions:
             if q.type == "note":
                 continue
             chain = self.instrument.relevance_chain(q)
-            relevant: pl.Expr | None = None
-            for cond in chain:
-                try:
-                    c = compiler.condition(cond)
-                except UnsupportedExpression as exc:
-                    self._note(
-                        "expression_unsupported",
-                        self.cmap.questions.get(q.name),
-                        q.name,
-                        f"relevant {cond!r}: {exc}",
+            refs = set().union(*(references(c) for c in chain)) if chain else set()
+            req = references(q.required or "", q.name)
+            if (refs | req) & removable or (chain and q.name in named_by_required):
+                runs.append([])
+                removable, named_by_required = set(), set()
+            runs[-1].append(q)
+            if chain:
+                removable.add(q.name)
+            named_by_required |= req - {q.name}
+        return [r for r in runs if r]
+
+    def _apply_relevance(self, frame: pl.DataFrame, bad: pl.DataFrame) -> pl.DataFrame:
+        compiler = self._compiler(frame)
+        for run in self._batches():
+            relevants: dict[str, pl.Expr] = {}
+            strays: dict[str, pl.Expr] = {}
+            requireds: dict[str, pl.Expr] = {}
+            for q in run:
+                chain = self.instrument.relevance_chain(q)
+                relevant: pl.Expr | None = None
+                for cond in chain:
+                    try:
+                        c = compiler.condition(cond)
+                    except UnsupportedExpression as exc:
+                        self._note(
+                            "expression_unsupported",
+                            self.cmap.questions.get(q.name),
+                            q.name,
+                            f"relevant {cond!r}: {exc}",
+                        )
+                        continue
+                    relevant = c if relevant is None else relevant & c
+                required = self._required(compiler, q)
+                if relevant is not None:
+                    relevants[q.name] = relevant
+                    refs = {a or b for cond in chain for a, b in _REF.findall(cond)} & set(
+                        bad.columns
                     )
-                    continue
-                relevant = c if relevant is None else relevant & c
-            required = self._required(compiler, q)
-            column, raw_value = self._raw_value(q)
-            if relevant is not None:
-                refs = {a or b for cond in chain for a, b in _REF.findall(cond)} & set(bad.columns)
-                stray = self._answered(q) & ~relevant
-                if refs:
-                    # an answer that hangs on an invalid one is neither reported nor removed
-                    uncertain = pl.any_horizontal([pl.lit(bad[r]) for r in sorted(refs)])
-                    stray = stray & ~uncertain
-                self._flag(
-                    self._view(frame), stray, "not_relevant", column or q.name, raw_value, q.name
-                )
-                frame = frame.with_columns(self._blank(q, stray))
-            if required is not None and q.type != "calculate":
-                asked = relevant if relevant is not None else pl.lit(True)
-                missing = asked & required & self._raw_empty(q)
-                self._flag(
-                    self._view(frame), missing, "required_missing", column or q.name, None, q.name
-                )
+                    stray = self._answered(q) & ~pl.col(_REL + q.name)
+                    if refs:
+                        # an answer that hangs on an invalid one is neither reported nor removed
+                        uncertain = pl.any_horizontal([pl.lit(bad[r]) for r in sorted(refs)])
+                        stray = stray & ~uncertain
+                    strays[q.name] = stray
+                if required is not None and q.type != "calculate":
+                    requireds[q.name] = required
+            if not relevants and not requireds:
+                continue
+            # the conditions as they stand before this run, decided once for the whole run
+            decided = self._align(
+                frame.with_columns(e.alias(_REL + n) for n, e in relevants.items())
+            ).select(
+                *(pl.col(_REL + n) for n in relevants),
+                *(e.alias(_STRAY + n) for n, e in strays.items()),
+            )
+            view = self._view(frame, decided)
+            hits = (
+                decided.select(pl.col(_STRAY + n).sum().alias(n) for n in strays).row(0, named=True)
+                if strays
+                else {}
+            )
+            blanks: list[pl.Expr] = []
+            for q in run:
+                if hits.get(q.name):
+                    column, raw_value = self._raw_value(q)
+                    stray = pl.col(_STRAY + q.name)
+                    self._flag(view, stray, "not_relevant", column or q.name, raw_value, q.name)
+                    blanks.extend(self._blank(q, pl.lit(decided[_STRAY + q.name])))
+            if blanks:
+                frame = self._align(frame.with_columns(blanks))
+            if requireds:
+                view = self._view(frame, decided)
+                missing = {
+                    n: (
+                        (pl.col(_REL + n) if n in relevants else pl.lit(True))
+                        & required
+                        & self._raw_empty(self.instrument.question(n))  # type: ignore[arg-type]
+                    )
+                    for n, required in requireds.items()
+                }
+                found = view.select(
+                    e.fill_null(False).sum().alias(n) for n, e in missing.items()
+                ).row(0, named=True)
+                for n, e in missing.items():
+                    if found[n]:
+                        q = self.instrument.question(n)
+                        assert q is not None
+                        column, _ = self._raw_value(q)
+                        self._flag(view, e, "required_missing", column or n, None, n)
         return frame
 
     def _raw_empty(self, q: Question) -> pl.Expr:
         header = self.cmap.questions.get(q.name)
         if header is not None:
-            raw = pl.col(_RAW + header)
-            return raw.is_null() | (raw.str.strip_chars().str.len_bytes() == 0)
+            empty = pl.col(_RAW + header).is_null()
+            blank = self.blank.get(q.name)
+            return empty if blank is None else empty | pl.lit(blank)
         splits = self.cmap.splits.get(q.name)
         if splits:
             return ~pl.any_horizontal(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, Instrument
+from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, Instrument
 
 _TOKEN = re.compile(
     r"""
@@ -67,6 +67,24 @@ def _tokenize(text: str) -> list[_Tok]:
     return out
 
 
+def references(text: str, self_name: str | None = None) -> set[str]:
+    """The names of the questions an expression reads (``.`` is ``self_name``); empty when it
+    cannot be read at all (it is then not evaluated either)."""
+    try:
+        toks = _tokenize(text)
+    except UnsupportedExpression:
+        return set()
+    out: set[str] = set()
+    for i, tok in enumerate(toks):
+        if tok.kind == "ref":
+            out.add(tok.text)
+        elif tok.kind == "dot" and self_name:
+            out.add(self_name)
+        elif tok.kind == "name" and not (i + 1 < len(toks) and toks[i + 1].text == "("):
+            out.add(tok.text)
+    return out
+
+
 @dataclass(frozen=True)
 class Val:
     """A compiled sub-expression and what kind of value it yields."""
@@ -74,6 +92,7 @@ class Val:
     expr: pl.Expr
     kind: str  # str | num | bool | date | multi (a select_multiple reference)
     question: str | None = None
+    choice: bool = False  # a select_one column as stored (categories, null when unanswered)
 
 
 class Compiler:
@@ -190,6 +209,8 @@ class Compiler:
             return Val(pl.col(name).cast(pl.Float64), "num", q.name)
         if q.type == "date":
             return Val(pl.col(name), "date", q.name)
+        if q.type == SELECT_ONE:
+            return Val(pl.col(name).cast(pl.String), "str", q.name, choice=True)
         return Val(pl.col(name).cast(pl.String), "str", q.name)
 
     def _multi_cols(self, v: Val) -> list[pl.Expr]:
@@ -272,7 +293,24 @@ class Compiler:
             return Val(expr, "num")
         return Val(self._compare(op, a, b), "bool")
 
+    def _choice_test(self, op: str, a: Val, b: Val) -> pl.Expr | None:
+        """``${q} = 'c'`` on a select_one, compared on its categories instead of as text."""
+        if op not in ("=", "!=") or not (a.choice or b.choice) or a.choice == b.choice:
+            return None
+        ref, other = (a, b) if a.choice else (b, a)
+        lit = _literal(other) if other.kind == "str" else None
+        if lit is None:
+            return None
+        col = pl.col(ref.question or "")
+        if lit == "":  # '' asks whether it is unanswered
+            return col.is_null() if op == "=" else col.is_not_null()
+        # an unanswered question is '' in XPath: unequal to every choice
+        return (col == lit).fill_null(False) if op == "=" else (col != lit).fill_null(True)
+
     def _compare(self, op: str, a: Val, b: Val) -> pl.Expr:
+        fast = self._choice_test(op, a, b)
+        if fast is not None:
+            return fast
         kinds = {a.kind, b.kind}
         if "bool" in kinds:
             ea, eb = self._truth(a), self._truth(b)
@@ -324,6 +362,9 @@ class Compiler:
                 return Val(
                     pl.col(col).fill_null(False) if col in self.columns else pl.lit(False), "bool"
                 )
+            fast = self._choice_test("=", target, choice)
+            if fast is not None:
+                return Val(fast, "bool")
             return Val(self._str(target) == self._str(choice), "bool")
         if name == "count-selected":
             need(1)

@@ -124,11 +124,17 @@ def read_table(path: str | Path) -> RawTable:
 def _finish(table: RawTable, path: Path) -> RawTable:
     frame = table.frame
     # an empty cell is null; surrounding spaces are dealt with per question type when typing,
-    # because stripping every cell of a million-row file costs more than all the counting
-    frame = frame.with_columns(
-        pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c)
-        for c in frame.columns
-    )
+    # because stripping every cell of a million-row file costs more than all the counting.
+    # Only columns that hold an empty text are rewritten: a copy of every column would double
+    # the memory of a large file for nothing.
+    if frame.width:
+        empties = frame.select((pl.col(c).str.len_bytes() == 0).any() for c in frame.columns).row(0)
+        emptied = [c for c, e in zip(frame.columns, empties, strict=True) if e]
+        if emptied:
+            frame = frame.with_columns(
+                pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c)
+                for c in emptied
+            )
     keep_rows = ~pl.all_horizontal(pl.all().is_null()) if frame.width else pl.lit(True)
     rows = table.file_rows or tuple(range(2, frame.height + 2))
     mask = frame.select(keep_rows.alias("k"))["k"] if frame.width else None

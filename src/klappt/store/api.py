@@ -49,6 +49,8 @@ SNAPSHOT_DIR = "snapshots"
 SNAPSHOT_FORMAT = 1
 DEFAULT_PROGRAM = "default"
 BATCH_SIZE = 2000
+#: stored returns decoded from JSON per slice when a wave is rebuilt from the database
+DECODE_BATCH = 50_000
 #: Data columns that name the site of a return, tried first when linking returns to the register.
 SITE_COLUMNS = (
     "site_id",
@@ -783,18 +785,29 @@ def _responses_from_records(w: Any, form: Instrument) -> tuple[ResponseSet, Vali
         f"SELECT {ops.quote_name('row')}, {as_text} FROM {ops.quote_name(Return._meta.db_table)} "
         f"WHERE {ops.quote_name('wave_id')} = %s ORDER BY {ops.quote_name('row')}"
     )
+    struct = pl.Struct({c: pl.String for c in columns})
+    # A slice at a time: the JSON text of a million returns as Python strings alone would take
+    # gigabytes; decoded, a slice is a few columns of Polars text.
+    parts: list[pl.DataFrame] = []
+    rows: list[int] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, [w.pk])
-        fetched = cursor.fetchall()
-    rows = pl.DataFrame(fetched, schema={"row": pl.Int64, "json": pl.String}, orient="row")
-    del fetched
-    struct = pl.Struct({c: pl.String for c in columns})
-    frame = rows.select(pl.col("json").str.json_decode(struct).alias("r")).unnest("r")
+        while fetched := cursor.fetchmany(DECODE_BATCH):
+            batch = pl.DataFrame(fetched, schema={"row": pl.Int64, "json": pl.String}, orient="row")
+            del fetched
+            rows.extend(batch.get_column("row").to_list())
+            decoded = batch.select(pl.col("json").str.json_decode(struct).alias("r")).unnest("r")
+            parts.append(decoded.select(columns))
+    frame = (
+        pl.concat(parts, how="vertical", rechunk=False)
+        if parts
+        else pl.DataFrame(schema={c: pl.String for c in columns})
+    )
     fmt = w.data_format or {}
     raw = RawTable(
-        frame=frame.select(columns),
+        frame=frame,
         columns=tuple(columns),
-        file_rows=tuple(rows.get_column("row").to_list()),
+        file_rows=tuple(rows),
         source=w.data_filename,
         format="records",
         decimal_comma=bool(fmt.get("decimal_comma", False)),
