@@ -5,14 +5,33 @@ instrument, and an :class:`ImportSummary` ending with the validation report). No
 prints or needs Django; the CLI and the store call these functions.
 """
 
-from klappt.interop.base import ImportResult, ImportSummary
-from klappt.interop.detect import FORMAT_NAMES, detect_format, read_any
-from klappt.interop.export import EXPORT_FORMATS, export_wave, returns_csv
-from klappt.interop.labels import apply_label_headers, label_header_map
-from klappt.interop.lsa import lss_to_xlsform, read_limesurvey_responses, read_lsa, read_lss
-from klappt.interop.redcap import read_redcap
-from klappt.interop.spssread import read_spss
-from klappt.interop.xlsform_writer import instrument_to_xlsform, write_xlsform
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+# Loaded on first use: reading a plain CSV (which asks only ``labels``) does not pay for the
+# LimeSurvey, REDCap and SPSS readers.
+_LAZY = {
+    "ImportResult": "klappt.interop.base",
+    "ImportSummary": "klappt.interop.base",
+    "FORMAT_NAMES": "klappt.interop.detect",
+    "detect_format": "klappt.interop.detect",
+    "read_any": "klappt.interop.detect",
+    "EXPORT_FORMATS": "klappt.interop.export",
+    "export_wave": "klappt.interop.export",
+    "returns_csv": "klappt.interop.export",
+    "apply_label_headers": "klappt.interop.labels",
+    "label_header_map": "klappt.interop.labels",
+    "lss_to_xlsform": "klappt.interop.lsa",
+    "read_limesurvey_responses": "klappt.interop.lsa",
+    "read_lsa": "klappt.interop.lsa",
+    "read_lss": "klappt.interop.lsa",
+    "read_redcap": "klappt.interop.redcap",
+    "read_spss": "klappt.interop.spssread",
+    "instrument_to_xlsform": "klappt.interop.xlsform_writer",
+    "write_xlsform": "klappt.interop.xlsform_writer",
+}
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -34,3 +53,9 @@ __all__ = [
     "returns_csv",
     "write_xlsform",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'klappt.interop' has no attribute {name!r}")
