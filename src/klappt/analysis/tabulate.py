@@ -1,8 +1,9 @@
-"""Counts with the right base for every question, in one pass over the data.
+"""Counts with the right base for every question, without comparing a single string.
 
-All counts of a wave — every choice of every question, overall and per banner group — are
-computed by a single Polars aggregation: one scan of the table, whatever the number of
-questions. Percentages are derived afterwards from the exact integer counts.
+Each choice question is turned into one small integer per return (the choice's position, or
+the set of choices as bits), crossed with the banner group; one histogram of that integer gives
+every count of the question, overall and per group, its base included. Numbers and dates are
+aggregated by Polars. Percentages are derived afterwards from the exact integer counts.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ STATE_DIR = ".klappt"
 SNAPSHOT_DIR = "snapshots"
 SNAPSHOT_FORMAT = 1
 DEFAULT_PROGRAM = "default"
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000
 #: stored returns decoded from JSON per slice when a wave is rebuilt from the database
 DECODE_BATCH = 50_000
 #: Data columns that name the site of a return, tried first when linking returns to the register.
@@ -521,8 +521,10 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame) -> int:
 
     The ORM's ``bulk_create`` builds a model instance and encodes JSON per row: about four
     minutes for a million returns. Here the JSON comes ready from Polars and the rows go in
-    with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL). Returns the number linked to a site.
+    with ``executemany`` (SQLite) or as CSV text through ``COPY`` (PostgreSQL), which Polars
+    writes for a whole batch at once. Returns the number linked to a site.
     """
+    import polars as pl
     from django.db import connection
 
     from klappt.store.models import Return
@@ -532,32 +534,52 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame) -> int:
     names = ", ".join(ops.quote_name(c) for c in _RETURN_COLUMNS)
     postgres = connection.vendor == "postgresql"
     if postgres:
-        statement = f"COPY {table} ({names}) FROM STDIN"
+        statement = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)"
     else:
         marks = ", ".join(["%s"] * len(_RETURN_COLUMNS))
         statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-    linked = 0
+    sites = frame.get_column("site_id")
+    linked = sites.len() - sites.null_count()
     with connection.cursor() as cursor:
         for chunk in frame.iter_slices(n_rows=BATCH_SIZE):
-            sites = chunk.get_column("site_id")
-            linked += sites.len() - sites.null_count()
-            times = [
-                ops.adapt_datetimefield_value(_parse_when(t)) if t else None
-                for t in chunk.get_column("submitted").to_list()
-            ]
-            rows = [
-                (wave_pk, rid, row, site, values, when)
-                for (rid, row, site, values, _), when in zip(chunk.iter_rows(), times, strict=True)
-            ]
+            submitted = chunk.get_column("submitted")
+            if submitted.null_count() == submitted.len():
+                times: list[Any] = [None] * chunk.height
+            else:
+                times = [
+                    ops.adapt_datetimefield_value(_parse_when(t)) if t else None
+                    for t in submitted.to_list()
+                ]
+            if postgres:
+                stamps = [t.isoformat() if t else None for t in times]
+                rows: Any = chunk.select(
+                    pl.lit(wave_pk, dtype=pl.Int64).alias("wave_id"),
+                    "return_id",
+                    "row",
+                    "site_id",
+                    "values",
+                    pl.Series("submitted_at", stamps, dtype=pl.String),
+                )
+            else:
+                rows = [
+                    (wave_pk, rid, row, site, values, when)
+                    for (rid, row, site, values, _), when in zip(
+                        chunk.iter_rows(), times, strict=True
+                    )
+                ]
             _insert_batch(cursor, statement, rows, postgres)
     return linked
 
 
-def _insert_batch(cursor: Any, statement: str, rows: list[tuple[Any, ...]], copy: bool) -> None:
+def _insert_batch(cursor: Any, statement: str, rows: Any, copy: bool) -> None:
+    """One batch: rows as tuples (``executemany``) or, for ``COPY``, a frame sent as CSV text."""
     if copy:
+        import io
+
+        text = io.BytesIO()
+        rows.write_csv(text, include_header=False)
         with cursor.cursor.copy(statement) as out:
-            for row in rows:
-                out.write_row(row)
+            out.write(text.getvalue())
     else:
         cursor.executemany(statement, rows)
 
