@@ -53,9 +53,10 @@ class _Check:
 class ResponseSet:
     """Typed returns of one form.
 
-    ``frame`` has one column per question (``select_multiple``: one Boolean column per choice,
-    named ``question/choice``); ``meta`` has ``return_id``, ``row`` and the file's metadata
-    columns, row for row.
+    ``frame`` has one column per question (``select_one``: an ``Enum`` of its choice names, see
+    :func:`choice_enum`; ``select_multiple``: one Boolean column per choice, named
+    ``question/choice``); ``meta`` has ``return_id``, ``row`` and the file's metadata columns,
+    row for row.
     """
 
     instrument: Instrument
