@@ -96,13 +96,15 @@ def label_header_map(
     {'Wie zufrieden sind Sie?': 'zufriedenheit'}
     """
     names = {q.name for q in instrument.questions}
-    keys = _keys(instrument)
+    keys: dict[str, list[str]] | None = None  # built only for a heading that is no name
     claimed: set[str] = set()
     out: dict[str, str] = {}
     for h in headers:
         parts = h.split("/")
         if h.startswith("_") or parts[-1] in names or (len(parts) > 1 and parts[-2] in names):
             continue  # a name heading (with group prefixes or as a split column), or metadata
+        if keys is None:
+            keys = _keys(instrument)
         targets = keys.get(_norm(h))
         if not targets:
             continue

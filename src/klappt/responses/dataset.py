@@ -644,8 +644,10 @@ class _Loader:
         return pl.concat(parts, how="horizontal")
 
     def _check_constraints(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Every constraint decided on the typed answers in one pass; the answers that break
+        one are reported and left out (all against the same table, so the order is free)."""
         compiler = self._compiler(frame)
-        blanks: list[pl.Expr] = []
+        violations: dict[str, pl.Expr] = {}
         for q in self.instrument.questions:
             if not q.constraint or q.type in ("note", "calculate"):
                 continue
@@ -659,13 +661,26 @@ class _Loader:
                     f"constraint {q.constraint!r}: {exc}",
                 )
                 continue
-            violated = self._answered(q) & ~ok
+            violations[q.name] = self._answered(q) & ~ok
+        if not violations:
+            return frame
+        masks = self._align(
+            frame.select(e.fill_null(False).alias(n) for n, e in violations.items())
+        )
+        hits = masks.select(pl.all().sum()).row(0, named=True)
+        blanks: list[pl.Expr] = []
+        view = self._view(frame, masks.rename({n: _STRAY + n for n in masks.columns}))
+        for name, n in hits.items():
+            if not n:
+                continue
+            q = self.instrument.question(name)
+            assert q is not None
             column, raw_value = self._raw_value(q)
             msg = q.constraint_message() or q.constraint
             self._flag(
-                self._view(frame), violated, "constraint", column or q.name, raw_value, q.name, msg
+                view, pl.col(_STRAY + name), "constraint", column or name, raw_value, name, msg
             )
-            blanks.extend(self._blank(q, violated))
+            blanks.extend(self._blank(q, pl.lit(masks[name])))
         return self._align(frame.with_columns(blanks)) if blanks else frame
 
     def _bad_answers(self, frame: pl.DataFrame) -> pl.DataFrame:
