@@ -465,7 +465,7 @@ def _write_wave(
         w.save()
         if status == "replaced":
             Return.objects.filter(wave=w).delete()
-        linked = _insert_returns(w.pk, _returns_frame(raw, rs, site_column, site_ids))
+        linked = _insert_returns(w.pk, _returns_frame(raw, rs, site_column, site_ids), raw)
     return status, linked, site_column
 
 
@@ -476,10 +476,8 @@ _RETURN_COLUMNS = ("wave_id", "return_id", "row", "site_id", "values", "submitte
 def _returns_frame(
     raw: Any, rs: ResponseSet, site_column: str | None, site_ids: dict[str, int]
 ) -> pl.DataFrame:
-    """One row per return of the response set: id, file row, site, raw record as JSON, time.
-
-    The raw record is encoded to JSON by Polars, ``{header: text or null}`` in file order.
-    """
+    """One row per return of the response set: id, file row, site, time, and where its raw
+    record is in the data file's table (the record itself is encoded batch by batch)."""
     import polars as pl
 
     columns = list(raw.columns)
@@ -495,11 +493,10 @@ def _returns_frame(
     submitted_col = next((c for c in SUBMITTED_COLUMNS if c in columns), None)
     submitted = pl.col(submitted_col) if submitted_col else pl.lit(None, dtype=pl.String)
     src = raw.frame.select(
-        pl.Series("\x00row", list(file_rows), dtype=pl.Int64),
+        pl.int_range(0, pl.len(), dtype=pl.Int64).alias("\x00at"),
         site.alias("\x00site"),
-        pl.struct(pl.col(columns)).struct.json_encode().alias("\x00values"),
         submitted.alias("\x00submitted"),
-    )
+    ).with_columns(pl.Series("\x00row", list(file_rows), dtype=pl.Int64))
     meta = rs.meta.select(
         pl.col("row").cast(pl.Int64).alias("\x00row"),
         pl.col("return_id").cast(pl.String).alias("\x00rid"),
@@ -511,12 +508,12 @@ def _returns_frame(
         pl.col("\x00rid").alias("return_id"),
         pl.col("\x00row").alias("row"),
         pl.col("\x00site").alias("site_id"),
-        pl.col("\x00values").alias("values"),
         pl.col("\x00submitted").alias("submitted"),
+        pl.col("\x00at").alias("at"),
     )
 
 
-def _insert_returns(wave_pk: int, frame: pl.DataFrame) -> int:
+def _insert_returns(wave_pk: int, frame: pl.DataFrame, raw: Any) -> int:
     """Write the returns in batches through Django's connection (inside the caller's transaction).
 
     The ORM's ``bulk_create`` builds a model instance and encodes JSON per row: about four
@@ -538,6 +535,7 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame) -> int:
     else:
         marks = ", ".join(["%s"] * len(_RETURN_COLUMNS))
         statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+    columns = list(raw.columns)
     sites = frame.get_column("site_id")
     linked = sites.len() - sites.null_count()
     with connection.cursor() as cursor:
@@ -550,6 +548,9 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame) -> int:
                     ops.adapt_datetimefield_value(_parse_when(t)) if t else None
                     for t in submitted.to_list()
                 ]
+            # the raw records {header: text or null} in file order, as JSON, by Polars
+            records = raw.frame[chunk.get_column("at")]
+            values = records.select(pl.struct(pl.col(columns)).struct.json_encode()).to_series()
             if postgres:
                 stamps = [t.isoformat() if t else None for t in times]
                 rows: Any = chunk.select(
@@ -557,14 +558,17 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame) -> int:
                     "return_id",
                     "row",
                     "site_id",
-                    "values",
+                    values.alias("values"),
                     pl.Series("submitted_at", stamps, dtype=pl.String),
                 )
             else:
                 rows = [
-                    (wave_pk, rid, row, site, values, when)
-                    for (rid, row, site, values, _), when in zip(
-                        chunk.iter_rows(), times, strict=True
+                    (wave_pk, rid, row, site, text, when)
+                    for (rid, row, site), text, when in zip(
+                        chunk.select("return_id", "row", "site_id").iter_rows(),
+                        values.to_list(),
+                        times,
+                        strict=True,
                     )
                 ]
             _insert_batch(cursor, statement, rows, postgres)
