@@ -549,7 +549,12 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame, raw: Any) -> int:
                     for t in submitted.to_list()
                 ]
             # the raw records {header: text or null} in file order, as JSON, by Polars
-            records = raw.frame[chunk.get_column("at")]
+            at = chunk.get_column("at")
+            first, last = at[0], at[-1]
+            if last - first + 1 == chunk.height and at.is_sorted():  # no duplicate left out
+                records = raw.frame.slice(first, chunk.height)
+            else:
+                records = raw.frame[at]
             values = records.select(pl.struct(pl.col(columns)).struct.json_encode()).to_series()
             if postgres:
                 stamps = [t.isoformat() if t else None for t in times]
