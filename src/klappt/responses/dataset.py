@@ -349,7 +349,7 @@ class _Loader:
             if q.type == SELECT_ONE:
                 fixes.append(self._fix_choices(stage, q, h, checks))
             else:
-                num, nan = self._number_series(stage, h)
+                num, nan = self._number_series(stage, h, q.name)
                 fixes.append(num.alias(_NUM + q.name))
                 if nan is not None:
                     fixes.append(nan.alias(_NAN + q.name))
@@ -459,7 +459,7 @@ class _Loader:
                 )
 
     def _number_series(
-        self, stage: pl.DataFrame, header: str
+        self, stage: pl.DataFrame, header: str, name: str
     ) -> tuple[pl.Series, pl.Series | None]:
         """The column as numbers, and where it holds text that is no number.
 
@@ -467,7 +467,7 @@ class _Loader:
         thousands points, spaces) are cleaned and read again.
         """
         col = stage[header]
-        fast = col.cast(pl.Float64, strict=False)
+        fast = stage[_NUM + name]  # the direct cast, done for all columns in one pass
         slow = col.is_not_null() & fast.is_null()
         if self.raw.decimal_comma:  # "1.234" means a thousand and more here, not one
             slow = slow | col.str.contains(".", literal=True).fill_null(False)
