@@ -6,5 +6,7 @@ import klappt.coding
 
 
 def test_public_names_documented__ok() -> None:
-    undocumented = [n for n in klappt.coding.__all__ if not (getattr(klappt.coding, n).__doc__ or "").strip()]
+    undocumented = [
+        n for n in klappt.coding.__all__ if not (getattr(klappt.coding, n).__doc__ or "").strip()
+    ]
     assert undocumented == []

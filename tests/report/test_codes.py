@@ -27,7 +27,8 @@ def test_coded_nennungen_charts_equal_the_tabulation_of_the_codes__ok():
         book = read_codebook(reference_path(f"codebook_{question}.yaml"))
         coded = apply_codes(rs, book, codings)
         table = next(
-            t for t in tabulate(coded, lang="de").to_dict()["tables"]
+            t
+            for t in tabulate(coded, lang="de").to_dict()["tables"]
             if t["question"] == f"{question}__codes"
         )
         panel = panels[f"{question}__codes"]
@@ -42,7 +43,7 @@ def test_unknown_codebook_names_the_recipe_line__error(tmp_path):
     form, data = reference_path("arbeitshilfe_2022.xlsx"), reference_path("returns_2022.csv")
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
-        "title: T\nwaves:\n  \"2022\":\n"
+        'title: T\nwaves:\n  "2022":\n'
         f"    form: {form}\n    data: {data}\n"
         "    codebooks: [fehlt.yaml]\n"
         f"    codings: {reference_path('codings_2022.csv')}\n"

@@ -91,7 +91,9 @@ def apply_codes(rs: ResponseSet, codebook: Codebook, codings: CodingSet) -> Resp
     ordered = codebook.ordered()
     rows: list[frozenset[str] | None] = []
     ids = rs.meta.get_column("return_id").cast(pl.String).to_list()
-    row_numbers = rs.meta.get_column("row").to_list() if "row" in rs.meta.columns else [None] * rs.height
+    row_numbers = (
+        rs.meta.get_column("row").to_list() if "row" in rs.meta.columns else [None] * rs.height
+    )
     texts = rs.frame.get_column(q.name).to_list()
     partial = uncoded = 0
     for rid, row, text in zip(ids, row_numbers, texts, strict=True):
@@ -120,9 +122,11 @@ def apply_codes(rs: ResponseSet, codebook: Codebook, codings: CodingSet) -> Resp
         columns[NO_CODE] = [None if r is None else not r for r in rows]
 
     new_q = _codes_question(q, codebook, names, rs.instrument.languages)
-    frame = _insert_after(rs.frame, q.name, [
-        pl.Series(f"{new_q.name}/{name}", columns[name], dtype=pl.Boolean) for name in names
-    ])
+    frame = _insert_after(
+        rs.frame,
+        q.name,
+        [pl.Series(f"{new_q.name}/{name}", columns[name], dtype=pl.Boolean) for name in names],
+    )
     questions = list(rs.instrument.questions)
     at = next(i for i, x in enumerate(questions) if x.name == q.name)
     questions = [x for x in questions if x.name != new_q.name]  # applying twice replaces
@@ -131,20 +135,34 @@ def apply_codes(rs: ResponseSet, codebook: Codebook, codings: CodingSet) -> Resp
     notes = list(rs.notes)
     n_unresolved = sum(1 for rid in unresolved if rid in set(ids))
     if n_unresolved:
-        notes.append(t(f"{new_q.name}: {n_unresolved} Antworten mit ungeklärten Abweichungen zwischen Codierenden "
-                       "sind nicht gezählt (klappt code agreement)",
-                       f"{new_q.name}: {n_unresolved} answers with unresolved disagreements between coders "
-                       "are not counted (klappt code agreement)"))
+        notes.append(
+            t(
+                f"{new_q.name}: {n_unresolved} Antworten mit ungeklärten Abweichungen zwischen Codierenden "
+                "sind nicht gezählt (klappt code agreement)",
+                f"{new_q.name}: {n_unresolved} answers with unresolved disagreements between coders "
+                "are not counted (klappt code agreement)",
+            )
+        )
     if partial:
-        notes.append(t(f"{new_q.name}: {partial} Antworten sind nur teilweise codiert und nicht gezählt",
-                       f"{new_q.name}: {partial} answers are only partly coded and not counted"))
+        notes.append(
+            t(
+                f"{new_q.name}: {partial} Antworten sind nur teilweise codiert und nicht gezählt",
+                f"{new_q.name}: {partial} answers are only partly coded and not counted",
+            )
+        )
     if uncoded:
-        notes.append(t(f"{new_q.name}: {uncoded} Antworten sind noch nicht codiert",
-                       f"{new_q.name}: {uncoded} answers are not coded yet"))
+        notes.append(
+            t(
+                f"{new_q.name}: {uncoded} Antworten sind noch nicht codiert",
+                f"{new_q.name}: {uncoded} answers are not coded yet",
+            )
+        )
     return replace(rs, instrument=instrument, frame=frame, notes=tuple(notes))
 
 
-def _codes_question(q: Question, codebook: Codebook, names: list[str], languages: tuple[str, ...]) -> Question:
+def _codes_question(
+    q: Question, codebook: Codebook, names: list[str], languages: tuple[str, ...]
+) -> Question:
     keys = list(q.labels) or list(languages) or ["de"]
     labels = {}
     for key in keys:
@@ -203,8 +221,12 @@ def _insert_after(frame: pl.DataFrame, column: str, series: list[pl.Series]) -> 
 
 def _check_units(rs: ResponseSet, question: str, codings: CodingSet) -> None:
     """Every coding must name a segment that still exists, with the text it had when coded."""
-    current: dict[str, list[str]] = {rid: split_segments(text) for rid, text, _, _ in answers(rs, question)}
-    whole = {rid: _SPACE.sub(" ", " ".join(text.split())) for rid, text, _, _ in answers(rs, question)}
+    current: dict[str, list[str]] = {
+        rid: split_segments(text) for rid, text, _, _ in answers(rs, question)
+    }
+    whole = {
+        rid: _SPACE.sub(" ", " ".join(text.split())) for rid, text, _, _ in answers(rs, question)
+    }
     orphans = []
     changed = []
     for c in codings.codings:
@@ -219,14 +241,36 @@ def _check_units(rs: ResponseSet, question: str, codings: CodingSet) -> None:
     src = codings.source or "(Codierungen)"
     if orphans:
         first = orphans[0]
-        more = t(f" (und {len(orphans) - 1} weitere)", f" (and {len(orphans) - 1} more)") if len(orphans) > 1 else ""
-        raise KlapptError(ErrorCode.CODING_007, path=src, row=first.row or "?", answer=first.answer,
-                          question=question, data=rs.source or "", more=more)
+        more = (
+            t(f" (und {len(orphans) - 1} weitere)", f" (and {len(orphans) - 1} more)")
+            if len(orphans) > 1
+            else ""
+        )
+        raise KlapptError(
+            ErrorCode.CODING_007,
+            path=src,
+            row=first.row or "?",
+            answer=first.answer,
+            question=question,
+            data=rs.source or "",
+            more=more,
+        )
     if changed:
         first, now = changed[0]
-        more = t(f" (und {len(changed) - 1} weitere)", f" (and {len(changed) - 1} more)") if len(changed) > 1 else ""
-        raise KlapptError(ErrorCode.CODING_008, path=src, row=first.row or "?", answer=first.answer,
-                          coded=first.text, current=now, more=more)
+        more = (
+            t(f" (und {len(changed) - 1} weitere)", f" (and {len(changed) - 1} more)")
+            if len(changed) > 1
+            else ""
+        )
+        raise KlapptError(
+            ErrorCode.CODING_008,
+            path=src,
+            row=first.row or "?",
+            answer=first.answer,
+            coded=first.text,
+            current=now,
+            more=more,
+        )
 
 
 def _squash(text: str) -> str:
