@@ -176,3 +176,28 @@ def test_whole_answer_coding_counts__ok(rs, codebook) -> None:
         ("sprache", 0),
         ("beratung", 0),
     ]
+
+
+def test_check_sorts_codings_and_drops_none__ok(rs, codebook, codings) -> None:
+    from klappt.coding import check_codings
+
+    extra = (
+        Coding("R99#1", "anna", "sport", "angebote", "Tanzen"),  # the return is gone
+        Coding("R02#2", "anna", "kultur", "angebote", "Oper"),  # R02 has one part only
+        Coding("R02#1", "ben", "kultur", "angebote", "Oper"),  # R02#1 reads "Theater" now
+        Coding("R03#1", "ben", "tanz", "angebote", "Sprachcafé"),  # not in the code book
+        Coding("R03#1", "ben", None, "andere_frage", "x"),  # another question: not looked at
+    )
+    cs = CodingSet(codings.codings + extra, source="c.csv")
+    check = check_codings(rs, codebook, cs)
+    assert [c.answer for c in check.gone] == ["R99#1", "R02#2"]
+    assert [(c.answer, now) for c, now in check.changed] == [("R02#1", "Theater")]
+    assert [c.code for c in check.unknown] == ["tanz"]
+    assert check.kept_aside == 4
+    assert check.usable.codings == codings.codings  # the fitting ones, in their order
+    assert len(check.usable) + check.kept_aside == len(cs.for_question("angebote"))
+    # what fits counts exactly as before
+    assert (
+        tabulate(apply_codes(rs, codebook, check.usable)).to_dict()
+        == tabulate(apply_codes(rs, codebook, codings)).to_dict()
+    )

@@ -215,3 +215,16 @@ def test_hints_for_other_language_and_personal_data__ok() -> None:
         "persönliche Daten? Name",
         None,
     ]
+
+
+def test_workbook_codebook_is_the_book_it_travels_with__ok(exported, tmp_path, codebook) -> None:
+    from klappt.coding import workbook_codebook
+
+    assert workbook_codebook(exported).names == codebook.names
+    bare = tmp_path / "ohne.xlsx"
+    wb = openpyxl.Workbook()
+    wb.save(bare)
+    assert workbook_codebook(bare) is None
+    with pytest.raises(KlapptError) as exc:
+        workbook_codebook(tmp_path / "fehlt.xlsx")
+    assert exc.value.code is ErrorCode.FILE_001

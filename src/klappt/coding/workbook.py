@@ -328,6 +328,31 @@ def read_coding_workbook(
     return _parse_rows(rows, str(p), coder.strip(), _iso(at), book, final)
 
 
+def workbook_codebook(path: str | Path) -> Codebook | None:
+    """The code book a coding workbook carries in its sheet ``Codebuch``; None when it has none.
+
+    Example
+    -------
+    >>> workbook_codebook("codierung.xlsx").question            # doctest: +SKIP
+    'angebote'
+    """
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    p = Path(path)
+    if not p.exists():
+        raise KlapptError(ErrorCode.FILE_001, path=p)
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason=str(exc)) from None
+    try:
+        return codebook_from_workbook(wb, str(p))
+    finally:
+        wb.close()
+
+
 def _parse_rows(
     rows: list[tuple[Any, ...]], src: str, coder: str, at: str, book: Codebook, final: bool
 ) -> CodingSet:
