@@ -298,11 +298,6 @@ class ErrorCode(Enum):
         "{path}, row {row}: the column question is empty, and wave {wave} has code books for several "
         "questions ({questions}). Please put the question into the column question.",
     )
-    CODING_016 = Detail(
-        "codebook_for_other_question",
-        "Das Codebuch {path} gehört zur Frage '{question}', nicht zu '{expected}'.",
-        "The code book {path} belongs to the question '{question}', not to '{expected}'.",
-    )
 
 
 def current_language() -> str:
