@@ -166,6 +166,13 @@ def test_analyst_codes_by_keyboard_accepts_a_suggestion_and_tabulate_counts_it__
         _wait_seq(page, 13 + n)
     assert _answer(page) == "ob#2"
     assert page.is_checked("#code-4") and not page.is_checked("#code-1")  # stored, not local
+    # single-key shortcuts can be switched off (WCAG 2.1.4), and on again
+    page.locator("details.keys summary").click()
+    page.uncheck("#keys-on")
+    page.keyboard.press("1")
+    page.wait_for_timeout(300)
+    assert page.get_attribute("#coding", "data-seq") == "15" and not page.is_checked("#code-1")
+    page.check("#keys-on")
     assert loads == []  # not one page load since the suggestions
     assert page.url.endswith("?n=2")  # the address follows, for a reload or a bookmark
 

@@ -74,7 +74,14 @@ _NUMBERED_KEYS = {_norm(h): key for key, hs in _NUMBERED.items() for h in hs}
 _NUMBERED_HEADER = re.compile(r"^([^\d]+?)(\d+)$")
 
 
-def _hint(text: str, lang: str) -> str:
+def answer_hint(text: str, lang: str) -> str:
+    """A note for the coder: another language? personal data? ("" when neither).
+
+    Example
+    -------
+    >>> answer_hint("Frau Müller, mueller@example.org", "de")
+    'persönliche Daten? E-Mail, Name'
+    """
     notes = []
     guess = guess_language(text)
     if guess not in (None, "de"):
@@ -138,7 +145,7 @@ def coding_workbook(
             seg.question,
             seg.index,
             seg.text,
-            _hint(seg.text, lang) or None,
+            answer_hint(seg.text, lang) or None,
         ]
         row += [None] * code_columns
         for sug in (suggestions[i] if suggestions else ())[:k]:

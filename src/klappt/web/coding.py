@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from klappt.coding import Segment, segments
-from klappt.coding.workbook import _hint
+from klappt.coding.workbook import answer_hint
 from klappt.formatting import fmt_percent
 from klappt.instrument import Instrument
 from klappt.store.coding import (
@@ -35,7 +35,7 @@ NAV_NEXT = ("ArrowRight", "j")
 NAV_PREV = ("ArrowLeft", "k")
 _CACHE_SIZE = 16
 _lock = threading.Lock()
-_units: OrderedDict[tuple[Any, ...], Units] = OrderedDict()
+_units: OrderedDict[tuple[Any, ...], dict[str, Units]] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -65,29 +65,35 @@ def units(wave: Wave, question: str, lang: str | None) -> Units:
     """The parts of ``question``'s answers (``KlapptError`` for a question that is not text)."""
     form = instruments.instrument(wave)
     check_question(form, question)
-    key = (wave.pk, wave.form_sha256, wave.data_sha256, wave.responses, question, lang)
+    return _all_units(wave, form, lang)[question]
+
+
+def _all_units(wave: Wave, form: Instrument, lang: str | None) -> dict[str, Units]:
+    """The parts of every text question, from one reading of the wave's returns."""
+    key = (wave.pk, wave.form_sha256, wave.data_sha256, wave.responses, lang)
     with _lock:
         hit = _units.get(key)
         if hit is not None:
             _units.move_to_end(key)
             return hit
     rs = responses_from_records(wave, form)
-    segs = tuple(segments(rs, question))
     names = dict(
         Return.objects.filter(wave=wave, site__isnull=False).values_list("return_id", "site__name")
     )
-    parts: dict[str, list[Segment]] = {}
-    for s in segs:
-        parts.setdefault(s.return_id, []).append(s)
-    q = form.question(question)
-    made = Units(
-        question=question,
-        label=q.label(lang) if q is not None else question,
-        segments=segs,
-        index={s.answer: i for i, s in enumerate(segs)},
-        parts={k: tuple(v) for k, v in parts.items()},
-        sites=names,
-    )
+    made: dict[str, Units] = {}
+    for q in text_questions(form):
+        segs = tuple(segments(rs, q.name))
+        parts: dict[str, list[Segment]] = {}
+        for s in segs:
+            parts.setdefault(s.return_id, []).append(s)
+        made[q.name] = Units(
+            question=q.name,
+            label=q.label(lang),
+            segments=segs,
+            index={s.answer: i for i, s in enumerate(segs)},
+            parts={k: tuple(v) for k, v in parts.items()},
+            sites=names,
+        )
     with _lock:
         _units[key] = made
         while len(_units) > _CACHE_SIZE:
@@ -100,6 +106,12 @@ def coded_by(wave: Wave, question: str, coder: str) -> set[str]:
     rows = AnswerCoding.objects.filter(wave=wave, question=question, coder=coder, final=False)
     pairs = rows.order_by().values_list("return_id", "segment").distinct()
     return {f"{rid}#{seg}" for rid, seg in pairs}
+
+
+def coded_count(wave: Wave, question: str, coder: str) -> int:
+    """How many answer parts ``coder`` has coded: one COUNT, not the list (a keystroke's progress)."""
+    rows = AnswerCoding.objects.filter(wave=wave, question=question, coder=coder, final=False)
+    return rows.order_by().values("return_id", "segment").distinct().count()
 
 
 def first_open(u: Units, done: set[str], after: int = -1) -> int:
@@ -143,7 +155,7 @@ def unit_context(
         "site": u.site(seg),
         "label": u.label,
         "parts": u.parts.get(seg.return_id, (seg,)),
-        "hint": _hint(seg.text, lang),
+        "hint": answer_hint(seg.text, lang),
         "codes": codes,
         "none_checked": "" in mine,
         "suggestions": [

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 
 from klappt.coding import Codebook, agreement, final_codes
 from klappt.errors import KlapptError
-from klappt.formatting import fmt_number
+from klappt.formatting import fmt_number, fmt_percent
 from klappt.store import coding as store
 from klappt.store.coding_models import AnswerCoding, CodeSuggestion
 from klappt.store.models import Program, Wave
@@ -176,7 +176,7 @@ def _announce(u: Any, position: int) -> str:
 
 
 def _progress(wave: Wave, u: Any, coder: str) -> str:
-    done = len(coding.coded_by(wave, u.question, coder) & set(u.index))
+    done = coding.coded_count(wave, u.question, coder)
     return _("%(n)s of %(total)s parts coded by you") % {"n": done, "total": len(u)}
 
 
@@ -321,11 +321,7 @@ def _save_form(
         if c in before and before[c].suggested:
             accepted.setdefault(c, before[c].confidence)
     if not ticked and not accepted and not request.POST.get("none"):
-        if before:  # everything unticked: the coder takes their codes back
-            store.set_code(wave, v, answer, coder, None, False, text)
-            for c in before:
-                if c:
-                    store.set_code(wave, v, answer, coder, c, False, text)
+        store.clear_codes(wave, u.question, answer, coder)  # nothing ticked: not coded (yet)
         return
     store.set_unit_codes(wave, v, answer, coder, ticked, text, accepted=accepted)
 
@@ -381,7 +377,7 @@ def review(request: Any, program: Program, wave: Wave, question: str) -> Any:
                 "site": u.site(seg) if seg else "",
                 "gone": seg is None,
                 "url": _screen_url(program, wave, question, u.index[answer]) if seg else None,
-                "confidence": fmt_number(r.confidence * 100, lang, 0) if r.confidence else None,
+                "confidence": fmt_percent(r.confidence * 100, lang, 0) if r.confidence else None,
             }
         )
     label = next((c["label"] for c in codes if c["code"] == chosen), _("No code applies"))

@@ -90,8 +90,14 @@
     });
   }
 
+  /* WCAG 2.1.4: single-key shortcuts can be switched off; the choice is kept in this browser */
+  var STORE = "klappt.coding.keys";
+  function keysOn() {
+    var box = document.getElementById("keys-on");
+    return !box || box.checked;
+  }
   function onKey(e) {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) { return; }
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || !keysOn()) { return; }
     var t = e.target;
     if (t && (t.isContentEditable || t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
         (t.tagName === "INPUT" && t.type !== "checkbox"))) { return; }
@@ -141,6 +147,13 @@
     live = document.getElementById("coding-live");
     progress = document.getElementById("coding-progress");
     root.setAttribute("data-seq", "0");
+    var box = document.getElementById("keys-on");
+    if (box) {
+      try { box.checked = window.localStorage.getItem(STORE) !== "off"; } catch (err) { /* no storage: on */ }
+      box.addEventListener("change", function () {
+        try { window.localStorage.setItem(STORE, box.checked ? "on" : "off"); } catch (err) { /* not kept */ }
+      });
+    }
     root.classList.add("is-live");
     document.addEventListener("keydown", onKey);
     root.addEventListener("change", onChange);
