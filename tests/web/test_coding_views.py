@@ -279,6 +279,14 @@ def test_suggestions_are_shown_with_confidence_and_count_only_when_accepted__ok(
     c.post(_url(web, wave), {"answer": "rs#1", "accept": [rs_top.code], "action": "save"})
     row = AnswerCoding.objects.get(coder="anna", return_id="rs", segment=1)
     assert (row.code, row.suggested) == (rs_top.code, True)
+    # the plain form's reject button: the ticked boxes are saved, the suggestion is gone for anna
+    from klappt.store.coding_models import SuggestionRejection
+
+    rs2 = CodeSuggestion.objects.filter(return_id="rs", segment=2).order_by("rank").first()
+    r = c.post(_url(web, wave), {"answer": "rs#2", "code": ["flankierend"], "reject": rs2.code})
+    assert r.status_code == 302 and r["Location"].endswith("?n=2")  # the same part again
+    assert _mine(wave, "anna") >= {("rs#2", "flankierend", False)}
+    assert SuggestionRejection.objects.filter(coder="anna", return_id="rs", code=rs2.code).exists()
 
 
 def test_review_by_code_lists_every_part_with_its_coder__ok(web: Any, web_backend: str) -> None:

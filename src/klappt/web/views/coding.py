@@ -247,7 +247,8 @@ def _post(request: Any, program: Program, wave: Wave, u: Any, v: Any, coder: str
     position = u.index[answer]
     seg = u.segments[position]
     action = request.POST.get("action") or ("reject" if request.POST.get("reject") else "save")
-    code = request.POST.get("code") or request.POST.get("reject") or ""
+    # the plain form's reject button names its code; its ticked boxes are "code" too
+    code = request.POST.get("reject") or request.POST.get("code") or ""
     announce = ""
     try:
         if action == "set":
