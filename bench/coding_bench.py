@@ -31,31 +31,134 @@ from klappt.coding.codebook import Code, Codebook
 from klappt.coding.suggest import train_suggester
 
 TOPICS = {
-    "sport": ("Sportverein", "Fußball", "Schwimmkurs", "Turnhalle", "Bewegungsangebote", "Basketball"),
-    "sprache": ("Deutschkurs", "Sprachcafé", "Sprachkurse", "Alphabetisierung", "Deutsch lernen", "Integrationskurs"),
+    "sport": (
+        "Sportverein",
+        "Fußball",
+        "Schwimmkurs",
+        "Turnhalle",
+        "Bewegungsangebote",
+        "Basketball",
+    ),
+    "sprache": (
+        "Deutschkurs",
+        "Sprachcafé",
+        "Sprachkurse",
+        "Alphabetisierung",
+        "Deutsch lernen",
+        "Integrationskurs",
+    ),
     "kultur": ("Theater", "Musikschule", "Bücherei", "Kunstprojekt", "Konzerte", "Museum"),
-    "jugend": ("Jugendtreff", "Jugendzentrum", "Streetwork", "Jugendarbeit", "Ferienfreizeit", "Jugendclub"),
-    "senioren": ("Seniorentreff", "Altenhilfe", "Besuchsdienst", "Seniorencafé", "Pflegeberatung", "Mittagstisch"),
-    "beratung": ("Schuldnerberatung", "Sozialberatung", "Erziehungsberatung", "Suchtberatung", "Beratungsstelle", "Lotsen"),
+    "jugend": (
+        "Jugendtreff",
+        "Jugendzentrum",
+        "Streetwork",
+        "Jugendarbeit",
+        "Ferienfreizeit",
+        "Jugendclub",
+    ),
+    "senioren": (
+        "Seniorentreff",
+        "Altenhilfe",
+        "Besuchsdienst",
+        "Seniorencafé",
+        "Pflegeberatung",
+        "Mittagstisch",
+    ),
+    "beratung": (
+        "Schuldnerberatung",
+        "Sozialberatung",
+        "Erziehungsberatung",
+        "Suchtberatung",
+        "Beratungsstelle",
+        "Lotsen",
+    ),
     "mobilitaet": ("Busverbindung", "Bürgerbus", "Radwege", "ÖPNV", "Fahrdienst", "Carsharing"),
-    "wohnen": ("bezahlbarer Wohnraum", "Wohnungen", "Mietwohnungen", "Wohnprojekt", "Sozialwohnungen", "Wohnberatung"),
+    "wohnen": (
+        "bezahlbarer Wohnraum",
+        "Wohnungen",
+        "Mietwohnungen",
+        "Wohnprojekt",
+        "Sozialwohnungen",
+        "Wohnberatung",
+    ),
     "kita": ("Kitaplätze", "Kinderbetreuung", "Krippe", "Hort", "Tagesmütter", "Ganztagsbetreuung"),
-    "arbeit": ("Arbeitsplätze", "Ausbildung", "Jobcenter", "Bewerbungstraining", "Praktikum", "Beschäftigung"),
-    "gesundheit": ("Hausarzt", "Kinderarzt", "Gesundheitskurse", "Apotheke", "Physiotherapie", "Ärzte"),
-    "digital": ("WLAN", "Internet", "Computerkurs", "Digitalisierung", "Smartphone-Kurs", "Onlineangebote"),
-    "begegnung": ("Nachbarschaftstreff", "Begegnungsstätte", "Stadtteilfest", "Familiencafé", "Bürgerhaus", "Treffpunkt"),
-    "umwelt": ("Grünflächen", "Spielplatz", "Parks", "Gemeinschaftsgarten", "Müllsammelaktion", "Bäume"),
-    "ehrenamt": ("Ehrenamtliche", "Freiwilligenagentur", "Engagement", "Patenschaften", "Ehrenamtsbörse", "Helferkreis"),
-    "sicherheit": ("Beleuchtung", "Polizei", "Sicherheit", "Ordnungsamt", "Präventionsarbeit", "Nachtbus"),
+    "arbeit": (
+        "Arbeitsplätze",
+        "Ausbildung",
+        "Jobcenter",
+        "Bewerbungstraining",
+        "Praktikum",
+        "Beschäftigung",
+    ),
+    "gesundheit": (
+        "Hausarzt",
+        "Kinderarzt",
+        "Gesundheitskurse",
+        "Apotheke",
+        "Physiotherapie",
+        "Ärzte",
+    ),
+    "digital": (
+        "WLAN",
+        "Internet",
+        "Computerkurs",
+        "Digitalisierung",
+        "Smartphone-Kurs",
+        "Onlineangebote",
+    ),
+    "begegnung": (
+        "Nachbarschaftstreff",
+        "Begegnungsstätte",
+        "Stadtteilfest",
+        "Familiencafé",
+        "Bürgerhaus",
+        "Treffpunkt",
+    ),
+    "umwelt": (
+        "Grünflächen",
+        "Spielplatz",
+        "Parks",
+        "Gemeinschaftsgarten",
+        "Müllsammelaktion",
+        "Bäume",
+    ),
+    "ehrenamt": (
+        "Ehrenamtliche",
+        "Freiwilligenagentur",
+        "Engagement",
+        "Patenschaften",
+        "Ehrenamtsbörse",
+        "Helferkreis",
+    ),
+    "sicherheit": (
+        "Beleuchtung",
+        "Polizei",
+        "Sicherheit",
+        "Ordnungsamt",
+        "Präventionsarbeit",
+        "Nachtbus",
+    ),
 }
-FILLER = ("mehr", "bessere", "fehlende", "dringend", "für alle", "vor Ort", "im Stadtteil", "mehr Angebote für",
-          "es fehlt an", "wir brauchen", "wünschenswert wären", "zu wenig")
+FILLER = (
+    "mehr",
+    "bessere",
+    "fehlende",
+    "dringend",
+    "für alle",
+    "vor Ort",
+    "im Stadtteil",
+    "mehr Angebote für",
+    "es fehlt an",
+    "wir brauchen",
+    "wünschenswert wären",
+    "zu wenig",
+)
 
 
 def typo(word: str, rnd: random.Random) -> str:
     if len(word) > 5 and rnd.random() < 0.15:
         i = rnd.randrange(1, len(word) - 1)
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     return word
 
 
@@ -79,7 +182,10 @@ def make_answers(n: int, seed: int) -> list[tuple[str, frozenset[str]]]:
 def codebook() -> Codebook:
     return Codebook(
         "angebote",
-        tuple(Code(code, {"de": code.capitalize()}, examples=words[:2]) for code, words in TOPICS.items()),
+        tuple(
+            Code(code, {"de": code.capitalize()}, examples=words[:2])
+            for code, words in TOPICS.items()
+        ),
         version="bench",
     )
 
@@ -92,9 +198,13 @@ def main() -> None:
     book = codebook()
     data = make_answers(args.answers, seed=7)
     texts = [t for t, _ in data]
-    print(f"{args.answers} synthetic answers, {len(TOPICS)} codes, median of {args.repeat} runs; "
-          f"wall-clock seconds (CPU seconds of this process in brackets, less disturbed by other load)")
-    print(f"{'trained on':>10}  {'train':>13}  {'suggest':>13}  {'total':>13}  {'top-1 held out':>14}")
+    print(
+        f"{args.answers} synthetic answers, {len(TOPICS)} codes, median of {args.repeat} runs; "
+        f"wall-clock seconds (CPU seconds of this process in brackets, less disturbed by other load)"
+    )
+    print(
+        f"{'trained on':>10}  {'train':>13}  {'suggest':>13}  {'total':>13}  {'top-1 held out':>14}"
+    )
     for n_train in (500, 2_000, args.answers):
         wall: dict[str, list[float]] = {"train": [], "suggest": [], "total": []}
         cpu: dict[str, list[float]] = {"train": [], "suggest": [], "total": []}
@@ -112,9 +222,14 @@ def main() -> None:
             held = range(n_train, args.answers) if n_train < args.answers else range(args.answers)
             hits = sum(1 for i in held if ranked[i] and ranked[i][0].code in data[i][1])
             acc = hits / len(held)
-        cells = [f"{statistics.median(wall[k]):5.2f} ({statistics.median(cpu[k]):5.2f})" for k in ("train", "suggest", "total")]
+        cells = [
+            f"{statistics.median(wall[k]):5.2f} ({statistics.median(cpu[k]):5.2f})"
+            for k in ("train", "suggest", "total")
+        ]
         print(f"{n_train:>10}  {cells[0]:>13}  {cells[1]:>13}  {cells[2]:>13}  {acc:>14.3f}")
-    print(f"load average while running: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(
+        f"load average while running: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

@@ -284,6 +284,20 @@ class ErrorCode(Enum):
         "{path}, row {row}: the coded question is '{question}', the code book {codebook} belongs to "
         "'{expected}'.",
     )
+    CODING_014 = Detail(
+        "no_stored_codebook",
+        "Welle {wave}: für die Frage '{question}' ist kein Codebuch gespeichert. Zuerst das Codebuch "
+        "speichern: klappt code codebook CODEBUCH.yaml --wave {wave}",
+        "Wave {wave}: no code book is stored for the question '{question}'. Store it first: "
+        "klappt code codebook CODEBOOK.yaml --wave {wave}",
+    )
+    CODING_015 = Detail(
+        "codings_question_unclear",
+        "{path}, Zeile {row}: die Spalte question ist leer, und Welle {wave} hat Codebücher für "
+        "mehrere Fragen ({questions}). Bitte die Frage in die Spalte question schreiben.",
+        "{path}, row {row}: the column question is empty, and wave {wave} has code books for several "
+        "questions ({questions}). Please put the question into the column question.",
+    )
 
 
 def current_language() -> str:

@@ -31,7 +31,7 @@ FORM_MD = """
 """
 
 #: R06 has no answer; R08 has an unresolved disagreement; R10 is only partly coded.
-DATA_CSV = '''_id,gebietstyp,kommune,angebote,anzahl,kontakt
+DATA_CSV = """_id,gebietstyp,kommune,angebote,anzahl,kontakt
 R01,stadt,Adorf,Sportverein; Deutschkurs,3,Frau Müller
 R02,stadt,Bedorf,Theater,1,
 R03,land,Cedorf,Sprachcafé,2,info@cedorf.de
@@ -45,7 +45,7 @@ R09,land,Idorf,Jugendtreff; Sprachkurs,2,
 R10,stadt,Jedorf,Schwimmkurs; Nachhilfe,1,
 R11,land,Kedorf,Deutsch lernen,3,
 R12,stadt,Ledorf,Kunst und Sport,2,
-'''
+"""
 
 CODINGS_CSV = """question,answer,coder,code,suggested,final,text
 angebote,R01#1,anna,sport,1,0,Sportverein
@@ -77,10 +77,27 @@ def make_codebook(source: str = "") -> Codebook:
         question="angebote",
         codes=(
             Code("freizeit", {"de": "Freizeit", "en": "Leisure"}, "Freizeitangebote aller Art"),
-            Code("sport", {"de": "Sport und Bewegung", "en": "Sports"}, examples=("Fußballverein", "Schwimmkurs"), parent="freizeit"),
-            Code("kultur", {"de": "Kultur", "en": "Culture"}, examples=("Theater", "Musikschule"), parent="freizeit"),
-            Code("sprache", {"de": "Sprache", "en": "Language"}, "Sprachförderung", ("Deutschkurs", "Sprachcafé")),
-            Code("beratung", {"de": "Beratung", "en": "Counselling"}, examples=("Schuldnerberatung",)),
+            Code(
+                "sport",
+                {"de": "Sport und Bewegung", "en": "Sports"},
+                examples=("Fußballverein", "Schwimmkurs"),
+                parent="freizeit",
+            ),
+            Code(
+                "kultur",
+                {"de": "Kultur", "en": "Culture"},
+                examples=("Theater", "Musikschule"),
+                parent="freizeit",
+            ),
+            Code(
+                "sprache",
+                {"de": "Sprache", "en": "Language"},
+                "Sprachförderung",
+                ("Deutschkurs", "Sprachcafé"),
+            ),
+            Code(
+                "beratung", {"de": "Beratung", "en": "Counselling"}, examples=("Schuldnerberatung",)
+            ),
         ),
         version="2",
         wave="2022",

@@ -94,13 +94,20 @@ def _coded(rows: list[tuple[str, str, str | None]]) -> CodingSet:
 
 def test_agreement_per_code_equals_kappa_of_presence__ok() -> None:
     # four answers coded by anna and ben; "sport" presence: anna 1 1 0 0, ben 1 0 0 0
-    cs = _coded([
-        ("a1", "anna", "sport"), ("a1", "ben", "sport"),
-        ("a2", "anna", "sport"), ("a2", "anna", "kultur"), ("a2", "ben", "kultur"),
-        ("a3", "anna", None), ("a3", "ben", None),
-        ("a4", "anna", "kultur"), ("a4", "ben", "sport"),
-        ("a5", "anna", "kultur"),  # seen by one coder only: not in n
-    ])
+    cs = _coded(
+        [
+            ("a1", "anna", "sport"),
+            ("a1", "ben", "sport"),
+            ("a2", "anna", "sport"),
+            ("a2", "anna", "kultur"),
+            ("a2", "ben", "kultur"),
+            ("a3", "anna", None),
+            ("a3", "ben", None),
+            ("a4", "anna", "kultur"),
+            ("a4", "ben", "sport"),
+            ("a5", "anna", "kultur"),  # seen by one coder only: not in n
+        ]
+    )
     result = agreement(cs)
     by = {c.code: c for c in result.codes}
     assert [c.code for c in result.codes] == ["kultur", "sport"]
@@ -115,8 +122,16 @@ def test_agreement_per_code_equals_kappa_of_presence__ok() -> None:
 
 
 def test_agreement_three_coders_no_kappa__ok() -> None:
-    cs = _coded([("a1", "anna", "x"), ("a1", "ben", "x"), ("a1", "cem", "x"),
-                 ("a2", "anna", "x"), ("a2", "ben", None), ("a2", "cem", "x")])
+    cs = _coded(
+        [
+            ("a1", "anna", "x"),
+            ("a1", "ben", "x"),
+            ("a1", "cem", "x"),
+            ("a2", "anna", "x"),
+            ("a2", "ben", None),
+            ("a2", "cem", "x"),
+        ]
+    )
     (x,) = agreement(cs).codes
     assert x.kappa is None  # three coders saw the answers
     assert x.alpha == pytest.approx(krippendorff_alpha([[1, 1, 1], [1, 0, 1]]))
@@ -128,7 +143,11 @@ def test_agreement_changing_pairs_no_kappa__ok() -> None:
 
 
 def test_resolved_answers_leave_the_list__ok() -> None:
-    rows = [Coding("a1", "anna", "x"), Coding("a1", "ben", "y"), Coding("a1", "chris", "x", final=True)]
+    rows = [
+        Coding("a1", "anna", "x"),
+        Coding("a1", "ben", "y"),
+        Coding("a1", "chris", "x", final=True),
+    ]
     result = agreement(CodingSet(tuple(rows)))
     assert result.disagreements == ()
     assert result.resolved == 1

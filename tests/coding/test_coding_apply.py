@@ -39,7 +39,14 @@ def test_codes_question_after_text_question__ok(rs, codebook, codings) -> None:
     assert names == ["gebietstyp", "kommune", "angebote", "angebote__codes", "anzahl", "kontakt"]
     q = coded.instrument.question("angebote__codes")
     assert q.type == "select_multiple"
-    assert [c.name for c in q.choices] == ["freizeit", "sport", "kultur", "sprache", "beratung", "_kein_code"]
+    assert [c.name for c in q.choices] == [
+        "freizeit",
+        "sport",
+        "kultur",
+        "sprache",
+        "beratung",
+        "_kein_code",
+    ]
     cols = coded.frame.columns
     assert cols[cols.index("angebote") + 1] == "angebote__codes/freizeit"
     assert rs.instrument.question("angebote__codes") is None  # the input is unchanged
@@ -48,7 +55,13 @@ def test_codes_question_after_text_question__ok(rs, codebook, codings) -> None:
 
 def test_null_for_answers_not_coded__ok(rs, codebook, codings) -> None:
     coded = apply_codes(rs, codebook, codings)
-    by_id = dict(zip(coded.meta["return_id"].to_list(), coded.frame["angebote__codes/sport"].to_list(), strict=True))
+    by_id = dict(
+        zip(
+            coded.meta["return_id"].to_list(),
+            coded.frame["angebote__codes/sport"].to_list(),
+            strict=True,
+        )
+    )
     assert by_id["R06"] is None and by_id["R08"] is None and by_id["R10"] is None
     assert by_id["R01"] is True and by_id["R02"] is False
     assert any("1 Antworten mit ungeklärten Abweichungen" in n for n in coded.notes)
@@ -56,7 +69,9 @@ def test_null_for_answers_not_coded__ok(rs, codebook, codings) -> None:
 
 
 def test_tabulate_codes_equal_hand_count__ok(rs, codebook, codings) -> None:
-    table = tabulate(apply_codes(rs, codebook, codings), lang="de").table(codes_question_name("angebote"))
+    table = tabulate(apply_codes(rs, codebook, codings), lang="de").table(
+        codes_question_name("angebote")
+    )
     assert table.base == 9
     assert table.cell.mentions == 17
     assert table.label == "Welche Angebote fehlen vor Ort? (codiert)"
@@ -146,10 +161,43 @@ def test_codings_of_empty_answer__error(rs, codebook) -> None:
 
 
 def test_whole_answer_coding_counts__ok(rs, codebook) -> None:
-    cs = CodingSet((Coding("R01#0", "anna", "sport", "angebote", "Sportverein; Deutschkurs"),
-                    Coding("R02#0", "anna", "kultur", "angebote")))
+    cs = CodingSet(
+        (
+            Coding("R01#0", "anna", "sport", "angebote", "Sportverein; Deutschkurs"),
+            Coding("R02#0", "anna", "kultur", "angebote"),
+        )
+    )
     table = tabulate(apply_codes(rs, codebook, cs)).table("angebote__codes")
     assert table.base == 2
     assert [(r.choice, r.count) for r in table.rows] == [
-        ("freizeit", 2), ("sport", 1), ("kultur", 1), ("sprache", 0), ("beratung", 0),
+        ("freizeit", 2),
+        ("sport", 1),
+        ("kultur", 1),
+        ("sprache", 0),
+        ("beratung", 0),
     ]
+
+
+def test_check_sorts_codings_and_drops_none__ok(rs, codebook, codings) -> None:
+    from klappt.coding import check_codings
+
+    extra = (
+        Coding("R99#1", "anna", "sport", "angebote", "Tanzen"),  # the return is gone
+        Coding("R02#2", "anna", "kultur", "angebote", "Oper"),  # R02 has one part only
+        Coding("R02#1", "ben", "kultur", "angebote", "Oper"),  # R02#1 reads "Theater" now
+        Coding("R03#1", "ben", "tanz", "angebote", "Sprachcafé"),  # not in the code book
+        Coding("R03#1", "ben", None, "andere_frage", "x"),  # another question: not looked at
+    )
+    cs = CodingSet(codings.codings + extra, source="c.csv")
+    check = check_codings(rs, codebook, cs)
+    assert [c.answer for c in check.gone] == ["R99#1", "R02#2"]
+    assert [(c.answer, now) for c, now in check.changed] == [("R02#1", "Theater")]
+    assert [c.code for c in check.unknown] == ["tanz"]
+    assert check.kept_aside == 4
+    assert check.usable.codings == codings.codings  # the fitting ones, in their order
+    assert len(check.usable) + check.kept_aside == len(cs.for_question("angebote"))
+    # what fits counts exactly as before
+    assert (
+        tabulate(apply_codes(rs, codebook, check.usable)).to_dict()
+        == tabulate(apply_codes(rs, codebook, codings)).to_dict()
+    )

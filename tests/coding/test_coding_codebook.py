@@ -13,7 +13,9 @@ from klappt.errors import ErrorCode, KlapptError
 
 def _same(a: Codebook, b: Codebook) -> None:
     assert a == b
-    assert [c.labels for c in a.codes] == [c.labels for c in b.codes]  # labels are not compared by ==
+    assert [c.labels for c in a.codes] == [
+        c.labels for c in b.codes
+    ]  # labels are not compared by ==
     assert (a.version, a.wave, a.question) == (b.version, b.wave, b.question)
 
 
@@ -35,7 +37,12 @@ def test_xlsx_round_trip__ok(tmp_path: Path, codebook: Codebook) -> None:
     wb = openpyxl.load_workbook(p)
     assert wb.sheetnames == ["Codebuch", "Info"]
     assert [c.value for c in wb["Codebuch"][1]] == [
-        "Code", "Oberkategorie", "Bezeichnung (de)", "Bezeichnung (en)", "Beschreibung", "Beispiele",
+        "Code",
+        "Oberkategorie",
+        "Bezeichnung (de)",
+        "Bezeichnung (en)",
+        "Beschreibung",
+        "Beispiele",
     ]
 
 
@@ -81,7 +88,11 @@ YAML_HEAD = "question: angebote\ncodes:\n"
         ("  - code: a\n    parent: a\n", ErrorCode.CODING_002, 3),
         ("  - code: a\n    parent: nirgends\n", ErrorCode.CODING_003, 3),
         # three levels
-        ("  - code: a\n  - code: b\n    parent: a\n  - code: c\n    parent: b\n", ErrorCode.CODING_004, 6),
+        (
+            "  - code: a\n  - code: b\n    parent: a\n  - code: c\n    parent: b\n",
+            ErrorCode.CODING_004,
+            6,
+        ),
         # a name that cannot become a column
         ("  - code: Sport und Spiel\n", ErrorCode.CODING_005, 3),
         ("  - code: _intern\n", ErrorCode.CODING_005, 3),
@@ -99,7 +110,9 @@ def test_yaml_mistakes__error(tmp_path: Path, codes: str, error: ErrorCode, row:
 
 def test_cycle_message_shows_the_circle__error(tmp_path: Path) -> None:
     p = tmp_path / "cb.yaml"
-    p.write_text(YAML_HEAD + "  - code: a\n    parent: b\n  - code: b\n    parent: a\n", encoding="utf-8")
+    p.write_text(
+        YAML_HEAD + "  - code: a\n    parent: b\n  - code: b\n    parent: a\n", encoding="utf-8"
+    )
     with pytest.raises(KlapptError) as exc:
         read_codebook(p)
     assert exc.value.params["chain"] == "a → b → a"

@@ -35,7 +35,9 @@ def test_bare_agreement_file__ok(tmp_path) -> None:
     p.write_text("answer,coder,code\nA1,anna,sport\nA1,ben,\nA2;x,anna,kultur\n", encoding="utf-8")
     cs = read_codings(p)
     assert [(c.answer, c.coder, c.code, c.question) for c in cs] == [
-        ("A1", "anna", "sport", ""), ("A1", "ben", None, ""), ("A2;x", "anna", "kultur", ""),
+        ("A1", "anna", "sport", ""),
+        ("A1", "ben", None, ""),
+        ("A2;x", "anna", "kultur", ""),
     ]
 
 
@@ -74,15 +76,26 @@ def test_bad_cells__error(tmp_path, line, row) -> None:
 
 
 def test_final_codes_rules__ok() -> None:
-    cs = CodingSet((
-        Coding("a1", "anna", "x"),  # single coder
-        Coding("a2", "anna", "x"), Coding("a2", "ben", "x"),  # agreed
-        Coding("a3", "anna", "x"), Coding("a3", "ben", "y"),  # disagree
-        Coding("a4", "anna", "x"), Coding("a4", "ben", "y"), Coding("a4", "cem", None, final=True),  # resolved: none
-        Coding("a5", "anna", None),  # seen, no code
-    ))
+    cs = CodingSet(
+        (
+            Coding("a1", "anna", "x"),  # single coder
+            Coding("a2", "anna", "x"),
+            Coding("a2", "ben", "x"),  # agreed
+            Coding("a3", "anna", "x"),
+            Coding("a3", "ben", "y"),  # disagree
+            Coding("a4", "anna", "x"),
+            Coding("a4", "ben", "y"),
+            Coding("a4", "cem", None, final=True),  # resolved: none
+            Coding("a5", "anna", None),  # seen, no code
+        )
+    )
     fc = final_codes(cs)
-    assert fc.codes == {("", "a1"): {"x"}, ("", "a2"): {"x"}, ("", "a4"): frozenset(), ("", "a5"): frozenset()}
+    assert fc.codes == {
+        ("", "a1"): {"x"},
+        ("", "a2"): {"x"},
+        ("", "a4"): frozenset(),
+        ("", "a5"): frozenset(),
+    }
     assert fc.unresolved == {("", "a3")}
     assert fc.resolved == {("", "a4")}
 

@@ -28,7 +28,9 @@ def test_near_duplicates_and_returns__ok() -> None:
 
 
 def test_exact_only__ok() -> None:
-    got = count_mentions([("r1", "Sportverein"), ("r2", "Sportvereine"), ("r3", "SPORTVEREIN.")], similarity=100)
+    got = count_mentions(
+        [("r1", "Sportverein"), ("r2", "Sportvereine"), ("r3", "SPORTVEREIN.")], similarity=100
+    )
     assert [(m.text, m.count) for m in got] == [("Sportverein", 2), ("Sportvereine", 1)]
 
 

@@ -35,7 +35,10 @@ def test_stored_data_unchanged__ok(rs) -> None:
         ("Handy 0171-1234567", "Handy [Telefon]"),
         ("Tel.: 12345", "Tel.: [Telefon]"),
         # not personal data
-        ("Treffen am 01.02.2023, 12.000 Euro, 0,5 Stellen", "Treffen am 01.02.2023, 12.000 Euro, 0,5 Stellen"),
+        (
+            "Treffen am 01.02.2023, 12.000 Euro, 0,5 Stellen",
+            "Treffen am 01.02.2023, 12.000 Euro, 0,5 Stellen",
+        ),
         ("für Frau und Kind; Frauentreff", "für Frau und Kind; Frauentreff"),
         ("PLZ 50667, seit 2019", "PLZ 50667, seit 2019"),
     ],

@@ -40,7 +40,7 @@ def test_answer_ids__ok() -> None:
 
 
 def test_normalize_text__ok() -> None:
-    assert normalize_text(' „Sport-Verein“. ') == "sport-verein"
+    assert normalize_text(" „Sport-Verein“. ") == "sport-verein"
     assert normalize_text("SPORTVEREIN") == normalize_text("sportverein")
 
 

@@ -29,33 +29,58 @@ BOOK = Codebook(
     ),
 )
 TRAIN = [
-    ("mehr Sportvereine", "sport"), ("Fußballplatz für Jugendliche", "sport"),
-    ("Schwimmkurse für Kinder", "sport"), ("eine neue Turnhalle", "sport"),
-    ("Sportangebote am Abend", "sport"), ("Basketballkorb im Park", "sport"),
-    ("Deutschkurse für Erwachsene", "sprache"), ("ein Sprachcafé", "sprache"),
-    ("Sprachkurse am Vormittag", "sprache"), ("Alphabetisierungskurs", "sprache"),
-    ("Deutsch lernen mit Kinderbetreuung", "sprache"), ("Integrationskurse", "sprache"),
-    ("mehr Kitaplätze", "kita"), ("Krippenplätze für unter Dreijährige", "kita"),
-    ("Betreuung am Nachmittag im Hort", "kita"), ("Tagesmütter", "kita"),
-    ("Ganztagsbetreuung in der Grundschule", "kita"), ("Kita mit längeren Öffnungszeiten", "kita"),
-    ("bessere Busverbindung", "mobil"), ("Bürgerbus für Senioren", "mobil"),
-    ("Radwege ausbauen", "mobil"), ("der Bus fährt zu selten", "mobil"),
-    ("Fahrdienst zum Arzt", "mobil"), ("Anbindung an die Bahn", "mobil"),
-    ("bezahlbarer Wohnraum", "wohnen"), ("mehr Sozialwohnungen", "wohnen"),
-    ("günstige Mietwohnungen", "wohnen"), ("Wohnungen für Familien", "wohnen"),
-    ("Wohnprojekt für Ältere", "wohnen"), ("die Mieten sind zu hoch", "wohnen"),
+    ("mehr Sportvereine", "sport"),
+    ("Fußballplatz für Jugendliche", "sport"),
+    ("Schwimmkurse für Kinder", "sport"),
+    ("eine neue Turnhalle", "sport"),
+    ("Sportangebote am Abend", "sport"),
+    ("Basketballkorb im Park", "sport"),
+    ("Deutschkurse für Erwachsene", "sprache"),
+    ("ein Sprachcafé", "sprache"),
+    ("Sprachkurse am Vormittag", "sprache"),
+    ("Alphabetisierungskurs", "sprache"),
+    ("Deutsch lernen mit Kinderbetreuung", "sprache"),
+    ("Integrationskurse", "sprache"),
+    ("mehr Kitaplätze", "kita"),
+    ("Krippenplätze für unter Dreijährige", "kita"),
+    ("Betreuung am Nachmittag im Hort", "kita"),
+    ("Tagesmütter", "kita"),
+    ("Ganztagsbetreuung in der Grundschule", "kita"),
+    ("Kita mit längeren Öffnungszeiten", "kita"),
+    ("bessere Busverbindung", "mobil"),
+    ("Bürgerbus für Senioren", "mobil"),
+    ("Radwege ausbauen", "mobil"),
+    ("der Bus fährt zu selten", "mobil"),
+    ("Fahrdienst zum Arzt", "mobil"),
+    ("Anbindung an die Bahn", "mobil"),
+    ("bezahlbarer Wohnraum", "wohnen"),
+    ("mehr Sozialwohnungen", "wohnen"),
+    ("günstige Mietwohnungen", "wohnen"),
+    ("Wohnungen für Familien", "wohnen"),
+    ("Wohnprojekt für Ältere", "wohnen"),
+    ("die Mieten sind zu hoch", "wohnen"),
 ]
 HELD_OUT = [
-    ("Sportverein für Mädchen", "sport"), ("Fußballverein", "sport"), ("Schwimmkurs", "sport"),
+    ("Sportverein für Mädchen", "sport"),
+    ("Fußballverein", "sport"),
+    ("Schwimmkurs", "sport"),
     ("Turnhallen am Wochenende", "sport"),
-    ("Deutschkurs mit Kinderbetreuung", "sprache"), ("Sprachkurs für Frauen", "sprache"),
-    ("Sprachcafés", "sprache"), ("Integrationskurs am Abend", "sprache"),
-    ("Kitaplatz", "kita"), ("Hortplätze", "kita"), ("Krippenplatz", "kita"),
+    ("Deutschkurs mit Kinderbetreuung", "sprache"),
+    ("Sprachkurs für Frauen", "sprache"),
+    ("Sprachcafés", "sprache"),
+    ("Integrationskurs am Abend", "sprache"),
+    ("Kitaplatz", "kita"),
+    ("Hortplätze", "kita"),
+    ("Krippenplatz", "kita"),
     ("längere Öffnungszeiten der Kita", "kita"),
-    ("Busverbindungen am Abend", "mobil"), ("Radweg zur Schule", "mobil"),
-    ("Bahnanbindung", "mobil"), ("Bürgerbusse", "mobil"),
-    ("Wohnraum für junge Leute", "wohnen"), ("Sozialwohnung", "wohnen"),
-    ("bezahlbare Wohnungen", "wohnen"), ("Mietwohnung", "wohnen"),
+    ("Busverbindungen am Abend", "mobil"),
+    ("Radweg zur Schule", "mobil"),
+    ("Bahnanbindung", "mobil"),
+    ("Bürgerbusse", "mobil"),
+    ("Wohnraum für junge Leute", "wohnen"),
+    ("Sozialwohnung", "wohnen"),
+    ("bezahlbare Wohnungen", "wohnen"),
+    ("Mietwohnung", "wohnen"),
 ]
 
 
@@ -81,10 +106,13 @@ def test_same_seed_same_suggestions__ok() -> None:
 
 
 def test_rules_from_examples_without_training__ok() -> None:
-    book = Codebook("angebote", (
-        Code("sport", {"de": "Sport"}, examples=("Sport",)),
-        Code("sprache", {"de": "Sprache"}, examples=("Deutsch lernen",)),
-    ))
+    book = Codebook(
+        "angebote",
+        (
+            Code("sport", {"de": "Sport"}, examples=("Sport",)),
+            Code("sprache", {"de": "Sprache"}, examples=("Deutsch lernen",)),
+        ),
+    )
     model = train_suggester(book, use_codebook_examples=False)
     assert not model.has_model
     ranked = model.suggest(["Jugendsport am Abend", "wir wollen Deutsch lernen", "Theater"])
@@ -110,12 +138,28 @@ def test_suggest_segments_learns_from_codings__ok(rs, codebook, codings) -> None
 
 def test_decide_keeps_only_accepted__ok() -> None:
     seg = Segment("R1", "angebote", 1, "Fußball und Deutschkurs")
-    shown = [Suggestion("sport", 0.9, "model"), Suggestion("sprache", 0.7, "rule"), Suggestion("kita", 0.3, "model")]
-    rows = decide(seg, shown, accepted={"sport"}, coder="anna", manual=["sprache"], at="2024-05-01T10:00:00+00:00")
-    assert [(r.code, r.suggested, r.confidence) for r in rows] == [("sport", True, 0.9), ("sprache", False, None)]
+    shown = [
+        Suggestion("sport", 0.9, "model"),
+        Suggestion("sprache", 0.7, "rule"),
+        Suggestion("kita", 0.3, "model"),
+    ]
+    rows = decide(
+        seg,
+        shown,
+        accepted={"sport"},
+        coder="anna",
+        manual=["sprache"],
+        at="2024-05-01T10:00:00+00:00",
+    )
+    assert [(r.code, r.suggested, r.confidence) for r in rows] == [
+        ("sport", True, 0.9),
+        ("sprache", False, None),
+    ]
     assert all(r.coder == "anna" and r.coded_at.startswith("2024-05-01") for r in rows)
     nothing = decide(seg, shown, accepted=set(), coder="anna")
-    assert [(r.code, r.suggested) for r in nothing] == [(None, False)]  # seen; all suggestions rejected
+    assert [(r.code, r.suggested) for r in nothing] == [
+        (None, False)
+    ]  # seen; all suggestions rejected
 
 
 def _export(tmp_path: Path, rs, codebook, codings) -> Path:
@@ -148,5 +192,7 @@ def test_rejected_suggestions_never_become_codes__ok(tmp_path, rs, codebook, cod
     got = sorted((c.answer, c.code, c.suggested) for c in cs)
     assert got == [("R02#1", accepted, True), ("R03#1", "beratung", False)]
     assert rejected != "beratung"
-    shown_codes = {c.value for r in ws.iter_rows(min_row=2) for c in r if c.column_letter in ("K", "N")}
+    shown_codes = {
+        c.value for r in ws.iter_rows(min_row=2) for c in r if c.column_letter in ("K", "N")
+    }
     assert shown_codes - {None}  # suggestions were there to be ignored

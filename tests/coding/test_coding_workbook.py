@@ -39,7 +39,16 @@ def test_export_layout__ok(exported) -> None:
     assert wb.sheetnames == ["Codierung", "Codebuch", "Info", "Anleitung"]
     ws = wb["Codierung"]
     assert [c.value for c in ws[1]] == [
-        "Antwort-ID", "Rücklauf", "Standort", "Frage", "Teil", "Antwort", "Hinweis", "Code 1", "Code 2", "Code 3",
+        "Antwort-ID",
+        "Rücklauf",
+        "Standort",
+        "Frage",
+        "Teil",
+        "Antwort",
+        "Hinweis",
+        "Code 1",
+        "Code 2",
+        "Code 3",
     ]
     assert [c.value for c in ws[2]][:6] == ["R01#1", "R01", "Adorf", "angebote", 1, "Sportverein"]
     assert ws.data_validations.dataValidation  # a drop-down of the codes
@@ -51,7 +60,14 @@ def test_export_with_suggestions__ok(tmp_path, rs, codebook, codings) -> None:
     import io
 
     head = [c.value for c in openpyxl.load_workbook(io.BytesIO(result.workbook))["Codierung"][1]]
-    assert head[-6:] == ["Vorschlag 1", "Sicherheit 1", "Übernehmen 1", "Vorschlag 2", "Sicherheit 2", "Übernehmen 2"]
+    assert head[-6:] == [
+        "Vorschlag 1",
+        "Sicherheit 1",
+        "Übernehmen 1",
+        "Vorschlag 2",
+        "Sicherheit 2",
+        "Übernehmen 2",
+    ]
 
 
 def _ids(workbook: bytes) -> list[str]:
@@ -70,22 +86,33 @@ def test_export_sample_is_seeded__ok(rs, codebook) -> None:
 
 
 def test_import_codes_labels_and_no_code__ok(exported) -> None:
-    _fill(exported, {
-        "R01#1": {"Code 1": "sport"},
-        "R01#2": {"Code 1": "Sprache"},  # the label, not the code: understood
-        "R02#1": {"Code 1": "kultur, freizeit"},  # two codes in one cell
-        "R05#1": {"Code 1": "-"},  # seen, no code applies
-    })
+    _fill(
+        exported,
+        {
+            "R01#1": {"Code 1": "sport"},
+            "R01#2": {"Code 1": "Sprache"},  # the label, not the code: understood
+            "R02#1": {"Code 1": "kultur, freizeit"},  # two codes in one cell
+            "R05#1": {"Code 1": "-"},  # seen, no code applies
+        },
+    )
     cs = read_coding_workbook(exported, coder="anna", at=AT)
     got = [(c.answer, c.code, c.row) for c in cs]
-    assert got == [("R01#1", "sport", 2), ("R01#2", "sprache", 3), ("R02#1", "kultur", 4),
-                   ("R02#1", "freizeit", 4), ("R05#1", None, 8)]
+    assert got == [
+        ("R01#1", "sport", 2),
+        ("R01#2", "sprache", 3),
+        ("R02#1", "kultur", 4),
+        ("R02#1", "freizeit", 4),
+        ("R05#1", None, 8),
+    ]
     assert {(c.coder, c.coded_at, c.question) for c in cs} == {("anna", AT, "angebote")}
     assert cs.codings[0].text == "Sportverein"
 
 
 def test_import_unknown_code_names_row__error(exported) -> None:
-    _fill(exported, {"R01#1": {"Code 1": "sport"}, "R03#1": {"Code 2": "tanzen"}, "R04#1": {"Code 1": "oper"}})
+    _fill(
+        exported,
+        {"R01#1": {"Code 1": "sport"}, "R03#1": {"Code 2": "tanzen"}, "R04#1": {"Code 1": "oper"}},
+    )
     with pytest.raises(KlapptError) as exc:
         read_coding_workbook(exported, coder="anna")
     assert exc.value.code is ErrorCode.CODING_006
@@ -124,14 +151,18 @@ def test_import_without_codebook__error(tmp_path, rs) -> None:
 
 def test_import_merges_and_keeps_other_coders__ok(exported) -> None:
     _fill(exported, {"R01#1": {"Code 1": "kultur"}})
-    before = CodingSet((
-        Coding("R01#1", "anna", "sport", "angebote"),  # replaced by anna's new coding
-        Coding("R01#1", "ben", "sport", "angebote"),  # kept
-        Coding("R02#1", "anna", "kultur", "angebote"),  # kept: not in the new workbook
-    ))
+    before = CodingSet(
+        (
+            Coding("R01#1", "anna", "sport", "angebote"),  # replaced by anna's new coding
+            Coding("R01#1", "ben", "sport", "angebote"),  # kept
+            Coding("R02#1", "anna", "kultur", "angebote"),  # kept: not in the new workbook
+        )
+    )
     result = import_coding(exported, "anna", existing=before, at=AT)
     assert [(c.answer, c.coder, c.code) for c in result.codings] == [
-        ("R01#1", "ben", "sport"), ("R02#1", "anna", "kultur"), ("R01#1", "anna", "kultur"),
+        ("R01#1", "ben", "sport"),
+        ("R02#1", "anna", "kultur"),
+        ("R01#1", "anna", "kultur"),
     ]
     assert result.summary.unresolved == 1
 
@@ -146,8 +177,18 @@ def test_resolve_disagreements_round_trip__ok(tmp_path, codebook, codings) -> No
     p.write_bytes(disagreement_workbook(result, codebook))
     wb = openpyxl.load_workbook(p)
     ws = wb["Abweichungen"]
-    assert [c.value for c in ws[1]] == ["Antwort-ID", "Rücklauf", "Frage", "Teil", "Antwort", "Codierer: anna",
-                                        "Codierer: ben", "Code 1", "Code 2", "Code 3"]
+    assert [c.value for c in ws[1]] == [
+        "Antwort-ID",
+        "Rücklauf",
+        "Frage",
+        "Teil",
+        "Antwort",
+        "Codierer: anna",
+        "Codierer: ben",
+        "Code 1",
+        "Code 2",
+        "Code 3",
+    ]
     assert [c.value for c in ws[2]][:7] == ["R08#2", "R08", "angebote", 2, "Kino", "kultur", "-"]
     ws["H2"] = "kultur"
     wb.save(p)
@@ -170,5 +211,20 @@ def test_hints_for_other_language_and_personal_data__ok() -> None:
     ]
     ws = openpyxl.load_workbook(io.BytesIO(coding_workbook(segs)))["Codierung"]
     assert [r[6] for r in ws.iter_rows(min_row=2, values_only=True)] == [
-        "Sprache: en?", "persönliche Daten? Name", None,
+        "Sprache: en?",
+        "persönliche Daten? Name",
+        None,
     ]
+
+
+def test_workbook_codebook_is_the_book_it_travels_with__ok(exported, tmp_path, codebook) -> None:
+    from klappt.coding import workbook_codebook
+
+    assert workbook_codebook(exported).names == codebook.names
+    bare = tmp_path / "ohne.xlsx"
+    wb = openpyxl.Workbook()
+    wb.save(bare)
+    assert workbook_codebook(bare) is None
+    with pytest.raises(KlapptError) as exc:
+        workbook_codebook(tmp_path / "fehlt.xlsx")
+    assert exc.value.code is ErrorCode.FILE_001

@@ -27,7 +27,8 @@ def test_coded_nennungen_charts_equal_the_tabulation_of_the_codes__ok():
         book = read_codebook(reference_path(f"codebook_{question}.yaml"))
         coded = apply_codes(rs, book, codings)
         table = next(
-            t for t in tabulate(coded, lang="de").to_dict()["tables"]
+            t
+            for t in tabulate(coded, lang="de").to_dict()["tables"]
             if t["question"] == f"{question}__codes"
         )
         panel = panels[f"{question}__codes"]
@@ -42,7 +43,7 @@ def test_unknown_codebook_names_the_recipe_line__error(tmp_path):
     form, data = reference_path("arbeitshilfe_2022.xlsx"), reference_path("returns_2022.csv")
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
-        "title: T\nwaves:\n  \"2022\":\n"
+        'title: T\nwaves:\n  "2022":\n'
         f"    form: {form}\n    data: {data}\n"
         "    codebooks: [fehlt.yaml]\n"
         f"    codings: {reference_path('codings_2022.csv')}\n"
@@ -54,3 +55,72 @@ def test_unknown_codebook_names_the_recipe_line__error(tmp_path):
     assert info.value.code is ErrorCode.REPORT_001
     assert info.value.params["line"] == 6
     assert "fehlt.yaml" in str(info.value)
+
+
+def _recipe_with_codings(tmp_path, codings_csv):
+    form, data = reference_path("arbeitshilfe_2022.xlsx"), reference_path("returns_2022.csv")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        'title: T\nwaves:\n  "2022":\n'
+        f"    form: {form}\n    data: {data}\n"
+        f"    codebooks: [{reference_path('codebook_notwendigkeit_text.yaml')}]\n"
+        f"    codings: {codings_csv}\n"
+        "slides:\n  - result: {title: Nennungen, chart: notwendigkeit_text__codes}\n",
+        encoding="utf-8",
+    )
+    return load_recipe(recipe)
+
+
+@pytest.mark.parametrize(
+    ("lang", "note"),
+    [
+        ("de", "Codierte Freitexte: 52 Codes, davon 5 aus angenommenen Vorschlägen"),
+        ("en", "Coded free text: 52 codes, 5 of them accepted suggestions"),
+    ],
+)
+def test_report_says_how_many_codes_were_accepted_suggestions__ok(tmp_path, lang, note):
+    """Five of the 52 counted codes of notwendigkeit_text marked as accepted suggestions."""
+    import csv
+
+    from pptx import Presentation
+
+    from klappt.report import write_outputs
+
+    with reference_path("codings_2022.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    marked = 0
+    for row in rows:
+        if row["question"] == "notwendigkeit_text" and row["code"] and marked < 5:
+            row["suggested"], row["confidence"] = "1", "0.8"
+            marked += 1
+    path = tmp_path / "codierungen.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    spec = _recipe_with_codings(tmp_path, path)
+    built = build_report(spec, load_data(spec), lang)
+    slide = next(s for s in built.slides if s.panels)
+    assert note in slide.footnotes
+    deck, html = write_outputs(built, [tmp_path / "b.pptx", tmp_path / "b.html"])
+    shapes = [
+        sh
+        for s in Presentation(str(deck)).slides
+        for sh in s.shapes
+        if sh.name == "Footnotes" and sh.has_text_frame
+    ]
+    assert any(note in sh.text_frame.text for sh in shapes)
+    assert note in html.read_text(encoding="utf-8")
+
+
+def test_only_charts_of_coded_answers_carry_the_coding_note__ok():
+    from klappt.report.sources import read_wave
+
+    spec = load_recipe(reference_path("recipe_2022.yaml"))
+    built = build_report(spec, load_data(spec))
+    for s in built.slides:
+        coded = any(p.question.endswith("__codes") for p in s.panels)
+        noted = any(n.startswith("Codierte Freitexte") for n in s.footnotes)
+        assert coded == noted, s.title
+    plain = read_wave(reference_path("arbeitshilfe_2022.xlsx"), reference_path("returns_2022.csv"))
+    assert plain.coding == {}

@@ -66,7 +66,9 @@ def test_the_2020_2022_comparison__ok(reference):
     lebenswelt = next(
         s for s in built.slides if s.title.startswith("Angebote zur lebensweltlichen")
     )
-    assert lebenswelt.bullets[0] == "2020: 39\u00a0% haben Konzepte zur Lebensweltorientierung (n=18)"
+    assert (
+        lebenswelt.bullets[0] == "2020: 39\u00a0% haben Konzepte zur Lebensweltorientierung (n=18)"
+    )
     assert (
         lebenswelt.bullets[1]
         == "2022: 60\u00a0% haben Maßnahmen zur lebensweltlichen Integration (n=24)"

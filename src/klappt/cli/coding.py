@@ -12,6 +12,7 @@ from rich.table import Table as RichTable
 
 from klappt.cli.common import (
     Lang,
+    ProjectOpt,
     _lang,
     _load,
     _t,
@@ -41,6 +42,14 @@ app.add_typer(code_app, name="code")
 CodebookOpt = Annotated[
     Path | None, typer.Option("--codebook", help="Codebuch (.yaml, .yml oder .xlsx).")
 ]
+WaveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--wave",
+        "-w",
+        help="Eine gespeicherte Welle des Projekts: Codebücher und Codierungen dort.",
+    ),
+]
 
 
 def _codings(path: Path | None):  # -> CodingSet; empty when the file does not exist yet
@@ -65,11 +74,18 @@ def code_codebook(
     out: Annotated[
         Path | None, typer.Option("--out", help="Umgewandelt speichern: .yaml oder .xlsx.")
     ] = None,
+    wave: WaveOpt = None,
+    project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Ein Codebuch prüfen (doppelte Codes, Kreise, Ebenen) und zwischen YAML und Excel umwandeln.
 
-    Beispiel: klappt code codebook codebuch.xlsx --out codebuch.yaml
+    Mit --wave wird es mit der Welle gespeichert; ein geändertes Codebuch wird eine neue Version,
+    die früheren bleiben.
+
+    Beispiele:
+      klappt code codebook codebuch.xlsx --out codebuch.yaml
+      klappt code codebook codebuch.yaml --wave 2022
     """
     from klappt.coding import codebook_to_xlsx, codebook_to_yaml
     from klappt.files import write_atomic
@@ -90,14 +106,23 @@ def code_codebook(
             if out.suffix.lower() == ".xlsx"
             else codebook_to_yaml(book),
         )
+    if wave is not None:
+        from klappt.cli.coding_store import store_codebook
+
+        store_codebook(project, wave, book, path, lang)
 
 
 @code_app.command("export")
 def code_export(
-    form: Annotated[Path, typer.Argument(help="Der Fragebogen (XLSForm).")],
-    data: Annotated[Path, typer.Argument(help="Die Rückläufe.")],
-    question: Annotated[str, typer.Argument(help="Die Textfrage, deren Antworten codiert werden.")],
-    out: Annotated[Path, typer.Option("--out", help="Die Excel-Datei zum Codieren.")],
+    form: Annotated[
+        str | None,
+        typer.Argument(help="Der Fragebogen (XLSForm); mit --wave steht hier nur die Textfrage."),
+    ] = None,
+    data: Annotated[str | None, typer.Argument(help="Die Rückläufe.")] = None,
+    question: Annotated[
+        str | None, typer.Argument(help="Die Textfrage, deren Antworten codiert werden.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Die Excel-Datei zum Codieren.")] = None,
     codebook: CodebookOpt = None,
     codings: Annotated[
         Path | None,
@@ -125,24 +150,63 @@ def code_export(
     suggestions: Annotated[
         int, typer.Option("--suggestions", help="Vorschläge je Zeile (0 = keine).")
     ] = 3,
+    wave: WaveOpt = None,
+    project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Die Antworten einer Textfrage zum Codieren nach Excel ausgeben, eine Zeile je Antwortteil.
 
     Mit Codebuch gibt es Vorschläge, sobald codierte Beispiele vorliegen (--codings, Beispiele im Codebuch).
+    Mit --wave kommen Antworten, Codebuch und bisherige Codierungen aus dem Projekt.
 
-    Beispiel: klappt code export fragebogen.xlsx ruecklaeufe.csv angebote --codebook codebuch.yaml --out codierung.xlsx
+    Beispiele:
+      klappt code export fragebogen.xlsx ruecklaeufe.csv angebote --codebook codebuch.yaml --out codierung.xlsx
+      klappt code export --wave 2022 angebote --out codierung.xlsx
     """
     from klappt.coding import export_for_coding
     from klappt.files import write_atomic
 
     lang = _lang(lang)
-    rs, _ = _load(form, data)
+    if out is None:
+        raise typer.BadParameter(
+            _t(
+                lang,
+                "--out angeben (die Excel-Datei zum Codieren)",
+                "give --out (the workbook to code)",
+            )
+        )
+    given = [x for x in (form, data, question) if x is not None]
+    if wave is not None:
+        if len(given) != 1:
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "mit --wave nur die Textfrage angeben, z. B. klappt code export --wave 2022 angebote",
+                    "with --wave give only the text question, e.g. klappt code export --wave 2022 angebote",
+                )
+            )
+        from klappt.cli.coding_store import export_inputs
+
+        rs, book, known = export_inputs(project, wave, given[0], _codebook(codebook))
+        q = given[0]
+    else:
+        if len(given) != 3:
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "FORM DATA QUESTION angeben, oder --wave WELLE QUESTION",
+                    "give FORM DATA QUESTION, or --wave WAVE QUESTION",
+                )
+            )
+        rs, _ = _load(Path(given[0]), Path(given[1]))
+        q = given[2]
+        book = _codebook(codebook)
+        known = _codings(codings) if codings else None
     result = export_for_coding(
         rs,
-        question,
-        _codebook(codebook),
-        _codings(codings) if codings else None,
+        q,
+        book,
+        known,
         split=split,
         sample=sample,
         seed=seed,
@@ -162,14 +226,21 @@ def code_export(
 
 @code_app.command("import")
 def code_import(
-    workbook: Annotated[Path, typer.Argument(help="Die ausgefüllte Codier-Datei (.xlsx).")],
-    coder: Annotated[str, typer.Option("--coder", help="Wer codiert hat.")],
-    out: Annotated[
+    workbook: Annotated[
         Path,
+        typer.Argument(
+            help="Die ausgefüllte Codier-Datei (.xlsx); mit --wave auch Codierungen (.csv)."
+        ),
+    ],
+    coder: Annotated[
+        str | None, typer.Option("--coder", help="Wer codiert hat (für .xlsx nötig).")
+    ] = None,
+    out: Annotated[
+        Path | None,
         typer.Option(
             "--out", help="Die Codierungen (.csv); vorhandene Zeilen anderer bleiben erhalten."
         ),
-    ],
+    ] = None,
     codebook: CodebookOpt = None,
     final: Annotated[
         bool,
@@ -177,18 +248,45 @@ def code_import(
             "--final", help="Die Codes klären Abweichungen (aus klappt code agreement --xlsx)."
         ),
     ] = False,
+    wave: WaveOpt = None,
+    project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Eine ausgefüllte Codier-Datei einlesen, die Codes prüfen und in die Codierungen übernehmen.
 
     Jede Zeile hält fest, wer wann codiert hat und ob der Code ein angenommener Vorschlag war.
+    Mit --wave werden die Codierungen im Projekt gespeichert (statt --out); Codierungen zu
+    Antworten, die es nicht mehr gibt, bleiben gespeichert, werden genannt und nicht gezählt
+    (Exit-Code 1).
 
-    Beispiel: klappt code import codierung.xlsx --coder anna --out codierungen.csv
+    Beispiele:
+      klappt code import codierung.xlsx --coder anna --out codierungen.csv
+      klappt code import codierung.xlsx --coder anna --wave 2022
     """
     from klappt.coding import codings_to_csv, import_coding
     from klappt.files import write_atomic
 
     lang = _lang(lang)
+    if wave is not None:
+        if out is not None:
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "entweder --out oder --wave, nicht beides",
+                    "either --out or --wave, not both",
+                )
+            )
+        from klappt.cli.coding_store import import_into_wave
+
+        raise typer.Exit(import_into_wave(project, wave, workbook, coder, codebook, final, lang))
+    if out is None or not coder:
+        raise typer.BadParameter(
+            _t(
+                lang,
+                "--coder und --out angeben (oder --wave WELLE)",
+                "give --coder and --out (or --wave WAVE)",
+            )
+        )
     result = import_coding(
         workbook, coder, existing=_codings(out), codebook=_codebook(codebook), final=final
     )
@@ -208,11 +306,11 @@ def code_import(
 @code_app.command("agreement")
 def code_agreement(
     codings: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             help="Codierungen (.csv) mit den Spalten answer, coder, code; eine oder mehrere Dateien."
         ),
-    ],
+    ] = None,
     json_out: Annotated[
         str | None,
         typer.Option("--json", help="Ergebnis als JSON in diese Datei ('-' = Bildschirm)."),
@@ -221,6 +319,12 @@ def code_agreement(
         Path | None, typer.Option("--xlsx", help="Die Abweichungen zum Klären als Excel-Datei.")
     ] = None,
     codebook: CodebookOpt = None,
+    wave: WaveOpt = None,
+    question: Annotated[
+        str | None,
+        typer.Option("--question", "-q", help="Mit --wave: nur diese Textfrage."),
+    ] = None,
+    project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Übereinstimmung zwischen Codierenden: Kappa und Alpha je Code, Alpha gesamt, offene Abweichungen.
@@ -229,16 +333,40 @@ def code_agreement(
     (Krippendorff, nominal) für Vorhandensein/Fehlen jedes Codes, gesamt über alle Paare aus
     Antwort und Code.
 
-    Beispiel: klappt code agreement codierungen.csv --json - --xlsx abweichungen.xlsx
+    Mit --wave aus den im Projekt gespeicherten Codierungen; die Abweichungen lassen sich dann
+    im Web (Übereinstimmung) oder mit klappt code import … --final --wave klären.
+
+    Beispiele:
+      klappt code agreement codierungen.csv --json - --xlsx abweichungen.xlsx
+      klappt code agreement --wave 2022 --question angebote --json -
     """
     from klappt.coding import CodingSet, agreement, disagreement_workbook, read_codings
     from klappt.files import write_atomic
     from klappt.formatting import fmt_number
 
     lang = _lang(lang)
-    rows = tuple(c for path in codings for c in read_codings(path).codings)
     book = _codebook(codebook)
-    result = agreement(CodingSet(rows, source=str(codings[0])), codes=book.names if book else None)
+    if wave is not None:
+        if codings:
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "entweder CODINGS-Dateien oder --wave, nicht beides",
+                    "either CODINGS files or --wave, not both",
+                )
+            )
+        from klappt.cli.coding_store import wave_codings
+
+        cs, stored_book = wave_codings(project, wave, question)
+        book = book or stored_book
+    else:
+        if not codings:
+            raise typer.BadParameter(
+                _t(lang, "CODINGS.csv angeben, oder --wave", "give CODINGS.csv, or --wave")
+            )
+        rows = tuple(c for path in codings for c in read_codings(path).codings)
+        cs = CodingSet(rows, source=str(codings[0]))
+    result = agreement(cs, codes=book.names if book else None)
     if json_out:
         _write_or_print(json_out, json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     if xlsx_out:
@@ -264,6 +392,29 @@ def code_agreement(
                 f"Overall alpha: {alpha}; open disagreements: {len(result.disagreements)}",
             )
         )
+
+
+@code_app.command("status")
+def code_status(
+    wave: Annotated[str, typer.Option("--wave", "-w", help="Die gespeicherte Welle.")],
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Stand als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Stand der Codierung einer Welle: je Textfrage Codebuch-Version, Codierende, codierte und
+    offene Antwortteile, Codes und wie viele davon angenommene Vorschläge sind.
+
+    Beispiel: klappt code status --wave 2022
+    """
+    from klappt.cli.coding_store import print_status
+
+    lang = _lang(lang)
+    status = print_status(project, wave, lang)
+    if json_out:
+        _write_or_print(json_out, json.dumps(status, ensure_ascii=False, indent=2))
 
 
 @code_app.command("suggest")

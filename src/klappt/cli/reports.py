@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from klappt.cli.common import (
     Lang,
@@ -102,12 +103,18 @@ def report(
     loader = None
     if wave is not None:
         from klappt.report.data import WaveData
-        from klappt.store.api import load_wave
+        from klappt.store.coding import load_coded_wave
 
         root = _project(project)
-        instrument, rs, _ = load_wave(root, wave)
-        main_wave = WaveData(wave, instrument, responses=rs)
-        loader = lambda name: load_wave(root, name)[:2]  # noqa: E731 - recipe waves from the store
+        # stored code books and codings give q__codes; the deck says how many were suggestions
+        instrument, rs, _, codes = load_coded_wave(root, wave)
+        for note in codes.notes:
+            err.print(f"[dim]{_t(code, 'Hinweis', 'Note')}: {escape(note)}[/]")
+        main_wave = WaveData(wave, instrument, responses=rs, coding=codes.summaries)
+
+        def loader(name: str) -> tuple:  # the recipe's other waves, from the store as well
+            form, coded, _report, stored = load_coded_wave(root, name)
+            return form, coded, stored.summaries
     elif init_recipe is not None and form is not None and data is None:
         from klappt.instrument import read_instrument
         from klappt.report.data import WaveData

@@ -166,7 +166,8 @@ def tabulate(
 ) -> None:
     """Jede Frage auszählen: Basis (n), Anzahl und Prozent je Antwort, Skalen mit Mittelwert.
 
-    Codierte offene Antworten (--codebook, --codes) erscheinen als Mehrfachnennung FRAGE__codes.
+    Codierte offene Antworten (--codebook, --codes) erscheinen als Mehrfachnennung FRAGE__codes;
+    mit --wave auch die mit der Welle gespeicherten (klappt code import --wave).
 
     Beispiele:
       klappt tabulate fragebogen.xlsx ruecklaeufe.csv
@@ -186,9 +187,12 @@ def tabulate(
                     "either FORM DATA or --wave, not both",
                 )
             )
-        from klappt.store.api import load_wave
+        from klappt.store.coding import load_coded_wave
 
-        _, rs, report = load_wave(_project(project), wave)
+        # the wave's stored code books and codings give q__codes, like --codebook/--codes
+        _, rs, report, _codes = load_coded_wave(_project(project), wave)
+        for note in _codes.notes:
+            err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
     else:
         if form is None or data is None:
             raise typer.BadParameter(

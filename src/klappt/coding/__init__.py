@@ -8,7 +8,7 @@ from klappt.coding.agreement import (
     cohen_kappa,
     krippendorff_alpha,
 )
-from klappt.coding.apply import apply_codes, codes_question_name
+from klappt.coding.apply import CodingCheck, apply_codes, check_codings, codes_question_name
 from klappt.coding.codebook import (
     Code,
     Codebook,
@@ -53,6 +53,7 @@ from klappt.coding.workbook import (
     export_for_coding,
     import_coding,
     read_coding_workbook,
+    workbook_codebook,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "CodeAgreement",
     "Codebook",
     "Coding",
+    "CodingCheck",
     "CodingSet",
     "CodingSummary",
     "Disagreement",
@@ -73,6 +75,7 @@ __all__ = [
     "agreement",
     "answer_id",
     "apply_codes",
+    "check_codings",
     "codebook_from_yaml",
     "codebook_to_xlsx",
     "codebook_to_yaml",
@@ -103,4 +106,5 @@ __all__ = [
     "summarize",
     "train_suggester",
     "training_examples",
+    "workbook_codebook",
 ]

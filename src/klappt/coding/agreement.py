@@ -88,8 +88,13 @@ class CodeAgreement:
     agreement: float | None  # share of agreeing coder pairs (presence/absence), unadjusted
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "n": self.n, "kappa": _r(self.kappa), "alpha": _r(self.alpha),
-                "agreement": _r(self.agreement)}
+        return {
+            "code": self.code,
+            "n": self.n,
+            "kappa": _r(self.kappa),
+            "alpha": _r(self.alpha),
+            "agreement": _r(self.agreement),
+        }
 
 
 @dataclass(frozen=True)
@@ -102,8 +107,12 @@ class Disagreement:
     codes: dict[str, tuple[str, ...]]  # coder -> codes given (empty: none)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "answer": self.answer, "text": self.text,
-                "codes": {k: list(v) for k, v in self.codes.items()}}
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "text": self.text,
+            "codes": {k: list(v) for k, v in self.codes.items()},
+        }
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,9 @@ def agreement(codings: CodingSet, codes: Sequence[str] | None = None) -> Agreeme
     per_unit = codes_by_coder(codings.codings)
     used = sorted({c.code for c in codings.codings if c.code is not None and not c.final})
     universe = list(codes) if codes is not None else used
-    shared: dict[Key, dict[str, frozenset[str]]] = {k: v for k, v in per_unit.items() if len(v) >= 2}
+    shared: dict[Key, dict[str, frozenset[str]]] = {
+        k: v for k, v in per_unit.items() if len(v) >= 2
+    }
     keys = sorted(shared)
     pairs = {tuple(sorted(shared[k])) for k in keys}
     two_fixed = len(pairs) == 1 and len(next(iter(pairs))) == 2
@@ -173,7 +184,9 @@ def agreement(codings: CodingSet, codes: Sequence[str] | None = None) -> Agreeme
         kappa = None
         if two_fixed and units:
             kappa = cohen_kappa([u[0] for u in units], [u[1] for u in units])
-        per_code.append(CodeAgreement(code, len(keys), kappa, krippendorff_alpha(units), _pair_agreement(units)))
+        per_code.append(
+            CodeAgreement(code, len(keys), kappa, krippendorff_alpha(units), _pair_agreement(units))
+        )
 
     fc = final_codes(codings.codings)
     texts: dict[Key, str] = {}
@@ -181,7 +194,12 @@ def agreement(codings: CodingSet, codes: Sequence[str] | None = None) -> Agreeme
         if c.text and c.key not in texts:
             texts[c.key] = c.text
     disagreements = tuple(
-        Disagreement(k[0], k[1], texts.get(k, ""), {coder: tuple(sorted(v)) for coder, v in sorted(shared[k].items())})
+        Disagreement(
+            k[0],
+            k[1],
+            texts.get(k, ""),
+            {coder: tuple(sorted(v)) for coder, v in sorted(shared[k].items())},
+        )
         for k in keys
         if k in fc.unresolved
     )

@@ -22,13 +22,13 @@ Counting rules:
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from klappt.coding._lang import t
 from klappt.coding.codebook import Codebook
-from klappt.coding.codings import CodingSet, check_codes, final_codes
+from klappt.coding.codings import Coding, CodingSet, check_codes, final_codes
 from klappt.coding.segments import _SPACE, answers, parse_answer_id, split_segments, text_question
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import SELECT_MULTIPLE, Choice, Question, language_code
@@ -91,7 +91,9 @@ def apply_codes(rs: ResponseSet, codebook: Codebook, codings: CodingSet) -> Resp
     ordered = codebook.ordered()
     rows: list[frozenset[str] | None] = []
     ids = rs.meta.get_column("return_id").cast(pl.String).to_list()
-    row_numbers = rs.meta.get_column("row").to_list() if "row" in rs.meta.columns else [None] * rs.height
+    row_numbers = (
+        rs.meta.get_column("row").to_list() if "row" in rs.meta.columns else [None] * rs.height
+    )
     texts = rs.frame.get_column(q.name).to_list()
     partial = uncoded = 0
     for rid, row, text in zip(ids, row_numbers, texts, strict=True):
@@ -120,9 +122,11 @@ def apply_codes(rs: ResponseSet, codebook: Codebook, codings: CodingSet) -> Resp
         columns[NO_CODE] = [None if r is None else not r for r in rows]
 
     new_q = _codes_question(q, codebook, names, rs.instrument.languages)
-    frame = _insert_after(rs.frame, q.name, [
-        pl.Series(f"{new_q.name}/{name}", columns[name], dtype=pl.Boolean) for name in names
-    ])
+    frame = _insert_after(
+        rs.frame,
+        q.name,
+        [pl.Series(f"{new_q.name}/{name}", columns[name], dtype=pl.Boolean) for name in names],
+    )
     questions = list(rs.instrument.questions)
     at = next(i for i, x in enumerate(questions) if x.name == q.name)
     questions = [x for x in questions if x.name != new_q.name]  # applying twice replaces
@@ -131,20 +135,34 @@ def apply_codes(rs: ResponseSet, codebook: Codebook, codings: CodingSet) -> Resp
     notes = list(rs.notes)
     n_unresolved = sum(1 for rid in unresolved if rid in set(ids))
     if n_unresolved:
-        notes.append(t(f"{new_q.name}: {n_unresolved} Antworten mit ungeklärten Abweichungen zwischen Codierenden "
-                       "sind nicht gezählt (klappt code agreement)",
-                       f"{new_q.name}: {n_unresolved} answers with unresolved disagreements between coders "
-                       "are not counted (klappt code agreement)"))
+        notes.append(
+            t(
+                f"{new_q.name}: {n_unresolved} Antworten mit ungeklärten Abweichungen zwischen Codierenden "
+                "sind nicht gezählt (klappt code agreement)",
+                f"{new_q.name}: {n_unresolved} answers with unresolved disagreements between coders "
+                "are not counted (klappt code agreement)",
+            )
+        )
     if partial:
-        notes.append(t(f"{new_q.name}: {partial} Antworten sind nur teilweise codiert und nicht gezählt",
-                       f"{new_q.name}: {partial} answers are only partly coded and not counted"))
+        notes.append(
+            t(
+                f"{new_q.name}: {partial} Antworten sind nur teilweise codiert und nicht gezählt",
+                f"{new_q.name}: {partial} answers are only partly coded and not counted",
+            )
+        )
     if uncoded:
-        notes.append(t(f"{new_q.name}: {uncoded} Antworten sind noch nicht codiert",
-                       f"{new_q.name}: {uncoded} answers are not coded yet"))
+        notes.append(
+            t(
+                f"{new_q.name}: {uncoded} Antworten sind noch nicht codiert",
+                f"{new_q.name}: {uncoded} answers are not coded yet",
+            )
+        )
     return replace(rs, instrument=instrument, frame=frame, notes=tuple(notes))
 
 
-def _codes_question(q: Question, codebook: Codebook, names: list[str], languages: tuple[str, ...]) -> Question:
+def _codes_question(
+    q: Question, codebook: Codebook, names: list[str], languages: tuple[str, ...]
+) -> Question:
     keys = list(q.labels) or list(languages) or ["de"]
     labels = {}
     for key in keys:
@@ -201,12 +219,55 @@ def _insert_after(frame: pl.DataFrame, column: str, series: list[pl.Series]) -> 
     return added.select([*kept[:at], *[s.name for s in series], *kept[at:]])
 
 
-def _check_units(rs: ResponseSet, question: str, codings: CodingSet) -> None:
-    """Every coding must name a segment that still exists, with the text it had when coded."""
-    current: dict[str, list[str]] = {rid: split_segments(text) for rid, text, _, _ in answers(rs, question)}
-    whole = {rid: _SPACE.sub(" ", " ".join(text.split())) for rid, text, _, _ in answers(rs, question)}
-    orphans = []
-    changed = []
+@dataclass(frozen=True)
+class CodingCheck:
+    """Codings sorted into those that can count and those kept aside, each with the reason.
+
+    Nothing is dropped: every input row is in exactly one of the four groups.
+    """
+
+    usable: CodingSet
+    gone: tuple[Coding, ...] = ()  # the answer (or that part of it) is not in the data (any more)
+    changed: tuple[tuple[Coding, str], ...] = ()  # (coding, current text): the answer changed
+    unknown: tuple[Coding, ...] = ()  # the code is not in the code book
+
+    @property
+    def kept_aside(self) -> int:
+        return len(self.gone) + len(self.changed) + len(self.unknown)
+
+
+def check_codings(rs: ResponseSet, codebook: Codebook, codings: CodingSet) -> CodingCheck:
+    """Sort the codings of ``codebook.question`` by whether :func:`apply_codes` can count them.
+
+    A stored wave keeps codings whose answers disappeared (a re-imported data file) or whose
+    code left the code book (a new version): they are kept aside here, never deleted.
+
+    Example
+    -------
+    >>> check = check_codings(rs, book, codings)                 # doctest: +SKIP
+    >>> [c.answer for c in check.gone]                           # doctest: +SKIP
+    ['R99#1']
+    """
+    q = text_question(rs, codebook.question)
+    cs = codings.for_question(q.name)
+    names = set(codebook.names)
+    unknown = tuple(c for c in cs.codings if c.code is not None and c.code not in names)
+    rest = replace(cs, codings=tuple(c for c in cs.codings if c.code is None or c.code in names))
+    gone, changed = _stale_units(rs, q.name, rest)
+    drop = {id(c) for c in gone} | {id(c) for c, _ in changed}
+    usable = replace(rest, codings=tuple(c for c in rest.codings if id(c) not in drop))
+    return CodingCheck(usable, gone, changed, unknown)
+
+
+def _stale_units(
+    rs: ResponseSet, question: str, codings: CodingSet
+) -> tuple[tuple[Coding, ...], tuple[tuple[Coding, str], ...]]:
+    """Codings naming a segment that no longer exists, and those whose segment's text changed."""
+    found = answers(rs, question)
+    current: dict[str, list[str]] = {rid: split_segments(text) for rid, text, _, _ in found}
+    whole = {rid: _SPACE.sub(" ", " ".join(text.split())) for rid, text, _, _ in found}
+    orphans: list[Coding] = []
+    changed: list[tuple[Coding, str]] = []
     for c in codings.codings:
         rid, seg = c.return_id, c.segment
         parts = current.get(rid)
@@ -216,17 +277,45 @@ def _check_units(rs: ResponseSet, question: str, codings: CodingSet) -> None:
         now = whole[rid] if seg == 0 else parts[seg - 1]
         if c.text and _squash(c.text) != _squash(now):
             changed.append((c, now))
+    return tuple(orphans), tuple(changed)
+
+
+def _check_units(rs: ResponseSet, question: str, codings: CodingSet) -> None:
+    """Every coding must name a segment that still exists, with the text it had when coded."""
+    orphans, changed = _stale_units(rs, question, codings)
     src = codings.source or "(Codierungen)"
     if orphans:
         first = orphans[0]
-        more = t(f" (und {len(orphans) - 1} weitere)", f" (and {len(orphans) - 1} more)") if len(orphans) > 1 else ""
-        raise KlapptError(ErrorCode.CODING_007, path=src, row=first.row or "?", answer=first.answer,
-                          question=question, data=rs.source or "", more=more)
+        more = (
+            t(f" (und {len(orphans) - 1} weitere)", f" (and {len(orphans) - 1} more)")
+            if len(orphans) > 1
+            else ""
+        )
+        raise KlapptError(
+            ErrorCode.CODING_007,
+            path=src,
+            row=first.row or "?",
+            answer=first.answer,
+            question=question,
+            data=rs.source or "",
+            more=more,
+        )
     if changed:
         first, now = changed[0]
-        more = t(f" (und {len(changed) - 1} weitere)", f" (and {len(changed) - 1} more)") if len(changed) > 1 else ""
-        raise KlapptError(ErrorCode.CODING_008, path=src, row=first.row or "?", answer=first.answer,
-                          coded=first.text, current=now, more=more)
+        more = (
+            t(f" (und {len(changed) - 1} weitere)", f" (and {len(changed) - 1} more)")
+            if len(changed) > 1
+            else ""
+        )
+        raise KlapptError(
+            ErrorCode.CODING_008,
+            path=src,
+            row=first.row or "?",
+            answer=first.answer,
+            coded=first.text,
+            current=now,
+            more=more,
+        )
 
 
 def _squash(text: str) -> str:

@@ -129,17 +129,33 @@ class Codebook:
     def from_dict(cls, data: Any, source: str = "", rows: list[int] | None = None) -> Codebook:
         """Build and check a code book from :meth:`to_dict` output (or the same, read from YAML)."""
         if not isinstance(data, dict):
-            raise KlapptError(ErrorCode.CODING_005, path=source, row=1, message=_t(
-                "erwartet wird eine Zuordnung mit 'question' und 'codes'",
-                "expected a mapping with 'question' and 'codes'"))
+            raise KlapptError(
+                ErrorCode.CODING_005,
+                path=source,
+                row=1,
+                message=_t(
+                    "erwartet wird eine Zuordnung mit 'question' und 'codes'",
+                    "expected a mapping with 'question' and 'codes'",
+                ),
+            )
         question = _text(data.get("question") or data.get("frage"))
         if not question:
-            raise KlapptError(ErrorCode.CODING_005, path=source, row=1, message=_t(
-                "'question' (die Textfrage) fehlt", "'question' (the text question) is missing"))
+            raise KlapptError(
+                ErrorCode.CODING_005,
+                path=source,
+                row=1,
+                message=_t(
+                    "'question' (die Textfrage) fehlt", "'question' (the text question) is missing"
+                ),
+            )
         items = data.get("codes")
         if not isinstance(items, list) or not items:
-            raise KlapptError(ErrorCode.CODING_005, path=source, row=1, message=_t(
-                "'codes' fehlt oder ist leer", "'codes' is missing or empty"))
+            raise KlapptError(
+                ErrorCode.CODING_005,
+                path=source,
+                row=1,
+                message=_t("'codes' fehlt oder ist leer", "'codes' is missing or empty"),
+            )
         codes = []
         for i, item in enumerate(items):
             row = rows[i] if rows and i < len(rows) else i + 1
@@ -191,8 +207,12 @@ def _code_from_dict(item: Any, source: str, row: int) -> Code:
     if isinstance(item, str):
         item = {"code": item}
     if not isinstance(item, dict):
-        raise KlapptError(ErrorCode.CODING_005, path=source, row=row, message=_t(
-            "ein Code braucht mindestens 'code'", "a code needs at least 'code'"))
+        raise KlapptError(
+            ErrorCode.CODING_005,
+            path=source,
+            row=row,
+            message=_t("ein Code braucht mindestens 'code'", "a code needs at least 'code'"),
+        )
     labels = _labels(item.get("labels"))
     for key in ("label", "bezeichnung"):
         for lang, text in _labels(item.get(key)).items():
@@ -221,29 +241,51 @@ def _check(book: Codebook) -> None:
     first: dict[str, int | None] = {}
     for c in book.codes:
         if not _CODE_NAME.match(c.code):
-            raise KlapptError(ErrorCode.CODING_005, path=src, row=c.row or "?", message=_t(
-                f"'{c.code}' taugt nicht als Code: Buchstaben, Ziffern, _ . - und keine Leerzeichen, "
-                "nicht mit _ beginnend",
-                f"'{c.code}' is not a valid code: letters, digits, _ . - and no spaces, not starting with _"))
+            raise KlapptError(
+                ErrorCode.CODING_005,
+                path=src,
+                row=c.row or "?",
+                message=_t(
+                    f"'{c.code}' taugt nicht als Code: Buchstaben, Ziffern, _ . - und keine Leerzeichen, "
+                    "nicht mit _ beginnend",
+                    f"'{c.code}' is not a valid code: letters, digits, _ . - and no spaces, not starting with _",
+                ),
+            )
         if c.code in first:
-            raise KlapptError(ErrorCode.CODING_001, path=src, row=c.row or "?", name=c.code, first=first[c.code] or "?")
+            raise KlapptError(
+                ErrorCode.CODING_001,
+                path=src,
+                row=c.row or "?",
+                name=c.code,
+                first=first[c.code] or "?",
+            )
         first[c.code] = c.row
     by_name = {c.code: c for c in book.codes}
     for c in book.codes:
         if c.parent is not None and c.parent not in by_name:
-            raise KlapptError(ErrorCode.CODING_003, path=src, row=c.row or "?", name=c.code, parent=c.parent)
+            raise KlapptError(
+                ErrorCode.CODING_003, path=src, row=c.row or "?", name=c.code, parent=c.parent
+            )
     for c in book.codes:
         chain = [c.code]
         cur = c
         while cur.parent is not None:
             if cur.parent in chain:
-                loop = [*chain[chain.index(cur.parent):], cur.parent]
-                raise KlapptError(ErrorCode.CODING_002, path=src, row=c.row or "?", name=c.code, chain=" → ".join(loop))
+                loop = [*chain[chain.index(cur.parent) :], cur.parent]
+                raise KlapptError(
+                    ErrorCode.CODING_002,
+                    path=src,
+                    row=c.row or "?",
+                    name=c.code,
+                    chain=" → ".join(loop),
+                )
             chain.append(cur.parent)
             cur = by_name[cur.parent]
     for c in book.codes:
         if c.parent is not None and by_name[c.parent].parent is not None:
-            raise KlapptError(ErrorCode.CODING_004, path=src, row=c.row or "?", name=c.code, parent=c.parent)
+            raise KlapptError(
+                ErrorCode.CODING_004, path=src, row=c.row or "?", name=c.code, parent=c.parent
+            )
 
 
 # -- YAML -----------------------------------------------------------------------------------------
@@ -272,8 +314,12 @@ def codebook_from_yaml(text: str, source: str = "") -> Codebook:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise KlapptError(ErrorCode.CODING_005, path=source, row=(mark.line + 1) if mark else "?",
-                          message=str(getattr(exc, "problem", None) or exc)) from None
+        raise KlapptError(
+            ErrorCode.CODING_005,
+            path=source,
+            row=(mark.line + 1) if mark else "?",
+            message=str(getattr(exc, "problem", None) or exc),
+        ) from None
     rows: list[int] = []
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -317,8 +363,15 @@ def add_codebook_sheets(wb: Any, book: Codebook, lang: str = "de", first: Any = 
     headers += ["Description" if en else "Beschreibung", "Examples" if en else "Beispiele"]
     ws.append(headers)
     for c in book.codes:
-        ws.append([c.code, c.parent or None, *[c.labels.get(lg) for lg in langs], c.description or None,
-                   "\n".join(c.examples) or None])
+        ws.append(
+            [
+                c.code,
+                c.parent or None,
+                *[c.labels.get(lg) for lg in langs],
+                c.description or None,
+                "\n".join(c.examples) or None,
+            ]
+        )
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for col, width in zip("ABCDEFGH", (18, 16, 32, 32, 40, 50, 40, 40), strict=False):
@@ -359,8 +412,12 @@ def codebook_from_workbook(wb: Any, source: str = "") -> Codebook | None:
                 meta[_INFO_KEYS[_cell(r[0]).casefold()]] = _cell(r[1])
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
-        raise KlapptError(ErrorCode.CODING_005, path=source, row=1, message=_t(
-            "das Blatt mit den Codes ist leer", "the sheet with the codes is empty"))
+        raise KlapptError(
+            ErrorCode.CODING_005,
+            path=source,
+            row=1,
+            message=_t("das Blatt mit den Codes ist leer", "the sheet with the codes is empty"),
+        )
     header = [_cell(h) for h in rows[0]]
     keys: list[str | None] = []
     for h in header:
@@ -370,21 +427,34 @@ def codebook_from_workbook(wb: Any, source: str = "") -> Codebook | None:
             key = "label_" + lang
         keys.append(key)
     if "code" not in keys:
-        raise KlapptError(ErrorCode.CODING_009, path=source, missing="Code", found=", ".join(h for h in header if h))
+        raise KlapptError(
+            ErrorCode.CODING_009,
+            path=source,
+            missing="Code",
+            found=", ".join(h for h in header if h),
+        )
     items: list[dict[str, Any]] = []
     line_numbers: list[int] = []
     for number, r in enumerate(rows[1:], start=2):
         values = {k: _cell(v) for k, v in zip(keys, r, strict=False) if k is not None}
         if not any(values.values()):
             continue  # Excel keeps formatted empty rows
-        item: dict[str, Any] = {"code": values.get("code", ""), "parent": values.get("parent") or None,
-                                "description": values.get("description", ""),
-                                "examples": values.get("examples", "")}
+        item: dict[str, Any] = {
+            "code": values.get("code", ""),
+            "parent": values.get("parent") or None,
+            "description": values.get("description", ""),
+            "examples": values.get("examples", ""),
+        }
         item["labels"] = {k[6:]: v for k, v in values.items() if k.startswith("label_") and v}
         items.append(item)
         line_numbers.append(number)
-    data = {"question": meta.get("question", ""), "version": meta.get("version") or "1",
-            "wave": meta.get("wave") or None, "title": meta.get("title", ""), "codes": items}
+    data = {
+        "question": meta.get("question", ""),
+        "version": meta.get("version") or "1",
+        "wave": meta.get("wave") or None,
+        "title": meta.get("title", ""),
+        "codes": items,
+    }
     return Codebook.from_dict(data, source=source, rows=line_numbers)
 
 
@@ -421,7 +491,12 @@ def read_codebook(path: str | Path) -> Codebook:
         raise KlapptError(ErrorCode.FILE_001, path=p)
     suffix = p.suffix.lower()
     if suffix not in CODEBOOK_SUFFIXES:
-        raise KlapptError(ErrorCode.FILE_004, path=p, suffix=suffix or "(keine)", expected=", ".join(CODEBOOK_SUFFIXES))
+        raise KlapptError(
+            ErrorCode.FILE_004,
+            path=p,
+            suffix=suffix or "(keine)",
+            expected=", ".join(CODEBOOK_SUFFIXES),
+        )
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
     if suffix == ".xlsx":
@@ -438,8 +513,12 @@ def read_codebook(path: str | Path) -> Codebook:
         finally:
             wb.close()
         if book is None:
-            raise KlapptError(ErrorCode.CODING_005, path=p, row=1, message=_t(
-                "kein Blatt 'Codebuch' gefunden", "no sheet 'Codebook' found"))
+            raise KlapptError(
+                ErrorCode.CODING_005,
+                path=p,
+                row=1,
+                message=_t("kein Blatt 'Codebuch' gefunden", "no sheet 'Codebook' found"),
+            )
         return book
     try:
         text = p.read_text(encoding="utf-8-sig")

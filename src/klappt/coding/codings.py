@@ -27,8 +27,17 @@ from klappt.coding.segments import answer_id, parse_answer_id
 from klappt.errors import ErrorCode, KlapptError
 
 CSV_COLUMNS = (
-    "question", "answer", "return_id", "segment", "coder", "code",
-    "suggested", "confidence", "final", "coded_at", "text",
+    "question",
+    "answer",
+    "return_id",
+    "segment",
+    "coder",
+    "code",
+    "suggested",
+    "confidence",
+    "final",
+    "coded_at",
+    "text",
 )
 TRUE_MARKS = ("x", "1", "ja", "j", "yes", "y", "true", "wahr", "✓", "✔", "ok")
 FALSE_MARKS = ("", "0", "nein", "n", "no", "false", "falsch", "-")
@@ -65,10 +74,17 @@ class Coding:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "question": self.question, "answer": self.answer, "return_id": self.return_id,
-            "segment": self.segment, "coder": self.coder, "code": self.code,
-            "suggested": self.suggested, "confidence": self.confidence, "final": self.final,
-            "coded_at": self.coded_at, "text": self.text,
+            "question": self.question,
+            "answer": self.answer,
+            "return_id": self.return_id,
+            "segment": self.segment,
+            "coder": self.coder,
+            "code": self.code,
+            "suggested": self.suggested,
+            "confidence": self.confidence,
+            "final": self.final,
+            "coded_at": self.coded_at,
+            "text": self.text,
         }
 
     @classmethod
@@ -76,10 +92,15 @@ class Coding:
         answer = d.get("answer") or answer_id(str(d["return_id"]), int(d.get("segment") or 0))
         conf = d.get("confidence")
         return cls(
-            answer=str(answer), coder=str(d["coder"]), code=d.get("code") or None,
-            question=str(d.get("question") or ""), text=str(d.get("text") or ""),
-            coded_at=str(d.get("coded_at") or ""), suggested=bool(d.get("suggested")),
-            confidence=float(conf) if conf is not None else None, final=bool(d.get("final")),
+            answer=str(answer),
+            coder=str(d["coder"]),
+            code=d.get("code") or None,
+            question=str(d.get("question") or ""),
+            text=str(d.get("text") or ""),
+            coded_at=str(d.get("coded_at") or ""),
+            suggested=bool(d.get("suggested")),
+            confidence=float(conf) if conf is not None else None,
+            final=bool(d.get("final")),
         )
 
 
@@ -109,7 +130,10 @@ class CodingSet:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CodingSet:
-        return cls(tuple(Coding.from_dict(x) for x in d.get("codings", [])), source=str(d.get("source") or ""))
+        return cls(
+            tuple(Coding.from_dict(x) for x in d.get("codings", [])),
+            source=str(d.get("source") or ""),
+        )
 
 
 def merge_codings(base: CodingSet, new: CodingSet) -> CodingSet:
@@ -125,7 +149,9 @@ def merge_codings(base: CodingSet, new: CodingSet) -> CodingSet:
     [('R2#1', 'kultur'), ('R1#1', 'musik')]
     """
     replaced = {(c.question, c.answer, c.coder, c.final) for c in new.codings}
-    kept = tuple(c for c in base.codings if (c.question, c.answer, c.coder, c.final) not in replaced)
+    kept = tuple(
+        c for c in base.codings if (c.question, c.answer, c.coder, c.final) not in replaced
+    )
     return CodingSet(kept + new.codings, source=base.source or new.source)
 
 
@@ -194,8 +220,12 @@ class CodingSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "units": self.units, "coded": self.coded, "unresolved": self.unresolved,
-            "codes": self.codes, "from_suggestions": self.from_suggestions, "coders": list(self.coders),
+            "units": self.units,
+            "coded": self.coded,
+            "unresolved": self.unresolved,
+            "codes": self.codes,
+            "from_suggestions": self.from_suggestions,
+            "coders": list(self.coders),
         }
 
 
@@ -213,7 +243,9 @@ def summarize(codings: CodingSet) -> CodingSummary:
     n_codes = sum(len(v) for v in fc.codes.values())
     from_s = sum(1 for k, v in fc.codes.items() for code in v if (k, code) in suggested)
     units = {c.key for c in codings}
-    return CodingSummary(len(units), len(fc.codes), len(fc.unresolved), n_codes, from_s, codings.coders)
+    return CodingSummary(
+        len(units), len(fc.codes), len(fc.unresolved), n_codes, from_s, codings.coders
+    )
 
 
 # -- CSV ------------------------------------------------------------------------------------------
@@ -231,11 +263,21 @@ def codings_to_csv(codings: CodingSet) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for c in codings.codings:
-        w.writerow([
-            c.question, c.answer, c.return_id, c.segment, c.coder, c.code or "",
-            int(c.suggested), "" if c.confidence is None else f"{c.confidence:.3f}", int(c.final),
-            c.coded_at, c.text,
-        ])
+        w.writerow(
+            [
+                c.question,
+                c.answer,
+                c.return_id,
+                c.segment,
+                c.coder,
+                c.code or "",
+                int(c.suggested),
+                "" if c.confidence is None else f"{c.confidence:.3f}",
+                int(c.final),
+                c.coded_at,
+                c.text,
+            ]
+        )
     return buf.getvalue()
 
 
@@ -246,9 +288,15 @@ def parse_mark(value: str | None, path: str, row: int | None, column: str) -> bo
         return True
     if v in FALSE_MARKS:
         return False
-    raise KlapptError(ErrorCode.CODING_010, path=path, row=row or "?", message=t(
-        f"'{value}' in der Spalte {column} ist weder ja (x, ja, 1) noch nein (leer, nein, 0)",
-        f"'{value}' in the column {column} is neither yes (x, yes, 1) nor no (empty, no, 0)"))
+    raise KlapptError(
+        ErrorCode.CODING_010,
+        path=path,
+        row=row or "?",
+        message=t(
+            f"'{value}' in der Spalte {column} ist weder ja (x, ja, 1) noch nein (leer, nein, 0)",
+            f"'{value}' in the column {column} is neither yes (x, yes, 1) nor no (empty, no, 0)",
+        ),
+    )
 
 
 def read_codings(path: str | Path) -> CodingSet:
@@ -293,7 +341,9 @@ def read_codings(path: str | Path) -> CodingSet:
     if "answer" not in cols and "return_id" not in cols:
         missing.insert(0, "answer")
     if missing:
-        raise KlapptError(ErrorCode.CODING_009, path=src, missing=", ".join(missing), found=", ".join(raw.columns))
+        raise KlapptError(
+            ErrorCode.CODING_009, path=src, missing=", ".join(missing), found=", ".join(raw.columns)
+        )
 
     def get(record: dict[str, str | None], name: str) -> str | None:
         col = cols.get(name)
@@ -304,35 +354,60 @@ def read_codings(path: str | Path) -> CodingSet:
         row = raw.file_row(i)
         coder = (get(record, "coder") or "").strip()
         if not coder:
-            raise KlapptError(ErrorCode.CODING_010, path=src, row=row, message=t("die Spalte coder ist leer", "the column coder is empty"))
+            raise KlapptError(
+                ErrorCode.CODING_010,
+                path=src,
+                row=row,
+                message=t("die Spalte coder ist leer", "the column coder is empty"),
+            )
         answer = (get(record, "answer") or "").strip()
         if not answer:
             rid = (get(record, "return_id") or "").strip()
             if not rid:
-                raise KlapptError(ErrorCode.CODING_010, path=src, row=row, message=t("answer und return_id sind leer", "answer and return_id are empty"))
+                raise KlapptError(
+                    ErrorCode.CODING_010,
+                    path=src,
+                    row=row,
+                    message=t("answer und return_id sind leer", "answer and return_id are empty"),
+                )
             seg = (get(record, "segment") or "0").strip()
             if not seg.isdigit():
-                raise KlapptError(ErrorCode.CODING_010, path=src, row=row, message=t(f"segment '{seg}' ist keine Zahl", f"segment '{seg}' is not a number"))
+                raise KlapptError(
+                    ErrorCode.CODING_010,
+                    path=src,
+                    row=row,
+                    message=t(
+                        f"segment '{seg}' ist keine Zahl", f"segment '{seg}' is not a number"
+                    ),
+                )
             answer = answer_id(rid, int(seg))
         conf_text = (get(record, "confidence") or "").strip().replace(",", ".")
         try:
             confidence = float(conf_text) if conf_text else None
         except ValueError:
-            raise KlapptError(ErrorCode.CODING_010, path=src, row=row,
-                              message=t(f"confidence '{conf_text}' ist keine Zahl",
-                                        f"confidence '{conf_text}' is not a number")) from None
-        out.append(Coding(
-            answer=answer,
-            coder=coder,
-            code=(get(record, "code") or "").strip() or None,
-            question=(get(record, "question") or "").strip(),
-            text=get(record, "text") or "",
-            coded_at=(get(record, "coded_at") or "").strip(),
-            suggested=parse_mark(get(record, "suggested"), src, row, "suggested"),
-            confidence=confidence,
-            final=parse_mark(get(record, "final"), src, row, "final"),
-            row=row,
-        ))
+            raise KlapptError(
+                ErrorCode.CODING_010,
+                path=src,
+                row=row,
+                message=t(
+                    f"confidence '{conf_text}' ist keine Zahl",
+                    f"confidence '{conf_text}' is not a number",
+                ),
+            ) from None
+        out.append(
+            Coding(
+                answer=answer,
+                coder=coder,
+                code=(get(record, "code") or "").strip() or None,
+                question=(get(record, "question") or "").strip(),
+                text=get(record, "text") or "",
+                coded_at=(get(record, "coded_at") or "").strip(),
+                suggested=parse_mark(get(record, "suggested"), src, row, "suggested"),
+                confidence=confidence,
+                final=parse_mark(get(record, "final"), src, row, "final"),
+                row=row,
+            )
+        )
     return CodingSet(tuple(out), source=src)
 
 
@@ -343,6 +418,17 @@ def check_codes(codings: CodingSet, known: Iterable[str], codebook_source: str =
     if bad:
         first = bad[0]
         shown = ", ".join(sorted(names)[:20]) + (" …" if len(names) > 20 else "")
-        more = t(f" (und {len(bad) - 1} weitere)", f" (and {len(bad) - 1} more)") if len(bad) > 1 else ""
-        raise KlapptError(ErrorCode.CODING_006, path=codings.source or "(Codierungen)", row=first.row or "?",
-                          name=first.code, codebook=codebook_source or "", known=shown, more=more)
+        more = (
+            t(f" (und {len(bad) - 1} weitere)", f" (and {len(bad) - 1} more)")
+            if len(bad) > 1
+            else ""
+        )
+        raise KlapptError(
+            ErrorCode.CODING_006,
+            path=codings.source or "(Codierungen)",
+            row=first.row or "?",
+            name=first.code,
+            codebook=codebook_source or "",
+            known=shown,
+            more=more,
+        )

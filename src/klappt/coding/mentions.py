@@ -36,10 +36,17 @@ class Mention:
     spellings: tuple[str, ...] = ()  # every spelling merged into it, most used first
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "count": self.count, "returns": list(self.returns), "spellings": list(self.spellings)}
+        return {
+            "text": self.text,
+            "count": self.count,
+            "returns": list(self.returns),
+            "spellings": list(self.spellings),
+        }
 
 
-def count_mentions(items: Iterable[tuple[str, str]], similarity: float = 90.0, split: bool = True) -> list[Mention]:
+def count_mentions(
+    items: Iterable[tuple[str, str]], similarity: float = 90.0, split: bool = True
+) -> list[Mention]:
     """Mentions in ``(return_id, answer)`` pairs, most frequent first, then alphabetically.
 
     Parameters
@@ -65,7 +72,11 @@ def count_mentions(items: Iterable[tuple[str, str]], similarity: float = 90.0, s
     order: dict[str, int] = {}  # first appearance of each spelling, for ties
     returns: dict[str, dict[str, None]] = {}
     for rid, text in items:
-        for part in split_segments(text) if split else ([" ".join(text.split())] if text and text.strip() else []):
+        for part in (
+            split_segments(text)
+            if split
+            else ([" ".join(text.split())] if text and text.strip() else [])
+        ):
             key = normalize_text(part)
             part = part.strip(_QUOTES + " ")  # shown without the quotes around it
             if not key or not part:
@@ -81,7 +92,9 @@ def count_mentions(items: Iterable[tuple[str, str]], similarity: float = 90.0, s
         home = None
         if similarity < 100 and reps:
             digits = _DIGITS.findall(key)
-            for rep, _, _ in process.extract(key, reps, scorer=fuzz.ratio, score_cutoff=similarity, limit=5):
+            for rep, _, _ in process.extract(
+                key, reps, scorer=fuzz.ratio, score_cutoff=similarity, limit=5
+            ):
                 if _DIGITS.findall(rep) == digits:
                     home = rep
                     break
@@ -104,7 +117,9 @@ def count_mentions(items: Iterable[tuple[str, str]], similarity: float = 90.0, s
     return out
 
 
-def mentions(rs: ResponseSet, question: str, similarity: float = 90.0, split: bool = True) -> list[Mention]:
+def mentions(
+    rs: ResponseSet, question: str, similarity: float = 90.0, split: bool = True
+) -> list[Mention]:
     """The mentions in the answers to a text question, most frequent first.
 
     Parameters
@@ -129,4 +144,6 @@ def mentions(rs: ResponseSet, question: str, similarity: float = 90.0, split: bo
     >>> f"{top.text} (n={top.count})"              # doctest: +SKIP
     'Sprachcafé (n=14)'
     """
-    return count_mentions(((rid, text) for rid, text, _, _ in answers(rs, question)), similarity, split)
+    return count_mentions(
+        ((rid, text) for rid, text, _, _ in answers(rs, question)), similarity, split
+    )

@@ -43,7 +43,91 @@ _TITLE = re.compile(
 )
 #: Common German first names (and some frequent in Germany); a full name needs one of these.
 FIRST_NAMES = frozenset(
-    ["Alexander", "Andreas", "Anna", "Anne", "Andrea", "Angelika", "Barbara", "Bernd", "Birgit", "Christian", "Christina", "Christine", "Claudia", "Daniel", "Daniela", "David", "Dieter", "Elisabeth", "Emma", "Eva", "Fatma", "Felix", "Frank", "Gabriele", "Hans", "Heike", "Helga", "Ingrid", "Jan", "Jana", "Jens", "Jörg", "Johanna", "Jonas", "Julia", "Jürgen", "Karin", "Katharina", "Klaus", "Laura", "Lea", "Lena", "Leon", "Lisa", "Lukas", "Manfred", "Maria", "Marie", "Mario", "Markus", "Martin", "Martina", "Matthias", "Max", "Maximilian", "Mehmet", "Melanie", "Michael", "Monika", "Nicole", "Niklas", "Paul", "Peter", "Petra", "Ralf", "Renate", "Sabine", "Sandra", "Sarah", "Sebastian", "Stefan", "Stefanie", "Stephan", "Susanne", "Sven", "Thomas", "Tobias", "Torsten", "Ursula", "Uwe", "Werner", "Wolfgang", "Yusuf"]
+    [
+        "Alexander",
+        "Andreas",
+        "Anna",
+        "Anne",
+        "Andrea",
+        "Angelika",
+        "Barbara",
+        "Bernd",
+        "Birgit",
+        "Christian",
+        "Christina",
+        "Christine",
+        "Claudia",
+        "Daniel",
+        "Daniela",
+        "David",
+        "Dieter",
+        "Elisabeth",
+        "Emma",
+        "Eva",
+        "Fatma",
+        "Felix",
+        "Frank",
+        "Gabriele",
+        "Hans",
+        "Heike",
+        "Helga",
+        "Ingrid",
+        "Jan",
+        "Jana",
+        "Jens",
+        "Jörg",
+        "Johanna",
+        "Jonas",
+        "Julia",
+        "Jürgen",
+        "Karin",
+        "Katharina",
+        "Klaus",
+        "Laura",
+        "Lea",
+        "Lena",
+        "Leon",
+        "Lisa",
+        "Lukas",
+        "Manfred",
+        "Maria",
+        "Marie",
+        "Mario",
+        "Markus",
+        "Martin",
+        "Martina",
+        "Matthias",
+        "Max",
+        "Maximilian",
+        "Mehmet",
+        "Melanie",
+        "Michael",
+        "Monika",
+        "Nicole",
+        "Niklas",
+        "Paul",
+        "Peter",
+        "Petra",
+        "Ralf",
+        "Renate",
+        "Sabine",
+        "Sandra",
+        "Sarah",
+        "Sebastian",
+        "Stefan",
+        "Stefanie",
+        "Stephan",
+        "Susanne",
+        "Sven",
+        "Thomas",
+        "Tobias",
+        "Torsten",
+        "Ursula",
+        "Uwe",
+        "Werner",
+        "Wolfgang",
+        "Yusuf",
+    ]
 )
 _FULL_NAME = re.compile(rf"\b({'|'.join(sorted(FIRST_NAMES))})\s+({_NAME_WORD})")
 _REPLACEMENTS = {
@@ -62,12 +146,19 @@ class Finding:
     text: str  # the matched text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "return_id": self.return_id, "kind": self.kind, "text": self.text}
+        return {
+            "question": self.question,
+            "return_id": self.return_id,
+            "kind": self.kind,
+            "text": self.text,
+        }
 
 
 def _spans(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, kind)`` of personal data in ``text``, not overlapping, in order."""
-    found: list[tuple[int, int, str]] = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+    found: list[tuple[int, int, str]] = [
+        (m.start(), m.end(), "email") for m in _EMAIL.finditer(text)
+    ]
     for m in _PHONE.finditer(text):
         number = m.group(0).rstrip(" -–/.(")
         digits = sum(ch.isdigit() for ch in number)
@@ -129,8 +220,11 @@ def find_personal_data(rs: ResponseSet, questions: list[str] | None = None) -> l
     [('name', 'Müller'), ('email', 'info@stadt.de')]
     """
     wanted = [
-        q for q in rs.instrument.questions
-        if q.type in TEXT_TYPES and (questions is None or q.name in questions) and q.name in rs.frame.columns
+        q
+        for q in rs.instrument.questions
+        if q.type in TEXT_TYPES
+        and (questions is None or q.name in questions)
+        and q.name in rs.frame.columns
     ]
     ids = rs.meta.get_column("return_id").cast(pl.String).to_list()
     rows = rs.meta.get_column("row").to_list() if "row" in rs.meta.columns else [None] * rs.height
@@ -140,5 +234,9 @@ def find_personal_data(rs: ResponseSet, questions: list[str] | None = None) -> l
             if not text:
                 continue
             for start, end, kind in _spans(text):
-                out.append(Finding(q.name, rid if rid is not None else f"#row-{row}", kind, text[start:end]))
+                out.append(
+                    Finding(
+                        q.name, rid if rid is not None else f"#row-{row}", kind, text[start:end]
+                    )
+                )
     return out

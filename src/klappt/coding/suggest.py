@@ -42,7 +42,158 @@ _MIN_COMPOUND = 5
 _WORD = re.compile(r"[^\W\d_]+")
 #: Words that carry no topic; a short list of our own, enough for answers of a few words.
 GERMAN_STOPWORDS = frozenset(
-    ["aber", "alle", "allem", "allen", "aller", "alles", "als", "also", "am", "an", "ander", "andere", "anderen", "auch", "auf", "aus", "bei", "bin", "bis", "bist", "da", "damit", "dann", "das", "dass", "dem", "den", "denen", "der", "des", "dessen", "die", "dies", "diese", "diesem", "diesen", "dieser", "dieses", "doch", "dort", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es", "etwas", "euch", "euer", "für", "gegen", "gewesen", "hab", "habe", "haben", "hat", "hatte", "hier", "hin", "ich", "ihm", "ihn", "ihnen", "ihr", "ihre", "im", "in", "indem", "ins", "ist", "ja", "jede", "jedem", "jeden", "jeder", "jedes", "jetzt", "kann", "kein", "keine", "können", "könnte", "man", "manche", "mein", "meine", "mit", "muss", "nach", "nicht", "nichts", "noch", "nun", "nur", "ob", "oder", "ohne", "schon", "sehr", "sein", "seine", "sich", "sie", "sind", "so", "solche", "soll", "sollte", "sondern", "sowie", "über", "um", "und", "uns", "unser", "unsere", "unter", "usw", "viel", "vom", "von", "vor", "war", "waren", "was", "weil", "welche", "wenn", "wer", "werden", "wie", "wieder", "will", "wir", "wird", "wo", "wurde", "wurden", "zu", "zum", "zur", "zwar", "zwischen", "bzw", "z.b", "ca"]
+    [
+        "aber",
+        "alle",
+        "allem",
+        "allen",
+        "aller",
+        "alles",
+        "als",
+        "also",
+        "am",
+        "an",
+        "ander",
+        "andere",
+        "anderen",
+        "auch",
+        "auf",
+        "aus",
+        "bei",
+        "bin",
+        "bis",
+        "bist",
+        "da",
+        "damit",
+        "dann",
+        "das",
+        "dass",
+        "dem",
+        "den",
+        "denen",
+        "der",
+        "des",
+        "dessen",
+        "die",
+        "dies",
+        "diese",
+        "diesem",
+        "diesen",
+        "dieser",
+        "dieses",
+        "doch",
+        "dort",
+        "du",
+        "durch",
+        "ein",
+        "eine",
+        "einem",
+        "einen",
+        "einer",
+        "eines",
+        "er",
+        "es",
+        "etwas",
+        "euch",
+        "euer",
+        "für",
+        "gegen",
+        "gewesen",
+        "hab",
+        "habe",
+        "haben",
+        "hat",
+        "hatte",
+        "hier",
+        "hin",
+        "ich",
+        "ihm",
+        "ihn",
+        "ihnen",
+        "ihr",
+        "ihre",
+        "im",
+        "in",
+        "indem",
+        "ins",
+        "ist",
+        "ja",
+        "jede",
+        "jedem",
+        "jeden",
+        "jeder",
+        "jedes",
+        "jetzt",
+        "kann",
+        "kein",
+        "keine",
+        "können",
+        "könnte",
+        "man",
+        "manche",
+        "mein",
+        "meine",
+        "mit",
+        "muss",
+        "nach",
+        "nicht",
+        "nichts",
+        "noch",
+        "nun",
+        "nur",
+        "ob",
+        "oder",
+        "ohne",
+        "schon",
+        "sehr",
+        "sein",
+        "seine",
+        "sich",
+        "sie",
+        "sind",
+        "so",
+        "solche",
+        "soll",
+        "sollte",
+        "sondern",
+        "sowie",
+        "über",
+        "um",
+        "und",
+        "uns",
+        "unser",
+        "unsere",
+        "unter",
+        "usw",
+        "viel",
+        "vom",
+        "von",
+        "vor",
+        "war",
+        "waren",
+        "was",
+        "weil",
+        "welche",
+        "wenn",
+        "wer",
+        "werden",
+        "wie",
+        "wieder",
+        "will",
+        "wir",
+        "wird",
+        "wo",
+        "wurde",
+        "wurden",
+        "zu",
+        "zum",
+        "zur",
+        "zwar",
+        "zwischen",
+        "bzw",
+        "z.b",
+        "ca",
+    ]
 )
 
 
@@ -74,7 +225,9 @@ class _Stemmer:
         return s
 
     def tokens(self, text: str) -> list[str]:
-        return [self(w) for w in _WORD.findall(text.lower()) if w not in GERMAN_STOPWORDS and len(w) > 1]
+        return [
+            self(w) for w in _WORD.findall(text.lower()) if w not in GERMAN_STOPWORDS and len(w) > 1
+        ]
 
 
 _STEMMER: _Stemmer | None = None
@@ -144,8 +297,13 @@ class _Rules:
 class Suggester:
     """A trained suggester for one code book; :meth:`suggest` ranks codes for new texts."""
 
-    def __init__(self, codebook: Codebook, pipeline: tuple[Any, Any] | None, labels: tuple[str, ...],
-                 trained_on: int) -> None:
+    def __init__(
+        self,
+        codebook: Codebook,
+        pipeline: tuple[Any, Any] | None,
+        labels: tuple[str, ...],
+        trained_on: int,
+    ) -> None:
         self.codebook = codebook
         self.labels = labels  # codes the model knows; rules may add others
         self.trained_on = trained_on
@@ -164,13 +322,19 @@ class Suggester:
             features, classifier = self._pipeline
             x = features.transform(unique)
             proba = classifier.predict_proba(x)
-            if len(self.labels) == 1:  # a single code is a binary problem: P(code) is the second column
+            if (
+                len(self.labels) == 1
+            ):  # a single code is a binary problem: P(code) is the second column
                 proba = proba[:, 1:]
-            known = x.getnnz(axis=1) > 0  # a text sharing no feature with the training texts gets no model score
+            known = (
+                x.getnnz(axis=1) > 0
+            )  # a text sharing no feature with the training texts gets no model score
             for i in range(len(unique)):
                 if known[i]:
                     row = proba[i]
-                    scored[i] = {self.labels[j]: (float(row[j]), "model") for j in (row >= 0.01).nonzero()[0]}
+                    scored[i] = {
+                        self.labels[j]: (float(row[j]), "model") for j in (row >= 0.01).nonzero()[0]
+                    }
         if self._rules:
             st = _stemmer()
             for i, text in enumerate(unique):
@@ -180,7 +344,9 @@ class Suggester:
         index = {text: i for i, text in enumerate(unique)}
         return [scored[index[text]] for text in texts]
 
-    def suggest(self, texts: Sequence[str], top_k: int = 3, min_confidence: float = 0.2) -> list[tuple[Suggestion, ...]]:
+    def suggest(
+        self, texts: Sequence[str], top_k: int = 3, min_confidence: float = 0.2
+    ) -> list[tuple[Suggestion, ...]]:
         """The ``top_k`` most likely codes per text, most likely first, each at least ``min_confidence``.
 
         Example
@@ -195,14 +361,20 @@ class Suggester:
         result = []
         for scored in self.scores(texts):
             ranked = sorted(
-                (Suggestion(code, conf, src) for code, (conf, src) in scored.items() if conf >= min_confidence),
+                (
+                    Suggestion(code, conf, src)
+                    for code, (conf, src) in scored.items()
+                    if conf >= min_confidence
+                ),
                 key=lambda s: (-s.confidence, s.code),
             )
             result.append(tuple(ranked[:top_k]))
         return result
 
 
-def training_examples(codings: CodingSet, question: str | None = None) -> list[tuple[str, frozenset[str]]]:
+def training_examples(
+    codings: CodingSet, question: str | None = None
+) -> list[tuple[str, frozenset[str]]]:
     """``(text, codes)`` of every unit whose codes count (see :func:`final_codes`) and whose text is known."""
     cs = codings.for_question(question) if question else codings
     texts: dict[tuple[str, str], str] = {}
@@ -278,7 +450,7 @@ def _char_features(doc: str) -> list[str]:
         grams = _GRAMS.get(word)
         if grams is None:
             padded = f" {word} "
-            grams = tuple(padded[i:i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1))
+            grams = tuple(padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1))
             if len(_GRAMS) < 200_000:
                 _GRAMS[word] = grams
         out.extend(grams)
@@ -295,11 +467,19 @@ def _pipeline(seed: int, n_texts: int) -> tuple[Any, Any]:
     chars = TfidfVectorizer(analyzer=_char_features, sublinear_tf=True)
     if n_texts <= LIBLINEAR_MAX:
         # exact logistic regression: confidences stay modest while little is coded
-        estimator: Any = LogisticRegression(C=10.0, class_weight="balanced", solver="liblinear", random_state=seed)
+        estimator: Any = LogisticRegression(
+            C=10.0, class_weight="balanced", solver="liblinear", random_state=seed
+        )
     else:
         # the same loss fitted by stochastic gradient descent: linear in the number of texts
-        estimator = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=10, tol=1e-3, n_iter_no_change=2,
-                                  random_state=seed)
+        estimator = SGDClassifier(
+            loss="log_loss",
+            alpha=1e-5,
+            max_iter=10,
+            tol=1e-3,
+            n_iter_no_change=2,
+            random_state=seed,
+        )
     return FeatureUnion([("words", words), ("chars", chars)]), OneVsRestClassifier(estimator)
 
 
@@ -325,7 +505,9 @@ def suggest_segments(
     return list(zip(segs, ranked, strict=True))
 
 
-def accept(segment: Segment, suggestion: Suggestion, coder: str, at: datetime | str | None = None) -> Coding:
+def accept(
+    segment: Segment, suggestion: Suggestion, coder: str, at: datetime | str | None = None
+) -> Coding:
     """The coding a person makes by accepting a suggestion: marked ``suggested`` with its confidence."""
     return Coding(
         answer=segment.answer,
@@ -366,7 +548,9 @@ def decide(
     for code in manual:
         if code not in given:
             given.add(code)
-            rows.append(Coding(segment.answer, coder, code, segment.question, segment.text, at_text))
+            rows.append(
+                Coding(segment.answer, coder, code, segment.question, segment.text, at_text)
+            )
     if not rows:
         rows.append(Coding(segment.answer, coder, None, segment.question, segment.text, at_text))
     return rows

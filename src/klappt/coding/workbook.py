@@ -67,12 +67,21 @@ def _norm(header: str) -> str:
 
 
 _HEADER_KEYS: dict[str, str] = {_norm(h): key for key, hs in _FIXED.items() for h in hs}
-_HEADER_KEYS.update({"returnid": "return_id", "segment": "segment", "text": "text", "answerid": "answer"})
+_HEADER_KEYS.update(
+    {"returnid": "return_id", "segment": "segment", "text": "text", "answerid": "answer"}
+)
 _NUMBERED_KEYS = {_norm(h): key for key, hs in _NUMBERED.items() for h in hs}
 _NUMBERED_HEADER = re.compile(r"^([^\d]+?)(\d+)$")
 
 
-def _hint(text: str, lang: str) -> str:
+def answer_hint(text: str, lang: str) -> str:
+    """A note for the coder: another language? personal data? ("" when neither).
+
+    Example
+    -------
+    >>> answer_hint("Frau Müller, mueller@example.org", "de")
+    'persönliche Daten? E-Mail, Name'
+    """
     notes = []
     guess = guess_language(text)
     if guess not in (None, "de"):
@@ -80,7 +89,9 @@ def _hint(text: str, lang: str) -> str:
     kinds = sorted({kind for _, _, kind in _spans(text)})
     if kinds:
         names = {"email": "E-Mail", "phone": t("Telefon", "phone", lang), "name": "Name"}
-        notes.append(t("persönliche Daten? ", "personal data? ", lang) + ", ".join(names[k] for k in kinds))
+        notes.append(
+            t("persönliche Daten? ", "personal data? ", lang) + ", ".join(names[k] for k in kinds)
+        )
     return "; ".join(notes)
 
 
@@ -127,7 +138,15 @@ def coding_workbook(
         headers += [f"{_NUMBERED[key][en]} {j}" for key in ("suggestion", "confidence", "accept")]
     ws.append(headers)
     for i, seg in enumerate(segs):
-        row: list[Any] = [seg.answer, seg.return_id, seg.site, seg.question, seg.index, seg.text, _hint(seg.text, lang) or None]
+        row: list[Any] = [
+            seg.answer,
+            seg.return_id,
+            seg.site,
+            seg.question,
+            seg.index,
+            seg.text,
+            answer_hint(seg.text, lang) or None,
+        ]
         row += [None] * code_columns
         for sug in (suggestions[i] if suggestions else ())[:k]:
             row += [sug.code, round(sug.confidence, 2), None]
@@ -156,8 +175,13 @@ def coding_workbook(
         add_codebook_sheets(wb, codebook, lang)
         if last >= 2:
             sheet = "Codebook" if en else "Codebuch"
-            dv = DataValidation(type="list", formula1=f"={sheet}!$A$2:$A${len(codebook.codes) + 1}",
-                                allow_blank=True, errorStyle="warning", showErrorMessage=False)
+            dv = DataValidation(
+                type="list",
+                formula1=f"={sheet}!$A$2:$A${len(codebook.codes) + 1}",
+                allow_blank=True,
+                errorStyle="warning",
+                showErrorMessage=False,
+            )
             ws.add_data_validation(dv)
             start = openpyxl.utils.get_column_letter(first_code)
             end = openpyxl.utils.get_column_letter(first_code + code_columns - 1)
@@ -194,8 +218,9 @@ def _instructions(wb: Any, lang: str) -> None:
     ws.column_dimensions["A"].width = 110
 
 
-def disagreement_workbook(result: Agreement, codebook: Codebook | None = None, lang: str = "de",
-                          code_columns: int = 3) -> bytes:
+def disagreement_workbook(
+    result: Agreement, codebook: Codebook | None = None, lang: str = "de", code_columns: int = 3
+) -> bytes:
     """The disagreements of :func:`klappt.coding.agreement.agreement` as a workbook to resolve.
 
     Each row shows every coder's codes; the resolution goes into the code columns and is read
@@ -216,7 +241,17 @@ def disagreement_workbook(result: Agreement, codebook: Codebook | None = None, l
     for d in result.disagreements:
         rid, seg = parse_answer_id(d.answer)
         given = [", ".join(d.codes[c]) or NO_CODE_MARK if c in d.codes else None for c in coders]
-        ws.append([d.answer, rid, d.question or None, seg, d.text or None, *given, *([None] * code_columns)])
+        ws.append(
+            [
+                d.answer,
+                rid,
+                d.question or None,
+                seg,
+                d.text or None,
+                *given,
+                *([None] * code_columns),
+            ]
+        )
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.column_dimensions["E"].width = 60
@@ -278,7 +313,12 @@ def read_coding_workbook(
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
     if not coder or not coder.strip():
-        raise KlapptError(ErrorCode.CODING_010, path=p, row="-", message=t("kein Name für --coder", "no name for --coder"))
+        raise KlapptError(
+            ErrorCode.CODING_010,
+            path=p,
+            row="-",
+            message=t("kein Name für --coder", "no name for --coder"),
+        )
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -295,8 +335,34 @@ def read_coding_workbook(
     return _parse_rows(rows, str(p), coder.strip(), _iso(at), book, final)
 
 
-def _parse_rows(rows: list[tuple[Any, ...]], src: str, coder: str, at: str, book: Codebook,
-                final: bool) -> CodingSet:
+def workbook_codebook(path: str | Path) -> Codebook | None:
+    """The code book a coding workbook carries in its sheet ``Codebuch``; None when it has none.
+
+    Example
+    -------
+    >>> workbook_codebook("codierung.xlsx").question            # doctest: +SKIP
+    'angebote'
+    """
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    p = Path(path)
+    if not p.exists():
+        raise KlapptError(ErrorCode.FILE_001, path=p)
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason=str(exc)) from None
+    try:
+        return codebook_from_workbook(wb, str(p))
+    finally:
+        wb.close()
+
+
+def _parse_rows(
+    rows: list[tuple[Any, ...]], src: str, coder: str, at: str, book: Codebook, final: bool
+) -> CodingSet:
     if not rows:
         raise KlapptError(ErrorCode.FILE_002, path=src)
     header = [_cell(h) for h in rows[0]]
@@ -314,7 +380,12 @@ def _parse_rows(rows: list[tuple[Any, ...]], src: str, coder: str, at: str, book
     if not numbered.get("code"):
         missing.append("Code 1")
     if missing:
-        raise KlapptError(ErrorCode.CODING_009, path=src, missing=", ".join(missing), found=", ".join(h for h in header if h))
+        raise KlapptError(
+            ErrorCode.CODING_009,
+            path=src,
+            missing=", ".join(missing),
+            found=", ".join(h for h in header if h),
+        )
     by_label = {}
     for c in book.codes:
         for label in c.labels.values():
@@ -332,7 +403,12 @@ def _parse_rows(rows: list[tuple[Any, ...]], src: str, coder: str, at: str, book
         if not answer and get(fixed.get("return_id")):
             seg = get(fixed.get("segment")) or "0"
             answer = answer_id(get(fixed.get("return_id")), int(seg) if seg.isdigit() else 0)
-        typed = [tok for i in sorted(numbered.get("code", {})) for tok in _CODE_SPLIT.split(get(numbered["code"][i])) if tok]
+        typed = [
+            tok
+            for i in sorted(numbered.get("code", {}))
+            for tok in _CODE_SPLIT.split(get(numbered["code"][i]))
+            if tok
+        ]
         accepted: list[tuple[str, float | None]] = []
         for j, col in sorted(numbered.get("accept", {}).items()):
             if parse_mark(get(col), src, number, header[col]):
@@ -343,15 +419,32 @@ def _parse_rows(rows: list[tuple[Any, ...]], src: str, coder: str, at: str, book
         if not typed and not accepted:
             continue
         if not answer:
-            raise KlapptError(ErrorCode.CODING_010, path=src, row=number, message=t(
-                "Codes ohne Antwort-ID", "codes without an answer id"))
+            raise KlapptError(
+                ErrorCode.CODING_010,
+                path=src,
+                row=number,
+                message=t("Codes ohne Antwort-ID", "codes without an answer id"),
+            )
         question = get(fixed.get("question")) or book.question
         if question != book.question:
-            raise KlapptError(ErrorCode.CODING_013, path=src, row=number, question=question,
-                              codebook=book.source or "", expected=book.question)
+            raise KlapptError(
+                ErrorCode.CODING_013,
+                path=src,
+                row=number,
+                question=question,
+                codebook=book.source or "",
+                expected=book.question,
+            )
         text = get(fixed.get("text"))
-        common = {"answer": answer, "coder": coder, "question": question, "text": text, "coded_at": at,
-                  "final": final, "row": number}
+        common = {
+            "answer": answer,
+            "coder": coder,
+            "question": question,
+            "text": text,
+            "coded_at": at,
+            "final": final,
+            "row": number,
+        }
         given: dict[str, Coding] = {}
         for code, conf in accepted:
             given.setdefault(code, Coding(code=code, suggested=True, confidence=conf, **common))
@@ -434,7 +527,9 @@ def export_for_coding(
 
     segs = make_segments(rs, question, split=split)
     if codings is not None and skip_coded:
-        done = {a for (q, a) in final_codes(codings.for_question(question)).codes if q in (question, "")}
+        done = {
+            a for (q, a) in final_codes(codings.for_question(question)).codes if q in (question, "")
+        }
         segs = [s for s in segs if s.answer not in done]
     if sample is not None:
         ids = list(dict.fromkeys(s.return_id for s in segs))

@@ -27,7 +27,7 @@ from klappt.report.spec import (
     TextSlide,
     TitleSlide,
 )
-from klappt.report.wording import LANGS, text
+from klappt.report.wording import LANGS, fmt_number, text
 
 __all__ = ["build_report"]
 
@@ -212,6 +212,7 @@ class _Builder:
             notes.append(f"*{text('multiple', self.lang)}")
             if any(p.multiple and not p.title for p in panels) and not title.endswith("*"):
                 title += "*"
+        notes.extend(self._coded_notes(panels))
         notes.extend(self.render(f) for f in footnotes)
         return BuiltSlide(
             kind="result",
@@ -222,6 +223,28 @@ class _Builder:
             bullets=tuple(self.render(f) for f in findings),
             footnotes=tuple(notes),
         )
+
+    def _coded_notes(self, panels: tuple[BuiltPanel, ...]) -> list[str]:
+        """Under a chart of coded free text: how many codes count, how many were suggestions."""
+        from klappt.coding.apply import SUFFIX
+
+        out: list[str] = []
+        for p in panels:
+            if not p.question.endswith(SUFFIX):
+                continue
+            try:
+                summary = self.data.wave(p.wave).coding.get(p.question[: -len(SUFFIX)])
+            except KeyError:
+                continue
+            if summary is None:
+                continue
+            note = text("coded_note", self.lang).format(
+                codes=fmt_number(summary.codes, self.lang, 0),
+                suggested=fmt_number(summary.from_suggestions, self.lang, 0),
+            )
+            if note not in out:
+                out.append(note)
+        return out
 
 
 def check_output_format(path: str | Path, known: tuple[str, ...]) -> None:

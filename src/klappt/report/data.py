@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from klappt.instrument.model import Instrument
 
 if TYPE_CHECKING:
+    from klappt.coding.codings import CodingSummary
     from klappt.responses.dataset import ResponseSet
 
 Tabulation = dict[str, Any]
@@ -35,6 +36,9 @@ class WaveData:
         topline), instead of or in addition to ``responses``.
     texts:
         Free-text answers per question, when there is no ``responses``.
+    coding:
+        Per coded text question ``q`` (shown as ``q__codes``), how many codes count and how
+        many of them were accepted suggestions: the report says so under its charts.
     """
 
     def __init__(
@@ -44,6 +48,7 @@ class WaveData:
         responses: ResponseSet | None = None,
         tabulations: Mapping[str | None, Tabulation] | None = None,
         texts: Mapping[str, list[str]] | None = None,
+        coding: Mapping[str, CodingSummary] | None = None,
     ) -> None:
         self.name = name
         self.instrument = instrument
@@ -52,6 +57,7 @@ class WaveData:
         self._cache: dict[tuple[str | None, str], Tabulation] = {}
         self._index: dict[tuple[str | None, str], dict[str, dict[str, Any]]] = {}
         self._texts = dict(texts or {})
+        self.coding = dict(coding or {})
 
     def tabulation(self, by: str | None = None, lang: str = "de") -> Tabulation:
         """The tabulation contract of this wave (with ``by`` groups when asked)."""

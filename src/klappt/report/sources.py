@@ -21,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from klappt.instrument.model import Instrument
 from klappt.report.data import ReportData, WaveData
 from klappt.report.recipe import recipe_error
 from klappt.report.spec import ReportSpec, WaveSource
 
 __all__ = ["load_data", "read_wave"]
 
-WaveLoader = Callable[[str], tuple[Instrument, object]]
+#: Loads a stored wave: (Instrument, ResponseSet) or (Instrument, ResponseSet, coding summaries).
+WaveLoader = Callable[[str], tuple]
 
 
 def read_wave(form: str | Path, data: str | Path, name: str = "") -> WaveData:
@@ -69,15 +69,20 @@ def load_data(
     for src in spec.waves:
         if main is not None and src.name == main_name:
             waves[src.name] = _coded(
-                WaveData(src.name, main.instrument, main.responses), src, base, spec.source
+                WaveData(src.name, main.instrument, main.responses, coding=main.coding),
+                src,
+                base,
+                spec.source,
             )
             continue
         if src.form and src.data:
             wave = read_wave(_path(base, src.form), _path(base, src.data), src.name)
             waves[src.name] = _coded(wave, src, base, spec.source)
         elif wave_loader is not None:
-            instrument, rs = wave_loader(src.name)
-            wave = WaveData(src.name, instrument, responses=rs)  # type: ignore[arg-type]
+            loaded = wave_loader(src.name)
+            wave = WaveData(src.name, loaded[0], responses=loaded[1])  # type: ignore[arg-type]
+            if len(loaded) > 2:  # a stored wave's coding summaries
+                wave.coding = dict(loaded[2])  # type: ignore[misc]
             waves[src.name] = _coded(wave, src, base, spec.source)
         else:
             raise recipe_error(
@@ -88,7 +93,7 @@ def load_data(
             )
     if main is not None and (main_name or "") not in waves:
         name = main_name or main.name
-        waves[name] = WaveData(name, main.instrument, main.responses)
+        waves[name] = WaveData(name, main.instrument, main.responses, coding=main.coding)
         main_name = name
     if not waves:
         raise recipe_error(
@@ -104,7 +109,14 @@ def _coded(wave: WaveData, src: WaveSource, base: Path, recipe: str | None) -> W
     """``wave`` with the coded categories of the source's code books as ``q__codes``."""
     if not src.codebooks or wave.responses is None:
         return wave
-    from klappt.coding import CodingSet, apply_codes, merge_codings, read_codebook, read_codings
+    from klappt.coding import (
+        CodingSet,
+        apply_codes,
+        merge_codings,
+        read_codebook,
+        read_codings,
+        summarize,
+    )
 
     paths = {}
     for what, values in (("codebooks", src.codebooks), ("codings", src.codings)):
@@ -122,9 +134,12 @@ def _coded(wave: WaveData, src: WaveSource, base: Path, recipe: str | None) -> W
     for value in src.codings:
         codings = merge_codings(codings, read_codings(paths[value]))
     rs = wave.responses
+    coding = dict(wave.coding)
     for value in src.codebooks:
-        rs = apply_codes(rs, read_codebook(paths[value]), codings)
-    return WaveData(wave.name, rs.instrument, responses=rs)
+        book = read_codebook(paths[value])
+        rs = apply_codes(rs, book, codings)
+        coding[book.question] = summarize(codings.for_question(book.question))
+    return WaveData(wave.name, rs.instrument, responses=rs, coding=coding)
 
 
 def _path(base: Path, value: str) -> Path:

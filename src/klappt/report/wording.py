@@ -16,6 +16,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "agenda": "Agenda",
         "thanks": "Vielen Dank!",
         "multiple": "Es sind Mehrfachnennungen enthalten",
+        "coded_note": "Codierte Freitexte: {codes} Codes, davon {suggested} aus angenommenen "
+        "Vorschlägen",
         "answer": "Antwort",
         "count": "Anzahl",
         "percent": "Anteil (%)",
@@ -61,6 +63,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "agenda": "Agenda",
         "thanks": "Thank you!",
         "multiple": "Multiple answers possible",
+        "coded_note": "Coded free text: {codes} codes, {suggested} of them accepted suggestions",
         "answer": "Answer",
         "count": "Count",
         "percent": "Share (%)",

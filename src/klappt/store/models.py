@@ -117,3 +117,23 @@ class Return(models.Model):
 
     def __str__(self) -> str:
         return self.return_id
+
+
+# the open answers' code books and codings live in a module of their own
+from klappt.store.coding_models import (  # noqa: E402 - after Wave, which they refer to
+    AnswerCoding,
+    CodebookVersion,
+    CodeSuggestion,
+    SuggestionRejection,
+)
+
+__all__ = [
+    "AnswerCoding",
+    "CodeSuggestion",
+    "CodebookVersion",
+    "Program",
+    "Return",
+    "Site",
+    "SuggestionRejection",
+    "Wave",
+]

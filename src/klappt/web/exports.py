@@ -125,18 +125,29 @@ def wave_xlsx(wave: Wave, form: Instrument) -> bytes:
 
 
 def response_set(wave: Wave, form: Instrument) -> ResponseSet:
-    """The wave's submitted returns typed against its form (as ``klappt tabulate`` reads the CSV)."""
+    """The wave's submitted returns typed against its form (as ``klappt tabulate`` reads the CSV),
+    with the stored codes of its open answers as ``q__codes`` (``klappt tabulate --wave``)."""
+    return _coded(wave, form).responses
+
+
+def _coded(wave: Wave, form: Instrument) -> Any:
+    from klappt.store.coding import coded_responses
+
     columns, rows = records(wave, form)
     raw = RawTable.from_records(columns, rows, source=f"{wave.name}.csv")
     rs, _report = load_responses(form, raw)
-    return rs
+    return coded_responses(wave, rs)
 
 
 def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     """The results deck (``.pptx``) or HTML report of the wave, built by :mod:`klappt.report`."""
     from klappt.report import RENDERERS, ReportData, build_report, default_spec
+    from klappt.report.data import WaveData
 
-    rs = response_set(wave, form)
-    spec = default_spec(form, lang, str(wave.name))
-    built = build_report(spec, ReportData.single(form, rs, name=str(wave.name)), lang)
+    codes = _coded(wave, form)
+    rs = codes.responses
+    name = str(wave.name)
+    spec = default_spec(rs.instrument, lang, name)
+    data = ReportData({name: WaveData(name, rs.instrument, rs, coding=codes.summaries)})
+    built = build_report(spec, data, lang)
     return RENDERERS[fmt](built, None)

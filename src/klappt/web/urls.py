@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from klappt.web.views import auth, coordinator, respondent, results, sites
+from klappt.web.views import auth, coding, coordinator, respondent, results, sites
 
 web_patterns = [
     path("", coordinator.home, name="home"),
@@ -37,6 +37,29 @@ web_patterns = [
         "p/<slug:slug>/w/<int:wave_id>/sites/<int:site_pk>/",
         results.site_return,
         name="site_return",
+    ),
+    # coding open answers (issue 5)
+    path("p/<slug:slug>/w/<int:wave_id>/coding/", coding.overview, name="coding"),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/codebooks/", coding.codebook_upload, name="coding_codebook"
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/coding/<str:question>/", coding.screen, name="coding_screen"
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/coding/<str:question>/suggest/",
+        coding.suggest,
+        name="coding_suggest",
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/coding/<str:question>/review/",
+        coding.review,
+        name="coding_review",
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/coding/<str:question>/agreement/",
+        coding.agreement_page,
+        name="coding_agreement",
     ),
     path("r/<str:token>/", respondent.landing, name="respond"),
     path("r/<str:token>/<int:wave_id>/", respondent.fill, name="respond_wave"),
