@@ -517,3 +517,37 @@ def test_cli_import_for_vanished_answers_keeps_them_and_says_which__error(
     done = _klappt(project, "code", "import", str(codings), "--wave", "2023")
     assert done.returncode == 2
     assert "Unbekannte Welle '2023'" in done.stderr
+
+
+def test_cli_suggest_for_a_wave_stores_proposals_only__ok(
+    store: Any, project: Path, wave: Any, tmp_path: Path
+) -> None:
+    from klappt.store.coding_models import AnswerCoding, CodeSuggestion
+
+    out = _klappt(project, "code", "suggest", "--wave", "2022", "angebote")
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "kein Codebuch gespeichert" in out.stderr  # says how to store one
+    cb = tmp_path / "codebuch.yaml"
+    cb.write_text(CODEBOOK_YAML, encoding="utf-8")
+    assert _klappt(project, "code", "codebook", str(cb), "--wave", "2022").returncode == 0
+    first = tmp_path / "erste.csv"
+    first.write_text(
+        "question,answer,coder,code,text\n"
+        "angebote,r1#1,anna,sport,Sportverein\n"
+        "angebote,r1#2,anna,sprache,Deutschkurs\n",
+        encoding="utf-8",
+    )
+    assert _klappt(project, "code", "import", str(first), "--wave", "2022").returncode == 0
+
+    done = _klappt(project, "code", "suggest", "--wave", "2022", "angebote", "--json", "-")
+    assert done.returncode == 0, done.stderr
+    got = {p["answer"]: [s["code"] for s in p["suggestions"]] for p in json.loads(done.stdout)}
+    assert set(got) == {"r2#1", "r3#1"}  # the parts nobody has coded yet
+    assert got["r2#1"][0] == "kultur" and got["r3#1"][0] == "sprache"  # the book's examples
+    assert "übernommen wird nichts" in done.stderr
+    stored = {(s.return_id, s.segment, s.code) for s in CodeSuggestion.objects.filter(rank=1)}
+    assert stored == {("r2", 1, "kultur"), ("r3", 1, "sprache")}
+    assert AnswerCoding.objects.count() == 2  # proposals, never codes
+
+    wrong = _klappt(project, "code", "suggest", "--wave", "2022", "angebote", "--codings", "x.csv")
+    assert wrong.returncode == 2 and "nur die Textfrage" in wrong.stderr

@@ -419,11 +419,12 @@ def code_status(
 
 @code_app.command("suggest")
 def code_suggest(
-    form: Annotated[Path, typer.Argument(help="Der Fragebogen (XLSForm).")],
-    data: Annotated[Path, typer.Argument(help="Die Rückläufe.")],
-    codebook: Annotated[
-        Path, typer.Option("--codebook", help="Codebuch (.yaml, .yml oder .xlsx).")
-    ],
+    form: Annotated[
+        str | None,
+        typer.Argument(help="Der Fragebogen (XLSForm); mit --wave steht hier nur die Textfrage."),
+    ] = None,
+    data: Annotated[str | None, typer.Argument(help="Die Rückläufe.")] = None,
+    codebook: CodebookOpt = None,
     codings: Annotated[
         Path | None,
         typer.Option(
@@ -435,19 +436,49 @@ def code_suggest(
         str | None,
         typer.Option("--json", help="Vorschläge als JSON in diese Datei ('-' = Bildschirm)."),
     ] = None,
+    wave: WaveOpt = None,
+    project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Codes für die noch nicht codierten Antworten vorschlagen, jeweils mit Sicherheit.
 
-    Es wird nichts übernommen: annehmen oder ablehnen geschieht in der Codier-Datei (klappt code export).
+    Es wird nichts übernommen: annehmen oder ablehnen geschieht in der Codier-Datei (klappt code
+    export) oder im Web. Mit --wave lernen die Vorschläge aus den im Projekt gespeicherten
+    Codierungen und werden dort für die Codier-Ansicht gespeichert (die früheren ersetzt).
 
-    Beispiel: klappt code suggest fragebogen.xlsx ruecklaeufe.csv --codebook codebuch.yaml --codings codierungen.csv
+    Beispiele:
+      klappt code suggest fragebogen.xlsx ruecklaeufe.csv --codebook codebuch.yaml --codings codierungen.csv
+      klappt code suggest --wave 2022 angebote --json -
     """
     from klappt.coding import suggest_uncoded
 
     lang = _lang(lang)
-    rs, _ = _load(form, data)
-    pairs = suggest_uncoded(rs, _codebook(codebook), _codings(codings), top_k=top)
+    given = [x for x in (form, data) if x is not None]
+    if wave is not None:
+        if len(given) != 1 or codings is not None or codebook is not None:
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "mit --wave nur die Textfrage angeben (Codebuch und Codierungen kommen aus "
+                    "dem Projekt), z. B. klappt code suggest --wave 2022 angebote",
+                    "with --wave give only the text question (code book and codings come from "
+                    "the project), e.g. klappt code suggest --wave 2022 angebote",
+                )
+            )
+        from klappt.cli.coding_store import suggest_in_wave
+
+        pairs = suggest_in_wave(project, wave, given[0], top, lang)
+    else:
+        if len(given) != 2 or codebook is None:
+            raise typer.BadParameter(
+                _t(
+                    lang,
+                    "FORM DATA und --codebook angeben, oder --wave WELLE FRAGE",
+                    "give FORM DATA and --codebook, or --wave WAVE QUESTION",
+                )
+            )
+        rs, _ = _load(Path(given[0]), Path(given[1]))
+        pairs = suggest_uncoded(rs, _codebook(codebook), _codings(codings), top_k=top)
     if json_out:
         payload = [
             {"answer": s.answer, "text": s.text, "suggestions": [x.to_dict() for x in sug]}

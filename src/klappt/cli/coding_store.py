@@ -80,6 +80,28 @@ def export_inputs(
     return rs, codebook, codings
 
 
+def suggest_in_wave(project: Path | None, wave: str, question: str, top: int, lang: str) -> list:
+    """``klappt code suggest --wave W Q``: learn from the stored codings, store the proposals
+    for the coding screen (replacing the earlier ones) and return them."""
+    from klappt.store.api import load_wave
+    from klappt.store.coding import store_suggestions, wave_in
+
+    root = _project(project)
+    _form, rs, _report = load_wave(root, wave)
+    pairs = store_suggestions(wave_in(root, wave), question, rs, top_k=top)
+    with_any = sum(1 for _, s in pairs if s)
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Welle {wave}, {question}: Vorschläge für {with_any} von {len(pairs)} "
+            "noch nicht codierten Antwortteilen gespeichert; übernommen wird nichts.",
+            f"[green]✓[/] Wave {wave}, {question}: suggestions for {with_any} of {len(pairs)} "
+            "answer parts not coded yet stored; nothing is applied.",
+        )
+    )
+    return pairs
+
+
 def import_into_wave(
     project: Path | None,
     wave: str,

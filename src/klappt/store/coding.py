@@ -48,7 +48,12 @@ from klappt.store.codings import (
     stored_codings,
     unit_codes,
 )
-from klappt.store.suggestions import open_suggestions, refresh_suggestions, reject_suggestion
+from klappt.store.suggestions import (
+    open_suggestions,
+    refresh_suggestions,
+    reject_suggestion,
+    store_suggestions,
+)
 
 if TYPE_CHECKING:
     from klappt.instrument import Instrument
@@ -77,6 +82,7 @@ __all__ = [
     "save_codebook",
     "set_code",
     "set_unit_codes",
+    "store_suggestions",
     "stored_codings",
     "unit_codes",
     "wave_in",

@@ -24,6 +24,14 @@ def refresh_suggestions(
     The stored suggestions are proposals only; they replace the earlier ones. Returns how many
     answer parts got at least one.
     """
+    pairs = store_suggestions(wave, question, rs, top_k, min_confidence)
+    return sum(1 for _, s in pairs if s)
+
+
+def store_suggestions(
+    wave: Wave, question: str, rs: ResponseSet, top_k: int = 3, min_confidence: float = 0.2
+) -> list[tuple[Any, list[Any]]]:
+    """:func:`refresh_suggestions`, returning each uncoded answer part with its suggestions."""
     from django.db import transaction
 
     from klappt.coding import suggest_uncoded
@@ -51,7 +59,7 @@ def refresh_suggestions(
     with transaction.atomic():
         CodeSuggestion.objects.filter(wave=wave, question=question).delete()
         CodeSuggestion.objects.bulk_create(rows, batch_size=1000)
-    return sum(1 for _, s in pairs if s)
+    return pairs
 
 
 def open_suggestions(wave: Wave, question: str, answer: str, coder: str) -> list[Any]:
