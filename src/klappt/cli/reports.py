@@ -159,6 +159,23 @@ def report(
 # -- the reference case -----------------------------------------------------------------------
 
 
+def _store_reference_coding(project: Path, wave: str) -> None:
+    """The reference pack's code books and codings, stored with the wave (as a team would)."""
+    from klappt.coding import read_codebook, read_codings
+    from klappt.reference import REFERENCE_CODING, reference_path
+    from klappt.store.api import load_wave
+    from klappt.store.coding import import_codings, save_codebook, wave_in
+
+    if wave not in REFERENCE_CODING:
+        return
+    books, codings = REFERENCE_CODING[wave]
+    form, rs, _ = load_wave(project, wave)
+    stored = wave_in(project, wave)
+    for name in books:
+        save_codebook(stored, read_codebook(reference_path(name)), form, by="demo", source=name)
+    import_codings(stored, read_codings(reference_path(codings)), rs)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[
@@ -175,7 +192,8 @@ def demo(
     from klappt.analysis.workbook import tabulation_workbook
     from klappt.files import write_atomic
     from klappt.reference import REFERENCE_WAVES, reference_path
-    from klappt.store.api import import_register, import_wave, init_project, load_wave
+    from klappt.store.api import import_register, import_wave, init_project
+    from klappt.store.coding import load_coded_wave
 
     lang = _lang(lang)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -185,7 +203,8 @@ def demo(
     written: list[Path] = []
     for wave, (form_name, data_name) in sorted(REFERENCE_WAVES.items()):
         result = import_wave(project, wave, reference_path(form_name), reference_path(data_name))
-        _, rs, _ = load_wave(project, wave)
+        _store_reference_coding(project, wave)
+        _, rs, _, _ = load_coded_wave(project, wave)  # the coded free text as FRAGE__codes
         tab = run_tabulate(rs, lang=lang)
         written.append(
             write_atomic(

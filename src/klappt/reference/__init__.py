@@ -9,6 +9,14 @@ REFERENCE_WAVES: dict[str, tuple[str, str]] = {
     "2020": ("checkliste_2020.xlsx", "returns_2020.csv"),
 }
 
+#: wave -> (code books of its text questions, their codings), as the reference recipe uses them
+REFERENCE_CODING: dict[str, tuple[tuple[str, ...], str]] = {
+    "2022": (
+        ("codebook_notwendigkeit_text.yaml", "codebook_mehrwert_nennungen.yaml"),
+        "codings_2022.csv",
+    ),
+}
+
 
 def reference_path(name: str) -> Path:
     """The path of the bundled file ``name`` (e.g. ``"returns_2022.csv"``); FileNotFoundError if absent."""
