@@ -35,3 +35,20 @@ def test_write_atomic_failure_leaves_no_temporary_file__error(tmp_path):
         write_atomic(target, b"data")
     assert info.value.code is ErrorCode.FILE_006
     assert [p.name for p in tmp_path.iterdir()] == ["out.pptx"]
+
+
+def test_write_atomic_into_a_pipe_writes_into_it_and_leaves_it_a_pipe__ok(tmp_path):
+    """`--json /dev/null` or a named pipe: the special file is written into, never replaced
+    (a replaced /dev/null is a plain file that breaks every later program on the machine)."""
+    import threading
+
+    fifo = tmp_path / "rohr"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    write_atomic(fifo, "hallo")
+    reader.join(timeout=10)
+    assert got == [b"hallo"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["rohr"]

@@ -38,6 +38,18 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
             ErrorCode.FILE_006, path=target, reason=f"der Ordner {folder} existiert nicht"
         )
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if target.is_dir():
+        raise KlapptError(ErrorCode.FILE_006, path=target, reason="ein Ordner, keine Datei")
+    if target.exists() and not target.is_file():
+        # a device or pipe (/dev/null, /dev/stdout, a FIFO): written into, never replaced
+        try:
+            with open(target, "wb") as fh:
+                fh.write(payload)
+        except OSError as exc:
+            raise KlapptError(
+                ErrorCode.FILE_006, path=target, reason=exc.strerror or str(exc)
+            ) from None
+        return target
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
