@@ -153,6 +153,8 @@ def cleaned(rules: Rules, values: Mapping[str, Any]) -> dict[str, Any]:
     relevant, _seen = rules.relevant(values)
     out: dict[str, Any] = {}
     for r in rules.main:
+        if r.question.type == "note":
+            continue
         if r.question.type == "calculate":
             out[r.name] = rules.calculate(r, out)
             continue
@@ -170,6 +172,8 @@ def cleaned(rules: Rules, values: Mapping[str, Any]) -> dict[str, Any]:
             applies = rules.entry_relevant(repeat, entry, main)
             own: dict[str, str | None] = {}
             for r in rules.entries[repeat]:
+                if r.question.type == "note":
+                    continue
                 if r.question.type == "calculate":
                     own[r.name] = rules.calculate(r, ChainMap(own, main))
                     continue

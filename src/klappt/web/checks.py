@@ -86,9 +86,7 @@ class Rules:
         self.repeats = fillable_repeats(form)
         self.main: list[QuestionRules] = []
         self.entries: dict[str, list[QuestionRules]] = {r: [] for r in self.repeats}
-        for q in form.questions:
-            if q.type == "note":
-                continue
+        for q in form.questions:  # notes too: they show and hide by their conditions
             rules = self._compile(q)
             if not q.in_repeat:
                 self.main.append(rules)
@@ -210,6 +208,7 @@ class Rules:
         """Check one part (the main form, or one entry with ``outer`` the main form's values);
         returns the part's values as the conditions saw them."""
         typed: dict[str, str | None] = {}
+        rules = [r for r in rules if r.question.type != "note"]
         for r in rules:
             if r.question.type == "calculate":
                 typed[r.name] = _text(values.get(r.name))

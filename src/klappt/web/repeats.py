@@ -60,7 +60,7 @@ def entries_from_post(
                 continue
             entry: dict[str, str | None] = {}
             for r in rules.entries[repeat]:
-                if r.question.type == "calculate":
+                if r.question.type in ("calculate", "note"):
                     continue
                 entry[r.name] = read(r.question, post, field_name(repeat, index, r.name))
             entries.append(entry)

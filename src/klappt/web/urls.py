@@ -31,6 +31,11 @@ web_patterns = [
     path("p/<slug:slug>/w/<int:wave_id>/reminders.csv", sites.reminders_csv, name="reminders_csv"),
     path("p/<slug:slug>/w/<int:wave_id>/data.csv", results.data_csv, name="data_csv"),
     path("p/<slug:slug>/w/<int:wave_id>/data.xlsx", results.data_xlsx, name="data_xlsx"),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/data/<str:repeat>.csv",
+        results.repeat_csv,
+        name="repeat_csv",
+    ),
     path("p/<slug:slug>/w/<int:wave_id>/results/", results.results, name="results"),
     path("p/<slug:slug>/w/<int:wave_id>/report.<str:fmt>", results.report, name="report"),
     path(

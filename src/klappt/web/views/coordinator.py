@@ -282,8 +282,22 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
             "filter": wanted,
             "filters": STATUS_FILTERS,
             "role": request.klappt_role,
+            "repeats": _repeat_labels(wave),
         },
     )
+
+
+def _repeat_labels(wave: Wave) -> list[tuple[str, str]]:
+    """The wave's repeat groups (name, label): each has a table of its own in the downloads."""
+    rules = instruments.rules(wave)
+    lang = instruments.form_language(rules.form, get_language() or "de")
+    return [
+        (
+            name,
+            g.label(lang, rules.form.default_language) if (g := rules.form.group(name)) else name,
+        )
+        for name in rules.repeats
+    ]
 
 
 def submitted_count(wave: Wave) -> int:
