@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from klappt.instrument.model import pick_label
 from klappt.store.models import Return, Site, Wave
+from klappt.web import schedule
 from klappt.web.answers import (
     MAX_TEXT,
     META_COLUMNS,
@@ -173,6 +174,10 @@ def _save_locked(
         if done is not None:
             return Saved("duplicate", sr, done)
     w = Wave.objects.select_for_update().defer("form_file").get(pk=wave.pk)
+    if w.is_open and schedule.due(w):
+        # its automatic closing time passed since the page was opened: closed, as by hand
+        schedule.close_due()
+        w.refresh_from_db(fields=["closed_at"])
     if not w.is_open:
         return Saved("closed", sr)
     if sr.version != base_version:

@@ -19,6 +19,7 @@ web_patterns = [
     path("p/<slug:slug>/sites/<int:site_pk>/", sites.site_edit, name="site_edit"),
     path("p/<slug:slug>/sites/<int:site_pk>/reissue/", sites.site_reissue, name="site_reissue"),
     path("p/<slug:slug>/sites/<int:site_pk>/revoke/", sites.site_revoke, name="site_revoke"),
+    path("p/<slug:slug>/sites/<int:site_pk>/expiry/", sites.site_expiry, name="site_expiry"),
     path("p/<slug:slug>/members/", sites.members, name="members"),
     path("p/<slug:slug>/waves/new/", coordinator.wave_new, name="wave_new"),
     path("p/<slug:slug>/w/<int:wave_id>/", coordinator.dashboard, name="dashboard"),

@@ -17,13 +17,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from klappt.store.models import Site, Wave
-from klappt.web import instruments, links, ratelimit, repeats, returns
+from klappt.web import instruments, links, ratelimit, repeats, returns, schedule
 from klappt.web.checks import MAX_ENTRIES
 from klappt.web.formspec import bind
 from klappt.web.models import SiteReturn, Status
@@ -63,10 +64,24 @@ def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
             ),
             410,
         )
+    if link.expired():
+        ratelimit.fail(key)
+        when = date_format(timezone.localtime(link.expires_at), "SHORT_DATE_FORMAT")
+        return None, problem(
+            request,
+            _("This link has expired"),
+            _(
+                "This link was valid until %(date)s. Please ask the program office for a new "
+                "link. Nothing you saved is lost."
+            )
+            % {"date": when},
+            410,
+        )
     return link.site, None
 
 
 def _waves(site: Site) -> Any:
+    schedule.close_due()  # a wave whose automatic closing time has come is closed first
     return Wave.objects.filter(program_id=site.program_id, opened_at__isnull=False).defer(
         "form_file"
     )
@@ -135,6 +150,7 @@ def _context(
         "token": token,
         "step_index": step_index,
         "form_languages": _form_languages(form),
+        "closes_at": schedule.closes_at(wave),
         **extra,
     }
 
