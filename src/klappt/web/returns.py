@@ -149,12 +149,23 @@ def save(
             return _save_locked(
                 sr, wave, site, values, base_version, request_key, submit, record, columns
             )
+    except _ClosedMeanwhile:  # everything written in the transaction is rolled back
+        return Saved("closed", SiteReturn.objects.get(pk=sr.pk))
     except IntegrityError:
         # the same request key committed by a parallel request: that request saved it
         sr.refresh_from_db()
         if request_key and sr.versions.filter(request_key=request_key).exists():
             return Saved("duplicate", sr, sr.versions.get(request_key=request_key))
         raise
+
+
+class _ClosedMeanwhile(Exception):
+    """The wave closed while the return was being written."""
+
+
+def _open(w: Wave) -> bool:
+    """Open, and its automatic closing time has not come (a page marks it closed when shown)."""
+    return w.is_open and not schedule.due(w)
 
 
 def _save_locked(
@@ -173,12 +184,8 @@ def _save_locked(
         done = sr.versions.filter(request_key=request_key).first()
         if done is not None:
             return Saved("duplicate", sr, done)
-    w = Wave.objects.select_for_update().defer("form_file").get(pk=wave.pk)
-    if w.is_open and schedule.due(w):
-        # its automatic closing time passed since the page was opened: closed, as by hand
-        schedule.close_due()
-        w.refresh_from_db(fields=["closed_at"])
-    if not w.is_open:
+    # a first look without the lock, so that "closed" is said before "changed elsewhere"
+    if not _open(Wave.objects.defer("form_file").get(pk=wave.pk)):
         return Saved("closed", sr)
     if sr.version != base_version:
         return Saved("conflict", sr)
@@ -214,31 +221,39 @@ def _save_locked(
                 "_version": str(sr.version),
             }
         )
-        ret = Return.objects.filter(wave=w, site=site).first()
+        ret = Return.objects.filter(wave_id=wave.pk, site=site).first()
         if ret is None:
-            ret = Return(wave=w, site=site)
+            ret = Return(wave_id=wave.pk, site=site)
         ret.return_id = site.site_id
         ret.row = site.position + 2
         ret.values = full
         ret.submitted_at = now
         ret.save()
-        refresh_wave(w, columns)
+    # The wave's lock comes last and is held briefly: every save of the wave waits for it, while
+    # the rows above are the site's own. A wave closed by now (by hand, or its closing time came)
+    # undoes the whole save; closing takes the same lock, so no save slips in after it.
+    w = Wave.objects.select_for_update().defer("form_file").get(pk=wave.pk)
+    if not _open(w):
+        raise _ClosedMeanwhile
+    if submit:
+        refresh_wave(w, columns, ret)
     return Saved("submitted" if submit else "saved", sr, version)
 
 
-def refresh_wave(w: Wave, columns: list[str]) -> None:
+def refresh_wave(w: Wave, columns: list[str], changed: Return) -> None:
     """The wave's summary of its returns, as ``klappt tabulate --wave`` reads it: header, count,
-    a content hash (so the analysis snapshot is rebuilt), and an empty report (recomputed)."""
-    rows = list(
-        Return.objects.filter(wave=w)
-        .order_by("row", "return_id")
-        .values_list("return_id", "values")
+    a marker of the returns' state (so the analysis snapshot is rebuilt), and an empty report
+    (recomputed).
+
+    The marker chains the previous one with the return that changed: re-hashing every return
+    would hold the wave's lock longer the more sites have submitted (6 of 20 ms per submit on
+    PostgreSQL with 54 returns), and every submit of the wave waits for that lock."""
+    h = hashlib.sha256((w.data_sha256 or "").encode())
+    h.update(
+        json.dumps([changed.return_id, changed.values], sort_keys=True, ensure_ascii=False).encode()
     )
-    h = hashlib.sha256()
-    for rid, values in rows:
-        h.update(json.dumps([rid, values], sort_keys=True, ensure_ascii=False).encode())
     w.columns = list(columns)
-    w.responses = len(rows)
+    w.responses = Return.objects.filter(wave=w).count()
     w.data_sha256 = h.hexdigest()
     w.data_filename = w.data_filename or "web"
     w.report = {}
