@@ -186,6 +186,10 @@ def test_automatic_closing_without_a_deadline_is_refused__error(web: Any, web_ba
         f"/p/{web.program.slug}/w/{wave.pk}/settings/",
         {"what": "deadline", "deadline": "", "grace_days": "3"},
     )
+    html = _html(r)
     assert r.status_code == 200
-    assert "braucht eine Frist" in _html(r)
+    assert re.search(r'id="id_grace_days_error">.*braucht eine Frist', html, re.S)
+    # the field names its hint and its problem, so a screen reader reads both
+    assert 'aria-describedby="id_grace_days_helptext id_grace_days_error"' in html
+    assert 'id="id_grace_days_helptext"' in html
     assert not WaveSchedule.objects.filter(wave=wave).exists()
