@@ -196,6 +196,8 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
     _shot(page, "03_pruefung.png", web_backend, full=False)
     page.click('#error-summary a[href="#q-thm_anzahl"]')
     assert page.evaluate("document.activeElement.id") == "q-thm_anzahl"
+    page.fill("#q-thm_anzahl", "5")  # the server's message goes as the answer is fixed
+    assert error.is_hidden() and page.get_attribute("#q-thm_anzahl", "aria-invalid") is None
     ctx.close()
 
     # -- the same link in a new browser: the draft is there --------------------------------------
@@ -362,7 +364,12 @@ def test_site_fills_repeat_entries_with_live_checks_and_filtered_choices__ok(
     assert "höchstens 10 Jahre" in page.locator("#q-proj-1-jahre-error").inner_text()
     assert page.locator('[data-q="proj[1]/warum"]').is_visible()  # this entry's own condition
     add.click()
+    page.fill('[name="proj[2]/titel"]', "x")
+    page.fill('[name="proj[2]/titel"]', "")  # touched and left empty: now it is a mistake
+    page.keyboard.press("Tab")
+    assert "Bitte beantworten Sie diese Frage" in page.locator("#q-proj-2-titel-error").inner_text()
     page.fill('[name="proj[2]/titel"]', "Lotsen")
+    assert page.locator("#q-proj-2-titel-error").is_hidden()
     page.fill('[name="proj[2]/jahre"]', "1")
     assert page.locator('[data-q="proj[2]/warum"]').is_hidden()
     page.keyboard.press("Tab")
@@ -382,3 +389,28 @@ def test_site_fills_repeat_entries_with_live_checks_and_filtered_choices__ok(
     assert sr.values["stadt"] == "h"
     ctx.close()
     assert not errors, errors
+
+
+@pytest.mark.web_live
+def test_an_expired_link_says_so__error(
+    web: Any, web_backend: str, live: Any, browser: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from klappt.web.models import SiteLink
+
+    web.setup()
+    token = web.token("gt")
+    SiteLink.objects.filter(site=web.site("gt")).update(
+        expires_at=timezone.now() - dt.timedelta(days=2)
+    )
+    ctx = browser.new_context(viewport={"width": 1280, "height": 700}, locale="de-DE")
+    page = ctx.new_page()
+    response = page.goto(live.url + f"/r/{token}/")
+    assert response.status == 410
+    assert page.locator("h1").inner_text() == "Dieser Link ist abgelaufen"
+    assert "nach einem neuen Link" in page.content()
+    _shot(page, "13_link_abgelaufen.png", web_backend, full=False)
+    ctx.close()

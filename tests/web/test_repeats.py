@@ -235,3 +235,15 @@ def test_the_forms_own_required_message__error(web: Any, web_backend: str, tmp_p
     r = web.post(web.client(), wave, {"anzahl": "0"}, action="submit")
     assert r.status_code == 422
     assert re.search(r'id="q-land-error">.*Bitte das Land angeben', _html(r), re.S)
+
+
+def test_answers_shown_in_labels_are_inert__ok(web: Any, web_backend: str, tmp_path: Path) -> None:
+    wave, _path = _wave(web, tmp_path)
+    c = web.client()
+    evil = '<img src=x onerror="alert(1)">'
+    data = {"land": "de", "anzahl": "1", **_entries({"titel": evil, "jahre": "1"})}
+    assert web.post(c, wave, data).status_code == 302
+    html = _html(c.get(web.form_url(wave) + "?edit=1"))
+    assert evil not in html
+    escaped = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    assert f'Laufzeit von <span class="ref" data-ref="titel">{escaped}</span>' in html
