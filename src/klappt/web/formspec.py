@@ -14,9 +14,11 @@ import re
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from django.utils.html import escape
+from django.utils.html import escape, json_script
+from django.utils.safestring import SafeString
 
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Group, Instrument, Question
 from klappt.web.checks import Rules, repeat_of
@@ -103,6 +105,23 @@ class FormSpec:
     chains: dict[str, list[Node | None]]  # question -> trees of its relevance chain
     group_chains: dict[str, list[Node | None]]
     rules: Rules
+
+    @cached_property
+    def logic_script(self) -> SafeString:
+        """The conditions for form.js as a ``<script type="application/json">``, made once per
+        spec (serialising and escaping them cost more than the rest of the page's logic)."""
+        return json_script(self.logic, "klappt-logic")
+
+
+#: the problem codes whose texts the browser needs
+CHECK_CODES = (
+    "required_missing",
+    "constraint",
+    "not_a_number",
+    "not_an_integer",
+    "not_a_date",
+    "choice_filtered",
+)
 
 
 def _widget(q: Question) -> str:
@@ -271,6 +290,7 @@ def form_spec(
         "repeats": {r: [x.name for x in rules.entries[r]] for r in rules.repeats},
         "checks": _checks(rules, fields, messages),
         "filters": _filters(rules, fields),
+        "messages": _messages(rules, messages),
     }
     return FormSpec(
         title=form.title,
@@ -284,33 +304,52 @@ def form_spec(
     )
 
 
+def _checked(rules: Rules, fields: Mapping[str, FieldSpec]) -> list[Any]:
+    """The rules of the questions the browser checks (those with an input)."""
+    out = []
+    for r in rules.by_name.values():
+        f = fields.get(r.name)
+        if f is None or f.widget in ("unsupported", "note") or r.question.type == "calculate":
+            continue
+        out.append(r)
+    return out
+
+
+def _messages(rules: Rules, messages: Messages | None) -> dict[str, str]:
+    """The problem texts every question shares (a question's own ones are with its checks)."""
+    if messages is None or not rules.by_name:
+        return {}
+    plain = next(iter(rules.by_name.values())).question
+    return {code: messages(_Plain(plain), code) for code in CHECK_CODES}
+
+
+class _Plain:
+    """A question without messages of its own: what the shared texts are made from."""
+
+    def __init__(self, q: Question) -> None:
+        self.name = ""
+        self.type = q.type
+
+
 def _checks(
     rules: Rules, fields: Mapping[str, FieldSpec], messages: Messages | None
 ) -> dict[str, Any]:
-    """What the browser checks as a field is left: type, required, constraint, with the texts."""
+    """What the browser checks as a field is left: type, required, constraint, and the texts
+    that differ from the shared ones (the form's constraint_message, required_message)."""
+    shared = _messages(rules, messages)
     out: dict[str, Any] = {}
-    for r in rules.by_name.values():
+    for r in _checked(rules, fields):
         q = r.question
-        f = fields.get(q.name)
-        if f is None or f.widget in ("unsupported", "note") or q.type == "calculate":
-            continue
         entry: dict[str, Any] = {"type": q.type}
         if r.required:
             entry["req"] = True if r.required_tree is None else r.required_tree
         if r.constraint is not None:
             entry["con"] = r.constraint
         if messages is not None:
-            entry["msg"] = {
-                code: messages(q, code)
-                for code in (
-                    "required_missing",
-                    "constraint",
-                    "not_a_number",
-                    "not_an_integer",
-                    "not_a_date",
-                    "choice_filtered",
-                )
-            }
+            own = {c: messages(q, c) for c in ("required_missing", "constraint")}
+            own = {c: m for c, m in own.items() if m != shared.get(c)}
+            if own:
+                entry["msg"] = own
         out[q.name] = entry
     return out
 

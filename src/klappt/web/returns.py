@@ -228,19 +228,27 @@ def _save_locked(
         ret.row = site.position + 2
         ret.values = full
         ret.submitted_at = now
+        new_return = ret.pk is None
         ret.save()
-    # The wave's lock comes last and is held briefly: every save of the wave waits for it, while
-    # the rows above are the site's own. A wave closed by now (by hand, or its closing time came)
-    # undoes the whole save; closing takes the same lock, so no save slips in after it.
-    w = Wave.objects.select_for_update().defer("form_file").get(pk=wave.pk)
-    if not _open(w):
+    # The wave's lock comes last and is held briefly (few round trips): every save of the wave
+    # waits for it, while the rows above are the site's own. A wave closed by now (by hand, or
+    # its closing time came) undoes the whole save; closing takes the same lock, so no save
+    # slips in after it.
+    w = (
+        Wave.objects.select_for_update(of=("self",))
+        .select_related("web_schedule")
+        .defer("form_file")
+        .get(pk=wave.pk)
+    )
+    when = schedule.closes_at(w)
+    if not w.is_open or (when is not None and when <= timezone.now()):
         raise _ClosedMeanwhile
     if submit:
-        refresh_wave(w, columns, ret)
+        refresh_wave(w, columns, ret, new_return)
     return Saved("submitted" if submit else "saved", sr, version)
 
 
-def refresh_wave(w: Wave, columns: list[str], changed: Return) -> None:
+def refresh_wave(w: Wave, columns: list[str], changed: Return, new_return: bool = True) -> None:
     """The wave's summary of its returns, as ``klappt tabulate --wave`` reads it: header, count,
     a marker of the returns' state (so the analysis snapshot is rebuilt), and an empty report
     (recomputed).
@@ -253,7 +261,8 @@ def refresh_wave(w: Wave, columns: list[str], changed: Return) -> None:
         json.dumps([changed.return_id, changed.values], sort_keys=True, ensure_ascii=False).encode()
     )
     w.columns = list(columns)
-    w.responses = Return.objects.filter(wave=w).count()
+    if new_return or not w.responses:  # a changed return does not change the count
+        w.responses = Return.objects.filter(wave=w).count()
     w.data_sha256 = h.hexdigest()
     w.data_filename = w.data_filename or "web"
     w.report = {}

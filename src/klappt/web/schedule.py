@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,7 +37,11 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 
 def schedule_of(wave: Wave) -> WaveSchedule | None:
-    return WaveSchedule.objects.filter(wave_id=wave.pk).first()
+    """The wave's schedule (the one loaded with it by ``select_related("web_schedule")``)."""
+    try:
+        return wave.web_schedule
+    except ObjectDoesNotExist:
+        return None
 
 
 def closes_at(wave: Wave) -> dt.datetime | None:
@@ -78,6 +83,18 @@ def close_due(now: dt.datetime | None = None) -> int:
                 closed_at=when, updated_at=now
             )
     return closed
+
+
+def close_if_due(wave: Wave, now: dt.datetime | None = None) -> Wave:
+    """``wave``, closed first if its closing moment has passed (no query when it has none or it
+    is still ahead; load the wave with ``select_related("web_schedule")``)."""
+    when = closes_at(wave)
+    if wave.is_open and when is not None and when <= (now or timezone.now()):
+        Wave.objects.filter(pk=wave.pk, closed_at__isnull=True).update(
+            closed_at=when, updated_at=now or timezone.now()
+        )
+        wave.closed_at = Wave.objects.filter(pk=wave.pk).values_list("closed_at", flat=True).get()
+    return wave
 
 
 def due(wave: Any, now: dt.datetime | None = None) -> bool:

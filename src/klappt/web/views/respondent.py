@@ -81,9 +81,11 @@ def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
 
 
 def _waves(site: Site) -> Any:
-    schedule.close_due()  # a wave whose automatic closing time has come is closed first
-    return Wave.objects.filter(program_id=site.program_id, opened_at__isnull=False).defer(
-        "form_file"
+    """The site's waves; each one's schedule comes with it (see schedule.close_if_due)."""
+    return (
+        Wave.objects.filter(program_id=site.program_id, opened_at__isnull=False)
+        .defer("form_file")
+        .select_related("web_schedule")
     )
 
 
@@ -93,7 +95,7 @@ def landing(request: Any, token: str) -> Any:
     site, stop = _link_or_problem(request, token)
     if stop is not None:
         return stop
-    waves = list(_waves(site).order_by("-opened_at"))
+    waves = [schedule.close_if_due(w) for w in _waves(site).order_by("-opened_at")]
     open_waves = [w for w in waves if w.is_open]
     if len(open_waves) == 1:
         return redirect("klappt_web:respond_wave", token=token, wave_id=open_waves[0].pk)
@@ -143,7 +145,6 @@ def _context(
         "form": form,
         "spec": spec,
         "steps": steps,
-        "logic": spec.logic,
         "error_list": summary,
         "version": version,
         "request_key": secrets.token_hex(16),
@@ -192,7 +193,7 @@ def _wave_for(site: Site, wave_id: int) -> Wave:
     wave = _waves(site).filter(pk=wave_id).first()
     if wave is None:
         raise Http404
-    return wave
+    return schedule.close_if_due(wave)  # a wave whose closing time has come is closed first
 
 
 @never_cache

@@ -304,7 +304,8 @@
   function problem(state, el) {
     var name = el.getAttribute("data-q"), q = baseName(name), c = logic.checks[q];
     if (!c || el.hidden) { return ""; }
-    var msg = c.msg || {}, value = rawValue(form, name), ctx = contextOf(state, el);
+    var msg = Object.assign({}, logic.messages, c.msg), value = rawValue(form, name);
+    var ctx = contextOf(state, el);
     var holds = makeEvaluator(logic.types, ctx);
     if (value === "") {
       var required = c.req === true || (c.req && holds(c.req));
