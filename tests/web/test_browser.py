@@ -255,6 +255,9 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
     _shot(page, "07_ergebnisse.png", web_backend, full=False)
     page.goto(base + f"/p/{web.program.slug}/sites/")
     _shot(page, "08_standorte.png", web_backend, full=False)
+    page.goto(base + f"/p/{web.program.slug}/sites/{web.site('gt').pk}/")
+    assert page.locator("#link-validity").inner_text() == "gültig bis zum Widerruf"
+    _shot(page, "14_standort_link.png", web_backend, full=True)
     page.goto(base + f"/p/{web.program.slug}/w/{wave.pk}/settings/")
     _shot(page, "09_welle.png", web_backend, full=False)
     page.get_by_role("button", name="English").click()  # the language switch keeps the page
