@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_logic import CASES, FORM_MD
+from test_logic import CASES, FILTER_CASES, FORM_MD
+from test_repeats import REPEAT_MD
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "docs" / "screenshots"
@@ -39,7 +40,7 @@ def test_browser_conditions_agree_with_the_server__ok(browser: Any, tmp_path: Pa
 
     from klappt.instrument import read_instrument
     from klappt.web.formspec import form_spec
-    from klappt.web.logic import Evaluator, compile_condition
+    from klappt.web.logic import Evaluator, compile_choice_filter, compile_condition
 
     path = tmp_path / "form.md"
     path.write_text(textwrap.dedent(FORM_MD), encoding="utf-8")
@@ -52,6 +53,13 @@ def test_browser_conditions_agree_with_the_server__ok(browser: Any, tmp_path: Pa
         tree = compile_condition(expr, form, self_name)
         js = page.evaluate("([t, ty, v]) => window.klappt.holds(t, ty, v)", [tree, types, answers])
         assert js == Evaluator(form, answers).truth(tree), (expr, answers)
+    for expr, answers, columns in FILTER_CASES:
+        tree = compile_choice_filter(expr, form)
+        assert tree is not None, expr
+        js = page.evaluate(
+            "([t, ty, v, c]) => window.klappt.holds(t, ty, v, c)", [tree, types, answers, columns]
+        )
+        assert js == Evaluator(form, answers, columns).truth(tree), (expr, answers, columns)
     page.close()
 
 
@@ -188,6 +196,8 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
     _shot(page, "03_pruefung.png", web_backend, full=False)
     page.click('#error-summary a[href="#q-thm_anzahl"]')
     assert page.evaluate("document.activeElement.id") == "q-thm_anzahl"
+    page.fill("#q-thm_anzahl", "5")  # the server's message goes as the answer is fixed
+    assert error.is_hidden() and page.get_attribute("#q-thm_anzahl", "aria-invalid") is None
     ctx.close()
 
     # -- the same link in a new browser: the draft is there --------------------------------------
@@ -245,6 +255,9 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
     _shot(page, "07_ergebnisse.png", web_backend, full=False)
     page.goto(base + f"/p/{web.program.slug}/sites/")
     _shot(page, "08_standorte.png", web_backend, full=False)
+    page.goto(base + f"/p/{web.program.slug}/sites/{web.site('gt').pk}/")
+    assert page.locator("#link-validity").inner_text() == "gültig bis zum Widerruf"
+    _shot(page, "14_standort_link.png", web_backend, full=True)
     page.goto(base + f"/p/{web.program.slug}/w/{wave.pk}/settings/")
     _shot(page, "09_welle.png", web_backend, full=False)
     page.get_by_role("button", name="English").click()  # the language switch keeps the page
@@ -281,3 +294,126 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
     )
     assert got == json.loads(ref.stdout)
     assert not errors, errors
+
+
+@pytest.mark.web_live
+def test_site_fills_repeat_entries_with_live_checks_and_filtered_choices__ok(
+    web: Any, web_backend: str, live: Any, browser: Any, tmp_path: Path
+) -> None:
+    """Entries added and removed in the page, checks shown as a field is left (and announced),
+    choices filtered by an earlier answer, ``${…}`` in labels kept current; then submitted."""
+    from klappt.web.models import SiteReturn
+
+    path = tmp_path / "projekte.md"
+    path.write_text(REPEAT_MD, encoding="utf-8")
+    web.load_register()
+    wave = web.make_wave(name="projekte", form=path)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = ctx.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live.url + f"/r/{web.token('gt')}/")
+
+    # the default answer, and the label that names it
+    assert page.is_checked('[name="land"][value="de"]')
+    label = page.locator('[data-q="stadt"] legend .ref')
+    assert label.inner_text() == "Deutschland"
+    wien = page.locator('[name="stadt"][value="w"]')
+    assert wien.is_hidden() and page.locator('[name="stadt"][value="h"]').is_visible()
+    page.check('[name="land"][value="at"]')
+    assert label.inner_text() == "Österreich" and wien.is_visible()
+    assert page.locator('[name="stadt"][value="b"]').is_hidden()
+    page.check('[name="stadt"][value="w"]')
+    page.check('[name="land"][value="de"]')  # Wien no longer fits: kept, and said so
+    assert wien.is_visible() and page.is_checked('[name="stadt"][value="w"]')
+    stadt_error = page.locator("#q-stadt-error")
+    assert "passt nicht zu Ihren früheren Angaben" in stadt_error.inner_text()
+    page.check('[name="stadt"][value="h"]')
+    assert stadt_error.is_hidden() and wien.is_hidden()
+
+    # a constraint as the field is left: next to it, tied to it, announced
+    page.fill("#q-anzahl", "-1")
+    page.keyboard.press("Tab")
+    error = page.locator("#q-anzahl-error")
+    assert "nicht zulässig" in error.inner_text()
+    assert page.get_attribute("#q-anzahl", "aria-invalid") == "true"
+    assert "q-anzahl-error" in page.get_attribute("#q-anzahl", "aria-describedby")
+    for _ in range(50):
+        if page.locator("#live-errors").text_content():
+            break
+        page.wait_for_timeout(20)
+    assert "Wie viele Projekte?" in page.locator("#live-errors").text_content()
+    # not while passing through: an untouched required field stays quiet
+    assert page.locator("#q-stadt-error").is_hidden()
+    page.fill("#q-anzahl", "2")  # fixing it clears the message while typing
+    assert error.is_hidden() and page.get_attribute("#q-anzahl", "aria-invalid") is None
+
+    # the repeat applies now (a step of its own); entries are added in the page
+    assert page.locator("#progress").inner_text().startswith("Abschnitt 1 von 3")
+    page.locator("[data-next]").click()
+    assert page.locator("#progress").inner_text().startswith("Abschnitt 2 von 3: Projekte")
+    repeat = page.locator("#s-proj")
+    assert repeat.is_visible() and page.locator("[data-no-entries]").is_visible()
+    add = page.get_by_role("button", name="Weiteren Eintrag hinzufügen: Projekte")
+    add.click()
+    assert page.evaluate("document.activeElement.id") == "e-proj-1-h"
+    page.fill('[name="proj[1]/titel"]', "Sprachcafé")
+    jahre_label = page.locator('[data-q="proj[1]/jahre"] .qlabel .ref')
+    assert jahre_label.inner_text() == "Sprachcafé"
+    page.fill('[name="proj[1]/jahre"]', "12")
+    page.keyboard.press("Tab")
+    assert "höchstens 10 Jahre" in page.locator("#q-proj-1-jahre-error").inner_text()
+    assert page.locator('[data-q="proj[1]/warum"]').is_visible()  # this entry's own condition
+    add.click()
+    page.fill('[name="proj[2]/titel"]', "x")
+    page.fill('[name="proj[2]/titel"]', "")  # touched and left empty: now it is a mistake
+    page.keyboard.press("Tab")
+    assert "Bitte beantworten Sie diese Frage" in page.locator("#q-proj-2-titel-error").inner_text()
+    page.fill('[name="proj[2]/titel"]', "Lotsen")
+    assert page.locator("#q-proj-2-titel-error").is_hidden()
+    page.fill('[name="proj[2]/jahre"]', "1")
+    assert page.locator('[data-q="proj[2]/warum"]').is_hidden()
+    page.keyboard.press("Tab")
+    page.locator("#s-proj__step-h").scroll_into_view_if_needed()
+    page.mouse.wheel(0, 250)
+    _shot(page, "11_wiederholung.png", web_backend, full=False)
+    page.locator("#e-proj-1").get_by_role("button", name="Diesen Eintrag entfernen").click()
+    assert dialogs and page.locator("[data-entry]").count() == 1
+    assert page.locator("#e-proj-2 [data-entry-number]").first.inner_text() == "1"
+    page.get_by_role("button", name="Absenden").click()
+    page.wait_for_url(re.compile(r".*/summary/$"))
+    assert "Projekte – Eintrag 1" in page.content() and "Lotsen" in page.content()
+    _shot(page, "12_wiederholung_zusammenfassung.png", web_backend)
+    sr = SiteReturn.objects.get(wave=wave)
+    assert sr.status == "submitted"
+    assert sr.values["proj"] == [{"titel": "Lotsen", "jahre": "1", "warum": None}]
+    assert sr.values["stadt"] == "h"
+    ctx.close()
+    assert not errors, errors
+
+
+@pytest.mark.web_live
+def test_an_expired_link_says_so__error(
+    web: Any, web_backend: str, live: Any, browser: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from klappt.web.models import SiteLink
+
+    web.setup()
+    token = web.token("gt")
+    SiteLink.objects.filter(site=web.site("gt")).update(
+        expires_at=timezone.now() - dt.timedelta(days=2)
+    )
+    ctx = browser.new_context(viewport={"width": 1280, "height": 700}, locale="de-DE")
+    page = ctx.new_page()
+    response = page.goto(live.url + f"/r/{token}/")
+    assert response.status == 410
+    assert page.locator("h1").inner_text() == "Dieser Link ist abgelaufen"
+    assert "nach einem neuen Link" in page.content()
+    _shot(page, "13_link_abgelaufen.png", web_backend, full=False)
+    ctx.close()

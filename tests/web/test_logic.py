@@ -86,6 +86,22 @@ CASES: list[tuple[str, dict[str, str], str | None]] = [
 ]
 
 
+#: (choice_filter, answers, the choice's columns)
+FILTER_CASES: list[tuple[str, dict[str, str], dict[str, str]]] = [
+    ("land = ${a}", {"a": "ja"}, {"name": "b", "land": "ja"}),
+    ("land = ${a}", {"a": "nein"}, {"name": "b", "land": "ja"}),
+    ("land = ${a}", {}, {"name": "b", "land": "ja"}),
+    ("land = ${a} or land = ''", {"a": "nein"}, {"name": "x"}),
+    ("name != 'x'", {}, {"name": "x"}),
+    ("selected(${m}, name)", {"m": "x z"}, {"name": "z"}),
+    ("selected(${m}, name)", {"m": "x z"}, {"name": "y"}),
+    ("min <= ${n}", {"n": "3"}, {"name": "b", "min": "2"}),
+    ("min <= ${n}", {"n": "1"}, {"name": "b", "min": "2"}),
+    ("contains(gruppe, ${t})", {"t": "ost"}, {"name": "b", "gruppe": "nordost"}),
+    ("starts-with(name, ${t})", {"t": "no"}, {"name": "nord"}),
+]
+
+
 @pytest.fixture(scope="module")
 def form(tmp_path_factory: pytest.TempPathFactory) -> Any:
     path = tmp_path_factory.mktemp("form") / "form.md"
@@ -125,6 +141,36 @@ def test_conditions_outside_the_subset_compile_to_none__ok(form: Any, expr: str)
 
     assert compile_condition(expr, form) is None
     assert Evaluator(form, {}).truth(None) is True  # the question is shown; the server notes it
+
+
+@pytest.mark.parametrize(("expr", "answers", "columns"), FILTER_CASES)
+def test_choice_filters_compile_and_read_the_choices_columns__ok(
+    form: Any, expr: str, answers: dict[str, str], columns: dict[str, str]
+) -> None:
+    from klappt.web.logic import Evaluator, compile_choice_filter
+
+    tree = compile_choice_filter(expr, form)
+    assert tree is not None, expr
+    # a filter is true for exactly the choices whose columns match: decided here by hand
+    by_hand = {
+        "land = ${a}": lambda: "a" in answers and columns.get("land") == answers["a"],
+        "land = ${a} or land = ''": lambda: columns.get("land", "") in (answers.get("a"), ""),
+        "name != 'x'": lambda: columns["name"] != "x",
+        "selected(${m}, name)": lambda: columns["name"] in answers.get("m", "").split(),
+        "min <= ${n}": lambda: float(columns["min"]) <= float(answers["n"]),
+        "contains(gruppe, ${t})": lambda: answers["t"] in columns.get("gruppe", ""),
+        "starts-with(name, ${t})": lambda: columns["name"].startswith(answers["t"]),
+    }
+    expected = by_hand[expr]()
+    assert Evaluator(form, answers, columns).truth(tree) is expected
+
+
+def test_a_bare_name_is_a_question_in_conditions_and_a_column_in_filters__ok(form: Any) -> None:
+    from klappt.web.logic import compile_choice_filter, compile_condition
+
+    assert compile_condition("a = 'ja'", form) == ["op", "=", ["ref", "a"], ["lit", "ja"]]
+    assert compile_choice_filter("a = 'ja'", form) == ["op", "=", ["col", "a"], ["lit", "ja"]]
+    assert compile_condition("contains(${t}, 'a')", form) is None  # not in the core's subset
 
 
 def test_every_condition_of_the_reference_forms_is_supported__ok() -> None:

@@ -314,7 +314,7 @@ def test_every_question_type_renders_and_submits__ok(
     web: Any, web_backend: str, tmp_path: Any
 ) -> None:
     """Notes, "other, please specify", a Likert grid, nested and conditional groups, time,
-    acknowledge, calculate and a repeat (shown as not fillable online)."""
+    acknowledge, calculate and a repeat (no entries yet: only the button to add one)."""
     from klappt.store.models import Return
 
     path = tmp_path / "alle_typen.md"
@@ -323,13 +323,15 @@ def test_every_question_type_renders_and_submits__ok(
     wave = web.make_wave(name="typen", form=path)
     c = web.client()
     html = _html(c.get(web.form_url(wave)))
-    assert "Willkommen" in html and 'class="q note"' in html
+    assert '<div class="q note" data-q="hallo"><p>Willkommen</p></div>' in html  # shown
     assert re.search(r'data-q="farbe_other" hidden', html) and 'class="q q-other"' in html
     assert '<table class="grid" id="g-bew">' in html and 'type="radio" name="bew_a"' in html
     assert 'aria-labelledby="q-bew_a-label g-bew-c0"' in html
     assert 'type="time"' in html and 'name="ok" id="q-ok-0" value="OK"' in html
     assert re.search(r'<section class="step" id="s-aussen" data-g="aussen"[^>]*hidden', html)
-    assert 'id="s-innen"' in html and "online nicht beantworten" in html  # the repeat
+    assert 'id="s-innen"' in html and "online nicht beantworten" not in html
+    assert 'data-repeat="kinder"' in html and 'name="action" value="add:kinder"' in html
+    assert 'name="kinder[__i__]/kind_name"' in html  # in the <template> the browser copies
     data = {
         "farbe": "other",
         "farbe_other": "Türkis",

@@ -287,9 +287,17 @@ def test_kill_9_while_saving_leaves_each_return_whole__ok(
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(24)]
     for t in threads:
         t.start()
-    time.sleep(4)
-    with lock:
-        pending = in_flight["now"]
+    # kill once saves have been acknowledged and others are on their way (on a busy machine
+    # that takes longer than on a quiet one)
+    deadline = time.monotonic() + 60
+    time.sleep(2)
+    while time.monotonic() < deadline:
+        with lock:
+            pending = in_flight["now"]
+            ready = pending > 0 and len(acknowledged) >= 3
+        if ready:
+            break
+        time.sleep(0.05)
     server.kill9()  # SIGKILL to gunicorn's master and every worker, mid-request
     stop.set()
     for t in threads:

@@ -313,7 +313,7 @@ def test_sites_page_lists_links_and_the_csv_for_a_mail_merge__ok(
     text = r.content.decode("utf-8-sig")
     assert r["Content-Type"].startswith("text/csv") and "no-store" in r["Cache-Control"]
     lines = text.strip().splitlines()
-    assert lines[0] == "site_id,name,typ,email,link" and len(lines) == 55
+    assert lines[0] == "site_id,name,typ,email,link,valid_until" and len(lines) == 55
     assert all(u in text for u in urls)
     # every link opens its own site's form
     assert web.client().get(urls[0].replace("http://testserver", "")).status_code in (200, 302)

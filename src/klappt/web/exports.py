@@ -6,6 +6,12 @@ Conventions: one row per submitted return; header = ``_id``, ``_submission_time`
 its choice names separated by spaces; an empty cell is "not answered"; numbers with a decimal
 point; dates as ``YYYY-MM-DD``.
 
+Repeat groups, as ODK Central and KoboToolbox export them: the main table stays exactly as
+above (so ``klappt tabulate`` reads it unchanged), and every repeat gets a table of its own, one
+row per entry: ``_id`` (``gt/projekte[2]``), ``_parent_id`` (the main table's ``_id``),
+``_index`` (1, 2, … within the return), then the repeat's questions. In the XLSX these are the
+sheets after the first; as CSV, one file per repeat.
+
 Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula. In the
 CSV such a text gets a leading apostrophe (numbers keep their sign: they were checked to be
 numbers); in the XLSX every text cell is stored as text, never as a formula.
@@ -15,15 +21,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from klappt.instrument import Instrument
 from klappt.responses.dataset import ResponseSet, load_responses
 from klappt.responses.io import RawTable
 from klappt.store.models import Return, Wave
-from klappt.web.returns import export_columns
+from klappt.web.checks import Rules
+from klappt.web.models import SiteReturn, Status
+from klappt.web.returns import export_columns, submitted_values
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: the key columns of a repeat's table, before its questions
+REPEAT_KEYS = ("_id", "_parent_id", "_index")
 
 
 def neutral(text: str) -> str:
@@ -33,6 +44,38 @@ def neutral(text: str) -> str:
 
 def _numeric_columns(form: Instrument) -> set[str]:
     return {q.name for q in form.questions if q.type in ("integer", "decimal")}
+
+
+def repeat_columns(rules: Rules, repeat: str) -> list[str]:
+    questions = [r.name for r in rules.entries[repeat] if r.question.type != "note"]
+    return [*REPEAT_KEYS, *questions]
+
+
+def repeat_records(
+    wave: Wave, rules: Rules, repeat: str
+) -> tuple[list[str], list[list[str | None]]]:
+    """The header and the rows of one repeat: every entry of the submitted returns, in register
+    order and entry order, keyed to its return by ``_parent_id``."""
+    columns = repeat_columns(rules, repeat)
+    questions = columns[len(REPEAT_KEYS) :]
+    rows: list[list[str | None]] = []
+    returns = (
+        SiteReturn.objects.filter(wave=wave, status=Status.SUBMITTED, site__isnull=False)
+        .select_related("site")
+        .order_by("site__position", "site__site_id")
+    )
+    for sr in returns:
+        entries = submitted_values(sr).get(repeat)
+        if not isinstance(entries, list):
+            continue
+        parent = sr.site.site_id
+        for i, entry in enumerate(entries, start=1):
+            if isinstance(entry, dict):
+                rows.append(
+                    [f"{parent}/{repeat}[{i}]", parent, str(i)]
+                    + [_text(entry.get(q)) for q in questions]
+                )
+    return columns, rows
 
 
 def records(wave: Wave, form: Instrument) -> tuple[list[str], list[list[str | None]]]:
@@ -79,14 +122,32 @@ def to_xlsx(
     rows: list[list[str | None]],
     numeric: set[str] = frozenset(),
     title: str = "Daten",
+    more: Sequence[tuple[str, list[str], list[list[str | None]]]] = (),
 ) -> bytes:
-    """One sheet, header in row 1; numbers as numbers, everything else as text (never a formula)."""
+    """One sheet, header in row 1; numbers as numbers, everything else as text (never a formula).
+    ``more`` adds sheets after it: (title, columns, rows), e.g. the tables of repeats."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31] or "Daten"
+    _sheet(wb.active, columns, rows, numeric, title[:31] or "Daten")
+    used = {wb.active.title}
+    for name, more_columns, more_rows in more:
+        sheet_title = name[:31]
+        while sheet_title in used:  # a repeat named like the wave
+            sheet_title = sheet_title[:29] + "_" + str(len(used))
+        used.add(sheet_title)
+        _sheet(wb.create_sheet(sheet_title), more_columns, more_rows, numeric, sheet_title)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _sheet(
+    ws: Any, columns: list[str], rows: list[list[str | None]], numeric: set[str], title: str
+) -> None:
+    from openpyxl.styles import Font
+
+    ws.title = title
     for j, name in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=j, value=name)
         cell.data_type = "s"
@@ -109,9 +170,6 @@ def to_xlsx(
             cell = ws.cell(row=i, column=j, value=v)
             cell.data_type = "s"  # a text starting with "=" stays text
     ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def wave_csv(wave: Wave, form: Instrument) -> bytes:
@@ -119,9 +177,17 @@ def wave_csv(wave: Wave, form: Instrument) -> bytes:
     return to_csv(columns, rows, _numeric_columns(form))
 
 
-def wave_xlsx(wave: Wave, form: Instrument) -> bytes:
+def repeat_csv(wave: Wave, rules: Rules, repeat: str) -> bytes:
+    columns, rows = repeat_records(wave, rules, repeat)
+    return to_csv(columns, rows, _numeric_columns(rules.form))
+
+
+def wave_xlsx(wave: Wave, rules: Rules) -> bytes:
+    """The main table on the first sheet (named after the wave), one sheet per repeat after it."""
+    form = rules.form
     columns, rows = records(wave, form)
-    return to_xlsx(columns, rows, _numeric_columns(form), title=str(wave.name))
+    more = [(r, *repeat_records(wave, rules, r)) for r in rules.repeats]
+    return to_xlsx(columns, rows, _numeric_columns(form), title=str(wave.name), more=more)
 
 
 def response_set(wave: Wave, form: Instrument) -> ResponseSet:

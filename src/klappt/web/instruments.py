@@ -1,8 +1,11 @@
 """A wave's questionnaire in the web app: read once per process, checked on upload.
 
 The wave keeps the form file as uploaded (``Wave.form_file``); pyxform reads it again when a
-process first needs it and we keep the :class:`~klappt.instrument.Instrument` and its
-:class:`~klappt.web.formspec.FormSpec` per language, keyed by the file's SHA-256.
+process first needs it and we keep, keyed by the file's SHA-256: the
+:class:`~klappt.instrument.Instrument`, the details the core's model does not hold
+(:class:`~klappt.web.formextras.FormExtras`), the compiled checks
+(:class:`~klappt.web.checks.Rules`) and the :class:`~klappt.web.formspec.FormSpec` per form
+language and page language. A submit then costs no parsing and no compiling.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ from typing import Any
 from klappt.errors import KlapptError
 from klappt.instrument import Instrument, read_instrument
 from klappt.instrument.readers import FORM_SUFFIXES
+from klappt.web.checks import Rules
+from klappt.web.formextras import FormExtras, read_extras
 from klappt.web.formspec import FormSpec, form_spec
 
 _CACHE_SIZE = 32
 _lock = threading.Lock()
 _instruments: OrderedDict[str, Instrument] = OrderedDict()
-_specs: OrderedDict[tuple[str, str | None, str], FormSpec] = OrderedDict()
+_rules: OrderedDict[str, Rules] = OrderedDict()
+_specs: OrderedDict[tuple[str, str | None, str, str], FormSpec] = OrderedDict()
 
 #: An XLSX is a zip of XML: refuse archives that unpack to more than this, or compress too well.
 MAX_UNPACKED = 200 * 1024 * 1024
@@ -67,6 +73,22 @@ def read_form_bytes(data: bytes, filename: str) -> Instrument:
     return dataclasses.replace(form, source=name)
 
 
+def _form_bytes(wave: Any) -> bytes:
+    data = wave.form_file
+    if data is None or not len(data):  # a wave loaded with .defer("form_file")
+        from klappt.store.models import Wave
+
+        data = Wave.objects.filter(pk=wave.pk).values_list("form_file", flat=True).get()
+    return bytes(data)
+
+
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    with _lock:
+        cache[key] = value
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+
+
 def instrument(wave: Any) -> Instrument:
     """The wave's form (read on first use in this process)."""
     key = wave.form_sha256
@@ -75,31 +97,48 @@ def instrument(wave: Any) -> Instrument:
         if hit is not None:
             _instruments.move_to_end(key)
             return hit
-    data = wave.form_file
-    if data is None or not len(data):
-        from klappt.store.models import Wave
-
-        data = Wave.objects.filter(pk=wave.pk).values_list("form_file", flat=True).get()
-    form = read_form_bytes(bytes(data), wave.form_filename)
-    with _lock:
-        _instruments[key] = form
-        while len(_instruments) > _CACHE_SIZE:
-            _instruments.popitem(last=False)
+    form = read_form_bytes(_form_bytes(wave), wave.form_filename)
+    _remember(_instruments, key, form)
     return form
 
 
+def extras(wave: Any) -> FormExtras:
+    """Defaults, required messages and choice columns of the wave's form."""
+    return rules(wave).extras
+
+
+def rules(wave: Any) -> Rules:
+    """The wave's compiled checks (made on first use in this process)."""
+    key = wave.form_sha256
+    with _lock:
+        hit = _rules.get(key)
+        if hit is not None:
+            _rules.move_to_end(key)
+            return hit
+    form = instrument(wave)
+    made = Rules(form, read_extras(_form_bytes(wave), wave.form_filename))
+    _remember(_rules, key, made)
+    return made
+
+
 def spec(wave: Any, lang: str | None, untitled: str) -> FormSpec:
-    """The wave's form as the web form shows it, in ``lang``."""
-    key = (wave.form_sha256, lang, untitled)
+    """The wave's form as the web form shows it, in form language ``lang`` and the page's
+    language (the problem texts the browser shows are in the page's language)."""
+    from django.utils.translation import get_language
+
+    from klappt.web.returns import message
+
+    key = (wave.form_sha256, lang, untitled, get_language() or "")
     with _lock:
         hit = _specs.get(key)
         if hit is not None:
+            _specs.move_to_end(key)
             return hit
-    made = form_spec(instrument(wave), lang, untitled)
-    with _lock:
-        _specs[key] = made
-        while len(_specs) > _CACHE_SIZE:
-            _specs.popitem(last=False)
+    r = rules(wave)
+    made = form_spec(
+        r.form, lang, untitled, r, messages=lambda q, code: message(r, code, q.name, lang)
+    )
+    _remember(_specs, key, made)
     return made
 
 
@@ -118,9 +157,11 @@ __all__ = [
     "KlapptError",
     "UploadRejected",
     "check_zip",
+    "extras",
     "form_language",
     "instrument",
     "read_form_bytes",
+    "rules",
     "safe_filename",
     "sha256",
     "spec",

@@ -46,15 +46,22 @@ def token_of(link: SiteLink) -> str | None:
 
 
 def issue(site: Any) -> SiteLink:
-    """A new link for ``site``; its current one (if any) is revoked in the same transaction."""
+    """A new link for ``site``; its current one (if any) is revoked in the same transaction.
+    The new link keeps the old one's expiry date when that is still ahead (a link reissued
+    because it was passed on should not outlive the date the coordinator set)."""
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 now = timezone.now()
+                old = SiteLink.objects.filter(site=site, revoked_at__isnull=True).first()
+                expires = old.expires_at if old is not None and not old.expired(now) else None
                 SiteLink.objects.filter(site=site, revoked_at__isnull=True).update(revoked_at=now)
                 nonce = secrets.token_hex(32)
                 return SiteLink.objects.create(
-                    site=site, nonce=nonce, token_hash=token_hash(token_for(nonce))
+                    site=site,
+                    nonce=nonce,
+                    token_hash=token_hash(token_for(nonce)),
+                    expires_at=expires,
                 )
         except IntegrityError:  # a parallel issue for the same site: try again
             continue
@@ -63,6 +70,15 @@ def issue(site: Any) -> SiteLink:
 
 def active(site: Any) -> SiteLink | None:
     return SiteLink.objects.filter(site=site, revoked_at__isnull=True).first()
+
+
+def set_expiry(links: Any, day: Any) -> int:
+    """Let the active links in ``links`` (a SiteLink queryset) open nothing after ``day`` (None:
+    valid until revoked); returns how many were changed."""
+    from klappt.web.schedule import end_of_day
+
+    when = end_of_day(day) if day is not None else None
+    return links.filter(revoked_at__isnull=True).update(expires_at=when)
 
 
 def ensure(sites: Any) -> int:

@@ -10,8 +10,13 @@ returns, all at once, with Polars): ``${q}``, ``.``, ``../q``, literals, ``= != 
 outside it compiles to ``None``: the browser then shows the question, and the server's check
 (``load_responses``) notes the condition as not checked instead of guessing.
 
-The tree: ``["lit", "text" | number]``, ``["ref", name]``, ``["op", op, a, b]``, ``["neg", a]``,
-``["call", name, [args]]``.
+A ``choice_filter`` is compiled the same way, except that a bare name is a column of the
+choice being filtered (``name``, or an extra column of the choices sheet such as ``land`` in
+``land = ${land}``), and ``contains()``/``starts-with()`` may be used. The core does not evaluate
+choice filters; the web form does, in the browser and again on the server.
+
+The tree: ``["lit", "text" | number]``, ``["ref", name]``, ``["col", column]`` (choice filters),
+``["op", op, a, b]``, ``["neg", a]``, ``["call", name, [args]]``.
 """
 
 from __future__ import annotations
@@ -67,6 +72,8 @@ FUNCTIONS = {
     "today": (0, 0),
     "date": (1, 1),
 }
+#: functions only a choice filter may use (the core's checks of the returns do not know them)
+FILTER_FUNCTIONS = {"contains": (2, 2), "starts-with": (2, 2)}
 
 
 class Unsupported(ValueError):
@@ -96,11 +103,14 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, text: str, names: set[str], self_name: str | None) -> None:
+    def __init__(
+        self, text: str, names: set[str], self_name: str | None, columns: bool = False
+    ) -> None:
         self.toks = _tokens(text)
         self.i = 0
         self.names = names
         self.self_name = self_name
+        self.columns = columns  # a choice filter: bare names are the choice's columns
 
     def parse(self) -> Node:
         if not self.toks:
@@ -171,14 +181,19 @@ class _Parser:
                         self.i += 1
                         args.append(self.level(0))
                 self.take(")")
-                arity = FUNCTIONS.get(text)
+                arity = FUNCTIONS.get(text) or (
+                    FILTER_FUNCTIONS.get(text) if self.columns else None
+                )
                 if arity is None:
                     raise Unsupported(f"function {text}() is not evaluated")
                 if not arity[0] <= len(args) <= arity[1]:
                     raise Unsupported(f"{text}() with {len(args)} arguments")
-                if text in ("selected", "regex") and args[1][0] != "lit":
+                plain = ("lit", "col") if text == "selected" and self.columns else ("lit",)
+                if text in ("selected", "regex") and args[1][0] not in plain:
                     raise Unsupported(f"{text}() with a computed argument")
                 return ["call", text, args]
+            if self.columns:
+                return ["col", text]
             return self.ref(text)
         raise Unsupported(f"unexpected {text!r}")
 
@@ -200,6 +215,25 @@ def compile_condition(
     names = {q.name for q in instrument.questions}
     try:
         return _Parser(text, names, self_name).parse()
+    except Unsupported:
+        return None
+
+
+def compile_choice_filter(text: str | None, instrument: Instrument) -> Node | None:
+    """The tree of a ``choice_filter``, or None when it is empty or outside the subset.
+
+    Example
+    -------
+    >>> from klappt.instrument.model import Instrument, Question
+    >>> form = Instrument("F", "f", (Question("land", "select_one"), Question("ort", "select_one")))
+    >>> compile_choice_filter("land = ${land}", form)
+    ['op', '=', ['col', 'land'], ['ref', 'land']]
+    """
+    if not text or not text.strip():
+        return None
+    names = {q.name for q in instrument.questions}
+    try:
+        return _Parser(text, names, None, columns=True).parse()
     except Unsupported:
         return None
 
@@ -245,9 +279,15 @@ def parse_date(text: str | None) -> dt.date | None:
 class Evaluator:
     """Evaluate trees against one return's values ({question: text}), as the browser does."""
 
-    def __init__(self, instrument: Instrument, values: Mapping[str, str | None]) -> None:
+    def __init__(
+        self,
+        instrument: Instrument,
+        values: Mapping[str, str | None],
+        columns: Mapping[str, str] | None = None,
+    ) -> None:
         self.instrument = instrument
         self.values = values
+        self.columns = columns or {}  # the choice a filter is evaluated for: name and columns
 
     def truth(self, node: Node | None) -> bool:
         """The condition's value; a missing tree (unsupported) counts as true."""
@@ -267,6 +307,8 @@ class Evaluator:
             return _Val("num", float(value))
         if head == "ref":
             return self._ref(node[1])
+        if head == "col":
+            return _Val("str", str(self.columns.get(node[1]) or ""))
         if head == "neg":
             return _Val("num", -self._num(self.eval(node[1])))
         if head == "op":
@@ -431,6 +473,10 @@ class Evaluator:
             return _Val("date", dt.date.today().isoformat())
         if name == "date":
             return _Val("date", self._date(args[0]))
+        if name == "contains":
+            return _Val("bool", self._str(args[1]) in self._str(args[0]))
+        if name == "starts-with":
+            return _Val("bool", self._str(args[0]).startswith(self._str(args[1])))
         raise Unsupported(name)
 
 

@@ -3,14 +3,18 @@
 The store keeps the official returns (:class:`klappt.store.models.Return`, one row per submitted
 site return, in the data-file conventions the analysis reads). Here we keep the working copy a
 site edits (:class:`SiteReturn`), every saved state of it (:class:`ReturnVersion`), the sites'
-personal links (:class:`SiteLink`), who may do what (:class:`Membership`) and the counters of the
-rate limit (:class:`RateBucket`). Like the store, these models hold data, not survey logic.
+personal links (:class:`SiteLink`), when a wave closes by itself (:class:`WaveSchedule`), who may
+do what (:class:`Membership`) and the counters of the rate limit (:class:`RateBucket`). Like the
+store, these models hold data, not survey logic.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klappt.store.models import Program, Site, Wave
@@ -58,6 +62,8 @@ class SiteLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    #: the link opens nothing after this moment (empty: valid until revoked)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("site_id", "-created_at")
@@ -75,6 +81,23 @@ class SiteLink(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    def expired(self, now: Any = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
+class WaveSchedule(models.Model):
+    """A wave that closes by itself some days after its deadline (the store's Wave has the
+    deadline and ``closed_at``; this says when the web app sets ``closed_at`` on its own)."""
+
+    wave = models.OneToOneField(Wave, on_delete=models.CASCADE, related_name="web_schedule")
+    #: days after the deadline's day; None: the coordinator closes the wave by hand
+    grace_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: the end of the last day of grace, kept with the deadline it was computed from
+    closes_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.wave_id} closes {self.closes_at or 'by hand'}"
 
 
 class Status(models.TextChoices):

@@ -19,6 +19,7 @@ web_patterns = [
     path("p/<slug:slug>/sites/<int:site_pk>/", sites.site_edit, name="site_edit"),
     path("p/<slug:slug>/sites/<int:site_pk>/reissue/", sites.site_reissue, name="site_reissue"),
     path("p/<slug:slug>/sites/<int:site_pk>/revoke/", sites.site_revoke, name="site_revoke"),
+    path("p/<slug:slug>/sites/<int:site_pk>/expiry/", sites.site_expiry, name="site_expiry"),
     path("p/<slug:slug>/members/", sites.members, name="members"),
     path("p/<slug:slug>/waves/new/", coordinator.wave_new, name="wave_new"),
     path("p/<slug:slug>/w/<int:wave_id>/", coordinator.dashboard, name="dashboard"),
@@ -31,6 +32,11 @@ web_patterns = [
     path("p/<slug:slug>/w/<int:wave_id>/reminders.csv", sites.reminders_csv, name="reminders_csv"),
     path("p/<slug:slug>/w/<int:wave_id>/data.csv", results.data_csv, name="data_csv"),
     path("p/<slug:slug>/w/<int:wave_id>/data.xlsx", results.data_xlsx, name="data_xlsx"),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/data/<str:repeat>.csv",
+        results.repeat_csv,
+        name="repeat_csv",
+    ),
     path("p/<slug:slug>/w/<int:wave_id>/results/", results.results, name="results"),
     path("p/<slug:slug>/w/<int:wave_id>/report.<str:fmt>", results.report, name="report"),
     path(

@@ -11,12 +11,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy  # not aliased: makemessages finds only this name
 
 from klappt.instrument.readers import FORM_SUFFIXES
 from klappt.store.models import Program, Wave
 from klappt.web.models import Role
 from klappt.web.register import REGISTER_SUFFIXES
+from klappt.web.schedule import MAX_GRACE_DAYS, end_of_day
 
 
 def _check_upload(f: Any, suffixes: tuple[str, ...]) -> Any:
@@ -38,7 +39,7 @@ def _check_upload(f: Any, suffixes: tuple[str, ...]) -> Any:
 
 
 class ProgramForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name of the program"), max_length=200)
+    name = forms.CharField(label=gettext_lazy("Name of the program"), max_length=200)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -52,13 +53,15 @@ class ProgramForm(forms.Form):
 
 
 class WaveForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name of the wave (e.g. 2024)"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("Name of the wave (e.g. 2024)"), max_length=100)
     form_file = forms.FileField(
-        label=_lazy("Questionnaire (XLSForm: .xlsx, .xls, .csv or .md)"),
-        help_text=_lazy("The form is checked right away; problems are named with sheet and row."),
+        label=gettext_lazy("Questionnaire (XLSForm: .xlsx, .xls, .csv or .md)"),
+        help_text=gettext_lazy(
+            "The form is checked right away; problems are named with sheet and row."
+        ),
     )
     deadline = forms.DateField(
-        label=_lazy("Deadline (shown to the sites)"),
+        label=gettext_lazy("Deadline (shown to the sites)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "short"}, format="%Y-%m-%d"),
     )
@@ -80,7 +83,7 @@ class WaveForm(forms.Form):
 
 
 class ReplaceFormForm(forms.Form):
-    form_file = forms.FileField(label=_lazy("New questionnaire (XLSForm)"))
+    form_file = forms.FileField(label=gettext_lazy("New questionnaire (XLSForm)"))
 
     def clean_form_file(self) -> Any:
         return _check_upload(self.cleaned_data.get("form_file"), FORM_SUFFIXES)
@@ -88,25 +91,54 @@ class ReplaceFormForm(forms.Form):
 
 class DeadlineForm(forms.Form):
     deadline = forms.DateField(
-        label=_lazy("Deadline"),
+        label=gettext_lazy("Deadline"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "short"}, format="%Y-%m-%d"),
+    )
+    grace_days = forms.IntegerField(
+        label=gettext_lazy("Close the wave automatically this many days after the deadline"),
+        help_text=gettext_lazy(
+            "Empty: the wave stays open until you close it (late returns are still accepted). "
+            "0: at the end of the deadline's day."
+        ),
+        required=False,
+        min_value=0,
+        max_value=MAX_GRACE_DAYS,
+        widget=forms.NumberInput(attrs={"class": "short", "inputmode": "numeric"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("grace_days") is not None and data.get("deadline") is None:
+            self.add_error(
+                "grace_days", _("Automatic closing needs a deadline: please set one first.")
+            )
+        return data
+
+
+class LinkExpiryForm(forms.Form):
+    expires = forms.DateField(
+        label=gettext_lazy("Link valid until (empty: until it is revoked)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "short"}, format="%Y-%m-%d"),
     )
 
+    def clean_expires(self) -> Any:
+        day = self.cleaned_data.get("expires")
+        if day is not None and day < timezone.localdate():
+            raise forms.ValidationError(_("Please choose today or a later day."))
+        return day
+
 
 def deadline_datetime(day: Any) -> Any:
     """The end of the deadline's day in the server's time zone."""
-    if day is None:
-        return None
-    import datetime as dt
-
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+    return None if day is None else end_of_day(day)
 
 
 class RegisterForm(forms.Form):
     register_file = forms.FileField(
-        label=_lazy("Site register (CSV or Excel)"),
-        help_text=_lazy(
+        label=gettext_lazy("Site register (CSV or Excel)"),
+        help_text=gettext_lazy(
             "One row per site with the columns name (required), site_id, typ, email and any "
             "further attributes."
         ),
@@ -117,20 +149,20 @@ class RegisterForm(forms.Form):
 
 
 class SiteForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name"), max_length=300)
-    typ = forms.CharField(label=_lazy("Type"), max_length=100, required=False)
-    email = forms.EmailField(label=_lazy("Contact e-mail"), required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=300)
+    typ = forms.CharField(label=gettext_lazy("Type"), max_length=100, required=False)
+    email = forms.EmailField(label=gettext_lazy("Contact e-mail"), required=False)
 
 
 class MemberForm(forms.Form):
-    username = forms.CharField(label=_lazy("User name"), max_length=150)
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
     password = forms.CharField(
-        label=_lazy("Initial password (for a new account)"),
+        label=gettext_lazy("Initial password (for a new account)"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
         min_length=10,
     )
-    role = forms.ChoiceField(label=_lazy("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -5,6 +5,10 @@ include per question makes the page about five times faster to render. Accessibi
 same as a template would give: every input labelled (``<label for>``, ``<legend>`` or
 ``aria-labelledby`` in grids), hints and errors tied with ``aria-describedby``, problems marked
 with ``aria-invalid``, required questions with ``aria-required`` and a visible ``*``.
+
+Every question has an error slot (``q-…-error``, empty and hidden until there is a problem), so
+that the browser's live checks fill the same element the server's checks do. ``${q}`` in a label
+is a span holding the answer it names (:class:`klappt.web.formspec._Refs`).
 """
 
 from __future__ import annotations
@@ -42,15 +46,14 @@ def _required_mark(b: Any) -> str:
 
 
 def _hint(b: Any) -> str:
-    return f'<p class="hint" id="{escape(b.id)}-hint">{escape(b.hint)}</p>' if b.hint else ""
+    return f'<p class="hint" id="{escape(b.id)}-hint">{b.hint_html}</p>' if b.hint else ""
 
 
 def _errors(b: Any, tag: str = "p") -> str:
-    if not b.errors:
-        return ""
+    hidden = "" if b.errors else " hidden"
     label = escape(_("Error:"))
     text = " ".join(f'<span class="sr">{label} </span>{escape(e)}' for e in b.errors)
-    return f'<{tag} class="error" id="{escape(b.id)}-error">{text}</{tag}>'
+    return f'<{tag} class="error" id="{escape(b.id)}-error"{hidden}>{text}</{tag}>'
 
 
 def _wrap_open(b: Any, extra: str = "") -> str:
@@ -63,9 +66,9 @@ def field(b: Any) -> SafeString:
     """One question (a :class:`~klappt.web.formspec.Bound`) with its label, hint and problems."""
     w = b.widget
     if w == "note":
-        hint = f'<p class="hint">{escape(b.hint)}</p>' if b.hint else ""
+        hint = f'<p class="hint">{b.hint_html}</p>' if b.hint else ""
         hidden = " hidden" if b.hidden else ""
-        body = linebreaks(escape(b.label))
+        body = linebreaks(b.label_html)
         return mark_safe(
             f'<div class="q note" data-q="{escape(b.name)}"{hidden}>{body}{hint}</div>'
         )
@@ -73,7 +76,7 @@ def field(b: Any) -> SafeString:
         return mark_safe(_choices(b))
     parts = [
         _wrap_open(b),
-        f'<label for="{escape(b.id)}" class="qlabel">{escape(b.label)}{_required_mark(b)}</label>',
+        f'<label for="{escape(b.id)}" class="qlabel">{b.label_html}{_required_mark(b)}</label>',
         _hint(b),
         _errors(b),
     ]
@@ -82,7 +85,10 @@ def field(b: Any) -> SafeString:
         opts = [f'<option value="">{escape(_("– please choose –"))}</option>']
         for o in b.options:
             sel = " selected" if o["checked"] else ""
-            opts.append(f'<option value="{escape(o["name"])}"{sel}>{escape(o["label"])}</option>')
+            off = " hidden disabled" if o["hidden"] else ""
+            opts.append(
+                f'<option value="{escape(o["name"])}"{sel}{off}>{escape(o["label"])}</option>'
+            )
         parts.append(f'<select name="{name}" id="{fid}"{_attrs(b)}>{"".join(opts)}</select>')
     elif w == "textarea":
         parts.append(
@@ -114,7 +120,7 @@ def _choices(b: Any) -> str:
     parts = [
         _wrap_open(b),
         f'<fieldset id="{escape(b.id)}" tabindex="-1" class="{w}"{described}{role}>',
-        f"<legend>{escape(b.label)}{_required_mark(b)}</legend>",
+        f"<legend>{b.label_html}{_required_mark(b)}</legend>",
         _hint(b),
         _errors(b),
         f'<div class="options{" likert-options" if w == "likert" else ""}">',
@@ -132,8 +138,9 @@ def _choices(b: Any) -> str:
         for o in b.options:
             checked = " checked" if o["checked"] else ""
             oid = escape(o["id"])
+            off = " hidden" if o["hidden"] else ""
             parts.append(
-                f'<div class="opt"><input type="{kind}" name="{name}" id="{oid}" value="{escape(o["name"])}"'
+                f'<div class="opt"{off}><input type="{kind}" name="{name}" id="{oid}" value="{escape(o["name"])}"'
                 f'{checked}{invalid}><label for="{oid}">{escape(o["label"])}</label></div>'
             )
     parts.append("</div></fieldset></div>")
@@ -145,8 +152,8 @@ def grid(g: Any) -> SafeString:
     gid = escape(g.id)
     hidden = " hidden" if g.hidden else ""
     parts = [
-        f'<div class="q gridq{" has-error" if g.errors else ""}" data-grid="{escape(g.name)}"{hidden}>',
-        f'<table class="grid" id="{gid}"><caption>{escape(g.label)}</caption><thead><tr><td></td>',
+        f'<div class="q gridq{" has-error" if g.errors else ""}" data-grid="{escape(g.key)}"{hidden}>',
+        f'<table class="grid" id="{gid}"><caption>{g.label_html}</caption><thead><tr><td></td>',
     ]
     for i, (_name, label) in enumerate(g.choices):
         parts.append(f'<th scope="col" id="{gid}-c{i}">{escape(label)}</th>')
@@ -159,7 +166,7 @@ def grid(g: Any) -> SafeString:
         star = '<span class="req" aria-hidden="true"> *</span>' if row.required else ""
         parts.append(
             f'<tr data-q="{name}" id="{rid}" tabindex="-1"{cls}{rhidden}>'
-            f'<th scope="row"><span id="{rid}-label">{escape(row.label)}</span>{star}{_errors(row, "span")}</th>'
+            f'<th scope="row"><span id="{rid}-label">{row.label_html}</span>{star}{_errors(row, "span")}</th>'
         )
         invalid = f' aria-invalid="true" aria-describedby="{rid}-error"' if row.errors else ""
         for i, o in enumerate(row.options):

@@ -12,13 +12,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klappt.errors import KlapptError
 from klappt.store.models import Program, Site, Wave
-from klappt.web import access, instruments, links
+from klappt.web import access, instruments, links, schedule
 from klappt.web.access import COORDINATE, READ, program_view
 from klappt.web.models import Membership, Role, SiteReturn, Status
 from klappt.web.views.respondent import _context
@@ -37,6 +38,7 @@ def _lang() -> str:
 
 @login_required
 def home(request: Any) -> Any:
+    schedule.close_due()
     programs = list(
         access.programs_of(request.user).annotate(n_sites=Count("sites", distinct=True))
     )
@@ -74,6 +76,7 @@ def program_new(request: Any) -> Any:
 
 @program_view(READ)
 def program(request: Any, program: Program) -> Any:
+    schedule.close_due()
     waves = list(Wave.objects.filter(program=program).defer("form_file").order_by("-created_at"))
     counts = dict(
         SiteReturn.objects.filter(wave__in=waves, status=Status.SUBMITTED, site__isnull=False)
@@ -148,9 +151,14 @@ def wave_new(request: Any, program: Program) -> Any:
 
 @program_view(COORDINATE)
 def wave_settings(request: Any, program: Program, wave: Wave) -> Any:
+    if schedule.close_due():
+        wave.refresh_from_db()
     deadline_form = DeadlineForm(
         request.POST if request.POST.get("what") == "deadline" else None,
-        initial={"deadline": timezone.localtime(wave.deadline).date() if wave.deadline else None},
+        initial={
+            "deadline": timezone.localtime(wave.deadline).date() if wave.deadline else None,
+            "grace_days": schedule.grace_days(wave),
+        },
     )
     replace_form = ReplaceFormForm(
         request.POST if request.POST.get("what") == "form" else None,
@@ -161,9 +169,27 @@ def wave_settings(request: Any, program: Program, wave: Wave) -> Any:
     if request.method == "POST":
         what = request.POST.get("what")
         if what == "deadline" and deadline_form.is_valid():
-            wave.deadline = deadline_datetime(deadline_form.cleaned_data.get("deadline"))
-            wave.save(update_fields=["deadline", "updated_at"])
-            messages.success(request, _("Deadline saved."))
+            with transaction.atomic():
+                wave.deadline = deadline_datetime(deadline_form.cleaned_data.get("deadline"))
+                wave.save(update_fields=["deadline", "updated_at"])
+                closes = schedule.set_grace(wave, deadline_form.cleaned_data.get("grace_days"))
+            if closes is not None and closes <= timezone.now() and wave.is_open:
+                messages.warning(
+                    request,
+                    _(
+                        "Deadline saved. Its automatic closing date has passed already: the wave "
+                        "is closed now. Open it again to switch automatic closing off."
+                    ),
+                )
+                schedule.close_due()
+            elif closes is not None:
+                messages.success(
+                    request,
+                    _("Deadline saved. The wave closes automatically on %(when)s.")
+                    % {"when": date_format(timezone.localtime(closes), "SHORT_DATETIME_FORMAT")},
+                )
+            else:
+                messages.success(request, _("Deadline saved."))
             return redirect("klappt_web:wave_settings", slug=program.slug, wave_id=wave.pk)
         if what == "form" and replace_form.is_valid():
             if has_returns:
@@ -202,6 +228,7 @@ def wave_settings(request: Any, program: Program, wave: Wave) -> Any:
             "has_returns": has_returns,
             "form_error": form_error,
             "n_sites": Site.objects.filter(program=program).count(),
+            "closes_at": schedule.closes_at(wave),
         },
     )
 
@@ -214,10 +241,19 @@ def wave_open(request: Any, program: Program, wave: Wave) -> Any:
         w.opened_at = w.opened_at if (w.opened_at and w.closed_at is None) else timezone.now()
         w.closed_at = None
         w.save(update_fields=["opened_at", "closed_at", "updated_at"])
+        switched_off = schedule.reopen(w)
         links.ensure(list(Site.objects.filter(program=program)))
     messages.success(
         request, _("The wave is open: the sites can fill in the form through their links.")
     )
+    if switched_off:
+        messages.warning(
+            request,
+            _(
+                "Its automatic closing date had passed, so automatic closing is switched off. "
+                "Set it again under Deadline if you want it."
+            ),
+        )
     return redirect("klappt_web:dashboard", slug=program.slug, wave_id=wave.pk)
 
 
@@ -259,6 +295,8 @@ def dashboard_rows(program: Program, wave: Wave) -> list[dict[str, Any]]:
 
 @program_view(READ)
 def dashboard(request: Any, program: Program, wave: Wave) -> Any:
+    if schedule.close_due():
+        wave.refresh_from_db()
     rows = dashboard_rows(program, wave)
     totals = {k: sum(1 for r in rows if r["status"] == k) for k in ("none", "draft", "submitted")}
     wanted = request.GET.get("status", "all")
@@ -282,8 +320,23 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
             "filter": wanted,
             "filters": STATUS_FILTERS,
             "role": request.klappt_role,
+            "repeats": _repeat_labels(wave),
+            "closes_at": schedule.closes_at(wave),
         },
     )
+
+
+def _repeat_labels(wave: Wave) -> list[tuple[str, str]]:
+    """The wave's repeat groups (name, label): each has a table of its own in the downloads."""
+    rules = instruments.rules(wave)
+    lang = instruments.form_language(rules.form, get_language() or "de")
+    return [
+        (
+            name,
+            g.label(lang, rules.form.default_language) if (g := rules.form.group(name)) else name,
+        )
+        for name in rules.repeats
+    ]
 
 
 def submitted_count(wave: Wave) -> int:

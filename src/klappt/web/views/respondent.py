@@ -7,6 +7,7 @@ never cached (offices share PCs).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 
@@ -16,13 +17,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from klappt.store.models import Site, Wave
-from klappt.web import instruments, links, ratelimit, returns
+from klappt.web import instruments, links, ratelimit, repeats, returns, schedule
+from klappt.web.checks import MAX_ENTRIES
 from klappt.web.formspec import bind
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views.errors import problem
@@ -61,12 +64,28 @@ def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
             ),
             410,
         )
+    if link.expired():
+        ratelimit.fail(key)
+        when = date_format(timezone.localtime(link.expires_at), "SHORT_DATE_FORMAT")
+        return None, problem(
+            request,
+            _("This link has expired"),
+            _(
+                "This link was valid until %(date)s. Please ask the program office for a new "
+                "link. Nothing you saved is lost."
+            )
+            % {"date": when},
+            410,
+        )
     return link.site, None
 
 
 def _waves(site: Site) -> Any:
-    return Wave.objects.filter(program_id=site.program_id, opened_at__isnull=False).defer(
-        "form_file"
+    """The site's waves; each one's schedule comes with it (see schedule.close_if_due)."""
+    return (
+        Wave.objects.filter(program_id=site.program_id, opened_at__isnull=False)
+        .defer("form_file")
+        .select_related("web_schedule")
     )
 
 
@@ -76,7 +95,7 @@ def landing(request: Any, token: str) -> Any:
     site, stop = _link_or_problem(request, token)
     if stop is not None:
         return stop
-    waves = list(_waves(site).order_by("-opened_at"))
+    waves = [schedule.close_if_due(w) for w in _waves(site).order_by("-opened_at")]
     open_waves = [w for w in waves if w.is_open]
     if len(open_waves) == 1:
         return redirect("klappt_web:respond_wave", token=token, wave_id=open_waves[0].pk)
@@ -102,12 +121,13 @@ def _context(
     token: str | None,
     **extra: Any,
 ) -> dict[str, Any]:
-    form = instruments.instrument(wave)
+    rules = instruments.rules(wave)
+    form = rules.form
     lang = instruments.form_language(form, get_language() or "de")
     spec = instruments.spec(wave, lang, _("General information"))
-    relevant = returns.applicable(form, values, spec.chains)
-    steps = bind(spec, values, errors, relevant)
-    summary = []
+    new_entries = {r: returns.defaults(rules, r) for r in rules.repeats}
+    steps = bind(spec, values, errors, _ui_lang(), new_entries)
+    summary: list[dict[str, str]] = []
     for step in steps:
         _collect_errors(step, summary)
     step_index = 0
@@ -125,26 +145,39 @@ def _context(
         "form": form,
         "spec": spec,
         "steps": steps,
-        "logic": spec.logic,
         "error_list": summary,
         "version": version,
         "request_key": secrets.token_hex(16),
         "token": token,
         "step_index": step_index,
         "form_languages": _form_languages(form),
+        "closes_at": schedule.closes_at(wave),
         **extra,
     }
 
 
-def _collect_errors(node: Any, out: list[dict[str, str]]) -> None:
+def _collect_errors(node: Any, out: list[dict[str, str]], where: str = "") -> None:
+    """The problems in page order, each with its field's id and label (``where``: the entry)."""
+
+    def label(text: str) -> str:
+        return f"{where}: {text}" if where else text
+
     for item in node.items:
-        if item.kind == "section":
-            _collect_errors(item, out)
+        if item.kind == "repeat":
+            for entry in item.entries:
+                place = _("%(repeat)s, entry %(n)s") % {"repeat": item.label, "n": entry.number}
+                _collect_errors(entry, out, place)
+        elif item.kind == "section":
+            _collect_errors(item, out, where)
         elif item.kind == "grid":
             for row in item.rows:
-                out.extend({"id": row.id, "label": row.label, "message": m} for m in row.errors)
+                out.extend(
+                    {"id": row.id, "label": label(row.label), "message": m} for m in row.errors
+                )
         else:
-            out.extend({"id": item.id, "label": item.label, "message": m} for m in item.errors)
+            out.extend(
+                {"id": item.id, "label": label(item.label), "message": m} for m in item.errors
+            )
 
 
 def _ui_lang() -> str:
@@ -160,7 +193,7 @@ def _wave_for(site: Site, wave_id: int) -> Wave:
     wave = _waves(site).filter(pk=wave_id).first()
     if wave is None:
         raise Http404
-    return wave
+    return schedule.close_if_due(wave)  # a wave whose closing time has come is closed first
 
 
 @never_cache
@@ -171,7 +204,8 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
     if stop is not None:
         return stop
     wave = _wave_for(site, wave_id)
-    form = instruments.instrument(wave)
+    rules = instruments.rules(wave)
+    form = rules.form
     sr = SiteReturn.objects.filter(wave=wave, site=site).first()
     if request.method == "GET":
         if not wave.is_open or (
@@ -181,13 +215,22 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
             and "edit" not in request.GET
         ):
             return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
-        values = dict(sr.values) if sr is not None and sr.version else returns.prefill(form, site)
+        values = (
+            dict(sr.values) if sr is not None and sr.version else returns.first_values(rules, site)
+        )
         ctx = _context(
             request, wave, site, values, {}, sr.version if sr else 0, token, site_return=sr
         )
         return render(request, "klappt_web/respond_form.html", ctx)
 
-    values = returns.values_from_post(form, request.POST)
+    action = repeats.parse_action(request.POST.get("action"), rules)
+    values = returns.values_from_post(
+        rules, request.POST, action if action and action.verb == "remove" else None
+    )
+    if action is not None and action.verb == "add":
+        entries = values.setdefault(action.repeat, [])
+        if len(entries) < MAX_ENTRIES:
+            entries.append(returns.defaults(rules, action.repeat))
     try:
         base = int(request.POST.get("version", "0"))
     except ValueError:
@@ -220,13 +263,11 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
     ):
         return again(409, problem_text=_conflict_text(sr))
 
-    spec = instruments.spec(wave, lang, "")
-    relevant = returns.applicable(form, values, spec.chains)
     errors: dict[str, list[str]] = {}
     record = None
     if submit:
-        record = returns.cleaned(form, values, relevant)
-        errors = returns.check(form, record, lang)
+        record = returns.cleaned(rules, values)
+        errors = returns.check(rules, record, lang)
     if errors:
         # not submitted: keep what was entered as a draft, so nothing is lost
         saved = returns.save(wave, site, values, base, key, submit=False)
@@ -259,19 +300,24 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         messages.success(request, _("Thank you! Your answers have been submitted."))
         return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
     when = timezone.localtime(saved.site_return.updated_at).strftime("%H:%M")
-    messages.success(
-        request,
-        _("Draft saved at %(time)s. You can continue later with the same link.") % {"time": when},
-    )
-    return redirect(_form_url(token, wave, request.POST.get("step")))
+    anchor = ""
+    if action is not None and action.verb == "add":
+        text = _("Entry added; draft saved at %(time)s.")
+        anchor = f"e-{action.repeat}-{len(values.get(action.repeat) or [])}"
+    elif action is not None:
+        text = _("Entry removed; draft saved at %(time)s. The earlier version is kept.")
+        anchor = f"s-{action.repeat}"
+    else:
+        text = _("Draft saved at %(time)s. You can continue later with the same link.")
+    messages.success(request, text % {"time": when})
+    return redirect(_form_url(token, wave, request.POST.get("step"), anchor))
 
 
-def _form_url(token: str, wave: Wave, step: Any) -> str:
+def _form_url(token: str, wave: Wave, step: Any, anchor: str = "") -> str:
     url = reverse("klappt_web:respond_wave", args=[token, wave.pk]) + "?edit=1"
-    try:
-        return url + f"&step={int(step)}"
-    except (TypeError, ValueError):
-        return url
+    with contextlib.suppress(TypeError, ValueError):
+        url += f"&step={int(step)}"
+    return url + (f"#{anchor}" if anchor else "")
 
 
 def _closed_text() -> str:
@@ -311,8 +357,7 @@ def summary_context(
     spec = instruments.spec(wave, lang, _("General information"))
     submitted = sr is not None and sr.submitted_version is not None
     values = returns.submitted_values(sr) if submitted else (dict(sr.values) if sr else {})
-    relevant = returns.applicable(form, values, spec.chains)
-    steps = bind(spec, values, {}, relevant, _ui_lang())
+    steps = bind(spec, values, {}, _ui_lang())
     return {
         "wave": wave,
         "site": site,

@@ -49,11 +49,23 @@ def data_csv(request: Any, program: Program, wave: Wave) -> Any:
 
 @program_view(READ)
 def data_xlsx(request: Any, program: Program, wave: Wave) -> Any:
-    form = instruments.instrument(wave)
     return _file(
-        exports.wave_xlsx(wave, form),
+        exports.wave_xlsx(wave, instruments.rules(wave)),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"ruecklaeufe_{_stem(program, wave)}.xlsx",
+    )
+
+
+@program_view(READ)
+def repeat_csv(request: Any, program: Program, wave: Wave, repeat: str) -> Any:
+    """The entries of one repeat group, one row each, keyed to the main table by _parent_id."""
+    rules = instruments.rules(wave)
+    if repeat not in rules.repeats:
+        raise Http404
+    return _file(
+        exports.repeat_csv(wave, rules, repeat),
+        "text/csv; charset=utf-8",
+        f"ruecklaeufe_{_stem(program, wave)}_{slugify(repeat) or 'repeat'}.csv",
     )
 
 

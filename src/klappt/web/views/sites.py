@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -21,7 +23,7 @@ from klappt.web.exports import to_csv
 from klappt.web.instruments import UploadRejected
 from klappt.web.models import Membership, SiteLink
 from klappt.web.views.coordinator import dashboard_rows
-from klappt.web.webforms import MemberForm, RegisterForm, SiteForm
+from klappt.web.webforms import LinkExpiryForm, MemberForm, RegisterForm, SiteForm
 
 
 def _link_rows(request: Any, program: Program) -> list[dict[str, Any]]:
@@ -47,11 +49,24 @@ def _link_rows(request: Any, program: Program) -> list[dict[str, Any]]:
 @never_cache
 @program_view(COORDINATE)
 def sites(request: Any, program: Program) -> Any:
+    expiry = LinkExpiryForm(request.POST or None, prefix="all")
+    if request.method == "POST" and expiry.is_valid():
+        day = expiry.cleaned_data.get("expires")
+        n = links.set_expiry(SiteLink.objects.filter(site__program=program), day)
+        if day is None:
+            text = _("%(n)d links are valid until they are revoked.") % {"n": n}
+        else:
+            text = _("%(n)d links are valid until %(date)s.") % {
+                "n": n,
+                "date": date_format(day, "SHORT_DATE_FORMAT"),
+            }
+        messages.success(request, text)
+        return redirect("klappt_web:sites", slug=program.slug)
     rows = _link_rows(request, program)
     return render(
         request,
         "klappt_web/sites.html",
-        {"program": program, "rows": rows, "form": RegisterForm()},
+        {"program": program, "rows": rows, "form": RegisterForm(), "expiry": expiry},
     )
 
 
@@ -127,10 +142,42 @@ def site_edit(request: Any, program: Program, site_pk: int) -> Any:
             "program": program,
             "site": site,
             "form": form,
+            "link": link,
             "url": links.url(request, link) if link else None,
             "history": history,
+            "expiry": LinkExpiryForm(
+                prefix="link",
+                initial={
+                    "expires": timezone.localtime(link.expires_at).date()
+                    if link and link.expires_at
+                    else None
+                },
+            ),
         },
     )
+
+
+@require_POST
+@program_view(COORDINATE)
+def site_expiry(request: Any, program: Program, site_pk: int) -> Any:
+    """Set or clear the expiry date of the site's current link."""
+    site = _site(program, site_pk)
+    form = LinkExpiryForm(request.POST, prefix="link")
+    if not form.is_valid():
+        for error in form.errors.get("expires", []):
+            messages.error(request, error)
+        return redirect("klappt_web:site_edit", slug=program.slug, site_pk=site.pk)
+    day = form.cleaned_data.get("expires")
+    links.set_expiry(SiteLink.objects.filter(site=site), day)
+    if day is None:
+        messages.success(request, _("The link is valid until it is revoked."))
+    else:
+        messages.success(
+            request,
+            _("The link is valid until %(date)s.")
+            % {"date": date_format(day, "SHORT_DATE_FORMAT")},
+        )
+    return redirect("klappt_web:site_edit", slug=program.slug, site_pk=site.pk)
 
 
 @require_POST
@@ -152,8 +199,6 @@ def site_reissue(request: Any, program: Program, site_pk: int) -> Any:
 def site_revoke(request: Any, program: Program, site_pk: int) -> Any:
     """Revoke the site's link without a new one."""
     site = _site(program, site_pk)
-    from django.utils import timezone
-
     SiteLink.objects.filter(site=site, revoked_at__isnull=True).update(revoked_at=timezone.now())
     messages.success(request, _("The link of %(name)s was revoked.") % {"name": site.name})
     return redirect("klappt_web:site_edit", slug=program.slug, site_pk=site.pk)
@@ -178,9 +223,19 @@ def _csv_response(data: bytes, filename: str) -> HttpResponse:
 def links_csv(request: Any, program: Program) -> Any:
     """Every site with its link, for a mail merge."""
     rows = _link_rows(request, program)
-    columns = ["site_id", "name", "typ", "email", "link"]
+    columns = ["site_id", "name", "typ", "email", "link", "valid_until"]
     data = [
-        [r["site"].site_id, r["site"].name, r["site"].typ, r["email"], r["url"] or ""] for r in rows
+        [
+            r["site"].site_id,
+            r["site"].name,
+            r["site"].typ,
+            r["email"],
+            r["url"] or "",
+            timezone.localtime(r["link"].expires_at).date().isoformat()
+            if r["link"] and r["link"].expires_at
+            else "",
+        ]
+        for r in rows
     ]
     return _csv_response(to_csv(columns, data), f"links_{program.slug}.csv")
 

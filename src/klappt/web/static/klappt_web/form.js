@@ -1,6 +1,9 @@
-/* klappt form: show and hide questions live from the form's `relevant` conditions, step through
-   the sections, keep the respondent's place. The conditions arrive as small trees compiled on the
-   server (klappt/web/logic.py, which evaluates them the same way before saving). */
+/* klappt form: show and hide questions live from the form's `relevant` conditions, filter choices
+   by `choice_filter`, check answers as a field is left (type, `required`, `constraint`, with the
+   form's own messages), add and remove the entries of repeat groups, keep `${q}` in labels current,
+   step through the sections, keep the respondent's place. The conditions arrive as small trees
+   compiled on the server (klappt/web/logic.py and checks.py, which decide the same way again
+   before saving: the server has the last word). */
 (function () {
   "use strict";
 
@@ -38,7 +41,8 @@
   // --- evaluation (same rules as klappt.web.logic.Evaluator) -------------------------------
   function V(kind, v, emptyLit) { return { kind: kind, v: v, emptyLit: !!emptyLit }; }
 
-  function makeEvaluator(types, values) {
+  // `columns`: the choice a choice_filter is evaluated for (its name and extra columns)
+  function makeEvaluator(types, values, columns) {
     function ref(name) {
       var kind = types[name] || "str";
       var text = values[name] || "";
@@ -133,6 +137,8 @@
         case "coalesce": x = str(args[0]); return V("str", x !== "" ? x : str(args[1]));
         case "today": return V("date", new Date().toISOString().slice(0, 10));
         case "date": return V("date", date(args[0]));
+        case "contains": return V("bool", str(args[0]).indexOf(str(args[1])) >= 0);
+        case "starts-with": return V("bool", str(args[0]).indexOf(str(args[1])) === 0);
       }
       throw new Error("unsupported " + name);
     }
@@ -141,6 +147,7 @@
         case "lit":
           return typeof node[1] === "string" ? V("str", node[1], node[1] === "") : V("num", node[1]);
         case "ref": return ref(node[1]);
+        case "col": return V("str", String((columns || {})[node[1]] || ""));
         case "neg": return V("num", -num(ev(node[1])));
         case "call": return call(node[1], node[2].map(ev));
         case "op":
@@ -168,7 +175,9 @@
 
   // the evaluator, for the tests that compare it with the server's (klappt.web.logic)
   window.klappt = {
-    holds: function (tree, types, values) { return makeEvaluator(types, values)(tree); }
+    holds: function (tree, types, values, columns) {
+      return makeEvaluator(types, values, columns)(tree);
+    }
   };
 
   var form = document.getElementById("klappt-form");
@@ -176,41 +185,239 @@
   if (!form || !logicEl) { return; }
   var logic = JSON.parse(logicEl.textContent);
   var texts = document.getElementById("klappt-text").dataset;
+  var german = (document.documentElement.lang || "").indexOf("de") === 0;
+  var repeatOf = {};
+  Object.keys(logic.repeats || {}).forEach(function (r) {
+    logic.repeats[r].forEach(function (q) { repeatOf[q] = r; });
+  });
 
-  // --- relevance ----------------------------------------------------------------------------
-  function applicable() {
-    var values = {}, out = {};
-    logic.order.forEach(function (name) { values[name] = rawValue(form, name); });
-    var holds = makeEvaluator(logic.types, values);
-    logic.order.forEach(function (name) {
-      var ok = (logic.chains[name] || []).every(holds);
-      out[name] = ok;
-      if (!ok) { values[name] = ""; }
-    });
-    var groups = {};
-    Object.keys(logic.groups).forEach(function (g) { groups[g] = logic.groups[g].every(holds); });
-    return { questions: out, groups: groups };
+  // --- names: "q" in the main form, "projekte[2]/q" in entry 2 of a repeat -----------------------
+  function baseName(name) { return name.slice(name.lastIndexOf("/") + 1); }
+  function entryOf(el) { return el.closest ? el.closest("[data-entry]") : null; }
+  function inEntry(entry, q) {
+    return entry.getAttribute("data-entry") + "[" + entry.getAttribute("data-index") + "]/" + q;
   }
 
+  // --- relevance ----------------------------------------------------------------------------
+  // The answers as the conditions see them, deciding in form order as the server does: the answer
+  // of a question that does not apply counts as empty for those after it. An entry of a repeat
+  // sees its own answers first, then the main form's.
+  function applicable() {
+    var main = {}, shown = {}, contexts = { "": main };
+    logic.order.forEach(function (name) { main[name] = rawValue(form, name); });
+    var holds = makeEvaluator(logic.types, main);
+    logic.order.forEach(function (name) {
+      var ok = (logic.chains[name] || []).every(holds);
+      shown[name] = ok;
+      if (!ok) { main[name] = ""; }
+    });
+    form.querySelectorAll("[data-entry]").forEach(function (entry) {
+      var repeat = entry.getAttribute("data-entry"), ctx = Object.assign({}, main);
+      var questions = logic.repeats[repeat] || [];
+      questions.forEach(function (q) { ctx[q] = rawValue(form, inEntry(entry, q)); });
+      var inside = makeEvaluator(logic.types, ctx);
+      questions.forEach(function (q) {
+        var ok = (logic.chains[q] || []).every(inside);
+        shown[inEntry(entry, q)] = ok;
+        if (!ok) { ctx[q] = ""; }
+      });
+      contexts[inEntry(entry, "")] = ctx;
+    });
+    return { shown: shown, contexts: contexts };
+  }
+
+  function contextOf(state, el) {
+    var entry = entryOf(el);
+    return entry ? state.contexts[inEntry(entry, "")] : state.contexts[""];
+  }
+
+  function groupApplies(state, el) {
+    var key = el.getAttribute("data-g"), g = baseName(key);
+    var trees = logic.groups[g];
+    if (!trees) { return true; }
+    return trees.every(makeEvaluator(logic.types, contextOf(state, el)));
+  }
+
+  // --- choice filters -----------------------------------------------------------------------
+  function offered(state, el, q) {
+    var f = logic.filters[q];
+    if (!f) { return null; }
+    var ctx = contextOf(state, el), out = {};
+    Object.keys(f.choices).forEach(function (c) {
+      out[c] = makeEvaluator(logic.types, ctx, f.choices[c])(f.tree);
+    });
+    return out;
+  }
+
+  function applyFilter(state, el) {
+    var name = el.getAttribute("data-q"), ok = offered(state, el, baseName(name));
+    if (!ok) { return; }
+    // a choice the filter does not offer is hidden, unless it is the answer: nothing is unticked
+    // behind the respondent's back; the check below says it no longer fits
+    el.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (input) {
+      var opt = input.closest(".opt");
+      if (opt) { opt.hidden = !ok[input.value] && !input.checked; }
+    });
+    el.querySelectorAll("select option").forEach(function (o) {
+      if (!o.value) { return; }
+      var off = !ok[o.value] && !o.selected;
+      o.hidden = off;
+      o.disabled = off;
+    });
+  }
+
+  // --- ${q} in labels -------------------------------------------------------------------------
+  function shownValue(name) {
+    var els = form.querySelectorAll('[name="' + CSS.escape(name) + '"]'), out = [];
+    els.forEach(function (el) {
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) {
+          var label = form.querySelector('label[for="' + CSS.escape(el.id) + '"]');
+          out.push(label ? label.textContent : el.value);
+        }
+      } else if (el.tagName === "SELECT") {
+        if (el.value) { out.push(el.options[el.selectedIndex].textContent); }
+      } else if (el.value) {
+        var d = el.type === "date" && german ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(el.value) : null;
+        out.push(d ? d[3] + "." + d[2] + "." + d[1] : el.value);
+      }
+    });
+    return out.join(", ").replace(/\s+/g, " ");
+  }
+
+  function updateRefs() {
+    form.querySelectorAll("[data-ref]").forEach(function (span) {
+      var q = span.getAttribute("data-ref"), entry = entryOf(span);
+      var name = entry && repeatOf[q] === entry.getAttribute("data-entry") ? inEntry(entry, q) : q;
+      var text = shownValue(name);
+      if (span.textContent !== text) { span.textContent = text; }
+    });
+  }
+
+  // --- live checks ------------------------------------------------------------------------------
+  // As a field is left or changed: the same checks as on submit, with the form's own messages.
+  // "Please answer" appears only for a field the respondent has touched: tabbing through a form
+  // to look at it, or saving half of it as a draft, is no mistake.
+  var touched = {}, announced = {};
+  var liveErrors = document.getElementById("live-errors");
+
+  function problem(state, el) {
+    var name = el.getAttribute("data-q"), q = baseName(name), c = logic.checks[q];
+    if (!c || el.hidden) { return ""; }
+    var msg = Object.assign({}, logic.messages, c.msg), value = rawValue(form, name);
+    var ctx = contextOf(state, el);
+    var holds = makeEvaluator(logic.types, ctx);
+    if (value === "") {
+      var required = c.req === true || (c.req && holds(c.req));
+      return required && touched[name] ? msg.required_missing || "" : "";
+    }
+    if (c.type === "integer" || c.type === "decimal") {
+      var x = parseNumber(value);
+      if (isNaN(x) || !isFinite(x)) { return msg.not_a_number || ""; }
+      if (c.type === "integer" && x !== Math.trunc(x)) { return msg.not_an_integer || ""; }
+    }
+    if (c.type === "date" && !parseDate(value)) { return msg.not_a_date || ""; }
+    var ok = offered(state, el, q);
+    if (ok && value.split(/\s+/).some(function (t) { return !ok[t]; })) {
+      return msg.choice_filtered || "";
+    }
+    if (c.con && !holds(c.con)) { return msg.constraint || ""; }
+    return "";
+  }
+
+  function controls(el) {
+    return el.querySelectorAll("input:not([type=hidden]), select, textarea");
+  }
+
+  function describe(node, id, on) {
+    var ids = (node.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    var has = ids.indexOf(id) >= 0;
+    if (on && !has) { ids.push(id); }
+    if (!on && has) { ids.splice(ids.indexOf(id), 1); }
+    if (ids.length) { node.setAttribute("aria-describedby", ids.join(" ")); }
+    else { node.removeAttribute("aria-describedby"); }
+  }
+
+  function labelOf(el) {
+    var l = el.querySelector("legend, .qlabel, th[scope=row] > span, caption");
+    return l ? l.textContent.replace(/\s*\*.*$/, "").trim() : "";
+  }
+
+  function showProblem(el, text) {
+    var slot = el.querySelector(".error");
+    if (!slot) { return; }
+    var name = el.getAttribute("data-q"), current = slot.hidden ? "" : slot.textContent;
+    var wanted = text ? texts.errorPrefix + " " + text : "";
+    if (current === wanted) { return; }
+    slot.textContent = "";
+    if (text) {
+      var prefix = document.createElement("span");
+      prefix.className = "sr";
+      prefix.textContent = texts.errorPrefix + " ";
+      slot.appendChild(prefix);
+      slot.appendChild(document.createTextNode(text));
+    }
+    slot.hidden = !text;
+    var wrap = el.classList.contains("q") ? el : el.closest(".q");
+    if (el.tagName === "TR") { el.classList.toggle("has-error", !!text); }
+    else if (wrap) { wrap.classList.toggle("has-error", !!text); }
+    var set = el.querySelector("fieldset");
+    if (set) { describe(set, slot.id, !!text); }
+    controls(el).forEach(function (input) {
+      if (text) { input.setAttribute("aria-invalid", "true"); }
+      else { input.removeAttribute("aria-invalid"); }
+      if (!set) { describe(input, slot.id, !!text); }
+    });
+    if (text && liveErrors && announced[name] !== text) {
+      liveErrors.textContent = "";
+      window.setTimeout(function () { liveErrors.textContent = labelOf(el) + ": " + text; }, 50);
+    }
+    announced[name] = text;
+  }
+
+  function checkFields(state, only) {
+    form.querySelectorAll("[data-q]").forEach(function (el) {
+      var name = el.getAttribute("data-q");
+      var slot = el.querySelector(".error");
+      var showing = slot && !slot.hidden;
+      if (only && name !== only && !showing && !touched[name]) { return; }
+      if (!only && !showing && !touched[name]) { return; }
+      showProblem(el, problem(state, el));
+    });
+  }
+
+  // fields the server found a problem with count as touched: fixing one clears its message
+  form.querySelectorAll("[data-q] .error:not([hidden])").forEach(function (slot) {
+    touched[slot.closest("[data-q]").getAttribute("data-q")] = true;
+  });
+
+  // --- showing and hiding -----------------------------------------------------------------------
   var live = document.getElementById("live");
   var first = true;
 
-  function refresh() {
+  function refresh(check) {
     var state = applicable(), appeared = false;
     form.querySelectorAll("[data-q]").forEach(function (el) {
-      var show = state.questions[el.getAttribute("data-q")] !== false;
+      var show = state.shown[el.getAttribute("data-q")] !== false;
       if (show && el.hidden) { appeared = true; }
       el.hidden = !show;
     });
     form.querySelectorAll("[data-grid]").forEach(function (el) {
       el.hidden = !el.querySelector("[data-q]:not([hidden])");
     });
-    // inner sections first, so that a section holding only hidden sections hides too
+    // inner sections first, so that a section holding only hidden sections hides too; a repeat
+    // shows by its own condition, also before it has an entry
     Array.prototype.slice.call(form.querySelectorAll("[data-g]")).reverse().forEach(function (el) {
-      var g = el.getAttribute("data-g");
+      var applies = groupApplies(state, el);
+      if (el.hasAttribute("data-repeat")) { el.hidden = !applies; return; }
       var content = el.querySelector("[data-q]:not([hidden]), [data-g]:not([hidden])");
-      el.hidden = state.groups[g] === false || !content;
+      el.hidden = !applies || !content;
     });
+    form.querySelectorAll("[data-q]").forEach(function (el) {
+      if (logic.filters[baseName(el.getAttribute("data-q"))]) { applyFilter(state, el); }
+    });
+    updateRefs();
+    if (check !== undefined) { checkFields(state, check); }
     if (appeared && !first && live) {
       live.textContent = "";
       window.setTimeout(function () { live.textContent = texts.shown; }, 50);
@@ -290,27 +497,106 @@
     });
   }
 
-  // links of the error summary: open the step and put the focus on the field
+  // links of the error summary (and an #anchor after adding an entry): open the step, focus there
+  function reveal(target, focusInput) {
+    var i = stepOf(target);
+    if (i >= 0 && stepped) { go(i, false); }
+    var input = target.matches("input, select, textarea") ? target
+      : target.querySelector(focusInput ? "input:not([type=hidden]), select, textarea" : "h4");
+    (input || target).focus();
+    target.scrollIntoView({ block: "center" });
+  }
+
   document.querySelectorAll(".error-summary a[href^='#']").forEach(function (a) {
     a.addEventListener("click", function (e) {
       var target = document.getElementById(a.getAttribute("href").slice(1));
       if (!target) { return; }
       e.preventDefault();
-      var i = stepOf(target);
-      if (i >= 0 && stepped) { go(i, false); }
-      var input = target.matches("input, select, textarea") ? target
-        : target.querySelector("input, select, textarea");
-      (input || target).focus();
-      target.scrollIntoView({ block: "center" });
+      reveal(target, true);
     });
+  });
+
+  // --- repeats: adding and removing entries here; without JavaScript the buttons save a draft ---
+  function renumber(section) {
+    var n = 0;
+    section.querySelectorAll("[data-entries] > [data-entry]").forEach(function (entry) {
+      n += 1;
+      entry.querySelectorAll("[data-entry-number]").forEach(function (s) { s.textContent = String(n); });
+    });
+    var none = section.querySelector("[data-no-entries]");
+    if (none) { none.hidden = n > 0; }
+    return n;
+  }
+
+  function say(text) {
+    if (!live) { return; }
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  form.addEventListener("click", function (e) {
+    var add = e.target.closest("[data-add]"), remove = e.target.closest("[data-remove]");
+    if (add) {
+      e.preventDefault();
+      var section = add.closest("[data-repeat]");
+      var tpl = section.querySelector("template[data-template]");
+      var index = parseInt(section.getAttribute("data-next-index"), 10) || 1;
+      section.setAttribute("data-next-index", String(index + 1));
+      var holder = document.createElement("div");
+      holder.innerHTML = tpl.innerHTML.split("__i__").join(String(index));
+      var entry = holder.firstElementChild;
+      section.querySelector("[data-entries]").appendChild(entry);
+      var n = renumber(section);
+      dirty = true;
+      refresh();
+      entry.querySelector("h4").focus();
+      say(texts.entryAdded.replace("{n}", n));
+    } else if (remove) {
+      e.preventDefault();
+      var gone = remove.closest("[data-entry]"), repeat = gone.closest("[data-repeat]");
+      var filled = Array.prototype.some.call(controls(gone), function (c) {
+        return (c.type === "checkbox" || c.type === "radio") ? c.checked : !!c.value;
+      });
+      if (filled && !window.confirm(texts.removeConfirm)) { return; }
+      var after = gone.nextElementSibling;
+      gone.remove();
+      renumber(repeat);
+      dirty = true;
+      refresh();
+      var focus = after ? after.querySelector("h4") : repeat.querySelector("[data-add]");
+      focus.focus();
+      say(texts.entryRemoved);
+    }
   });
 
   // --- changes, leaving, sending --------------------------------------------------------------
   var dirty = false, sending = false;
-  form.addEventListener("change", function () { dirty = true; refresh(); });
+  function fieldName(target) {
+    var el = target.closest ? target.closest("[data-q]") : null;
+    return el ? el.getAttribute("data-q") : null;
+  }
+  form.addEventListener("change", function (e) {
+    dirty = true;
+    var name = fieldName(e.target);
+    if (name) { touched[name] = true; }
+    refresh(name || null);
+  });
   form.addEventListener("input", function (e) {
     dirty = true;
-    if (e.target.type === "text" || e.target.tagName === "TEXTAREA") { refresh(); }
+    if (e.target.type === "text" || e.target.tagName === "TEXTAREA" || e.target.type === "date") {
+      var name = fieldName(e.target);
+      if (name) { touched[name] = true; }
+      // while typing, a message only goes away (or changes): new ones wait until the field is left
+      var slot = name ? e.target.closest("[data-q]").querySelector(".error") : null;
+      refresh(slot && !slot.hidden ? name : undefined);
+    }
+  });
+  form.addEventListener("focusout", function (e) {
+    var name = fieldName(e.target);
+    var el = name ? e.target.closest("[data-q]") : null;
+    // leaving a choice for another choice of the same question is not leaving the question
+    if (!el || (e.relatedTarget && el.contains(e.relatedTarget))) { return; }
+    refresh(name);
   });
   form.addEventListener("submit", function (e) {
     if (form.getAttribute("data-preview")) { e.preventDefault(); return; }
@@ -328,4 +614,9 @@
   });
 
   refresh();
+  // after adding an entry without JavaScript the address names it: open its step, focus it
+  if (window.location.hash.length > 1) {
+    var anchored = document.getElementById(window.location.hash.slice(1));
+    if (anchored && anchored.hasAttribute("data-entry")) { reveal(anchored, false); }
+  }
 })();
