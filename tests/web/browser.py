@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,3 +37,15 @@ def launch() -> tuple[Any, Any]:
         pw.stop()
         raise
     return pw, browser
+
+
+def screenshot_dir() -> Path:
+    """Where the browser tests save the main screens: ``KLAPPT_SCREENSHOTS`` (to refresh the
+    README's pictures: ``KLAPPT_SCREENSHOTS=docs/screenshots``), else a folder in the temp dir,
+    so a test run never changes the checkout."""
+    import os
+    import tempfile
+
+    chosen = os.environ.get("KLAPPT_SCREENSHOTS")
+    return Path(chosen).resolve() if chosen else Path(tempfile.gettempdir()) / "klappt-screenshots"
+

@@ -3,8 +3,8 @@
 A site fills the reference Arbeitshilfe through its link: a conditional follow-up appears,
 a validation error is announced, a draft is saved, the link is opened again in a new browser
 (context), the form is submitted. The coordinator sees the return counted, downloads the CSV, and
-``klappt tabulate`` on it gives the same numbers. On SQLite the main screens are saved to
-``docs/screenshots/``.
+``klappt tabulate`` on it gives the same numbers. On SQLite the main screens are saved (see
+``browser.screenshot_dir``: the README's pictures only when asked).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import screenshot_dir
 from test_logic import CASES, FILTER_CASES, FORM_MD
 from test_repeats import REPEAT_MD
 
 REPO = Path(__file__).resolve().parents[2]
-SHOTS = REPO / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from browser import screenshot_dir
 from test_coding_views import QUESTION, _coded_wave, _press
 
 REPO = Path(__file__).resolve().parents[2]
-SHOTS = REPO / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 
 
 @pytest.fixture(scope="module")
