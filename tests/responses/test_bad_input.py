@@ -426,3 +426,25 @@ def test_bad_by_question(by, code):
     proc = run_cli("tabulate", FORM, GOOD_DATA, "--by", by, "--json", "-")
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "Traceback" not in out and by in out, out
+
+
+def test_required_question_in_a_repeat_is_not_missing_from_the_main_table(tmp_path):
+    """The main table holds no repeat entries (they come as a table of their own): a required
+    question inside a repeat is no missing answer of any return, the one outside still is."""
+    form_path = form_with(
+        tmp_path,
+        "wiederholung.xlsx",
+        [
+            ["type", "name", "label", "required"],
+            ["text", "kommune", "Kommune", "yes"],
+            ["begin_repeat", "standorte", "Standorte", ""],
+            ["text", "standort_name", "Name des Standorts", "yes"],
+            ["end_repeat", "", "", ""],
+        ],
+    )
+    data = tmp_path / "r.csv"
+    data.write_text("_id,kommune\n1,Essen\n2,\n", encoding="utf-8")
+    _rs, report = load_responses(read_instrument(form_path), read_table(data))
+    assert [(i.code, i.row, i.question) for i in report.problems] == [
+        ("required_missing", 3, "kommune")
+    ]

@@ -770,7 +770,8 @@ class _Loader:
                         )
                         continue
                     relevant = c if relevant is None else relevant & c
-                required = self._required(compiler, q)
+                # a repeat's answers are no cells of the main table: nothing there can be missing
+                required = None if q.in_repeat else self._required(compiler, q)
                 if relevant is not None:
                     relevants[q.name] = relevant
                     refs = {a or b for cond in chain for a, b in _REF.findall(cond)} & set(
