@@ -116,8 +116,18 @@ def run_proc(
                 return Proc(False, 0.0, None, None, reason=str(exc))
             stopped = ""
             seen = 0.0
-            while proc.poll() is None:
-                time.sleep(0.5)
+            next_look = t0 + 0.5
+            while True:
+                # wait in short steps: the end of the process is seen within 10 ms (a plain
+                # sleep between looks would round every wall time up to the next half second)
+                try:
+                    proc.wait(timeout=0.01)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if time.perf_counter() < next_look:
+                    continue
+                next_look += 0.5
                 if time.perf_counter() - t0 > timeout:
                     stopped = f"timeout after {timeout:.0f} s"
                 elif limit:

@@ -8,6 +8,7 @@ aggregated by Polars. Percentages are derived afterwards from the exact integer 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,45 +283,60 @@ def _count(
     by_name = {q.name: q for q in questions}
     for c in codes:
         q = by_name.get(c.name)
-        kind = "flag" if q is None else q.type
-        # every figure starts at zero: a group or choice nobody falls into is counted as 0
-        for g in range(groups):
-            if kind == "flag":
+        if (
+            q is None
+        ):  # a 0/1 code of its own (the group's size, a text's base, one long-list choice)
+            for g in range(groups):
                 out[g][c.name] = 0
-            else:
-                out[g][_key(c.name, "base")] = 0
-                for ch in q.choices:  # type: ignore[union-attr]
-                    out[g][_key(c.name, "c", ch.name)] = 0
-        if kind == SELECT_ONE:
-            _, index, k = _choice_code(q, schema, q.name)  # type: ignore[arg-type]
-            names = {i: n for n, i in index.items()}
-        elif kind == SELECT_MULTIPLE:
-            names = dict(enumerate(dict.fromkeys(ch.name for ch in q.choices)))  # type: ignore[union-attr]
+            for value, n in _histogram(coded.get_column(c.name), groups * c.width):
+                g, code = divmod(value, c.width)
+                if code == c.width - 1:
+                    out[g][c.name] += n
+            continue
+        if q.type == SELECT_ONE:
+            _, index, k = _choice_code(q, schema, q.name)
+            names = list(index)
+        else:
+            names = list(dict.fromkeys(ch.name for ch in q.choices))
+            k = -1
+        # base and choice counts per group, in list positions; the keys are made once at the end
+        base = [0] * groups
+        chosen = [[0] * len(names) for _ in range(groups)]
         for value, n in _histogram(coded.get_column(c.name), groups * c.width):
             g, code = divmod(value, c.width)
-            cell = out[g]
-            if kind == "flag":
-                if code == c.width - 1:
-                    cell[c.name] += n
-            elif kind == SELECT_ONE:
+            if q.type == SELECT_ONE:
                 if code != k:  # k = unanswered; k + 1 = answered, but with no choice of the list
-                    cell[_key(c.name, "base")] += n
-                if code in names:
-                    cell[_key(c.name, "c", names[code])] += n
+                    base[g] += n
+                if code < k:
+                    chosen[g][code] += n
             elif code:  # a set of choices; the empty set is no answer
-                cell[_key(c.name, "base")] += n
-                for i, choice in names.items():
-                    if code >> i & 1:
-                        cell[_key(c.name, "c", choice)] += n
+                base[g] += n
+                row = chosen[g]
+                for i in _bits(code):
+                    row[i] += n
+        base_key = _key(q.name, "base")
+        keys = [_key(q.name, "c", n) for n in names]
+        for g in range(groups):
+            cell = out[g]
+            cell[base_key] = base[g]
+            cell.update(zip(keys, chosen[g], strict=True))
     # counts add up over the groups; means and medians are computed over all returns again
     overall = {key: sum(g[key] for g in out) for key in out[0]}
     if aggs:
+        numbers = [q.name for q in questions if q.type in NUMERIC_TYPES or q.type == "date"]
         overall.update(frame.select(aggs).row(0, named=True))
         if banner is not None:
-            grouped = frame.group_by(banner.name).agg(aggs)
-            for row in grouped.iter_rows(named=True):
-                out[row.pop(banner.name)].update(row)
+            # only the numbers go through the grouping, each group aggregated on its own
+            parts = frame.select(banner.name, *numbers).partition_by(banner.name, as_dict=True)
+            for (g,), part in parts.items():
+                out[g].update(part.select(aggs).row(0, named=True))
     return overall, out if banner is not None else []
+
+
+@functools.cache
+def _bits(code: int) -> tuple[int, ...]:
+    """The positions of the bits set in ``code`` (the choices of a select_multiple answer)."""
+    return tuple(i for i in range(code.bit_length()) if code >> i & 1)
 
 
 def _num(value: Any, integer: bool) -> Any:

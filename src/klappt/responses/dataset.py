@@ -33,6 +33,7 @@ _ONE = "__one__"
 _REL = "__rel__"
 _STRAY = "__stray__"
 _NAN = "__nan__"
+_ID_DISTINCT = "\x00distinct ids"
 _REF = re.compile(r"\$\{([^}]+)\}|\.\./([A-Za-z_][\w.\-]*)")
 
 
@@ -191,6 +192,7 @@ class _Loader:
         self.multiple_unknown: dict[str, dict[str, list[str]]] = {}
         # per question: the returns whose cell holds only spaces (= empty), when there are any
         self.blank: dict[str, pl.Series] = {}
+        self.id_distinct: int | None = None  # how many distinct return ids, once counted
 
     # -- issues ---------------------------------------------------------------------------
 
@@ -247,8 +249,8 @@ class _Loader:
             self.issues.append(
                 Issue("duplicate_column", None, header, None, name.split("/")[0], name)
             )
-        keep = self._duplicate_ids()
         frame = self._type_columns()
+        keep = self._duplicate_ids()
         frame = self._check_constraints(frame)
         bad = self._bad_answers(frame)
         frame = self._apply_relevance(frame, bad)
@@ -280,8 +282,10 @@ class _Loader:
         if col is None:
             return None
         ids = self.src[col]
-        # counting distinct ids is several times cheaper than marking first occurrences
-        if ids.n_unique() - (1 if ids.null_count() else 0) == ids.len() - ids.null_count():
+        # counting distinct ids (done with the typing, in parallel) is several times cheaper
+        # than marking first occurrences
+        distinct = self.id_distinct if self.id_distinct is not None else ids.n_unique()
+        if distinct - (1 if ids.null_count() else 0) == ids.len() - ids.null_count():
             return None
         dup = pl.col(col).is_not_null() & ~pl.col(col).is_first_distinct()
         self._flag(self.src, dup, "duplicate_id", col, pl.col(col), None)
@@ -334,12 +338,15 @@ class _Loader:
             if q.type == SELECT_MULTIPLE and (h := header(q.name)) is not None
         ]
         stage = self._align(self.src.with_columns(casts)) if casts else self.src
-        if odd or distinct:
-            found = stage.select(*(e.alias(n) for n, e in odd.items()), *distinct).row(
+        id_col = self.cmap.id_column
+        ids = [pl.col(id_col).n_unique().alias(_ID_DISTINCT)] if id_col else []
+        if odd or distinct or ids:
+            found = stage.select(*(e.alias(n) for n, e in odd.items()), *distinct, *ids).row(
                 0, named=True
             )
         else:
             found = {}
+        self.id_distinct = found.pop(_ID_DISTINCT, None)
         fixes = []
         checks: list[_Check] = []
         for q in questions:
@@ -534,7 +541,8 @@ class _Loader:
                     for i, c in enumerate(q.choices)
                 ]
             # a text naming no known choice is no answer: null, like an empty cell
-            lut = pl.Series([m or None for m in masks], dtype=pl.Int64)
+            width = pl.UInt32 if len(q.choices) <= 32 else pl.Int64  # half the memory mostly
+            lut = pl.Series([m or None for m in masks], dtype=width)
             return [pl.lit(lut).gather(code).alias(_MASK + q.name)]
         out = []
         for c, h in self.cmap.splits.get(q.name, {}).items():
