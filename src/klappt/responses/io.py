@@ -136,11 +136,12 @@ def _finish(table: RawTable, path: Path) -> RawTable:
                 for c in emptied
             )
     keep_rows = ~pl.all_horizontal(pl.all().is_null()) if frame.width else pl.lit(True)
-    rows = table.file_rows or tuple(range(2, frame.height + 2))
+    rows = table.file_rows  # None: row = position + 2, no list of a million numbers
     mask = frame.select(keep_rows.alias("k"))["k"] if frame.width else None
     if mask is not None and not mask.all():
         frame = frame.filter(mask)
-        rows = tuple(r for r, k in zip(rows, mask.to_list(), strict=True) if k)
+        every = rows or range(2, mask.len() + 2)
+        rows = tuple(r for r, k in zip(every, mask.to_list(), strict=True) if k)
     if frame.height == 0:
         raise KlapptError(ErrorCode.RESPONSES_001, path=path)
     return RawTable(
