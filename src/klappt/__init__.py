@@ -30,6 +30,7 @@ _LAZY = {
     "read_table": "klappt.responses.io",
     "RawTable": "klappt.responses.io",
     "load_responses": "klappt.responses.dataset",
+    "read_responses": "klappt.responses.dataset",
     "ResponseSet": "klappt.responses.dataset",
     "ValidationReport": "klappt.responses.report",
     "tabulate": "klappt.analysis.tabulate",

@@ -58,12 +58,9 @@ def _t(lang: str, de: str, en: str) -> str:
 
 def _load(form: Path, data: Path):
     from klappt.instrument import read_instrument
-    from klappt.responses.dataset import load_responses
-    from klappt.responses.io import read_table
+    from klappt.responses.dataset import read_responses
 
-    instrument = read_instrument(form)
-    raw = read_table(data)
-    return load_responses(instrument, raw)
+    return read_responses(read_instrument(form), data)
 
 
 def _project(project: Path | None) -> Path:

@@ -34,11 +34,10 @@ WaveLoader = Callable[[str], tuple]
 def read_wave(form: str | Path, data: str | Path, name: str = "") -> WaveData:
     """Read a form and its returns into a :class:`WaveData` (``KlapptError`` when unreadable)."""
     from klappt.instrument import read_instrument
-    from klappt.responses.dataset import load_responses
-    from klappt.responses.io import read_table
+    from klappt.responses.dataset import read_responses
 
     instrument = read_instrument(form)
-    rs, _report = load_responses(instrument, read_table(data))
+    rs, _report = read_responses(instrument, data)
     return WaveData(name, instrument, responses=rs)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from klappt.instrument.model import SELECT_MULTIPLE, Instrument
+from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Instrument
 
 #: Metadata columns that ODK Central, KoboToolbox and Enketo add to an export.
 META_NAMES = frozenset(
@@ -132,3 +132,16 @@ def map_columns(instrument: Instrument, headers: tuple[str, ...] | list[str]) ->
             cmap.id_column = candidate
             break
     return cmap
+
+
+def category_headers(instrument: Instrument, headers: list[str] | tuple[str, ...]) -> set[str]:
+    """The headers holding the answers to choice questions (one column per question): few
+    distinct texts however many returns, so they can be read as categories (see
+    :func:`klappt.responses.io.read_table`)."""
+    cmap = map_columns(instrument, headers)
+    return {
+        header
+        for name, header in cmap.questions.items()
+        if (q := instrument.question(name)) is not None and q.type in (SELECT_ONE, SELECT_MULTIPLE)
+    }
+
