@@ -3,7 +3,8 @@
 
 These are the rules of :func:`klappt.responses.dataset.load_responses` (which checks whole waves
 with Polars), applied to a single return in plain Python: loading one row through Polars costs
-about 0.3 s of fixed overhead, these checks well under a millisecond. ``tests/web/test_checks.py``
+some 20 ms of fixed overhead (planning every expression of the form), these checks well under a
+millisecond. ``tests/web/test_checks.py``
 holds both to the same answers on generated returns. The same trees go to the browser
 (``static/klappt_web/form.js``), which shows the problems live; the server decides.
 
