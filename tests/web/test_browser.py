@@ -258,7 +258,7 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
     _shot(page, "08_standorte.png", web_backend, full=False)
     page.goto(base + f"/p/{web.program.slug}/sites/{web.site('gt').pk}/")
     assert page.locator("#link-validity").inner_text() == "gültig bis zum Widerruf"
-    _shot(page, "14_standort_link.png", web_backend, full=True)
+    _shot(page, "18_standort_link.png", web_backend, full=True)
     page.goto(base + f"/p/{web.program.slug}/w/{wave.pk}/settings/")
     _shot(page, "09_welle.png", web_backend, full=False)
     page.get_by_role("button", name="English").click()  # the language switch keeps the page
@@ -379,14 +379,14 @@ def test_site_fills_repeat_entries_with_live_checks_and_filtered_choices__ok(
     page.keyboard.press("Tab")
     page.locator("#s-proj__step-h").scroll_into_view_if_needed()
     page.mouse.wheel(0, 250)
-    _shot(page, "11_wiederholung.png", web_backend, full=False)
+    _shot(page, "15_wiederholung.png", web_backend, full=False)
     page.locator("#e-proj-1").get_by_role("button", name="Diesen Eintrag entfernen").click()
     assert dialogs and page.locator("[data-entry]").count() == 1
     assert page.locator("#e-proj-2 [data-entry-number]").first.inner_text() == "1"
     page.get_by_role("button", name="Absenden").click()
     page.wait_for_url(re.compile(r".*/summary/$"))
     assert "Projekte – Eintrag 1" in page.content() and "Lotsen" in page.content()
-    _shot(page, "12_wiederholung_zusammenfassung.png", web_backend)
+    _shot(page, "16_wiederholung_zusammenfassung.png", web_backend)
     sr = SiteReturn.objects.get(wave=wave)
     assert sr.status == "submitted"
     assert sr.values["proj"] == [{"titel": "Lotsen", "jahre": "1", "warum": None}]
@@ -416,5 +416,5 @@ def test_an_expired_link_says_so__error(
     assert response.status == 410
     assert page.locator("h1").inner_text() == "Dieser Link ist abgelaufen"
     assert "nach einem neuen Link" in page.content()
-    _shot(page, "13_link_abgelaufen.png", web_backend, full=False)
+    _shot(page, "17_link_abgelaufen.png", web_backend, full=False)
     ctx.close()
