@@ -191,3 +191,21 @@ def test_several_missing_required_answers__ok(write_form, write_data):
         (2, "a", "required_missing"),
         (3, "a", "required_missing"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("ids", "duplicate_rows"),
+    [
+        (["1", "2", "3"], []),
+        (["1", None, None, "2"], []),  # a return without id is no duplicate of another
+        (["1", None, "1", None, "1"], [4, 6]),
+        (["a", "b", "a", "b"], [4, 5]),
+    ],
+)
+def test_duplicate_ids_with_and_without_empty_ids__ok(form, ids, duplicate_rows):
+    from klappt.responses.io import RawTable
+
+    raw = RawTable.from_records(["_id", "koop"], [[i, "nein"] for i in ids])
+    rs, report = load_responses(form, raw)
+    assert [i.row for i in report.problems if i.code == "duplicate_id"] == duplicate_rows
+    assert rs.height == len(ids) - len(duplicate_rows)

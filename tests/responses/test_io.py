@@ -75,6 +75,42 @@ def test_parquet__ok(tmp_path):
     assert table.frame.rows() == [("1", "x"), ("2", None)]
 
 
+def test_parquet_categories_from_dictionaries__ok(tmp_path):
+    import polars as pl
+
+    # several row groups, so each holds its own dictionary; a number column asked for as
+    # categories too; a column left as text
+    path = tmp_path / "d.parquet"
+    n = 3000
+    pl.DataFrame(
+        {
+            "s": [["c1", "c2", None, " c3"][i % 4] for i in range(n)],
+            "k": [i % 3 for i in range(n)],
+            "t": [f"Text {i}" for i in range(n)],
+        }
+    ).write_parquet(path, row_group_size=700)
+    table = read_table(path, categories=lambda headers: ["s", "k"])
+    assert [table.frame[c].dtype == pl.Categorical for c in "skt"] == [True, True, False]
+    assert table.frame["t"].dtype == pl.String
+    assert table.frame["s"].cast(pl.String).to_list() == [
+        ["c1", "c2", None, " c3"][i % 4] for i in range(n)
+    ]
+    assert table.frame["k"].cast(pl.String).to_list() == [str(i % 3) for i in range(n)]
+    assert table.frame["t"][n - 1] == f"Text {n - 1}"
+    plain = read_table(path)
+    assert all(dtype == pl.String for dtype in plain.frame.schema.values())
+    assert plain.frame["s"].to_list() == table.frame["s"].cast(pl.String).to_list()
+
+
+def test_broken_parquet__error(tmp_path):
+    path = tmp_path / "kaputt.parquet"
+    path.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(KlapptError) as info:
+        read_table(path)
+    assert info.value.code is ErrorCode.FILE_003
+    assert "kaputt.parquet" in info.value.message()
+
+
 def test_from_records_round_trip__ok(write_data):
     table = read_table(write_data(TEXT))
     again = RawTable.from_records(table.columns, table.records())

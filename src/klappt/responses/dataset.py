@@ -218,7 +218,7 @@ class _Loader:
         self.multiple_unknown: dict[str, dict[str, list[str]]] = {}
         # per question: the returns whose cell holds only spaces (= empty), when there are any
         self.blank: dict[str, pl.Series] = {}
-        self.id_distinct: int | None = None  # how many distinct return ids, once counted
+        self.id_distinct: int | None = None  # how many distinct hashes of return ids, once counted
 
     # -- issues ---------------------------------------------------------------------------
 
@@ -310,8 +310,11 @@ class _Loader:
         ids = self.src[col]
         # counting distinct ids (done with the typing, in parallel) is several times cheaper
         # than marking first occurrences
-        distinct = self.id_distinct if self.id_distinct is not None else ids.n_unique()
-        if distinct - (1 if ids.null_count() else 0) == ids.len() - ids.null_count():
+        nulls = ids.null_count()
+        hashes = self.id_distinct
+        if hashes is not None and hashes - (1 if nulls else 0) == ids.len() - nulls:
+            return None  # as many distinct hashes as ids: no id occurs twice
+        if ids.n_unique() - (1 if nulls else 0) == ids.len() - nulls:
             return None
         dup = pl.col(col).is_not_null() & ~pl.col(col).is_first_distinct()
         self._flag(self.src, dup, "duplicate_id", col, pl.col(col), None)
@@ -374,7 +377,10 @@ class _Loader:
                 distinct.append(pl.col(h).drop_nulls().unique().implode().alias(q.name))
         stage = self._align(self.src.with_columns(casts)) if casts else self.src
         id_col = self.cmap.id_column
-        ids = [pl.col(id_col).n_unique().alias(_ID_DISTINCT)] if id_col else []
+        # distinct hashes are distinct ids, and counting integers is several times cheaper than
+        # counting texts; only when two hashes meet are the ids themselves counted
+        # (_duplicate_ids)
+        ids = [pl.col(id_col).hash().n_unique().alias(_ID_DISTINCT)] if id_col else []
         if odd or distinct or ids:
             found = stage.select(*(e.alias(n) for n, e in odd.items()), *distinct, *ids).row(
                 0, named=True

@@ -367,20 +367,29 @@ def _read_xls(path: Path) -> RawTable:
 
 
 def _read_parquet(path: Path, categories: Categories | None = None) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        schema = pl.read_parquet_schema(path)
-        headers = _check_headers(list(schema), path)
+        schema = pq.read_schema(path)
+        headers = _check_headers(list(schema.names), path)
         wanted = set(categories(headers)) if categories is not None else set()
-        # cast while reading, a row group at a time: the texts of a category column are never
-        # all held at once
-        frame = (
-            pl.scan_parquet(path)
-            .with_columns(
-                pl.col(c).cast(pl.Categorical if c in wanted else pl.String)
-                for c, dtype in schema.items()
-                if c in wanted or dtype != pl.String
-            )
-            .collect()
+        texts = (pa.string(), pa.large_string(), pa.string_view())
+        # a category column that the file holds as text is read as a dictionary (the file keeps
+        # each distinct text once per page), a row group at a time: its texts are never all
+        # spelled out in memory, and this takes about half as long as reading them as text and
+        # making categories of them
+        types = dict(zip(schema.names, schema.types, strict=True))
+        file = pq.ParquetFile(path, read_dictionary=[c for c in wanted if types.get(c) in texts])
+        groups = [file.read_row_group(i) for i in range(file.num_row_groups)] or [file.read()]
+        frame = pl.concat([pl.from_arrow(g, rechunk=False) for g in groups], rechunk=False)
+        del groups
+        frame = frame.with_columns(
+            pl.col(c).cast(pl.String).cast(pl.Categorical)
+            if c in wanted
+            else pl.col(c).cast(pl.String)
+            for c, dtype in frame.schema.items()
+            if dtype != (pl.Categorical if c in wanted else pl.String)
         )
     except KlapptError:
         raise
