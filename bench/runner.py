@@ -237,6 +237,24 @@ def machine() -> dict[str, str]:
     }
 
 
+def cpu_ticks() -> list[int] | None:
+    """The machine's CPU time counters (/proc/stat), to tell how much of it the host took."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(start: list[int] | None, end: list[int] | None) -> str:
+    # on a virtual machine the hypervisor may run other guests on our cores ("steal"): every
+    # wall time of the suite stretches by that share, whatever the load average says
+    if not start or not end or len(start) < 8 or len(end) < 8:
+        return "unknown"
+    total = sum(e - s for e, s in zip(end[:8], start[:8], strict=True))
+    return f"{100 * (end[7] - start[7]) / total:.0f} %" if total > 0 else "unknown"
+
+
 # -- the suite --------------------------------------------------------------------------------
 
 
@@ -520,7 +538,8 @@ def report(res: Results, info: dict[str, str], command: str, started: str, elaps
     L.append(f"- Command: `{command}`")
     L.append(
         f"- Machine: {info['nproc']} cores ({info['cpu']}), kernel {info['kernel']}, "
-        f"load average at start {info['load_start']}, at end {info['load_end']}"
+        f"load average at start {info['load_start']}, at end {info['load_end']}; "
+        f"CPU time taken by the hypervisor (steal) during the suite: {info.get('steal', '?')}"
     )
     L.append("- Memory (`free -g` at start):\n\n```\n" + info["free -g"] + "\n```")
     L.append(
@@ -838,6 +857,7 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     info = machine()
     info["load_start"] = info["load"]
+    info["cpu_ticks_start"] = cpu_ticks()
     t_start = time.perf_counter()
 
     print(
@@ -879,6 +899,7 @@ def main(argv: list[str] | None = None) -> int:
                 res.waves[backend] = {"size": db_n, "reason": f"CLI not available ({cli_reason})"}
 
     info["load_end"] = sh("cat /proc/loadavg")
+    info["steal"] = steal_share(info.pop("cpu_ticks_start", None), cpu_ticks())
     text = report(res, info, command, started, time.perf_counter() - t_start)
     print()
     print(text)
