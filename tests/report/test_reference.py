@@ -189,3 +189,22 @@ def test_held_back_wave_with_the_default_recipe_agrees_with_tabulate__ok(heldout
                     assert s.values[0] == r["percent"] and s.counts[0] == r["count"]
             checked += 1
     assert checked >= 5
+
+
+def test_rounding_footnote_where_shown_shares_miss_100__ok(reference):
+    # the seed deck's doughnuts show e.g. 78 % + 23 % = 101 %: the slide says why, and only then
+    _, _, built, _ = reference
+    note = "Abweichungen von 100\u00a0% sind rundungsbedingt"
+    flagged = 0
+    for s in built.slides:
+        wholes = [
+            ser.values
+            for p in s.panels
+            if not p.multiple and p.unit == "percent" and p.kind not in ("cloud", "table")
+            for ser in p.series
+            if ser.base and sum(ser.counts) == ser.base
+        ]
+        expected = any(round(sum(v or 0 for v in w), 6) != 100 for w in wholes)
+        assert (note in s.footnotes) == expected, s.title
+        flagged += expected
+    assert flagged >= 2

@@ -212,6 +212,8 @@ class _Builder:
             notes.append(f"*{text('multiple', self.lang)}")
             if any(p.multiple and not p.title for p in panels) and not title.endswith("*"):
                 title += "*"
+        if any(p.rounded_off for p in panels):
+            notes.append(text("rounded_off", self.lang))
         notes.extend(self._coded_notes(panels))
         notes.extend(self.render(f) for f in footnotes)
         return BuiltSlide(

@@ -60,6 +60,7 @@ class BuiltPanel:
     number_format: str = "0.0"  # Excel/OOXML format for native chart labels
     ordered: bool = False  # an ordered scale: sequential colours, legend in scale order
     multiple: bool = False  # several answers allowed: footnote "Mehrfachnennungen"
+    rounded_off: bool = False  # shares of one whole shown that do not add up to 100 (rounding)
     base: int | None = None
     mentions: tuple[Mention, ...] = ()  # for clouds, most frequent first
     table: DataTable | None = None

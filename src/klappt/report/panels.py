@@ -179,6 +179,7 @@ class PanelBuilder(ComparisonPanels, TablePanels):
         unit: str,
         decimals: int,
         table: DataTable,
+        across: bool = False,
     ) -> BuiltPanel:
         multiple = q.type == "select_multiple"
         title = heading + ("*" if multiple and heading else "")
@@ -218,6 +219,7 @@ class PanelBuilder(ComparisonPanels, TablePanels):
             ),
             ordered=q.ordered or kind == "stacked",
             multiple=multiple,
+            rounded_off=not multiple and unit == "percent" and _rounded_off(series, across),
             base=base,
             table=table,
             description=description,
@@ -358,6 +360,7 @@ class PanelBuilder(ComparisonPanels, TablePanels):
             unit="percent",
             decimals=decimals,
             table=table,
+            across=True,
         )
 
     def _items(self, panel: ChartPanel, w: WaveData) -> tuple[list[Question], list[dict[str, Any]]]:
@@ -417,6 +420,7 @@ class PanelBuilder(ComparisonPanels, TablePanels):
             unit="percent",
             decimals=decimals,
             table=table,
+            across=True,
         )
 
     def _by(
@@ -579,3 +583,22 @@ def _similar(name: str, known: list[str]) -> str | None:
 
     found = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
     return found[0] if found else None
+
+
+def _rounded_off(series: list[Series], across: bool) -> bool:
+    """Whether shares that make up one whole are shown adding up to other than 100.
+
+    A single answer's shares of everyone who answered add up to 100 exactly; each is rounded on
+    its own, so 3 × 33.3 shows 99.9. The whole is a series that has its base and whose counts
+    make it up (a chart of one question, a group of a banner), or, ``across`` series that are
+    all the choices of a scale, each category (an item of a grid).
+    """
+    if across:
+        wholes = [
+            tuple(s.values[i] for s in series)
+            for i in range(len(series[0].values) if series else 0)
+            if sum(s.counts[i] or 0 for s in series) > 0
+        ]
+    else:
+        wholes = [s.values for s in series if s.base and sum(c or 0 for c in s.counts) == s.base]
+    return any(abs(sum(v or 0.0 for v in whole) - 100) > 1e-6 for whole in wholes)

@@ -16,6 +16,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "agenda": "Agenda",
         "thanks": "Vielen Dank!",
         "multiple": "Es sind Mehrfachnennungen enthalten",
+        "rounded_off": "Abweichungen von 100\u00a0% sind rundungsbedingt",
         "coded_note": "Codierte Freitexte: {codes} Codes, davon {suggested} aus angenommenen "
         "Vorschlägen",
         "answer": "Antwort",
@@ -63,6 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "agenda": "Agenda",
         "thanks": "Thank you!",
         "multiple": "Multiple answers possible",
+        "rounded_off": "Totals other than 100\u00a0% are due to rounding",
         "coded_note": "Coded free text: {codes} codes, {suggested} of them accepted suggestions",
         "answer": "Answer",
         "count": "Count",
