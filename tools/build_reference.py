@@ -1781,7 +1781,11 @@ def expected_figures() -> list[dict[str, object]]:
         base = coded_bases[multi_q]  # every return that ticked a category wrote and coded it
         for ch, k in COUNTS_2022[multi_q].items():
             printed = (multi_q, ch) in printed_pairs
-            label = printed_text[(multi_q, ch)] if printed else f"{text} – {choice_label('2022', multi_q, ch)}"
+            label = (
+                printed_text[(multi_q, ch)]
+                if printed
+                else f"{text} – {choice_label('2022', multi_q, ch)}"
+            )
             out.append(
                 entry(
                     slide,

@@ -72,7 +72,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     return target
 
 
-def stable_xlsx(data: bytes, when: tuple[int, int, int, int, int, int] = (2000, 1, 1, 0, 0, 0)) -> bytes:
+def stable_xlsx(
+    data: bytes, when: tuple[int, int, int, int, int, int] = (2000, 1, 1, 0, 0, 0)
+) -> bytes:
     """The same workbook with fixed zip and document times, so equal content gives equal bytes.
 
     openpyxl stamps the time of saving into every workbook; a form converted twice from the
@@ -92,7 +94,10 @@ def stable_xlsx(data: bytes, when: tuple[int, int, int, int, int, int] = (2000, 
 
     stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*when)
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
         for info in zin.infolist():
             body = zin.read(info.filename)
             if info.filename == "docProps/core.xml":

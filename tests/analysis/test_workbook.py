@@ -50,7 +50,14 @@ def test_english_headings__ok(crossed):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=HYPERLINK(1)", "'=HYPERLINK(1)"), ("+49 201", "'+49 201"), ("-x", "'-x"), ("@a", "'@a"), ("ok", "ok"), (3, 3)],
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+49 201", "'+49 201"),
+        ("-x", "'-x"),
+        ("@a", "'@a"),
+        ("ok", "ok"),
+        (3, 3),
+    ],
 )
 def test_formula_text_is_neutralised__ok(value, expected):
     assert safe_cell(value) == expected

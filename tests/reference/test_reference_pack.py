@@ -321,7 +321,11 @@ def test_coded_nennungen_give_the_deck_counts__ok(
     assert {c.code: c.label("de") for c in book.codes} == labels
     assert all(c.description and c.examples for c in book.codes)
 
-    coded = _table("2022", f"{text_q}__codes", {"codebook": f"codebook_{text_q}.yaml", "codings": "codings_2022.csv"})
+    coded = _table(
+        "2022",
+        f"{text_q}__codes",
+        {"codebook": f"codebook_{text_q}.yaml", "codings": "codings_2022.csv"},
+    )
     assert coded["base"] == base
     assert {r["choice"]: r["count"] for r in coded["rows"]} == counts
     # the coded free text and the select_multiple of the same returns agree

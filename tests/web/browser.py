@@ -48,4 +48,3 @@ def screenshot_dir() -> Path:
 
     chosen = os.environ.get("KLAPPT_SCREENSHOTS")
     return Path(chosen).resolve() if chosen else Path(tempfile.gettempdir()) / "klappt-screenshots"
-

@@ -114,9 +114,7 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
     return buf.getvalue()
 
 
-def _write_table(
-    ws, table: Table, row_no: int, h, bold, title_font, head_fill, note_font
-) -> int:
+def _write_table(ws, table: Table, row_no: int, h, bold, title_font, head_fill, note_font) -> int:
     ws.cell(row_no, 1, safe_cell(f"{table.label} ({table.question})")).font = title_font
     row_no += 1
     cells: list[tuple[str, Cell]] = [(h["total"], table.cell)]

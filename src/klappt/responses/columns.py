@@ -144,4 +144,3 @@ def category_headers(instrument: Instrument, headers: list[str] | tuple[str, ...
         for name, header in cmap.questions.items()
         if (q := instrument.question(name)) is not None and q.type in (SELECT_ONE, SELECT_MULTIPLE)
     }
-
