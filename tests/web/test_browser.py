@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from browser import screenshot_dir
 from test_logic import CASES, FILTER_CASES, FORM_MD
+from test_repeat_count import COUNT_MD
 from test_repeats import REPEAT_MD
 
 REPO = Path(__file__).resolve().parents[2]
@@ -417,4 +418,50 @@ def test_an_expired_link_says_so__error(
     assert page.locator("h1").inner_text() == "Dieser Link ist abgelaufen"
     assert "nach einem neuen Link" in page.content()
     _shot(page, "17_link_abgelaufen.png", web_backend, full=False)
+    ctx.close()
+
+
+@pytest.mark.web_live
+def test_repeat_count_follows_the_answer_live__ok(
+    web: Any, web_backend: str, live: Any, browser: Any, tmp_path: Path
+) -> None:
+    """A repeat whose repeat_count names an answer grows and shrinks as that answer changes,
+    without buttons to add or remove; a fixed count shows its entries from the start."""
+    from klappt.web.models import SiteReturn
+
+    path = tmp_path / "zahl.md"
+    path.write_text(COUNT_MD, encoding="utf-8")
+    web.load_register()
+    wave = web.make_wave(name="zahl", form=path)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live.url + f"/r/{web.token('gt')}/")
+    proj = page.locator("#s-proj [data-entries] > [data-entry]")
+    assert proj.count() == 0
+    assert page.locator("#s-kontakt [data-entries] > [data-entry]").count() == 2
+    page.fill("#q-anzahl", "3")
+    assert proj.count() == 3
+    assert page.locator("#s-proj [data-entry-number]").all_inner_texts()[:3] == ["1", "2", "3"]
+    assert page.locator("#s-proj [data-add], #s-proj [data-remove]").count() == 0
+    page.locator("[data-next]").click()
+    page.fill('[name="proj[1]/titel"]', "Sprachcafé")
+    page.fill('[name="proj[2]/titel"]', "Lotsen")
+    _shot(page, "19_wiederholung_anzahl.png", web_backend, full=False)
+    page.locator("[data-prev]").click()
+    page.fill("#q-anzahl", "1")  # the last entries go
+    assert proj.count() == 1
+    assert page.input_value('[name="proj[1]/titel"]') == "Sprachcafé"
+    page.fill("#q-anzahl", "")  # no number: no entry
+    assert proj.count() == 0
+    page.fill("#q-anzahl", "2")  # new entries come back blank
+    assert proj.count() == 2
+    assert proj.first.locator("input[type=text]").input_value() == ""
+    page.get_by_role("button", name="Entwurf speichern").click()
+    page.wait_for_load_state()
+    sr = SiteReturn.objects.get(wave=wave)
+    assert sr.values["anzahl"] == "2" and len(sr.values["proj"]) == 2
+    assert len(sr.values["kontakt"]) == 2
+    assert not errors, errors
     ctx.close()

@@ -115,6 +115,23 @@ def defaults(rules: Rules, repeat: str | None = None) -> dict[str, str | None]:
     return out
 
 
+def fit_counts(rules: Rules, values: dict[str, Any]) -> dict[str, Any]:
+    """Each repeat with a ``repeat_count`` holds as many entries as the answers ask for: blank
+    ones (with the form's defaults) added at the end, the last ones dropped (as ODK Collect
+    does when the number goes down; the earlier version keeps them)."""
+    if not rules.counts:
+        return values
+    _relevant, main = rules.relevant(values)
+    for repeat in rules.counts:
+        n = rules.entry_count(repeat, main)
+        if n is None:
+            continue
+        entries = [e for e in values.get(repeat) or [] if isinstance(e, Mapping)][:n]
+        entries.extend(defaults(rules, repeat) for _ in range(n - len(entries)))
+        values[repeat] = entries
+    return values
+
+
 def first_values(rules: Rules, site: Any) -> dict[str, Any]:
     """A return nobody has saved yet: the form's defaults, then what the register knows."""
     return {**defaults(rules), **prefill(rules.form, site)}

@@ -16,6 +16,7 @@ earlier answers (the core does not evaluate choice filters).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -93,6 +94,12 @@ class Rules:
                 self.main.append(rules)
             elif (r := repeat_of(form, q)) in self.entries:
                 self.entries[r].append(rules)
+        #: repeat -> its ``repeat_count``, for those the subset can evaluate
+        self.counts: dict[str, Node] = {}
+        for repeat, text in self.extras.repeat_counts.items():
+            tree = compile_condition(text, form) if repeat in self.entries else None
+            if tree is not None:
+                self.counts[repeat] = tree
         self.by_name = {r.name: r for r in self.main}
         for rs in self.entries.values():
             self.by_name.update((r.name, r) for r in rs)
@@ -147,6 +154,16 @@ class Rules:
         out = set()
         self._relevance(self.main if rules is None else rules, current, current, out)
         return out, current
+
+    def entry_count(self, repeat: str, main: Mapping[str, str | None]) -> int | None:
+        """How many entries ``repeat_count`` asks for with these answers (``main``: the form's
+        values after relevance); None for a repeat whose entries the site adds itself. An
+        answer that is no number yet asks for none."""
+        tree = self.counts.get(repeat)
+        if tree is None:
+            return None
+        n = Evaluator(self.form, main).number(tree)
+        return 0 if not math.isfinite(n) else max(0, min(MAX_ENTRIES, math.floor(n)))
 
     def entry_relevant(
         self, repeat: str, entry: Mapping[str, Any], main: Mapping[str, str | None]

@@ -11,6 +11,7 @@ just has no defaults, the generic required message and unfiltered choices.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ def extras_from_json(data: dict[str, Any]) -> FormExtras:
     defaults: dict[str, str] = {}
     messages: dict[str, dict[str, str]] = {}
     counts: dict[str, str] = {}
+    calculations: dict[str, str] = {}
 
     def walk(children: list[dict[str, Any]]) -> None:
         for node in children:
@@ -57,6 +59,10 @@ def extras_from_json(data: dict[str, Any]) -> FormExtras:
                     counts[name] = str(count)
                 walk(node.get("children") or [])
                 continue
+            if node.get("type") == "calculate":
+                calc = (node.get("bind") or {}).get("calculate")
+                if calc not in (None, ""):
+                    calculations[name] = str(calc)
             default = node.get("default")
             if default not in (None, "") and not isinstance(default, dict):
                 defaults[name] = str(default)
@@ -65,6 +71,12 @@ def extras_from_json(data: dict[str, Any]) -> FormExtras:
                 messages[name] = msg
 
     walk(data.get("children") or [])
+    # pyxform turns a number in repeat_count into a calculate of its own (``kontakt_count``,
+    # calculation "2"); a count that names a calculate is evaluated through its calculation
+    for repeat, count in counts.items():
+        ref = re.fullmatch(r"\s*\$\{([^}]+)\}\s*", count)
+        if ref and ref.group(1) in calculations:
+            counts[repeat] = f"({calculations[ref.group(1)]})"
     columns: dict[str, dict[str, dict[str, str]]] = {}
     for list_name, items in (data.get("choices") or {}).items():
         for item in items or ():

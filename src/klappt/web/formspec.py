@@ -21,7 +21,7 @@ from django.utils.html import escape, json_script
 from django.utils.safestring import SafeString
 
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Group, Instrument, Question
-from klappt.web.checks import Rules, repeat_of
+from klappt.web.checks import MAX_ENTRIES, Rules, repeat_of
 from klappt.web.logic import Evaluator, Node, compile_condition, parse_date
 
 #: select_one lists longer than this become a drop-down instead of radio buttons
@@ -288,6 +288,8 @@ def form_spec(
         "chains": {k: v for k, v in chains.items() if v},
         "groups": {k: v for k, v in group_chains.items() if v},
         "repeats": {r: [x.name for x in rules.entries[r]] for r in rules.repeats},
+        "counts": dict(rules.counts),
+        "maxEntries": MAX_ENTRIES,
         "checks": _checks(rules, fields, messages),
         "filters": _filters(rules, fields),
         "messages": _messages(rules, messages),
@@ -540,6 +542,7 @@ class BoundRepeat:
     id: str = ""
     key: str = ""
     label_html: str = ""
+    counted: bool = False  # the form's repeat_count sets the number of entries, not the site
 
     def __getattr__(self, name: str) -> Any:
         if name == "spec":
@@ -681,6 +684,7 @@ def bind(
                 id=f"s-{s.name}",
                 key=s.name,
                 label_html=scope.refs.html(s.label),
+                counted=s.name in rules.counts,
             )
         items, count = walk_items(s.items, scope)
         hidden = bool(items) and all(getattr(i, "hidden", False) for i in items)

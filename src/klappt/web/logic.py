@@ -298,6 +298,13 @@ class Evaluator:
         except (ZeroDivisionError, OverflowError, ValueError, re.error):
             return False
 
+    def number(self, node: Node) -> float:
+        """The expression's value as a number (NaN where it has none, e.g. an empty answer)."""
+        try:
+            return self._num(self.eval(node))
+        except (ZeroDivisionError, OverflowError, ValueError, re.error):
+            return math.nan
+
     def eval(self, node: Node) -> _Val:
         head = node[0]
         if head == "lit":

@@ -126,7 +126,7 @@ def _context(
     lang = instruments.form_language(form, get_language() or "de")
     spec = instruments.spec(wave, lang, _("General information"))
     new_entries = {r: returns.defaults(rules, r) for r in rules.repeats}
-    steps = bind(spec, values, errors, _ui_lang(), new_entries)
+    steps = bind(spec, returns.fit_counts(rules, dict(values)), errors, _ui_lang(), new_entries)
     summary: list[dict[str, str]] = []
     for step in steps:
         _collect_errors(step, summary)
@@ -231,6 +231,7 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         entries = values.setdefault(action.repeat, [])
         if len(entries) < MAX_ENTRIES:
             entries.append(returns.defaults(rules, action.repeat))
+    returns.fit_counts(rules, values)  # the number of entries is the form's, where it says one
     try:
         base = int(request.POST.get("version", "0"))
     except ValueError:

@@ -167,10 +167,14 @@
       }
       throw new Error("unknown node");
     }
-    return function (tree) {
+    var holds = function (tree) {
       if (tree === null || tree === undefined) { return true; }
       try { return truth(ev(tree)); } catch (e) { return false; }
     };
+    holds.number = function (tree) {
+      try { return num(ev(tree)); } catch (e) { return NaN; }
+    };
+    return holds;
   }
 
   // the evaluator, for the tests that compare it with the server's (klappt.web.logic)
@@ -395,8 +399,30 @@
   var live = document.getElementById("live");
   var first = true;
 
+  // a repeat with a repeat_count holds as many entries as the answers ask for (the server fits
+  // them the same way when saving): blank ones added at the end, the last ones dropped
+  function fitCounts() {
+    var repeats = Object.keys(logic.counts || {});
+    if (!repeats.length) { return false; }
+    var amount = makeEvaluator(logic.types, applicable().contexts[""]).number, added = false;
+    repeats.forEach(function (r) {
+      var section = form.querySelector('[data-repeat="' + CSS.escape(r) + '"]');
+      if (!section) { return; }
+      var n = Math.floor(amount(logic.counts[r]));
+      n = isFinite(n) ? Math.max(0, Math.min(logic.maxEntries, n)) : 0;
+      var entries = section.querySelectorAll("[data-entries] > [data-entry]");
+      if (entries.length === n) { return; }
+      for (var i = entries.length; i < n; i += 1) { appendEntry(section); added = true; }
+      for (var j = entries.length - 1; j >= n; j -= 1) { entries[j].remove(); }
+      renumber(section);
+      dirty = true;
+    });
+    return added;
+  }
+
   function refresh(check) {
-    var state = applicable(), appeared = false;
+    var grown = fitCounts();
+    var state = applicable(), appeared = grown && !first;
     form.querySelectorAll("[data-q]").forEach(function (el) {
       var show = state.shown[el.getAttribute("data-q")] !== false;
       if (show && el.hidden) { appeared = true; }
@@ -528,6 +554,17 @@
     return n;
   }
 
+  function appendEntry(section) {
+    var tpl = section.querySelector("template[data-template]");
+    var index = parseInt(section.getAttribute("data-next-index"), 10) || 1;
+    section.setAttribute("data-next-index", String(index + 1));
+    var holder = document.createElement("div");
+    holder.innerHTML = tpl.innerHTML.split("__i__").join(String(index));
+    var entry = holder.firstElementChild;
+    section.querySelector("[data-entries]").appendChild(entry);
+    return entry;
+  }
+
   function say(text) {
     if (!live) { return; }
     live.textContent = "";
@@ -539,13 +576,7 @@
     if (add) {
       e.preventDefault();
       var section = add.closest("[data-repeat]");
-      var tpl = section.querySelector("template[data-template]");
-      var index = parseInt(section.getAttribute("data-next-index"), 10) || 1;
-      section.setAttribute("data-next-index", String(index + 1));
-      var holder = document.createElement("div");
-      holder.innerHTML = tpl.innerHTML.split("__i__").join(String(index));
-      var entry = holder.firstElementChild;
-      section.querySelector("[data-entries]").appendChild(entry);
+      var entry = appendEntry(section);
       var n = renumber(section);
       dirty = true;
       refresh();
