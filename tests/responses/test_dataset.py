@@ -209,3 +209,44 @@ def test_duplicate_ids_with_and_without_empty_ids__ok(form, ids, duplicate_rows)
     rs, report = load_responses(form, raw)
     assert [i.row for i in report.problems if i.code == "duplicate_id"] == duplicate_rows
     assert rs.height == len(ids) - len(duplicate_rows)
+
+
+def test_choices_read_as_categories_typed_by_lookup_or_by_cast_alike__ok(
+    form, write_data, monkeypatch
+):
+    import klappt.responses.dataset as dataset
+    from klappt.responses.columns import category_headers
+
+    path = write_data(
+        """
+        _id,koop,art,anz
+        1,ja,a,1
+        2, nein ,b,2
+        3,vielleicht,c,3
+        4,,,
+        5,nein,a z,4
+        """
+    )
+
+    def load_as_categories():
+        raw = read_table(path, categories=lambda headers: category_headers(form, headers))
+        return load_responses(form, raw)
+
+    tables: list[int] = []
+    lookups = dataset._Loader._choice_lookups
+
+    def counted(self, questions):
+        found = lookups(self, questions)
+        tables.append(len(found))
+        return found
+
+    monkeypatch.setattr(dataset._Loader, "_choice_lookups", counted)
+    by_lookup, report_lookup = load_as_categories()
+    assert tables == [1]  # koop went through its lookup table
+    monkeypatch.setattr(dataset._Loader, "_choice_lookups", lambda self, questions: {})
+    by_cast, report_cast = load_as_categories()
+    plain, report_plain = load(form, path)
+    assert by_lookup.frame["koop"].to_list() == ["ja", "nein", None, None, "nein"]
+    assert by_lookup.frame.equals(by_cast.frame) and by_lookup.frame.equals(plain.frame)
+    assert report_lookup.problems == report_cast.problems == report_plain.problems
+    assert {(i.row, i.code) for i in report_lookup.problems} >= {(4, "unknown_choice")}
