@@ -298,6 +298,20 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
     assert not errors, errors
 
 
+def _open_form(web: Any, live: Any, browser: Any, path: Path, form_md: str) -> tuple:
+    """A wave of ``form_md`` and the site gt's form open in a new German browser context;
+    ``errors`` collects what the page's scripts report."""
+    path.write_text(form_md, encoding="utf-8")
+    web.load_register()
+    wave = web.make_wave(name=path.stem, form=path)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live.url + f"/r/{web.token('gt')}/")
+    return wave, ctx, page, errors
+
+
 @pytest.mark.web_live
 def test_site_fills_repeat_entries_with_live_checks_and_filtered_choices__ok(
     web: Any, web_backend: str, live: Any, browser: Any, tmp_path: Path
@@ -306,17 +320,9 @@ def test_site_fills_repeat_entries_with_live_checks_and_filtered_choices__ok(
     choices filtered by an earlier answer, ``${…}`` in labels kept current; then submitted."""
     from klappt.web.models import SiteReturn
 
-    path = tmp_path / "projekte.md"
-    path.write_text(REPEAT_MD, encoding="utf-8")
-    web.load_register()
-    wave = web.make_wave(name="projekte", form=path)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    page = ctx.new_page()
+    wave, ctx, page, errors = _open_form(web, live, browser, tmp_path / "projekte.md", REPEAT_MD)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(live.url + f"/r/{web.token('gt')}/")
 
     # the default answer, and the label that names it
     assert page.is_checked('[name="land"][value="de"]')
@@ -429,15 +435,7 @@ def test_repeat_count_follows_the_answer_live__ok(
     without buttons to add or remove; a fixed count shows its entries from the start."""
     from klappt.web.models import SiteReturn
 
-    path = tmp_path / "zahl.md"
-    path.write_text(COUNT_MD, encoding="utf-8")
-    web.load_register()
-    wave = web.make_wave(name="zahl", form=path)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(live.url + f"/r/{web.token('gt')}/")
+    wave, ctx, page, errors = _open_form(web, live, browser, tmp_path / "zahl.md", COUNT_MD)
     proj = page.locator("#s-proj [data-entries] > [data-entry]")
     assert proj.count() == 0
     assert page.locator("#s-kontakt [data-entries] > [data-entry]").count() == 2
