@@ -247,7 +247,8 @@ def _histogram(codes: pl.Series, size: int) -> list[tuple[int, int]]:
     if codes.len() >= _NUMPY_FROM:
         import numpy as np
 
-        hist = np.bincount(codes.to_numpy(), minlength=size)
+        # piece by piece: each piece is handed over without a copy, the whole column is not
+        hist = sum(np.bincount(part.to_numpy(), minlength=size) for part in codes.get_chunks())
         present = np.flatnonzero(hist)
         return list(zip(present.tolist(), hist[present].tolist(), strict=True))
     counts = codes.value_counts()
