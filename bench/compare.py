@@ -12,8 +12,7 @@ whether both wrote the same JSON.
     .venv/bin/python bench/compare.py --against 1da70bd --size 100k --data csv --runs 12
 
 The wave is generated as for ``bench/run`` when it is missing. Exit status 1 when the outputs
-differ. Environment variables are passed on (``_RJEM_MALLOC_CONF`` set by the caller applies
-to both sides; left unset, each side's ``klappt`` decides).
+differ. The caller's environment (an allocator setting, say) is passed on to both sides.
 """
 
 from __future__ import annotations

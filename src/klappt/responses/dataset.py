@@ -80,6 +80,11 @@ class ResponseSet:
         return [f"{question.name}/{c.name}" for c in question.choices]
 
 
+def _is_text(q: Question) -> bool:
+    """Typed as text: every type that is no choice, number or date."""
+    return q.type not in (SELECT_ONE, SELECT_MULTIPLE, *NUMERIC_TYPES, "date")
+
+
 def empty_frame(instrument: Instrument, height: int = 0) -> pl.DataFrame:
     """A typed frame of nulls with the columns the form implies."""
     cols: dict[str, pl.Series] = {}
@@ -422,7 +427,7 @@ class _Loader:
         for q in questions:
             if q.type == SELECT_MULTIPLE:
                 pre.extend(self._multiple_parse(q, found.get(q.name), found.get(_CODES + q.name)))
-            elif q.type not in (*NUMERIC_TYPES, SELECT_ONE, "date") and (h := header(q.name)):
+            elif _is_text(q) and (h := header(q.name)):
                 # stripped once here: an expression naming it twice would strip twice
                 pre.append(pl.col(h).str.strip_chars().alias(_TEXT + q.name))
         stage = self._align(stage.with_columns(pre)) if pre else stage
@@ -459,7 +464,7 @@ class _Loader:
                     _Check(s.is_not_null() & date.is_null() & ~blank, "not_a_date", h, s, q.name)
                 )
                 exprs.append(date.alias(q.name))
-            else:
+            else:  # _is_text(q): stripped above
                 text = pl.col(_TEXT + q.name)
                 exprs.append(
                     pl.when(text.str.len_bytes() > 0).then(text).otherwise(None).alias(q.name)
