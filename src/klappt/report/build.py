@@ -11,6 +11,7 @@ from pathlib import Path
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
+from klappt.report.comparison import compare_items
 from klappt.report.data import ReportData
 from klappt.report.expressions import Evaluator
 from klappt.report.panels import PanelBuilder
@@ -176,7 +177,7 @@ class _Builder:
         decimals = 1 if s.decimals is None else s.decimals
         title = self.render(s.title) if s.title else ""
         if s.items:
-            panel = self.panels.compare_items(s.items, "", s.kind, decimals, s.line)
+            panel = compare_items(self.panels, s.items, "", s.kind, decimals, s.line)
             headline = " → ".join(
                 f"{c.split(': ')[0]}: {lab}"
                 for c, lab in zip(panel.categories, panel.series[0].labels, strict=True)

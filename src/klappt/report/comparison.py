@@ -6,139 +6,141 @@ each the share of a choice of that wave's question.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from klappt.instrument.model import Question
 from klappt.report.built import BuiltPanel, Series
 from klappt.report.data import WaveData
 from klappt.report.spec import ChartPanel, CompareItem
+from klappt.report.tables import make_table, table_series
 from klappt.report.wording import base_text, share, text
 
+if TYPE_CHECKING:
+    from klappt.report.panels import PanelBuilder
 
-class ComparisonPanels:
-    """Comparison panels of :class:`klappt.report.panels.PanelBuilder` (a mixin)."""
 
-    def _waves(
-        self, panel: ChartPanel, q: Question, heading: str, kind: str, decimals: int
-    ) -> BuiltPanel:
-        main = self.wave(panel.wave, panel.line)
-        cats_names = [c.name for c in q.choices]
-        labels = self.choice_labels(main, q, self.table(main, q, panel.line))
-        series = []
-        for name in panel.waves:
-            w = self.wave(name, panel.line)
-            wq = self.question(w, q.name, panel.line)
-            t = self.table(w, wq, panel.line)
-            b = int(t.get("base") or 0)
-            rows = {str(r["choice"]): r for r in t.get("rows", [])}
-            series.append(
-                Series(
-                    f"{w.name} ({base_text(b, self.lang)})",
-                    tuple(
-                        self._pct(rows[c], b, decimals) if c in rows else None for c in cats_names
-                    ),
-                    tuple(int(rows[c]["count"]) if c in rows else None for c in cats_names),
-                    b,
-                )
+def waves_panel(
+    pb: PanelBuilder, panel: ChartPanel, q: Question, heading: str, kind: str, decimals: int
+) -> BuiltPanel:
+    main = pb.wave(panel.wave, panel.line)
+    cats_names = [c.name for c in q.choices]
+    labels = pb.choice_labels(main, q, pb.table(main, q, panel.line))
+    series = []
+    for name in panel.waves:
+        w = pb.wave(name, panel.line)
+        wq = pb.question(w, q.name, panel.line)
+        t = pb.table(w, wq, panel.line)
+        b = int(t.get("base") or 0)
+        rows = {str(r["choice"]): r for r in t.get("rows", [])}
+        series.append(
+            Series(
+                f"{w.name} ({base_text(b, pb.lang)})",
+                tuple(pb._pct(rows[c], b, decimals) if c in rows else None for c in cats_names),
+                tuple(int(rows[c]["count"]) if c in rows else None for c in cats_names),
+                b,
             )
-        cats = [labels.get(c, c) for c in cats_names]
-        table = self._table_series(main, q, heading, cats, series, None, decimals)
-        return self._finish(
-            kind=kind if kind != "doughnut" else "grouped",
-            q=q,
-            w=main,
-            heading=heading,
-            base=None,
-            caption=", ".join(s.name for s in series),
-            categories=cats,
-            series=series,
-            unit="percent",
-            decimals=decimals,
-            table=table,
         )
+    cats = [labels.get(c, c) for c in cats_names]
+    table = table_series(pb, main, q, heading, cats, series, None, decimals)
+    return pb._finish(
+        kind=kind if kind != "doughnut" else "grouped",
+        q=q,
+        w=main,
+        heading=heading,
+        base=None,
+        caption=", ".join(s.name for s in series),
+        categories=cats,
+        series=series,
+        unit="percent",
+        decimals=decimals,
+        table=table,
+    )
 
-    def compare_items(
-        self,
-        items: tuple[CompareItem, ...],
-        heading: str,
-        kind: str | None,
-        decimals: int,
-        line: int | None,
-    ) -> BuiltPanel:
-        """One bar per item: the share of a choice of a question in a wave (2020 vs 2022)."""
-        cats, values, counts, bases, rows_out = [], [], [], [], []
-        first_q: Question | None = None
-        first_w: WaveData | None = None
-        for it in items:
-            w = self.wave(it.wave, it.line)
-            q = self.question(w, it.question, it.line)
-            if q.type not in ("select_one", "select_multiple"):
-                raise self.fail(
-                    it.line,
-                    f"'{q.name}' ist keine Auswahlfrage.",
-                    f"'{q.name}' is not a select question.",
-                )
-            t = self.table(w, q, it.line)
-            by_name = {str(r["choice"]): r for r in t.get("rows", [])}
-            for c in it.choice:
-                if c not in by_name:
-                    raise self.fail(
-                        it.line,
-                        f"'{q.name}' hat keine Antwort '{c}'; möglich: {', '.join(by_name)}",
-                        f"'{q.name}' has no choice '{c}'; possible: {', '.join(by_name)}",
-                    )
-            if len(it.choice) > 1 and q.type == "select_multiple":
-                raise self.fail(
-                    it.line,
-                    "mehrere Antworten zusammen nur bei Einfachauswahl.",
-                    "several choices together only for select_one.",
-                )
-            n = sum(int(by_name[c]["count"]) for c in it.choice)
-            b = int(t.get("base") or 0)
-            pct = (
-                self._pct(by_name[it.choice[0]], b, decimals)
-                if len(it.choice) == 1
-                else share(n, b, decimals)
+
+def compare_items(
+    pb: PanelBuilder,
+    items: tuple[CompareItem, ...],
+    heading: str,
+    kind: str | None,
+    decimals: int,
+    line: int | None,
+) -> BuiltPanel:
+    """One bar per item: the share of a choice of a question in a wave (2020 vs 2022)."""
+    cats, values, counts, bases, rows_out = [], [], [], [], []
+    first_q: Question | None = None
+    first_w: WaveData | None = None
+    for it in items:
+        w = pb.wave(it.wave, it.line)
+        q = pb.question(w, it.question, it.line)
+        if q.type not in ("select_one", "select_multiple"):
+            raise pb.fail(
+                it.line,
+                f"'{q.name}' ist keine Auswahlfrage.",
+                f"'{q.name}' is not a select question.",
             )
-            label = it.label or self.choice_labels(w, q, t).get(it.choice[0], it.choice[0])
-            cats.append(f"{w.name}: {label}")
-            values.append(pct)
-            counts.append(n)
-            bases.append(b)
-            rows_out.append((w.name, label, b, n, pct))
-            first_q, first_w = first_q or q, first_w or w
-        assert first_q is not None and first_w is not None
-        series = [Series(heading or first_q.name, tuple(values), tuple(counts))]
-        columns = (
-            text("wave", self.lang),
-            text("answer", self.lang),
-            text("base", self.lang),
-            text("count", self.lang),
-            text("percent", self.lang),
+        t = pb.table(w, q, it.line)
+        by_name = {str(r["choice"]): r for r in t.get("rows", [])}
+        for c in it.choice:
+            if c not in by_name:
+                raise pb.fail(
+                    it.line,
+                    f"'{q.name}' hat keine Antwort '{c}'; möglich: {', '.join(by_name)}",
+                    f"'{q.name}' has no choice '{c}'; possible: {', '.join(by_name)}",
+                )
+        if len(it.choice) > 1 and q.type == "select_multiple":
+            raise pb.fail(
+                it.line,
+                "mehrere Antworten zusammen nur bei Einfachauswahl.",
+                "several choices together only for select_one.",
+            )
+        n = sum(int(by_name[c]["count"]) for c in it.choice)
+        b = int(t.get("base") or 0)
+        pct = (
+            pb._pct(by_name[it.choice[0]], b, decimals)
+            if len(it.choice) == 1
+            else share(n, b, decimals)
         )
-        caption = ", ".join(
-            f"{c.split(':')[0]}: {base_text(b, self.lang)}"
-            for c, b in zip(cats, bases, strict=True)
-        )
-        table = self._make_table(
-            heading or first_q.name,
-            columns,
-            ("text", "text", "int", "int", "pct"),
-            rows_out,
-            None,
-            caption,
-            first_q,
-            first_w,
-            decimals,
-        )
-        return self._finish(
-            kind=kind or "column",
-            q=first_q,
-            w=first_w,
-            heading=heading,
-            base=None,
-            caption=caption,
-            categories=cats,
-            series=series,
-            unit="percent",
-            decimals=decimals,
-            table=table,
-        )
+        label = it.label or pb.choice_labels(w, q, t).get(it.choice[0], it.choice[0])
+        cats.append(f"{w.name}: {label}")
+        values.append(pct)
+        counts.append(n)
+        bases.append(b)
+        rows_out.append((w.name, label, b, n, pct))
+        first_q, first_w = first_q or q, first_w or w
+    assert first_q is not None and first_w is not None
+    series = [Series(heading or first_q.name, tuple(values), tuple(counts))]
+    columns = (
+        text("wave", pb.lang),
+        text("answer", pb.lang),
+        text("base", pb.lang),
+        text("count", pb.lang),
+        text("percent", pb.lang),
+    )
+    caption = ", ".join(
+        f"{c.split(':')[0]}: {base_text(b, pb.lang)}" for c, b in zip(cats, bases, strict=True)
+    )
+    table = make_table(
+        pb,
+        heading or first_q.name,
+        columns,
+        ("text", "text", "int", "int", "pct"),
+        rows_out,
+        None,
+        caption,
+        first_q,
+        first_w,
+        decimals,
+    )
+    return pb._finish(
+        kind=kind or "column",
+        q=first_q,
+        w=first_w,
+        heading=heading,
+        base=None,
+        caption=caption,
+        categories=cats,
+        series=series,
+        unit="percent",
+        decimals=decimals,
+        table=table,
+    )

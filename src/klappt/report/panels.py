@@ -13,12 +13,12 @@ from typing import Any
 
 from klappt.instrument.model import Question
 from klappt.report.built import BuiltPanel, DataTable, Series
-from klappt.report.comparison import ComparisonPanels
+from klappt.report.comparison import waves_panel
 from klappt.report.data import ReportData, WaveData
 from klappt.report.expressions import Evaluator
 from klappt.report.mentions import Mention
 from klappt.report.spec import ChartPanel
-from klappt.report.tables import TablePanels
+from klappt.report.tables import make_table, table_series, table_single
 from klappt.report.wording import (
     base_text,
     excel_number_format,
@@ -66,7 +66,7 @@ def auto_kind(q: Question, lang: str, dl: str | None, by: bool, waves: bool, ite
     return "bar"
 
 
-class PanelBuilder(ComparisonPanels, TablePanels):
+class PanelBuilder:
     """Resolves the panels of one report (one language, one set of waves)."""
 
     def __init__(self, data: ReportData, lang: str, evaluator: Evaluator, fail: Fail) -> None:
@@ -156,7 +156,7 @@ class PanelBuilder(ComparisonPanels, TablePanels):
         if kind == "table":
             return self._stats(panel, w, q, heading)
         if panel.waves:
-            return self._waves(panel, q, heading, kind, decimals)
+            return waves_panel(self, panel, q, heading, kind, decimals)
         if panel.by:
             return self._by(panel, w, q, heading, kind, decimals)
         if kind == "stacked":
@@ -262,7 +262,7 @@ class PanelBuilder(ComparisonPanels, TablePanels):
         pcts = [self._pct(r, base, decimals) for r in rows]
         values = pcts if unit == "percent" else counts
         series = [Series(self.label(w, q), tuple(values), tuple(counts), base)]
-        table = self._table_single(w, q, heading, base, t, labels, decimals)
+        table = table_single(self, w, q, heading, base, t, labels, decimals)
         return self._finish(
             kind=kind,
             q=q,
@@ -337,7 +337,8 @@ class PanelBuilder(ComparisonPanels, TablePanels):
                 r = next(r for r in t["rows"] if str(r["choice"]) == c)
                 row += [int(r["count"]), self._pct(r, b, decimals)]
             rows_out.append(tuple(row))
-        table = self._make_table(
+        table = make_table(
+            self,
             heading or self.label(w, first),
             columns,
             kinds,
@@ -405,8 +406,8 @@ class PanelBuilder(ComparisonPanels, TablePanels):
             if single
             else f"n={fmt_number(min(bases), self.lang)}–{fmt_number(max(bases), self.lang)}"
         )
-        table = self._table_series(
-            w, questions[0], heading, cats, series, bases[0] if single else None, decimals
+        table = table_series(
+            self, w, questions[0], heading, cats, series, bases[0] if single else None, decimals
         )
         return self._finish(
             kind="grouped",
@@ -462,7 +463,7 @@ class PanelBuilder(ComparisonPanels, TablePanels):
                 )
             )
         base = int(t.get("base") or 0)
-        table = self._table_series(w, q, heading, cats, series, base, decimals)
+        table = table_series(self, w, q, heading, cats, series, base, decimals)
         return self._finish(
             kind=kind,
             q=q,
@@ -497,7 +498,8 @@ class PanelBuilder(ComparisonPanels, TablePanels):
         cap = base_text(base, self.lang)
         columns = (text("mention", self.lang), text("mentions", self.lang))
         rows_out = [(m.text, m.count) for m in mentions]
-        table = self._make_table(
+        table = make_table(
+            self,
             heading or self.label(w, q),
             columns,
             ("text", "int"),
@@ -548,7 +550,8 @@ class PanelBuilder(ComparisonPanels, TablePanels):
             if stats.get(key) is not None:
                 rows_out.append((text(key, self.lang), stats[key]))
         cap = base_text(base, self.lang)
-        table = self._make_table(
+        table = make_table(
+            self,
             heading or self.label(w, q),
             (text("statistic", self.lang), text("value", self.lang)),
             ("text", "num"),

@@ -1,129 +1,134 @@
-"""The table behind each chart, raw and formatted: for screen readers, workbooks and alt text."""
+"""The table behind each chart, raw and formatted: for screen readers, workbooks and alt text.
+
+Plain functions over the :class:`~klappt.report.panels.PanelBuilder` whose language and labels
+they use (they were a mixin, which no type checker can follow).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from klappt.instrument.model import Question
 from klappt.report.built import DataTable, Series
 from klappt.report.data import WaveData
 from klappt.report.wording import base_text, fmt_number, fmt_percent, text
 
+if TYPE_CHECKING:
+    from klappt.report.panels import PanelBuilder
 
-class TablePanels:
-    """Table helpers of :class:`klappt.report.panels.PanelBuilder` (a mixin)."""
 
-    lang: str
-
-    # tables ---------------------------------------------------------------------------
-
-    def _table_single(
-        self,
-        w: WaveData,
-        q: Question,
-        heading: str,
-        base: int,
-        t: dict[str, Any],
-        labels: dict[str, str],
-        decimals: int,
-    ) -> DataTable:
-        columns = (text("answer", self.lang), text("count", self.lang), text("percent", self.lang))
-        rows = [
-            (
-                labels.get(str(r["choice"]), str(r["choice"])),
-                int(r["count"]),
-                self._pct(r, base, decimals),
-            )
-            for r in t.get("rows", [])
-        ]
-        notes = (f"*{text('multiple', self.lang)}",) if q.type == "select_multiple" else ()
-        return self._make_table(
-            heading or self.label(w, q),
-            columns,
-            ("text", "int", "pct"),
-            rows,
-            base,
-            base_text(base, self.lang),
-            q,
-            w,
-            decimals,
-            notes=notes,
+def table_single(
+    pb: PanelBuilder,
+    w: WaveData,
+    q: Question,
+    heading: str,
+    base: int,
+    t: dict[str, Any],
+    labels: dict[str, str],
+    decimals: int,
+) -> DataTable:
+    columns = (text("answer", pb.lang), text("count", pb.lang), text("percent", pb.lang))
+    rows = [
+        (
+            labels.get(str(r["choice"]), str(r["choice"])),
+            int(r["count"]),
+            pb._pct(r, base, decimals),
         )
+        for r in t.get("rows", [])
+    ]
+    notes = (f"*{text('multiple', pb.lang)}",) if q.type == "select_multiple" else ()
+    return make_table(
+        pb,
+        heading or pb.label(w, q),
+        columns,
+        ("text", "int", "pct"),
+        rows,
+        base,
+        base_text(base, pb.lang),
+        q,
+        w,
+        decimals,
+        notes=notes,
+    )
 
-    def _table_series(
-        self,
-        w: WaveData,
-        q: Question,
-        heading: str,
-        cats: list[str],
-        series: list[Series],
-        base: int | None,
-        decimals: int,
-    ) -> DataTable:
-        columns = [text("answer", self.lang)]
-        kinds = ["text"]
+
+def table_series(
+    pb: PanelBuilder,
+    w: WaveData,
+    q: Question,
+    heading: str,
+    cats: list[str],
+    series: list[Series],
+    base: int | None,
+    decimals: int,
+) -> DataTable:
+    columns = [text("answer", pb.lang)]
+    kinds = ["text"]
+    for s in series:
+        columns += [f"{s.name}: {text('count', pb.lang)}", f"{s.name}: %"]
+        kinds += ["int", "pct"]
+    rows = []
+    for i, c in enumerate(cats):
+        row: list[str | int | float | None] = [c]
         for s in series:
-            columns += [f"{s.name}: {text('count', self.lang)}", f"{s.name}: %"]
-            kinds += ["int", "pct"]
-        rows = []
-        for i, c in enumerate(cats):
-            row: list[str | int | float | None] = [c]
-            for s in series:
-                row += [s.counts[i], s.values[i]]
-            rows.append(tuple(row))
-        notes = (f"*{text('multiple', self.lang)}",) if q.type == "select_multiple" else ()
-        cap = base_text(base, self.lang) if base is not None else ", ".join(s.name for s in series)
-        return self._make_table(
-            heading or self.label(w, q),
-            tuple(columns),
-            tuple(kinds),
-            rows,
-            base,
-            cap,
-            q,
-            w,
-            decimals,
-            notes=notes,
-        )
+            row += [s.counts[i], s.values[i]]
+        rows.append(tuple(row))
+    notes = (f"*{text('multiple', pb.lang)}",) if q.type == "select_multiple" else ()
+    cap = base_text(base, pb.lang) if base is not None else ", ".join(s.name for s in series)
+    return make_table(
+        pb,
+        heading or pb.label(w, q),
+        tuple(columns),
+        tuple(kinds),
+        rows,
+        base,
+        cap,
+        q,
+        w,
+        decimals,
+        notes=notes,
+    )
 
-    def _make_table(
-        self,
-        title: str,
-        columns: tuple[str, ...],
-        kinds: tuple[str, ...],
-        rows: list[tuple[Any, ...]],
-        base: int | None,
-        caption: str,
-        q: Question,
-        w: WaveData,
-        decimals: int,
-        notes: tuple[str, ...] = (),
-    ) -> DataTable:
-        formatted = tuple(
-            tuple(self._cell(v, k, decimals) for v, k in zip(row, kinds, strict=True))
-            for row in rows
-        )
-        return DataTable(
-            title=title,
-            columns=columns,
-            kinds=kinds,
-            rows=tuple(tuple(r) for r in rows),
-            formatted=formatted,
-            base=base,
-            base_text=caption,
-            question=q.name,
-            question_label=self.label(w, q),
-            wave=w.name or None,
-            notes=notes,
-        )
 
-    def _cell(self, v: Any, kind: str, decimals: int) -> str:
-        if v is None:
-            return "–"
-        if kind == "pct":
-            return fmt_percent(float(v), self.lang, decimals)
-        if kind == "int":
-            return fmt_number(int(v), self.lang, 0)
-        if kind == "num":
-            return fmt_number(v, self.lang, 0 if float(v).is_integer() else decimals)
-        return str(v)
+def make_table(
+    pb: PanelBuilder,
+    title: str,
+    columns: tuple[str, ...],
+    kinds: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    base: int | None,
+    caption: str,
+    q: Question,
+    w: WaveData,
+    decimals: int,
+    notes: tuple[str, ...] = (),
+) -> DataTable:
+    formatted = tuple(
+        tuple(_cell(pb.lang, v, k, decimals) for v, k in zip(row, kinds, strict=True))
+        for row in rows
+    )
+    return DataTable(
+        title=title,
+        columns=columns,
+        kinds=kinds,
+        rows=tuple(tuple(r) for r in rows),
+        formatted=formatted,
+        base=base,
+        base_text=caption,
+        question=q.name,
+        question_label=pb.label(w, q),
+        wave=w.name or None,
+        notes=notes,
+    )
+
+
+def _cell(lang: str, v: Any, kind: str, decimals: int) -> str:
+    if v is None:
+        return "–"
+    if kind == "pct":
+        return fmt_percent(float(v), lang, decimals)
+    if kind == "int":
+        return fmt_number(int(v), lang, 0)
+    if kind == "num":
+        return fmt_number(v, lang, 0 if float(v).is_integer() else decimals)
+    return str(v)
