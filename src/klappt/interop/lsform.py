@@ -25,7 +25,9 @@ translate one to one. Every data column LimeSurvey writes for a question is desc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from klappt.errors import ErrorCode, KlapptError
@@ -48,11 +50,15 @@ from klappt.interop.lsitems import (
     OTHER,
     YES_NO,
     Ctx,
-    ItemQuestions,
     LsField,
     count_constraint,
     date_type,
     pick,
+    q_array,
+    q_dual,
+    q_matrix,
+    q_multi_input,
+    q_ranking,
     range_constraint,
 )
 
@@ -73,7 +79,7 @@ class LsForm:
     renamed: dict[str, str] = field(default_factory=dict)
 
 
-class _Builder(ItemQuestions):
+class _Builder:
     def __init__(self, survey: LsSurvey, source: str) -> None:
         self.s = survey
         self.source = source
@@ -259,21 +265,22 @@ class _Builder(ItemQuestions):
         sid = f"{self.s.sid}X{q.gid}X{q.qid}"
         heading = plain_text(q.texts.get(self.base, "")).replace("\n", " ")
         t = q.type
-        handler = {
+        handlers: dict[str, Callable[[Ctx], bool]] = {
             "L": self.q_list,
             "!": self.q_list,
             "O": self.q_list,
             "M": self.q_multiple,
             "P": self.q_multiple,
-            "1": self.q_dual,
-            ":": self.q_matrix,
-            ";": self.q_matrix,
-            "K": self.q_multi_input,
-            "Q": self.q_multi_input,
-            "R": self.q_ranking,
-        }.get(t)
+            "1": partial(q_dual, self),
+            ":": partial(q_matrix, self),
+            ";": partial(q_matrix, self),
+            "K": partial(q_multi_input, self),
+            "Q": partial(q_multi_input, self),
+            "R": partial(q_ranking, self),
+        }
+        handler = handlers.get(t)
         if t in ARRAY_TYPES:
-            handler = self.q_array
+            handler = partial(q_array, self)
         ctx = Ctx(
             q=q,
             name=name,

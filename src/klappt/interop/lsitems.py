@@ -9,14 +9,14 @@ scales, the question context) live here too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from klappt.interop.base import plain_text
 from klappt.interop.limesurvey import LS_TYPES, LsQuestion
 from klappt.interop.lsexpr import Var, is_always
 
 if TYPE_CHECKING:
-    pass
+    from klappt.interop.lsform import _Builder
 
 YES_NO = [
     ("Y", {"en": "Yes", "de": "Ja", "fr": "Oui", "es": "Sí", "it": "Sì", "nl": "Ja", "pt": "Sim"}),
@@ -146,234 +146,233 @@ def date_type(fmt: str) -> str:
     return "date"
 
 
-class ItemQuestions:
-    """Handlers for the multi-column question types; mixed into the form builder."""
+# The handlers of the multi-column question types: plain functions over the form builder of
+# klappt.interop.lsform (they were a mixin, whose calls into the builder no type checker follows).
 
-    # provided by the builder
-    spec: Any
-    names: Any
-    form: Any
-    s: Any
-    keys: dict[str, str]
-    base: str
 
-    def begin_item_group(self, ctx: Ctx) -> dict[str, str]:
-        gname = ctx.name
-        row = self.spec.add(type="begin_group", name=gname, appearance="field-list", **ctx.common)
-        self.defer(row, ctx.q.relevance, ctx.where, self.s.conditions.get(ctx.q.qid))
-        return row
+def begin_item_group(b: _Builder, ctx: Ctx) -> dict[str, str]:
+    gname = ctx.name
+    row = b.spec.add(type="begin_group", name=gname, appearance="field-list", **ctx.common)
+    b.defer(row, ctx.q.relevance, ctx.where, b.s.conditions.get(ctx.q.qid))
+    return row
 
-    def sub_item(
-        self,
-        ctx: Ctx,
-        sub_code: str,
-        xtype: str,
-        labels: dict[str, str],
-        relevance: str = "",
-        **extra: str | None,
-    ) -> str:
-        item = self.names.unique(f"{ctx.name}_{sub_code}", original=f"{ctx.q.code}_{sub_code}")
-        row = self.spec.add(
-            type=xtype,
-            name=item,
-            required=ctx.required,
-            ls_code=f"{ctx.q.code}[{sub_code}]",
-            **self.cols("label", labels),
-            **extra,
+
+def sub_item(
+    b: _Builder,
+    ctx: Ctx,
+    sub_code: str,
+    xtype: str,
+    labels: dict[str, str],
+    relevance: str = "",
+    **extra: str | None,
+) -> str:
+    item = b.names.unique(f"{ctx.name}_{sub_code}", original=f"{ctx.q.code}_{sub_code}")
+    row = b.spec.add(
+        type=xtype,
+        name=item,
+        required=ctx.required,
+        ls_code=f"{ctx.q.code}[{sub_code}]",
+        **b.cols("label", labels),
+        **extra,
+    )
+    if not is_always(relevance):
+        b.defer(row, relevance, f"{ctx.where} item {sub_code}")
+    return item
+
+
+def q_array(b: _Builder, ctx: Ctx) -> bool:
+    q, t = ctx.q, ctx.q.type
+    subs = q.subs_on(0)
+    if t in "FH":
+        options = b.answer_options(q)
+    elif t == "A":
+        options = [(str(i), {k: str(i) for k in b.keys.values()}) for i in range(1, 6)]
+    elif t == "B":
+        options = [(str(i), {k: str(i) for k in b.keys.values()}) for i in range(1, 11)]
+    elif t == "C":
+        options = b.fixed_options(YES_UNCERTAIN_NO)
+    else:
+        options = b.fixed_options(INCREASE)
+    if not subs or not options:
+        b.form.skipped.append(
+            f"{ctx.where}: {LS_TYPES[t]} without {'subquestions' if not subs else 'answer options'}"
         )
-        if not is_always(relevance):
-            self.defer(row, relevance, f"{ctx.where} item {sub_code}")
-        return item
+        return False
+    codes, labels = b.choice_list(ctx.name, options)
+    begin_item_group(b, ctx)
+    for s in subs:
+        item = sub_item(
+            b,
+            ctx,
+            s.code,
+            f"select_one {ctx.name}",
+            b.texts(s.texts, fallback=s.code),
+            s.relevance,
+            appearance="likert" if t in LIKERT_TYPES else None,
+        )
+        sub_text = plain_text(s.texts.get(b.base, "")).replace("\n", " ")
+        b.add_field(
+            LsField(
+                f"{ctx.sgqa}{s.code}",
+                f"{q.code}[{s.code}]",
+                f"{q.code}_{s.code}",
+                item,
+                "value",
+                "select_one",
+                codes=codes,
+                labels=labels,
+                heading=f"{ctx.heading} [{sub_text}]",
+            ),
+            Var(item, "select_one", codes),
+        )
+    b.spec.add(type="end_group")
+    return True
 
-    def q_array(self, ctx: Ctx) -> bool:
-        q, t = ctx.q, ctx.q.type
-        subs = q.subs_on(0)
-        if t in "FH":
-            options = self.answer_options(q)
-        elif t == "A":
-            options = [(str(i), {k: str(i) for k in self.keys.values()}) for i in range(1, 6)]
-        elif t == "B":
-            options = [(str(i), {k: str(i) for k in self.keys.values()}) for i in range(1, 11)]
-        elif t == "C":
-            options = self.fixed_options(YES_UNCERTAIN_NO)
-        else:
-            options = self.fixed_options(INCREASE)
-        if not subs or not options:
-            self.form.skipped.append(
-                f"{ctx.where}: {LS_TYPES[t]} without {'subquestions' if not subs else 'answer options'}"
+
+def q_dual(b: _Builder, ctx: Ctx) -> bool:
+    q = ctx.q
+    subs = q.subs_on(0)
+    scales = [b.answer_options(q, 0), b.answer_options(q, 1)]
+    if not subs or not scales[0]:
+        b.form.skipped.append(
+            f"{ctx.where}: dual scale array without {'subquestions' if not subs else 'answer options'}"
+        )
+        return False
+    maps = [
+        b.choice_list(f"{ctx.name}_s{i}", opts) if opts else ({}, {})
+        for i, opts in enumerate(scales)
+    ]
+    begin_item_group(b, ctx)
+    for s in subs:
+        for scale, (codes, labels) in enumerate(maps):
+            if not scales[scale]:
+                continue
+            header = q.lang_attrs.get(
+                "dualscale_headerA" if scale == 0 else "dualscale_headerB", {}
             )
-            return False
-        codes, labels = self.choice_list(ctx.name, options)
-        self.begin_item_group(ctx)
-        for s in subs:
-            item = self.sub_item(
+            sub_labels = b.texts(s.texts, fallback=s.code)
+            item_labels = {
+                k: f"{v} ({plain_text(header.get(lang)) or scale + 1})"
+                for lang, k in b.keys.items()
+                if (v := sub_labels.get(k))
+            }
+            item = sub_item(
+                b,
                 ctx,
-                s.code,
-                f"select_one {ctx.name}",
-                self.texts(s.texts, fallback=s.code),
-                s.relevance,
-                appearance="likert" if t in LIKERT_TYPES else None,
+                f"{s.code}_{scale}",
+                f"select_one {ctx.name}_s{scale}",
+                item_labels,
+                s.relevance if scale == 0 else "",
             )
-            sub_text = plain_text(s.texts.get(self.base, "")).replace("\n", " ")
-            self.add_field(
+            b.add_field(
                 LsField(
-                    f"{ctx.sgqa}{s.code}",
-                    f"{q.code}[{s.code}]",
-                    f"{q.code}_{s.code}",
+                    f"{ctx.sgqa}{s.code}#{scale}",
+                    f"{q.code}[{s.code}][{scale + 1}]",
+                    f"{q.code}_{s.code}_{scale}",
                     item,
                     "value",
                     "select_one",
                     codes=codes,
                     labels=labels,
-                    heading=f"{ctx.heading} [{sub_text}]",
                 ),
                 Var(item, "select_one", codes),
             )
-        self.spec.add(type="end_group")
-        return True
+    b.spec.add(type="end_group")
+    return True
 
-    def q_dual(self, ctx: Ctx) -> bool:
-        q = ctx.q
-        subs = q.subs_on(0)
-        scales = [self.answer_options(q, 0), self.answer_options(q, 1)]
-        if not subs or not scales[0]:
-            self.form.skipped.append(
-                f"{ctx.where}: dual scale array without {'subquestions' if not subs else 'answer options'}"
-            )
-            return False
-        maps = [
-            self.choice_list(f"{ctx.name}_s{i}", opts) if opts else ({}, {})
-            for i, opts in enumerate(scales)
-        ]
-        self.begin_item_group(ctx)
-        for s in subs:
-            for scale, (codes, labels) in enumerate(maps):
-                if not scales[scale]:
-                    continue
-                header = q.lang_attrs.get(
-                    "dualscale_headerA" if scale == 0 else "dualscale_headerB", {}
-                )
-                sub_labels = self.texts(s.texts, fallback=s.code)
-                item_labels = {
-                    k: f"{v} ({plain_text(header.get(lang)) or scale + 1})"
-                    for lang, k in self.keys.items()
-                    if (v := sub_labels.get(k))
-                }
-                item = self.sub_item(
-                    ctx,
-                    f"{s.code}_{scale}",
-                    f"select_one {ctx.name}_s{scale}",
-                    item_labels,
-                    s.relevance if scale == 0 else "",
-                )
-                self.add_field(
-                    LsField(
-                        f"{ctx.sgqa}{s.code}#{scale}",
-                        f"{q.code}[{s.code}][{scale + 1}]",
-                        f"{q.code}_{s.code}_{scale}",
-                        item,
-                        "value",
-                        "select_one",
-                        codes=codes,
-                        labels=labels,
-                    ),
-                    Var(item, "select_one", codes),
-                )
-        self.spec.add(type="end_group")
-        return True
 
-    def q_matrix(self, ctx: Ctx) -> bool:
-        q = ctx.q
-        rows, columns = q.subs_on(0), q.subs_on(1)
-        if not rows or not columns:
-            self.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without rows or columns")
-            return False
-        if q.type == ":":
-            checkbox = q.attrs.get("multiflexible_checkbox", "").strip() == "1"
-            xtype, kind = ("integer" if checkbox else "decimal"), "number"
-        else:
-            xtype, kind = "text", "text"
-        self.begin_item_group(ctx)
-        for r in rows:
-            r_labels = self.texts(r.texts, fallback=r.code)
-            for c in columns:
-                c_labels = self.texts(c.texts, fallback=c.code)
-                labels = {k: f"{v} / {c_labels.get(k, c.code)}" for k, v in r_labels.items()}
-                item = self.sub_item(ctx, f"{r.code}_{c.code}", xtype, labels, r.relevance)
-                self.add_field(
-                    LsField(
-                        f"{ctx.sgqa}{r.code}_{c.code}",
-                        f"{q.code}[{r.code}_{c.code}]",
-                        f"{q.code}_{r.code}_{c.code}",
-                        item,
-                        "value",
-                        kind,
-                    ),
-                    Var(item, kind),
-                )
-        self.spec.add(type="end_group")
-        return True
-
-    def q_multi_input(self, ctx: Ctx) -> bool:
-        q = ctx.q
-        subs = q.subs_on(0)
-        if not subs:
-            self.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without subquestions")
-            return False
-        if q.type == "K":
-            xtype = "integer" if q.attrs.get("num_value_int_only", "").strip() == "1" else "decimal"
-            kind = "number"
-        else:
-            xtype, kind = "text", "text"
-        self.begin_item_group(ctx)
-        for s in subs:
-            item = self.sub_item(
-                ctx, s.code, xtype, self.texts(s.texts, fallback=s.code), s.relevance
-            )
-            sub_text = plain_text(s.texts.get(self.base, "")).replace("\n", " ")
-            self.add_field(
+def q_matrix(b: _Builder, ctx: Ctx) -> bool:
+    q = ctx.q
+    rows, columns = q.subs_on(0), q.subs_on(1)
+    if not rows or not columns:
+        b.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without rows or columns")
+        return False
+    if q.type == ":":
+        checkbox = q.attrs.get("multiflexible_checkbox", "").strip() == "1"
+        xtype, kind = ("integer" if checkbox else "decimal"), "number"
+    else:
+        xtype, kind = "text", "text"
+    begin_item_group(b, ctx)
+    for r in rows:
+        r_labels = b.texts(r.texts, fallback=r.code)
+        for c in columns:
+            c_labels = b.texts(c.texts, fallback=c.code)
+            labels = {k: f"{v} / {c_labels.get(k, c.code)}" for k, v in r_labels.items()}
+            item = sub_item(b, ctx, f"{r.code}_{c.code}", xtype, labels, r.relevance)
+            b.add_field(
                 LsField(
-                    f"{ctx.sgqa}{s.code}",
-                    f"{q.code}[{s.code}]",
-                    f"{q.code}_{s.code}",
+                    f"{ctx.sgqa}{r.code}_{c.code}",
+                    f"{q.code}[{r.code}_{c.code}]",
+                    f"{q.code}_{r.code}_{c.code}",
                     item,
                     "value",
                     kind,
-                    heading=f"{ctx.heading} [{sub_text}]",
                 ),
                 Var(item, kind),
             )
-        self.spec.add(type="end_group")
-        return True
+    b.spec.add(type="end_group")
+    return True
 
-    def q_ranking(self, ctx: Ctx) -> bool:
-        q = ctx.q
-        options = self.answer_options(q)
-        if not options:
-            self.form.skipped.append(f"{ctx.where}: ranking without answer options")
-            return False
-        codes, labels = self.choice_list(ctx.name, options)
-        self.begin_item_group(ctx)
-        for n in range(1, len(options) + 1):
-            item = self.sub_item(
-                ctx, str(n), f"select_one {ctx.name}", {k: f"{n}." for k in self.keys.values()}
-            )
-            self.add_field(
-                LsField(
-                    f"{ctx.sgqa}{n}",
-                    f"{q.code}[{n}]",
-                    f"{q.code}_{n}",
-                    item,
-                    "value",
-                    "select_one",
-                    codes=codes,
-                    labels=labels,
-                    heading=f"{ctx.heading} [{n}]",
-                ),
-                Var(item, "select_one", codes),
-            )
-        self.spec.add(type="end_group")
-        self.form.notes.append(
-            f"{ctx.where}: ranking imported as {len(options)} select_one items, one per rank"
+
+def q_multi_input(b: _Builder, ctx: Ctx) -> bool:
+    q = ctx.q
+    subs = q.subs_on(0)
+    if not subs:
+        b.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without subquestions")
+        return False
+    if q.type == "K":
+        xtype = "integer" if q.attrs.get("num_value_int_only", "").strip() == "1" else "decimal"
+        kind = "number"
+    else:
+        xtype, kind = "text", "text"
+    begin_item_group(b, ctx)
+    for s in subs:
+        item = sub_item(b, ctx, s.code, xtype, b.texts(s.texts, fallback=s.code), s.relevance)
+        sub_text = plain_text(s.texts.get(b.base, "")).replace("\n", " ")
+        b.add_field(
+            LsField(
+                f"{ctx.sgqa}{s.code}",
+                f"{q.code}[{s.code}]",
+                f"{q.code}_{s.code}",
+                item,
+                "value",
+                kind,
+                heading=f"{ctx.heading} [{sub_text}]",
+            ),
+            Var(item, kind),
         )
-        return True
+    b.spec.add(type="end_group")
+    return True
+
+
+def q_ranking(b: _Builder, ctx: Ctx) -> bool:
+    q = ctx.q
+    options = b.answer_options(q)
+    if not options:
+        b.form.skipped.append(f"{ctx.where}: ranking without answer options")
+        return False
+    codes, labels = b.choice_list(ctx.name, options)
+    begin_item_group(b, ctx)
+    for n in range(1, len(options) + 1):
+        item = sub_item(
+            b, ctx, str(n), f"select_one {ctx.name}", {k: f"{n}." for k in b.keys.values()}
+        )
+        b.add_field(
+            LsField(
+                f"{ctx.sgqa}{n}",
+                f"{q.code}[{n}]",
+                f"{q.code}_{n}",
+                item,
+                "value",
+                "select_one",
+                codes=codes,
+                labels=labels,
+                heading=f"{ctx.heading} [{n}]",
+            ),
+            Var(item, "select_one", codes),
+        )
+    b.spec.add(type="end_group")
+    b.form.notes.append(
+        f"{ctx.where}: ranking imported as {len(options)} select_one items, one per rank"
+    )
+    return True
