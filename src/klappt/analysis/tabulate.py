@@ -248,7 +248,9 @@ def _histogram(codes: pl.Series, size: int) -> list[tuple[int, int]]:
         import numpy as np
 
         # piece by piece: each piece is handed over without a copy, the whole column is not
-        hist = sum(np.bincount(part.to_numpy(), minlength=size) for part in codes.get_chunks())
+        hist = np.zeros(size, dtype=np.int64)
+        for part in codes.get_chunks():
+            hist += np.bincount(part.to_numpy(), minlength=size)
         present = np.flatnonzero(hist)
         return list(zip(present.tolist(), hist[present].tolist(), strict=True))
     counts = codes.value_counts()

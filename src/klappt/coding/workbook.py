@@ -18,7 +18,7 @@ import io
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -386,7 +386,7 @@ def _parse_rows(
             missing=", ".join(missing),
             found=", ".join(h for h in header if h),
         )
-    by_label = {}
+    by_label: dict[str, set[str]] = {}
     for c in book.codes:
         for label in c.labels.values():
             by_label.setdefault(label.casefold(), set()).add(c.code)
@@ -436,25 +436,26 @@ def _parse_rows(
                 expected=book.question,
             )
         text = get(fixed.get("text"))
-        common = {
-            "answer": answer,
-            "coder": coder,
-            "question": question,
-            "text": text,
-            "coded_at": at,
-            "final": final,
-            "row": number,
-        }
+        seen = Coding(
+            answer=answer,
+            coder=coder,
+            code=None,
+            question=question,
+            text=text,
+            coded_at=at,
+            final=final,
+            row=number,
+        )
         given: dict[str, Coding] = {}
         for code, conf in accepted:
-            given.setdefault(code, Coding(code=code, suggested=True, confidence=conf, **common))
+            given.setdefault(code, replace(seen, code=code, suggested=True, confidence=conf))
         for tok in typed:
             if tok == NO_CODE_MARK:
                 continue
             code = tok if tok in names else _by_label(tok, by_label) or tok
-            given.setdefault(code, Coding(code=code, **common))
+            given.setdefault(code, replace(seen, code=code))
         if not given:  # only "-": seen, no code applies
-            given[""] = Coding(code=None, **common)
+            given[""] = seen
         out.extend(given.values())
     cs = CodingSet(tuple(out), source=src)
     check_codes(cs, names, book.source)

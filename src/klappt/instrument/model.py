@@ -48,9 +48,9 @@ def pick_label(labels: dict[str, str], lang: str | None, default_language: str |
         for key, text in labels.items():
             if key == lang or language_code(key) == lang.lower():
                 return text
-    for key in (default_language, DEFAULT_LANG_KEY):
-        if key and key in labels:
-            return labels[key]
+    for fallback in (default_language, DEFAULT_LANG_KEY):
+        if fallback and fallback in labels:
+            return labels[fallback]
     return next(iter(labels.values()))
 
 
