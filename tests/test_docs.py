@@ -56,3 +56,31 @@ def test_readme_json_example_matches_the_reference_wave__ok():
         assert any(r.percent == float(m.group(3)) for r in rows), m.group(0)
         checked += 1
     assert checked >= 7
+
+
+def test_cli_reference_is_generated_from_the_help__ok():
+    """docs/CLI.md is what `--help` says; tools/cli_reference.py writes it again after a change."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, str(repo / "tools" / "cli_reference.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_package_data_globs_name_files_that_exist__ok():
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["klappt"]
+    package = repo / "src" / "klappt"
+    empty = [g for g in globs if not any(p.is_file() for p in package.glob(g))]
+    assert not empty, f"package-data globs that name no file: {empty}"

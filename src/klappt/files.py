@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from klappt.errors import ErrorCode, KlapptError
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
@@ -70,6 +75,23 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
             ErrorCode.FILE_006, path=target, reason=exc.strerror or str(exc)
         ) from None
     return target
+
+
+def first_sheet(workbook: Workbook) -> Worksheet:
+    """The sheet a new openpyxl workbook starts with (``active`` may be ``None`` in general).
+
+    Example
+    -------
+    >>> import openpyxl
+    >>> first_sheet(openpyxl.Workbook()).title
+    'Sheet'
+    """
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet = workbook.active
+    if not isinstance(sheet, Worksheet):  # only a read-only or chart-sheet workbook gets here
+        raise TypeError(f"the first sheet is a {type(sheet).__name__}, not a worksheet")
+    return sheet
 
 
 def stable_xlsx(

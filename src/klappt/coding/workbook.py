@@ -40,6 +40,7 @@ from klappt.coding.privacy import _spans
 from klappt.coding.segments import Segment, answer_id, guess_language, parse_answer_id
 from klappt.coding.suggest import Suggestion, _iso, training_examples
 from klappt.errors import ErrorCode, KlapptError
+from klappt.files import first_sheet
 from klappt.responses.dataset import ResponseSet
 
 NO_CODE_MARK = "-"
@@ -124,12 +125,13 @@ def coding_workbook(
     """
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     en = lang == "en"
     k = max((len(s) for s in suggestions or []), default=0)
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = "Coding" if en else "Codierung"
     fixed = list(_FIXED)
     headers = [_FIXED[key][en] for key in fixed]
@@ -158,7 +160,7 @@ def coding_workbook(
     first_code = len(fixed) + 1
     widths = [12, 10, 14, 14, 5, 60, 18] + [16] * code_columns + [16, 10, 11] * k
     for idx, width in enumerate(widths, start=1):
-        ws.column_dimensions[openpyxl.utils.get_column_letter(idx)].width = width
+        ws.column_dimensions[get_column_letter(idx)].width = width
     wrap = Alignment(wrap_text=True, vertical="top")
     for (cell,) in ws.iter_rows(min_row=2, min_col=6, max_col=6):
         cell.alignment = wrap
@@ -170,7 +172,7 @@ def coding_workbook(
         col = first_code + code_columns + 3 * j + 2
         for (cell,) in ws.iter_rows(min_row=2, max_row=last, min_col=col, max_col=col):
             cell.fill = fill
-    ws.freeze_panes = ws.cell(row=2, column=first_code)
+    ws.freeze_panes = f"{get_column_letter(first_code)}2"
     if codebook is not None:
         add_codebook_sheets(wb, codebook, lang)
         if last >= 2:
@@ -183,8 +185,8 @@ def coding_workbook(
                 showErrorMessage=False,
             )
             ws.add_data_validation(dv)
-            start = openpyxl.utils.get_column_letter(first_code)
-            end = openpyxl.utils.get_column_letter(first_code + code_columns - 1)
+            start = get_column_letter(first_code)
+            end = get_column_letter(first_code + code_columns - 1)
             dv.add(f"{start}2:{end}{last}")
     _instructions(wb, lang)
     buf = io.BytesIO()
@@ -232,7 +234,7 @@ def disagreement_workbook(
     en = lang == "en"
     coders = sorted({c for d in result.disagreements for c in d.codes})
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = "Disagreements" if en else "Abweichungen"
     headers = [_FIXED[key][en] for key in ("answer", "return_id", "question", "segment", "text")]
     headers += [f"{'Coder' if en else 'Codierer'}: {c}" for c in coders]
