@@ -17,6 +17,7 @@ MODULES = [
     "klappt.responses.dataset",
     "klappt.analysis.tabulate",
     "klappt.analysis.workbook",
+    "klappt.analysis.disclosure",
     "klappt.reference",
 ]
 

@@ -133,6 +133,12 @@ class ErrorCode(Enum):
         "Unbekanntes Ausgabeformat {suffix} für {path}; möglich: {expected}",
         "Unknown output format {suffix} for {path}; possible: {expected}",
     )
+    # Disclosure control (klappt.analysis.disclosure)
+    DISCLOSURE_001 = Detail(
+        "min_cell_invalid",
+        "Ungültige Mindestfallzahl {value} ({where}): eine ganze Zahl ab 1 wird gebraucht (Vorgabe: 3).",
+        "Invalid minimum cell size {value} ({where}): a whole number of at least 1 is needed (default: 3).",
+    )
     # Interoperability (klappt.interop: LimeSurvey, REDCap, SPSS/Stata, exports)
     INTEROP_001 = Detail(
         "xml_malformed",

@@ -78,6 +78,21 @@ class Group:
     choice: str | None
     label: str
     cell: Cell
+    #: why the group's figures are withheld (``"primary"``: it rests on too few sites,
+    #: ``"secondary"``: they could be recomputed from the total and the other groups); see
+    #: :mod:`klappt.analysis.disclosure`
+    suppressed: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        head: dict[str, Any] = {"choice": self.choice, "label": self.label}
+        if self.suppressed is None:
+            return {**head, **self.cell.to_dict()}
+        blank = {key: None for key in self.cell.to_dict() if key not in ("base", "rows")}
+        rows = [{**r.to_dict(), "count": None, "percent": None} for r in self.cell.rows]
+        for r in rows:
+            if "percent_of_mentions" in r:
+                r["percent_of_mentions"] = None
+        return {**head, "suppressed": True, "base": None, "rows": rows, **blank}
 
 
 @dataclass(frozen=True)
@@ -111,9 +126,7 @@ class Table:
         if self.by is not None:
             d["by"] = {
                 "question": self.by,
-                "groups": [
-                    {"choice": g.choice, "label": g.label, **g.cell.to_dict()} for g in self.groups
-                ],
+                "groups": [g.to_dict() for g in self.groups],
             }
         return d
 
@@ -126,6 +139,8 @@ class Tabulation:
     tables: tuple[Table, ...]
     by: str | None = None
     notes: tuple[str, ...] = field(default=())
+    #: the minimum cell size applied to the groups (None: not applied, an analyst's view)
+    min_cell: int | None = None
 
     def table(self, question: str) -> Table:
         for t in self.tables:
@@ -140,6 +155,10 @@ class Tabulation:
         }
         if self.by:
             d["by"] = self.by
+            d["disclosure"] = {
+                "min_cell": self.min_cell,
+                "suppressed": sum(g.suppressed is not None for t in self.tables for g in t.groups),
+            }
         if self.notes:
             d["notes"] = list(self.notes)
         return d

@@ -17,6 +17,9 @@ _HEAD = {
         "base": "Basis (n)",
         "total": "Gesamt",
         "mr": "Mehrfachnennungen möglich: Prozente summieren sich auf über 100 %.",
+        "withheld": "< {k}: Gruppe mit weniger als {k} Standorten, zum Schutz der einzelnen Standorte "
+        "nicht ausgewiesen; x: nicht ausgewiesen, weil sich der Wert sonst aus Summe und übrigen "
+        "Gruppen errechnen ließe.",
         "mean": "Mittelwert (1 = erste Antwortstufe)",
         "top2": "Anteil der ersten zwei Stufen (%)",
         "stats": {
@@ -40,6 +43,8 @@ _HEAD = {
         "base": "Base (n)",
         "total": "Total",
         "mr": "Multiple answers allowed: percentages add up to more than 100%.",
+        "withheld": "< {k}: a group of fewer than {k} sites, withheld to protect single sites; "
+        "x: withheld because it could otherwise be recomputed from the total and the other groups.",
         "mean": "Mean (1 = first answer level)",
         "top2": "Share of the first two levels (%)",
         "stats": {
@@ -95,7 +100,9 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
     ws["A1"].font = title_font
     row_no = 3
     for table in tab.tables:
-        row_no = _write_table(ws, table, row_no, h, bold, title_font, head_fill, note_font)
+        row_no = _write_table(
+            ws, table, row_no, h, bold, title_font, head_fill, note_font, tab.min_cell
+        )
     ws.column_dimensions["A"].width = 60
     for col in "BCDEFGHIJKLMNOP":
         ws.column_dimensions[col].width = 14
@@ -114,11 +121,15 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
     return buf.getvalue()
 
 
-def _write_table(ws, table: Table, row_no: int, h, bold, title_font, head_fill, note_font) -> int:
+def _write_table(
+    ws, table: Table, row_no: int, h, bold, title_font, head_fill, note_font, min_cell: int | None
+) -> int:
     ws.cell(row_no, 1, safe_cell(f"{table.label} ({table.question})")).font = title_font
     row_no += 1
     cells: list[tuple[str, Cell]] = [(h["total"], table.cell)]
     cells += [(g.label, g.cell) for g in table.groups]
+    # a withheld group's columns show its mark instead of any figure
+    marks = [None] + [_mark(g.suppressed, min_cell) for g in table.groups]
     header = [h["answer"]]
     for name, _ in cells:
         header += [f"{name}: {h['count']}", f"{name}: {h['percent']}"] if table.rows else [name]
@@ -133,10 +144,10 @@ def _write_table(ws, table: Table, row_no: int, h, bold, title_font, head_fill, 
     for r_i, row in enumerate(table.rows):
         ws.cell(row_no, 1, safe_cell(row.label))
         col = 2
-        for _, cell in cells:
+        for (_, cell), mark in zip(cells, marks, strict=True):
             r = cell.rows[r_i]
-            ws.cell(row_no, col, r.count)
-            pc = ws.cell(row_no, col + 1, r.percent)
+            ws.cell(row_no, col, r.count if mark is None else mark)
+            pc = ws.cell(row_no, col + 1, r.percent if mark is None else mark)
             pc.number_format = "0.0"
             col += 2
         if table.type == "select_multiple":
@@ -147,27 +158,39 @@ def _write_table(ws, table: Table, row_no: int, h, bold, title_font, head_fill, 
             if key not in table.cell.stats:
                 continue
             ws.cell(row_no, 1, label)
-            for i, (_, cell) in enumerate(cells):
-                ws.cell(row_no, 2 + i, (cell.stats or {}).get(key))
+            for i, ((_, cell), mark) in enumerate(zip(cells, marks, strict=True)):
+                value = (cell.stats or {}).get(key) if mark is None else mark
+                ws.cell(row_no, 2 + i, value)
             row_no += 1
     if not table.rows and not table.cell.stats:
         ws.cell(row_no, 1, h["answered"])
-        for i, (_, cell) in enumerate(cells):
-            ws.cell(row_no, 2 + i, cell.base)
+        for i, ((_, cell), mark) in enumerate(zip(cells, marks, strict=True)):
+            ws.cell(row_no, 2 + i, cell.base if mark is None else mark)
         row_no += 1
     if table.scale:
         for key in ("mean", "top2"):
             ws.cell(row_no, 1, h[key])
-            for i, (_, cell) in enumerate(cells):
-                ws.cell(row_no, 2 + 2 * i, getattr(cell, key))
+            for i, ((_, cell), mark) in enumerate(zip(cells, marks, strict=True)):
+                ws.cell(row_no, 2 + 2 * i, getattr(cell, key) if mark is None else mark)
             row_no += 1
-    base_row = [h["base"]]
-    for _, cell in cells:
-        base_row += [cell.base, None] if table.rows else [cell.base]
+    base_row: list[object] = [h["base"]]
+    for (_, cell), mark in zip(cells, marks, strict=True):
+        base = cell.base if mark is None else mark
+        base_row += [base, None] if table.rows else [base]
     for i, value in enumerate(base_row, start=1):
         ws.cell(row_no, i, value).font = bold
     row_no += 1
     if table.type == "select_multiple":
         ws.cell(row_no, 1, h["mr"]).font = note_font
         row_no += 1
+    if any(marks):
+        ws.cell(row_no, 1, h["withheld"].format(k=min_cell)).font = note_font
+        row_no += 1
     return row_no + 1
+
+
+def _mark(suppressed: str | None, min_cell: int | None) -> str | None:
+    """What a withheld group shows in place of its figures (see klappt.analysis.disclosure)."""
+    if suppressed is None:
+        return None
+    return f"< {min_cell}" if suppressed == "primary" else "x"

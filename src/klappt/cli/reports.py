@@ -188,11 +188,12 @@ def demo(
 
     Beispiel: klappt demo --out out
     """
+    from klappt.analysis.disclosure import protect
     from klappt.analysis.tabulate import tabulate as run_tabulate
     from klappt.analysis.workbook import tabulation_workbook
     from klappt.files import write_atomic
     from klappt.reference import REFERENCE_WAVES, reference_path
-    from klappt.store.api import import_register, import_wave, init_project
+    from klappt.store.api import import_register, import_wave, init_project, project_min_cell
     from klappt.store.coding import load_coded_wave
 
     lang = _lang(lang)
@@ -216,7 +217,10 @@ def demo(
             write_atomic(out_dir / f"tabellen_{wave}.xlsx", tabulation_workbook(tab, lang))
         )
         if "gebietstyp" in {q.name for q in rs.instrument.questions}:
-            by_tab = run_tabulate(rs, by="gebietstyp", lang=lang)
+            # published as it comes out: groups on too few sites are withheld
+            by_tab = protect(
+                run_tabulate(rs, by="gebietstyp", lang=lang), project_min_cell(project)
+            )
             written.append(
                 write_atomic(
                     out_dir / f"tabellen_{wave}_nach_gebietstyp.xlsx",

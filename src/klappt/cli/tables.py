@@ -75,8 +75,9 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
         rt = RichTable(title=title, title_justify="left", show_edge=False)
         rt.add_column(_t(lang, "Antwort", "Answer"), overflow="fold", max_width=60)
         columns = [(_t(lang, "Gesamt", "Total"), t.cell)] + [
-            (f"{g.label} (n={g.cell.base})", g.cell) for g in t.groups
+            (f"{g.label} (n={g.cell.base})", g.cell) for g in t.groups if g.suppressed is None
         ]
+        hidden = [g for g in t.groups if g.suppressed is not None]
         if t.rows:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
@@ -115,6 +116,17 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
                 rt.add_column(name, justify="right")
             rt.add_row(_t(lang, "beantwortet", "answered"), *[str(c.base) for _, c in columns])
         out.print(rt)
+        if hidden:
+            names = ", ".join(g.label for g in hidden)
+            out.print(
+                _t(
+                    lang,
+                    f"[dim]Zurückgehalten: {escape(names)} – eine Gruppe mit weniger als "
+                    f"{tab.min_cell} Standorten, oder aus Summe und übrigen Gruppen errechenbar.[/]",
+                    f"[dim]Withheld: {escape(names)} – a group of fewer than {tab.min_cell} "
+                    "sites, or recomputable from the total and the other groups.[/]",
+                )
+            )
         if t.type == "select_multiple":
             out.print(
                 _t(
@@ -161,10 +173,28 @@ def tabulate(
         Path | None,
         typer.Option("--codes", help="Codierungen (.csv/.xlsx) zu den Codebüchern."),
     ] = None,
+    min_cell: Annotated[
+        int | None,
+        typer.Option(
+            "--min-cell",
+            help="Mindestfallzahl: Gruppen von --by mit weniger Standorten zurückhalten "
+            "(Vorgabe: die des Projekts, sonst 3).",
+        ),
+    ] = None,
+    no_suppress: Annotated[
+        bool,
+        typer.Option(
+            "--no-suppress",
+            help="Alle Gruppen zeigen, auch kleine (nur für die Analyse, nicht zur Veröffentlichung).",
+        ),
+    ] = False,
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Jede Frage auszählen: Basis (n), Anzahl und Prozent je Antwort, Skalen mit Mittelwert.
+
+    Mit --by werden Gruppen, die auf weniger als drei Standorten beruhen (--min-cell), und
+    eine aus Summe und übrigen Gruppen errechenbare Gruppe zurückgehalten (--no-suppress zeigt alle).
 
     Codierte offene Antworten (--codebook, --codes) erscheinen als Mehrfachnennung FRAGE__codes;
     mit --wave auch die mit der Welle gespeicherten (klappt code import --wave).
@@ -216,6 +246,10 @@ def tabulate(
         for note in rs.notes:
             err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
     tab = run_tabulate(rs, by=by, lang=lang)
+    if by is not None and not no_suppress:
+        from klappt.analysis.disclosure import protect
+
+        tab = protect(tab, _min_cell(min_cell, project if wave is None else _project(project)))
     if not report.ok:
         err.print(
             _t(
@@ -234,3 +268,126 @@ def tabulate(
         err.print(_t(lang, f"Tabellen geschrieben: {xlsx_out}", f"Tables written: {xlsx_out}"))
     if not json_out and not xlsx_out:
         _print_tabulation(tab, lang)
+
+
+def _min_cell(given: int | None, project: Path | None) -> int:
+    """--min-cell, else the project's setting (when there is a project), else the default."""
+    from klappt.analysis.disclosure import MIN_CELL, check_min_cell
+    from klappt.errors import KlapptError
+    from klappt.store.api import find_project, project_min_cell
+
+    if given is not None:
+        return check_min_cell(given)
+    try:
+        root = find_project(project)
+    except KlapptError:
+        return MIN_CELL
+    return project_min_cell(root)
+
+
+# -- disclosure -------------------------------------------------------------------------------
+
+
+@app.command()
+def disclosure(
+    form: Annotated[
+        Path | None, typer.Argument(help="Der Fragebogen (XLSForm). Entfällt mit --wave.")
+    ] = None,
+    data: Annotated[Path | None, typer.Argument(help="Die Rückläufe. Entfällt mit --wave.")] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA prüfen."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Die Einfachauswahl, nach der veröffentlicht wird, z. B. gebietstyp."
+        ),
+    ] = None,
+    min_cell: Annotated[
+        int | None,
+        typer.Option("--min-cell", help="Mindestfallzahl (Vorgabe: die des Projekts, sonst 3)."),
+    ] = None,
+    json_out: Annotated[
+        str | None,
+        typer.Option("--json", help="Die Liste als JSON in diese Datei ('-' = Bildschirm)."),
+    ] = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Vor dem Veröffentlichen prüfen, welche Gruppen zurückgehalten werden und warum.
+
+    Jede Gruppe von --by, die auf weniger Standorten beruht als die Mindestfallzahl, und jede
+    Gruppe, die sich sonst aus Summe und übrigen Gruppen errechnen ließe, wird je Frage genannt.
+    Exit-Code 0, wenn nichts zurückgehalten wird; 1, wenn etwas zurückgehalten wird.
+
+    Beispiel: klappt disclosure --wave 2022 --by gebietstyp
+    """
+    from klappt.analysis.disclosure import protect, withheld
+    from klappt.analysis.tabulate import tabulate as run_tabulate
+
+    lang = _lang(lang)
+    if wave is not None:
+        if form is not None or data is not None:
+            raise typer.BadParameter(
+                _t(lang, "entweder FORM DATA oder --wave", "either FORM DATA or --wave")
+            )
+        from klappt.store.api import load_wave
+
+        root = _project(project)
+        rs = load_wave(root, wave)[1]
+    else:
+        if form is None or data is None:
+            raise typer.BadParameter(
+                _t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
+            )
+        root = project
+        rs, _ = _load(form, data)
+    limit = _min_cell(min_cell, root)
+    tab = protect(run_tabulate(rs, by=by, lang=lang), limit)
+    found = withheld(tab)
+    if json_out:
+        listing = {
+            "min_cell": limit,
+            "by": by,
+            "withheld": [
+                {
+                    "question": w.question,
+                    "group": w.group,
+                    "group_label": w.group_label,
+                    "base": w.base,
+                    "reason": w.reason,
+                }
+                for w in found
+            ],
+        }
+        _write_or_print(json_out, json.dumps(listing, ensure_ascii=False, indent=2))
+    if json_out != "-":
+        if by is None:
+            out.print(
+                _t(
+                    lang,
+                    "Ohne --by gibt es keine Gruppen; die Gesamtwerte werden gezeigt.",
+                    "Without --by there are no groups; the overall figures are shown.",
+                )
+            )
+        elif not found:
+            out.print(
+                _t(
+                    lang,
+                    f"[green]✓[/] Keine Gruppe von {escape(by)} beruht auf weniger als {limit} Standorten.",
+                    f"[green]✓[/] No group of {escape(by)} rests on fewer than {limit} sites.",
+                )
+            )
+        for w in found:
+            why = (
+                _t(lang, f"nur {w.base} Standorte", f"only {w.base} sites")
+                if w.reason == "primary"
+                else _t(
+                    lang,
+                    "sonst aus Summe und übrigen Gruppen errechenbar",
+                    "else recomputable from the total and the other groups",
+                )
+            )
+            out.print(f"{escape(w.question)} · {escape(w.group_label)}: {why}")
+    raise typer.Exit(1 if found else 0)

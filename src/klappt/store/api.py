@@ -127,7 +127,12 @@ def init_project(path: Path) -> Path:
             marker,
             "# klappt project: this file marks the project folder.\n"
             "# The database is .klappt/klappt.sqlite3, or the one DATABASE_URL names.\n"
-            f'program = "{_toml_escape(program)}"\n',
+            f'program = "{_toml_escape(program)}"\n'
+            "\n"
+            "# Published figures of a group rest on at least this many sites; smaller groups are\n"
+            "# withheld (README: disclosure control).\n"
+            "[disclosure]\n"
+            "min_cell = 3\n",
         )
     return root
 
@@ -926,6 +931,20 @@ def _read_marker(marker: Path) -> str:
         raise KlapptError(ErrorCode.FILE_003, path=marker, reason=str(exc)) from None
     program = data.get("program")
     return str(program).strip() if program else DEFAULT_PROGRAM
+
+
+def project_min_cell(root: Path) -> int:
+    """The project's minimum cell size (``[disclosure] min_cell`` in the marker file; default 3)."""
+    from klappt.analysis.disclosure import MIN_CELL, check_min_cell
+
+    marker = root / MARKER
+    try:
+        data = tomllib.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise KlapptError(ErrorCode.FILE_003, path=marker, reason=str(exc)) from None
+    section = data.get("disclosure")
+    value = section.get("min_cell", MIN_CELL) if isinstance(section, dict) else MIN_CELL
+    return check_min_cell(value, f"{marker}, [disclosure] min_cell")
 
 
 def _toml_escape(text: str) -> str:
