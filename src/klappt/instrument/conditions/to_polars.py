@@ -243,7 +243,7 @@ class Compiler:
             return Val(self._str(args[0]).str.len_chars().cast(pl.Float64), "num")
         if name in ("number", "int", "round"):
             if name == "round" and len(args) == 2:
-                return Val(self._num(args[0]).round(int(_literal(args[1]) or 0)), "num")
+                return Val(self._num(args[0]).round(_digits(args[1])), "num")
             e = self._num(args[0])
             return Val(
                 e.cast(pl.Int64, strict=False).cast(pl.Float64)
@@ -301,6 +301,14 @@ def _literal(v: Val) -> str | None:
             return str(int(value))
         return None if value is None else str(value)
     return None
+
+
+def _digits(v: Val) -> int:
+    """The places ``round()`` keeps: a computed number counts as 0, text is refused."""
+    text = _literal(v) or "0"
+    if not text.isdigit():  # Polars rounds to 0 or more places only
+        raise UnsupportedExpression(f"round() auf {text!r} Stellen")
+    return int(text)
 
 
 def _is_empty_literal(v: Val) -> bool:
