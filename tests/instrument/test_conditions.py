@@ -86,7 +86,7 @@ def test_arity_comes_from_the_table__error() -> None:
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_hostile_expression_is_unsupported_not_a_crash__error(kind: str) -> None:
     text = HOSTILE[kind]
-    with pytest.raises(UnsupportedExpression, match="zu (tief|lang)"):
+    with pytest.raises(UnsupportedExpression, match=r"zu (tief|lang)"):
         parse(text, {"n"})
     with pytest.raises(UnsupportedExpression):
         Compiler(FORM, {"n"}).condition(text)

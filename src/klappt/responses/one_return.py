@@ -145,7 +145,7 @@ class Rules:
         current: dict[str, str | None] = {
             k: v for k, v in values.items() if not isinstance(v, list)
         }
-        out = set()
+        out: set[str] = set()
         self._relevance(self.main if rules is None else rules, current, current, out)
         return out, current
 

@@ -136,13 +136,7 @@ def compile_condition(
     >>> compile_condition("${a} = 'ja'", form)
     ['op', '=', ['ref', 'a'], ['lit', 'ja']]
     """
-    if not text or not text.strip():
-        return None
-    names = {q.name for q in instrument.questions}
-    try:
-        return parse(text, names, self_name, written=True)
-    except UnsupportedExpression:
-        return None
+    return _one_return_tree(text, instrument, self_name, choice_filter=False)
 
 
 def compile_choice_filter(text: str | None, instrument: Instrument) -> Node | None:
@@ -155,11 +149,17 @@ def compile_choice_filter(text: str | None, instrument: Instrument) -> Node | No
     >>> compile_choice_filter("land = ${land}", form)
     ['op', '=', ['col', 'land'], ['ref', 'land']]
     """
+    return _one_return_tree(text, instrument, None, choice_filter=True)
+
+
+def _one_return_tree(
+    text: str | None, instrument: Instrument, self_name: str | None, choice_filter: bool
+) -> Node | None:
     if not text or not text.strip():
         return None
     names = {q.name for q in instrument.questions}
     try:
-        return parse(text, names, choice_filter=True, written=True)
+        return parse(text, names, self_name, choice_filter=choice_filter, written=True)
     except UnsupportedExpression:
         return None
 
