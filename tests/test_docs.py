@@ -13,6 +13,7 @@ MODULES = [
     "klappt.files",
     "klappt.instrument.readers",
     "klappt.instrument.serialize",
+    "klappt.instrument.conditions.parse",
     "klappt.responses.io",
     "klappt.responses.dataset",
     "klappt.analysis.tabulate",

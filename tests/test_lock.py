@@ -26,7 +26,9 @@ def _pins(name: str) -> dict[str, str]:
         if not m:
             continue
         pins[canonicalize_name(m.group(1))] = m.group(2)
-        assert i + 1 < len(lines) and "--hash=sha256:" in lines[i + 1], f"{name}: {line} has no hash"
+        assert i + 1 < len(lines) and "--hash=sha256:" in lines[i + 1], (
+            f"{name}: {line} has no hash"
+        )
     return pins
 
 
@@ -38,12 +40,16 @@ def _declared(extra: str | None) -> list[Requirement]:
     return [Requirement(r) for r in reqs]
 
 
-@pytest.mark.parametrize(("lock", "extra"), [("requirements.lock", None), ("requirements-test.lock", "test")])
+@pytest.mark.parametrize(
+    ("lock", "extra"), [("requirements.lock", None), ("requirements-test.lock", "test")]
+)
 def test_lock_pins_every_declared_dependency_within_its_range__ok(lock, extra):
     pins = _pins(lock)
     for req in _declared(extra):
         name = canonicalize_name(req.name)
-        assert name in pins, f"{req.name} is declared in pyproject.toml but not pinned in {lock}: run tools/lock"
+        assert name in pins, (
+            f"{req.name} is declared in pyproject.toml but not pinned in {lock}: run tools/lock"
+        )
         assert req.specifier.contains(pins[name], prereleases=True), (
             f"{lock} pins {req.name}=={pins[name]}, outside {req.specifier}: run tools/lock"
         )

@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from klappt.instrument import read_instrument
-from klappt.responses.expressions import Compiler, UnsupportedExpression
+from klappt.instrument.conditions.parse import UnsupportedExpression
+from klappt.instrument.conditions.to_polars import Compiler
 
 FORM = """
 | survey |

@@ -37,12 +37,13 @@ def browser() -> Any:
 
 
 def test_browser_conditions_agree_with_the_server__ok(browser: Any, tmp_path: Path) -> None:
-    """form.js evaluates every case of test_logic.py as klappt.web.logic does (no server)."""
+    """form.js evaluates every case of test_logic.py as the server does (no server)."""
     import textwrap
 
     from klappt.instrument import read_instrument
+    from klappt.instrument.conditions.evaluate import Evaluator
+    from klappt.instrument.conditions.parse import compile_choice_filter, compile_condition
     from klappt.web.formspec import form_spec
-    from klappt.web.logic import Evaluator, compile_choice_filter, compile_condition
 
     path = tmp_path / "form.md"
     path.write_text(textwrap.dedent(FORM_MD), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The web form's checks of one return (klappt.web.checks) find exactly the problems that the
+"""The web form's checks of one return (klappt.responses.one_return) find exactly the problems that the
 checks of the returns (``load_responses``) find, on generated returns; and choice filters,
 required messages and repeats, which only the web form checks. No database.
 
@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from klappt.instrument import read_instrument
+from klappt.instrument.extras import FormExtras, read_extras
 from klappt.instrument.model import Instrument, Question
 from klappt.reference import reference_path
+from klappt.responses.one_return import Rules
 from klappt.web.answers import answer_questions, cleaned, defaults
-from klappt.web.checks import Rules
-from klappt.web.formextras import FormExtras, read_extras
 
 CHECKS_MD = """\
 | survey |                    |        |        |                     |               |                         |                    |               |

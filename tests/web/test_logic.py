@@ -1,7 +1,9 @@
-"""Conditions for one return (klappt.web.logic) decide exactly as the checks of the returns do.
+"""Conditions for one return (klappt.instrument.conditions.evaluate) decide exactly as the checks
+of the returns do.
 
-``CASES`` is evaluated three ways: by :class:`klappt.web.logic.Evaluator` (server, before a
-save), by the Polars compiler the validation uses (:mod:`klappt.responses.expressions`), and –
+``CASES`` is evaluated three ways: by :class:`~klappt.instrument.conditions.evaluate.Evaluator`
+(server, before a save), by the Polars compiler the validation uses
+(:mod:`klappt.instrument.conditions.to_polars`), and –
 in ``test_browser.py`` – by the browser's ``form.js``. All three must agree. No database.
 """
 
@@ -110,8 +112,8 @@ def form(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def _polars(form: Any, expr: str, answers: dict[str, str], self_name: str | None) -> bool:
+    from klappt.instrument.conditions.to_polars import Compiler
     from klappt.responses.dataset import load_responses
-    from klappt.responses.expressions import Compiler
     from klappt.responses.io import RawTable
 
     names = [q.name for q in form.questions]
@@ -125,7 +127,8 @@ def _polars(form: Any, expr: str, answers: dict[str, str], self_name: str | None
 def test_server_conditions_agree_with_the_checks_of_the_returns__ok(
     form: Any, expr: str, answers: dict[str, str], self_name: str | None
 ) -> None:
-    from klappt.web.logic import Evaluator, compile_condition
+    from klappt.instrument.conditions.evaluate import Evaluator
+    from klappt.instrument.conditions.parse import compile_condition
 
     tree = compile_condition(expr, form, self_name)
     assert tree is not None, expr
@@ -137,7 +140,8 @@ def test_server_conditions_agree_with_the_checks_of_the_returns__ok(
     ["${gibtsnicht} = 'ja'", "pulldata('x', 'y')", "${a} = ", "indexed-repeat(${a}, ${g}, 1)", ""],
 )
 def test_conditions_outside_the_subset_compile_to_none__ok(form: Any, expr: str) -> None:
-    from klappt.web.logic import Evaluator, compile_condition
+    from klappt.instrument.conditions.evaluate import Evaluator
+    from klappt.instrument.conditions.parse import compile_condition
 
     assert compile_condition(expr, form) is None
     assert Evaluator(form, {}).truth(None) is True  # the question is shown; the server notes it
@@ -147,7 +151,8 @@ def test_conditions_outside_the_subset_compile_to_none__ok(form: Any, expr: str)
 def test_choice_filters_compile_and_read_the_choices_columns__ok(
     form: Any, expr: str, answers: dict[str, str], columns: dict[str, str]
 ) -> None:
-    from klappt.web.logic import Evaluator, compile_choice_filter
+    from klappt.instrument.conditions.evaluate import Evaluator
+    from klappt.instrument.conditions.parse import compile_choice_filter
 
     tree = compile_choice_filter(expr, form)
     assert tree is not None, expr
@@ -166,7 +171,7 @@ def test_choice_filters_compile_and_read_the_choices_columns__ok(
 
 
 def test_a_bare_name_is_a_question_in_conditions_and_a_column_in_filters__ok(form: Any) -> None:
-    from klappt.web.logic import compile_choice_filter, compile_condition
+    from klappt.instrument.conditions.parse import compile_choice_filter, compile_condition
 
     assert compile_condition("a = 'ja'", form) == ["op", "=", ["ref", "a"], ["lit", "ja"]]
     assert compile_choice_filter("a = 'ja'", form) == ["op", "=", ["col", "a"], ["lit", "ja"]]
@@ -174,8 +179,8 @@ def test_a_bare_name_is_a_question_in_conditions_and_a_column_in_filters__ok(for
 
 
 def test_every_condition_of_the_reference_forms_is_supported__ok() -> None:
+    from klappt.instrument.conditions.parse import compile_condition
     from klappt.reference import reference_path
-    from klappt.web.logic import compile_condition
 
     for name in ("arbeitshilfe_2022.xlsx", "checkliste_2020.xlsx"):
         f = read_instrument(reference_path(name))
@@ -189,9 +194,9 @@ def test_relevance_of_every_reference_return_matches_the_validation__ok() -> Non
     """Cleaning a reference return by our relevance never drops an answer the checks accept."""
     import csv
 
+    from klappt.instrument.conditions.evaluate import relevant_questions
     from klappt.reference import reference_path
     from klappt.web.formspec import form_spec
-    from klappt.web.logic import relevant_questions
 
     form = read_instrument(reference_path("arbeitshilfe_2022.xlsx"))
     chains = form_spec(form, "de").chains

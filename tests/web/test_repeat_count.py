@@ -41,8 +41,8 @@ def _entries(repeat: str, *entries: dict[str, str]) -> dict[str, Any]:
 
 
 def test_rules_evaluate_repeat_count__ok(web: Any, web_backend: str, tmp_path: Path) -> None:
+    from klappt.responses.one_return import MAX_ENTRIES
     from klappt.web import instruments
-    from klappt.web.checks import MAX_ENTRIES
 
     rules = instruments.rules(_wave(web, tmp_path))
     assert set(rules.counts) == {"proj", "kontakt"}  # "frei" is filled as the site likes

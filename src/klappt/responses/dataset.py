@@ -15,9 +15,10 @@ from typing import Any
 import polars as pl
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.instrument.conditions.parse import UnsupportedExpression, references
+from klappt.instrument.conditions.to_polars import Compiler
 from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, Instrument, Question
 from klappt.responses.columns import ColumnMap, map_columns
-from klappt.responses.expressions import Compiler, UnsupportedExpression, references
 from klappt.responses.io import RawTable, sniff_summary
 from klappt.responses.report import Issue, ValidationReport
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from klappt.instrument import Instrument
+from klappt.instrument.conditions.evaluate import parse_date, parse_number
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Question
-from klappt.web.checks import Rules
-from klappt.web.logic import parse_date, parse_number
+from klappt.responses.one_return import Rules
 from klappt.web.repeats import Action, entries_from_post
 
 #: Metadata columns of every exported return, before the questions.

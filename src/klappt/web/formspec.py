@@ -2,8 +2,8 @@
 fields, grids.
 
 :func:`form_spec` turns an :class:`~klappt.instrument.Instrument` into plain objects in one
-language, and the trees of its conditions (:mod:`klappt.web.logic`) for the browser;
-:func:`bind` adds one return's values, problems and visibility for a template, with one bound
+language, and the trees of its conditions (:mod:`klappt.instrument.conditions.parse`) for the
+browser; :func:`bind` adds one return's values, problems and visibility for a template, with one bound
 copy of a repeat's questions per entry. Both are cached per wave and language by
 :mod:`klappt.web.instruments`.
 """
@@ -20,9 +20,10 @@ from typing import Any
 from django.utils.html import escape, json_script
 from django.utils.safestring import SafeString
 
+from klappt.instrument.conditions.evaluate import Evaluator, parse_date
+from klappt.instrument.conditions.parse import Node, compile_condition
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Group, Instrument, Question
-from klappt.web.checks import MAX_ENTRIES, Rules, repeat_of
-from klappt.web.logic import Evaluator, Node, compile_condition, parse_date
+from klappt.responses.one_return import MAX_ENTRIES, Rules, repeat_of
 
 #: select_one lists longer than this become a drop-down instead of radio buttons
 DROPDOWN_FROM = 15

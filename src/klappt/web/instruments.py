@@ -3,8 +3,8 @@
 The wave keeps the form file as uploaded (``Wave.form_file``); pyxform reads it again when a
 process first needs it and we keep, keyed by the file's SHA-256: the
 :class:`~klappt.instrument.Instrument`, the details the core's model does not hold
-(:class:`~klappt.web.formextras.FormExtras`), the compiled checks
-(:class:`~klappt.web.checks.Rules`) and the :class:`~klappt.web.formspec.FormSpec` per form
+(:class:`~klappt.instrument.extras.FormExtras`), the compiled checks
+(:class:`~klappt.responses.one_return.Rules`) and the :class:`~klappt.web.formspec.FormSpec` per form
 language and page language. A submit then costs no parsing and no compiling.
 """
 
@@ -23,9 +23,9 @@ from typing import Any
 
 from klappt.errors import KlapptError
 from klappt.instrument import Instrument, read_instrument
+from klappt.instrument.extras import FormExtras, read_extras
 from klappt.instrument.readers import FORM_SUFFIXES
-from klappt.web.checks import Rules
-from klappt.web.formextras import FormExtras, read_extras
+from klappt.responses.one_return import Rules
 from klappt.web.formspec import FormSpec, form_spec
 
 _CACHE_SIZE = 32

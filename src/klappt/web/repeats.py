@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from klappt.web.checks import MAX_ENTRIES, Rules
+from klappt.responses.one_return import MAX_ENTRIES, Rules
 
 _ACTION = re.compile(r"^(?P<verb>add|remove):(?P<repeat>[A-Za-z_][\w.\-]*)(?::(?P<index>\d+))?$")
 

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from klappt.responses.one_return import MAX_ENTRIES
 from klappt.store.models import Site, Wave
 from klappt.web import instruments, links, ratelimit, repeats, returns, schedule
-from klappt.web.checks import MAX_ENTRIES
 from klappt.web.formspec import bind
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views.errors import problem

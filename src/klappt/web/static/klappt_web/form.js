@@ -2,8 +2,8 @@
    by `choice_filter`, check answers as a field is left (type, `required`, `constraint`, with the
    form's own messages), add and remove the entries of repeat groups, keep `${q}` in labels current,
    step through the sections, keep the respondent's place. The conditions arrive as small trees
-   compiled on the server (klappt/web/logic.py and checks.py, which decide the same way again
-   before saving: the server has the last word). */
+   compiled on the server (klappt/instrument/conditions/parse.py; klappt/responses/one_return.py
+   decides the same way again before saving: the server has the last word). */
 (function () {
   "use strict";
 
@@ -38,7 +38,7 @@
     return "";
   }
 
-  // --- evaluation (same rules as klappt.web.logic.Evaluator) -------------------------------
+  // --- evaluation (same rules as klappt.instrument.conditions.evaluate) ---------------------
   function V(kind, v, emptyLit) { return { kind: kind, v: v, emptyLit: !!emptyLit }; }
 
   // `columns`: the choice a choice_filter is evaluated for (its name and extra columns)
@@ -177,7 +177,7 @@
     return holds;
   }
 
-  // the evaluator, for the tests that compare it with the server's (klappt.web.logic)
+  // the evaluator, for the tests that compare it with the server's (klappt.instrument.conditions.evaluate)
   window.klappt = {
     holds: function (tree, types, values, columns) {
       return makeEvaluator(types, values, columns)(tree);

@@ -1,22 +1,10 @@
-"""XLSForm conditions for one return at a time: parsed once to a small JSON tree, evaluated in
-the browser (``static/klappt_web/form.js``) to show and hide questions live, and here in Python
-with the same rules to drop the answers of questions that do not apply before a save.
+"""Condition trees (:mod:`.parse`) evaluated for one return: a value from ``{question: text}``.
 
-The subset and its rules are those of :mod:`klappt.responses.expressions` (which checks the
-returns, all at once, with Polars): ``${q}``, ``.``, ``../q``, literals, ``= != < <= > >=``,
-``and or not()``, ``+ - * div mod``, ``selected()``, ``count-selected()``, ``string-length()``,
-``regex()``, ``if()``, ``coalesce()``, ``number()``, ``int()``, ``round()``, ``string()``,
-``concat()``, ``boolean()``, ``date()``, ``today()``, ``true()``, ``false()``. An expression
-outside it compiles to ``None``: the browser then shows the question, and the server's check
-(``load_responses``) notes the condition as not checked instead of guessing.
-
-A ``choice_filter`` is compiled the same way, except that a bare name is a column of the
-choice being filtered (``name``, or an extra column of the choices sheet such as ``land`` in
-``land = ${land}``), and ``contains()``/``starts-with()`` may be used. The core does not evaluate
-choice filters; the web form does, in the browser and again on the server.
-
-The tree: ``["lit", "text" | number]``, ``["ref", name]``, ``["col", column]`` (choice filters),
-``["op", op, a, b]``, ``["neg", a]``, ``["call", name, [args]]``.
+The server decides with these which questions of a return apply, checks a ``constraint`` or a
+``required`` expression, computes a ``calculate`` and a ``repeat_count``, and which choices a
+``choice_filter`` offers. The rules are those of the whole-table checks (:mod:`.to_polars`) and
+of the browser's ``klappt/web/static/klappt_web/form.js``, which evaluates the same trees live;
+``tests/web/test_logic.py`` and ``tests/web/test_browser.py`` hold the three to the same answers.
 """
 
 from __future__ import annotations
@@ -27,218 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from klappt.instrument.conditions.parse import Node, UnsupportedExpression
 from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, Instrument
-
-Node = list[Any]
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | \$\{(?P<ref>[^}]+)\}
-  | (?P<str>'[^']*'|"[^"]*")
-  | (?P<num>\d+\.\d*|\.\d+|\d+)
-  | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|,|\(|\))
-  | (?P<path>(?:\.\./|/)[A-Za-z_][\w.\-/]*)
-  | (?P<dot>\.)
-  | (?P<name>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)
-    """,
-    re.VERBOSE,
-)
-_WORD_OPS = ("and", "or", "div", "mod")
-_LEVELS: tuple[tuple[str, ...], ...] = (
-    ("or",),
-    ("and",),
-    ("=", "!="),
-    ("<", "<=", ">", ">="),
-    ("+", "-"),
-    ("*", "div", "mod"),
-)
-FUNCTIONS = {
-    "selected": (2, 2),
-    "count-selected": (1, 1),
-    "not": (1, 1),
-    "true": (0, 0),
-    "false": (0, 0),
-    "boolean": (1, 1),
-    "string-length": (1, 1),
-    "number": (1, 1),
-    "int": (1, 1),
-    "round": (1, 2),
-    "string": (1, 1),
-    "concat": (0, 99),
-    "regex": (2, 2),
-    "if": (3, 3),
-    "coalesce": (2, 2),
-    "today": (0, 0),
-    "date": (1, 1),
-}
-#: functions only a choice filter may use (the core's checks of the returns do not know them)
-FILTER_FUNCTIONS = {"contains": (2, 2), "starts-with": (2, 2)}
-
-
-class Unsupported(ValueError):
-    """The expression uses something we do not evaluate."""
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            raise Unsupported(f"unexpected {text[pos]!r}")
-        pos = m.end()
-        kind = m.lastgroup or ""
-        if kind == "ws":
-            continue
-        if kind == "path":
-            out.append(("ref", m.group("path").rstrip("/").split("/")[-1]))
-        elif kind == "ref":
-            out.append(("ref", m.group("ref").strip()))
-        elif kind == "name" and m.group("name") in _WORD_OPS:
-            out.append(("op", m.group("name")))
-        else:
-            out.append((kind, m.group(0)))
-    return out
-
-
-class _Parser:
-    def __init__(
-        self, text: str, names: set[str], self_name: str | None, columns: bool = False
-    ) -> None:
-        self.toks = _tokens(text)
-        self.i = 0
-        self.names = names
-        self.self_name = self_name
-        self.columns = columns  # a choice filter: bare names are the choice's columns
-
-    def parse(self) -> Node:
-        if not self.toks:
-            raise Unsupported("empty expression")
-        node = self.level(0)
-        if self.i != len(self.toks):
-            raise Unsupported(f"unexpected {self.toks[self.i][1]!r}")
-        return node
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def take(self, text: str) -> None:
-        tok = self.peek()
-        if tok is None or tok[1] != text:
-            raise Unsupported(f"{text!r} expected")
-        self.i += 1
-
-    def level(self, n: int) -> Node:
-        if n == len(_LEVELS):
-            return self.unary()
-        left = self.level(n + 1)
-        while (tok := self.peek()) is not None and tok[0] == "op" and tok[1] in _LEVELS[n]:
-            self.i += 1
-            left = ["op", tok[1], left, self.level(n + 1)]
-        return left
-
-    def unary(self) -> Node:
-        tok = self.peek()
-        if tok is not None and tok == ("op", "-"):
-            self.i += 1
-            return ["neg", self.unary()]
-        return self.primary()
-
-    def ref(self, name: str) -> Node:
-        if name not in self.names:
-            raise Unsupported(f"unknown question {name!r}")
-        return ["ref", name]
-
-    def primary(self) -> Node:
-        tok = self.peek()
-        if tok is None:
-            raise Unsupported("expression ends too early")
-        self.i += 1
-        kind, text = tok
-        if text == "(" and kind == "op":
-            node = self.level(0)
-            self.take(")")
-            return node
-        if kind == "str":
-            return ["lit", text[1:-1]]
-        if kind == "num":
-            return ["lit", float(text)]
-        if kind == "ref":
-            return self.ref(text)
-        if kind == "dot":
-            if not self.self_name:
-                raise Unsupported("'.' without a question")
-            return self.ref(self.self_name)
-        if kind == "name":
-            nxt = self.peek()
-            if nxt is not None and nxt[1] == "(":
-                self.i += 1
-                args: list[Node] = []
-                if (p := self.peek()) is not None and p[1] != ")":
-                    args.append(self.level(0))
-                    while (p := self.peek()) is not None and p[1] == ",":
-                        self.i += 1
-                        args.append(self.level(0))
-                self.take(")")
-                arity = FUNCTIONS.get(text) or (
-                    FILTER_FUNCTIONS.get(text) if self.columns else None
-                )
-                if arity is None:
-                    raise Unsupported(f"function {text}() is not evaluated")
-                if not arity[0] <= len(args) <= arity[1]:
-                    raise Unsupported(f"{text}() with {len(args)} arguments")
-                plain = ("lit", "col") if text == "selected" and self.columns else ("lit",)
-                if text in ("selected", "regex") and args[1][0] not in plain:
-                    raise Unsupported(f"{text}() with a computed argument")
-                return ["call", text, args]
-            if self.columns:
-                return ["col", text]
-            return self.ref(text)
-        raise Unsupported(f"unexpected {text!r}")
-
-
-def compile_condition(
-    text: str | None, instrument: Instrument, self_name: str | None = None
-) -> Node | None:
-    """The tree of ``text``, or None when it is empty or outside the subset.
-
-    Example
-    -------
-    >>> from klappt.instrument.model import Instrument, Question
-    >>> form = Instrument("F", "f", (Question("a", "select_one"), Question("b", "text")))
-    >>> compile_condition("${a} = 'ja'", form)
-    ['op', '=', ['ref', 'a'], ['lit', 'ja']]
-    """
-    if not text or not text.strip():
-        return None
-    names = {q.name for q in instrument.questions}
-    try:
-        return _Parser(text, names, self_name).parse()
-    except Unsupported:
-        return None
-
-
-def compile_choice_filter(text: str | None, instrument: Instrument) -> Node | None:
-    """The tree of a ``choice_filter``, or None when it is empty or outside the subset.
-
-    Example
-    -------
-    >>> from klappt.instrument.model import Instrument, Question
-    >>> form = Instrument("F", "f", (Question("land", "select_one"), Question("ort", "select_one")))
-    >>> compile_choice_filter("land = ${land}", form)
-    ['op', '=', ['col', 'land'], ['ref', 'land']]
-    """
-    if not text or not text.strip():
-        return None
-    names = {q.name for q in instrument.questions}
-    try:
-        return _Parser(text, names, None, columns=True).parse()
-    except Unsupported:
-        return None
-
-
-# --- evaluation ------------------------------------------------------------------------------
 
 
 class _Val:
@@ -305,6 +83,13 @@ class Evaluator:
         except (ZeroDivisionError, OverflowError, ValueError, re.error):
             return math.nan
 
+    def text(self, node: Node) -> str:
+        """The expression's value as text (``''`` where it has none), as a ``calculate`` keeps it."""
+        try:
+            return self._str(self.eval(node))
+        except (ZeroDivisionError, OverflowError, ValueError, re.error):
+            return ""
+
     def eval(self, node: Node) -> _Val:
         head = node[0]
         if head == "lit":
@@ -322,7 +107,7 @@ class Evaluator:
             return self._op(node[1], self.eval(node[2]), self.eval(node[3]))
         if head == "call":
             return self._call(node[1], [self.eval(a) for a in node[2]])
-        raise Unsupported(head)
+        raise UnsupportedExpression(head)
 
     def _ref(self, name: str) -> _Val:
         q = self.instrument.question(name)
@@ -484,7 +269,7 @@ class Evaluator:
             return _Val("bool", self._str(args[1]) in self._str(args[0]))
         if name == "starts-with":
             return _Val("bool", self._str(args[0]).startswith(self._str(args[1])))
-        raise Unsupported(name)
+        raise UnsupportedExpression(name)
 
 
 def relevant_questions(

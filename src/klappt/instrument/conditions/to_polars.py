@@ -1,88 +1,22 @@
-"""XLSForm conditions (``relevant``, ``required``, ``constraint``) compiled to Polars expressions.
+"""Condition trees (:mod:`.parse`) compiled to Polars expressions: every return at once.
 
-The forms' conditions are small XPath expressions. We evaluate them over the whole table at
-once instead of row by row, so a million returns cost about as much as forty. The subset
-covers what Arbeitshilfen use: references, comparisons, ``and``/``or``/``not``,
-``selected``, ``count-selected``, arithmetic, ``string-length``, ``regex``, ``if``,
-``date``/``today``. An expression outside it raises :class:`UnsupportedExpression`;
-callers then skip that check and say so in the validation report.
+The whole-table checks of :func:`klappt.responses.dataset.load_responses` decide ``relevant``,
+``required`` and ``constraint`` with these, so a million returns cost about as much as forty.
+They agree with the evaluation of one return (:mod:`.evaluate`) and the browser's: XPath's
+rules for an empty answer (``''``, NaN for a number), numbers and dates compared as such, a
+``select_multiple`` as its space-separated choices. An expression outside the subset raises
+:class:`UnsupportedExpression`; callers then skip that check and say so in the validation report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import polars as pl
 
+from klappt.instrument.conditions.parse import Node, UnsupportedExpression, parse
 from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, Instrument
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<ref>\$\{(?P<refname>[^}]+)\})
-  | (?P<str>'[^']*'|"[^"]*")
-  | (?P<num>\d+\.\d*|\.\d+|\d+)
-  | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\||,|\(|\))
-  | (?P<path>(?:\.\./|/)[A-Za-z_][\w.\-/]*)
-  | (?P<dot>\.)
-  | (?P<name>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)
-    """,
-    re.VERBOSE,
-)
-
-
-class UnsupportedExpression(ValueError):
-    """The expression uses something we do not evaluate; the message says what."""
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str
-    text: str
-
-
-def _tokenize(text: str) -> list[_Tok]:
-    out: list[_Tok] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            raise UnsupportedExpression(f"unerwartetes Zeichen {text[pos]!r} an Stelle {pos + 1}")
-        pos = m.end()
-        kind = m.lastgroup
-        if kind == "ws":
-            continue
-        if kind == "refname":
-            kind = "ref"
-        if kind == "ref":
-            out.append(_Tok("ref", m.group("refname").strip()))
-        elif kind == "path":
-            out.append(_Tok("ref", m.group("path").rstrip("/").split("/")[-1]))
-        elif kind == "name" and m.group("name") in ("and", "or", "div", "mod"):
-            out.append(_Tok("op", m.group("name")))
-        else:
-            out.append(_Tok(kind or "", m.group(0)))
-    return out
-
-
-def references(text: str, self_name: str | None = None) -> set[str]:
-    """The names of the questions an expression reads (``.`` is ``self_name``); empty when it
-    cannot be read at all (it is then not evaluated either)."""
-    try:
-        toks = _tokenize(text)
-    except UnsupportedExpression:
-        return set()
-    out: set[str] = set()
-    for i, tok in enumerate(toks):
-        if tok.kind == "ref":
-            out.add(tok.text)
-        elif tok.kind == "dot" and self_name:
-            out.add(self_name)
-        elif tok.kind == "name" and not (i + 1 < len(toks) and toks[i + 1].text == "("):
-            out.add(tok.text)
-    return out
 
 
 @dataclass(frozen=True)
@@ -101,99 +35,30 @@ class Compiler:
     def __init__(self, instrument: Instrument, columns: set[str]) -> None:
         self.instrument = instrument
         self.columns = columns
-
-    # -- public ---------------------------------------------------------------------------
+        self.questions = {q.name for q in instrument.questions}
 
     def condition(self, text: str, self_name: str | None = None) -> pl.Expr:
-        """A Boolean expression that is never null (an undecidable condition counts as false)."""
-        self._toks = _tokenize(text)
-        self._i = 0
-        self._self = self_name
-        if not self._toks:
-            raise UnsupportedExpression("leerer Ausdruck")
-        val = self._or()
-        if self._i != len(self._toks):
-            raise UnsupportedExpression(f"unerwartetes {self._toks[self._i].text!r}")
-        return self._truth(val).fill_null(False)
+        """A Boolean expression that is never null (an undecidable condition counts as false);
+        raises :class:`UnsupportedExpression` for anything outside the subset."""
+        tree = parse(text, self.questions, self_name)
+        return self._truth(self.value(tree)).fill_null(False)
 
-    # -- grammar --------------------------------------------------------------------------
-
-    def _peek(self) -> _Tok | None:
-        return self._toks[self._i] if self._i < len(self._toks) else None
-
-    def _take(self, text: str | None = None) -> _Tok:
-        tok = self._peek()
-        if tok is None or (text is not None and tok.text != text):
-            raise UnsupportedExpression(f"{text!r} erwartet")
-        self._i += 1
-        return tok
-
-    def _binary(self, ops: tuple[str, ...], sub) -> Val:
-        left = sub()
-        while (tok := self._peek()) is not None and tok.kind == "op" and tok.text in ops:
-            self._i += 1
-            left = self._apply(tok.text, left, sub())
-        return left
-
-    def _or(self) -> Val:
-        return self._binary(("or",), self._and)
-
-    def _and(self) -> Val:
-        return self._binary(("and",), self._eq)
-
-    def _eq(self) -> Val:
-        return self._binary(("=", "!="), self._rel)
-
-    def _rel(self) -> Val:
-        return self._binary(("<", "<=", ">", ">="), self._add)
-
-    def _add(self) -> Val:
-        return self._binary(("+", "-"), self._mul)
-
-    def _mul(self) -> Val:
-        return self._binary(("*", "div", "mod"), self._unary)
-
-    def _unary(self) -> Val:
-        tok = self._peek()
-        if tok is not None and tok.text == "-":
-            self._i += 1
-            v = self._unary()
-            return Val(-self._num(v), "num")
-        return self._primary()
-
-    def _primary(self) -> Val:
-        tok = self._peek()
-        if tok is None:
-            raise UnsupportedExpression("Ausdruck endet zu früh")
-        self._i += 1
-        if tok.text == "(":
-            v = self._or()
-            self._take(")")
-            return v
-        if tok.kind == "str":
-            return Val(pl.lit(tok.text[1:-1]), "str")
-        if tok.kind == "num":
-            return Val(pl.lit(float(tok.text)), "num")
-        if tok.kind == "ref":
-            return self._ref(tok.text)
-        if tok.kind == "dot":
-            if not self._self:
-                raise UnsupportedExpression("'.' ohne Bezugsfrage")
-            return self._ref(self._self)
-        if tok.kind == "name":
-            nxt = self._peek()
-            if nxt is not None and nxt.text == "(":
-                self._i += 1
-                args: list[Val] = []
-                if (p := self._peek()) is not None and p.text != ")":
-                    args.append(self._or())
-                    while (p := self._peek()) is not None and p.text == ",":
-                        self._i += 1
-                        args.append(self._or())
-                self._take(")")
-                return self._call(tok.text, args)
-            return self._ref(tok.text)  # a bare name, as in hand-written relative paths
-        raise UnsupportedExpression(f"unerwartetes {tok.text!r}")
+    def value(self, node: Node) -> Val:
+        """The tree compiled, with the kind of value it yields."""
+        head = node[0]
+        if head == "lit":
+            if isinstance(node[1], str):
+                return Val(pl.lit(node[1]), "str")
+            return Val(pl.lit(float(node[1])), "num")
+        if head == "ref":
+            return self._ref(node[1])
+        if head == "neg":
+            return Val(-self._num(self.value(node[1])), "num")
+        if head == "op":
+            return self._apply(node[1], self.value(node[2]), self.value(node[3]))
+        if head == "call":
+            return self._call(node[1], [self.value(a) for a in node[2]])
+        raise UnsupportedExpression(f"unerwartetes {head!r}")  # a choice's column: filters only
 
     # -- values ---------------------------------------------------------------------------
 
@@ -343,14 +208,8 @@ class Compiler:
         return self._str(v).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
 
     def _call(self, name: str, args: list[Val]) -> Val:
-        n = len(args)
-
-        def need(k: int) -> None:
-            if n != k:
-                raise UnsupportedExpression(f"{name}() erwartet {k} Argument(e), hat {n}")
-
+        # the parser has checked the name and the number of arguments (.functions)
         if name == "selected":
-            need(2)
             target, choice = args
             if target.kind == "multi":
                 q = self.instrument.question(target.question or "")
@@ -367,7 +226,6 @@ class Compiler:
                 return Val(fast, "bool")
             return Val(self._str(target) == self._str(choice), "bool")
         if name == "count-selected":
-            need(1)
             if args[0].kind == "multi":
                 cols = self._multi_cols(args[0])
                 return Val(
@@ -376,21 +234,16 @@ class Compiler:
                 )
             return Val(pl.when(self._str(args[0]) != "").then(1.0).otherwise(0.0), "num")
         if name == "not":
-            need(1)
             return Val(~self._truth(args[0]).fill_null(False), "bool")
         if name in ("true", "false"):
-            need(0)
             return Val(pl.lit(name == "true"), "bool")
         if name == "boolean":
-            need(1)
             return Val(self._truth(args[0]), "bool")
         if name == "string-length":
-            need(1)
             return Val(self._str(args[0]).str.len_chars().cast(pl.Float64), "num")
         if name in ("number", "int", "round"):
-            if name == "round" and n == 2:
-                return Val(self._num(args[0]).round(int(_literal(args[1]) or 0)), "num")
-            need(1)
+            if name == "round" and len(args) == 2:
+                return Val(self._num(args[0]).round(_digits(args[1])), "num")
             e = self._num(args[0])
             return Val(
                 e.cast(pl.Int64, strict=False).cast(pl.Float64)
@@ -401,12 +254,10 @@ class Compiler:
                 "num",
             )
         if name == "string":
-            need(1)
             return Val(self._str(args[0]), "str")
         if name == "concat":
             return Val(pl.concat_str([self._str(a) for a in args]), "str")
         if name == "regex":
-            need(2)
             pattern = _literal(args[1])
             if pattern is None:
                 raise UnsupportedExpression("regex() mit berechnetem Muster")
@@ -417,21 +268,17 @@ class Compiler:
                 "bool",
             )
         if name == "if":
-            need(3)
             cond, a, b = args
             kind = a.kind if a.kind == b.kind else "str"
             ea = a.expr if kind != "str" else self._str(a)
             eb = b.expr if kind != "str" else self._str(b)
             return Val(pl.when(self._truth(cond).fill_null(False)).then(ea).otherwise(eb), kind)
         if name == "coalesce":
-            need(2)
             sa, sb = self._str(args[0]), self._str(args[1])
             return Val(pl.when(sa != "").then(sa).otherwise(sb), "str")
         if name == "today":
-            need(0)
             return Val(pl.lit(dt.date.today()), "date")
         if name == "date":
-            need(1)
             lit = _literal(args[0])
             if lit is None:
                 return Val(self._date(args[0]), "date")
@@ -454,6 +301,14 @@ def _literal(v: Val) -> str | None:
             return str(int(value))
         return None if value is None else str(value)
     return None
+
+
+def _digits(v: Val) -> int:
+    """The places ``round()`` keeps: a computed number counts as 0, text is refused."""
+    text = _literal(v) or "0"
+    if not text.isdigit():  # Polars rounds to 0 or more places only
+        raise UnsupportedExpression(f"round() auf {text!r} Stellen")
+    return int(text)
 
 
 def _is_empty_literal(v: Val) -> bool:
