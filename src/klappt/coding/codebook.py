@@ -309,9 +309,10 @@ def codebook_from_yaml(text: str, source: str = "") -> Codebook:
     """Parse and check a code book from YAML text; errors name ``source`` and the line."""
     import yaml
 
+    from klappt import yamlsafe
+
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data, node = yamlsafe.load_with_node(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KlapptError(
@@ -520,6 +521,9 @@ def read_codebook(path: str | Path) -> Codebook:
                 message=_t("kein Blatt 'Codebuch' gefunden", "no sheet 'Codebook' found"),
             )
         return book
+    from klappt import yamlsafe
+
+    yamlsafe.check_file_size(p)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
