@@ -6,6 +6,9 @@
   the same way. Such a text gets a leading apostrophe, so it is shown and never run. Used by the
   CSV and XLSX downloads of the web app, the tables workbook, the report's workbook and the
   workbooks embedded in the deck's charts.
+* :func:`keep_as_text` -- workbooks that klappt reads back (the coding workbook, the code book
+  as Excel) must give back the text exactly, so there a formula-like text is not prefixed but
+  stored as a text cell: shown as written, never calculated.
 * :func:`sheet_title` -- Excel refuses a sheet title with ``[ ] : * ? / \\``, longer than 31
   characters, empty, or starting or ending with an apostrophe, and two titles that differ only in
   case. Every workbook writer names its sheets through it.
@@ -14,8 +17,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["FORMULA_START", "neutral", "safe_cell", "sheet_title"]
+__all__ = ["FORMULA_START", "keep_as_text", "neutral", "safe_cell", "sheet_title"]
 
 #: the first characters that make a spreadsheet program read a text as a formula
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -44,6 +48,26 @@ def safe_cell(value: object) -> object:
     ("'-5 Jahre", -5)
     """
     return neutral(value) if isinstance(value, str) else value
+
+
+def keep_as_text(workbook: Any) -> None:
+    """Store every cell of an openpyxl ``workbook`` that would be a formula as text instead.
+
+    openpyxl writes a text that starts with ``=`` as a formula; for workbooks that are read back
+    word for word we keep the text and mark the cell as a string.
+
+    Example
+    -------
+    >>> from openpyxl import Workbook
+    >>> wb = Workbook(); wb.active.append(['=HYPERLINK("http://x")', "ja"])
+    >>> keep_as_text(wb); [c.data_type for c in wb.active[1]]
+    ['s', 's']
+    """
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def sheet_title(name: str, used: set[str] | None = None, fallback: str = "Blatt") -> str:

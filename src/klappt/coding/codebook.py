@@ -18,6 +18,7 @@ from typing import Any
 from klappt.coding._lang import t as _t
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import language_code, pick_label
+from klappt.spreadsheet import keep_as_text
 
 CODEBOOK_SUFFIXES = (".yaml", ".yml", ".xlsx")
 #: A code becomes the choice name of ``q__codes`` and the column ``q__codes/<code>``: no
@@ -346,6 +347,7 @@ def codebook_to_xlsx(book: Codebook, lang: str = "de") -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     add_codebook_sheets(wb, book, lang, first=ws)
+    keep_as_text(wb)  # labels and examples are read back word for word, never run
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
