@@ -186,3 +186,26 @@ def test_billion_laughs_code_book_upload_is_refused__error(web: Any, web_backend
     assert "bombe.yaml, Zeile 2: YAML-Anker und -Verweise" in html, html[-3000:]
     assert "/tmp/" not in html
     assert not CodebookVersion.objects.filter(wave=wave).exists()
+
+
+def test_deck_with_a_300_character_answer_of_three_sites__ok(web: Any, web_backend: str) -> None:
+    from pptx import Presentation
+    from web_helpers import post_data
+
+    long = ("Feste Beratung und Begleitung über alle Ämter und Träger hinweg " * 6)[:300]
+    wave = web.setup()
+    for site in ("mk", "rs", "bm"):
+        answers = dict(web.answers_of(site))
+        answers["notwendigkeit_text"] = long
+        r = web.post(
+            web.client(), wave, post_data(answers, web.multiple(wave)), action="submit", site=site
+        )
+        assert r.status_code == 302, r.content[:500]
+    c = web.analyst()
+    html = c.get(f"/p/{web.program.slug}/w/{wave.pk}/report.html")
+    assert html.status_code == 200, html.content[-1500:]
+    deck = c.get(f"/p/{web.program.slug}/w/{wave.pk}/report.pptx")
+    assert deck.status_code == 200, deck.content[-1500:]
+    prs = Presentation(io.BytesIO(deck.content))
+    texts = [s.text_frame.text for sl in prs.slides for s in sl.shapes if s.has_text_frame]
+    assert any(t.startswith("Feste Beratung") and t.endswith("…") for t in texts)
