@@ -31,7 +31,6 @@ from klappt.report.spec import (
     TitleSlide,
     WaveSource,
 )
-from klappt.yamlsafe import BoundedLoader
 
 __all__ = ["Msg", "default_spec", "dump_recipe", "load_recipe", "parse_recipe", "recipe_error"]
 
@@ -79,7 +78,7 @@ class _Seq(list):  # type: ignore[type-arg]
     item_lines: list[int]
 
 
-class _LineLoader(BoundedLoader):
+class _LineLoader(yamlsafe.BoundedLoader):
     """The bounded safe loader whose strings, mappings and sequences carry their start line."""
 
 
