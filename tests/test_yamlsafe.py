@@ -139,3 +139,24 @@ def test_every_recipe_of_the_repository_loads__ok(path):
 def test_the_reference_figures_load__ok():
     text = (REPO / "src/klappt/reference/expected_figures.yaml").read_text(encoding="utf-8")
     assert len(yamlsafe.load(text, "expected_figures.yaml")) > 100
+
+
+@pytest.mark.parametrize("kind", ["recipe", "codebook"])
+def test_the_cli_names_the_limit_and_exits_2__error(tmp_path, capsys, kind):
+    from klappt import cli
+
+    form = REPO / "tests/report/form.md"
+    data = REPO / "tests/report/returns_2022.csv"
+    bomb = tmp_path / "bombe.yaml"
+    bomb.write_text(_recipe_bomb() if kind == "recipe" else _codebook_bomb(), encoding="utf-8")
+    args = (
+        ["report", str(form), str(data), "--recipe", str(bomb), "--out", str(tmp_path / "b.pptx")]
+        if kind == "recipe"
+        else ["code", "codebook", str(bomb)]
+    )
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "YAML-Anker und -Verweise" in err and "bombe.yaml" in err and "Traceback" not in err
+    assert not (tmp_path / "b.pptx").exists()
