@@ -47,6 +47,29 @@ class ErrorCode(Enum):
         "In {path} kann nicht geschrieben werden: {reason}",
         "Cannot write {path}: {reason}",
     )
+    # YAML files (code books, recipes): read by klappt.yamlsafe within fixed limits
+    YAML_001 = Detail(
+        "yaml_alias",
+        "{path}, Zeile {line}: YAML-Anker und -Verweise (& und *) sind nicht erlaubt; "
+        "bitte den Inhalt ausschreiben.",
+        "{path}, line {line}: YAML anchors and aliases (& and *) are not allowed; "
+        "please write the content out.",
+    )
+    YAML_002 = Detail(
+        "yaml_too_deep",
+        "{path}, Zeile {line}: zu tief verschachtelt (höchstens {limit} Ebenen).",
+        "{path}, line {line}: nested too deeply (at most {limit} levels).",
+    )
+    YAML_003 = Detail(
+        "yaml_too_many_nodes",
+        "{path}, Zeile {line}: zu viele Einträge (höchstens {limit} Werte, Listen und Zuordnungen).",
+        "{path}, line {line}: too many entries (at most {limit} values, lists and mappings).",
+    )
+    YAML_004 = Detail(
+        "yaml_too_large",
+        "{path}: zu groß für eine YAML-Datei ({size} Bytes, höchstens {limit}).",
+        "{path}: too large for a YAML file ({size} bytes, at most {limit}).",
+    )
     # Instruments (XLSForm)
     INSTRUMENT_001 = Detail(
         "form_invalid",

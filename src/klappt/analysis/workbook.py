@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 from klappt.analysis.tabulate import Cell, Table, Tabulation
+from klappt.spreadsheet import safe_cell as _safe_cell
+from klappt.spreadsheet import sheet_title
 
 _HEAD = {
     "de": {
@@ -68,10 +70,8 @@ def _wrap():
 
 
 def safe_cell(value: object) -> object:
-    """Neutralise text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Neutralise text that a spreadsheet would run as a formula (:func:`klappt.spreadsheet.neutral`)."""
+    return _safe_cell(value)
 
 
 def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
@@ -91,7 +91,7 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
     h = _HEAD["en" if lang == "en" else "de"]
     wb = Workbook()
     ws = wb.active
-    ws.title = h["sheet"]
+    ws.title = sheet_title(h["sheet"])
     bold = Font(bold=True)
     title_font = Font(bold=True, size=12)
     head_fill = PatternFill("solid", fgColor="DCE6F1")
@@ -160,7 +160,7 @@ def _write_table(
             ws.cell(row_no, 1, label)
             for i, ((_, cell), mark) in enumerate(zip(cells, marks, strict=True)):
                 value = (cell.stats or {}).get(key) if mark is None else mark
-                ws.cell(row_no, 2 + i, value)
+                ws.cell(row_no, 2 + i, safe_cell(value))
             row_no += 1
     if not table.rows and not table.cell.stats:
         ws.cell(row_no, 1, h["answered"])

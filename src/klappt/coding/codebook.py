@@ -18,6 +18,7 @@ from typing import Any
 from klappt.coding._lang import t as _t
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import language_code, pick_label
+from klappt.spreadsheet import keep_as_text
 
 CODEBOOK_SUFFIXES = (".yaml", ".yml", ".xlsx")
 #: A code becomes the choice name of ``q__codes`` and the column ``q__codes/<code>``: no
@@ -309,9 +310,10 @@ def codebook_from_yaml(text: str, source: str = "") -> Codebook:
     """Parse and check a code book from YAML text; errors name ``source`` and the line."""
     import yaml
 
+    from klappt import yamlsafe
+
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data, node = yamlsafe.load_with_node(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KlapptError(
@@ -345,6 +347,7 @@ def codebook_to_xlsx(book: Codebook, lang: str = "de") -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     add_codebook_sheets(wb, book, lang, first=ws)
+    keep_as_text(wb)  # labels and examples are read back word for word, never run
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -520,6 +523,9 @@ def read_codebook(path: str | Path) -> Codebook:
                 message=_t("kein Blatt 'Codebuch' gefunden", "no sheet 'Codebook' found"),
             )
         return book
+    from klappt import yamlsafe
+
+    yamlsafe.check_file_size(p)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -42,6 +42,7 @@ from klappt.coding.suggest import Suggestion, _iso, training_examples
 from klappt.errors import ErrorCode, KlapptError
 from klappt.files import first_sheet
 from klappt.responses.dataset import ResponseSet
+from klappt.spreadsheet import keep_as_text
 
 NO_CODE_MARK = "-"
 _SHEETS = ("codierung", "coding", "abweichungen", "disagreements")
@@ -189,6 +190,7 @@ def coding_workbook(
             end = get_column_letter(first_code + code_columns - 1)
             dv.add(f"{start}2:{end}{last}")
     _instructions(wb, lang)
+    keep_as_text(wb)  # answers and labels come from sites and code books: never a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -262,6 +264,7 @@ def disagreement_workbook(
     if codebook is not None:
         add_codebook_sheets(wb, codebook, lang)
     _instructions(wb, lang)
+    keep_as_text(wb)  # answers and labels come from sites and code books: never a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -8,7 +8,7 @@ lay them out by frequency.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from klappt.coding.mentions import Mention
 from klappt.coding.mentions import count_mentions as _count
@@ -102,7 +102,7 @@ def _shorten(m: Mention, size: float, width: float) -> Mention:
     text = m.text
     while text and text_width(text + "…", size, True) + 2 > width * 0.98:
         text = text[:-1]
-    return Mention(text.rstrip() + "…", m.count)
+    return replace(m, text=text.rstrip() + "…")
 
 
 _Row = tuple[list[tuple[Mention, float, float, int]], float]

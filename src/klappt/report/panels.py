@@ -488,8 +488,8 @@ class PanelBuilder:
             rows = sorted(
                 enumerate(t.get("rows", [])), key=lambda ir: (-int(ir[1]["count"]), ir[0])
             )
-            mentions = [
-                Mention(labels.get(str(r["choice"]), str(r["choice"])), int(r["count"]))
+            mentions = [  # a choice's count, not an answer's text: no return ids to name
+                Mention(labels.get(str(r["choice"]), str(r["choice"])), int(r["count"]), ())
                 for _, r in rows
                 if int(r["count"]) > 0
             ]

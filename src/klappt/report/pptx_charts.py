@@ -3,15 +3,24 @@
 Each chart carries its data in an embedded workbook, so PowerPoint and LibreOffice can
 edit it. Percent labels use a number format with a locale prefix (``[$-407]``) so
 LibreOffice shows ``39,1 %`` in a German deck whatever the machine's locale.
+
+Category and series names come from forms and code books, so the embedded workbook gets them
+through :func:`klappt.spreadsheet.neutral` and as plain strings (XlsxWriter would otherwise
+write ``=HYPERLINK(...)`` as a live formula and a web address as a link). The chart itself
+shows the names as written: its cached labels are text, never evaluated.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
 from pptx.chart.data import CategoryChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_MARK
 from pptx.oxml.ns import qn
@@ -20,6 +29,7 @@ from pptx.util import Emu, Pt
 from klappt.report.built import BuiltPanel
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import FONT, INK, series_colors, text_on
+from klappt.spreadsheet import safe_cell
 
 _TYPES = {
     "doughnut": XL_CHART_TYPE.DOUGHNUT,
@@ -31,6 +41,41 @@ _TYPES = {
 }
 
 EMU_PER_PT = 12700
+
+
+class _NeutralSheet:
+    """An XlsxWriter worksheet whose ``write`` and ``write_column`` neutralise text."""
+
+    def __init__(self, sheet: Any) -> None:
+        self._sheet = sheet
+
+    def write(self, row: int, col: int, value: Any, *args: Any) -> Any:
+        return self._sheet.write(row, col, safe_cell(value), *args)
+
+    def write_column(self, row: int, col: int, values: Any, *args: Any) -> Any:
+        return self._sheet.write_column(row, col, [safe_cell(v) for v in values], *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sheet, name)
+
+
+class _NeutralWriter(CategoryWorkbookWriter):  # type: ignore[misc]
+    @contextmanager
+    def _open_worksheet(self, xlsx_file: Any) -> Iterator[tuple[Any, Any]]:
+        from xlsxwriter import Workbook
+
+        options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        workbook = Workbook(xlsx_file, options)
+        yield workbook, _NeutralSheet(workbook.add_worksheet())
+        workbook.close()
+
+
+class _ChartData(CategoryChartData):  # type: ignore[misc]
+    """Chart data whose embedded workbook holds no formula (see the module's text)."""
+
+    @cached_property
+    def _workbook_writer(self) -> CategoryWorkbookWriter:
+        return _NeutralWriter(self)
 
 
 def _rgb(hex_: str) -> RGBColor:
@@ -90,7 +135,7 @@ def add_chart(slide: Any, panel: BuiltPanel, left: int, top: int, width: int, he
     """Draw ``panel`` as a native chart in the given box (EMU); returns the graphic frame."""
     width_pt, height_pt = width / EMU_PER_PT, height / EMU_PER_PT
     size = label_size(panel, width_pt, height_pt)
-    data = CategoryChartData(number_format=panel.number_format)
+    data = _ChartData(number_format=panel.number_format)
     data.categories = wrapped_categories(panel, width_pt, height_pt, size)
     for s in panel.series:
         data.add_series(s.name, list(s.values), number_format=panel.number_format)

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from klappt import yamlsafe
 from klappt.errors import ErrorCode, KlapptError, current_language
 from klappt.report.spec import (
     CHART_KINDS,
@@ -77,8 +78,8 @@ class _Seq(list):  # type: ignore[type-arg]
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose strings, mappings and sequences carry their start line."""
+class _LineLoader(yamlsafe.BoundedLoader):
+    """The bounded safe loader whose strings, mappings and sequences carry their start line."""
 
 
 def _str(loader: _LineLoader, node: yaml.ScalarNode) -> _Str:
@@ -587,7 +588,7 @@ def parse_recipe(source: str, path: str | None = None) -> ReportSpec:
     ['SectionSlide', 'ResultSlide']
     """
     try:
-        root = yaml.load(source, Loader=_LineLoader)
+        root = yamlsafe.load(source, path or "(Rezept)", _LineLoader)
     except _DuplicateKey as exc:
         raise recipe_error(
             path,
@@ -613,6 +614,7 @@ def load_recipe(path: str | Path) -> ReportSpec:
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
     try:
+        yamlsafe.check_file_size(p)
         source = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise KlapptError(ErrorCode.FILE_003, path=p, reason=str(exc)) from None

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import yaml
 
+from klappt import yamlsafe
+from klappt.errors import KlapptError
 from klappt.instrument.model import Instrument, Question
 from klappt.report.spec import (
     CHART_KINDS,
@@ -175,9 +177,9 @@ def _q(value: object) -> str:
         and s[0] not in "-?"
     ):
         try:
-            if yaml.safe_load(s) == s:
+            if yamlsafe.load(s) == s:
                 return s
-        except yaml.YAMLError:
+        except (yaml.YAMLError, KlapptError):
             pass
     return json.dumps(s, ensure_ascii=False)
 

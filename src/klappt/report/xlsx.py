@@ -2,14 +2,14 @@
 
 Numbers stay numbers (counts as integers, shares as percent values with one decimal),
 so the workbook serves for reading and for further work. Text from forms and sites is
-neutralised against formula injection: a cell that would start with ``=``, ``+``, ``-``,
-``@`` (or a tab or carriage return) gets a leading apostrophe.
+neutralised against formula injection by :func:`klappt.spreadsheet.neutral`: a cell that would
+start with ``=``, ``+``, ``-``, ``@`` (their full-width forms, a tab or a line break) gets a
+leading apostrophe. Sheet titles come from :func:`klappt.spreadsheet.sheet_title`.
 """
 
 from __future__ import annotations
 
 import io
-import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -18,11 +18,10 @@ from openpyxl.utils import get_column_letter
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.theme import LIGHT, MUTED, PRIMARY
 from klappt.report.wording import text
+from klappt.spreadsheet import neutral, sheet_title
 
 __all__ = ["render_xlsx", "safe_text"]
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 _HEAD_FONT = Font(bold=True, color="FFFFFF")
 _HEAD_FILL = PatternFill("solid", fgColor=PRIMARY)
@@ -35,7 +34,7 @@ _FORMATS = {"int": "#,##0", "pct": "0.0", "num": "#,##0.0##"}
 
 def safe_text(value: str) -> str:
     """``value`` with a leading apostrophe if a spreadsheet would read it as a formula."""
-    return "'" + value if value.startswith(_DANGEROUS) else value
+    return neutral(value)
 
 
 def _cell_value(value: object) -> object:
@@ -45,14 +44,7 @@ def _cell_value(value: object) -> object:
 
 
 def _sheet_name(index: int, panel: BuiltPanel, used: set[str]) -> str:
-    base = _SHEET_BAD.sub("_", f"T{index:02d} {panel.question}")[:31].rstrip("'")
-    name, n = base, 2
-    while name.lower() in used:
-        suffix = f" ({n})"
-        name = base[: 31 - len(suffix)] + suffix
-        n += 1
-    used.add(name.lower())
-    return name
+    return sheet_title(f"T{index:02d} {panel.question}", used, f"T{index:02d}")
 
 
 def render_xlsx(built: BuiltReport) -> bytes:
@@ -77,7 +69,8 @@ def render_xlsx(built: BuiltReport) -> bytes:
     lang = built.lang
     wb = Workbook()
     contents = wb.active
-    contents.title = text("contents", lang)
+    used: set[str] = set()
+    contents.title = sheet_title(text("contents", lang), used)
     wb.properties.title = safe_text(built.title)
     wb.properties.creator = "klappt"
     wb.properties.language = "en-GB" if lang == "en" else "de-DE"
@@ -96,7 +89,6 @@ def render_xlsx(built: BuiltReport) -> bytes:
     for j, h in enumerate(header, start=1):
         c = contents.cell(row=4, column=j, value=h)
         c.font, c.fill = _HEAD_FONT, _HEAD_FILL
-    used: set[str] = {contents.title.lower()}
     row = 5
     for index, (slide_no, slide, panel) in enumerate(built.tables(), start=1):
         name = _sheet_name(index, panel, used)

@@ -76,6 +76,9 @@ def _all_units(wave: Wave, form: Instrument, lang: str | None) -> dict[str, Unit
         if hit is not None:
             _units.move_to_end(key)
             return hit
+    if not wave.columns or not Return.objects.filter(wave=wave).exists():
+        made = {q.name: _no_units(q, lang) for q in text_questions(form)}
+        return made  # nothing to read, nothing worth keeping: the first return changes the key
     rs = responses_from_records(wave, form)
     names = dict(
         Return.objects.filter(wave=wave, site__isnull=False).values_list("return_id", "site__name")
@@ -99,6 +102,11 @@ def _all_units(wave: Wave, form: Instrument, lang: str | None) -> dict[str, Unit
         while len(_units) > _CACHE_SIZE:
             _units.popitem(last=False)
     return made
+
+
+def _no_units(q: Any, lang: str | None) -> Units:
+    """A text question of a wave that has no returns yet: no parts to code."""
+    return Units(q.name, q.label(lang), (), {}, {}, {})
 
 
 def coded_by(wave: Wave, question: str, coder: str) -> set[str]:

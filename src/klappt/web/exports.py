@@ -12,9 +12,11 @@ row per entry: ``_id`` (``gt/projekte[2]``), ``_parent_id`` (the main table's ``
 ``_index`` (1, 2, … within the return), then the repeat's questions. In the XLSX these are the
 sheets after the first; as CSV, one file per repeat.
 
-Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula. In the
-CSV such a text gets a leading apostrophe (numbers keep their sign: they were checked to be
-numbers); in the XLSX every text cell is stored as text, never as a formula.
+Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or their full-width
+forms, or a tab or line break) as a formula. In the CSV and the XLSX such a text gets a leading
+apostrophe (:func:`klappt.spreadsheet.neutral`; numbers keep their sign: they were checked to be
+numbers); in the XLSX every text cell is also stored as text, never as a formula. Sheet titles go
+through :func:`klappt.spreadsheet.sheet_title` (a wave named ``2023/24`` is a valid sheet).
 """
 
 from __future__ import annotations
@@ -27,19 +29,14 @@ from typing import Any
 from klappt.instrument import Instrument
 from klappt.responses.dataset import ResponseSet, load_responses
 from klappt.responses.io import RawTable
+from klappt.spreadsheet import neutral, sheet_title
 from klappt.store.models import Return, Wave
 from klappt.web.checks import Rules
 from klappt.web.models import SiteReturn, Status
 from klappt.web.returns import export_columns, submitted_values
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: the key columns of a repeat's table, before its questions
 REPEAT_KEYS = ("_id", "_parent_id", "_index")
-
-
-def neutral(text: str) -> str:
-    """``text`` as a spreadsheet shows it but never runs it."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _numeric_columns(form: Instrument) -> set[str]:
@@ -129,14 +126,11 @@ def to_xlsx(
     from openpyxl import Workbook
 
     wb = Workbook()
-    _sheet(wb.active, columns, rows, numeric, title[:31] or "Daten")
-    used = {wb.active.title}
-    for name, more_columns, more_rows in more:
-        sheet_title = name[:31]
-        while sheet_title in used:  # a repeat named like the wave
-            sheet_title = sheet_title[:29] + "_" + str(len(used))
-        used.add(sheet_title)
-        _sheet(wb.create_sheet(sheet_title), more_columns, more_rows, numeric, sheet_title)
+    used: set[str] = set()
+    _sheet(wb.active, columns, rows, numeric, sheet_title(title, used, "Daten"))
+    for name, more_columns, more_rows in more:  # a repeat named like the wave gets " (2)"
+        title = sheet_title(name, used, "Daten")
+        _sheet(wb.create_sheet(title), more_columns, more_rows, numeric, title)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -149,7 +143,7 @@ def _sheet(
 
     ws.title = title
     for j, name in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=j, value=name)
+        cell = ws.cell(row=1, column=j, value=neutral(name))
         cell.data_type = "s"
         cell.font = Font(bold=True)
     for i, row in enumerate(rows, start=2):
@@ -167,8 +161,8 @@ def _sheet(
                     continue
                 except ValueError:
                     pass
-            cell = ws.cell(row=i, column=j, value=v)
-            cell.data_type = "s"  # a text starting with "=" stays text
+            cell = ws.cell(row=i, column=j, value=neutral(v))
+            cell.data_type = "s"  # stored as text: never a formula, even if edited
     ws.freeze_panes = "A2"
 
 

@@ -34,7 +34,7 @@ from klappt.errors import KlapptError
 from klappt.formatting import fmt_number, fmt_percent
 from klappt.store import coding as store
 from klappt.store.coding_models import AnswerCoding, CodeSuggestion
-from klappt.store.models import Program, Wave
+from klappt.store.models import Program, Return, Wave
 from klappt.web import coding, instruments
 from klappt.web.access import READ, program_view
 
@@ -98,10 +98,11 @@ def overview(request: Any, program: Program, wave: Wave) -> Any:
             )
         rows.append(row)
     waves = Wave.objects.filter(program=program).defer("form_file").order_by("-created_at")
+    empty = not Return.objects.filter(wave=wave).exists()
     return render(
         request,
         "klappt_web/coding_overview.html",
-        {"program": program, "wave": wave, "rows": rows, "waves": waves},
+        {"program": program, "wave": wave, "rows": rows, "waves": waves, "empty": empty},
     )
 
 
@@ -331,10 +332,12 @@ def _save_form(
 @program_view(READ)
 def suggest(request: Any, program: Program, wave: Wave, question: str) -> Any:
     """Train on what is coded so far and store suggestions for the parts not coded yet."""
-    _units(wave, question)
+    u = _units(wave, question)
     _version(wave, question)
-    rs = store.responses_from_records(wave, instruments.instrument(wave))
-    n = store.refresh_suggestions(wave, question, rs)
+    n = 0
+    if len(u):  # a wave without returns has nothing to suggest for
+        rs = store.responses_from_records(wave, instruments.instrument(wave))
+        n = store.refresh_suggestions(wave, question, rs)
     text = _(
         "Suggestions computed for %(n)d answer parts. They are proposals only: a code counts when you accept it."
     )

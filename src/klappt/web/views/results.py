@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from klappt.store.models import Program, Site, Wave
-from klappt.web import exports, instruments
+from klappt.web import downloads, exports, instruments
 from klappt.web.access import READ, program_view
 from klappt.web.models import SiteReturn
 from klappt.web.views.respondent import summary_context
@@ -27,14 +27,12 @@ def _lang() -> str:
 
 
 def _file(data: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return downloads.file_response(data, content_type, filename)
 
 
 def _stem(program: Program, wave: Wave) -> str:
-    return f"{program.slug}_{slugify(str(wave.name)) or wave.pk}"
+    """The program and the wave's name as written ("2023/24"); made safe by ``_file``."""
+    return f"{program.slug}_{str(wave.name).strip() or wave.pk}"
 
 
 @program_view(READ)

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from klappt.store.models import Program, Site, Wave
-from klappt.web import links, register
+from klappt.web import downloads, links, register
 from klappt.web.access import COORDINATE, program_view
 from klappt.web.exports import to_csv
 from klappt.web.instruments import UploadRejected
@@ -213,10 +213,7 @@ def links_issue_all(request: Any, program: Program) -> Any:
 
 
 def _csv_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return downloads.file_response(data, "text/csv; charset=utf-8", filename)
 
 
 @program_view(COORDINATE)
