@@ -46,7 +46,7 @@ class Relay:
         entry = {
             "to": list(envelope.rcpt_tos),
             "from": envelope.mail_from,
-            "subject": str(msg["Subject"]),
+            "subject": str(msg["Subject"]).strip(),
             "body": msg.get_body(("plain",)).get_content(),
             "message_id": str(msg["Message-ID"]),
         }
