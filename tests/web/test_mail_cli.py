@@ -257,3 +257,65 @@ def test_without_a_public_base_url_links_and_sending_are_refused__error(
         r = run(["links", "2024", "--csv", str(p["tmp"] / "l.csv")], p["env"])
         assert r.returncode == 2 and not (p["tmp"] / "l.csv").exists()
     assert p["smtp"].messages == []
+
+
+def test_a_template_with_an_unknown_placeholder_is_refused_and_a_good_one_is_used__error(
+    project: dict[str, Any], web_backend: str
+) -> None:
+    p = project
+    _open(p)
+    body = p["tmp"] / "einladung.txt"
+    body.write_text("Hallo {kommune}: {link}\n", encoding="utf-8")
+    r = run(["mail", "template", "invite", "--body-file", str(body)], p["env"])
+    assert r.returncode == 2 and "{kommune}" in r.stderr and "{site}" in r.stderr
+    body.write_text("Hallo {site}: {link}\n{contact}\n", encoding="utf-8")
+    run(
+        ["mail", "settings", "--contact", "Programmbüro NRW", "--remind-days", "3,14"],
+        p["env"],
+        check=True,
+    )
+    shown = run(
+        [
+            "mail",
+            "template",
+            "invite",
+            "--subject",
+            "Bitte bis {deadline}",
+            "--body-file",
+            str(body),
+        ],
+        p["env"],
+        check=True,
+    )
+    assert "Hallo : {link}" in shown.stdout and "Programmbüro NRW" in shown.stdout
+    run(["mail", "invite", "2024"], p["env"], check=True)
+    (m,) = p["smtp"].to("aachen@example.org")
+    assert m["subject"] == "Bitte bis 31.03.2030"
+    assert m["body"].startswith(f"Hallo Aachen: {BASE}/r/")
+    assert "Programmbüro NRW" in m["body"]
+    settings = run(["mail", "settings"], p["env"], check=True)
+    assert "Erinnerungen: 14,3" in settings.stderr
+
+
+def test_klappt_serve_sends_the_queued_messages_in_the_background__ok(
+    project: dict[str, Any], web_backend: str
+) -> None:
+    import time
+
+    from http_session import Server
+
+    p = project
+    _open(p)
+    r = run(["mail", "invite", "2024", "--queue-only"], p["env"], check=True)
+    assert "4 in den Postausgang gelegt" in r.stderr and p["smtp"].messages == []
+    server = Server(p["dir"], p["env"], p["tmp"] / "server.log", workers=1)
+    server.start()
+    try:
+        deadline = time.monotonic() + 120
+        while len(p["smtp"].messages) < 5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    assert set(_invites_per_address(p).values()) == {1}, server.log.read_text()[-2000:]
+    status = run(["mail", "status", "2024"], p["env"], check=True)
+    assert status.stdout.count("invite: sent") == 4  # the log, per site

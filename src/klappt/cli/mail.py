@@ -440,3 +440,123 @@ def mail_status(
             last_text,
         )
     out.print(table)
+
+
+@mail_app.command("template")
+def mail_template(
+    kind: Annotated[str, typer.Argument(help="invite, remind, receipt oder results.")],
+    language: Annotated[
+        str, typer.Option("--language", help="Sprache der Vorlage: de oder en.")
+    ] = "de",
+    subject: Annotated[str | None, typer.Option("--subject", help="Neuer Betreff.")] = None,
+    body_file: Annotated[
+        Path | None, typer.Option("--body-file", help="Neuer Text aus dieser Datei (UTF-8).")
+    ] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Zurück zur Standardvorlage.")] = False,
+    program: ProgramOpt = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Eine E-Mail-Vorlage zeigen (mit Vorschau) oder ändern. Platzhalter: {site}, {link},
+    {deadline}, {contact}, {wave}, {program}, {form}; in der Eingangsbestätigung auch
+    {submitted_at} und {copy_link}.
+
+    Beispiel: klappt mail template invite --subject "Bitte bis {deadline}" --body-file einladung.txt
+    """
+    lang = _lang(lang)
+    from klappt.web import runwave
+
+    root = _setup(project)
+    from klappt.errors import ErrorCode, KlapptError
+    from klappt.web import mail
+    from klappt.web.models import MailKind, MailTemplate
+
+    p = runwave.program(root, program)
+    if kind not in MailKind.values or language not in mail.LANGUAGES:
+        raise KlapptError(
+            ErrorCode.MAIL_004,
+            template=f"{kind}/{language}",
+            name="?",
+            allowed=", ".join(f"{k}/{lg}" for k in MailKind.values for lg in mail.LANGUAGES),
+        )
+    if reset:
+        MailTemplate.objects.filter(program=p, kind=kind, language=language).delete()
+    elif subject is not None or body_file is not None:
+        old_subject, old_body, _edited = mail.template(p, kind, language)
+        body = old_body
+        if body_file is not None:
+            if not body_file.is_file():
+                raise KlapptError(ErrorCode.FILE_001, path=body_file)
+            body = body_file.read_text(encoding="utf-8")
+        mail.save_template(p, kind, language, subject or old_subject, body, by="cli")
+    s, b, edited = mail.template(p, kind, language)
+    values = mail.values_for(p, None, None, language, submitted_at="01.03.2030, 10:00")
+    out.print(escape(mail.show_links(mail.fill(s, values), "{link}")))
+    out.print(escape(mail.show_links(mail.fill(b, values), "{link}", "{copy_link}")))
+    err.print(
+        _t(
+            lang,
+            f"[dim]{'eigene Vorlage' if edited else 'Standardvorlage'} {kind}/{language}[/]",
+            f"[dim]{'own template' if edited else 'default template'} {kind}/{language}[/]",
+        )
+    )
+
+
+@mail_app.command("settings")
+def mail_settings(
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="Kontakt des Programmbüros ({contact}).")
+    ] = None,
+    remind_days: Annotated[
+        str | None,
+        typer.Option(
+            "--remind-days", help='Automatisch erinnern, Tage vor der Frist: "14,3" ("" = aus).'
+        ),
+    ] = None,
+    receipts: Annotated[
+        bool | None,
+        typer.Option("--receipts/--no-receipts", help="Eingangsbestätigung beim Absenden."),
+    ] = None,
+    program: ProgramOpt = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Kontakt, Erinnerungsplan und Eingangsbestätigungen des Programms zeigen oder ändern.
+
+    Beispiel: klappt mail settings --contact "Programmbüro, 0211 123456" --remind-days 14,3
+    """
+    lang = _lang(lang)
+    from klappt.web import runwave
+
+    root = _setup(project)
+    from klappt.web import mail
+    from klappt.web.models import MailSettings
+
+    p = runwave.program(root, program)
+    current = mail.mail_settings(p)
+    changes: dict[str, Any] = {}
+    if contact is not None:
+        changes["contact"] = contact
+    if remind_days is not None:
+        changes["reminder_days"] = ",".join(
+            str(d)
+            for d in sorted(
+                {int(x) for x in remind_days.replace(";", ",").split(",") if x.strip().isdigit()},
+                reverse=True,
+            )
+        )
+    if receipts is not None:
+        changes["receipts"] = receipts
+    if changes:
+        MailSettings.objects.update_or_create(program=p, defaults=changes)
+        current = mail.mail_settings(p)
+    days = current.reminder_days or _t(lang, "von Hand", "by hand")
+    err.print(
+        _t(
+            lang,
+            f"Kontakt: {escape(current.contact or '–')}\nErinnerungen: {days}\n"
+            f"Eingangsbestätigung: {'ja' if current.receipts else 'nein'}",
+            f"Contact: {escape(current.contact or '–')}\nReminders: {days}\n"
+            f"Receipts: {'yes' if current.receipts else 'no'}",
+        )
+    )
