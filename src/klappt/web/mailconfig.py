@@ -46,15 +46,15 @@ class MailConfig:
 
 
 def redact(url: str) -> str:
-    """The URL without its password (for messages)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password:
-            host = parts.netloc.rsplit("@", 1)[-1]
-            return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
-    except ValueError:
-        return "…"
-    return url
+    """The URL without its password (for messages), also when it cannot be parsed."""
+    head, sep, rest = url.partition("//")
+    if not sep:
+        head, rest = "", url
+    netloc, slash, tail = rest.partition("/")
+    if "@" in netloc:
+        user, _at, host = netloc.rpartition("@")
+        netloc = f"{user.split(':', 1)[0]}:***@{host}" if ":" in user else netloc
+    return head + sep + netloc + slash + tail
 
 
 def _bad(url: str, detail: str) -> KlapptError:
