@@ -13,11 +13,13 @@ from rich.table import Table as RichTable
 from klappt.cli.common import Lang, ProjectOpt, _lang, _project, _t, app, err, out
 
 wave_app = typer.Typer(
-    help="Eine online erhobene Welle öffnen oder schließen (wie im Browser).",
+    help="Eine online erhobene Welle öffnen oder schließen (wie im Browser).\n\n"
+    "Beispiel: klappt wave open 2024 --form arbeitshilfe_2024.xlsx --deadline 2024-03-31",
     no_args_is_help=True,
 )
 mail_app = typer.Typer(
-    help="E-Mails an die Standorte: Einladung, Erinnerung, Ergebnisse, Versandstand.",
+    help="E-Mails an die Standorte: Einladung, Erinnerung, Ergebnisse, Versandstand.\n\n"
+    "Beispiel: klappt mail invite 2024 --dry-run",
     no_args_is_help=True,
 )
 app.add_typer(wave_app, name="wave")
