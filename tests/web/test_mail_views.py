@@ -115,6 +115,12 @@ def test_invitations_from_the_screen_to_a_selection_and_once_per_site__ok(
     assert sorted(m["to"][0] for m in smtp.messages) == sorted(ADDRESSES.values())
     dashboard = c.get(f"/p/{web.program.slug}/w/{wave.pk}/").content.decode()
     assert dashboard.count("eingeladen am") == 3
+    # the release of results: each site with an address once
+    for _twice in range(2):
+        c.post(url, {"action": "results"})
+        _drain()
+    results = [m["to"][0] for m in smtp.messages if m["subject"].startswith("Ergebnisse")]
+    assert sorted(results) == sorted(ADDRESSES.values())
 
 
 def test_a_template_with_an_unknown_placeholder_is_a_form_error_naming_it__error(

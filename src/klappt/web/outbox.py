@@ -256,6 +256,11 @@ def send(msg: OutboxMessage) -> Event:
             next_attempt_at=_now() + dt.timedelta(seconds=delay),
         )
         return Event(msg, "retry", error)
+    except Exception as exc:  # a message Django cannot build (e.g. a bad header): never retried
+        error = _describe(exc)[:1000]
+        status = MailStatus.UNCERTAIN if handed["at"] is not None else MailStatus.FAILED
+        _finish(msg, status=status, last_error=error)
+        return Event(msg, str(status), error)
     _finish(msg, status=MailStatus.SENT, sent_at=_now(), last_error="")
     return Event(msg, "sent")
 

@@ -179,6 +179,8 @@ def wave_mail(request: Any, program: Program, wave: Wave) -> Any:
                 plan = mail.invite(wave, chosen, again=again, by=by)
             elif action == "remind":
                 plan = mail.remind(wave, by=by)
+            elif action == "results":
+                plan = mail.release_results(wave, by=by)
             elif action == "retry":
                 n = outbox.retry(wave=wave)
                 messages.success(request, _("%(n)d messages queued again.") % {"n": n})
