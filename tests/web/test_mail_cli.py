@@ -319,3 +319,34 @@ def test_klappt_serve_sends_the_queued_messages_in_the_background__ok(
     assert set(_invites_per_address(p).values()) == {1}, server.log.read_text()[-2000:]
     status = run(["mail", "status", "2024"], p["env"], check=True)
     assert status.stdout.count("invite: sent") == 4  # the log, per site
+
+
+def test_wave_and_mail_mistakes_are_one_message_each__error(
+    project: dict[str, Any], web_backend: str
+) -> None:
+    from reference_data import RETURNS
+
+    p = project
+    env = p["env"]
+    cases = [
+        (["wave", "open", "2024"], "--form"),
+        (
+            ["wave", "open", "2024", "--form", str(FORM), "--deadline", "31.13.2024"],
+            "Ungültiges Datum",
+        ),
+        (
+            ["wave", "open", "2024", "--form", str(FORM), "--program", "nix"],
+            "Unbekanntes Programm 'nix'",
+        ),
+        (["wave", "open", "2024", "--form", str(p["tmp"] / "fehlt.xlsx")], "nicht gefunden"),
+        (["mail", "invite", "2099"], "Unbekannte Welle '2099'"),
+        (["mail", "invite", "2024", "--site", "zz"], "zz"),
+    ]
+    for args, text in cases:
+        if args[:2] == ["mail", "invite"] and args[2] == "2024":
+            _open(p)
+        r = run(args, env)
+        assert r.returncode == 2 and text in r.stderr, (args, r.stderr)
+    run(["import", "2022", str(FORM), str(RETURNS)], env, check=True)
+    r = run(["wave", "open", "2022"], env)
+    assert r.returncode == 2 and "aus einer Datei importiert" in r.stderr
