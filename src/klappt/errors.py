@@ -327,6 +327,78 @@ class ErrorCode(Enum):
         "{path}, row {row}: the column question is empty, and wave {wave} has code books for several "
         "questions ({questions}). Please put the question into the column question.",
     )
+    # E-mail and running a wave from the command line (klappt.web.mail)
+    MAIL_001 = Detail(
+        "email_url_invalid",
+        "KLAPPT_EMAIL_URL ist ungültig ({url}): {detail} wird nicht verstanden. Erwartet: "
+        "smtp:// oder smtps://, Rechnername, Port, ?tls=starttls|none, ?timeout=1…600; z. B. "
+        "smtp://benutzer:passwort@relay.example.org:587?tls=starttls",
+        "KLAPPT_EMAIL_URL is invalid ({url}): {detail} is not understood. Expected: "
+        "smtp:// or smtps://, host name, port, ?tls=starttls|none, ?timeout=1…600; e.g. "
+        "smtp://user:password@relay.example.org:587?tls=starttls",
+    )
+    MAIL_002 = Detail(
+        "email_not_configured",
+        "Es kann keine E-Mail versandt werden: KLAPPT_EMAIL_URL ist nicht gesetzt "
+        "(z. B. smtp://relay.example.org:25).",
+        "No e-mail can be sent: KLAPPT_EMAIL_URL is not set (e.g. smtp://relay.example.org:25).",
+    )
+    MAIL_003 = Detail(
+        "base_url_missing",
+        "Der Versand ist gesperrt: KLAPPT_BASE_URL ist nicht gesetzt oder zeigt auf diesen Rechner "
+        "({url}). Die Links würden sonst auf eine Adresse zeigen, die die Standorte nicht "
+        "erreichen. KLAPPT_BASE_URL=https://umfrage.example.org setzen.",
+        "Sending is refused: KLAPPT_BASE_URL is not set or points to this machine ({url}). The "
+        "links would point to an address the sites cannot reach. Set "
+        "KLAPPT_BASE_URL=https://survey.example.org.",
+    )
+    MAIL_004 = Detail(
+        "template_unknown_placeholder",
+        "Vorlage {template}: unbekannter Platzhalter {{{name}}}. Erlaubt: {allowed}",
+        "Template {template}: unknown placeholder {{{name}}}. Allowed: {allowed}",
+    )
+    MAIL_005 = Detail(
+        "wave_not_open",
+        "Die Welle '{wave}' ist nicht geöffnet; zuerst `klappt wave open {wave} --form …`.",
+        "Wave '{wave}' is not open; run `klappt wave open {wave} --form …` first.",
+    )
+    MAIL_006 = Detail(
+        "wave_not_online",
+        "Die Welle '{wave}' wurde aus einer Datei importiert und wird nicht online erhoben.",
+        "Wave '{wave}' was imported from a file and is not collected online.",
+    )
+    MAIL_007 = Detail(
+        "unknown_program",
+        "Unbekanntes Programm '{program}'. Vorhandene Programme: {known}",
+        "Unknown program '{program}'. Existing programs: {known}",
+    )
+    MAIL_008 = Detail(
+        "date_invalid",
+        "Ungültiges Datum '{value}': erwartet 2024-03-31 oder 31.03.2024.",
+        "Invalid date '{value}': expected 2024-03-31 or 31.03.2024.",
+    )
+    MAIL_009 = Detail(
+        "form_has_returns",
+        "Die Welle '{wave}' hat schon Rückläufe; ihr Fragebogen lässt sich nicht mehr ersetzen.",
+        "Wave '{wave}' already has returns; its form can no longer be replaced.",
+    )
+    MAIL_010 = Detail(
+        "form_needed",
+        "Die Welle '{wave}' gibt es noch nicht: --form FRAGEBOGEN.xlsx angeben.",
+        "Wave '{wave}' does not exist yet: pass --form FORM.xlsx.",
+    )
+    MAIL_012 = Detail(
+        "unknown_site",
+        "Unbekannte Standorte im Register: {ids}",
+        "Unknown sites in the register: {ids}",
+    )
+    MAIL_011 = Detail(
+        "email_from_invalid",
+        "Es kann keine E-Mail versandt werden: KLAPPT_EMAIL_FROM ('{value}') ist keine "
+        "Absenderadresse (z. B. KLAPPT_EMAIL_FROM='Programmbüro <programm@example.org>').",
+        "No e-mail can be sent: KLAPPT_EMAIL_FROM ('{value}') is no sender address "
+        "(e.g. KLAPPT_EMAIL_FROM='Program office <program@example.org>').",
+    )
 
 
 def current_language() -> str:

@@ -18,7 +18,7 @@ from klappt.errors import KlapptError, current_language
 __all__ = ["app", "main"]
 
 # importing a module registers its commands; the order here is the order of `klappt --help`
-for _module in ("tables", "waves", "reports", "interop", "coding", "server"):
+for _module in ("tables", "waves", "reports", "interop", "coding", "server", "mail"):
     import_module(f"klappt.cli.{_module}")
 
 

@@ -179,3 +179,30 @@ class RateBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+# the program's mail (templates, settings, the outbox) lives in a module of its own
+from klappt.web.mail_models import (  # noqa: E402 - after the models above
+    MailKind,
+    MailSettings,
+    MailStatus,
+    MailTemplate,
+    OutboxMessage,
+)
+
+__all__ = [
+    "MailKind",
+    "MailSettings",
+    "MailStatus",
+    "MailTemplate",
+    "Membership",
+    "OutboxMessage",
+    "RateBucket",
+    "ReturnVersion",
+    "Role",
+    "SiteLink",
+    "SiteReturn",
+    "Status",
+    "VersionKind",
+    "WaveSchedule",
+]

@@ -172,7 +172,13 @@ def serve(
     opts = gunicorn_options(host, port, workers or default_workers(), threads)
     if on_ready is not None:
         on_ready(opts)
-    _Gunicorn(opts).run()
+    from klappt.web import mailworker  # the outbox's sender beside gunicorn (issue 16)
+
+    sender = mailworker.start(Path(os.environ["KLAPPT_PROJECT"]))
+    try:
+        _Gunicorn(opts).run()
+    finally:
+        mailworker.stop(sender)
 
 
 def _application() -> Any:

@@ -14,6 +14,10 @@ and ``klappt createuser`` set it). Like the store's, everything comes from the e
 * ``KLAPPT_BASE_URL`` – the public address used in the sites' links (default: the request's).
 * ``KLAPPT_MAX_UPLOAD_MB`` – largest form or register upload (default 10).
 * ``KLAPPT_DEBUG=1`` – Django's debug pages (never on a public server).
+* ``KLAPPT_EMAIL_URL``, ``KLAPPT_EMAIL_FROM`` – the mail relay and sender (see
+  :mod:`klappt.web.mailconfig`); ``KLAPPT_EMAIL_PER_MINUTE`` (30), ``KLAPPT_EMAIL_ATTEMPTS`` (5),
+  ``KLAPPT_EMAIL_RETRY_SECONDS`` (60, doubled after each failure), ``KLAPPT_EMAIL_LEASE_SECONDS``
+  (300): the outbox's pace, retries and how long a claimed message is held (``klappt.web.outbox``).
 """
 
 from __future__ import annotations
@@ -182,6 +186,19 @@ KLAPPT_BASE_URL = os.environ.get("KLAPPT_BASE_URL", "").strip().rstrip("/")
 KLAPPT_LINK_FAILURES = int(os.environ.get("KLAPPT_LINK_FAILURES", "20"))
 KLAPPT_LOGIN_FAILURES = int(os.environ.get("KLAPPT_LOGIN_FAILURES", "10"))
 KLAPPT_RATE_WINDOW = 15 * 60  # seconds
+
+# e-mail: parsed once; a malformed URL is kept as the error every mail screen and command shows
+from klappt.web import mailconfig as _mailconfig  # noqa: E402 - Django-free
+
+KLAPPT_MAIL = _mailconfig.from_environment()
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"  # nothing pretends to send
+if KLAPPT_MAIL.configured:
+    globals().update(KLAPPT_MAIL.settings)
+DEFAULT_FROM_EMAIL = KLAPPT_MAIL.sender or "klappt@localhost"
+KLAPPT_EMAIL_PER_MINUTE = max(1, int(_mailconfig.number("KLAPPT_EMAIL_PER_MINUTE", 30)))
+KLAPPT_EMAIL_ATTEMPTS = max(1, int(_mailconfig.number("KLAPPT_EMAIL_ATTEMPTS", 5)))
+KLAPPT_EMAIL_RETRY_SECONDS = max(0.0, _mailconfig.number("KLAPPT_EMAIL_RETRY_SECONDS", 60))
+KLAPPT_EMAIL_LEASE_SECONDS = max(1.0, _mailconfig.number("KLAPPT_EMAIL_LEASE_SECONDS", 300))
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from klappt.web.views import auth, coding, coordinator, respondent, results, sites
+from klappt.web.views import mail as mail_views
 
 web_patterns = [
     path("", coordinator.home, name="home"),
@@ -22,6 +23,9 @@ web_patterns = [
     path("p/<slug:slug>/sites/<int:site_pk>/expiry/", sites.site_expiry, name="site_expiry"),
     path("p/<slug:slug>/members/", sites.members, name="members"),
     path("p/<slug:slug>/waves/new/", coordinator.wave_new, name="wave_new"),
+    # e-mail to the sites (issue 16)
+    path("p/<slug:slug>/mail/templates/", mail_views.templates, name="mail_templates"),
+    path("p/<slug:slug>/w/<int:wave_id>/mail/", mail_views.wave_mail, name="wave_mail"),
     path("p/<slug:slug>/w/<int:wave_id>/", coordinator.dashboard, name="dashboard"),
     path(
         "p/<slug:slug>/w/<int:wave_id>/settings/", coordinator.wave_settings, name="wave_settings"

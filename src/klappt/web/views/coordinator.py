@@ -298,6 +298,11 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
     if schedule.close_due():
         wave.refresh_from_db()
     rows = dashboard_rows(program, wave)
+    from klappt.web.mail import site_log  # "eingeladen am …, erinnert am …" per site
+
+    log = site_log(wave)
+    for r in rows:
+        r["mail"] = log.get(r["site"].pk)
     totals = {k: sum(1 for r in rows if r["status"] == k) for k in ("none", "draft", "submitted")}
     wanted = request.GET.get("status", "all")
     wanted = wanted if wanted in STATUS_FILTERS else "all"

@@ -17,12 +17,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from klappt.store.models import Program, Site, Wave
-from klappt.web import downloads, links, register
+from klappt.web import downloads, links, mail, register
 from klappt.web.access import COORDINATE, program_view
 from klappt.web.exports import to_csv
 from klappt.web.instruments import UploadRejected
 from klappt.web.models import Membership, SiteLink
-from klappt.web.views.coordinator import dashboard_rows
+from klappt.web.views.coordinator import _lang, dashboard_rows
 from klappt.web.webforms import LinkExpiryForm, MemberForm, RegisterForm, SiteForm
 
 
@@ -66,7 +66,13 @@ def sites(request: Any, program: Program) -> Any:
     return render(
         request,
         "klappt_web/sites.html",
-        {"program": program, "rows": rows, "form": RegisterForm(), "expiry": expiry},
+        {
+            "program": program,
+            "rows": rows,
+            "form": RegisterForm(),
+            "expiry": expiry,
+            "base_problem": (p := mail.base_url_problem()) and p.message(_lang()),
+        },
     )
 
 
