@@ -151,6 +151,9 @@ class ReturnVersion(models.Model):
     kind = models.CharField(max_length=10, choices=VersionKind.choices)
     values = models.JSONField(default=dict)
     request_key = models.CharField(max_length=64, null=True, blank=True)
+    #: who saved it: a hash of the saving browser's CSRF cookie (empty: unknown); a draft saved
+    #: again from the same browser replaces this one (see ``returns.save``)
+    editor = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -171,11 +174,15 @@ class ReturnVersion(models.Model):
 
 
 class RateBucket(models.Model):
-    """Failures counted per key (e.g. a client address) in a fixed time window."""
+    """Failures counted per key (a client address, an account, a browser) since
+    ``window_start``; ``blocked_until``: the key's next failure is refused until then
+    (see :mod:`klappt.web.ratelimit`)."""
 
     key = models.CharField(max_length=200, unique=True)
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    blocked_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"

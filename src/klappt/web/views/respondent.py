@@ -32,18 +32,20 @@ from klappt.web.views.errors import problem
 
 
 def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
-    """The site of the token, or the page to show instead (rate limit, unknown, revoked)."""
-    key = f"link:{ratelimit.client_address(request)}"
-    if ratelimit.blocked(key, settings.KLAPPT_LINK_FAILURES):
-        return None, problem(
-            request,
-            _("Too many attempts"),
-            _("Too many unknown links were opened from this address. Please wait 15 minutes."),
-            429,
-        )
+    """The site of the token, or the page to show instead (unknown, revoked, expired, or 429).
+
+    The token is checked first: a valid link always opens, whatever its address did. Only
+    failures count towards the address's delays (see :mod:`klappt.web.ratelimit`); a failure
+    while the address's delay runs is answered with 429 and ``Retry-After``."""
     link = links.resolve(token)
+    if link is not None and link.revoked_at is None and not link.expired():
+        return link.site, None
+    key = f"link:{ratelimit.client_address(request)}"
+    wait = ratelimit.retry_after(key)
+    if wait:
+        return None, _too_many(request, wait)
+    ratelimit.fail(key, settings.KLAPPT_LINK_FAILURES)
     if link is None:
-        ratelimit.fail(key)
         return None, problem(
             request,
             _("Unknown link"),
@@ -54,7 +56,6 @@ def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
             404,
         )
     if link.revoked_at is not None:
-        ratelimit.fail(key)
         return None, problem(
             request,
             _("This link is no longer valid"),
@@ -64,20 +65,32 @@ def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
             ),
             410,
         )
-    if link.expired():
-        ratelimit.fail(key)
-        when = date_format(timezone.localtime(link.expires_at), "SHORT_DATE_FORMAT")
-        return None, problem(
-            request,
-            _("This link has expired"),
-            _(
-                "This link was valid until %(date)s. Please ask the program office for a new "
-                "link. Nothing you saved is lost."
-            )
-            % {"date": when},
-            410,
+    when = date_format(timezone.localtime(link.expires_at), "SHORT_DATE_FORMAT")
+    return None, problem(
+        request,
+        _("This link has expired"),
+        _(
+            "This link was valid until %(date)s. Please ask the program office for a new "
+            "link. Nothing you saved is lost."
         )
-    return link.site, None
+        % {"date": when},
+        410,
+    )
+
+
+def _too_many(request: Any, wait: int) -> Any:
+    response = problem(
+        request,
+        _("Too many attempts"),
+        _(
+            "Too many unknown links were opened from this address. Please wait %(seconds)d "
+            "seconds; a valid link opens at any time."
+        )
+        % {"seconds": wait},
+        429,
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _waves(site: Site) -> Any:
