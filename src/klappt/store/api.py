@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.serialize import instrument_from_json, instrument_to_json
+from klappt.safetext import scrub, scrub_frame
 
 if TYPE_CHECKING:
     import polars as pl
@@ -379,7 +380,8 @@ def _register_rows(raw: Any, path: Path) -> list[dict[str, Any]]:
     others = [c for c in raw.columns if c not in (id_col, name_col, typ_col)]
     seen: dict[str, int] = {}
     out: list[dict[str, Any]] = []
-    for i, record in enumerate(raw.frame.iter_rows(named=True)):
+    # control characters (NUL: PostgreSQL refuses it) are dropped from every cell
+    for i, record in enumerate(scrub_frame(raw.frame).iter_rows(named=True)):
         row = raw.file_row(i)
         site_id = (record[id_col] or "").strip()
         name = (record[name_col] or "").strip()
@@ -407,7 +409,7 @@ def _register_rows(raw: Any, path: Path) -> list[dict[str, Any]]:
                 "site_id": site_id,
                 "name": name,
                 "typ": ((record[typ_col] or "").strip() if typ_col else ""),
-                "attributes": {c: record[c] for c in others},
+                "attributes": {scrub(c): record[c] for c in others},
                 "position": i,
             }
         )
@@ -555,7 +557,12 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame, raw: Any) -> int:
                 records = raw.frame.slice(first, chunk.height)
             else:
                 records = raw.frame[at]
-            values = records.select(pl.struct(pl.col(columns)).struct.json_encode()).to_series()
+            # the text without control characters: PostgreSQL refuses a NUL in JSON
+            values = (
+                scrub_frame(records)
+                .select(pl.struct(pl.col(columns)).struct.json_encode())
+                .to_series()
+            )
             if postgres:
                 stamps = [t.isoformat() if t else None for t in times]
                 rows: Any = chunk.select(

@@ -15,6 +15,7 @@ from typing import Any
 
 from klappt.instrument import Instrument
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Question
+from klappt.safetext import scrub
 from klappt.web.checks import Rules
 from klappt.web.logic import parse_date, parse_number
 from klappt.web.repeats import Action, entries_from_post
@@ -44,9 +45,10 @@ def _read(q: Question, post: Any, name: str) -> str | None:
         picked = [v for v in post.getlist(name) if v]
         known = [c.name for c in q.choices if c.name in picked]
         unknown = [v for v in picked if q.choice(v) is None]
-        return " ".join(known + unknown)[:MAX_TEXT] or None
+        return scrub(" ".join(known + unknown))[:MAX_TEXT] or None
     raw = post.get(name)
-    text = None if raw is None else str(raw).replace("\r\n", "\n").strip()
+    # control characters (NUL: PostgreSQL refuses it) go, the answer stays
+    text = None if raw is None else scrub(str(raw)).replace("\r\n", "\n").strip()
     return text[:MAX_TEXT] if text else None
 
 

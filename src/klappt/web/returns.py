@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,8 +136,14 @@ def save(
     submit: bool = False,
     record: dict[str, str | None] | None = None,
     columns: list[str] | None = None,
+    editor: str = "",
 ) -> Saved:
     """Save a draft (``submit=False``) or submit, in one transaction.
+
+    Storage per return is bounded: a draft saved from the same browser (``editor``) right after
+    its own draft replaces that draft, unless it drops entries of a repeat (the earlier state
+    is kept then); of the drafts, the newest ``KLAPPT_KEEP_DRAFTS`` are kept. Submitted
+    versions are never replaced or removed.
 
     * the same ``request_key`` again (a double click, a resent form) → ``duplicate``, nothing new;
     * the wave closed → ``closed``; the stored version is not ``base_version`` → ``conflict``
@@ -149,7 +156,7 @@ def save(
     try:
         with transaction.atomic():
             return _save_locked(
-                sr, wave, site, values, base_version, request_key, submit, record, columns
+                sr, wave, site, values, base_version, request_key, submit, record, columns, editor
             )
     except _ClosedMeanwhile:  # everything written in the transaction is rolled back
         return Saved("closed", SiteReturn.objects.get(pk=sr.pk))
@@ -180,6 +187,7 @@ def _save_locked(
     submit: bool,
     record: dict[str, str | None] | None,
     columns: list[str] | None,
+    editor: str = "",
 ) -> Saved:
     sr = SiteReturn.objects.select_for_update().get(pk=sr.pk)
     if request_key:
@@ -203,13 +211,7 @@ def _save_locked(
     elif sr.status == Status.SUBMITTED:
         sr.pending_changes = True
     sr.save()
-    version = ReturnVersion.objects.create(
-        site_return=sr,
-        number=sr.version,
-        kind=VersionKind.SUBMIT if submit else VersionKind.DRAFT,
-        values=values,
-        request_key=request_key or None,
-    )
+    version = _store_version(sr, values, request_key, submit, editor)
     if submit:
         assert record is not None and columns is not None
         # the main table only: the entries of repeats stay with the version
@@ -248,6 +250,52 @@ def _save_locked(
     if submit:
         refresh_wave(w, columns, ret, new_return)
     return Saved("submitted" if submit else "saved", sr, version)
+
+
+def _store_version(
+    sr: SiteReturn, values: dict[str, Any], request_key: str | None, submit: bool, editor: str
+) -> ReturnVersion:
+    """The new version of the return: a new row, or the same browser's last draft replaced."""
+    kind = VersionKind.SUBMIT if submit else VersionKind.DRAFT
+    last = None
+    if not submit and editor:
+        last = sr.versions.order_by("-number").first()
+    if (
+        last is not None
+        and last.kind == VersionKind.DRAFT
+        and last.editor == editor
+        and not _drops_entries(last.values, values)
+    ):
+        last.number, last.values, last.request_key = sr.version, values, request_key or None
+        last.created_at = timezone.now()
+        last.save(update_fields=["number", "values", "request_key", "created_at"])
+        return last
+    version = ReturnVersion.objects.create(
+        site_return=sr,
+        number=sr.version,
+        kind=kind,
+        values=values,
+        request_key=request_key or None,
+        editor=editor,
+    )
+    if not submit:
+        keep = max(1, int(getattr(settings, "KLAPPT_KEEP_DRAFTS", 20)))
+        old = list(
+            sr.versions.filter(kind=VersionKind.DRAFT)
+            .order_by("-number")
+            .values_list("pk", flat=True)[keep:]
+        )
+        if old:
+            ReturnVersion.objects.filter(pk__in=old).delete()
+    return version
+
+
+def _drops_entries(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """True when a repeat in ``after`` has fewer entries than in ``before``."""
+    return any(
+        isinstance(entries, list) and len(after.get(name) or []) < len(entries)
+        for name, entries in before.items()
+    )
 
 
 def refresh_wave(w: Wave, columns: list[str], changed: Return, new_return: bool = True) -> None:
