@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +19,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from databases import real_database
-from http_session import Server, Session, csrf_token, klappt, set_up_wave
-from reference_data import FORM, REGISTER
+from http_session import Server, Session, csrf_token, form_state, klappt, set_up_wave
+from reference_data import FORM, REGISTER, answers_for, post_data
 
 PASSWORD = "koordinations-passwort-2022"
 CLEAN_ENV = ("DJANGO_SETTINGS_MODULE", "KLAPPT_PROJECT", "DATABASE_URL", "KLAPPT_ALLOWED_HOSTS")
@@ -52,14 +54,14 @@ def _inner() -> bool:
     return bool(os.environ.get("KLAPPT_WEB_BACKEND"))
 
 
-def _login(s: Session, password: str, xff: str | None = None) -> int:
+def _login(s: Session, password: str, xff: str | None = None, user: str = "koordination") -> int:
     page = s.get("/login/")
     if page.status != 200:
         return page.status
     headers = {"X-Forwarded-For": xff} if xff else {}
     body = urlencode(
         {
-            "username": "koordination",
+            "username": user,
             "password": password,
             "csrfmiddlewaretoken": csrf_token(page.text),
         }
@@ -130,3 +132,81 @@ def test_guessing_slows_the_guesser_not_the_owner__error(web_backend: str, tmp_p
         ]
         assert codes == [404, 404, 404, 429, 429]
         assert s.get(p["links"]["gt"] + f"{p['wave']}/").status == 200
+
+
+def _submit(s: Session, path: str, data: dict[str, Any]) -> Any:
+    page = s.get(path + "?edit=1")
+    version, csrf = form_state(page.text)
+    body = {**data, "action": "submit", "version": version, "key": secrets.token_hex(16)}
+    return s.post(path, {**body, "csrfmiddlewaretoken": csrf})
+
+
+def test_the_log_shows_no_token_and_no_traceback__ok(web_backend: str, tmp_path: Path) -> None:
+    if not _inner():
+        return
+    with _project(web_backend, tmp_path, KLAPPT_ACCESS_LOG="-") as p:
+        server, env = p["server"], p["env"]
+        klappt(
+            [
+                *("createuser", "leserin", "--role", "analyst", "--password-stdin"),
+                *("--project", str(p["project"])),
+            ],
+            env,
+            stdin=PASSWORD + "\n",
+        )
+        tokens = [path.strip("/").split("/")[-1] for path in p["links"].values()]
+        form = p["links"]["gt"] + f"{p['wave']}/"
+        s = Session(server.base)
+        assert s.get(form).status == 200
+        assert _submit(s, form, {}).status == 422  # required answers missing
+        assert s.post(form, {"action": "save"}).status == 403  # no CSRF token
+        bad = "B" * 43
+        assert Session(server.base).get(f"/r/{bad}/").status == 404
+        evil = s.request("GET", form, headers={"Host": "evil.example"})
+        assert evil.status == 400
+        reader = Session(server.base)
+        assert _login(reader, PASSWORD, user="leserin") == 302
+        assert reader.get(f"/p/{p['slug']}/sites/upload/").status == 403  # coordinators only
+        # a Referer with a link, as a browser sends it from the form's page
+        s.request("GET", "/static/klappt_web/klappt.css", headers={"Referer": server.base + form})
+    log = (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")
+    assert "Unprocessable Entity: /r/***/" in log  # Django's line is there, masked
+    assert '"GET /r/***/' in log  # and the access log's
+    assert "evil.example" in log and "Forbidden" in log
+    for token in [*tokens, bad]:
+        assert token not in log
+    assert "Traceback" not in log
+
+
+def test_the_state_folder_is_for_the_owner_alone__ok(web_backend: str, tmp_path: Path) -> None:
+    if not _inner():
+        return
+    old = os.umask(0o022)  # what most systems give: files 0644
+    try:
+        with _project(web_backend, tmp_path) as p:
+            path = p["links"]["gt"] + f"{p['wave']}/"
+            s = Session(p["server"].base)
+            assert _submit(s, path, post_data(answers_for("gt"))).status == 302
+            # the analysis's snapshot of the wave
+            klappt(["tabulate", "--wave", "2022", "--project", str(p["project"])], p["env"])
+            state = p["project"] / ".klappt"
+            found = _modes(state)
+            if web_backend == "sqlite":
+                assert {"klappt.sqlite3", "klappt.sqlite3-wal", "klappt.sqlite3-shm"} <= {
+                    q.name for q in found
+                }
+            assert "secret_key" in {q.name for q in found}
+            assert any(q.suffix == ".parquet" for q in found), sorted(found)
+            assert {q: oct(m) for q, m in found.items() if m & 0o077} == {}
+            # an older project, readable by everyone, is tightened when it is opened, with a note
+            for q in [state, *state.rglob("*")]:
+                q.chmod(0o755 if q.is_dir() else 0o644)
+            done = klappt(["migrate", "--project", str(p["project"])], p["env"])
+            assert "Hinweis" in done.stderr and "0700" in done.stderr
+            assert {q: oct(m) for q, m in _modes(state).items() if m & 0o077} == {}
+    finally:
+        os.umask(old)
+
+
+def _modes(state: Path) -> dict[Path, int]:
+    return {q: stat.S_IMODE(q.stat().st_mode) for q in [state, *state.rglob("*")]}

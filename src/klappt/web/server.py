@@ -127,9 +127,11 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "timeout": 60,
         "graceful_timeout": 20,
         "keepalive": 5,
-        # the sites' links carry their token in the path: no access log by default
+        # off by default; when on, the links' tokens are masked (logmask.py)
         "accesslog": os.environ.get("KLAPPT_ACCESS_LOG") or None,
         "errorlog": "-",
+        # tokens of the sites' links masked in the error and access log
+        "logger_class": "klappt.web.logmask.GunicornLogger",
         "loglevel": "warning",
         "proc_name": "klappt",
         "max_requests": 5000,

@@ -196,10 +196,12 @@ KLAPPT_TRUSTED_PROXIES = os.environ.get("KLAPPT_TRUSTED_PROXIES", "").strip()
 #: Draft versions kept per return (older ones are removed; submitted versions always stay).
 KLAPPT_KEEP_DRAFTS = int(os.environ.get("KLAPPT_KEEP_DRAFTS", "20"))
 
+# no link token in any line, one line for a refused request (see logmask.py)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_tokens": {"()": "klappt.web.logmask.MaskTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_tokens"]}},
     "loggers": {
         "django": {"handlers": ["console"], "level": "WARNING"},
         "klappt.web": {"handlers": ["console"], "level": "INFO"},
