@@ -89,8 +89,10 @@ def test_createuser_uses_the_same_policy_in_both_languages__error(tmp_path: Path
 
     def createuser(password: str, *extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "klappt", "createuser", "konto", "--password-stdin"]
-            + ["--project", str(project), *extra],
+            [
+                *(sys.executable, "-m", "klappt", "createuser", "konto", "--password-stdin"),
+                *("--project", str(project), *extra),
+            ],
             input=password + "\n",
             capture_output=True,
             text=True,

@@ -8,6 +8,7 @@ local users could read is tightened when it is opened, with a note on standard e
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
@@ -27,10 +28,8 @@ def make_dir(path: Path) -> None:
 
 def make_file(path: Path) -> None:
     """Create ``path`` empty with mode 0600 unless it exists (before SQLite creates it 0644)."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-    except FileExistsError:
-        pass
 
 
 def tighten(state: Path) -> list[Path]:

@@ -38,7 +38,9 @@ def _trusted(setting: str) -> int | tuple[Any, ...]:
         return 0
     if text.isdigit():
         return int(text)
-    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in text.split(",") if p.strip())
+    return tuple(
+        ipaddress.ip_network(p.strip(), strict=False) for p in text.split(",") if p.strip()
+    )
 
 
 def _is_ip_in(addr: str, networks: tuple[Any, ...]) -> bool:
@@ -61,9 +63,7 @@ def client_address(request: Any) -> str:
     trusted = _trusted(str(getattr(settings, "KLAPPT_TRUSTED_PROXIES", "") or ""))
     if not trusted:
         return remote
-    chain = [
-        p.strip()[:64] for p in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
-    ]
+    chain = [p.strip()[:64] for p in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
     chain = [p for p in chain if p]
     if isinstance(trusted, int):
         return chain[-trusted] if len(chain) >= trusted else remote

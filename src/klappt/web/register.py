@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from klappt.errors import KlapptError
 from klappt.responses.io import read_table
+from klappt.safetext import scrub, scrub_frame
 from klappt.store.models import Program, Site
 from klappt.web import links
-from klappt.safetext import scrub, scrub_frame
 from klappt.web.instruments import check_zip, safe_filename
 
 ID_COLUMNS = ("site_id", "id", "kennung", "code", "ags")
