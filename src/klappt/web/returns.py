@@ -137,13 +137,15 @@ def save(
     record: dict[str, str | None] | None = None,
     columns: list[str] | None = None,
     editor: str = "",
+    may_replace: bool = False,
 ) -> Saved:
     """Save a draft (``submit=False``) or submit, in one transaction.
 
-    Storage per return is bounded: a draft saved from the same browser (``editor``) right after
-    its own draft replaces that draft, unless it drops entries of a repeat (the earlier state
-    is kept then); of the drafts, the newest ``KLAPPT_KEEP_DRAFTS`` are kept. Submitted
-    versions are never replaced or removed.
+    Storage per return is bounded: with ``may_replace`` (a plain draft save, not adding or
+    removing an entry, not after a conflict), a draft saved from the same browser (``editor``)
+    right after its own draft replaces that draft, unless it drops entries of a repeat (the
+    earlier state is kept then); of the drafts, the newest ``KLAPPT_KEEP_DRAFTS`` are kept.
+    Submitted versions are never replaced or removed.
 
     * the same ``request_key`` again (a double click, a resent form) → ``duplicate``, nothing new;
     * the wave closed → ``closed``; the stored version is not ``base_version`` → ``conflict``
@@ -156,7 +158,17 @@ def save(
     try:
         with transaction.atomic():
             return _save_locked(
-                sr, wave, site, values, base_version, request_key, submit, record, columns, editor
+                sr,
+                wave,
+                site,
+                values,
+                base_version,
+                request_key,
+                submit,
+                record,
+                columns,
+                editor if may_replace else "",
+                editor,
             )
     except _ClosedMeanwhile:  # everything written in the transaction is rolled back
         return Saved("closed", SiteReturn.objects.get(pk=sr.pk))
@@ -187,6 +199,7 @@ def _save_locked(
     submit: bool,
     record: dict[str, str | None] | None,
     columns: list[str] | None,
+    replace_for: str = "",
     editor: str = "",
 ) -> Saved:
     sr = SiteReturn.objects.select_for_update().get(pk=sr.pk)
@@ -211,7 +224,7 @@ def _save_locked(
     elif sr.status == Status.SUBMITTED:
         sr.pending_changes = True
     sr.save()
-    version = _store_version(sr, values, request_key, submit, editor)
+    version = _store_version(sr, values, request_key, submit, editor, replace_for)
     if submit:
         assert record is not None and columns is not None
         # the main table only: the entries of repeats stay with the version
@@ -253,17 +266,23 @@ def _save_locked(
 
 
 def _store_version(
-    sr: SiteReturn, values: dict[str, Any], request_key: str | None, submit: bool, editor: str
+    sr: SiteReturn,
+    values: dict[str, Any],
+    request_key: str | None,
+    submit: bool,
+    editor: str,
+    replace_for: str,
 ) -> ReturnVersion:
-    """The new version of the return: a new row, or the same browser's last draft replaced."""
+    """The new version of the return: a new row, or the last draft replaced when it was saved
+    by the browser ``replace_for`` (empty: never replace)."""
     kind = VersionKind.SUBMIT if submit else VersionKind.DRAFT
     last = None
-    if not submit and editor:
+    if not submit and replace_for:
         last = sr.versions.order_by("-number").first()
     if (
         last is not None
         and last.kind == VersionKind.DRAFT
-        and last.editor == editor
+        and last.editor == replace_for
         and not _drops_entries(last.values, values)
     ):
         last.number, last.values, last.request_key = sr.version, values, request_key or None

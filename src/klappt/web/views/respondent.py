@@ -276,11 +276,14 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         and sr.version != base
         and not (key and sr.versions.filter(request_key=key).exists())
     ):
-        return again(409, problem_text=_conflict_text(sr))
+        return again(409, problem_text=_conflict_text(sr), after_conflict=True)
 
     errors: dict[str, list[str]] = {}
     record = None
     editor = _editor(request)
+    # a plain draft save may replace this browser's last draft; adding or removing an entry,
+    # and a save that overrides another tab's version after a conflict, keep a version each
+    plain = action is None and not submit and request.POST.get("after_conflict") != "1"
     if submit:
         record = returns.cleaned(rules, values)
         errors = returns.check(rules, record, lang)
@@ -300,12 +303,14 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
             editor=editor,
         )
     else:
-        saved = returns.save(wave, site, values, base, key, submit=False, editor=editor)
+        saved = returns.save(
+            wave, site, values, base, key, submit=False, editor=editor, may_replace=plain
+        )
 
     if saved.status == "closed":
         return again(409, problem_text=_closed_text())
     if saved.status == "conflict":
-        return again(409, problem_text=_conflict_text(saved.site_return))
+        return again(409, problem_text=_conflict_text(saved.site_return), after_conflict=True)
     if errors:
         return again(422, errors=errors)
     if saved.status == "duplicate":
