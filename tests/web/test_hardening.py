@@ -145,3 +145,22 @@ def test_one_answer_set_is_bounded_by_the_post_limit__error(web: Any, web_backen
     r = web.post(c, wave, big)
     assert r.status_code in (400, 413)
     assert not SiteReturn.objects.filter(wave=wave, site=web.site("gt"), version__gt=0).exists()
+
+
+def test_trusted_proxies_by_address_name_the_client__ok(web: Any, web_backend: str) -> None:
+    from django.test import RequestFactory, override_settings
+
+    from klappt.web.ratelimit import client_address
+
+    def address(remote: str, forwarded: str) -> str:
+        request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+        return client_address(request)
+
+    assert address("10.0.0.5", "198.51.100.3") == "10.0.0.5"  # no setting: header ignored
+    with override_settings(KLAPPT_TRUSTED_PROXIES="10.0.0.0/24, 10.0.1.7"):
+        assert address("10.0.0.5", "gefälscht, 198.51.100.3, 10.0.1.7") == "198.51.100.3"
+        assert address("192.0.2.1", "198.51.100.3") == "192.0.2.1"  # not from a proxy
+        assert address("10.0.0.5", "") == "10.0.0.5"
+    with override_settings(KLAPPT_TRUSTED_PROXIES="2"):
+        assert address("10.0.0.5", "gefälscht, 198.51.100.3, 10.0.0.9") == "198.51.100.3"
+        assert address("10.0.0.5", "198.51.100.3") == "10.0.0.5"  # fewer entries than hops

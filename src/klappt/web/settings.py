@@ -15,6 +15,9 @@ and ``klappt createuser`` set it). Like the store's, everything comes from the e
 * ``KLAPPT_MAX_UPLOAD_MB`` – largest form or register upload (default 10).
 * ``KLAPPT_TRUSTED_PROXIES`` – behind a reverse proxy: the number of proxies (``1``) or their
   addresses; only then is the client's address read from ``X-Forwarded-For``.
+* ``KLAPPT_LINK_FAILURES`` / ``KLAPPT_LOGIN_FAILURES`` – free failures per address (and account)
+  before the growing delays start (20 / 10); ``KLAPPT_KEEP_DRAFTS`` – draft versions kept per
+  return (20).
 * ``KLAPPT_DEBUG=1`` – Django's debug pages (never on a public server).
 """
 
