@@ -2,7 +2,7 @@
 
 The store keeps the official returns (:class:`klappt.store.models.Return`, one row per submitted
 site return, in the data-file conventions the analysis reads). Here we keep the working copy a
-site edits (:class:`SiteReturn`), every saved state of it (:class:`ReturnVersion`), the sites'
+site edits (:class:`SiteReturn`), its saved states (:class:`ReturnVersion`), the sites'
 personal links (:class:`SiteLink`), when a wave closes by itself (:class:`WaveSchedule`), who may
 do what (:class:`Membership`) and the counters of the rate limit (:class:`RateBucket`). Like the
 store, these models hold data, not survey logic.
@@ -143,8 +143,10 @@ class VersionKind(models.TextChoices):
 
 
 class ReturnVersion(models.Model):
-    """Every saved state of a return, never changed afterwards. ``request_key`` is the form's
-    one-time key: the same request arriving twice (a double click) is stored once."""
+    """The saved states of a return. A submitted version is never changed or removed; a draft
+    is replaced by the same browser's next plain draft save, and only the newest
+    ``KLAPPT_KEEP_DRAFTS`` drafts are kept (see ``returns.save``). ``request_key`` is the
+    form's one-time key: the same request arriving twice (a double click) is stored once."""
 
     site_return = models.ForeignKey(SiteReturn, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
