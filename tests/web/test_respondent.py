@@ -167,7 +167,10 @@ def test_stale_tab_gets_a_conflict_and_keeps_its_entries__error(web: Any, web_ba
     assert SiteReturn.objects.get(wave=wave).values["mehrwert_text"] == "Tab A"
     # saving again from the conflict page replaces the other version deliberately
     v1 = int(re.search(r'name="version" value="(\d+)"', html).group(1))
-    assert web.post(c, wave, {"mehrwert_text": "Tab B"}, version=v1).status_code == 302
+    # the conflict page says so: this save keeps the other tab's version (same browser)
+    assert 'name="after_conflict" value="1"' in html
+    again = {"mehrwert_text": "Tab B", "after_conflict": "1"}
+    assert web.post(c, wave, again, version=v1).status_code == 302
     sr = SiteReturn.objects.get(wave=wave)
     assert sr.values["mehrwert_text"] == "Tab B" and sr.versions.count() == 2
 

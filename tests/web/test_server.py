@@ -54,6 +54,8 @@ def served(web_backend: str, tmp_path: Path) -> Any:
         }
         env.update(extra)
         env["KLAPPT_LINK_FAILURES"] = "100000"
+        # every version stays, so that the crash test can hold each acknowledged save to it
+        env["KLAPPT_KEEP_DRAFTS"] = "100000"
         klappt(["init", str(project)], env)
         klappt(
             ["createuser", "koordination", "--password-stdin", "--project", str(project)],

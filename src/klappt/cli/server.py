@@ -118,7 +118,13 @@ def createuser(
         )
     try:
         result = run_createuser(
-            username, password, role=role, program=program, email=email, project=_project(project)
+            username,
+            password,
+            role=role,
+            program=program,
+            email=email,
+            project=_project(project),
+            lang=lang,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.serialize import instrument_from_json, instrument_to_json
+from klappt.safetext import scrub, scrub_frame
+from klappt.store import private
 
 if TYPE_CHECKING:
     import polars as pl
@@ -110,11 +112,13 @@ def init_project(path: Path) -> Path:
     """
     root = Path(path).expanduser().resolve()
     try:
-        (root / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True)
+        private.make_dir(root / STATE_DIR)  # for the owner alone (see klappt.store.private)
     except OSError as exc:
         raise KlapptError(ErrorCode.FILE_006, path=root, reason=exc.strerror or str(exc)) from None
     ignore = root / STATE_DIR / ".gitignore"
     if not ignore.exists():
+        private.make_file(ignore)
         ignore.write_text(
             "# database and snapshots of klappt: not for version control\n*\n", encoding="utf-8"
         )
@@ -384,7 +388,8 @@ def _register_rows(raw: Any, path: Path) -> list[dict[str, Any]]:
     others = [c for c in raw.columns if c not in (id_col, name_col, typ_col)]
     seen: dict[str, int] = {}
     out: list[dict[str, Any]] = []
-    for i, record in enumerate(raw.frame.iter_rows(named=True)):
+    # control characters (NUL: PostgreSQL refuses it) are dropped from every cell
+    for i, record in enumerate(scrub_frame(raw.frame).iter_rows(named=True)):
         row = raw.file_row(i)
         site_id = (record[id_col] or "").strip()
         name = (record[name_col] or "").strip()
@@ -412,7 +417,7 @@ def _register_rows(raw: Any, path: Path) -> list[dict[str, Any]]:
                 "site_id": site_id,
                 "name": name,
                 "typ": ((record[typ_col] or "").strip() if typ_col else ""),
-                "attributes": {c: record[c] for c in others},
+                "attributes": {scrub(c): record[c] for c in others},
                 "position": i,
             }
         )
@@ -560,7 +565,12 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame, raw: Any) -> int:
                 records = raw.frame.slice(first, chunk.height)
             else:
                 records = raw.frame[at]
-            values = records.select(pl.struct(pl.col(columns)).struct.json_encode()).to_series()
+            # the text without control characters: PostgreSQL refuses a NUL in JSON
+            values = (
+                scrub_frame(records)
+                .select(pl.struct(pl.col(columns)).struct.json_encode())
+                .to_series()
+            )
             if postgres:
                 stamps = [t.isoformat() if t else None for t in times]
                 rows: Any = chunk.select(
@@ -739,11 +749,12 @@ def _write_snapshot(path: Path, wave: str, rs: ResponseSet) -> Path:
         "klappt.wave": wave,
         "klappt.instrument": instrument_to_json(rs.instrument),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private.make_dir(path.parent)
+    private.make_dir(path.parent.parent)
+    # mkstemp creates it 0600: the snapshot holds every return, for the owner alone
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        os.chmod(tmp, _umask_mode())
         frame.write_parquet(tmp, compression="lz4", statistics=False, metadata=metadata)
         os.replace(tmp, path)
     except BaseException:
@@ -882,7 +893,8 @@ def _activate(root: Path, migrate_now: bool = False) -> None:
             # one process, several projects (tests, notebooks): follow the project's own file
             connection.close()
             connection.settings_dict["NAME"] = wanted
-        Path(wanted).parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(Path(wanted).parent)
+        private.make_file(Path(wanted))  # SQLite gives -wal and -shm the database's mode
     try:
         connection.ensure_connection()
     except DatabaseError as exc:
@@ -890,6 +902,8 @@ def _activate(root: Path, migrate_now: bool = False) -> None:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise KlapptError(ErrorCode.STORE_003, url=shown, reason=reason) from None
     key = (connection.vendor, str(connection.settings_dict.get("NAME")))
+    if key not in _SCHEMA_CHECKED:  # once per process: an older project is tightened
+        private.tighten_with_note(root / STATE_DIR)
     if migrate_now or key not in _SCHEMA_CHECKED:
         _migrate_if_needed(force=migrate_now)
         _SCHEMA_CHECKED.add(key)

@@ -17,6 +17,7 @@ from klappt.instrument import Instrument
 from klappt.instrument.conditions.evaluate import parse_date, parse_number
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Question
 from klappt.responses.one_return import Rules
+from klappt.safetext import scrub
 from klappt.web.repeats import Action, entries_from_post
 
 #: Metadata columns of every exported return, before the questions.
@@ -44,9 +45,10 @@ def _read(q: Question, post: Any, name: str) -> str | None:
         picked = [v for v in post.getlist(name) if v]
         known = [c.name for c in q.choices if c.name in picked]
         unknown = [v for v in picked if q.choice(v) is None]
-        return " ".join(known + unknown)[:MAX_TEXT] or None
+        return scrub(" ".join(known + unknown))[:MAX_TEXT] or None
     raw = post.get(name)
-    text = None if raw is None else str(raw).replace("\r\n", "\n").strip()
+    # control characters (NUL: PostgreSQL refuses it) go, the answer stays
+    text = None if raw is None else scrub(str(raw)).replace("\r\n", "\n").strip()
     return text[:MAX_TEXT] if text else None
 
 

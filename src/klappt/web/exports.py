@@ -29,9 +29,9 @@ from typing import Any
 from klappt.instrument import Instrument
 from klappt.responses.dataset import ResponseSet, load_responses
 from klappt.responses.io import RawTable
+from klappt.responses.one_return import Rules
 from klappt.spreadsheet import neutral, sheet_title
 from klappt.store.models import Return, Wave
-from klappt.web.checks import Rules
 from klappt.web.models import SiteReturn, Status
 from klappt.web.returns import export_columns, submitted_values
 

@@ -2,7 +2,7 @@
 
 The store keeps the official returns (:class:`klappt.store.models.Return`, one row per submitted
 site return, in the data-file conventions the analysis reads). Here we keep the working copy a
-site edits (:class:`SiteReturn`), every saved state of it (:class:`ReturnVersion`), the sites'
+site edits (:class:`SiteReturn`), its saved states (:class:`ReturnVersion`), the sites'
 personal links (:class:`SiteLink`), when a wave closes by itself (:class:`WaveSchedule`), who may
 do what (:class:`Membership`) and the counters of the rate limit (:class:`RateBucket`). Like the
 store, these models hold data, not survey logic.
@@ -143,14 +143,19 @@ class VersionKind(models.TextChoices):
 
 
 class ReturnVersion(models.Model):
-    """Every saved state of a return, never changed afterwards. ``request_key`` is the form's
-    one-time key: the same request arriving twice (a double click) is stored once."""
+    """The saved states of a return. A submitted version is never changed or removed; a draft
+    is replaced by the same browser's next plain draft save, and only the newest
+    ``KLAPPT_KEEP_DRAFTS`` drafts are kept (see ``returns.save``). ``request_key`` is the
+    form's one-time key: the same request arriving twice (a double click) is stored once."""
 
     site_return = models.ForeignKey(SiteReturn, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=VersionKind.choices)
     values = models.JSONField(default=dict)
     request_key = models.CharField(max_length=64, null=True, blank=True)
+    #: who saved it: a hash of the saving browser's CSRF cookie (empty: unknown); a draft saved
+    #: again from the same browser replaces this one (see ``returns.save``)
+    editor = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -171,11 +176,15 @@ class ReturnVersion(models.Model):
 
 
 class RateBucket(models.Model):
-    """Failures counted per key (e.g. a client address) in a fixed time window."""
+    """Failures counted per key (a client address, an account, a browser) since
+    ``window_start``; ``blocked_until``: the key's next failure is refused until then
+    (see :mod:`klappt.web.ratelimit`)."""
 
     key = models.CharField(max_length=200, unique=True)
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    blocked_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"

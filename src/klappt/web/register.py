@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from klappt.errors import KlapptError
 from klappt.responses.io import read_table
+from klappt.safetext import scrub, scrub_frame
 from klappt.store.models import Program, Site
 from klappt.web import links
 from klappt.web.instruments import check_zip, safe_filename
@@ -104,7 +105,8 @@ def parse(data: bytes, filename: str) -> RegisterResult:
     special = {id_col, name_col, type_col}
     seen_ids: dict[str, int] = {}
     seen_names: dict[str, int] = {}
-    for i, record in enumerate(raw.frame.iter_rows(named=True)):
+    # control characters (NUL: PostgreSQL refuses it) are dropped from every cell
+    for i, record in enumerate(scrub_frame(raw.frame).iter_rows(named=True)):
         row = raw.file_row(i)
         name = (record[name_col] or "").strip()
         site_id = ((record[id_col] or "").strip() if id_col else "") or ""
@@ -132,7 +134,7 @@ def parse(data: bytes, filename: str) -> RegisterResult:
                 "site_id": site_id,
                 "name": name,
                 "typ": (record[type_col] or "").strip() if type_col else "",
-                "attributes": {c: record[c] for c in raw.columns if c not in special},
+                "attributes": {scrub(c): record[c] for c in raw.columns if c not in special},
                 "position": i,
             }
         )

@@ -4,7 +4,7 @@ Every save is one database transaction: the working copy (:class:`SiteReturn`), 
 :class:`ReturnVersion` and, on submit, the store's :class:`~klappt.store.models.Return` and the
 wave's summary fields. A process killed in the middle leaves the return as it was before.
 
-Checks on submit are :class:`klappt.web.checks.Rules`: the rules of ``load_responses`` for one
+Checks on submit are :class:`klappt.responses.one_return.Rules`: the rules of ``load_responses`` for one
 return (``tests/web/test_checks.py`` holds them to the core's answers), so a return is checked in
 well under a millisecond instead of the 0.3 s a one-row Polars load costs.
 
@@ -21,11 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klappt.instrument.model import pick_label
+from klappt.responses.one_return import Rules
 from klappt.store.models import Return, Site, Wave
 from klappt.web import schedule
 from klappt.web.answers import (
@@ -41,7 +43,6 @@ from klappt.web.answers import (
     text_of,
     values_from_post,
 )
-from klappt.web.checks import Rules
 from klappt.web.models import ReturnVersion, SiteReturn, Status, VersionKind
 
 __all__ = [
@@ -135,8 +136,16 @@ def save(
     submit: bool = False,
     record: dict[str, str | None] | None = None,
     columns: list[str] | None = None,
+    editor: str = "",
+    may_replace: bool = False,
 ) -> Saved:
     """Save a draft (``submit=False``) or submit, in one transaction.
+
+    Storage per return is bounded: with ``may_replace`` (a plain draft save, not adding or
+    removing an entry, not after a conflict), a draft saved from the same browser (``editor``)
+    right after its own draft replaces that draft, unless it drops entries of a repeat (the
+    earlier state is kept then); of the drafts, the newest ``KLAPPT_KEEP_DRAFTS`` are kept.
+    Submitted versions are never replaced or removed.
 
     * the same ``request_key`` again (a double click, a resent form) → ``duplicate``, nothing new;
     * the wave closed → ``closed``; the stored version is not ``base_version`` → ``conflict``
@@ -149,7 +158,17 @@ def save(
     try:
         with transaction.atomic():
             return _save_locked(
-                sr, wave, site, values, base_version, request_key, submit, record, columns
+                sr,
+                wave,
+                site,
+                values,
+                base_version,
+                request_key,
+                submit,
+                record,
+                columns,
+                editor if may_replace else "",
+                editor,
             )
     except _ClosedMeanwhile:  # everything written in the transaction is rolled back
         return Saved("closed", SiteReturn.objects.get(pk=sr.pk))
@@ -180,6 +199,8 @@ def _save_locked(
     submit: bool,
     record: dict[str, str | None] | None,
     columns: list[str] | None,
+    replace_for: str = "",
+    editor: str = "",
 ) -> Saved:
     sr = SiteReturn.objects.select_for_update().get(pk=sr.pk)
     if request_key:
@@ -203,13 +224,7 @@ def _save_locked(
     elif sr.status == Status.SUBMITTED:
         sr.pending_changes = True
     sr.save()
-    version = ReturnVersion.objects.create(
-        site_return=sr,
-        number=sr.version,
-        kind=VersionKind.SUBMIT if submit else VersionKind.DRAFT,
-        values=values,
-        request_key=request_key or None,
-    )
+    version = _store_version(sr, values, request_key, submit, editor, replace_for)
     if submit:
         assert record is not None and columns is not None
         # the main table only: the entries of repeats stay with the version
@@ -248,6 +263,58 @@ def _save_locked(
     if submit:
         refresh_wave(w, columns, ret, new_return)
     return Saved("submitted" if submit else "saved", sr, version)
+
+
+def _store_version(
+    sr: SiteReturn,
+    values: dict[str, Any],
+    request_key: str | None,
+    submit: bool,
+    editor: str,
+    replace_for: str,
+) -> ReturnVersion:
+    """The new version of the return: a new row, or the last draft replaced when it was saved
+    by the browser ``replace_for`` (empty: never replace)."""
+    kind = VersionKind.SUBMIT if submit else VersionKind.DRAFT
+    last = None
+    if not submit and replace_for:
+        last = sr.versions.order_by("-number").first()
+    if (
+        last is not None
+        and last.kind == VersionKind.DRAFT
+        and last.editor == replace_for
+        and not _drops_entries(last.values, values)
+    ):
+        last.number, last.values, last.request_key = sr.version, values, request_key or None
+        last.created_at = timezone.now()
+        last.save(update_fields=["number", "values", "request_key", "created_at"])
+        return last
+    version = ReturnVersion.objects.create(
+        site_return=sr,
+        number=sr.version,
+        kind=kind,
+        values=values,
+        request_key=request_key or None,
+        editor=editor,
+    )
+    if not submit:
+        keep = max(1, int(getattr(settings, "KLAPPT_KEEP_DRAFTS", 20)))
+        old = list(
+            sr.versions.filter(kind=VersionKind.DRAFT)
+            .order_by("-number")
+            .values_list("pk", flat=True)[keep:]
+        )
+        if old:
+            ReturnVersion.objects.filter(pk__in=old).delete()
+    return version
+
+
+def _drops_entries(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """True when a repeat in ``after`` has fewer entries than in ``before``."""
+    return any(
+        isinstance(entries, list) and len(after.get(name) or []) < len(entries)
+        for name, entries in before.items()
+    )
 
 
 def refresh_wave(w: Wave, columns: list[str], changed: Return, new_return: bool = True) -> None:

@@ -66,16 +66,16 @@ def createuser(
     program: str | None = None,
     email: str = "",
     project: Path | None = None,
+    lang: str = "de",
 ) -> UserResult:
     """Create (or update the password and role of) an account.
 
     Without ``program`` the role holds for every program; a coordinator for every program may
-    also create programs. ``KlapptError``-free: a bad role or unknown program raises ValueError.
+    also create programs. ``KlapptError``-free: a bad role or unknown program, or a password the
+    policy refuses (:mod:`klappt.web.passwords`, messages in ``lang``) raises ValueError.
     """
     migrate(project)
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
     from django.db import transaction
 
     from klappt.store.models import Program
@@ -87,12 +87,11 @@ def createuser(
     if not name:
         raise ValueError("the user name is empty")
     users = get_user_model()
-    try:
-        validate_password(password, users(username=name))
-    except ValidationError as exc:
-        raise ValueError(" ".join(exc.messages)) from None
-    if len(password) < 10:
-        raise ValueError("the password needs 10 characters or more")
+    from klappt.web.passwords import problems
+
+    wrong = problems(password, users(username=name, email=email or ""), lang)
+    if wrong:
+        raise ValueError(" ".join(wrong))
     target = None
     if program:
         target = Program.objects.filter(slug=program).first()
@@ -128,9 +127,11 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "timeout": 60,
         "graceful_timeout": 20,
         "keepalive": 5,
-        # the sites' links carry their token in the path: no access log by default
+        # off by default; when on, the links' tokens are masked (logmask.py)
         "accesslog": os.environ.get("KLAPPT_ACCESS_LOG") or None,
         "errorlog": "-",
+        # tokens of the sites' links masked in the error and access log
+        "logger_class": "klappt.web.logmask.GunicornLogger",
         "loglevel": "warning",
         "proc_name": "klappt",
         "max_requests": 5000,

@@ -13,6 +13,11 @@ and ``klappt createuser`` set it). Like the store's, everything comes from the e
 * ``KLAPPT_HTTPS=1`` – behind a TLS proxy: secure cookies, HSTS, ``X-Forwarded-Proto`` trusted.
 * ``KLAPPT_BASE_URL`` – the public address used in the sites' links (default: the request's).
 * ``KLAPPT_MAX_UPLOAD_MB`` – largest form or register upload (default 10).
+* ``KLAPPT_TRUSTED_PROXIES`` – behind a reverse proxy: the number of proxies (``1``) or their
+  addresses; only then is the client's address read from ``X-Forwarded-For``.
+* ``KLAPPT_LINK_FAILURES`` / ``KLAPPT_LOGIN_FAILURES`` – free failures per address (and account)
+  before the growing delays start (20 / 10); ``KLAPPT_KEEP_DRAFTS`` – draft versions kept per
+  return (20).
 * ``KLAPPT_DEBUG=1`` – Django's debug pages (never on a public server).
 * ``KLAPPT_EMAIL_URL``, ``KLAPPT_EMAIL_FROM`` – the mail relay and sender (see
   :mod:`klappt.web.mailconfig`); ``KLAPPT_EMAIL_PER_MINUTE`` (30), ``KLAPPT_EMAIL_ATTEMPTS`` (5),
@@ -182,10 +187,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = KLAPPT_MAX_UPLOAD
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form posts without files
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 KLAPPT_BASE_URL = os.environ.get("KLAPPT_BASE_URL", "").strip().rstrip("/")
-#: Unknown or revoked site links one client address may try per window before it is refused.
+#: Failures (unknown, revoked or expired site links; wrong passwords) a client address (and,
+#: for logins, an account) may have before each further failure waits: KLAPPT_RATE_DELAY
+#: seconds, doubled with every failure, at most KLAPPT_RATE_MAX_DELAY (see ratelimit.py).
 KLAPPT_LINK_FAILURES = int(os.environ.get("KLAPPT_LINK_FAILURES", "20"))
 KLAPPT_LOGIN_FAILURES = int(os.environ.get("KLAPPT_LOGIN_FAILURES", "10"))
-KLAPPT_RATE_WINDOW = 15 * 60  # seconds
+KLAPPT_RATE_DELAY = 5
+KLAPPT_RATE_MAX_DELAY = 3600
+#: a key's failures are forgotten after this many quiet seconds (after its last delay ended)
+KLAPPT_RATE_WINDOW = 15 * 60
+#: Behind a reverse proxy: the number of proxies in front of klappt (``1``), or their addresses
+#: (``10.0.0.5,10.0.0.6`` or networks); the client's address is then read from X-Forwarded-For.
+#: Empty (the default): the header is ignored, every client is the connecting address.
+KLAPPT_TRUSTED_PROXIES = os.environ.get("KLAPPT_TRUSTED_PROXIES", "").strip()
+#: Draft versions kept per return (older ones are removed; submitted versions always stay).
+KLAPPT_KEEP_DRAFTS = int(os.environ.get("KLAPPT_KEEP_DRAFTS", "20"))
 
 # e-mail: parsed once; a malformed URL is kept as the error every mail screen and command shows
 from klappt.web import mailconfig as _mailconfig  # noqa: E402 - Django-free
@@ -200,10 +216,12 @@ KLAPPT_EMAIL_ATTEMPTS = max(1, int(_mailconfig.number("KLAPPT_EMAIL_ATTEMPTS", 5
 KLAPPT_EMAIL_RETRY_SECONDS = max(0.0, _mailconfig.number("KLAPPT_EMAIL_RETRY_SECONDS", 60))
 KLAPPT_EMAIL_LEASE_SECONDS = max(1.0, _mailconfig.number("KLAPPT_EMAIL_LEASE_SECONDS", 300))
 
+# no link token in any line, one line for a refused request (see logmask.py)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_tokens": {"()": "klappt.web.logmask.MaskTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_tokens"]}},
     "loggers": {
         "django": {"handlers": ["console"], "level": "WARNING"},
         "klappt.web": {"handlers": ["console"], "level": "INFO"},

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy  # not aliased: makemessages f
 from klappt.instrument.readers import FORM_SUFFIXES
 from klappt.store.models import Program, Wave
 from klappt.web.models import Role
+from klappt.web.passwords import problems
 from klappt.web.register import REGISTER_SUFFIXES
 from klappt.web.schedule import MAX_GRACE_DAYS, end_of_day
 
@@ -160,7 +161,6 @@ class MemberForm(forms.Form):
         label=gettext_lazy("Initial password (for a new account)"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        min_length=10,
     )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
 
@@ -172,4 +172,8 @@ class MemberForm(forms.Form):
             raise forms.ValidationError(
                 _("A new account needs an initial password (10 characters or more).")
             )
+        if name and not exists:  # the same policy as ``klappt createuser``
+            wrong = problems(data["password"], get_user_model()(username=name))
+            if wrong:
+                self.add_error("password", wrong)
         return data

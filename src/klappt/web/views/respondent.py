@@ -8,6 +8,7 @@ never cached (offices share PCs).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 from typing import Any
 
@@ -32,18 +33,20 @@ from klappt.web.views.errors import problem
 
 
 def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
-    """The site of the token, or the page to show instead (rate limit, unknown, revoked)."""
-    key = f"link:{ratelimit.client_address(request)}"
-    if ratelimit.blocked(key, settings.KLAPPT_LINK_FAILURES):
-        return None, problem(
-            request,
-            _("Too many attempts"),
-            _("Too many unknown links were opened from this address. Please wait 15 minutes."),
-            429,
-        )
+    """The site of the token, or the page to show instead (unknown, revoked, expired, or 429).
+
+    The token is checked first: a valid link always opens, whatever its address did. Only
+    failures count towards the address's delays (see :mod:`klappt.web.ratelimit`); a failure
+    while the address's delay runs is answered with 429 and ``Retry-After``."""
     link = links.resolve(token)
+    if link is not None and link.revoked_at is None and not link.expired():
+        return link.site, None
+    key = f"link:{ratelimit.client_address(request)}"
+    wait = ratelimit.retry_after(key)
+    if wait:
+        return None, _too_many(request, wait)
+    ratelimit.fail(key, settings.KLAPPT_LINK_FAILURES)
     if link is None:
-        ratelimit.fail(key)
         return None, problem(
             request,
             _("Unknown link"),
@@ -54,7 +57,6 @@ def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
             404,
         )
     if link.revoked_at is not None:
-        ratelimit.fail(key)
         return None, problem(
             request,
             _("This link is no longer valid"),
@@ -64,20 +66,32 @@ def _link_or_problem(request: Any, token: str) -> tuple[Site | None, Any]:
             ),
             410,
         )
-    if link.expired():
-        ratelimit.fail(key)
-        when = date_format(timezone.localtime(link.expires_at), "SHORT_DATE_FORMAT")
-        return None, problem(
-            request,
-            _("This link has expired"),
-            _(
-                "This link was valid until %(date)s. Please ask the program office for a new "
-                "link. Nothing you saved is lost."
-            )
-            % {"date": when},
-            410,
+    when = date_format(timezone.localtime(link.expires_at), "SHORT_DATE_FORMAT")
+    return None, problem(
+        request,
+        _("This link has expired"),
+        _(
+            "This link was valid until %(date)s. Please ask the program office for a new "
+            "link. Nothing you saved is lost."
         )
-    return link.site, None
+        % {"date": when},
+        410,
+    )
+
+
+def _too_many(request: Any, wait: int) -> Any:
+    response = problem(
+        request,
+        _("Too many attempts"),
+        _(
+            "Too many unknown links were opened from this address. Please wait %(seconds)d "
+            "seconds; a valid link opens at any time."
+        )
+        % {"seconds": wait},
+        429,
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _waves(site: Site) -> Any:
@@ -262,16 +276,20 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         and sr.version != base
         and not (key and sr.versions.filter(request_key=key).exists())
     ):
-        return again(409, problem_text=_conflict_text(sr))
+        return again(409, problem_text=_conflict_text(sr), after_conflict=True)
 
     errors: dict[str, list[str]] = {}
     record = None
+    editor = _editor(request)
+    # a plain draft save may replace this browser's last draft; adding or removing an entry,
+    # and a save that overrides another tab's version after a conflict, keep a version each
+    plain = action is None and not submit and request.POST.get("after_conflict") != "1"
     if submit:
         record = returns.cleaned(rules, values)
         errors = returns.check(rules, record, lang)
     if errors:
         # not submitted: keep what was entered as a draft, so nothing is lost
-        saved = returns.save(wave, site, values, base, key, submit=False)
+        saved = returns.save(wave, site, values, base, key, submit=False, editor=editor)
     elif submit:
         saved = returns.save(
             wave,
@@ -282,14 +300,17 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
             submit=True,
             record=record,
             columns=returns.export_columns(form),
+            editor=editor,
         )
     else:
-        saved = returns.save(wave, site, values, base, key, submit=False)
+        saved = returns.save(
+            wave, site, values, base, key, submit=False, editor=editor, may_replace=plain
+        )
 
     if saved.status == "closed":
         return again(409, problem_text=_closed_text())
     if saved.status == "conflict":
-        return again(409, problem_text=_conflict_text(saved.site_return))
+        return again(409, problem_text=_conflict_text(saved.site_return), after_conflict=True)
     if errors:
         return again(422, errors=errors)
     if saved.status == "duplicate":
@@ -313,6 +334,12 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         text = _("Draft saved at %(time)s. You can continue later with the same link.")
     messages.success(request, text % {"time": when})
     return redirect(_form_url(token, wave, request.POST.get("step"), anchor))
+
+
+def _editor(request: Any) -> str:
+    """Which browser saves: a hash of its CSRF cookie (random per browser, never shown)."""
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    return hashlib.sha256(cookie.encode("ascii", "replace")).hexdigest()[:32] if cookie else ""
 
 
 def _form_url(token: str, wave: Wave, step: Any, anchor: str = "") -> str:
