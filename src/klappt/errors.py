@@ -70,6 +70,13 @@ class ErrorCode(Enum):
         "Die Datei {path} ist beschädigt: {reason}",
         "The file {path} is damaged: {reason}",
     )
+    FILE_009 = Detail(
+        "cell_too_long",
+        "{path}, Spalte '{column}', Zeile {row}: die Zelle hat {value} Zeichen, erlaubt sind "
+        "{max}. Anheben mit der Umgebungsvariablen {env}.",
+        "{path}, column '{column}', row {row}: the cell holds {value} characters, {max} are "
+        "allowed. Raise it with the environment variable {env}.",
+    )
     # Instruments (XLSForm)
     INSTRUMENT_001 = Detail(
         "form_invalid",

@@ -612,6 +612,9 @@ def load_recipe(path: str | Path) -> ReportSpec:
     p = Path(path)
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
+    from klappt.limits import check_file
+
+    check_file(p, "recipe")
     try:
         source = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

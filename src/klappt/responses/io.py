@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from klappt.errors import ErrorCode, KlapptError
-from klappt.limits import Deadline, Kind, check_table_shape, current, exceeded
+from klappt.limits import Deadline, Kind, check_table_shape, current
 
 #: headers -> those that may be read as categories (see :func:`read_table`)
 Categories = Callable[[list[str]], Iterable[str]]
@@ -140,9 +140,12 @@ def read_table(
     return _finish(table, p, kind)
 
 
-def _check_cells(frame: pl.DataFrame, path: Path) -> None:
+def _check_cells(table: RawTable, path: Path) -> None:
     """Refuse a cell longer than the cell limit (bytes first: cheap, and never fewer than
     the characters)."""
+    from klappt.limits import ENV
+
+    frame = table.frame
     most = current().cell
     texts = [c for c, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical)]
     if not texts or not frame.height:
@@ -158,15 +161,25 @@ def _check_cells(frame: pl.DataFrame, path: Path) -> None:
         for c in texts
     ).row(0)
     for c, n in zip(texts, longest, strict=True):
-        if n is not None and n > most:
-            chars = frame.select(pl.col(c).cast(pl.String).str.len_chars().max()).item()
-            if chars > most:
-                raise exceeded(f"{path}, Spalte/column '{c}'", "cell", chars, most)
+        if n is None or n <= most:
+            continue
+        chars = frame.get_column(c).cast(pl.String).str.len_chars()
+        if chars.max() > most:  # type: ignore[operator]
+            at = int(chars.arg_max() or 0)
+            raise KlapptError(
+                ErrorCode.FILE_009,
+                path=path,
+                column=c,
+                row=table.file_row(at),
+                value=chars[at],
+                max=most,
+                env=ENV["cell"],
+            )
 
 
 def _finish(table: RawTable, path: Path, kind: Kind = "data") -> RawTable:
     check_table_shape(path, table.frame.height, table.frame.width, kind)
-    _check_cells(table.frame, path)
+    _check_cells(table, path)
     frame = table.frame
     # an empty cell is null; surrounding spaces are dealt with per question type when typing,
     # because stripping every cell of a million-row file costs more than all the counting.
@@ -364,7 +377,7 @@ def _rows_to_table(rows: list[list[object]], path: Path, fmt: str) -> RawTable:
     return RawTable(frame=table.frame, columns=table.columns, source=str(path), format=fmt)
 
 
-def _bounded_rows(rows: Iterable[tuple[object, ...]], path: Path, kind: Kind) -> list[list[object]]:
+def bounded_rows(rows: Iterable[tuple[object, ...]], path: Path, kind: Kind) -> list[list[object]]:
     """The rows of a sheet, stopped with a clear message at the row, column or time limit."""
     lim = current()
     most_rows = lim.register_rows if kind == "register" else lim.rows
@@ -402,7 +415,7 @@ def _read_xlsx(path: Path, kind: Kind = "data") -> RawTable:
         ws = wb.worksheets[0]
         # the sheet's own claim of its size would pad every row to it: read the cells there are
         ws.reset_dimensions()
-        rows = _bounded_rows(ws.iter_rows(values_only=True), path, kind)
+        rows = bounded_rows(ws.iter_rows(values_only=True), path, kind)
     finally:
         wb.close()
     return _rows_to_table(rows, path, "xlsx")
