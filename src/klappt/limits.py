@@ -42,7 +42,7 @@ class Limits:
     zip_ratio: int = 100  # uncompressed : compressed, per member larger than 1 MiB
     zip_members: int = 10_000
     rows: int = 5_000_000
-    register_rows: int = 100_000
+    register_rows: int = 20_000  # every German municipality is 11,000; a register is read whole
     columns: int = 10_000
     register_columns: int = 1_000
     cell: int = 32_767  # characters: Excel's own maximum
