@@ -188,11 +188,11 @@ def check_zip(
     -------
     >>> buf = io.BytesIO()
     >>> with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-    ...     z.writestr("x.xml", b"0" * (300 * MIB))
+    ...     z.writestr("x.xml", b"0" * (2 * MIB))
     >>> check_zip(b"junk" + buf.getvalue(), "x.xlsx", "form")
     Traceback (most recent call last):
     ...
-    klappt.errors.KlapptError: Die Datei x.xlsx überschreitet die Grenze für entpackte Größe (MiB): 300 > 128. Anheben mit der Umgebungsvariablen KLAPPT_MAX_FORM_UNPACKED_MB.
+    klappt.errors.KlapptError: Die Datei x.xlsx:x.xml überschreitet die Grenze für Kompressionsverhältnis: ...:1 > 100:1. Anheben mit der Umgebungsvariablen KLAPPT_MAX_ZIP_RATIO.
     """
     lim = lim or current()
     if isinstance(data, (str, Path)):
@@ -263,28 +263,6 @@ def check_cell(path: object, length: int) -> None:
         raise exceeded(path, "cell", length, most)
 
 
-def check_nesting(text: str, path: object = "") -> int:
-    """The deepest bracket nesting of ``text``; raises when it passes the nesting limit.
-
-    Example
-    -------
-    >>> check_nesting("if((${a} > 1), 2, (3))")
-    2
-    """
-    most = current().nesting
-    depth = deepest = 0
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > most:
-                    raise exceeded(path, "nesting", f"> {most}", most)
-        elif ch in ")]}":
-            depth = max(0, depth - 1)
-    return deepest
-
-
 class Deadline:
     """Stops a row-by-row read that runs longer than the time limit.
 
@@ -310,7 +288,6 @@ __all__ = [
     "Limits",
     "check_cell",
     "check_file",
-    "check_nesting",
     "check_table_shape",
     "check_zip",
     "current",
