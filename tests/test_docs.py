@@ -11,6 +11,8 @@ MODULES = [
     "klappt",
     "klappt.formatting",
     "klappt.files",
+    "klappt.limits",
+    "klappt.cli.common",
     "klappt.instrument.readers",
     "klappt.instrument.serialize",
     "klappt.instrument.conditions.parse",

@@ -21,6 +21,17 @@ class Detail:
     en: str
 
 
+@dataclass(frozen=True)
+class Text:
+    """A parameter of a message that has a German and an English wording."""
+
+    de: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en if current_language() == "en" else self.de
+
+
 class ErrorCode(Enum):
     """Every user-facing error: a short name and its message in German and English."""
 
@@ -69,6 +80,25 @@ class ErrorCode(Enum):
         "yaml_too_large",
         "{path}: zu groß für eine YAML-Datei ({size} Bytes, höchstens {limit}).",
         "{path}: too large for a YAML file ({size} bytes, at most {limit}).",
+    )
+    FILE_007 = Detail(
+        "limit_exceeded",
+        "Die Datei {path} überschreitet die Grenze für {limit}: {value} > {max}. "
+        "Anheben mit der Umgebungsvariablen {env}.",
+        "The file {path} exceeds the limit for {limit}: {value} > {max}. "
+        "Raise it with the environment variable {env}.",
+    )
+    FILE_008 = Detail(
+        "file_damaged",
+        "Die Datei {path} ist beschädigt: {reason}",
+        "The file {path} is damaged: {reason}",
+    )
+    FILE_009 = Detail(
+        "cell_too_long",
+        "{path}, Spalte '{column}', Zeile {row}: die Zelle hat {value} Zeichen, erlaubt sind "
+        "{max}. Anheben mit der Umgebungsvariablen {env}.",
+        "{path}, column '{column}', row {row}: the cell holds {value} characters, {max} are "
+        "allowed. Raise it with the environment variable {env}.",
     )
     # Instruments (XLSForm)
     INSTRUMENT_001 = Detail(
@@ -418,8 +448,13 @@ class KlapptError(Exception):
     def message(self, lang: str | None = None) -> str:
         detail = self.code.value
         template = detail.en if (lang or current_language()) == "en" else detail.de
+        chosen = lang or current_language()
+        params = {
+            k: (v.en if chosen == "en" else v.de) if isinstance(v, Text) else v
+            for k, v in self.params.items()
+        }
         try:
-            return template.format(**self.params)
+            return template.format(**params)
         except (KeyError, IndexError):  # a missing parameter must never hide the error itself
             return f"{template} {self.params}"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from klappt.cli.common import _chosen, _t, app, err
+from klappt.cli.common import _chosen, _t, app, err, shown
 from klappt.errors import KlapptError, current_language
 
 __all__ = ["app", "main"]
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         except KlapptError as exc:
             lang = _chosen["lang"] or current_language()
             err.print(
-                f"[bold red]{_t(lang, 'Fehler', 'Error')}:[/] {escape(exc.message(lang))}",
+                f"[bold red]{_t(lang, 'Fehler', 'Error')}:[/] {escape(shown(exc.message(lang), 2000))}",
                 highlight=False,
             )
             sys.exit(2)

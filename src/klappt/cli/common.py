@@ -63,6 +63,21 @@ def _load(form: Path, data: Path):
     return read_responses(read_instrument(form), data)
 
 
+def shown(text: str, limit: int = 400) -> str:
+    """A text as the screen shows it: at most ``limit`` characters. Rich wraps a long word
+    character by character, and a 70,000-character one took the terminal most of a minute;
+    the files and the JSON keep the whole text.
+
+    Example
+    -------
+    >>> shown("a" * 10, 4)
+    'aaaa … (10 Zeichen/characters)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … ({len(text)} Zeichen/characters)"
+
+
 def _project(project: Path | None) -> Path:
     from klappt.store.api import find_project
 
@@ -103,9 +118,9 @@ def _print_report(report: ValidationReport, lang: str, limit: int = 200) -> None
         for issue in problems[:limit]:
             table.add_row(
                 str(issue.row) if issue.row is not None else _t(lang, "alle", "all"),
-                issue.column or "",
-                issue.value or "",
-                issue.message(lang),
+                shown(issue.column or "", 200),
+                shown(issue.value or "", 200),
+                shown(issue.message(lang)),
             )
         out.print(table)
         if len(problems) > limit:
@@ -125,4 +140,6 @@ def _print_report(report: ValidationReport, lang: str, limit: int = 200) -> None
             )
         )
     for note in report.notes:
-        err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note.question}: {note.message(lang)}[/]")
+        err.print(
+            f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note.question}: {shown(note.message(lang))}[/]"
+        )

@@ -19,6 +19,7 @@ from klappt.cli.common import (
     app,
     err,
     out,
+    shown,
 )
 from klappt.errors import KlapptError
 
@@ -96,7 +97,7 @@ def convert(
         )
     if json_out != "-":
         for line in result.summary.lines()[1:]:
-            err.print(f"[dim]{escape(line)}[/]")
+            err.print(f"[dim]{escape(shown(line))}[/]")
         for path in written:
             out.print(str(path))
 

@@ -19,6 +19,7 @@ from klappt.cli.common import (
     app,
     err,
     out,
+    shown,
 )
 from klappt.errors import KlapptError
 
@@ -63,7 +64,7 @@ def _wave_files(source: Path, data: Path | None, lang: str):
     )
     lines = result.summary.lines()[1:]
     for line in lines[:12]:
-        err.print(f"[dim]  {escape(line)}[/]")
+        err.print(f"[dim]  {escape(shown(line))}[/]")
     if len(lines) > 12:
         err.print(
             _t(

@@ -502,6 +502,9 @@ def read_codebook(path: str | Path) -> Codebook:
         )
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
+    from klappt.limits import check_file
+
+    check_file(p, "codebook")
     if suffix == ".xlsx":
         from zipfile import BadZipFile
 

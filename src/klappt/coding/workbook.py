@@ -324,6 +324,9 @@ def read_coding_workbook(
             row="-",
             message=t("kein Name für --coder", "no name for --coder"),
         )
+    from klappt.limits import check_file
+
+    check_file(p, "data")
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -331,7 +334,10 @@ def read_coding_workbook(
     try:
         sheets = {ws.title.strip().casefold(): ws for ws in wb.worksheets}
         ws = next((sheets[n] for n in _SHEETS if n in sheets), wb.worksheets[0])
-        rows = list(ws.iter_rows(values_only=True))
+        from klappt.responses.io import bounded_rows
+
+        ws.reset_dimensions()
+        rows = bounded_rows(ws.iter_rows(values_only=True), p, "data")
         book = codebook or codebook_from_workbook(wb, str(p))
     finally:
         wb.close()
@@ -355,6 +361,9 @@ def workbook_codebook(path: str | Path) -> Codebook | None:
     p = Path(path)
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
+    from klappt.limits import check_file
+
+    check_file(p, "data")
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError) as exc:

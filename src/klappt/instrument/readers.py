@@ -57,7 +57,8 @@ def read_instrument(path: str | Path) -> Instrument:
     ------
     KlapptError
         ``FILE_001``/``FILE_002``/``FILE_004`` for a missing, empty or foreign file,
-        ``INSTRUMENT_001`` naming sheet, row and column for a form pyxform rejects.
+        ``INSTRUMENT_001`` naming sheet, row and column for a form pyxform rejects,
+        ``FILE_007`` for a file beyond the limits of :mod:`klappt.limits`.
 
     Example
     -------
@@ -80,6 +81,9 @@ def read_instrument(path: str | Path) -> Instrument:
         )
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
+    from klappt.limits import check_file
+
+    check_file(p, "form")
     content = p.read_bytes()
     cached = _cache_get(content, p)
     if cached is not None:

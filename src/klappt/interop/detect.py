@@ -172,6 +172,9 @@ def detect_format(path: str | Path) -> str:
         head = fh.read(65536)
     if not head.strip():
         raise KlapptError(ErrorCode.FILE_002, path=p)
+    from klappt.limits import check_file
+
+    check_file(p, "data")  # before openpyxl or xlrd look inside, to tell the format
     if head.startswith(b"$FL2"):
         return "spss-sav"
     if head.startswith(b"$FL3"):

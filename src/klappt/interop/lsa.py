@@ -22,10 +22,8 @@ from klappt.interop.lsdata import convert_responses
 from klappt.interop.lsform import LsForm, build_form
 from klappt.interop.xlsform_writer import read_spec
 from klappt.interop.xmlsafe import parse_xml, table_fields, table_rows
+from klappt.limits import MIB, check_file, current, exceeded
 from klappt.responses.io import RawTable
-
-#: Largest archive member we unpack (an .lsr of a big survey is tens of MB; a zip bomb is GBs).
-MAX_MEMBER_BYTES = 512 * 1024 * 1024
 
 
 def _read_bytes(path: str | Path) -> tuple[Path, bytes]:
@@ -34,6 +32,7 @@ def _read_bytes(path: str | Path) -> tuple[Path, bytes]:
         raise KlapptError(ErrorCode.FILE_001, path=p)
     if p.is_dir():
         raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
+    check_file(p, "form")
     data = p.read_bytes()
     if not data.strip():
         raise KlapptError(ErrorCode.FILE_002, path=p)
@@ -144,30 +143,22 @@ def _xml_table(root, table: str, source: str | Path) -> RawTable:
 
 
 def _unzip(path: Path) -> dict[str, bytes]:
+    # sizes, members and ratio as the archive declares them; a member that unpacks to more
+    # than it declared is stopped while it is read
+    check_file(path, "data")
+    most = current().unpacked_mb * MIB
     try:
         with zipfile.ZipFile(path) as z:
             out: dict[str, bytes] = {}
+            total = 0
             for info in z.infolist():
                 if info.is_dir():
                     continue
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise KlapptError(
-                        ErrorCode.INTEROP_014,
-                        path=path,
-                        member=info.filename,
-                        size=info.file_size,
-                        limit=MAX_MEMBER_BYTES,
-                    )
                 with z.open(info) as fh:
-                    data = fh.read(MAX_MEMBER_BYTES + 1)
-                if len(data) > MAX_MEMBER_BYTES:
-                    raise KlapptError(
-                        ErrorCode.INTEROP_014,
-                        path=path,
-                        member=info.filename,
-                        size=len(data),
-                        limit=MAX_MEMBER_BYTES,
-                    )
+                    data = fh.read(most - total + 1)
+                total += len(data)
+                if total > most:
+                    raise exceeded(path, "unpacked_mb", f"> {most // MIB}", most // MIB)
                 out[info.filename] = data
             return out
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError) as exc:
@@ -196,7 +187,7 @@ def read_lsa(path: str | Path) -> ImportResult:
     ------
     KlapptError
         ``INTEROP_003`` for a damaged or truncated archive, ``INTEROP_004`` when it holds no
-        ``.lss``, ``INTEROP_014`` for an implausibly large member, plus the errors of
+        ``.lss``, ``FILE_007`` beyond a limit of :mod:`klappt.limits`, plus the errors of
         :func:`read_lss` and of the XML members.
 
     Example

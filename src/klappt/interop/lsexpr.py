@@ -121,7 +121,22 @@ class _Parser:
     def parse(self) -> _Node:
         if not self.toks:
             raise Untranslatable("empty expression")
-        node = self.or_()
+        from klappt.limits import current
+
+        # each bracket or prefix operator is a few frames of this recursive parser
+        depth = deepest = 0
+        for kind, value in self.toks:
+            if kind == "op" and value in ("(", "!", "-", "+", "not"):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif kind == "op" and value == ")":
+                depth = max(0, depth - 1)
+        if deepest > current().nesting:
+            raise Untranslatable(f"nested deeper than {current().nesting} levels")
+        try:
+            node = self.or_()
+        except RecursionError:
+            raise Untranslatable("nested too deeply") from None
         if self.i != len(self.toks):
             raise Untranslatable(f"unexpected {self.toks[self.i][1]!r}")
         return node

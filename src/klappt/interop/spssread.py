@@ -77,7 +77,19 @@ def read_spss(path: str | Path) -> ImportResult:
         raise KlapptError(ErrorCode.FILE_001, path=p)
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
-    stata = p.suffix.lower() == ".dta" or p.read_bytes()[:11] == b"<stata_dta>"
+    from klappt.limits import check_file, check_table_shape
+
+    check_file(p, "data")
+    with p.open("rb") as fh:
+        stata = p.suffix.lower() == ".dta" or fh.read(11) == b"<stata_dta>"
+    reader = pyreadstat.read_dta if stata else pyreadstat.read_sav
+    try:
+        _, head = reader(str(p), metadataonly=True)
+    except Exception:  # the full read below names what is wrong
+        head = None
+    if head is not None:
+        rows = head.number_rows if (head.number_rows or 0) > 0 else None
+        check_table_shape(p, rows, head.number_columns, "data")
     try:
         if stata:
             df, meta = pyreadstat.read_dta(str(p), user_missing=True, output_format="dict")

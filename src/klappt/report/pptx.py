@@ -74,6 +74,9 @@ def _open_template(path: str | Path) -> Any:
     p = Path(path)
     if not p.is_file():
         raise KlapptError(ErrorCode.REPORT_002, path=p, reason="Datei nicht gefunden")
+    from klappt.limits import check_file
+
+    check_file(p, "form")
     try:
         prs = Presentation(str(p))
     except Exception as exc:  # python-pptx raises zipfile, KeyError or lxml errors for broken files

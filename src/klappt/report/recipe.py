@@ -613,6 +613,9 @@ def load_recipe(path: str | Path) -> ReportSpec:
     p = Path(path)
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
+    from klappt.limits import check_file
+
+    check_file(p, "recipe")
     try:
         yamlsafe.check_file_size(p)
         source = p.read_text(encoding="utf-8-sig")

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.limits import Deadline, Kind, check_table_shape, current
 
 #: headers -> those that may be read as categories (see :func:`read_table`)
 Categories = Callable[[list[str]], Iterable[str]]
@@ -74,7 +75,9 @@ class RawTable:
         return self.frame.rows()
 
 
-def read_table(path: str | Path, categories: Categories | None = None) -> RawTable:
+def read_table(
+    path: str | Path, categories: Categories | None = None, kind: Kind = "data"
+) -> RawTable:
     """Read a data file into a :class:`RawTable`, detecting format, encoding and separator.
 
     Parameters
@@ -88,6 +91,9 @@ def read_table(path: str | Path, categories: Categories | None = None) -> RawTab
         answers to choice questions (:func:`klappt.responses.columns.category_headers`). A cell
         then takes 4 bytes instead of 16, which halves the memory of a million returns; the
         texts are the same.
+    kind:
+        What the table is (``data``, ``register``, ``form``): which limits of
+        :mod:`klappt.limits` apply to its size, rows and columns.
 
     Returns
     -------
@@ -97,7 +103,7 @@ def read_table(path: str | Path, categories: Categories | None = None) -> RawTab
     ------
     KlapptError
         File missing, empty, of another kind, undecodable, without data rows or with a
-        header that occurs twice.
+        header that occurs twice; ``FILE_007`` beyond a limit of :mod:`klappt.limits`.
 
     Example
     -------
@@ -120,18 +126,60 @@ def read_table(path: str | Path, categories: Categories | None = None) -> RawTab
         )
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
+    from klappt.limits import check_file
+
+    check_file(p, kind)
     if suffix in (".xlsx", ".xlsm"):
-        table = _read_xlsx(p)
+        table = _read_xlsx(p, kind)
     elif suffix == ".xls":
-        table = _read_xls(p)
+        table = _read_xls(p, kind)
     elif suffix == ".parquet":
-        table = _read_parquet(p, categories)
+        table = _read_parquet(p, categories, kind)
     else:
-        table = _read_csv(p, categories)
-    return _finish(table, p)
+        table = _read_csv(p, categories, kind)
+    return _finish(table, p, kind)
 
 
-def _finish(table: RawTable, path: Path) -> RawTable:
+def _check_cells(table: RawTable, path: Path) -> None:
+    """Refuse a cell longer than the cell limit (bytes first: cheap, and never fewer than
+    the characters)."""
+    from klappt.limits import ENV
+
+    frame = table.frame
+    most = current().cell
+    texts = [c for c, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical)]
+    if not texts or not frame.height:
+        return
+    longest = frame.select(
+        (
+            pl.col(c).cat.len_bytes()
+            if frame.schema[c] == pl.Categorical
+            else pl.col(c).str.len_bytes()
+        )
+        .max()
+        .alias(c)
+        for c in texts
+    ).row(0)
+    for c, n in zip(texts, longest, strict=True):
+        if n is None or n <= most:
+            continue
+        chars = frame.get_column(c).cast(pl.String).str.len_chars()
+        if chars.max() > most:  # type: ignore[operator]
+            at = int(chars.arg_max() or 0)
+            raise KlapptError(
+                ErrorCode.FILE_009,
+                path=path,
+                column=c,
+                row=table.file_row(at),
+                value=chars[at],
+                max=most,
+                env=ENV["cell"],
+            )
+
+
+def _finish(table: RawTable, path: Path, kind: Kind = "data") -> RawTable:
+    check_table_shape(path, table.frame.height, table.frame.width, kind)
+    _check_cells(table, path)
     frame = table.frame
     # an empty cell is null; surrounding spaces are dealt with per question type when typing,
     # because stripping every cell of a million-row file costs more than all the counting.
@@ -240,12 +288,21 @@ def _positional_names(n: int) -> list[str]:
     return probe.columns
 
 
-def _read_csv(path: Path, categories: Categories | None = None) -> RawTable:
+def _check_csv_shape(raw: bytes, text: str, sep: str, path: Path, kind: Kind) -> None:
+    """Count rows (newlines) and columns (separators of the header line) before Polars
+    allocates anything: an upper bound, as quoted cells may hold either."""
+    end = text.find("\n")
+    header = text if end < 0 else text[:end]
+    check_table_shape(path, raw.count(b"\n"), header.count(sep) + 1, kind)
+
+
+def _read_csv(path: Path, categories: Categories | None = None, kind: Kind = "data") -> RawTable:
     raw = path.read_bytes()
     text, encoding = _decode(raw, path)
     if not text.strip():
         raise KlapptError(ErrorCode.FILE_002, path=path)
     sep = _sniff_separator(text)
+    _check_csv_shape(raw, text, sep, path, kind)
     data = text.encode("utf-8") if encoding != "utf-8" else raw
     overrides: dict[str, pl.DataType] = {}
     if categories is not None:
@@ -320,7 +377,30 @@ def _rows_to_table(rows: list[list[object]], path: Path, fmt: str) -> RawTable:
     return RawTable(frame=table.frame, columns=table.columns, source=str(path), format=fmt)
 
 
-def _read_xlsx(path: Path) -> RawTable:
+def bounded_rows(rows: Iterable[tuple[object, ...]], path: Path, kind: Kind) -> list[list[object]]:
+    """The rows of a sheet, stopped with a clear message at the row, column or time limit."""
+    lim = current()
+    most_rows = lim.register_rows if kind == "register" else lim.rows
+    most_cols = lim.register_columns if kind == "register" else lim.columns
+    deadline = Deadline(path, lim.seconds)
+    out: list[list[object]] = []
+    for i, row in enumerate(rows):
+        if len(row) > most_cols:
+            # a sheet's trailing empty cells are not columns
+            cells = list(row)
+            while cells and cells[-1] is None:
+                cells.pop()
+            check_table_shape(path, columns=len(cells), kind=kind)
+            row = tuple(cells)
+        if i > most_rows:  # the header is row 0
+            check_table_shape(path, rows=i, kind=kind)
+        if not i % 1000:
+            deadline.check()
+        out.append(list(row))
+    return out
+
+
+def _read_xlsx(path: Path, kind: Kind = "data") -> RawTable:
     from zipfile import BadZipFile
 
     import openpyxl
@@ -333,26 +413,33 @@ def _read_xlsx(path: Path) -> RawTable:
         ) from None
     try:
         ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        # the sheet's own claim of its size would pad every row to it: read the cells there are
+        ws.reset_dimensions()
+        rows = bounded_rows(ws.iter_rows(values_only=True), path, kind)
     finally:
         wb.close()
     return _rows_to_table(rows, path, "xlsx")
 
 
-def _read_xls(path: Path) -> RawTable:
+def _read_xls(path: Path, kind: Kind = "data") -> RawTable:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path))
+        # ragged: a row holds its own cells, not the widest row's width of empty ones
+        book = xlrd.open_workbook(str(path), ragged_rows=True)
     except xlrd.XLRDError as exc:
         raise KlapptError(
             ErrorCode.FILE_003, path=path, reason=f"keine gültige .xls-Datei ({exc})"
         ) from None
     sheet = book.sheet_by_index(0)
+    check_table_shape(path, sheet.nrows, None, kind)
+    deadline = Deadline(path)
     rows: list[list[object]] = []
     for r in range(sheet.nrows):
+        if not r % 1000:
+            deadline.check()
         row: list[object] = []
-        for c in range(sheet.ncols):
+        for c in range(sheet.row_len(r)):
             cell = sheet.cell(r, c)
             if cell.ctype == xlrd.XL_CELL_EMPTY:
                 row.append(None)
@@ -362,16 +449,22 @@ def _read_xls(path: Path) -> RawTable:
                 row.append(bool(cell.value))
             else:
                 row.append(cell.value)
+        while row and row[-1] is None:
+            row.pop()
+        check_table_shape(path, None, len(row), kind)
         rows.append(row)
     return _rows_to_table(rows, path, "xls")
 
 
-def _read_parquet(path: Path, categories: Categories | None = None) -> RawTable:
+def _read_parquet(
+    path: Path, categories: Categories | None = None, kind: Kind = "data"
+) -> RawTable:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
+        check_table_shape(path, pq.read_metadata(path).num_rows, len(schema.names), kind)
         headers = _check_headers(list(schema.names), path)
         wanted = set(categories(headers)) if categories is not None else set()
         texts = (pa.string(), pa.large_string(), pa.string_view())

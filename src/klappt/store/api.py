@@ -337,7 +337,7 @@ def import_register(project: Path, path: Path | str) -> int:
 
     root = Path(project).expanduser().resolve()
     p = Path(path)
-    raw = read_table(p)
+    raw = read_table(p, kind="register")
     sites = _register_rows(raw, p)
 
     _activate(root)

@@ -23,7 +23,7 @@ from klappt.responses.io import read_table
 from klappt.safetext import scrub, scrub_frame
 from klappt.store.models import Program, Site
 from klappt.web import links
-from klappt.web.instruments import check_zip, safe_filename
+from klappt.web.instruments import safe_filename
 
 ID_COLUMNS = ("site_id", "id", "kennung", "code", "ags")
 NAME_COLUMNS = ("name", "bezeichnung", "standort", "kommune_name")
@@ -76,12 +76,11 @@ def parse(data: bytes, filename: str) -> RegisterResult:
             % {"suffixes": ", ".join(REGISTER_SUFFIXES)}
         )
         return result
-    check_zip(data)
     with tempfile.TemporaryDirectory(prefix="klappt-web-register-") as tmp:
         path = Path(tmp) / safe_filename(filename, f"register{suffix}")
         path.write_bytes(data)
         try:
-            raw = read_table(path)
+            raw = read_table(path, kind="register")
         except KlapptError as exc:
             result.errors.append(_file_message(exc, tmp))
             return result

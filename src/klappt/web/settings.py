@@ -186,6 +186,9 @@ KLAPPT_MAX_UPLOAD = int(float(os.environ.get("KLAPPT_MAX_UPLOAD_MB", "10")) * 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = KLAPPT_MAX_UPLOAD
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form posts without files
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+# An upload read row by row stops with a message on the page before gunicorn's 60 s timeout
+# would end the request in a 500 (klappt.limits reads it; the command line keeps its 600 s).
+os.environ.setdefault("KLAPPT_MAX_SECONDS", "45")
 KLAPPT_BASE_URL = os.environ.get("KLAPPT_BASE_URL", "").strip().rstrip("/")
 #: Failures (unknown, revoked or expired site links; wrong passwords) a client address (and,
 #: for logins, an account) may have before each further failure waits: KLAPPT_RATE_DELAY

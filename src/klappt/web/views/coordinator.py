@@ -110,10 +110,6 @@ def wave_new(request: Any, program: Program) -> Any:
             instrument = instruments.read_form_bytes(data, upload.name)
         except KlapptError as exc:
             form_error = _form_error(exc)
-        except instruments.UploadRejected:
-            form_error = _(
-                "The file unpacks to far more data than a questionnaire holds; it was not read."
-            )
         except Exception as exc:  # pyxform and the spreadsheet readers raise many kinds
             form_error = _("The questionnaire cannot be read: %(reason)s") % {
                 "reason": str(exc)[:300]

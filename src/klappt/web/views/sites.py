@@ -20,7 +20,6 @@ from klappt.store.models import Program, Site, Wave
 from klappt.web import downloads, links, mail, register
 from klappt.web.access import COORDINATE, program_view
 from klappt.web.exports import to_csv
-from klappt.web.instruments import UploadRejected
 from klappt.web.models import Membership, SiteLink
 from klappt.web.views.coordinator import _lang, dashboard_rows
 from klappt.web.webforms import LinkExpiryForm, MemberForm, RegisterForm, SiteForm
@@ -82,14 +81,7 @@ def register_upload(request: Any, program: Program) -> Any:
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["register_file"]
-        try:
-            result = register.parse(upload.read(), upload.name)
-        except UploadRejected:
-            result = register.RegisterResult(
-                errors=[
-                    _("The file unpacks to far more data than a register holds; it was not read.")
-                ]
-            )
+        result = register.parse(upload.read(), upload.name)
         if not result.errors:
             register.apply(program, result)
             text = _(
