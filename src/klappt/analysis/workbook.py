@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from klappt.analysis.tabulate import Cell, Table, Tabulation
+from klappt.files import first_sheet
 from klappt.spreadsheet import safe_cell as _safe_cell
 from klappt.spreadsheet import sheet_title
 
@@ -87,11 +88,12 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     h = _HEAD["en" if lang == "en" else "de"]
     wb = Workbook()
-    ws = wb.active
-    ws.title = sheet_title(h["sheet"])
+    ws = first_sheet(wb)
+    ws.title = sheet_title(str(h["sheet"]))
     bold = Font(bold=True)
     title_font = Font(bold=True, size=12)
     head_fill = PatternFill("solid", fgColor="DCE6F1")
@@ -113,7 +115,7 @@ def tabulation_workbook(tab: Tabulation, lang: str = "de") -> bytes:
     ws.freeze_panes = "B3"
     # printed, every column of a crossed table fits on the page's width
     ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     buf = io.BytesIO()

@@ -219,9 +219,10 @@ def _code_from_dict(item: Any, source: str, row: int) -> Code:
         for lang, text in _labels(item.get(key)).items():
             labels.setdefault(lang, text)
     for key, value in item.items():  # label_en, label::English (en)
-        lang = _label_lang(str(key))
-        if lang and str(key).casefold() not in ("label", "labels", "bezeichnung") and _text(value):
-            labels.setdefault(lang, _text(value))
+        key_lang = _label_lang(str(key))
+        written = _text(value)
+        if key_lang and str(key).casefold() not in ("label", "labels", "bezeichnung") and written:
+            labels.setdefault(key_lang, written)
     if "de" in labels:  # German first: it is the default language
         labels = {"de": labels["de"], **{k: v for k, v in labels.items() if k != "de"}}
     examples = item.get("examples", item.get("beispiele"))

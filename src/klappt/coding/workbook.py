@@ -375,7 +375,7 @@ def workbook_codebook(path: str | Path) -> Codebook | None:
 
 
 def _parse_rows(
-    rows: list[tuple[Any, ...]], src: str, coder: str, at: str, book: Codebook, final: bool
+    rows: Sequence[Sequence[Any]], src: str, coder: str, at: str, book: Codebook, final: bool
 ) -> CodingSet:
     if not rows:
         raise KlapptError(ErrorCode.FILE_002, path=src)

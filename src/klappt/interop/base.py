@@ -192,8 +192,8 @@ class FormSpec:
 
     def add(self, **row: str | None) -> dict[str, str]:
         clean = {k: v for k, v in row.items() if v not in (None, "")}
-        self.survey.append(clean)  # type: ignore[arg-type]
-        return clean  # type: ignore[return-value]
+        self.survey.append(clean)
+        return clean
 
     def labels(self, column: str, texts: dict[str, str]) -> dict[str, str]:
         """``{"English (en)": "Hi"}`` -> ``{"label::English (en)": "Hi"}``; the key ``""`` gives plain ``label``."""

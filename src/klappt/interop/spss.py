@@ -186,7 +186,7 @@ def wave_variables(
                 fraction = (
                     series.cast(pl.String).str.extract(r"\.(\d*?)0*$", 1).str.len_chars().max()
                 )
-                decimals = min(int(fraction or 0), 6)
+                decimals = min(int(str(fraction or 0)), 6)
             out.append(
                 Variable(own[q.name], label, series, "numeric", measure="scale", decimals=decimals)
             )
@@ -224,7 +224,7 @@ def _spss_format(v: Variable, frame: pl.DataFrame) -> str:
         return f"F8.{v.decimals}"
     if v.kind == "date":
         return "DATE11"
-    return f"A{max(1, int(frame[v.name].str.len_bytes().max() or 1))}"
+    return f"A{max(1, int(str(frame[v.name].str.len_bytes().max() or 1)))}"
 
 
 def to_sav(

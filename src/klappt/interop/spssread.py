@@ -126,7 +126,7 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ImportResult:
         values = list(df[var])
         miss = ranges.get(var, [])
         users = set(user_values.get(var, []))
-        out = []
+        out: list[Any] = []
         for v in values:
             if (miss and _missing(v, miss)) or (users and v in users):
                 missing_count += 1

@@ -263,9 +263,9 @@ def instrument_to_spec(instrument: Instrument) -> FormSpec:
     spec.choices = [row for rows in lists.values() for row in rows.values()]
     # metadata questions (start, end, deviceid …) are not in the instrument; put back those the
     # form refers to, or pyxform rejects the reference
-    known = {q.name for q in instrument.questions} | {g.name for g in instrument.groups}
+    defined = {q.name for q in instrument.questions} | {g.name for g in instrument.groups}
     referenced = {m for row in spec.survey for v in row.values() for m in _REF.findall(v or "")}
-    missing = sorted(r for r in referenced - known if r in META_TYPES)
+    missing = sorted(r for r in referenced - defined if r in META_TYPES)
     spec.survey[0:0] = [{"type": m, "name": m} for m in missing]
     return spec
 

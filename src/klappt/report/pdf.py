@@ -28,7 +28,7 @@ def render_pdf(built: BuiltReport) -> bytes:
     # charts and the logo are data: URLs; anything else (file, http) is refused
     fetcher = _fetcher()
     document = HTML(string=render_html(built, for_print=True), url_fetcher=fetcher, base_url=None)
-    return document.write_pdf(pdf_variant=None, metadata=True)  # type: ignore[no-any-return]
+    return document.write_pdf(pdf_variant=None, metadata=True)
 
 
 def _fetcher() -> object:

@@ -59,7 +59,7 @@ class _NeutralSheet:
         return getattr(self._sheet, name)
 
 
-class _NeutralWriter(CategoryWorkbookWriter):  # type: ignore[misc]
+class _NeutralWriter(CategoryWorkbookWriter):
     @contextmanager
     def _open_worksheet(self, xlsx_file: Any) -> Iterator[tuple[Any, Any]]:
         from xlsxwriter import Workbook
@@ -70,7 +70,7 @@ class _NeutralWriter(CategoryWorkbookWriter):  # type: ignore[misc]
         workbook.close()
 
 
-class _ChartData(CategoryChartData):  # type: ignore[misc]
+class _ChartData(CategoryChartData):
     """Chart data whose embedded workbook holds no formula (see the module's text)."""
 
     @cached_property

@@ -68,12 +68,12 @@ class _Str(str):
     style: str | None = None
 
 
-class _Map(dict):  # type: ignore[type-arg]
+class _Map(dict[Any, Any]):
     line: int | None = None
-    key_lines: dict[Any, int]
+    key_lines: dict[Any, int | None]
 
 
-class _Seq(list):  # type: ignore[type-arg]
+class _Seq(list[Any]):
     line: int | None = None
     item_lines: list[int]
 

@@ -79,9 +79,9 @@ def load_data(
             waves[src.name] = _coded(wave, src, base, spec.source)
         elif wave_loader is not None:
             loaded = wave_loader(src.name)
-            wave = WaveData(src.name, loaded[0], responses=loaded[1])  # type: ignore[arg-type]
+            wave = WaveData(src.name, loaded[0], responses=loaded[1])
             if len(loaded) > 2:  # a stored wave's coding summaries
-                wave.coding = dict(loaded[2])  # type: ignore[misc]
+                wave.coding = dict(loaded[2])
             waves[src.name] = _coded(wave, src, base, spec.source)
         else:
             raise recipe_error(

@@ -10,11 +10,14 @@ leading apostrophe. Sheet titles come from :func:`klappt.spreadsheet.sheet_title
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
+from klappt.files import first_sheet
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.theme import LIGHT, MUTED, PRIMARY
 from klappt.report.wording import text
@@ -37,7 +40,7 @@ def safe_text(value: str) -> str:
     return neutral(value)
 
 
-def _cell_value(value: object) -> object:
+def _cell_value(value: object) -> Any:
     if isinstance(value, str):
         return safe_text(value)
     return value
@@ -68,7 +71,7 @@ def render_xlsx(built: BuiltReport) -> bytes:
     """
     lang = built.lang
     wb = Workbook()
-    contents = wb.active
+    contents = first_sheet(wb)
     used: set[str] = set()
     contents.title = sheet_title(text("contents", lang), used)
     wb.properties.title = safe_text(built.title)
@@ -120,12 +123,12 @@ def render_xlsx(built: BuiltReport) -> bytes:
 
 
 def _table_sheet(
-    ws: object, panel: BuiltPanel, slide: BuiltSlide, slide_no: int, lang: str
+    ws: Worksheet, panel: BuiltPanel, slide: BuiltSlide, slide_no: int, lang: str
 ) -> None:
     t = panel.table
     assert t is not None
-    ws.sheet_view.showGridLines = False  # type: ignore[attr-defined]
-    put = ws.cell  # type: ignore[attr-defined]
+    ws.sheet_view.showGridLines = False
+    put = ws.cell
     put(row=1, column=1, value=safe_text(t.title)).font = _TITLE_FONT
     put(
         row=2,
@@ -163,7 +166,7 @@ def _table_sheet(
     for note in notes:
         put(row=r, column=1, value=safe_text(note)).font = _MUTED_FONT
         r += 1
-    ws.freeze_panes = ws.cell(row=head_row + 1, column=2)  # type: ignore[attr-defined]
+    ws.freeze_panes = f"B{head_row + 1}"
     widths = [
         max([len(str(x)) for x in (t.columns[j], *(row[j] for row in t.formatted))] + [8])
         for j in range(len(t.columns))
@@ -171,4 +174,4 @@ def _table_sheet(
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = (
             min(60, max(12, w + 2)) if j == 1 else min(24, max(12, w + 2))
-        )  # type: ignore[attr-defined]
+        )
