@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from klappt.report.kinds import KindName
 from klappt.report.mentions import Mention
 
 #: What a table column holds, so renderers format it: text, a whole number, a percentage
@@ -49,7 +50,7 @@ class Series:
 class BuiltPanel:
     """One chart (or mention cloud, or statistics table) with its data and wording."""
 
-    kind: str  # doughnut, pie, bar, column, stacked, grouped, cloud, table
+    kind: KindName  # see klappt.report.kinds
     question: str
     title: str  # heading above the chart ("" when the slide title says it); ends in "*" for multiple answers
     caption: str  # "n=40"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from klappt.instrument.model import Question
 from klappt.report.built import BuiltPanel, Series
 from klappt.report.data import WaveData
+from klappt.report.kinds import KindName
 from klappt.report.spec import ChartPanel, CompareItem
 from klappt.report.tables import make_table, table_series
 from klappt.report.wording import base_text, share, text
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def waves_panel(
-    pb: PanelBuilder, panel: ChartPanel, q: Question, heading: str, kind: str, decimals: int
+    pb: PanelBuilder, panel: ChartPanel, q: Question, heading: str, kind: KindName, decimals: int
 ) -> BuiltPanel:
     main = pb.wave(panel.wave, panel.line)
     cats_names = [c.name for c in q.choices]
@@ -61,7 +62,7 @@ def compare_items(
     pb: PanelBuilder,
     items: tuple[CompareItem, ...],
     heading: str,
-    kind: str | None,
+    kind: KindName | None,
     decimals: int,
     line: int | None,
 ) -> BuiltPanel:

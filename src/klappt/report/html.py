@@ -12,9 +12,9 @@ import base64
 from html import escape
 
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide, DataTable
+from klappt.report.kinds import KIND, PRINT, SVG
 from klappt.report.mentions import font_sizes
-from klappt.report.print_charts import PRINT_CSS, render_print_chart
-from klappt.report.svg import render_svg
+from klappt.report.print_charts import PRINT_CSS
 from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY
 from klappt.report.wording import fmt_number, text
 
@@ -328,21 +328,21 @@ def _panel(p: BuiltPanel, ident: str, lang: str, width: float, for_print: bool) 
     caption = (
         f"<strong>{_e(p.title)}</strong> " if p.title else ""
     ) + f'<span class="base">({_e(p.caption)})</span>'
-    if p.kind == "cloud":
-        chart = _cloud(p, lang)
-    elif p.kind == "table":
-        chart = _stats(p)
-    else:
-        chart = render_print_chart(p, ident) if for_print else render_svg(p, ident, width)
+    chart = (PRINT if for_print else SVG)[p.kind](p, ident, width, lang)
     alt = (
         _data_table(p.table, ident)
-        if p.table is not None and p.kind != "table" and not for_print
+        if p.table is not None and KIND[p.kind].data_table and not for_print
         else ""
     )
     return f'<figure id="{ident}"><figcaption>{caption}</figcaption>{chart}{alt}</figure>'
 
 
-def _cloud(p: BuiltPanel, lang: str) -> str:
+# -- the drawers of the kinds that are not charts (see klappt.report.kinds) ----------------
+
+
+@SVG.register("cloud")
+@PRINT.register("cloud")
+def _cloud(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
     if not p.mentions:
         return "<p>–</p>"
     sizes = font_sizes(list(p.mentions), 0.9, 2.4)  # in em of the cloud's font size
@@ -358,7 +358,9 @@ def _cloud(p: BuiltPanel, lang: str) -> str:
     return f'<ul class="cloud" aria-label="{_e(label)}">' + "\n".join(items) + "</ul>"
 
 
-def _stats(p: BuiltPanel) -> str:
+@SVG.register("table")
+@PRINT.register("table")
+def _stats(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
     t = p.table
     if t is None:
         return ""

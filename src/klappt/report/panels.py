@@ -16,6 +16,7 @@ from klappt.report.built import BuiltPanel, DataTable, Series
 from klappt.report.comparison import waves_panel
 from klappt.report.data import ReportData, WaveData
 from klappt.report.expressions import Evaluator
+from klappt.report.kinds import KIND, KindName, kinds_for
 from klappt.report.mentions import Mention
 from klappt.report.spec import ChartPanel
 from klappt.report.tables import make_table, table_series, table_single
@@ -35,20 +36,12 @@ RING_MAX_LABEL = 32
 #: At most this many mentions in a cloud unless the panel says ``top``.
 CLOUD_TOP = 30
 
-_KINDS_FOR = {
-    "select_one": ("doughnut", "pie", "bar", "column", "stacked", "grouped", "cloud"),
-    "select_multiple": ("bar", "column", "grouped", "cloud"),
-    "text": ("cloud",),
-    "integer": ("table",),
-    "decimal": ("table",),
-    "date": ("table",),
-    "calculate": ("table",),
-}
-
 Fail = Callable[[int | None, str, str], Exception]
 
 
-def auto_kind(q: Question, lang: str, dl: str | None, by: bool, waves: bool, items: bool) -> str:
+def auto_kind(
+    q: Question, lang: str, dl: str | None, by: bool, waves: bool, items: bool
+) -> KindName:
     """The chart kind klappt picks for a question."""
     if q.type == "text":
         return "cloud"
@@ -133,7 +126,7 @@ class PanelBuilder:
             bool(panel.waves),
             len(panel.items) > 1,
         )
-        allowed = _KINDS_FOR.get(q.type, ())
+        allowed = kinds_for(q.type)
         if kind not in allowed:
             raise self.fail(
                 panel.line,
@@ -151,9 +144,9 @@ class PanelBuilder:
         if heading.strip() == slide_title.strip():
             heading = ""
         decimals = 1 if panel.decimals is None else panel.decimals
-        if kind == "cloud":
+        if KIND[kind].counts == "mentions":
             return self._cloud(panel, w, q, heading)
-        if kind == "table":
+        if KIND[kind].counts == "statistics":
             return self._stats(panel, w, q, heading)
         if panel.waves:
             return waves_panel(self, panel, q, heading, kind, decimals)
@@ -168,7 +161,7 @@ class PanelBuilder:
     def _finish(
         self,
         *,
-        kind: str,
+        kind: KindName,
         q: Question,
         w: WaveData,
         heading: str,
@@ -203,7 +196,7 @@ class PanelBuilder:
             for s in series:
                 cells = ", ".join(f"{c} {lab}" for c, lab in zip(categories, s.labels, strict=True))
                 parts.append(f"{s.name}: {cells}" if len(series) > 1 else cells)
-        kind_name = text(f"kind_{kind}", self.lang)
+        kind_name = text(KIND[kind].wording, self.lang)
         description = f"{kind_name}{' – ' + heading if heading else ''}: {'; '.join(parts)}; {cap}"
         return BuiltPanel(
             kind=kind,
@@ -241,18 +234,24 @@ class PanelBuilder:
         return share(int(row["count"]), base, decimals)
 
     def _simple(
-        self, panel: ChartPanel, w: WaveData, q: Question, heading: str, kind: str, decimals: int
+        self,
+        panel: ChartPanel,
+        w: WaveData,
+        q: Question,
+        heading: str,
+        kind: KindName,
+        decimals: int,
     ) -> BuiltPanel:
         t = self.table(w, q, panel.line)
         base = int(t.get("base") or 0)
         labels = self.choice_labels(w, q, t)
         rows = list(t.get("rows", []))
-        sort = panel.sort or ("count" if kind == "bar" else "form")
+        sort = panel.sort or ("count" if KIND[kind].by_count else "form")
         if sort == "count":
             rows = [
                 r for _, r in sorted(enumerate(rows), key=lambda ir: (-int(ir[1]["count"]), ir[0]))
             ]
-        if kind in ("doughnut", "pie"):
+        if KIND[kind].round:
             rows = [r for r in rows if int(r["count"]) > 0] or rows
         if panel.top:
             rows = rows[: panel.top]
@@ -425,7 +424,13 @@ class PanelBuilder:
         )
 
     def _by(
-        self, panel: ChartPanel, w: WaveData, q: Question, heading: str, kind: str, decimals: int
+        self,
+        panel: ChartPanel,
+        w: WaveData,
+        q: Question,
+        heading: str,
+        kind: KindName,
+        decimals: int,
     ) -> BuiltPanel:
         assert panel.by is not None
         by_q = self.question(w, panel.by, panel.line)
@@ -512,7 +517,7 @@ class PanelBuilder:
             notes=(text("cloud_note", self.lang),),
         )
         description = (
-            f"{text('kind_cloud', self.lang)}{' – ' + heading if heading else ''}: "
+            f"{text(KIND['cloud'].wording, self.lang)}{' – ' + heading if heading else ''}: "
             + "; ".join(f"{m.text} ({fmt_number(m.count, self.lang)})" for m in shown)
             + f"; {cap}"
         )
@@ -563,7 +568,7 @@ class PanelBuilder:
             1,
         )
         description = (
-            f"{text('kind_table', self.lang)}: "
+            f"{text(KIND['table'].wording, self.lang)}: "
             + "; ".join(f"{a} {b}" for a, b in table.formatted)
             + f"; {cap}"
         )

@@ -25,8 +25,9 @@ from pptx.util import Emu, Pt
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
+from klappt.report.kinds import PPTX
 from klappt.report.mentions import layout_cloud
-from klappt.report.pptx_charts import EMU_PER_PT, add_chart
+from klappt.report.pptx_charts import EMU_PER_PT
 from klappt.report.textfit import fit
 from klappt.report.theme import ACCENT, FONT, INK, LIGHT, MUTED, PRIMARY, QUALITATIVE, WHITE
 
@@ -606,17 +607,7 @@ class _Deck:
     def panel(self, slide: Any, panel: BuiltPanel, box: _Box) -> None:
         head = self._panel_heading(slide, panel, box)
         body = _Box(box.x, box.y + head, box.w, box.h - head)
-        if panel.kind == "cloud":
-            self.cloud(slide, panel, body)
-        elif panel.kind == "table":
-            self.stats_table(slide, panel, body)
-        else:
-            if panel.kind == "stacked":
-                # a bar per item and a legend: no need to stretch one bar over the whole height
-                body = _Box(
-                    body.x, body.y, body.w, min(body.h, 90.0 + 70.0 * len(panel.categories))
-                )
-            add_chart(slide, panel, *[int(v) for v in body.emu()])
+        PPTX[panel.kind](self, slide, panel, body)
 
     def _panel_heading(self, slide: Any, panel: BuiltPanel, box: _Box) -> float:
         """Heading and base above a chart ("Neue Kooperationen* (n=40)"); returns its height."""
@@ -686,3 +677,16 @@ class _Deck:
         self._run_style(r, 14, WHITE if header else INK, header)
         cell.fill.solid()
         cell.fill.fore_color.rgb = RGBColor.from_string(PRIMARY if header else LIGHT)
+
+
+# -- the drawers of the kinds that are not charts (see klappt.report.kinds) ----------------
+
+
+@PPTX.register("cloud")
+def _cloud(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
+    deck.cloud(slide, panel, box)
+
+
+@PPTX.register("table")
+def _stats_table(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
+    deck.stats_table(slide, panel, box)

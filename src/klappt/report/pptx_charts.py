@@ -13,10 +13,11 @@ shows the names as written: its cached labels are text, never evaluated.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from pptx.chart.data import CategoryChartData
@@ -27,18 +28,15 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from klappt.report.built import BuiltPanel
+from klappt.report.kinds import KIND, PPTX
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import FONT, INK, series_colors, text_on
 from klappt.spreadsheet import safe_cell
 
-_TYPES = {
-    "doughnut": XL_CHART_TYPE.DOUGHNUT,
-    "pie": XL_CHART_TYPE.PIE,
-    "bar": XL_CHART_TYPE.BAR_CLUSTERED,
-    "grouped": XL_CHART_TYPE.BAR_CLUSTERED,
-    "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
-    "stacked": XL_CHART_TYPE.BAR_STACKED_100,
-}
+if TYPE_CHECKING:
+    from klappt.report.pptx import _Box, _Deck
+
+_Style = Callable[[Any, BuiltPanel, float, float, float], None]
 
 EMU_PER_PT = 12700
 
@@ -119,7 +117,7 @@ def wrapped_categories(
 
 def label_size(panel: BuiltPanel, width_pt: float, height_pt: float) -> float:
     """Font size of category and data labels: smaller when many bars share the height."""
-    if panel.kind in ("doughnut", "pie"):
+    if KIND[panel.kind].round:
         return 12.0
     if chart_style(panel) == "column":
         return max(9.0, min(13.0, width_pt / max(len(panel.categories), 1) / 9))
@@ -131,16 +129,25 @@ def label_size(panel: BuiltPanel, width_pt: float, height_pt: float) -> float:
     return max(8.0, round(size * 2) / 2)
 
 
-def add_chart(slide: Any, panel: BuiltPanel, left: int, top: int, width: int, height: int) -> Any:
-    """Draw ``panel`` as a native chart in the given box (EMU); returns the graphic frame."""
+def add_chart(
+    slide: Any,
+    panel: BuiltPanel,
+    box: tuple[int, int, int, int],
+    chart_type: Any,
+    style: _Style,
+) -> Any:
+    """Draw ``panel`` as a native chart in ``box`` (left, top, width, height in EMU).
+
+    ``chart_type`` is python-pptx's ``XL_CHART_TYPE``; ``style`` sets colours, labels, axes
+    and legend. Returns the graphic frame.
+    """
+    left, top, width, height = box
     width_pt, height_pt = width / EMU_PER_PT, height / EMU_PER_PT
     size = label_size(panel, width_pt, height_pt)
     data = _ChartData(number_format=panel.number_format)
     data.categories = wrapped_categories(panel, width_pt, height_pt, size)
     for s in panel.series:
         data.add_series(s.name, list(s.values), number_format=panel.number_format)
-    style = chart_style(panel)
-    chart_type = XL_CHART_TYPE.COLUMN_CLUSTERED if style == "column" else _TYPES[panel.kind]
     frame = slide.shapes.add_chart(chart_type, Emu(left), Emu(top), Emu(width), Emu(height), data)
     frame.name = f"Chart {panel.question}"
     frame._element.nvGraphicFramePr.cNvPr.set("descr", panel.description)
@@ -152,15 +159,47 @@ def add_chart(slide: Any, panel: BuiltPanel, left: int, top: int, width: int, he
     chart.font.size = Pt(size)
     chart.font.color.rgb = _rgb(INK)
     _language(chart, "en-GB" if panel.number_format.startswith("[$-409]") else "de-DE")
-    {
-        "doughnut": _pie,
-        "pie": _pie,
-        "bar": _bars,
-        "grouped": _bars,
-        "column": _columns,
-        "stacked": _stacked,
-    }[style](chart, panel, width_pt, height_pt, size)
+    style(chart, panel, width_pt, height_pt, size)
     return frame
+
+
+def _emu(box: _Box) -> tuple[int, int, int, int]:
+    x, y, w, h = box.emu()
+    return int(x), int(y), int(w), int(h)
+
+
+# -- the drawers of the chart kinds (see klappt.report.kinds) -----------------------------
+
+
+@PPTX.register("doughnut", "pie")
+def _ring_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
+    kind = XL_CHART_TYPE.DOUGHNUT if KIND[panel.kind].hole else XL_CHART_TYPE.PIE
+    add_chart(slide, panel, _emu(box), kind, _pie)
+
+
+@PPTX.register("bar")
+def _bar_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
+    add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_CLUSTERED, _bars)
+
+
+@PPTX.register("column")
+def _column_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
+    add_chart(slide, panel, _emu(box), XL_CHART_TYPE.COLUMN_CLUSTERED, _columns)
+
+
+@PPTX.register("grouped")
+def _grouped_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
+    if chart_style(panel) == "column":
+        add_chart(slide, panel, _emu(box), XL_CHART_TYPE.COLUMN_CLUSTERED, _columns)
+    else:
+        add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_CLUSTERED, _bars)
+
+
+@PPTX.register("stacked")
+def _stacked_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
+    # a bar per item and a legend: no need to stretch one bar over the whole height
+    box = replace(box, h=min(box.h, 90.0 + 70.0 * len(panel.categories)))
+    add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_STACKED_100, _stacked)
 
 
 def chart_style(panel: BuiltPanel) -> str:
@@ -228,11 +267,11 @@ def _pie(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size:
         point_label.font.bold = True
         point_label.font.color.rgb = _rgb(text_on(color))
         _show_value_only(point_label)
-    if panel.kind == "doughnut":
+    if KIND[panel.kind].hole:
         hole = plot._element.find(qn("c:holeSize"))
         if hole is None:
             hole = etree.SubElement(plot._element, qn("c:holeSize"))
-        hole.set("val", "50")
+        hole.set("val", str(KIND[panel.kind].hole))
     _legend(
         chart,
         size,

@@ -12,11 +12,12 @@ import base64
 from html import escape
 
 from klappt.report.built import BuiltPanel
-from klappt.report.svg import render_svg
+from klappt.report.kinds import PRINT
+from klappt.report.svg import ring
 from klappt.report.textfit import wrap
 from klappt.report.theme import series_colors, text_on
 
-__all__ = ["PRINT_CSS", "render_print_chart"]
+__all__ = ["PRINT_CSS"]
 
 PRINT_CSS = """
 .pc { font-size: 10px; line-height: 11.5px; }
@@ -55,21 +56,13 @@ def _scale_max(panel: BuiltPanel) -> float:
     return max(1.0, top * 1.2)
 
 
-def render_print_chart(panel: BuiltPanel, ident: str) -> str:
-    """``panel`` as print-friendly HTML (and an SVG image for rings)."""
-    return {
-        "doughnut": _ring,
-        "pie": _ring,
-        "bar": _bars,
-        "grouped": _bars,
-        "column": _columns,
-        "stacked": _stacked,
-    }[panel.kind](panel, ident)
+# -- the drawers of the chart kinds (see klappt.report.kinds) -----------------------------
 
 
-def _ring(panel: BuiltPanel, ident: str) -> str:
+@PRINT.register("doughnut", "pie")
+def _ring(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     # the legend goes to HTML; the SVG keeps the ring and its short percent labels
-    svg = render_svg(panel, ident, 320.0, legend=False)
+    svg = ring(panel, ident, 320.0, with_legend=False)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     colors = series_colors(len(panel.categories), panel.ordered)
     return (
@@ -78,7 +71,8 @@ def _ring(panel: BuiltPanel, ident: str) -> str:
     )
 
 
-def _bars(panel: BuiltPanel, ident: str) -> str:
+@PRINT.register("bar", "grouped")
+def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     """Bars as block boxes only: the bar is a background gradient, the value text follows it.
 
     Labels sit beside their bars through a negative top margin (the label's height is
@@ -114,7 +108,8 @@ def _bars(panel: BuiltPanel, ident: str) -> str:
     return f'<div class="pc" aria-hidden="true">{"".join(rows)}</div>{legend}'
 
 
-def _columns(panel: BuiltPanel, ident: str) -> str:
+@PRINT.register("column")
+def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     vmax = _scale_max(panel)
     n_series = len(panel.series)
     colors = series_colors(n_series, False)
@@ -136,7 +131,8 @@ def _columns(panel: BuiltPanel, ident: str) -> str:
     return f'<table class="pcol" aria-hidden="true"><tr>{"".join(cells)}</tr><tr>{"".join(heads)}</tr></table>{legend}'
 
 
-def _stacked(panel: BuiltPanel, ident: str) -> str:
+@PRINT.register("stacked")
+def _stacked(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     colors = series_colors(len(panel.series), True)
     rows = []
     for i, cat in enumerate(panel.categories):

@@ -15,8 +15,8 @@ import yaml
 
 from klappt import yamlsafe
 from klappt.errors import ErrorCode, KlapptError, current_language
+from klappt.report.kinds import CHART_KINDS, KindName, is_kind
 from klappt.report.spec import (
-    CHART_KINDS,
     AgendaSlide,
     ChartPanel,
     ClosingSlide,
@@ -252,9 +252,9 @@ class _Reader:
             )
         return value
 
-    def kind(self, m: _Map) -> str | None:
+    def kind(self, m: _Map) -> KindName | None:
         kind = self.string(m, "kind")
-        if kind is not None and kind not in CHART_KINDS:
+        if kind is not None and not is_kind(kind):
             raise self.fail(
                 m.key_lines.get("kind", m.line),
                 f"unbekannte Diagrammart '{kind}'; möglich: {', '.join(CHART_KINDS)}",

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-#: Chart kinds a panel may ask for. ``None`` in a panel means "choose by question type".
-CHART_KINDS = ("doughnut", "pie", "bar", "column", "stacked", "grouped", "cloud", "table")
+from klappt.report.kinds import KindName
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class ChartPanel:
     """
 
     question: str
-    kind: str | None = None
+    kind: KindName | None = None  # None: chosen by question type
     by: str | None = None
     waves: tuple[str, ...] = ()
     items: tuple[str, ...] = ()
@@ -131,7 +130,7 @@ class ComparisonSlide:
     question: str | None = None
     waves: tuple[str, ...] = ()
     items: tuple[CompareItem, ...] = ()
-    kind: str | None = None
+    kind: KindName | None = None
     decimals: int | None = None
     subtitle: str | None = None
     findings: tuple[Text, ...] = ()

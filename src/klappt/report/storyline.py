@@ -17,8 +17,8 @@ import yaml
 from klappt import yamlsafe
 from klappt.errors import KlapptError
 from klappt.instrument.model import Instrument, Question
+from klappt.report.kinds import CHART_KINDS
 from klappt.report.spec import (
-    CHART_KINDS,
     AgendaSlide,
     ChartPanel,
     ClosingSlide,

@@ -11,10 +11,11 @@ import math
 from html import escape
 
 from klappt.report.built import BuiltPanel
+from klappt.report.kinds import KIND, SVG
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import INK, series_colors, text_on
 
-__all__ = ["render_svg"]
+__all__ = ["ring"]
 
 _FONT = 13.0
 
@@ -83,32 +84,23 @@ def _legend(names: list[str], colors: list[str], y: float, width: float) -> tupl
     return "".join(parts), (row + 1) * 20
 
 
-def render_svg(panel: BuiltPanel, ident: str, width: float = 640.0, legend: bool = True) -> str:
-    """``panel`` as an SVG chart ``width`` units wide; ``ident`` makes its element ids unique.
-
-    ``legend=False`` leaves a ring's legend out (the PDF sets it as HTML text).
-    """
-    if panel.kind in ("doughnut", "pie"):
-        return _pie(panel, ident, width, legend)
-    draw = {
-        "doughnut": _pie,
-        "pie": _pie,
-        "bar": _bars,
-        "grouped": _bars,
-        "column": _columns,
-        "stacked": _stacked,
-    }[panel.kind]
-    return draw(panel, ident, width)
+# -- the drawers of the chart kinds (see klappt.report.kinds) -----------------------------
 
 
-def _pie(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) -> str:
+@SVG.register("doughnut", "pie")
+def _ring(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
+    return ring(panel, ident, width)
+
+
+def ring(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) -> str:
+    """A ring (or pie) as SVG; ``with_legend=False`` leaves the legend out (the PDF sets it as HTML)."""
     values = [v or 0.0 for v in panel.series[0].values]
     labels = panel.series[0].labels
     total = sum(values) or 1.0
     colors = series_colors(len(values), panel.ordered)
     width = min(width, 320.0)  # a ring needs no more; its text stays large when scaled down
     cx, cy, r = width / 2, 130.0, 120.0
-    inner = r * 0.5 if panel.kind == "doughnut" else 0.0
+    inner = r * KIND[panel.kind].hole / 100
     parts = []
     angle = -math.pi / 2
     for v, lab, color in zip(values, labels, colors, strict=True):
@@ -166,7 +158,8 @@ def _scale_max(panel: BuiltPanel) -> float:
     return max(1.0, top * 1.15)
 
 
-def _bars(panel: BuiltPanel, ident: str, width: float) -> str:
+@SVG.register("bar", "grouped")
+def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     n_series = len(panel.series)
     label_w = width * 0.36
     plot_x, plot_w = label_w + 8, width - label_w - 8 - 56
@@ -204,7 +197,8 @@ def _bars(panel: BuiltPanel, ident: str, width: float) -> str:
     return _svg(panel, width, height, "".join(parts), ident)
 
 
-def _columns(panel: BuiltPanel, ident: str, width: float) -> str:
+@SVG.register("column")
+def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     n_series = len(panel.series)
     n = max(len(panel.categories), 1)
     plot_h = 220.0
@@ -250,7 +244,8 @@ def _columns(panel: BuiltPanel, ident: str, width: float) -> str:
     return _svg(panel, width, height, "".join(parts), ident)
 
 
-def _stacked(panel: BuiltPanel, ident: str, width: float) -> str:
+@SVG.register("stacked")
+def _stacked(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     has_labels = any(panel.categories)
     label_w = width * 0.32 if has_labels else 0.0
     plot_x = label_w + (8 if has_labels else 0)
