@@ -555,11 +555,13 @@ class PanelBuilder:
             if stats.get(key) is not None:
                 rows_out.append((text(key, self.lang), stats[key]))
         cap = base_text(base, self.lang)
+        # a date's earliest and latest are ISO dates, shown as they are
+        numeric = all(isinstance(v, int | float) for _, v in rows_out)
         table = make_table(
             self,
             heading or self.label(w, q),
             (text("statistic", self.lang), text("value", self.lang)),
-            ("text", "num"),
+            ("text", "num" if numeric else "text"),
             rows_out,
             base,
             cap,
