@@ -9,6 +9,7 @@ format shows the same figures.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from klappt.report.kinds import KindName
 from klappt.report.mentions import Mention
@@ -69,14 +70,15 @@ class BuiltPanel:
     wave: str | None = None
 
 
+#: The kinds of slides a built report has (a comparison is built as a result slide).
+SlideKind = Literal["title", "agenda", "section", "result", "text", "closing"]
+
+
 @dataclass(frozen=True)
 class BuiltSlide:
-    """A slide of the storyline with every text final.
+    """A slide of the storyline with every text final."""
 
-    ``kind`` is one of title, agenda, section, result, text, closing.
-    """
-
-    kind: str
+    kind: SlideKind
     title: str
     subtitle: str | None = None
     panels: tuple[BuiltPanel, ...] = ()
