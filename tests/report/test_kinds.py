@@ -9,6 +9,7 @@ import io
 import shutil
 import subprocess
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from openpyxl import load_workbook
@@ -19,7 +20,16 @@ import klappt.report.pptx  # noqa: F401  (registers the PPTX drawers)
 from klappt.errors import KlapptError
 from klappt.report.build import build_report
 from klappt.report.built import BuiltPanel, BuiltReport
-from klappt.report.kinds import CHART_KINDS, KIND, KINDS, PPTX, PRINT, SVG, kinds_for
+from klappt.report.kinds import (
+    CHART_KINDS,
+    KIND,
+    KINDS,
+    PPTX,
+    PRINT,
+    SVG,
+    KindName,
+    kinds_for,
+)
 from klappt.report.output import RENDERERS
 from klappt.report.recipe import load_recipe
 from klappt.report.sources import load_data
@@ -218,6 +228,11 @@ def test_every_kind_has_its_words_in_both_languages__ok(lang):
         assert TEXTS[lang].get(kind.wording), (lang, kind.wording)
     if lang != "de":  # its own words, not the German ones
         assert all(TEXTS[lang][k.wording] != TEXTS["de"][k.wording] for k in KINDS)
+
+
+def test_the_table_and_the_literal_list_the_same_kinds_in_order__ok():
+    assert get_args(KindName) == CHART_KINDS
+    assert len(set(CHART_KINDS)) == len(KINDS)
 
 
 def test_the_kinds_per_question_type_come_from_the_table__ok():

@@ -346,7 +346,7 @@ def _cloud(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
     if not p.mentions:
         return "<p>–</p>"
     sizes = font_sizes(list(p.mentions), 0.9, 2.4)  # in em of the cloud's font size
-    label = text("kind_cloud", lang)
+    label = text(KIND[p.kind].wording, lang)
     items = []
     for rank, (m, size) in enumerate(zip(p.mentions, sizes, strict=True)):
         cls = ' class="top"' if rank < 3 else ""

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeGuard, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeGuard, TypeVar
 
 if TYPE_CHECKING:
     from klappt.report.built import BuiltPanel
@@ -130,5 +130,3 @@ PPTX: Drawers[PptxDraw] = Drawers("pptx")
 SVG: Drawers[HtmlDraw] = Drawers("svg")
 #: For the PDF (WeasyPrint): HTML boxes where it can, SVG only for rings; ``width`` is unused.
 PRINT: Drawers[HtmlDraw] = Drawers("print")
-
-assert get_args(KindName) == CHART_KINDS, "KINDS and KindName list the same kinds in order"
