@@ -19,10 +19,10 @@ os.environ["TERMINAL_WIDTH"] = "100"
 os.environ["COLUMNS"] = "100"
 os.environ.pop("KLAPPT_LANG", None)
 
-import typer  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+import typer
+from typer.testing import CliRunner
 
-from klappt.cli import app  # noqa: E402
+from klappt.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "docs" / "CLI.md"
