@@ -54,7 +54,11 @@ def render() -> str:
         if result.exit_code != 0:
             raise SystemExit(f"klappt {' '.join(path)} --help failed: {result.output}")
         lines = [line.rstrip() for line in result.output.strip("\n").splitlines()]
-        parts.append(f"## `klappt{''.join(' ' + p for p in path)}`\n\n```text\n" + "\n".join(lines) + "\n```\n")
+        parts.append(
+            f"## `klappt{''.join(' ' + p for p in path)}`\n\n```text\n"
+            + "\n".join(lines)
+            + "\n```\n"
+        )
     return "\n".join(parts)
 
 
