@@ -143,3 +143,16 @@ def test_every_url_answers_every_visitor_as_its_row_says__ok(web: Any, web_backe
                     if got != "404":
                         wrong.append((name, "GET unknown link", identity, got, ["404"]))
     assert wrong == [], "\n".join(map(str, wrong))
+
+
+def test_a_screen_without_a_row_is_closed_and_named__error(web: Any, web_backend: str) -> None:
+    from django.test import override_settings
+    from django.urls import get_resolver
+
+    from klappt.web.permissions import TABLE
+
+    with override_settings(ROOT_URLCONF="unlisted_urls"):
+        assert sorted(_urls(get_resolver().url_patterns).keys() - TABLE.keys()) == ["unlisted"]
+        for client in (web.client(), web.coordinator(), web.client(web.user(program=None))):
+            r = client.get("/unlisted/")
+            assert r.status_code == 403 and "offen für alle" not in r.content.decode()
