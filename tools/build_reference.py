@@ -833,7 +833,7 @@ SURVEY_2020: list[Row] = [
 
 
 @dataclass(frozen=True)
-class FormSpec:
+class ReferenceForm:
     """One wave's form: the file it goes to, its settings, its rows and its own choice lists."""
 
     file: str
@@ -844,8 +844,8 @@ class FormSpec:
     lists: dict[str, Choices]
 
 
-FORMS: dict[str, FormSpec] = {
-    "2022": FormSpec(
+FORMS: dict[str, ReferenceForm] = {
+    "2022": ReferenceForm(
         file="arbeitshilfe_2022.xlsx",
         title="Arbeitshilfe Nachhaltigkeit 2022",
         form_id="arbeitshilfe_2022",
@@ -853,7 +853,7 @@ FORMS: dict[str, FormSpec] = {
         survey=SURVEY_2022,
         lists=LISTS_2022,
     ),
-    "2020": FormSpec(
+    "2020": ReferenceForm(
         file="checkliste_2020.xlsx",
         title="Prozessmanagement ‚Gemeinsam klappt’s‘ 2020 – Checkliste zur lokalen Planung",
         form_id="checkliste_2020",

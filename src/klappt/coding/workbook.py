@@ -568,7 +568,7 @@ def export_for_coding(
 
 
 @dataclass(frozen=True)
-class ImportResult:
+class CodingWorkbookImport:
     """The codings after an import, the rows it brought, and where coding stands."""
 
     codings: CodingSet  # everything: the earlier codings merged with the imported ones
@@ -583,7 +583,7 @@ def import_coding(
     codebook: Codebook | None = None,
     final: bool = False,
     at: datetime | str | None = None,
-) -> ImportResult:
+) -> CodingWorkbookImport:
     """Read a filled-in coding workbook and merge it into the codings so far.
 
     A coder's rows replace that coder's earlier rows for the same units; nothing else is
@@ -591,4 +591,4 @@ def import_coding(
     """
     imported = read_coding_workbook(path, coder, at=at, codebook=codebook, final=final)
     merged = merge_codings(existing, imported) if existing is not None else imported
-    return ImportResult(codings=merged, imported=imported, summary=summarize(merged))
+    return CodingWorkbookImport(codings=merged, imported=imported, summary=summarize(merged))

@@ -17,9 +17,7 @@ from django.http import Http404
 
 from klappt.store.models import Program, Wave
 from klappt.web.models import Membership, Role
-
-READ = "read"
-COORDINATE = "coordinate"
+from klappt.web.permissions import COORDINATE, READ, rule_of
 
 
 def role_in(user: Any, program: Program) -> str | None:
@@ -59,19 +57,23 @@ def programs_of(user: Any) -> Any:
     return Program.objects.filter(memberships__user=user).distinct()
 
 
-def program_view(need: str = READ) -> Callable[..., Any]:
+def program_view() -> Callable[..., Any]:
     """Decorate a view taking ``slug`` (and maybe ``wave_id``): it gets ``program``, ``role``
-    (and ``wave``). Unknown → 404; no role, or analyst where coordinating is needed → 403."""
+    (and ``wave``). Unknown → 404; no role, or analyst where the URL's row in
+    :data:`klappt.web.permissions.TABLE` needs a coordinator → 403 (no row → 403 as well)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @login_required
         @wraps(view)
         def wrapper(request: Any, slug: str, *args: Any, **kwargs: Any) -> Any:
+            rule = rule_of(request)
+            if rule is None or rule.who not in (READ, COORDINATE):
+                raise PermissionDenied
             program = Program.objects.filter(slug=slug).first()
             if program is None:
                 raise Http404
             role = role_in(request.user, program)
-            if role is None or (need == COORDINATE and role != Role.COORDINATOR):
+            if role is None or (rule.who == COORDINATE and role != Role.COORDINATOR):
                 raise PermissionDenied
             if "wave_id" in kwargs:
                 wave = (

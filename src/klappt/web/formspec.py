@@ -97,7 +97,7 @@ class SectionSpec:
 
 
 @dataclass
-class FormSpec:
+class WebFormSpec:
     title: str
     lang: str | None
     steps: list[SectionSpec]
@@ -196,7 +196,7 @@ def form_spec(
     untitled: str = "",
     rules: Rules | None = None,
     messages: Messages | None = None,
-) -> FormSpec:
+) -> WebFormSpec:
     """The form in language ``lang`` (a code such as ``de``; None = the form's default).
 
     ``untitled`` names the step made of questions outside any group; ``rules`` are the form's
@@ -295,7 +295,7 @@ def form_spec(
         "filters": _filters(rules, fields),
         "messages": _messages(rules, messages),
     }
-    return FormSpec(
+    return WebFormSpec(
         title=form.title,
         lang=lang,
         steps=steps,
@@ -586,7 +586,7 @@ class _Scope:
 
 
 def bind(
-    spec: FormSpec,
+    spec: WebFormSpec,
     values: Mapping[str, Any],
     errors: Mapping[str, list[str]],
     lang: str = "de",

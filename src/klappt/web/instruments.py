@@ -4,7 +4,7 @@ The wave keeps the form file as uploaded (``Wave.form_file``); pyxform reads it 
 process first needs it and we keep, keyed by the file's SHA-256: the
 :class:`~klappt.instrument.Instrument`, the details the core's model does not hold
 (:class:`~klappt.instrument.extras.FormExtras`), the compiled checks
-(:class:`~klappt.responses.one_return.Rules`) and the :class:`~klappt.web.formspec.FormSpec` per form
+(:class:`~klappt.responses.one_return.Rules`) and the :class:`~klappt.web.formspec.WebFormSpec` per form
 language and page language. A submit then costs no parsing and no compiling.
 """
 
@@ -24,13 +24,13 @@ from klappt.instrument import Instrument, read_instrument
 from klappt.instrument.extras import FormExtras, read_extras
 from klappt.instrument.readers import FORM_SUFFIXES
 from klappt.responses.one_return import Rules
-from klappt.web.formspec import FormSpec, form_spec
+from klappt.web.formspec import WebFormSpec, form_spec
 
 _CACHE_SIZE = 32
 _lock = threading.Lock()
 _instruments: OrderedDict[str, Instrument] = OrderedDict()
 _rules: OrderedDict[str, Rules] = OrderedDict()
-_specs: OrderedDict[tuple[str, str | None, str, str], FormSpec] = OrderedDict()
+_specs: OrderedDict[tuple[str, str | None, str, str], WebFormSpec] = OrderedDict()
 
 
 def safe_filename(filename: str, default: str) -> str:
@@ -99,7 +99,7 @@ def rules(wave: Any) -> Rules:
     return made
 
 
-def spec(wave: Any, lang: str | None, untitled: str) -> FormSpec:
+def spec(wave: Any, lang: str | None, untitled: str) -> WebFormSpec:
     """The wave's form as the web form shows it, in form language ``lang`` and the page's
     language (the problem texts the browser shows are in the page's language)."""
     from django.utils.translation import get_language

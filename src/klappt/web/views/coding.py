@@ -27,7 +27,6 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from klappt.coding import Codebook, agreement, final_codes
 from klappt.errors import KlapptError
@@ -36,7 +35,7 @@ from klappt.store import coding as store
 from klappt.store.coding_models import AnswerCoding, CodeSuggestion
 from klappt.store.models import Program, Return, Wave
 from klappt.web import coding, instruments
-from klappt.web.access import READ, program_view
+from klappt.web.access import program_view
 
 CODEBOOK_SUFFIXES = (".yaml", ".yml", ".xlsx")
 
@@ -72,7 +71,7 @@ def _position(request: Any, u: coding.Units, coder: str, wave: Wave) -> int:
 
 
 @never_cache
-@program_view(READ)
+@program_view()
 def overview(request: Any, program: Program, wave: Wave) -> Any:
     """The wave's text questions: code book, parts, coded by me, coded, open disagreements."""
     form = instruments.instrument(wave)
@@ -106,8 +105,7 @@ def overview(request: Any, program: Program, wave: Wave) -> Any:
     )
 
 
-@require_POST
-@program_view(READ)
+@program_view()
 def codebook_upload(request: Any, program: Program, wave: Wave) -> Any:
     """A code book (YAML or XLSX): stored as the next version for the text question it names."""
     from klappt.coding import read_codebook
@@ -198,7 +196,7 @@ def _label(v: Any, code: str) -> str:
 
 
 @never_cache
-@program_view(READ)
+@program_view()
 def screen(request: Any, program: Program, wave: Wave, question: str) -> Any:
     """One answer part with its context and the codes; GET ``?partial=1`` gives JSON for the JS."""
     u = _units(wave, question)
@@ -324,8 +322,7 @@ def _save_form(
     store.set_unit_codes(wave, v, answer, coder, ticked, text, accepted=accepted)
 
 
-@require_POST
-@program_view(READ)
+@program_view()
 def suggest(request: Any, program: Program, wave: Wave, question: str) -> Any:
     """Train on what is coded so far and store suggestions for the parts not coded yet."""
     u = _units(wave, question)
@@ -345,7 +342,7 @@ def suggest(request: Any, program: Program, wave: Wave, question: str) -> Any:
 
 
 @never_cache
-@program_view(READ)
+@program_view()
 def review(request: Any, program: Program, wave: Wave, question: str) -> Any:
     """Every part coded with one code (any coder, and final codes), newest first."""
     u = _units(wave, question)
@@ -403,7 +400,7 @@ def review(request: Any, program: Program, wave: Wave, question: str) -> Any:
 
 
 @never_cache
-@program_view(READ)
+@program_view()
 def agreement_page(request: Any, program: Program, wave: Wave, question: str) -> Any:
     """Kappa per code, alpha overall and the disagreements; POST resolves one (final codes)."""
     u = _units(wave, question)

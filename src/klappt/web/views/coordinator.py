@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -15,12 +13,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from klappt.errors import KlapptError
 from klappt.store.models import Program, Site, Wave
 from klappt.web import access, instruments, links, schedule
-from klappt.web.access import COORDINATE, READ, program_view
+from klappt.web.access import program_view
 from klappt.web.models import Membership, Role, SiteReturn, Status
 from klappt.web.views.respondent import _context
 from klappt.web.webforms import (
@@ -36,7 +33,6 @@ def _lang() -> str:
     return "en" if (get_language() or "de").startswith("en") else "de"
 
 
-@login_required
 def home(request: Any) -> Any:
     schedule.close_due()
     programs = list(
@@ -53,10 +49,7 @@ def home(request: Any) -> Any:
     )
 
 
-@login_required
 def program_new(request: Any) -> Any:
-    if not access.may_create_programs(request.user):
-        raise PermissionDenied
     form = ProgramForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -74,7 +67,7 @@ def program_new(request: Any) -> Any:
     return render(request, "klappt_web/program_new.html", {"form": form})
 
 
-@program_view(READ)
+@program_view()
 def program(request: Any, program: Program) -> Any:
     schedule.close_due()
     waves = list(Wave.objects.filter(program=program).defer("form_file").order_by("-created_at"))
@@ -99,7 +92,7 @@ def _form_error(exc: KlapptError) -> str:
     return text.replace(str(path), Path(str(path)).name) if path else text
 
 
-@program_view(COORDINATE)
+@program_view()
 def wave_new(request: Any, program: Program) -> Any:
     form = WaveForm(request.POST or None, request.FILES or None, program=program)
     form_error = None
@@ -145,7 +138,7 @@ def wave_new(request: Any, program: Program) -> Any:
     )
 
 
-@program_view(COORDINATE)
+@program_view()
 def wave_settings(request: Any, program: Program, wave: Wave) -> Any:
     if schedule.close_due():
         wave.refresh_from_db()
@@ -229,8 +222,7 @@ def wave_settings(request: Any, program: Program, wave: Wave) -> Any:
     )
 
 
-@require_POST
-@program_view(COORDINATE)
+@program_view()
 def wave_open(request: Any, program: Program, wave: Wave) -> Any:
     with transaction.atomic():
         w = Wave.objects.select_for_update().defer("form_file").get(pk=wave.pk)
@@ -253,8 +245,7 @@ def wave_open(request: Any, program: Program, wave: Wave) -> Any:
     return redirect("klappt_web:dashboard", slug=program.slug, wave_id=wave.pk)
 
 
-@require_POST
-@program_view(COORDINATE)
+@program_view()
 def wave_close(request: Any, program: Program, wave: Wave) -> Any:
     with transaction.atomic():
         w = Wave.objects.select_for_update().defer("form_file").get(pk=wave.pk)
@@ -264,7 +255,7 @@ def wave_close(request: Any, program: Program, wave: Wave) -> Any:
     return redirect("klappt_web:dashboard", slug=program.slug, wave_id=wave.pk)
 
 
-@program_view(READ)
+@program_view()
 def preview(request: Any, program: Program, wave: Wave) -> Any:
     """The form as a site sees it (nothing can be saved)."""
     try:
@@ -289,7 +280,7 @@ def dashboard_rows(program: Program, wave: Wave) -> list[dict[str, Any]]:
     return out
 
 
-@program_view(READ)
+@program_view()
 def dashboard(request: Any, program: Program, wave: Wave) -> Any:
     if schedule.close_due():
         wave.refresh_from_db()

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from klappt.errors import KlapptError
 from klappt.store.models import Program, Site, Wave
 from klappt.web import mail, outbox
-from klappt.web.access import COORDINATE, program_view
+from klappt.web.access import program_view
 from klappt.web.models import MailKind, MailSettings, OutboxMessage
 from klappt.web.views.coordinator import dashboard_rows
 
@@ -98,7 +98,7 @@ def _preview(
 
 
 @never_cache
-@program_view(COORDINATE)
+@program_view()
 def templates(request: Any, program: Program) -> Any:
     kind = request.GET.get("kind") or request.POST.get("kind") or MailKind.INVITE
     kind = kind if kind in MailKind.values else MailKind.INVITE
@@ -161,7 +161,7 @@ def templates(request: Any, program: Program) -> Any:
 
 
 @never_cache
-@program_view(COORDINATE)
+@program_view()
 def wave_mail(request: Any, program: Program, wave: Wave) -> Any:
     if request.method == "POST":
         action = request.POST.get("action")

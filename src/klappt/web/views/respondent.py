@@ -22,7 +22,6 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from klappt.responses.one_return import MAX_ENTRIES
 from klappt.store.models import Site, Wave
@@ -211,7 +210,6 @@ def _wave_for(site: Site, wave_id: int) -> Wave:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 def fill(request: Any, token: str, wave_id: int) -> Any:
     """The form: GET shows the last saved state; POST saves a draft or submits."""
     site, stop = _link_or_problem(request, token)

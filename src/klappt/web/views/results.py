@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from klappt.store.models import Program, Site, Wave
 from klappt.web import downloads, exports, instruments
-from klappt.web.access import READ, program_view
+from klappt.web.access import program_view
 from klappt.web.models import SiteReturn
 from klappt.web.views.respondent import summary_context
 
@@ -35,7 +35,7 @@ def _stem(program: Program, wave: Wave) -> str:
     return f"{program.slug}_{str(wave.name).strip() or wave.pk}"
 
 
-@program_view(READ)
+@program_view()
 def data_csv(request: Any, program: Program, wave: Wave) -> Any:
     form = instruments.instrument(wave)
     return _file(
@@ -45,7 +45,7 @@ def data_csv(request: Any, program: Program, wave: Wave) -> Any:
     )
 
 
-@program_view(READ)
+@program_view()
 def data_xlsx(request: Any, program: Program, wave: Wave) -> Any:
     return _file(
         exports.wave_xlsx(wave, instruments.rules(wave)),
@@ -54,7 +54,7 @@ def data_xlsx(request: Any, program: Program, wave: Wave) -> Any:
     )
 
 
-@program_view(READ)
+@program_view()
 def repeat_csv(request: Any, program: Program, wave: Wave, repeat: str) -> Any:
     """The entries of one repeat group, one row each, keyed to the main table by _parent_id."""
     rules = instruments.rules(wave)
@@ -68,7 +68,7 @@ def repeat_csv(request: Any, program: Program, wave: Wave, repeat: str) -> Any:
 
 
 @never_cache
-@program_view(READ)
+@program_view()
 def results(request: Any, program: Program, wave: Wave) -> Any:
     """Every question counted from the submitted returns (what ``klappt tabulate`` gives)."""
     from klappt.analysis.tabulate import tabulate
@@ -159,7 +159,7 @@ REPORT_TYPES = {
 }
 
 
-@program_view(READ)
+@program_view()
 def report(request: Any, program: Program, wave: Wave, fmt: str) -> Any:
     """The results deck (.pptx) or HTML report, built by klappt.report from the submitted returns."""
     ext = f".{fmt}"
@@ -171,7 +171,7 @@ def report(request: Any, program: Program, wave: Wave, fmt: str) -> Any:
 
 
 @never_cache
-@program_view(READ)
+@program_view()
 def site_return(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
     """One site's return: the submitted answers and every saved version."""
     site = Site.objects.filter(program=program, pk=site_pk).first()

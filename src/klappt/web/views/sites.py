@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from klappt.store.models import Program, Site, Wave
 from klappt.web import downloads, links, mail, register
-from klappt.web.access import COORDINATE, program_view
+from klappt.web.access import program_view
 from klappt.web.exports import to_csv
 from klappt.web.models import Membership, SiteLink
 from klappt.web.views.coordinator import _lang, dashboard_rows
@@ -46,7 +45,7 @@ def _link_rows(request: Any, program: Program) -> list[dict[str, Any]]:
 
 
 @never_cache
-@program_view(COORDINATE)
+@program_view()
 def sites(request: Any, program: Program) -> Any:
     expiry = LinkExpiryForm(request.POST or None, prefix="all")
     if request.method == "POST" and expiry.is_valid():
@@ -75,7 +74,7 @@ def sites(request: Any, program: Program) -> Any:
     )
 
 
-@program_view(COORDINATE)
+@program_view()
 def register_upload(request: Any, program: Program) -> Any:
     form = RegisterForm(request.POST or None, request.FILES or None)
     result = None
@@ -114,7 +113,7 @@ def _site(program: Program, site_pk: int) -> Site:
 
 
 @never_cache
-@program_view(COORDINATE)
+@program_view()
 def site_edit(request: Any, program: Program, site_pk: int) -> Any:
     site = _site(program, site_pk)
     initial = {"name": site.name, "typ": site.typ, "email": register.site_email(site)}
@@ -155,8 +154,7 @@ def site_edit(request: Any, program: Program, site_pk: int) -> Any:
     )
 
 
-@require_POST
-@program_view(COORDINATE)
+@program_view()
 def site_expiry(request: Any, program: Program, site_pk: int) -> Any:
     """Set or clear the expiry date of the site's current link."""
     site = _site(program, site_pk)
@@ -178,8 +176,7 @@ def site_expiry(request: Any, program: Program, site_pk: int) -> Any:
     return redirect("klappt_web:site_edit", slug=program.slug, site_pk=site.pk)
 
 
-@require_POST
-@program_view(COORDINATE)
+@program_view()
 def site_reissue(request: Any, program: Program, site_pk: int) -> Any:
     """Revoke the site's link and issue a new one (the old one then says it was replaced)."""
     site = _site(program, site_pk)
@@ -192,8 +189,7 @@ def site_reissue(request: Any, program: Program, site_pk: int) -> Any:
     return redirect("klappt_web:site_edit", slug=program.slug, site_pk=site.pk)
 
 
-@require_POST
-@program_view(COORDINATE)
+@program_view()
 def site_revoke(request: Any, program: Program, site_pk: int) -> Any:
     """Revoke the site's link without a new one."""
     site = _site(program, site_pk)
@@ -202,8 +198,7 @@ def site_revoke(request: Any, program: Program, site_pk: int) -> Any:
     return redirect("klappt_web:site_edit", slug=program.slug, site_pk=site.pk)
 
 
-@require_POST
-@program_view(COORDINATE)
+@program_view()
 def links_issue_all(request: Any, program: Program) -> Any:
     n = links.ensure(list(Site.objects.filter(program=program)))
     messages.success(request, _("%(n)d links issued.") % {"n": n})
@@ -214,7 +209,7 @@ def _csv_response(data: bytes, filename: str) -> HttpResponse:
     return downloads.file_response(data, "text/csv; charset=utf-8", filename)
 
 
-@program_view(COORDINATE)
+@program_view()
 def links_csv(request: Any, program: Program) -> Any:
     """Every site with its link, for a mail merge."""
     rows = _link_rows(request, program)
@@ -235,7 +230,7 @@ def links_csv(request: Any, program: Program) -> Any:
     return _csv_response(to_csv(columns, data), f"links_{program.slug}.csv")
 
 
-@program_view(COORDINATE)
+@program_view()
 def reminders_csv(request: Any, program: Program, wave: Wave) -> Any:
     """The sites that have not submitted yet, with contact and link: for a reminder mail."""
     rows = {r["site"].pk: r for r in _link_rows(request, program)}
@@ -263,7 +258,7 @@ def reminders_csv(request: Any, program: Program, wave: Wave) -> Any:
 
 
 @never_cache
-@program_view(COORDINATE)
+@program_view()
 def members(request: Any, program: Program) -> Any:
     form = MemberForm(request.POST or None)
     if request.method == "POST" and request.POST.get("remove"):
