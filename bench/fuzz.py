@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import hashlib
 import json
 import os
@@ -86,8 +87,6 @@ def _vm_size() -> int:
 
 def _warm_up(project: Path) -> None:
     """Import every reader once and make the template project; Polars' threads stay unstarted."""
-    import contextlib
-
     import klappt.cli  # noqa: F401
     from klappt.cli import main
 
@@ -154,10 +153,8 @@ def _child(argv: list[str], work: Path, timeout: int, memory: int) -> None:
             code = TRACEBACK_EXIT
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):  # a broken stream must not keep the exit code
                 stream.flush()
-            except Exception:
-                pass
         os._exit(code)
 
 
@@ -169,7 +166,9 @@ class Runner:
         self.template = keep / "template-project"
         _warm_up(self.template)
 
-    def run(self, index: int, seed: Seed, command: tuple[str, ...], data: bytes, mutations: list[str]) -> Outcome:
+    def run(
+        self, index: int, seed: Seed, command: tuple[str, ...], data: bytes, mutations: list[str]
+    ) -> Outcome:
         work = Path(tempfile.mkdtemp(prefix=f"in{index:05d}-", dir=self.keep))
         if seed.siblings is not None:
             for other in seed.siblings.iterdir():
@@ -183,7 +182,9 @@ class Runner:
         if any("{project}" in part for part in command):
             shutil.copytree(self.template, project)
         argv = [
-            p.replace("{input}", str(target)).replace("{out}", str(out)).replace("{project}", str(project))
+            p.replace("{input}", str(target))
+            .replace("{out}", str(out))
+            .replace("{project}", str(project))
             for p in command
         ]
         started = time.monotonic()
@@ -243,7 +244,9 @@ def _save(outcome: Outcome, save: Path, saved_kinds: set[str]) -> str | None:
     manifest_path = save / "crashers.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else []
     rel = [_relative(p) for p in outcome.command]
-    manifest.append({"file": name, "command": rel, "kind": outcome.kind, "seed": _relative(outcome.seed)})
+    manifest.append(
+        {"file": name, "command": rel, "kind": outcome.kind, "seed": _relative(outcome.seed)}
+    )
     manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     saved_kinds.add(outcome.kind)
     return name
@@ -260,7 +263,9 @@ def _replay_inputs(folder: Path) -> list[tuple[Seed, tuple[str, ...], bytes]]:
         command = tuple(p.replace("{root}", str(ROOT)) for p in entry["command"])
         path = folder / entry["file"]
         siblings = ROOT / "src" / "klappt" / "reference" if entry.get("siblings") else None
-        out.append((Seed(path, (command,), "crasher", siblings=siblings), command, path.read_bytes()))
+        out.append(
+            (Seed(path, (command,), "crasher", siblings=siblings), command, path.read_bytes())
+        )
     return out
 
 
@@ -293,11 +298,17 @@ def summarise(outcomes: list[Outcome], timeout: int, memory: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--inputs", type=int, default=2000, help="how many mutated inputs (default 2000)")
-    ap.add_argument("--budget", type=float, default=0, help="stop after this many seconds (0 = no limit)")
+    ap.add_argument(
+        "--inputs", type=int, default=2000, help="how many mutated inputs (default 2000)"
+    )
+    ap.add_argument(
+        "--budget", type=float, default=0, help="stop after this many seconds (0 = no limit)"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=30, help="seconds per run (default 30)")
-    ap.add_argument("--memory", type=_parse_size, default=_parse_size("1GiB"), help="per run (default 1GiB)")
+    ap.add_argument(
+        "--memory", type=_parse_size, default=_parse_size("1GiB"), help="per run (default 1GiB)"
+    )
     ap.add_argument("--no-corpora", action="store_true", help="leave the third-party corpus out")
     ap.add_argument("--group", action="append", help="only seeds of this reader group (repeatable)")
     ap.add_argument("--replay", type=Path, help="run the crashers saved in this folder instead")
@@ -322,7 +333,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         generated = keep / "seeds"
         _generate(generated)
-        pool = [s for s in seeds(generated, corpora=not args.no_corpora) if not args.group or s.group in args.group]
+        pool = [
+            s
+            for s in seeds(generated, corpora=not args.no_corpora)
+            if not args.group or s.group in args.group
+        ]
         by_group: dict[str, list[Seed]] = collections.defaultdict(list)
         for s in pool:
             by_group[s.group].append(s)
@@ -344,7 +359,10 @@ def main(argv: list[str] | None = None) -> int:
         outcomes.append(o)
         if o.kind or o.over_time or o.over_memory:
             what = o.kind or ("over time" if o.over_time else "over memory")
-            print(f"[{i}] {what}: {' '.join(command)} ({Path(o.seed).name}; {', '.join(mutations)}; {o.input_path})", flush=True)
+            print(
+                f"[{i}] {what}: {' '.join(command)} ({Path(o.seed).name}; {', '.join(mutations)}; {o.input_path})",
+                flush=True,
+            )
             if o.kind and args.save and (name := _save(o, args.save, known)):
                 saved.append(name)
     figures = summarise(outcomes, args.timeout, args.memory)
@@ -361,7 +379,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print(f: dict) -> None:
     gib = f["memory_bytes"] / 1024**3
-    print(f"inputs run:        {f['inputs']} in {f['seconds']} s ({', '.join(f'{k} {v}' for k, v in sorted(f['by_group'].items()))})")
+    print(
+        f"inputs run:        {f['inputs']} in {f['seconds']} s ({', '.join(f'{k} {v}' for k, v in sorted(f['by_group'].items()))})"
+    )
     print(f"exit codes:        {', '.join(f'{k}: {v}' for k, v in sorted(f['exits'].items()))}")
     print(f"tracebacks:        {f['tracebacks']}")
     for kind, n in f["traceback_kinds"].items():
@@ -371,8 +391,12 @@ def _print(f: dict) -> None:
         print(f"         {o['seconds']} s  {' '.join(o['command'])}  {o['input_path']}")
     print(f"runs over {gib:g} GiB: {len(f['over_memory'])}")
     for o in f["over_memory"]:
-        print(f"         {o['max_rss'] / 1024**2:.0f} MiB  {' '.join(o['command'])}  {o['input_path']}")
-    print(f"slowest run:       {f['max_seconds']} s; largest resident set: {f['max_rss_bytes'] / 1024**2:.0f} MiB")
+        print(
+            f"         {o['max_rss'] / 1024**2:.0f} MiB  {' '.join(o['command'])}  {o['input_path']}"
+        )
+    print(
+        f"slowest run:       {f['max_seconds']} s; largest resident set: {f['max_rss_bytes'] / 1024**2:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

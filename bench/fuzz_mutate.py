@@ -239,7 +239,11 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
             members = []
         if members:
             # the XML parts are where the readers live; binary members (images) rarely matter
-            xml = [k for k, (i, _) in enumerate(members) if i.filename.endswith((".xml", ".lss", ".lsr", ".lst", ".rels"))]
+            xml = [
+                k
+                for k, (i, _) in enumerate(members)
+                if i.filename.endswith((".xml", ".lss", ".lsr", ".lst", ".rels"))
+            ]
             k = rng.choice(xml or range(len(members)))
             info, member = members[k]
             changed, names = mutate_plain(member, rng)

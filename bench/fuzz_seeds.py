@@ -87,26 +87,59 @@ def seeds(generated: Path, corpora: bool = True) -> list[Seed]:
     for name in ("returns_excel_bom.csv", "returns_kobo.xlsx", "returns_problems.csv"):
         out += _pair(heldout / "form.xlsx", heldout / name)[1:]
     out += _pair(DATA / "xls" / "mini_form.xls", DATA / "xls" / "mini_data.xls")
-    out += _pair(ROOT / "tests" / "report" / "form.md", ROOT / "tests" / "report" / "returns_2022.csv")
+    out += _pair(
+        ROOT / "tests" / "report" / "form.md", ROOT / "tests" / "report" / "returns_2022.csv"
+    )
     for name in ("returns_2022.xlsx", "returns_2022.parquet", "returns_extremes.parquet"):
         out += _pair(REF / "arbeitshilfe_2022.xlsx", g / name)[1:]
-    out.append(Seed(REF / "register.csv", (("register", "{input}", "--project", "{project}"),), "register"))
-    out.append(Seed(g / "register.xlsx", (("register", "{input}", "--project", "{project}"),), "register"))
+    out.append(
+        Seed(REF / "register.csv", (("register", "{input}", "--project", "{project}"),), "register")
+    )
+    out.append(
+        Seed(g / "register.xlsx", (("register", "{input}", "--project", "{project}"),), "register")
+    )
     form, data = str(REF / "arbeitshilfe_2022.xlsx"), str(REF / "returns_2022.csv")
-    books = [str(REF / "codebook_notwendigkeit_text.yaml"), str(REF / "codebook_mehrwert_nennungen.yaml")]
+    books = [
+        str(REF / "codebook_notwendigkeit_text.yaml"),
+        str(REF / "codebook_mehrwert_nennungen.yaml"),
+    ]
     codings = str(REF / "codings_2022.csv")
     for book in (*books, str(g / "codebook_mehrwert.xlsx")):
         out.append(
             Seed(
                 Path(book),
-                (("tabulate", form, data, "--codebook", "{input}", "--codes", codings, "--json", "{out}/t.json"),),
+                (
+                    (
+                        "tabulate",
+                        form,
+                        data,
+                        "--codebook",
+                        "{input}",
+                        "--codes",
+                        codings,
+                        "--json",
+                        "{out}/t.json",
+                    ),
+                ),
                 "codebook",
             )
         )
     out.append(
         Seed(
             Path(codings),
-            (("tabulate", form, data, "--codebook", books[0], "--codebook", books[1], "--codes", "{input}"),),
+            (
+                (
+                    "tabulate",
+                    form,
+                    data,
+                    "--codebook",
+                    books[0],
+                    "--codebook",
+                    books[1],
+                    "--codes",
+                    "{input}",
+                ),
+            ),
             "codings",
         )
     )
@@ -201,8 +234,9 @@ def write_generated(folder: Path) -> None:
     (folder / "codebook_mehrwert.xlsx").write_bytes(codebook_to_xlsx(book))
 
     sys.path.insert(0, str(ROOT / "tests" / "interop"))
-    from conftest import SURVEY  # the small municipal survey the interop tests use
     from lsbuild import make_lss
+
+    from conftest import SURVEY  # the small municipal survey the interop tests use
 
     lss = make_lss(SURVEY)
     (folder / "survey.lss").write_bytes(lss)
@@ -239,7 +273,7 @@ def write_generated(folder: Path) -> None:
         '"Required Field?"\n'
         "record_id,f,,text,Record ID,,,,,,,,\n"
         'zufr,f,,radio,Zufrieden?,"1, ja | 2, nein",,,,,,,y\n'
-        'angebote,f,,checkbox,Angebote,"1, Beratung | 2, Kurse",,,,,,[zufr] = \'1\',\n'
+        "angebote,f,,checkbox,Angebote,\"1, Beratung | 2, Kurse\",,,,,,[zufr] = '1',\n"
         "anzahl,f,,text,Anzahl,,,integer,0,100,,,\n",
         encoding="utf-8",
     )

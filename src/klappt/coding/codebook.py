@@ -312,6 +312,8 @@ def codebook_from_yaml(text: str, source: str = "") -> Codebook:
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:  # brackets nested thousands deep
+        raise KlapptError(ErrorCode.PARSE_002, path=source, kind="YAML") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KlapptError(
@@ -500,18 +502,9 @@ def read_codebook(path: str | Path) -> Codebook:
     if p.stat().st_size == 0:
         raise KlapptError(ErrorCode.FILE_002, path=p)
     if suffix == ".xlsx":
-        from zipfile import BadZipFile
+        from klappt.damaged import read_xlsx_rows
 
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-        except (BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise KlapptError(ErrorCode.FILE_003, path=p, reason=str(exc)) from None
-        try:
-            book = codebook_from_workbook(wb, str(p))
-        finally:
-            wb.close()
+        book = codebook_from_workbook(read_xlsx_rows(p), str(p))
         if book is None:
             raise KlapptError(
                 ErrorCode.CODING_005,

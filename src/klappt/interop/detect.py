@@ -14,6 +14,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from klappt.damaged import ZIP_ERRORS
 from klappt.errors import ErrorCode, KlapptError
 from klappt.interop.base import ImportResult, ImportSummary, complete_import
 
@@ -190,7 +191,7 @@ def detect_format(path: str | Path) -> str:
         try:
             with zipfile.ZipFile(p) as z:
                 members = z.namelist()
-        except zipfile.BadZipFile:
+        except (*ZIP_ERRORS, OSError, ValueError):
             if p.suffix.lower() == ".lsa":
                 return "limesurvey-lsa"  # truncated: read_lsa names the damage
             raise KlapptError(

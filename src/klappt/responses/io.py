@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -196,10 +197,19 @@ def _check_headers(headers: list[str], path: Path) -> list[str]:
 
 
 def _decode(raw: bytes, path: Path) -> tuple[str, str]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+    # a byte order mark names the encoding; bytes that break it mean a damaged file
+    for bom, encoding, name in (
+        (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"),
+        (b"\xff\xfe", "utf-16", "UTF-16"),
+        (b"\xfe\xff", "utf-16", "UTF-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise KlapptError(
+                    ErrorCode.FILE_005, path=path, reason=f"{name}, byte {exc.start}: {exc.reason}"
+                ) from None
     if b"\x00" in raw[:4096]:
         raise KlapptError(ErrorCode.FILE_005, path=path, reason="Binärdaten (Nullbytes) gefunden")
     try:
@@ -321,49 +331,56 @@ def _rows_to_table(rows: list[list[object]], path: Path, fmt: str) -> RawTable:
 
 
 def _read_xlsx(path: Path) -> RawTable:
-    from zipfile import BadZipFile
-
     import openpyxl
 
-    try:
+    from klappt.damaged import XLSX, reading, xlsx_errors
+
+    # read-only workbooks parse lazily: the rows are read inside the guard as well
+    with reading(path, XLSX, xlsx_errors()):
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise KlapptError(
-            ErrorCode.FILE_003, path=path, reason=f"keine gültige Excel-Datei ({exc})"
-        ) from None
-    try:
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+        try:
+            if not wb.worksheets:
+                raise KlapptError(ErrorCode.FILE_002, path=path)
+            rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            wb.close()
     return _rows_to_table(rows, path, "xlsx")
 
 
 def _read_xls(path: Path) -> RawTable:
     import xlrd
 
-    try:
+    from klappt.damaged import XLS, reading, xls_errors
+
+    with reading(path, XLS, xls_errors()):
         book = xlrd.open_workbook(str(path))
-    except xlrd.XLRDError as exc:
-        raise KlapptError(
-            ErrorCode.FILE_003, path=path, reason=f"keine gültige .xls-Datei ({exc})"
-        ) from None
-    sheet = book.sheet_by_index(0)
-    rows: list[list[object]] = []
-    for r in range(sheet.nrows):
-        row: list[object] = []
-        for c in range(sheet.ncols):
-            cell = sheet.cell(r, c)
-            if cell.ctype == xlrd.XL_CELL_EMPTY:
-                row.append(None)
-            elif cell.ctype == xlrd.XL_CELL_DATE:
-                row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                row.append(bool(cell.value))
-            else:
-                row.append(cell.value)
-        rows.append(row)
+        if not book.nsheets:
+            raise KlapptError(ErrorCode.FILE_002, path=path)
+        sheet = book.sheet_by_index(0)
+        rows: list[list[object]] = []
+        for r in range(sheet.nrows):
+            row: list[object] = []
+            for c in range(sheet.ncols):
+                cell = sheet.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_EMPTY:
+                    row.append(None)
+                elif cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(_xls_date(xlrd, cell.value, book.datemode))
+                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                    row.append(bool(cell.value))
+                else:
+                    row.append(cell.value)
+            rows.append(row)
     return _rows_to_table(rows, path, "xls")
+
+
+def _xls_date(xlrd: Any, value: float, datemode: int) -> object:
+    """A date cell as a date; a serial no calendar has (1e30, -5) stays the number it is, and
+    checking the returns then names it as no date."""
+    try:
+        return xlrd.xldate.xldate_as_datetime(value, datemode)
+    except (ValueError, OverflowError):
+        return value
 
 
 def _read_parquet(path: Path, categories: Categories | None = None) -> RawTable:
