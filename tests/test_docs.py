@@ -11,6 +11,7 @@ MODULES = [
     "klappt",
     "klappt.formatting",
     "klappt.files",
+    "klappt.damaged",
     "klappt.instrument.readers",
     "klappt.instrument.serialize",
     "klappt.responses.io",

@@ -4,8 +4,9 @@ The readers hand files users bring to openpyxl, xlrd, lxml and ElementTree, pyar
 and zlib. For a damaged file these raise their own exception classes and, for some damage,
 plain ones from deep inside (``struct.error``, ``IndexError``, ``TypeError`` of a half-read
 record). A reader wraps the call of the parser, and nothing of its own, in :func:`reading`:
-those exceptions become :class:`KlapptError` ``PARSE_001`` naming the file, its format and the
-parser's own words, and a ``RecursionError`` of a nested structure becomes ``PARSE_002``.
+those exceptions become :class:`KlapptError` ``FILE_003`` naming the file, its format and the
+parser's own words (the same in every language), and a ``RecursionError`` of a nested structure
+becomes ``PARSE_001``.
 Exceptions of our own code stay what they are: a bug must show, not hide behind "damaged".
 """
 
@@ -106,8 +107,14 @@ def detail(exc: BaseException) -> str:
 
 
 def damaged(path: str | Path, kind: str, exc: BaseException) -> KlapptError:
-    """``PARSE_001`` for ``path``: the file is damaged or not of the format ``kind``."""
-    return KlapptError(ErrorCode.PARSE_001, path=path, kind=kind, detail=detail(exc))
+    """``FILE_003`` for ``path``: the file is damaged or not of the format ``kind``.
+
+    Example
+    -------
+    >>> print(damaged("a.xlsx", XLSX, KeyError("xl/workbook.xml")).message("en"))
+    Cannot read a.xlsx: Excel (.xlsx), KeyError: 'xl/workbook.xml'
+    """
+    return KlapptError(ErrorCode.FILE_003, path=path, reason=f"{kind}, {detail(exc)}")
 
 
 @contextmanager
@@ -126,7 +133,7 @@ def reading(path: str | Path, kind: str, errors: tuple[type[BaseException], ...]
     except KlapptError:
         raise
     except RecursionError:
-        raise KlapptError(ErrorCode.PARSE_002, path=path, kind=kind) from None
+        raise KlapptError(ErrorCode.PARSE_001, path=path, kind=kind) from None
     except errors as exc:
         raise damaged(path, kind, exc) from None
 

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         except (RecursionError, MemoryError) as exc:
             # A parser meeting a structure nested deeper than the stack, or an input larger
             # than the memory, reaches here from wherever it happened; the readers name the
-            # file where they can (PARSE_002), this is the last resort. KLAPPT_DEBUG=1 shows
+            # file where they can (PARSE_001), this is the last resort. KLAPPT_DEBUG=1 shows
             # the traceback, for a recursion of our own.
             if os.environ.get("KLAPPT_DEBUG"):
                 raise
@@ -68,7 +68,7 @@ def _resource_error(exc: BaseException, args: list[str]) -> None:
     exc.__traceback__ = None  # the frames of a deep recursion or a full memory: let them go first
     files = [a for a in args if not a.startswith("-") and _is_file(Path(a))]
     shown = ", ".join(Path(f).name for f in files) or " ".join(args[:1])
-    code = ErrorCode.PARSE_004 if isinstance(exc, RecursionError) else ErrorCode.PARSE_005
+    code = ErrorCode.PARSE_003 if isinstance(exc, RecursionError) else ErrorCode.PARSE_004
     lang = _chosen["lang"] or current_language()
     message = KlapptError(code, files=shown).message(lang)
     err.print(f"[bold red]{_t(lang, 'Fehler', 'Error')}:[/] {escape(message)}", highlight=False)

@@ -313,7 +313,7 @@ def codebook_from_yaml(text: str, source: str = "") -> Codebook:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:  # brackets nested thousands deep
-        raise KlapptError(ErrorCode.PARSE_002, path=source, kind="YAML") from None
+        raise KlapptError(ErrorCode.PARSE_001, path=source, kind="YAML") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KlapptError(

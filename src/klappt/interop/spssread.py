@@ -91,7 +91,7 @@ def read_spss(path: str | Path) -> ImportResult:
         ) from None
     for number, name in enumerate(meta.column_names or (), start=1):
         if not isinstance(name, str) or not name:  # pyreadstat gives None for a name it cannot read
-            raise KlapptError(ErrorCode.PARSE_006, path=p, number=number)
+            raise KlapptError(ErrorCode.PARSE_005, path=p, number=number)
     return _import(p, df, meta, "stata-dta" if stata else "spss-sav")
 
 

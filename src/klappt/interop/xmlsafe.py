@@ -43,7 +43,7 @@ def parse_xml(data: bytes, source: str | Path) -> Element:
         # multi-byte ones it cannot stream (ValueError); either way the declaration is the cause
         declared = _DECLARED.search(data[:200])
         encoding = declared.group(1).decode("ascii", "replace") if declared else type(exc).__name__
-        raise KlapptError(ErrorCode.PARSE_003, path=source, encoding=encoding) from None
+        raise KlapptError(ErrorCode.PARSE_002, path=source, encoding=encoding) from None
 
 
 def table_rows(root: Element, name: str) -> list[dict[str, str]]:

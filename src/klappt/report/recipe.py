@@ -589,7 +589,7 @@ def parse_recipe(source: str, path: str | None = None) -> ReportSpec:
     try:
         root = yaml.load(source, Loader=_LineLoader)
     except RecursionError:  # brackets nested thousands deep
-        raise KlapptError(ErrorCode.PARSE_002, path=path, kind="YAML") from None
+        raise KlapptError(ErrorCode.PARSE_001, path=path, kind="YAML") from None
     except _DuplicateKey as exc:
         raise recipe_error(
             path,

@@ -353,7 +353,7 @@ def _read_xls(path: Path) -> RawTable:
     from klappt.damaged import XLS, reading, xls_errors
 
     with reading(path, XLS, xls_errors()):
-        book = xlrd.open_workbook(str(path))
+        book = xlrd.open_workbook(str(path), logfile=io.StringIO())  # no warnings on stdout
         if not book.nsheets:
             raise KlapptError(ErrorCode.FILE_002, path=path)
         sheet = book.sheet_by_index(0)
