@@ -232,10 +232,13 @@ def _generate(folder: Path) -> None:
     subprocess.run([sys.executable, str(HERE / "fuzz_seeds.py"), str(folder)], check=True)
 
 
-def _save(outcome: Outcome, save: Path, saved_kinds: set[str]) -> str | None:
+def _save(outcome: Outcome, save: Path, saved_kinds: set[str], seeds_dir: Path) -> str | None:
     data = Path(outcome.input_path).read_bytes()
     if outcome.kind in saved_kinds or len(data) > CRASHER_LIMIT:
         return None
+    seed = Path(outcome.seed)
+    if not (seed.is_relative_to(ROOT) or seed.is_relative_to(seeds_dir)):
+        return None  # a mutated third-party file stays out of the repository (licences)
     save.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(data).hexdigest()[:10]
     slug = re.sub(r"[^A-Za-z0-9]+", "-", outcome.kind.split("@")[0]).strip("-").lower()
@@ -243,24 +246,35 @@ def _save(outcome: Outcome, save: Path, saved_kinds: set[str]) -> str | None:
     (save / name).write_bytes(data)
     manifest_path = save / "crashers.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else []
-    rel = [_relative(p) for p in outcome.command]
-    manifest.append(
-        {"file": name, "command": rel, "kind": outcome.kind, "seed": _relative(outcome.seed)}
-    )
+    rel = [_relative(p, seeds_dir) for p in outcome.command]
+    entry = {
+        "file": name,
+        "command": rel,
+        "kind": outcome.kind,
+        "seed": _relative(str(seed), seeds_dir),
+    }
+    if outcome.group == "recipe":
+        entry["siblings"] = True
+    manifest.append(entry)
     manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     saved_kinds.add(outcome.kind)
     return name
 
 
-def _relative(part: str) -> str:
-    return part.replace(str(ROOT) + os.sep, "{root}/")
+def _relative(part: str, seeds_dir: Path) -> str:
+    return part.replace(str(seeds_dir) + os.sep, "{seeds}/").replace(str(ROOT) + os.sep, "{root}/")
 
 
-def _replay_inputs(folder: Path) -> list[tuple[Seed, tuple[str, ...], bytes]]:
+def _replay_inputs(folder: Path, seeds_dir: Path) -> list[tuple[Seed, tuple[str, ...], bytes]]:
+    """The saved crashers with their commands; ``{root}`` is this checkout, ``{seeds}`` the
+    generated seeds (written again for the replay)."""
     manifest = json.loads((folder / "crashers.json").read_text(encoding="utf-8"))
     out = []
     for entry in manifest:
-        command = tuple(p.replace("{root}", str(ROOT)) for p in entry["command"])
+        command = tuple(
+            p.replace("{root}", str(ROOT)).replace("{seeds}", str(seeds_dir))
+            for p in entry["command"]
+        )
         path = folder / entry["file"]
         siblings = ROOT / "src" / "klappt" / "reference" if entry.get("siblings") else None
         out.append(
@@ -328,11 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))
 
+    generated = keep / "seeds"
+    _generate(generated)
     if args.replay:
-        jobs = _replay_inputs(args.replay)
+        jobs = _replay_inputs(args.replay, generated)
     else:
-        generated = keep / "seeds"
-        _generate(generated)
         pool = [
             s
             for s in seeds(generated, corpora=not args.no_corpora)
@@ -363,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"[{i}] {what}: {' '.join(command)} ({Path(o.seed).name}; {', '.join(mutations)}; {o.input_path})",
                 flush=True,
             )
-            if o.kind and args.save and (name := _save(o, args.save, known)):
+            if o.kind and args.save and (name := _save(o, args.save, known, generated)):
                 saved.append(name)
     figures = summarise(outcomes, args.timeout, args.memory)
     figures["seconds"] = round(time.monotonic() - started, 1)

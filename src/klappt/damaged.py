@@ -180,3 +180,49 @@ def read_xlsx_rows(path: str | Path) -> WorkbookRows:
             )
         finally:
             wb.close()
+
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def check_xls(path: str | Path) -> None:
+    """Refuse an ``.xls`` whose sector chains loop, before xlrd reads it.
+
+    xlrd follows the chain of a workbook's short sectors without noticing a loop: a damaged
+    6 KB file keeps it reading (and growing a list) for ever. A chain that loops is damage in
+    any file, so both allocation tables are checked once, in linear time; xlrd itself reads
+    them (its ``CompDoc``), guarded like every parser call.
+    """
+    p = Path(path)
+    with p.open("rb") as fh:
+        if fh.read(8) != _OLE2_MAGIC:
+            return  # BIFF without the compound-document wrapper: no chains to follow
+    import io
+
+    from xlrd.compdoc import CompDoc
+
+    with reading(p, XLS, xls_errors()):
+        doc = CompDoc(p.read_bytes(), logfile=io.StringIO())
+    for name, table in (("SAT", doc.SAT), ("SSAT", doc.SSAT)):
+        start = _loop_start(table)
+        if start is not None:
+            raise KlapptError(
+                ErrorCode.FILE_003, path=p, reason=f"{XLS}, {name}: sector chain loops at {start}"
+            )
+
+
+def _loop_start(table: list[int]) -> int | None:
+    """The first sector of a loop in an allocation table (entry = next sector, < 0 = end)."""
+    state = bytearray(len(table))  # 0 new, 1 on the chain being followed, 2 known to end
+    for first in range(len(table)):
+        chain = []
+        s = first
+        while 0 <= s < len(table) and state[s] == 0:
+            state[s] = 1
+            chain.append(s)
+            s = table[s]
+        if 0 <= s < len(table) and state[s] == 1:
+            return s
+        for c in chain:
+            state[c] = 2
+    return None

@@ -132,11 +132,13 @@ def _workbook(p: Path, get_xlsform: Any) -> Any:
 
     For ``.csv``/``.md`` pyxform reads the text itself; what it raises there is handled by
     the caller (a data table's headers taken for sheet names end in a TypeError)."""
-    from klappt.damaged import XLS, XLSX, reading, xls_errors, xlsx_errors
+    from klappt.damaged import XLS, XLSX, check_xls, reading, xls_errors, xlsx_errors
 
     suffix = p.suffix.lower()
     if suffix not in (".xlsx", ".xls"):
         return get_xlsform(xlsform=str(p))
+    if suffix == ".xls":
+        check_xls(p)
     kind, errors = (XLSX, xlsx_errors()) if suffix == ".xlsx" else (XLS, xls_errors())
     with reading(p, kind, errors):
         return get_xlsform(xlsform=str(p))

@@ -213,10 +213,13 @@ def detect_format(path: str | Path) -> str:
             expected=_expected(),
         )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
+        from klappt.damaged import check_xls
+
+        check_xls(p)  # a looping sector chain would keep xlrd reading for ever
         try:
             import xlrd
 
-            book = xlrd.open_workbook(str(p), on_demand=True)
+            book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO())
             sheets = [s.lower() for s in book.sheet_names()]
         except Exception:
             sheets = []

@@ -234,11 +234,11 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
 
 
 def _sniff_separator(text: str) -> str:
-    header = next(iter(csv.reader(io.StringIO(text[:65536]), delimiter="\x1f")), [""])
+    header = next(iter(csv.reader(io.StringIO(text[:65536], newline=""), delimiter="\x1f")), [""])
     first_line = header[0] if header else ""
     best, best_n = ",", -1
     for sep in _SEPARATORS:
-        fields = next(csv.reader(io.StringIO(first_line), delimiter=sep), [])
+        fields = next(csv.reader(io.StringIO(first_line, newline=""), delimiter=sep), [])
         if len(fields) > best_n:
             best, best_n = sep, len(fields)
     return best
@@ -260,7 +260,7 @@ def _read_csv(path: Path, categories: Categories | None = None) -> RawTable:
     overrides: dict[str, pl.DataType] = {}
     if categories is not None:
         # the header row read ahead, to name the columns that may be read as categories
-        first = next(csv.reader(io.StringIO(text[:65536]), delimiter=sep), [])
+        first = next(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=sep), [])
         wanted = set(categories([h.strip().lstrip("\ufeff") for h in first]))
         names = _positional_names(len(first))
         overrides = {
@@ -350,8 +350,9 @@ def _read_xlsx(path: Path) -> RawTable:
 def _read_xls(path: Path) -> RawTable:
     import xlrd
 
-    from klappt.damaged import XLS, reading, xls_errors
+    from klappt.damaged import XLS, check_xls, reading, xls_errors
 
+    check_xls(path)
     with reading(path, XLS, xls_errors()):
         book = xlrd.open_workbook(str(path), logfile=io.StringIO())  # no warnings on stdout
         if not book.nsheets:
