@@ -2,7 +2,7 @@
 
 Both run ``bench/fuzz.py`` in a process of its own (it forks one child per input after warming
 up, which must not happen inside pytest's process). The bounded run uses a fixed seed and about
-45 seconds; ``python bench/fuzz.py --inputs 2000`` is the deeper run (see bench/README.md).
+30 seconds; ``python bench/fuzz.py --inputs 2000`` is the deeper run (see bench/README.md).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_bounded_mutation_run_finds_no_traceback__ok(tmp_path):
     figures = _fuzz(
         tmp_path,
         "--inputs", "400",
-        "--budget", "45",
+        "--budget", "30",
         "--seed", "20261207",
         "--timeout", "60",
         "--memory", "1GiB",

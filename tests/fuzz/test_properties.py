@@ -45,7 +45,7 @@ def test_any_bytes_as_csv_give_a_table_or_a_clear_error__ok(data):
         assert table.height >= 1
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=20, deadline=None, derandomize=True)
 @given(numbers)
 def test_any_number_text_is_a_number_or_a_problem_of_its_row__ok(text):
     rows = [list(r) for r in ROWS]
