@@ -52,6 +52,12 @@ def _lang(lang: str) -> str:
     return code
 
 
+def _clip(text: str, limit: int = 300) -> str:
+    """A note for the screen, cut short: a damaged file's 700 KB header must not take the
+    terminal renderer half a minute (the full text is in --json)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _t(lang: str, de: str, en: str) -> str:
     return en if lang == "en" else de
 

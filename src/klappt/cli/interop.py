@@ -12,6 +12,7 @@ from rich.markup import escape
 from klappt.cli.common import (
     Lang,
     ProjectOpt,
+    _clip,
     _lang,
     _project,
     _t,
@@ -96,7 +97,7 @@ def convert(
         )
     if json_out != "-":
         for line in result.summary.lines()[1:]:
-            err.print(f"[dim]{escape(line)}[/]")
+            err.print(f"[dim]{escape(_clip(line))}[/]")
         for path in written:
             out.print(str(path))
 

@@ -12,6 +12,7 @@ from rich.table import Table as RichTable
 from klappt.cli.common import (
     Lang,
     ProjectOpt,
+    _clip,
     _lang,
     _print_report,
     _project,
@@ -63,7 +64,7 @@ def _wave_files(source: Path, data: Path | None, lang: str):
     )
     lines = result.summary.lines()[1:]
     for line in lines[:12]:
-        err.print(f"[dim]  {escape(line)}[/]")
+        err.print(f"[dim]  {escape(_clip(line))}[/]")
     if len(lines) > 12:
         err.print(
             _t(
