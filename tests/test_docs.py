@@ -13,6 +13,7 @@ MODULES = [
     "klappt.files",
     "klappt.limits",
     "klappt.cli.common",
+    "klappt.damaged",
     "klappt.instrument.readers",
     "klappt.instrument.serialize",
     "klappt.instrument.conditions.parse",

@@ -100,6 +100,34 @@ class ErrorCode(Enum):
         "{path}, column '{column}', row {row}: the cell holds {value} characters, {max} are "
         "allowed. Raise it with the environment variable {env}.",
     )
+    # Files a parser cannot take apart (see klappt.damaged; a damaged file itself is FILE_003)
+    PARSE_001 = Detail(
+        "file_too_deep",
+        "Die Datei {path} ({kind}) ist zu tief verschachtelt, um sie zu lesen.",
+        "The file {path} ({kind}) is nested too deeply to be read.",
+    )
+    PARSE_002 = Detail(
+        "xml_encoding_unknown",
+        "{path}: die XML-Deklaration nennt die Zeichenkodierung '{encoding}', die sich nicht "
+        "lesen lässt. Bitte als UTF-8 speichern.",
+        "{path}: the XML declaration names the character encoding '{encoding}', which cannot be "
+        "read. Please save it as UTF-8.",
+    )
+    PARSE_003 = Detail(
+        "input_too_deep",
+        "Die Eingabe ({files}) ist zu tief verschachtelt, um sie zu verarbeiten; abgebrochen.",
+        "The input ({files}) is nested too deeply to be processed; stopped.",
+    )
+    PARSE_004 = Detail(
+        "out_of_memory",
+        "Der Arbeitsspeicher reicht für die Eingabe ({files}) nicht aus; abgebrochen.",
+        "The input ({files}) needs more memory than there is (out of memory); stopped.",
+    )
+    PARSE_005 = Detail(
+        "variable_unnamed",
+        "{path}: die Variable Nr. {number} hat keinen lesbaren Namen; die Datei ist beschädigt.",
+        "{path}: variable no. {number} has no readable name; the file is damaged.",
+    )
     # Instruments (XLSForm)
     INSTRUMENT_001 = Detail(
         "form_invalid",

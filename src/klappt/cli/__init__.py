@@ -6,14 +6,18 @@ app, in the order ``klappt --help`` lists them.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
 from klappt.cli.common import _chosen, _t, app, err, shown
 from klappt.errors import KlapptError, current_language
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["app", "main"]
 
@@ -40,11 +44,41 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(2)
         except KeyboardInterrupt:
             sys.exit(130)
+        except (RecursionError, MemoryError) as exc:
+            # A parser meeting a structure nested deeper than the stack, or an input larger
+            # than the memory, reaches here from wherever it happened; the readers name the
+            # file where they can (PARSE_001), this is the last resort. KLAPPT_DEBUG=1 shows
+            # the traceback, for a recursion of our own.
+            if os.environ.get("KLAPPT_DEBUG"):
+                raise
+            _resource_error(exc, sys.argv[1:] if argv is None else argv)
+            sys.exit(2)
     except SystemExit as done:
         if argv is not None:  # called from Python (tests, scripts): exit as usual
             raise
         code = done.code
         _exit_now(code if isinstance(code, int) else (0 if code is None else 1))
+
+
+def _resource_error(exc: BaseException, args: list[str]) -> None:
+    from pathlib import Path
+
+    from klappt.errors import ErrorCode
+
+    exc.__traceback__ = None  # the frames of a deep recursion or a full memory: let them go first
+    files = [a for a in args if not a.startswith("-") and _is_file(Path(a))]
+    shown = ", ".join(Path(f).name for f in files) or " ".join(args[:1])
+    code = ErrorCode.PARSE_003 if isinstance(exc, RecursionError) else ErrorCode.PARSE_004
+    lang = _chosen["lang"] or current_language()
+    message = KlapptError(code, files=shown).message(lang)
+    err.print(f"[bold red]{_t(lang, 'Fehler', 'Error')}:[/] {escape(message)}", highlight=False)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, or with a NUL byte
+        return False
 
 
 def _exit_now(code: int) -> None:

@@ -507,18 +507,9 @@ def read_codebook(path: str | Path) -> Codebook:
 
     check_file(p, "codebook")
     if suffix == ".xlsx":
-        from zipfile import BadZipFile
+        from klappt.damaged import read_xlsx_rows
 
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-        except (BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise KlapptError(ErrorCode.FILE_003, path=p, reason=str(exc)) from None
-        try:
-            book = codebook_from_workbook(wb, str(p))
-        finally:
-            wb.close()
+        book = codebook_from_workbook(read_xlsx_rows(p), str(p))
         if book is None:
             raise KlapptError(
                 ErrorCode.CODING_005,

@@ -310,9 +310,7 @@ def read_coding_workbook(
         ``CODING_006`` naming the row of an unknown code, ``CODING_009`` for missing columns,
         ``CODING_010`` for an unreadable cell, ``CODING_012`` when no code book is at hand.
     """
-    from zipfile import BadZipFile
-
-    import openpyxl
+    from klappt.damaged import read_xlsx_rows
 
     p = Path(path)
     if not p.exists():
@@ -325,22 +323,16 @@ def read_coding_workbook(
             message=t("kein Name für --coder", "no name for --coder"),
         )
     from klappt.limits import check_file
+    from klappt.responses.io import bounded_rows
 
     check_file(p, "data")
-    try:
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise KlapptError(ErrorCode.FILE_003, path=p, reason=str(exc)) from None
-    try:
-        sheets = {ws.title.strip().casefold(): ws for ws in wb.worksheets}
-        ws = next((sheets[n] for n in _SHEETS if n in sheets), wb.worksheets[0])
-        from klappt.responses.io import bounded_rows
-
-        ws.reset_dimensions()
-        rows = bounded_rows(ws.iter_rows(values_only=True), p, "data")
-        book = codebook or codebook_from_workbook(wb, str(p))
-    finally:
-        wb.close()
+    wb = read_xlsx_rows(p)
+    if not wb.worksheets:
+        raise KlapptError(ErrorCode.FILE_002, path=p)
+    sheets = {ws.title.strip().casefold(): ws for ws in wb.worksheets}
+    ws = next((sheets[n] for n in _SHEETS if n in sheets), wb.worksheets[0])
+    rows = bounded_rows(ws.iter_rows(values_only=True), p, "data")
+    book = codebook or codebook_from_workbook(wb, str(p))
     if book is None:
         raise KlapptError(ErrorCode.CODING_012, path=p)
     return _parse_rows(rows, str(p), coder.strip(), _iso(at), book, final)
@@ -354,9 +346,7 @@ def workbook_codebook(path: str | Path) -> Codebook | None:
     >>> workbook_codebook("codierung.xlsx").question            # doctest: +SKIP
     'angebote'
     """
-    from zipfile import BadZipFile
-
-    import openpyxl
+    from klappt.damaged import read_xlsx_rows
 
     p = Path(path)
     if not p.exists():
@@ -364,14 +354,7 @@ def workbook_codebook(path: str | Path) -> Codebook | None:
     from klappt.limits import check_file
 
     check_file(p, "data")
-    try:
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise KlapptError(ErrorCode.FILE_003, path=p, reason=str(exc)) from None
-    try:
-        return codebook_from_workbook(wb, str(p))
-    finally:
-        wb.close()
+    return codebook_from_workbook(read_xlsx_rows(p), str(p))
 
 
 def _parse_rows(

@@ -103,12 +103,10 @@ def _read(p: Path) -> Instrument:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # read the workbook once; pyxform converts from the sheets we hand it
-            sheets = get_xlsform(xlsform=str(p))
+            sheets = _workbook(p, get_xlsform)
             rows = _question_rows(sheets.survey or [])
             raw = _RawText(sheets.survey or [], sheets.choices or [])
-            result = convert(
-                xlsform=dataclasses.asdict(sheets), warnings=pyx_warnings, validate=False
-            )
+            result = _convert(p, convert, dataclasses.asdict(sheets), pyx_warnings)
     except PyXFormError as exc:
         raise _form_error(p, str(exc)) from None
     except TypeError:
@@ -129,6 +127,36 @@ def _read(p: Path) -> Instrument:
 
         data = parse_file_to_json(str(p))
     return _build(data, p, rows, tuple(pyx_warnings), raw)
+
+
+def _convert(p: Path, convert: Any, sheets: dict[str, Any], pyx_warnings: list[str]) -> Any:
+    """pyxform's conversion; for some malformed sheets (a header it takes apart wrongly) it
+    fails inside its XML writer with an AttributeError instead of its own error."""
+    from klappt.damaged import detail
+
+    try:
+        return convert(xlsform=sheets, warnings=pyx_warnings, validate=False)
+    except AttributeError as exc:
+        raise KlapptError(
+            ErrorCode.INSTRUMENT_001, path=p, where="", message=f"pyxform: {detail(exc)}"
+        ) from None
+    except RecursionError:
+        raise KlapptError(ErrorCode.PARSE_001, path=p, kind="XLSForm") from None
+
+
+def _workbook(p: Path, get_xlsform: Any) -> Any:
+    """The sheets of the form; a workbook the spreadsheet libraries cannot read is damaged.
+
+    For ``.csv``/``.md`` pyxform reads the text itself; what it raises there is handled by
+    the caller (a data table's headers taken for sheet names end in a TypeError)."""
+    from klappt.damaged import XLS, XLSX, reading, xls_errors, xlsx_errors
+
+    suffix = p.suffix.lower()
+    if suffix not in (".xlsx", ".xls"):
+        return get_xlsform(xlsform=str(p))
+    kind, errors = (XLSX, xlsx_errors()) if suffix == ".xlsx" else (XLS, xls_errors())
+    with reading(p, kind, errors):
+        return get_xlsform(xlsform=str(p))
 
 
 # -- the form cache --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from klappt.damaged import ZIP_ERRORS
 from klappt.errors import ErrorCode, KlapptError
 from klappt.interop.base import ImportResult, ImportSummary, complete_import
 
@@ -193,7 +194,7 @@ def detect_format(path: str | Path) -> str:
         try:
             with zipfile.ZipFile(p) as z:
                 members = z.namelist()
-        except zipfile.BadZipFile:
+        except (*ZIP_ERRORS, OSError, ValueError):
             if p.suffix.lower() == ".lsa":
                 return "limesurvey-lsa"  # truncated: read_lsa names the damage
             raise KlapptError(
@@ -215,10 +216,11 @@ def detect_format(path: str | Path) -> str:
             expected=_expected(),
         )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
+        # check_file above walked the sector chains: a looping one never reaches xlrd
         try:
             import xlrd
 
-            book = xlrd.open_workbook(str(p), on_demand=True)
+            book = xlrd.open_workbook(str(p), on_demand=True, logfile=io.StringIO())
             sheets = [s.lower() for s in book.sheet_names()]
         except Exception:
             sheets = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from klappt.damaged import ZIP_ERRORS
 from klappt.errors import ErrorCode, KlapptError
 from klappt.interop.base import ImportResult, ImportSummary, complete_import
 from klappt.interop.limesurvey import check_document, parse_lss
@@ -161,7 +162,7 @@ def _unzip(path: Path) -> dict[str, bytes]:
                     raise exceeded(path, "unpacked_mb", f"> {most // MIB}", most // MIB)
                 out[info.filename] = data
             return out
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:  # zlib.error too: a member whose compressed bytes are damaged
         raise KlapptError(
             ErrorCode.INTEROP_003, path=path, reason=str(exc) or type(exc).__name__
         ) from None

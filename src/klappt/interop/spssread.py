@@ -101,6 +101,9 @@ def read_spss(path: str | Path) -> ImportResult:
             path=p,
             reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
         ) from None
+    for number, name in enumerate(meta.column_names or (), start=1):
+        if not isinstance(name, str) or not name:  # pyreadstat gives None for a name it cannot read
+            raise KlapptError(ErrorCode.PARSE_005, path=p, number=number)
     return _import(p, df, meta, "stata-dta" if stata else "spss-sav")
 
 

@@ -8,11 +8,14 @@ filling the memory or reading local files.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError
 
 from klappt.errors import ErrorCode, KlapptError
+
+_DECLARED = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -35,6 +38,12 @@ def parse_xml(data: bytes, source: str | Path) -> Element:
         raise KlapptError(
             ErrorCode.INTEROP_001, path=source, line=line, column=column, reason=reason
         ) from None
+    except (LookupError, ValueError) as exc:
+        # expat looks the declared encoding up (LookupError for an unknown name) and refuses
+        # multi-byte ones it cannot stream (ValueError); either way the declaration is the cause
+        declared = _DECLARED.search(data[:200])
+        encoding = declared.group(1).decode("ascii", "replace") if declared else type(exc).__name__
+        raise KlapptError(ErrorCode.PARSE_002, path=source, encoding=encoding) from None
 
 
 def table_rows(root: Element, name: str) -> list[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Instrument
@@ -63,15 +64,20 @@ def _is_meta(header: str) -> bool:
     return low.startswith(META_PREFIXES) or low in META_NAMES
 
 
-def _suffixes(header: str) -> list[str]:
-    """The header and every tail of it that starts after a group separator, longest first."""
-    starts = [0] + [i + 1 for i, ch in enumerate(header) if ch in _GROUP_SEPARATORS]
-    return [header[i:] for i in starts if i < len(header)]
+def _starts(header: str) -> list[int]:
+    """Where the header and each tail of it after a group separator begin, longest first."""
+    return [0] + [
+        i + 1 for i, ch in enumerate(header) if ch in _GROUP_SEPARATORS and i + 1 < len(header)
+    ]
 
 
-def _split_parts(text: str) -> list[tuple[str, str]]:
-    """Ways to read ``text`` as question + separator + choice."""
-    return [(text[:i], text[i + 1 :]) for i, ch in enumerate(text) if ch in _GROUP_SEPARATORS]
+def _split_parts(header: str, start: int, longest: int) -> Iterator[tuple[str, int]]:
+    """Ways to read ``header[start:]`` as question + separator + choice: the question and the
+    separator's position. A question name is at most ``longest`` long, so a header of 100,000
+    characters costs no more than a short one (no tail is copied that cannot match)."""
+    for i in range(start, min(len(header), start + longest + 1)):
+        if header[i] in _GROUP_SEPARATORS:
+            yield header[start:i], i
 
 
 def map_columns(instrument: Instrument, headers: tuple[str, ...] | list[str]) -> ColumnMap:
@@ -98,31 +104,46 @@ def map_columns(instrument: Instrument, headers: tuple[str, ...] | list[str]) ->
         else:
             per[choice] = header
 
+    longest = max((len(n) for n in names), default=0)
+    longest_choice = max((len(c.name) for q in multiples.values() for c in q.choices), default=0)
     for header in headers:
         if header in names:
             claim_question(header, header)
             continue
-        tails = _suffixes(header)
+        starts = _starts(header)
         split = next(
             (
-                (q, c)
-                for t in tails
-                for q, c in _split_parts(t)
-                if q in multiples and multiples[q].choice(c)
+                (q, header[i + 1 :])
+                for s in starts
+                for q, i in _split_parts(header, s, longest)
+                if q in multiples
+                and len(header) - i - 1 <= longest_choice
+                and multiples[q].choice(header[i + 1 :])
             ),
             None,
         )
         if split is not None:
             claim_split(header, *split)
             continue
-        question = next((t for t in tails[1:] if t in names), None)
+        question = next(
+            (header[s:] for s in starts[1:] if len(header) - s <= longest and header[s:] in names),
+            None,
+        )
         if question is not None:
             claim_question(header, question)
             continue
         if _is_meta(header):
             cmap.meta.append(header)
             continue
-        unknown = next(((q, c) for t in tails for q, c in _split_parts(t) if q in multiples), None)
+        unknown = next(
+            (
+                (q, header[i + 1 :])
+                for s in starts
+                for q, i in _split_parts(header, s, longest)
+                if q in multiples
+            ),
+            None,
+        )
         if unknown is not None:
             cmap.unknown_splits.append((unknown[0], unknown[1], header))
         else:

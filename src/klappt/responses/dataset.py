@@ -36,12 +36,23 @@ _ONE = "__one__"
 _REL = "__rel__"
 _STRAY = "__stray__"
 _NAN = "__nan__"
+_INT64_LIMIT = 9.2e18  # 2**63: a larger float does not fit an Int64
 _TEXT = "__text__"
 _ID_DISTINCT = "\x00distinct ids"
 #: longest lookup table a select_one column read as categories is typed through (see below)
 _LOOKUP_MAX = 1 << 16
 _CODES = "\x00codes "
 _REF = re.compile(r"\$\{([^}]+)\}|\.\./([A-Za-z_][\w.\-]*)")
+
+
+def _usable(number: pl.Expr, integer: bool) -> pl.Expr:
+    """The number where it is one an answer can be: NaN and the infinities are no answers, and
+    an integer answer beyond Int64 (1e30) cannot be stored; they stay null, and the cell is then
+    reported as ``not_a_number``."""
+    ok = number.is_finite()
+    if integer:
+        ok = ok & (number.abs() < _INT64_LIMIT)
+    return pl.when(ok).then(number)
 
 
 @dataclass(frozen=True)
@@ -374,7 +385,8 @@ class _Loader:
                 casts.append(typed.alias(_ONE + q.name))
                 odd[q.name] = (s.is_not_null() & pl.col(_ONE + q.name).is_null()).sum()
             elif q.type in NUMERIC_TYPES:
-                casts.append(s.cast(pl.Float64, strict=False).alias(_NUM + q.name))
+                number = _usable(s.cast(pl.Float64, strict=False), q.type == "integer")
+                casts.append(number.alias(_NUM + q.name))
                 slow = s.is_not_null() & pl.col(_NUM + q.name).is_null()
                 if self.raw.decimal_comma:  # "1.234" means a thousand and more here, not one
                     slow = slow | s.str.contains(".", literal=True).fill_null(False)
@@ -415,7 +427,7 @@ class _Loader:
             if q.type == SELECT_ONE:
                 fixes.append(self._fix_choices(stage, q, h, checks))
             else:
-                num, nan = self._number_series(stage, h, q.name)
+                num, nan = self._number_series(stage, h, q.name, q.type == "integer")
                 fixes.append(num.alias(_NUM + q.name))
                 if nan is not None:
                     fixes.append(nan.alias(_NAN + q.name))
@@ -556,7 +568,7 @@ class _Loader:
                 )
 
     def _number_series(
-        self, stage: pl.DataFrame, header: str, name: str
+        self, stage: pl.DataFrame, header: str, name: str, integer: bool = False
     ) -> tuple[pl.Series, pl.Series | None]:
         """The column as numbers, and where it holds text that is no number.
 
@@ -570,7 +582,7 @@ class _Loader:
             slow = slow | col.str.contains(".", literal=True).fill_null(False)
         idx = slow.arg_true()
         texts = col.gather(idx)
-        fixed = pl.select(self._number(pl.lit(texts))).to_series()
+        fixed = pl.select(_usable(self._number(pl.lit(texts)), integer)).to_series()
         nan = fixed.is_null() & (texts.str.strip_chars().str.len_bytes() > 0)
         where = pl.repeat(False, col.len(), eager=True).scatter(idx, nan) if nan.any() else None
         return fast.scatter(idx, fixed), where

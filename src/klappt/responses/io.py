@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -244,10 +245,19 @@ def _check_headers(headers: list[str], path: Path) -> list[str]:
 
 
 def _decode(raw: bytes, path: Path) -> tuple[str, str]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+    # a byte order mark names the encoding; bytes that break it mean a damaged file
+    for bom, encoding, name in (
+        (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"),
+        (b"\xff\xfe", "utf-16", "UTF-16"),
+        (b"\xfe\xff", "utf-16", "UTF-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise KlapptError(
+                    ErrorCode.FILE_005, path=path, reason=f"{name}, byte {exc.start}: {exc.reason}"
+                ) from None
     if b"\x00" in raw[:4096]:
         raise KlapptError(ErrorCode.FILE_005, path=path, reason="Binärdaten (Nullbytes) gefunden")
     try:
@@ -272,11 +282,11 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
 
 
 def _sniff_separator(text: str) -> str:
-    header = next(iter(csv.reader(io.StringIO(text[:65536]), delimiter="\x1f")), [""])
+    header = next(iter(csv.reader(io.StringIO(text[:65536], newline=""), delimiter="\x1f")), [""])
     first_line = header[0] if header else ""
     best, best_n = ",", -1
     for sep in _SEPARATORS:
-        fields = next(csv.reader(io.StringIO(first_line), delimiter=sep), [])
+        fields = next(csv.reader(io.StringIO(first_line, newline=""), delimiter=sep), [])
         if len(fields) > best_n:
             best, best_n = sep, len(fields)
     return best
@@ -307,7 +317,7 @@ def _read_csv(path: Path, categories: Categories | None = None, kind: Kind = "da
     overrides: dict[str, pl.DataType] = {}
     if categories is not None:
         # the header row read ahead, to name the columns that may be read as categories
-        first = next(csv.reader(io.StringIO(text[:65536]), delimiter=sep), [])
+        first = next(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=sep), [])
         wanted = set(categories([h.strip().lstrip("\ufeff") for h in first]))
         names = _positional_names(len(first))
         overrides = {
@@ -401,59 +411,68 @@ def bounded_rows(rows: Iterable[tuple[object, ...]], path: Path, kind: Kind) -> 
 
 
 def _read_xlsx(path: Path, kind: Kind = "data") -> RawTable:
-    from zipfile import BadZipFile
-
     import openpyxl
 
-    try:
+    from klappt.damaged import XLSX, reading, xlsx_errors
+
+    # read-only workbooks parse lazily: the rows are read inside the guard as well
+    with reading(path, XLSX, xlsx_errors()):
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise KlapptError(
-            ErrorCode.FILE_003, path=path, reason=f"keine gültige Excel-Datei ({exc})"
-        ) from None
-    try:
-        ws = wb.worksheets[0]
-        # the sheet's own claim of its size would pad every row to it: read the cells there are
-        ws.reset_dimensions()
-        rows = bounded_rows(ws.iter_rows(values_only=True), path, kind)
-    finally:
-        wb.close()
+        try:
+            if not wb.worksheets:
+                raise KlapptError(ErrorCode.FILE_002, path=path)
+            ws = wb.worksheets[0]
+            # the sheet's own claim of its size would pad every row to it: read the cells there are
+            ws.reset_dimensions()
+            rows = bounded_rows(ws.iter_rows(values_only=True), path, kind)
+        finally:
+            wb.close()
     return _rows_to_table(rows, path, "xlsx")
 
 
 def _read_xls(path: Path, kind: Kind = "data") -> RawTable:
     import xlrd
 
-    try:
+    from klappt.damaged import XLS, reading, xls_errors
+
+    # check_file (read_table) walked the sector chains: a looping one never reaches xlrd
+    with reading(path, XLS, xls_errors()):
         # ragged: a row holds its own cells, not the widest row's width of empty ones
-        book = xlrd.open_workbook(str(path), ragged_rows=True)
-    except xlrd.XLRDError as exc:
-        raise KlapptError(
-            ErrorCode.FILE_003, path=path, reason=f"keine gültige .xls-Datei ({exc})"
-        ) from None
-    sheet = book.sheet_by_index(0)
-    check_table_shape(path, sheet.nrows, None, kind)
-    deadline = Deadline(path)
-    rows: list[list[object]] = []
-    for r in range(sheet.nrows):
-        if not r % 1000:
-            deadline.check()
-        row: list[object] = []
-        for c in range(sheet.row_len(r)):
-            cell = sheet.cell(r, c)
-            if cell.ctype == xlrd.XL_CELL_EMPTY:
-                row.append(None)
-            elif cell.ctype == xlrd.XL_CELL_DATE:
-                row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                row.append(bool(cell.value))
-            else:
-                row.append(cell.value)
-        while row and row[-1] is None:
-            row.pop()
-        check_table_shape(path, None, len(row), kind)
-        rows.append(row)
+        book = xlrd.open_workbook(str(path), ragged_rows=True, logfile=io.StringIO())
+        if not book.nsheets:
+            raise KlapptError(ErrorCode.FILE_002, path=path)
+        sheet = book.sheet_by_index(0)
+        check_table_shape(path, sheet.nrows, None, kind)
+        deadline = Deadline(path)
+        rows: list[list[object]] = []
+        for r in range(sheet.nrows):
+            if not r % 1000:
+                deadline.check()
+            row: list[object] = []
+            for c in range(sheet.row_len(r)):
+                cell = sheet.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_EMPTY:
+                    row.append(None)
+                elif cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(_xls_date(xlrd, cell.value, book.datemode))
+                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                    row.append(bool(cell.value))
+                else:
+                    row.append(cell.value)
+            while row and row[-1] is None:
+                row.pop()
+            check_table_shape(path, None, len(row), kind)
+            rows.append(row)
     return _rows_to_table(rows, path, "xls")
+
+
+def _xls_date(xlrd: Any, value: float, datemode: int) -> object:
+    """A date cell as a date; a serial no calendar has (1e30, -5) stays the number it is, and
+    checking the returns then names it as no date."""
+    try:
+        return xlrd.xldate.xldate_as_datetime(value, datemode)
+    except (ValueError, OverflowError):
+        return value
 
 
 def _read_parquet(

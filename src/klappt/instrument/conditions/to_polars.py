@@ -18,6 +18,9 @@ import polars as pl
 from klappt.instrument.conditions.parse import Node, UnsupportedExpression, parse
 from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, Instrument
 
+#: the magnitude from which a float no longer fits an Int64 (2**63)
+_INT64_LIMIT = 9.2e18
+
 
 @dataclass(frozen=True)
 class Val:
@@ -110,8 +113,9 @@ class Compiler:
             # XPath prints integral numbers without a decimal point
             e = v.expr
             return (
-                pl.when(e == e.floor())
-                .then(e.cast(pl.Int64).cast(pl.String))
+                # beyond Int64 (1e30, infinity) the number is printed as a float: no overflow
+                pl.when((e == e.floor()) & (e.abs() < _INT64_LIMIT))
+                .then(e.cast(pl.Int64, strict=False).cast(pl.String))
                 .otherwise(e.cast(pl.String))
                 .fill_null("")
             )
