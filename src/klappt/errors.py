@@ -88,11 +88,6 @@ class ErrorCode(Enum):
         "The file {path} exceeds the limit for {limit}: {value} > {max}. "
         "Raise it with the environment variable {env}.",
     )
-    FILE_008 = Detail(
-        "file_damaged",
-        "Die Datei {path} ist beschädigt: {reason}",
-        "The file {path} is damaged: {reason}",
-    )
     FILE_009 = Detail(
         "cell_too_long",
         "{path}, Spalte '{column}', Zeile {row}: die Zelle hat {value} Zeichen, erlaubt sind "

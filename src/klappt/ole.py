@@ -21,11 +21,16 @@ _SPECIAL = (-2, -1, -3, -4)  # end, free, a sector of the sector table or of its
 
 
 def _damaged(path: Path, de: str, en: str) -> KlapptError:
-    return KlapptError(ErrorCode.FILE_008, path=path, reason=Text(de, en))
+    # the one code of a damaged file (klappt.damaged), with the format named as there
+    return KlapptError(
+        ErrorCode.FILE_003,
+        path=path,
+        reason=Text(f"Excel 97-2003 (.xls): {de}", f"Excel 97-2003 (.xls): {en}"),
+    )
 
 
 def check_ole(fh: BinaryIO, size: int, path: Path) -> None:
-    """Raise ``FILE_008`` for a compound document whose chains loop or point outside it."""
+    """Raise ``FILE_003`` for a compound document whose chains loop or point outside it."""
     fh.seek(0)
     data = fh.read()  # bounded by the file size limit the caller checked
     if len(data) < 512:

@@ -167,8 +167,12 @@ def test_codebook_nested_too_deep_recursionerror__error(tmp_path, capsys):
     assert "nested too deeply" in text
 
 
-def test_expression_nested_too_deep_reaches_the_cli_as_a_clear_error(tmp_path, capsys):
-    # our own XPath parser recurses per parenthesis; the CLI's last resort names the inputs
+def test_expression_nested_too_deep_is_a_note_not_a_crash__ok(tmp_path, capsys):
+    # 3,000 brackets once overflowed the XPath parser's recursion; the one parser
+    # (klappt.instrument.conditions) now bounds the nesting: the condition is noted as not
+    # checked, the returns are read, and nothing crashes
+    from klappt.cli import main
+
     depth = 3000
     form = tmp_path / "deep.md"
     form.write_text(
@@ -177,8 +181,12 @@ def test_expression_nested_too_deep_reaches_the_cli_as_a_clear_error(tmp_path, c
     )
     data = tmp_path / "deep.csv"
     data.write_text("a,b\n1,2\n")
-    text = clear_error(capsys, form, "validate", form, data)
-    assert "nested too deeply to be processed" in text and "deep.csv" in text
+    with pytest.raises(SystemExit) as done:
+        main(["validate", str(form), str(data), "--lang", "en"])
+    said = capsys.readouterr()
+    assert done.value.code == 0
+    assert "Traceback" not in said.err + said.out
+    assert "not checked" in said.err + said.out
 
 
 def test_truncated_utf16_csv_unicodedecodeerror__error(tmp_path, capsys):
