@@ -196,9 +196,9 @@ def responses_from_records(wave: Wave, form: Instrument) -> ResponseSet:
     The return ids are those of ``klappt tabulate --wave``, so codings made in the web app and
     on the command line name the same answers.
     """
-    from klappt.store.api import _responses_from_records
+    from klappt.store.snapshots import responses_from_records
 
-    rs, _report = _responses_from_records(wave, form)
+    rs, _report = responses_from_records(wave, form)
     return rs
 
 
@@ -207,13 +207,13 @@ def responses_from_records(wave: Wave, form: Instrument) -> ResponseSet:
 
 def wave_in(project: Path, name: str) -> Wave:
     """The stored wave ``name`` of the project (``STORE_002`` naming the waves there are)."""
-    from klappt.store import api
+    from klappt.store.project import activate, get_program, project_program
 
     root = Path(project).expanduser().resolve()
-    api._activate(root)
+    activate(root)
     from klappt.store.models import Wave
 
-    program = api._program(api._project_program(root))
+    program = get_program(project_program(root))
     w = Wave.objects.filter(program=program, name=str(name).strip()).defer("form_file").first()
     if w is None:
         known = list(
