@@ -16,11 +16,12 @@ child pytest processes, one per backend, each with Django configured for its dat
 
 A folder's conftest makes one :class:`Dispatch` with what differs between the folders (the
 fixture name, the variables, the child's environment and plugins, the PostgreSQL database) and
-hands its hook methods to pytest. The PostgreSQL helpers of both folders live here too.
+installs its hooks in the conftest (:meth:`Dispatch.install`). The PostgreSQL helpers of both
+folders live here too.
 
 PostgreSQL is looked for at 127.0.0.1:5432 as ``PGUSER``, ``root`` or ``postgres`` (trust
-auth), maintenance database ``test`` or ``postgres``; ``KLAPPT_TEST_PG=postgresql://user@host:port/db``
-names another one. When it is unreachable the PostgreSQL variants are skipped with a message
+auth), maintenance database ``test`` or ``postgres``;
+``KLAPPT_TEST_PG=postgresql://user@host:port/db`` names another one. When it is unreachable the PostgreSQL variants are skipped with a message
 saying so, unless ``KLAPPT_REQUIRE_POSTGRES=1`` (CI), which makes them fail instead.
 """
 
@@ -44,6 +45,15 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 BACKENDS = ("sqlite", "postgres")
+#: the pytest hooks a conftest gets from its :class:`Dispatch`
+HOOKS = (
+    "pytest_generate_tests",
+    "pytest_pyfunc_call",
+    "pytest_collection_modifyitems",
+    "pytest_runtest_logreport",
+    "pytest_collectreport",
+    "pytest_sessionfinish",
+)
 
 # --- PostgreSQL: find the server, make and drop databases of our own -----------------------
 
@@ -188,7 +198,12 @@ class Dispatch:
         kept = {k: repr(v) for k, v in params if k != self.param}
         return json.dumps([item.nodeid.split("[")[0], sorted(kept.items())])
 
-    # --- hooks (the conftest assigns them to its module names) -------------------------------
+    def install(self, namespace: dict[str, Any]) -> None:
+        """Make the dispatcher's hooks those of the conftest whose ``globals()`` is given."""
+        for name in HOOKS:
+            namespace[name] = getattr(self, name)
+
+    # --- hooks (installed in the conftest by :meth:`install`) --------------------------------
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         if not self.inner and self.param in metafunc.fixturenames:

@@ -52,14 +52,8 @@ DISPATCH = Dispatch(
     pg_database=lambda: create_pg_database(PG_PREFIX),
     child_args=("-p", "no:django"),
 )
+DISPATCH.install(globals())
 INNER = DISPATCH.inner
-
-pytest_generate_tests = DISPATCH.pytest_generate_tests
-pytest_pyfunc_call = DISPATCH.pytest_pyfunc_call
-pytest_collection_modifyitems = DISPATCH.pytest_collection_modifyitems
-pytest_runtest_logreport = DISPATCH.pytest_runtest_logreport
-pytest_collectreport = DISPATCH.pytest_collectreport
-pytest_sessionfinish = DISPATCH.pytest_sessionfinish
 
 
 # --- fixtures ------------------------------------------------------------------------------

@@ -74,14 +74,8 @@ DISPATCH = Dispatch(
     not_inherited=("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "KLAPPT_PROJECT", "KLAPPT_SECRET_KEY"),
     mark_item=_mark_django_db,
 )
+DISPATCH.install(globals())
 INNER = DISPATCH.inner
-
-pytest_generate_tests = DISPATCH.pytest_generate_tests
-pytest_pyfunc_call = DISPATCH.pytest_pyfunc_call
-pytest_collection_modifyitems = DISPATCH.pytest_collection_modifyitems
-pytest_runtest_logreport = DISPATCH.pytest_runtest_logreport
-pytest_collectreport = DISPATCH.pytest_collectreport
-pytest_sessionfinish = DISPATCH.pytest_sessionfinish
 
 
 def _run_directly(backend: str) -> None:

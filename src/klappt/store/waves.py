@@ -15,7 +15,7 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.store.project import activate, get_program, project_program
@@ -172,6 +172,30 @@ def list_waves(project: Path) -> list[WaveInfo]:
     return out
 
 
+def stored_wave(project: Path, name: str) -> Any:
+    """The stored wave ``name`` of the project, its program with it, the form file deferred.
+
+    Unknown wave → ``KlapptError(STORE_002)`` naming the waves there are.
+    """
+    root = Path(project).expanduser().resolve()
+    activate(root)
+    from klappt.store.models import Wave
+
+    program = get_program(project_program(root))
+    found = (
+        Wave.objects.filter(program=program, name=str(name).strip())
+        .select_related("program")
+        .defer("form_file")
+        .first()
+    )
+    if found is None:
+        known = list(
+            Wave.objects.filter(program=program).order_by("name").values_list("name", flat=True)
+        )
+        raise KlapptError(ErrorCode.STORE_002, wave=name, known=", ".join(known) or "(keine)")
+    return found
+
+
 def load_wave(project: Path, wave: str) -> tuple[Instrument, ResponseSet, ValidationReport]:
     """The wave as the analysis needs it: its instrument, its typed returns and their report.
 
@@ -180,18 +204,10 @@ def load_wave(project: Path, wave: str) -> tuple[Instrument, ResponseSet, Valida
     written again). Unknown wave → ``KlapptError(STORE_002)``.
     """
     root = Path(project).expanduser().resolve()
-    activate(root)
+    w = stored_wave(root, wave)
     from klappt.store.models import Wave
 
-    program = get_program(project_program(root))
-    w = Wave.objects.filter(program=program, name=str(wave).strip()).defer("form_file").first()
-    if w is None:
-        known = list(
-            Wave.objects.filter(program=program).order_by("name").values_list("name", flat=True)
-        )
-        raise KlapptError(ErrorCode.STORE_002, wave=wave, known=", ".join(known) or "(keine)")
-
-    path = snapshot_path(root, program.slug, w.name, w.form_sha256, w.data_sha256)
+    path = snapshot_path(root, w.program.slug, w.name, w.form_sha256, w.data_sha256)
     report = report_from_json(w.report) if w.report else None
     if report is not None:
         hit = read_snapshot(path, w.form_filename, w.data_filename, report)
@@ -203,7 +219,7 @@ def load_wave(project: Path, wave: str) -> tuple[Instrument, ResponseSet, Valida
     if report is None:
         report = fresh
         Wave.objects.filter(pk=w.pk).update(report=report_to_json(fresh))
-    write_snapshot_quietly(root, program.slug, w.name, w.form_sha256, w.data_sha256, rs)
+    write_snapshot_quietly(root, w.program.slug, w.name, w.form_sha256, w.data_sha256, rs)
     return form, rs, report
 
 
