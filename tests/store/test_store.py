@@ -380,8 +380,10 @@ def test_failed_import_leaves_the_database_as_it_was(
         # updated and the old returns deleted, with the first batch of new ones written
         from django.db import IntegrityError
 
-        monkeypatch.setattr(store, "BATCH_SIZE", 1)
-        real = store._insert_batch
+        from klappt.store import wave_writer
+
+        monkeypatch.setattr(wave_writer, "BATCH_SIZE", 1)
+        real = wave_writer._insert_batch
         calls = []
 
         def failing_insert_batch(cursor: Any, statement: str, rows: list[Any], copy: bool) -> None:
@@ -390,7 +392,7 @@ def test_failed_import_leaves_the_database_as_it_was(
                 raise IntegrityError("simulated failure")
             real(cursor, statement, rows, copy)
 
-        monkeypatch.setattr(store, "_insert_batch", failing_insert_batch)
+        monkeypatch.setattr(wave_writer, "_insert_batch", failing_insert_batch)
         with pytest.raises(KlapptError) as err:
             store.import_wave(project, "2022", files["form"], files["data_changed"])
         assert err.value.code is ErrorCode.STORE_005

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 
 from klappt.coding import Coding, CodingCheck, CodingSummary, apply_codes, check_codings, summarize
 from klappt.coding._lang import t
-from klappt.errors import ErrorCode, KlapptError
 from klappt.store.codebooks import (
     SavedCodebook,
     check_question,
@@ -196,9 +195,9 @@ def responses_from_records(wave: Wave, form: Instrument) -> ResponseSet:
     The return ids are those of ``klappt tabulate --wave``, so codings made in the web app and
     on the command line name the same answers.
     """
-    from klappt.store.api import _responses_from_records
+    from klappt.store.snapshots import responses_from_records
 
-    rs, _report = _responses_from_records(wave, form)
+    rs, _report = responses_from_records(wave, form)
     return rs
 
 
@@ -207,20 +206,10 @@ def responses_from_records(wave: Wave, form: Instrument) -> ResponseSet:
 
 def wave_in(project: Path, name: str) -> Wave:
     """The stored wave ``name`` of the project (``STORE_002`` naming the waves there are)."""
-    from klappt.store import api
+    from klappt.store.waves import stored_wave
 
-    root = Path(project).expanduser().resolve()
-    api._activate(root)
-    from klappt.store.models import Wave
-
-    program = api._program(api._project_program(root))
-    w = Wave.objects.filter(program=program, name=str(name).strip()).defer("form_file").first()
-    if w is None:
-        known = list(
-            Wave.objects.filter(program=program).order_by("name").values_list("name", flat=True)
-        )
-        raise KlapptError(ErrorCode.STORE_002, wave=name, known=", ".join(known) or "(keine)")
-    return w
+    wave: Wave = stored_wave(project, name)
+    return wave
 
 
 def load_coded_wave(

@@ -28,10 +28,10 @@ def program(root: Path, slug: str | None) -> Any:
     """The program named by ``slug``, else the project's own."""
     from django.utils.text import slugify
 
-    from klappt.store.api import _project_program
     from klappt.store.models import Program
+    from klappt.store.project import project_program
 
-    wanted = slug or slugify(_project_program(root)) or "programm"
+    wanted = slug or slugify(project_program(root)) or "programm"
     p = Program.objects.filter(slug=wanted).first()
     if p is None:
         known = ", ".join(Program.objects.values_list("slug", flat=True)) or "–"
