@@ -231,21 +231,21 @@ def _short(exc: BaseException) -> str:
 
 def _form_error(path: Path, message: str) -> KlapptError:
     row = _ROW.search(message)
-    sheet = _SHEET.search(message)
-    column = _COLUMN.search(message)
+    sheet: re.Match[str] | _Fixed | None = _SHEET.search(message)
+    column: re.Match[str] | _Fixed | None = _COLUMN.search(message)
     msg = _ROW.sub("", message).strip()
-    row_no = row.group(1) if row else None
+    row_no: str | None = row.group(1) if row else None
     if row_no is None:
         # pyxform names the offending value but not its row for some errors: find it ourselves
         quoted = _QUOTED.search(msg)
         if quoted:
             found = _find_cell(path, quoted.group(1))
             if found:
-                sheet_name, row_no, col_name = found
-                sheet = sheet or _Fixed(sheet_name)
+                found_sheet, row_no, col_name = found
+                sheet = sheet or _Fixed(found_sheet)
                 column = column or _Fixed(col_name)
     where = []
-    sheet_name = (
+    sheet_name: str | None = (
         (sheet.group(1) or sheet.group(2))
         if isinstance(sheet, re.Match)
         else sheet.group(1)
@@ -394,7 +394,7 @@ def _build(
 
     def walk(children: list[dict[str, Any]], path_: tuple[str, ...], in_repeat: bool) -> None:
         for node in children:
-            kind = node.get("type")
+            kind = str(node.get("type") or "")
             name = node.get("name", "")
             bind = node.get("bind") or {}
             control = node.get("control") or {}

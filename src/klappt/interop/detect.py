@@ -194,7 +194,7 @@ def detect_format(path: str | Path) -> str:
         try:
             with zipfile.ZipFile(p) as z:
                 members = z.namelist()
-        except (*ZIP_ERRORS, OSError, ValueError):
+        except (*ZIP_ERRORS, OSError, ValueError):  # type: ignore[misc]  # a tuple of classes
             if p.suffix.lower() == ".lsa":
                 return "limesurvey-lsa"  # truncated: read_lsa names the damage
             raise KlapptError(

@@ -283,6 +283,8 @@ class _Loader:
         every select on it. Cutting the odd columns to the raw table's pieces costs nothing.
         """
         lengths = self.lengths
+        if lengths is None:  # the raw table's pieces differ: nothing to align to
+            return frame
         odd = [c for c in frame.columns if frame.get_column(c).chunk_lengths() != lengths]
         if not odd:
             return frame
@@ -457,24 +459,26 @@ class _Loader:
                     pl.lit(None, dtype=dtype).alias(name) for name, dtype in _columns_of(q)
                 )
                 continue
-            s = pl.col(h)
+            col = pl.col(h)
             if q.type == SELECT_ONE:
                 exprs.append(pl.col(_ONE + q.name).alias(q.name))
             elif q.type in NUMERIC_TYPES:
-                num = pl.col(_NUM + q.name)
+                number = pl.col(_NUM + q.name)
                 if q.type == "integer":
-                    frac = num.is_not_null() & (num != num.floor())
-                    checks.append(_Check(frac, "not_an_integer", h, s, q.name))
+                    frac = number.is_not_null() & (number != number.floor())
+                    checks.append(_Check(frac, "not_an_integer", h, col, q.name))
                     exprs.append(
-                        pl.when(frac).then(None).otherwise(num).cast(pl.Int64).alias(q.name)
+                        pl.when(frac).then(None).otherwise(number).cast(pl.Int64).alias(q.name)
                     )
                 else:
-                    exprs.append(num.alias(q.name))
+                    exprs.append(number.alias(q.name))
             elif q.type == "date":
-                date = self._date(s.str.strip_chars())
-                blank = s.str.strip_chars().str.len_bytes() == 0
+                date = self._date(col.str.strip_chars())
+                blank = col.str.strip_chars().str.len_bytes() == 0
                 checks.append(
-                    _Check(s.is_not_null() & date.is_null() & ~blank, "not_a_date", h, s, q.name)
+                    _Check(
+                        col.is_not_null() & date.is_null() & ~blank, "not_a_date", h, col, q.name
+                    )
                 )
                 exprs.append(date.alias(q.name))
             else:  # _is_text(q): stripped above
@@ -630,8 +634,8 @@ class _Loader:
                 for t, c in zip(texts or (), codes or [None] * len(texts or ()), strict=True)
                 if t is not None
             ]
-            texts = [t for t, _ in pairs]
-            for text in texts:
+            answered = [t for t, _ in pairs]
+            for text in answered:
                 bits = 0
                 for token in _SPLIT.split(text.strip()):
                     if not token:
@@ -650,10 +654,11 @@ class _Loader:
                 def table(values: list[Any], dtype: pl.DataType) -> pl.Series:
                     out: list[Any] = [None] * size
                     for slot, value in zip(slots, values, strict=True):
-                        out[slot] = value
+                        if slot is not None:  # a category's text always has its code
+                            out[slot] = value
                     return pl.Series(out, dtype=dtype)
             else:  # texts: a cell's position in ``texts`` (as an Enum of them) is the code
-                code = pl.col(header).cast(pl.Enum(texts)).to_physical()
+                code = pl.col(header).cast(pl.Enum(answered)).to_physical()
 
                 def table(values: list[Any], dtype: pl.DataType) -> pl.Series:
                     return pl.Series(values, dtype=dtype)
@@ -807,14 +812,14 @@ class _Loader:
         for name, n in hits.items():
             if not n:
                 continue
-            q = self.instrument.question(name)
-            assert q is not None
-            column, raw_value = self._raw_value(q)
-            msg = q.constraint_message() or q.constraint
+            asked = self.instrument.question(name)
+            assert asked is not None
+            column, raw_value = self._raw_value(asked)
+            msg = asked.constraint_message() or asked.constraint
             self._flag(
                 view, pl.col(_STRAY + name), "constraint", column or name, raw_value, name, msg
             )
-            blanks.extend(self._blank(q, pl.lit(masks[name])))
+            blanks.extend(self._blank(asked, pl.lit(masks[name])))
         return self._align(frame.with_columns(blanks)) if blanks else frame
 
     def _bad_answers(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -958,9 +963,9 @@ class _Loader:
                 ).row(0, named=True)
                 for n, e in missing.items():
                     if found[n]:
-                        q = self.instrument.question(n)
-                        assert q is not None
-                        column, _ = self._raw_value(q)
+                        asked = self.instrument.question(n)
+                        assert asked is not None
+                        column, _ = self._raw_value(asked)
                         self._flag(view, e, "required_missing", column or n, None, n)
         return frame
 

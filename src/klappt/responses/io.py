@@ -466,6 +466,13 @@ def _read_xls(path: Path, kind: Kind = "data") -> RawTable:
     return _rows_to_table(rows, path, "xls")
 
 
+def _frame_of(table: Any) -> pl.DataFrame:
+    """A row group of a Parquet file as a frame (``from_arrow`` gives a Series for an array)."""
+    frame = pl.from_arrow(table, rechunk=False)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
 def _xls_date(xlrd: Any, value: float, datemode: int) -> object:
     """A date cell as a date; a serial no calendar has (1e30, -5) stays the number it is, and
     checking the returns then names it as no date."""
@@ -494,7 +501,7 @@ def _read_parquet(
         types = dict(zip(schema.names, schema.types, strict=True))
         file = pq.ParquetFile(path, read_dictionary=[c for c in wanted if types.get(c) in texts])
         groups = [file.read_row_group(i) for i in range(file.num_row_groups)] or [file.read()]
-        frame = pl.concat([pl.from_arrow(g, rechunk=False) for g in groups], rechunk=False)
+        frame = pl.concat([_frame_of(g) for g in groups], rechunk=False)
         del groups
         frame = frame.with_columns(
             pl.col(c).cast(pl.String).cast(pl.Categorical)
