@@ -150,6 +150,7 @@ def risky(write_form):
     rows = [
         ["=SUM(A1)", "-5", "+49 30 1234", "@home", "normal", "1.5"],
         ["-minus", "3", "+Tab", "ok", "=1+1", "-2.25"],
+        ["\uff1dHYPERLINK(1)", "4", "\uff20x", "ok", "\uff0bx", "1"],  # full-width = @ +
     ]
     rs, _ = load_responses(form, RawTable.from_records(cols, rows, source="risky.csv"))
     return form, rs
@@ -167,6 +168,8 @@ def test_formula_cells_are_neutralised__ok(risky, tmp_path: Path) -> None:
     assert (
         rows[1]["_lead"] == "'-minus" and rows[1]["Abc"] == "'+Tab" and rows[1]["q.dot"] == "'=1+1"
     )
+    assert rows[2]["_lead"] == "'\uff1dHYPERLINK(1)" and rows[2]["Abc"] == "'\uff20x"
+    assert rows[2]["q.dot"] == "'\uff0bx"
     assert rows[0]["TO"] == "-5" and rows[1]["x" * 70] == "-2.25"  # numbers stay numbers
     sheet = openpyxl.load_workbook(io.BytesIO(export_wave(form, rs, "xlsx")))["data"]
     cells = {c.value: c.data_type for row in sheet.iter_rows(min_row=2) for c in row}

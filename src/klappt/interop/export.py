@@ -19,6 +19,7 @@ from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import SELECT_MULTIPLE, Instrument
 from klappt.responses.dataset import ResponseSet
 from klappt.responses.io import RawTable
+from klappt.spreadsheet import FORMULA_START
 
 EXPORT_FORMATS = ("sav", "zsav", "dta", "parquet", "csv", "xlsx", "xlsform")
 SUFFIXES = {
@@ -30,13 +31,13 @@ SUFFIXES = {
     "xlsx": ".xlsx",
     "xlsform": ".xlsx",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(expr: pl.Expr) -> pl.Expr:
-    """Prefix text that a spreadsheet would run as a formula with an apostrophe."""
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe (the characters
+    of :data:`klappt.spreadsheet.FORMULA_START`, full-width forms included), column-wise."""
     starts = pl.lit(False)
-    for ch in _FORMULA_START:
+    for ch in FORMULA_START:
         starts = starts | expr.str.starts_with(ch)
     return pl.when(starts).then(pl.lit("'") + expr).otherwise(expr)
 
