@@ -162,6 +162,13 @@ def links(
 # -- klappt mail -------------------------------------------------------------------------------
 
 
+def _report_and_send(plan: Any, lang: str, dry_run: bool, queue_only: bool, kind: str) -> None:
+    """Say what was queued (or would be), then send it now unless told not to."""
+    _report_plan(plan, lang, dry_run, kind)
+    if not dry_run:
+        raise typer.Exit(_drain(lang, queue_only))
+
+
 def _report_plan(plan: Any, lang: str, dry_run: bool, kind: str) -> None:
     if dry_run:
         for m in plan.queued:
@@ -273,9 +280,7 @@ def mail_invite(
     from klappt.web import mail
 
     plan = mail.invite(w, _chosen(w, site), again=again, dry_run=dry_run, by="cli")
-    _report_plan(plan, lang, dry_run, _t(lang, "Einladungen", "Invitations"))
-    if not dry_run:
-        raise typer.Exit(_drain(lang, queue_only))
+    _report_and_send(plan, lang, dry_run, queue_only, _t(lang, "Einladungen", "Invitations"))
 
 
 def _chosen(w: Any, ids: list[str] | None) -> Any:
@@ -309,9 +314,7 @@ def mail_remind(
     from klappt.web import mail
 
     plan = mail.remind(w, dry_run=dry_run, by="cli")
-    _report_plan(plan, lang, dry_run, _t(lang, "Erinnerungen", "Reminders"))
-    if not dry_run:
-        raise typer.Exit(_drain(lang, queue_only))
+    _report_and_send(plan, lang, dry_run, queue_only, _t(lang, "Erinnerungen", "Reminders"))
 
 
 @mail_app.command("results")
@@ -332,9 +335,7 @@ def mail_results(
     from klappt.web import mail
 
     plan = mail.release_results(w, dry_run=dry_run, by="cli")
-    _report_plan(plan, lang, dry_run, _t(lang, "Ergebnisse", "Results"))
-    if not dry_run:
-        raise typer.Exit(_drain(lang, queue_only))
+    _report_and_send(plan, lang, dry_run, queue_only, _t(lang, "Ergebnisse", "Results"))
 
 
 @mail_app.command("send")

@@ -28,6 +28,17 @@ if TYPE_CHECKING:
     from klappt.analysis.tabulate import Tabulation
 
 
+#: FORM DATA or --wave: how tabulate and disclosure name the returns
+FormOrWave = Annotated[
+    Path | None, typer.Argument(help="Der Fragebogen (XLSForm). Entfällt mit --wave.")
+]
+DataOrWave = Annotated[Path | None, typer.Argument(help="Die Rückläufe. Entfällt mit --wave.")]
+WaveOpt = Annotated[
+    str | None,
+    typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA auswerten."),
+]
+
+
 # -- validate ---------------------------------------------------------------------------------
 
 
@@ -141,14 +152,9 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
 
 @app.command()
 def tabulate(
-    form: Annotated[
-        Path | None, typer.Argument(help="Der Fragebogen (XLSForm). Entfällt mit --wave.")
-    ] = None,
-    data: Annotated[Path | None, typer.Argument(help="Die Rückläufe. Entfällt mit --wave.")] = None,
-    wave: Annotated[
-        str | None,
-        typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA auswerten."),
-    ] = None,
+    form: FormOrWave = None,
+    data: DataOrWave = None,
+    wave: WaveOpt = None,
     json_out: Annotated[
         str | None,
         typer.Option("--json", help="Tabellen als JSON in diese Datei ('-' = Bildschirm)."),
@@ -208,15 +214,8 @@ def tabulate(
     from klappt.analysis.tabulate import tabulate as run_tabulate
 
     lang = _lang(lang)
+    _either(form, data, wave, lang)
     if wave is not None:
-        if form is not None or data is not None:
-            raise typer.BadParameter(
-                _t(
-                    lang,
-                    "entweder FORM DATA oder --wave, nicht beides",
-                    "either FORM DATA or --wave, not both",
-                )
-            )
         from klappt.store.coding import load_coded_wave
 
         # the wave's stored code books and codings give q__codes, like --codebook/--codes
@@ -224,10 +223,7 @@ def tabulate(
         for note in _codes.notes:
             err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
     else:
-        if form is None or data is None:
-            raise typer.BadParameter(
-                _t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
-            )
+        assert form is not None and data is not None
         rs, report = _load(form, data)
     if codebook or codes:
         if not (codebook and codes):
@@ -270,6 +266,22 @@ def tabulate(
         _print_tabulation(tab, lang)
 
 
+def _either(form: Path | None, data: Path | None, wave: str | None, lang: str) -> None:
+    """FORM and DATA, or --wave: one of the two ways to name the returns."""
+    if wave is not None and (form is not None or data is not None):
+        raise typer.BadParameter(
+            _t(
+                lang,
+                "entweder FORM DATA oder --wave, nicht beides",
+                "either FORM DATA or --wave, not both",
+            )
+        )
+    if wave is None and (form is None or data is None):
+        raise typer.BadParameter(
+            _t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
+        )
+
+
 def _min_cell(given: int | None, project: Path | None) -> int:
     """--min-cell, else the project's setting (when there is a project), else the default."""
     from klappt.analysis.disclosure import MIN_CELL, check_min_cell
@@ -290,14 +302,9 @@ def _min_cell(given: int | None, project: Path | None) -> int:
 
 @app.command()
 def disclosure(
-    form: Annotated[
-        Path | None, typer.Argument(help="Der Fragebogen (XLSForm). Entfällt mit --wave.")
-    ] = None,
-    data: Annotated[Path | None, typer.Argument(help="Die Rückläufe. Entfällt mit --wave.")] = None,
-    wave: Annotated[
-        str | None,
-        typer.Option("--wave", "-w", help="Eine gespeicherte Welle statt FORM DATA prüfen."),
-    ] = None,
+    form: FormOrWave = None,
+    data: DataOrWave = None,
+    wave: WaveOpt = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -327,20 +334,14 @@ def disclosure(
     from klappt.analysis.tabulate import tabulate as run_tabulate
 
     lang = _lang(lang)
+    _either(form, data, wave, lang)
     if wave is not None:
-        if form is not None or data is not None:
-            raise typer.BadParameter(
-                _t(lang, "entweder FORM DATA oder --wave", "either FORM DATA or --wave")
-            )
         from klappt.store.api import load_wave
 
         root = _project(project)
         rs = load_wave(root, wave)[1]
     else:
-        if form is None or data is None:
-            raise typer.BadParameter(
-                _t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
-            )
+        assert form is not None and data is not None
         root = project
         rs, _ = _load(form, data)
     limit = _min_cell(min_cell, root)

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from klappt.coding.segments import SITE_COLUMNS  # the columns that name a return's site
 from klappt.safetext import scrub_frame
 
 if TYPE_CHECKING:
@@ -20,18 +21,6 @@ if TYPE_CHECKING:
     from klappt.responses.report import ValidationReport
 
 BATCH_SIZE = 10_000
-#: Data columns that name the site of a return, tried first when linking returns to the register.
-SITE_COLUMNS = (
-    "site_id",
-    "site",
-    "kommune",
-    "gemeinde",
-    "standort",
-    "ags",
-    "kreis",
-    "landkreis",
-    "stadt",
-)
 #: Data columns holding the submission time (raw text), most specific first.
 SUBMITTED_COLUMNS = ("_submission_time", "SubmissionDate", "submission_time", "end")
 #: Stored return id of a return whose id cell is empty: the prefix and its file row.
