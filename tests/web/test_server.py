@@ -26,11 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from databases import real_database
-from http_session import Server, Session, form_state, klappt, set_up_wave
-from reference_data import FORM, REGISTER, answers_for, post_data
-
-PASSWORD = "koordinations-passwort-2022"
+from databases import served_project
+from http_session import Session, form_state, klappt
+from reference_data import answers_for, post_data
 
 
 @pytest.fixture
@@ -39,36 +37,11 @@ def served(web_backend: str, tmp_path: Path) -> Any:
     if not os.environ.get("KLAPPT_WEB_BACKEND"):
         yield None  # the outer run: the test runs in the child process of its backend
         return
-    project = tmp_path / "projekt"
-    with real_database(web_backend, project) as extra:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k
-            not in (
-                "DJANGO_SETTINGS_MODULE",
-                "KLAPPT_PROJECT",
-                "DATABASE_URL",
-                "KLAPPT_ALLOWED_HOSTS",
-            )
-        }
-        env.update(extra)
-        env["KLAPPT_LINK_FAILURES"] = "100000"
-        # every version stays, so that the crash test can hold each acknowledged save to it
-        env["KLAPPT_KEEP_DRAFTS"] = "100000"
-        klappt(["init", str(project)], env)
-        klappt(
-            ["createuser", "koordination", "--password-stdin", "--project", str(project)],
-            env,
-            stdin=PASSWORD + "\n",
-        )
-        server = Server(project, env, tmp_path / "server.log")
-        server.start()
-        try:
-            setup = set_up_wave(server, "koordination", PASSWORD, REGISTER, FORM)
-            yield {"server": server, "env": env, "project": project, **setup}
-        finally:
-            server.stop()
+    # every version stays, so that the crash test can hold each acknowledged save to it
+    with served_project(
+        web_backend, tmp_path, KLAPPT_LINK_FAILURES="100000", KLAPPT_KEEP_DRAFTS="100000"
+    ) as project:
+        yield project
 
 
 def _db(env: dict[str, str], project: Path) -> Any:

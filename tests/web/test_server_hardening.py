@@ -12,42 +12,13 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from databases import real_database
-from http_session import Server, Session, csrf_token, form_state, klappt, set_up_wave
-from reference_data import FORM, REGISTER, answers_for, post_data
-
-PASSWORD = "koordinations-passwort-2022"
-CLEAN_ENV = ("DJANGO_SETTINGS_MODULE", "KLAPPT_PROJECT", "DATABASE_URL", "KLAPPT_ALLOWED_HOSTS")
-
-
-@contextmanager
-def _project(backend: str, tmp_path: Path, **settings: str) -> Iterator[dict[str, Any]]:
-    """A project with a coordinator and an open wave (register and form imported through the
-    pages), served by ``klappt serve`` with ``settings`` in its environment."""
-    project = tmp_path / "projekt"
-    with real_database(backend, project) as extra:
-        env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
-        env.update(extra)
-        env.update(settings)
-        klappt(["init", str(project)], env)
-        klappt(
-            ["createuser", "koordination", "--password-stdin", "--project", str(project)],
-            env,
-            stdin=PASSWORD + "\n",
-        )
-        server = Server(project, env, tmp_path / "server.log")
-        server.start()
-        try:
-            setup = set_up_wave(server, "koordination", PASSWORD, REGISTER, FORM)
-            yield {"server": server, "env": env, "project": project, **setup}
-        finally:
-            server.stop()
+from databases import PASSWORD, served_project
+from http_session import Session, csrf_token, form_state, klappt
+from reference_data import answers_for, post_data
 
 
 def _inner() -> bool:
@@ -86,7 +57,7 @@ def test_guessing_slows_the_guesser_not_the_owner__error(web_backend: str, tmp_p
         "KLAPPT_LOGIN_FAILURES": "3",
         "KLAPPT_TRUSTED_PROXIES": "1",
     }
-    with _project(web_backend, tmp_path, **limits) as p:
+    with served_project(web_backend, tmp_path, **limits) as p:
         server = p["server"]
         valid = p["links"]["gt"] + f"{p['wave']}/"
         attacker = Session(server.base)
@@ -124,7 +95,7 @@ def test_guessing_slows_the_guesser_not_the_owner__error(web_backend: str, tmp_p
         assert owner.get("/").status == 200
 
     # without KLAPPT_TRUSTED_PROXIES the header is ignored: every request is 127.0.0.1's
-    with _project(web_backend, tmp_path / "ohne", KLAPPT_LINK_FAILURES="3") as p:
+    with served_project(web_backend, tmp_path / "ohne", KLAPPT_LINK_FAILURES="3") as p:
         s = Session(p["server"].base)
         codes = [
             s.request("GET", path, headers={"X-Forwarded-For": f"192.0.2.{i}"}).status
@@ -144,7 +115,7 @@ def _submit(s: Session, path: str, data: dict[str, Any]) -> Any:
 def test_the_log_shows_no_token_and_no_traceback__ok(web_backend: str, tmp_path: Path) -> None:
     if not _inner():
         return
-    with _project(web_backend, tmp_path, KLAPPT_ACCESS_LOG="-") as p:
+    with served_project(web_backend, tmp_path, KLAPPT_ACCESS_LOG="-") as p:
         server, env = p["server"], p["env"]
         klappt(
             [
@@ -183,7 +154,7 @@ def test_the_state_folder_is_for_the_owner_alone__ok(web_backend: str, tmp_path:
         return
     old = os.umask(0o022)  # what most systems give: files 0644
     try:
-        with _project(web_backend, tmp_path) as p:
+        with served_project(web_backend, tmp_path) as p:
             path = p["links"]["gt"] + f"{p['wave']}/"
             s = Session(p["server"].base)
             assert _submit(s, path, post_data(answers_for("gt"))).status == 302

@@ -363,19 +363,7 @@ def invite(
             wave=wave, kind=MailKind.INVITE, status__in=LIVE, site__in=chosen
         ).values_list("site_id", flat=True)
     )
-    plan = Plan()
-    with transaction.atomic():
-        if not dry_run:
-            links.ensure(chosen)
-        for site in chosen:
-            to = addresses(site)
-            if not to:
-                plan.no_address.append(site)
-            elif site.pk in invited and not again:
-                plan.already.append(site)
-            else:
-                _queue(plan, wave, site, MailKind.INVITE, to, dry_run, "hand", by)
-    return plan
+    return _queue_once(wave, chosen, MailKind.INVITE, set() if again else invited, dry_run, by)
 
 
 def open_sites(wave: Wave) -> set[int]:
@@ -437,6 +425,14 @@ def release_results(wave: Wave, dry_run: bool = False, by: str = "") -> Plan:
             "site_id", flat=True
         )
     )
+    return _queue_once(wave, chosen, MailKind.RESULTS, sent, dry_run, by)
+
+
+def _queue_once(
+    wave: Wave, chosen: list[Site], kind: str, done: set[int], dry_run: bool, by: str
+) -> Plan:
+    """One message of ``kind`` to each chosen site with an address, but none to a site in
+    ``done`` (it has one already); the sites' links exist before the messages name them."""
     plan = Plan()
     with transaction.atomic():
         if not dry_run:
@@ -445,10 +441,10 @@ def release_results(wave: Wave, dry_run: bool = False, by: str = "") -> Plan:
             to = addresses(site)
             if not to:
                 plan.no_address.append(site)
-            elif site.pk in sent:
+            elif site.pk in done:
                 plan.already.append(site)
             else:
-                _queue(plan, wave, site, MailKind.RESULTS, to, dry_run, "hand", by)
+                _queue(plan, wave, site, kind, to, dry_run, "hand", by)
     return plan
 
 
