@@ -92,8 +92,6 @@ OVER_THE_BOUND = {
     "report/panels.py",
     "report/pptx.py",
     "report/recipe.py",
-    "responses/dataset.py",
-    "web/formspec.py",
 }
 
 
