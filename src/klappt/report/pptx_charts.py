@@ -31,7 +31,7 @@ from pptx.util import Emu, Pt
 from klappt.report.built import BuiltPanel
 from klappt.report.kinds import KIND, PPTX
 from klappt.report.textfit import text_width, wrap
-from klappt.report.theme import FONT, INK, NEUTRAL, legend_colors, point_colors, text_on
+from klappt.report.theme import FONT, INK, legend_colors, point_colors, single_colors, text_on
 from klappt.spreadsheet import safe_cell
 
 if TYPE_CHECKING:
@@ -415,7 +415,7 @@ def _bars(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if not grouped:
-        _point_fills(plot.series[0], single_colors(panel, colors[0]))
+        _point_fills(plot.series[0], single_colors(panel))
     _labels(plot, panel, size, XL_LABEL_POSITION.OUTSIDE_END)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=True)
@@ -432,7 +432,7 @@ def _columns(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if len(panel.series) == 1 and len(panel.categories) > 1:
-        _point_fills(plot.series[0], single_colors(panel, colors[0]))
+        _point_fills(plot.series[0], single_colors(panel))
     _labels(plot, panel, size + (2 if len(panel.series) == 1 else 0), XL_LABEL_POSITION.OUTSIDE_END)
     plot.data_labels.font.bold = len(panel.series) == 1
     _value_axis(chart, panel)
@@ -471,17 +471,6 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
     _legend(chart, size)
     left = category_label_width(panel, width_pt) / width_pt if has_categories else 0.01
     _plot_layout(chart, left, 0.99, height_pt, 24.0 * (1 + len(panel.series) // 6))
-
-
-def single_colors(panel: BuiltPanel, color: str) -> list[str]:
-    """Bars of one series: a scale's points in their colours; a list's choices in one colour,
-    its "none/no" answers in neutral grey (a bar's colour names nothing there: no legend)."""
-    if panel.ordered and panel.category_colors:
-        return list(panel.category_colors)
-    return [
-        NEUTRAL if c == NEUTRAL else color
-        for c in (panel.category_colors or [color] * len(panel.categories))
-    ]
 
 
 def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend: float) -> None:

@@ -93,3 +93,16 @@ def legend_colors(panel: BuiltPanel) -> list[str]:
     if panel.series_colors:
         return list(panel.series_colors)
     return series_colors(len(panel.series), panel.kind == "stacked")
+
+
+def single_colors(panel: BuiltPanel) -> list[str]:
+    """Bars or columns of one series: a scale's points in their colours; the choices of a list
+    in one colour and its "none/no" answers in neutral grey (with no legend, a bar's colour
+    names nothing, and a rainbow would only distract)."""
+    color = legend_colors(panel)[0] if panel.series else QUALITATIVE[0]
+    if panel.ordered and panel.category_colors:
+        return list(panel.category_colors)
+    return [
+        NEUTRAL if c == NEUTRAL else color
+        for c in (panel.category_colors or [color] * len(panel.categories))
+    ]
