@@ -25,6 +25,7 @@ def _half_up(v):
 def counts_of(panel):
     return zip(panel.categories, panel.series[0].counts, strict=True)
 
+
 SEED_RESULT_TITLES = [
     "Weiterentwicklung der Kooperationslandschaft",
     "Entwicklung von Strukturen zur Kooperation mit der ABH",
@@ -157,7 +158,9 @@ def test_every_chart_of_the_reference_deck_agrees_with_tabulate__ok(reference):
                 r = by_label[cat]
                 assert n == r["count"]
                 # the chart stores the exact share (57.5), its label rounds (58 %)
-                expected = r["count"] if panel.unit == "count" else exact_share(r["count"], t["base"])
+                expected = (
+                    r["count"] if panel.unit == "count" else exact_share(r["count"], t["base"])
+                )
                 assert v == expected, (panel.question, cat)
             assert panel.base == t["base"]
             assert f"n={t['base']}" in panel.caption
