@@ -626,6 +626,8 @@ def _rounded_off(series: list[Series], across: bool, decimals: int = 1) -> bool:
         ]
     else:
         wholes = [s.values for s in series if s.base and sum(c or 0 for c in s.counts) == s.base]
+    # each label is rounded on its own (the "rundungsbedingt" footnote), the stored share is exact
     return any(
-        abs(sum(round_half_up(v or 0.0, decimals) for v in whole) - 100) > 1e-6 for whole in wholes
+        abs(sum(float(round_half_up(v or 0.0, decimals)) for v in whole) - 100) > 1e-6
+        for whole in wholes
     )

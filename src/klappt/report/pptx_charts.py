@@ -520,7 +520,7 @@ def _hide_label(series: Any, index: int) -> None:
     at = sum(
         1
         for e in existing
-        if int(e.find(qn("c:idx")).get("val", "0")) < index  # type: ignore[union-attr]
+        if int(e.find(qn("c:idx")).get("val", "0")) < index
     )
     dlbls.insert(at, dlbl)
 
