@@ -315,6 +315,13 @@ def _labels(
     dl.font.color.rgb = _rgb(color)
     if position is not None:
         dl.position = position
+    _no_wrap(dl._element)
+
+
+def _no_wrap(dlbls: Any) -> None:
+    """A value label stays on one line ("90,9 %"): LibreOffice would break it at the space."""
+    for body in dlbls.iter(qn("a:bodyPr")):
+        body.set("wrap", "none")
 
 
 def _legend(chart: Any, size: float, position: Any = XL_LEGEND_POSITION.BOTTOM) -> None:
@@ -460,6 +467,7 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         s.data_labels.number_format = panel.number_format
         s.data_labels.number_format_is_linked = False
         s.data_labels.show_value = True
+        _no_wrap(s.data_labels._element)
         # hide the label of a segment too narrow to hold it
         for i, (v, lab) in enumerate(zip(built.values, built.labels, strict=True)):
             if (v or 0) / 100 * bar_width < text_width(lab, size) + 4:
