@@ -68,6 +68,10 @@ class BuiltPanel:
     table: DataTable | None = None
     description: str = ""  # one sentence for screen readers and alt text
     wave: str | None = None
+    # the colour of each category / series that is a choice, fixed by the choice list
+    # (klappt.report.colors); empty where they are groups, waves or mentions
+    category_colors: tuple[str, ...] = ()
+    series_colors: tuple[str, ...] = ()
 
 
 #: The kinds of slides a built report has (a comparison is built as a result slide).

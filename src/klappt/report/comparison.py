@@ -14,7 +14,7 @@ from klappt.report.data import WaveData
 from klappt.report.kinds import KindName
 from klappt.report.spec import ChartPanel, CompareItem
 from klappt.report.tables import make_table, table_series
-from klappt.report.wording import base_text, share, text
+from klappt.report.wording import base_text, exact_share, text
 
 if TYPE_CHECKING:
     from klappt.report.panels import PanelBuilder
@@ -99,7 +99,7 @@ def compare_items(
         pct = (
             pb._pct(by_name[it.choice[0]], b, decimals)
             if len(it.choice) == 1
-            else share(n, b, decimals)
+            else exact_share(n, b)
         )
         label = it.label or pb.choice_labels(w, q, t).get(it.choice[0], it.choice[0])
         cats.append(f"{w.name}: {label}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from klappt.instrument.model import Question
 from klappt.report.built import BuiltPanel, DataTable, Series
+from klappt.report.colors import panel_colors
 from klappt.report.comparison import waves_panel
 from klappt.report.data import ReportData, WaveData
 from klappt.report.expressions import Evaluator
@@ -22,10 +23,11 @@ from klappt.report.spec import ChartPanel
 from klappt.report.tables import make_table, table_series, table_single
 from klappt.report.wording import (
     base_text,
+    exact_share,
     excel_number_format,
     fmt_number,
     fmt_percent,
-    share,
+    round_half_up,
     text,
 )
 
@@ -35,6 +37,9 @@ RING_MAX_CHOICES = 5
 RING_MAX_LABEL = 32
 #: At most this many mentions in a cloud unless the panel says ``top``.
 CLOUD_TOP = 30
+#: With at most this many distinct mentions (and no ``kind`` in the recipe) a sorted bar chart
+#: of the counts replaces the cloud: a cloud of a few phrases says less than their counts.
+CLOUD_AS_BARS = 10
 
 Fail = Callable[[int | None, str, str], Exception]
 
@@ -198,6 +203,10 @@ class PanelBuilder:
                 parts.append(f"{s.name}: {cells}" if len(series) > 1 else cells)
         kind_name = text(KIND[kind].wording, self.lang)
         description = f"{kind_name}{' – ' + heading if heading else ''}: {'; '.join(parts)}; {cap}"
+        ordered = q.ordered or kind == "stacked"
+        category_colors, series_colors = panel_colors(
+            q, self.lang, w.instrument.default_language, categories, [s.name for s in series], ordered
+        )
         return BuiltPanel(
             kind=kind,
             question=q.name,
@@ -210,13 +219,17 @@ class PanelBuilder:
             number_format=excel_number_format(
                 self.lang, decimals if unit == "percent" else 0, unit == "percent"
             ),
-            ordered=q.ordered or kind == "stacked",
+            ordered=ordered,
             multiple=multiple,
-            rounded_off=not multiple and unit == "percent" and _rounded_off(series, across),
+            rounded_off=not multiple
+            and unit == "percent"
+            and _rounded_off(series, across, decimals),
             base=base,
             table=table,
             description=description,
             wave=w.name,
+            category_colors=category_colors,
+            series_colors=series_colors,
         )
 
     def _fmt(self, v: float | int | None, unit: str, decimals: int) -> str:
@@ -229,9 +242,8 @@ class PanelBuilder:
         )
 
     def _pct(self, row: dict[str, Any], base: int, decimals: int) -> float:
-        if decimals == 1 and row.get("percent") is not None:
-            return float(row["percent"])
-        return share(int(row["count"]), base, decimals)
+        # the exact share: charts and workbooks store it, only labels and number formats round
+        return exact_share(int(row["count"]), base)
 
     def _simple(
         self,
@@ -251,8 +263,6 @@ class PanelBuilder:
             rows = [
                 r for _, r in sorted(enumerate(rows), key=lambda ir: (-int(ir[1]["count"]), ir[0]))
             ]
-        if KIND[kind].round:
-            rows = [r for r in rows if int(r["count"]) > 0] or rows
         if panel.top:
             rows = rows[: panel.top]
         unit = panel.show or "percent"
@@ -516,13 +526,17 @@ class PanelBuilder:
             0,
             notes=(text("cloud_note", self.lang),),
         )
+        # few distinct mentions read better as bars sorted by count than as a cloud
+        kind: KindName = (
+            "bar" if panel.kind is None and 0 < len(shown) <= CLOUD_AS_BARS else "cloud"
+        )
         description = (
-            f"{text(KIND['cloud'].wording, self.lang)}{' – ' + heading if heading else ''}: "
+            f"{text(KIND[kind].wording, self.lang)}{' – ' + heading if heading else ''}: "
             + "; ".join(f"{m.text} ({fmt_number(m.count, self.lang)})" for m in shown)
             + f"; {cap}"
         )
         return BuiltPanel(
-            kind="cloud",
+            kind=kind,
             question=q.name,
             title=heading + ("*" if heading else ""),
             caption=cap,
@@ -538,6 +552,7 @@ class PanelBuilder:
             ),
             unit="count",
             decimals=0,
+            number_format=excel_number_format(self.lang, 0, False),
             multiple=True,
             base=base,
             mentions=tuple(shown),
@@ -595,7 +610,7 @@ def _similar(name: str, known: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def _rounded_off(series: list[Series], across: bool) -> bool:
+def _rounded_off(series: list[Series], across: bool, decimals: int = 1) -> bool:
     """Whether shares that make up one whole are shown adding up to other than 100.
 
     A single answer's shares of everyone who answered add up to 100 exactly; each is rounded on
@@ -611,4 +626,8 @@ def _rounded_off(series: list[Series], across: bool) -> bool:
         ]
     else:
         wholes = [s.values for s in series if s.base and sum(c or 0 for c in s.counts) == s.base]
-    return any(abs(sum(v or 0.0 for v in whole) - 100) > 1e-6 for whole in wholes)
+    # each label is rounded on its own (the "rundungsbedingt" footnote), the stored share is exact
+    return any(
+        abs(sum(float(round_half_up(v or 0.0, decimals)) for v in whole) - 100) > 1e-6
+        for whole in wholes
+    )

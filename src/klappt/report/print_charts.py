@@ -15,7 +15,7 @@ from klappt.report.built import BuiltPanel
 from klappt.report.kinds import PRINT
 from klappt.report.svg import ring
 from klappt.report.textfit import wrap
-from klappt.report.theme import series_colors, text_on
+from klappt.report.theme import legend_colors, point_colors, single_colors, text_on
 
 __all__ = ["PRINT_CSS"]
 
@@ -64,7 +64,7 @@ def _ring(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     # the legend goes to HTML; the SVG keeps the ring and its short percent labels
     svg = ring(panel, ident, 320.0, with_legend=False)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    colors = series_colors(len(panel.categories), panel.ordered)
+    colors = point_colors(panel)
     return (
         f'<div class="pring"><img alt="{_e(panel.description)}" src="data:image/svg+xml;base64,{data}">'
         f"{_legend(list(panel.categories), colors)}</div>"
@@ -80,7 +80,8 @@ def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     which WeasyPrint lays out slowly.
     """
     vmax = _scale_max(panel)
-    colors = series_colors(len(panel.series), False)
+    colors = legend_colors(panel)
+    bar_colors = single_colors(panel) if len(panel.series) == 1 else None
     n = len(panel.series)
     rows = []
     for i, cat in enumerate(panel.categories):
@@ -98,7 +99,9 @@ def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
             f"padding-left:{(s.values[i] or 0) / vmax * 80 * 0.61 + 1:.1f}%;"
             f"background:linear-gradient(to right,#{c} 0,#{c} {(s.values[i] or 0) / vmax * 80:.1f}%,"
             f'transparent {(s.values[i] or 0) / vmax * 80:.1f}%) no-repeat">{_e(s.labels[i])}</div>'
-            for j, (s, c) in enumerate(zip(panel.series, colors, strict=True))
+            for j, (s, c) in enumerate(
+                zip(panel.series, [bar_colors[i]] if bar_colors else colors, strict=True)
+            )
         )
         rows.append(
             f'<div class="lab" style="height:{height:.1f}px;padding-top:{pad:.1f}px;margin-bottom:{-height:.1f}px">'
@@ -112,8 +115,8 @@ def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
 def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     vmax = _scale_max(panel)
     n_series = len(panel.series)
-    colors = series_colors(n_series, False)
-    single = series_colors(len(panel.categories), panel.ordered) if n_series == 1 else None
+    colors = legend_colors(panel)
+    single = single_colors(panel) if n_series == 1 else None
     width = 70 // max(n_series, 1)
     cells, heads = [], []
     for i, cat in enumerate(panel.categories):
@@ -133,7 +136,7 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
 
 @PRINT.register("stacked")
 def _stacked(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
-    colors = series_colors(len(panel.series), True)
+    colors = legend_colors(panel)
     rows = []
     for i, cat in enumerate(panel.categories):
         cells = []

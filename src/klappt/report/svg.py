@@ -13,7 +13,7 @@ from html import escape
 from klappt.report.built import BuiltPanel
 from klappt.report.kinds import KIND, SVG
 from klappt.report.textfit import text_width, wrap
-from klappt.report.theme import INK, series_colors, text_on
+from klappt.report.theme import INK, legend_colors, point_colors, single_colors, text_on
 
 __all__ = ["ring"]
 
@@ -51,12 +51,9 @@ def _lines(x: float, y: float, lines: list[str], size: float, anchor: str, color
     return f'<text font-size="{size:.1f}" text-anchor="{anchor}" fill="#{color}" dominant-baseline="middle">{spans}</text>'
 
 
-def _wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
-    lines = wrap(text, width, size)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(" .,") + "…"
-    return lines or [""]
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """The whole label in lines (never shortened: the row grows instead)."""
+    return wrap(text, width, size) or [""]
 
 
 def _svg(panel: BuiltPanel, width: float, height: float, body: str, ident: str) -> str:
@@ -97,7 +94,7 @@ def ring(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) 
     values = [v or 0.0 for v in panel.series[0].values]
     labels = panel.series[0].labels
     total = sum(values) or 1.0
-    colors = series_colors(len(values), panel.ordered)
+    colors = point_colors(panel)
     width = min(width, 320.0)  # a ring needs no more; its text stays large when scaled down
     cx, cy, r = width / 2, 130.0, 120.0
     inner = r * KIND[panel.kind].hole / 100
@@ -166,7 +163,8 @@ def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     bar_h = 22.0 if n_series == 1 else 16.0
     group_gap = 14.0
     wrapped = [_wrap(c, label_w - 6, _FONT) for c in panel.categories]
-    colors = series_colors(n_series, False)
+    colors = legend_colors(panel)
+    bar_colors = single_colors(panel) if n_series == 1 else None
     vmax = _scale_max(panel)
     parts, y = [], 6.0
     for i, lines in enumerate(wrapped):
@@ -178,7 +176,8 @@ def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
             w = plot_w * v / vmax
             yy = top + j * (bar_h + 2)
             parts.append(
-                f'<rect x="{plot_x:.1f}" y="{yy:.1f}" width="{w:.1f}" height="{bar_h:.1f}" fill="#{colors[j]}"/>'
+                f'<rect x="{plot_x:.1f}" y="{yy:.1f}" width="{w:.1f}" height="{bar_h:.1f}" '
+                f'fill="#{bar_colors[i] if bar_colors else colors[j]}"/>'
             )
             parts.append(
                 _text(
@@ -204,8 +203,8 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     plot_h = 220.0
     slot = width / n
     bar_w = min(90.0, slot * 0.7 / n_series)
-    colors = series_colors(n_series, False)
-    single_colors = series_colors(n, panel.ordered) if n_series == 1 else None
+    colors = legend_colors(panel)
+    one_colors = single_colors(panel) if n_series == 1 else None
     vmax = _scale_max(panel)
     parts = []
     base_y = plot_h + 24
@@ -216,7 +215,7 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
         for j, s in enumerate(panel.series):
             v = s.values[i] or 0.0
             h = plot_h * v / vmax
-            color = single_colors[i] if single_colors else colors[j]
+            color = one_colors[i] if one_colors else colors[j]
             x = x0 + j * bar_w
             parts.append(
                 f'<rect x="{x + 1:.1f}" y="{base_y - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="#{color}"/>'
@@ -251,7 +250,7 @@ def _stacked(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     plot_x = label_w + (8 if has_labels else 0)
     plot_w = width - plot_x
     bar_h = 34.0
-    colors = series_colors(len(panel.series), True)
+    colors = legend_colors(panel)
     parts, y = [], 4.0
     for i, cat in enumerate(panel.categories):
         lines = _wrap(cat, label_w - 6, _FONT) if has_labels else []

@@ -121,6 +121,16 @@ def round_half_up(value: float | Decimal, decimals: int) -> Decimal:
     return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def exact_share(count: int, base: int) -> float:
+    """``count`` of ``base`` in percent, unrounded (57.5, not 58): what charts and workbooks store.
+
+    Computed in decimals so that 23 of 40 is 57.5 and not 57.49999999999999.
+    """
+    if not base:
+        return 0.0
+    return float(Decimal(count) * 100 / Decimal(base))
+
+
 def share(count: int, base: int, decimals: int = 1) -> float:
     """``count`` of ``base`` in percent, half-up from the exact fraction; 0 for an empty base."""
     if not base:
