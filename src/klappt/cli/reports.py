@@ -239,9 +239,11 @@ def demo(
     from klappt.report import load_recipe as _recipe
     from klappt.report import write_outputs as _write
     from klappt.report.sources import load_data as _data
+    from klappt.report.wording import text as _text
 
     spec = _recipe(_ref("recipe_2022.yaml"))  # the reference deck from the bundled pack
-    built = _build(spec, _data(spec), lang)
+    # real names and dates beside invented numbers: every slide says the data are synthetic
+    built = _build(spec, _data(spec), lang, mark=_text("demo_mark", lang))
     written.extend(
         _write(built, [out_dir / f"referenz_2022.{ext}" for ext in ("pptx", "html", "pdf", "xlsx")])
     )

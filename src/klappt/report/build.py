@@ -7,11 +7,13 @@ recipe line, so no output is half written.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
-from klappt.report.comparison import compare_items
+from klappt.report.comparison import compare_items, same_question
 from klappt.report.data import ReportData
 from klappt.report.expressions import Evaluator
 from klappt.report.panels import PanelBuilder
@@ -28,12 +30,14 @@ from klappt.report.spec import (
     TextSlide,
     TitleSlide,
 )
-from klappt.report.wording import LANGS, fmt_number, text
+from klappt.report.wording import LANGS, fmt_number, text, typographic
 
 __all__ = ["build_report"]
 
 
-def build_report(spec: ReportSpec, data: ReportData, lang: str | None = None) -> BuiltReport:
+def build_report(
+    spec: ReportSpec, data: ReportData, lang: str | None = None, mark: str | None = None
+) -> BuiltReport:
     """Fill ``spec`` with the numbers of ``data``.
 
     Parameters
@@ -44,6 +48,9 @@ def build_report(spec: ReportSpec, data: ReportData, lang: str | None = None) ->
         The waves; panels and expressions without ``wave=`` count the main wave.
     lang:
         ``de`` or ``en``; default: the recipe's language, else German.
+    mark:
+        A line every slide carries (``klappt demo``: "Demo – synthetische Daten"): on the
+        title slide and in every footer.
 
     Returns
     -------
@@ -78,7 +85,8 @@ def build_report(spec: ReportSpec, data: ReportData, lang: str | None = None) ->
         )
     if spec.wave is not None and data.main != spec.wave:
         data = ReportData(data.waves, main=spec.wave)
-    return _Builder(spec, data, lang).run()
+    built = _Builder(spec, data, lang).run()
+    return with_mark(built, mark) if mark else built
 
 
 class _Builder:
@@ -98,13 +106,15 @@ class _Builder:
     def run(self) -> BuiltReport:
         slides = tuple(self.slide(s) for s in self.spec.slides)
         template = self.resolve(self.spec.template, None) if self.spec.template else None
-        return BuiltReport(
-            title=self.render(self.spec.title),
-            lang=self.lang,
-            slides=slides,
-            template=template,
-            waves=tuple(self.data.names),
-            meta={"main_wave": self.data.main, "source": self.spec.source or ""},
+        return typeset(
+            BuiltReport(
+                title=self.render(self.spec.title),
+                lang=self.lang,
+                slides=slides,
+                template=template,
+                waves=tuple(self.data.names),
+                meta={"main_wave": self.data.main, "source": self.spec.source or ""},
+            )
         )
 
     def resolve(self, path: str, line: int | None) -> str:
@@ -178,10 +188,13 @@ class _Builder:
         title = self.render(s.title) if s.title else ""
         if s.items:
             panel = compare_items(self.panels, s.items, "", s.kind, decimals, s.line)
-            headline = " → ".join(
-                f"{c.split(': ')[0]}: {lab}"
-                for c, lab in zip(panel.categories, panel.series[0].labels, strict=True)
-            )
+            if same_question(self.panels, s.items):
+                headline = " → ".join(
+                    f"{c.split(': ')[0]}: {lab}"
+                    for c, lab in zip(panel.categories, panel.series[0].labels, strict=True)
+                )
+            else:  # a trend arrow between two indicators would claim a change nobody measured
+                headline = text("different_questions", self.lang)
         else:
             assert s.question is not None
             panel = self.panels.build(
@@ -215,7 +228,7 @@ class _Builder:
                 title += "*"
         if any(p.rounded_off for p in panels):
             notes.append(text("rounded_off", self.lang))
-        notes.extend(self._coded_notes(panels))
+        panels = self._with_coding_notes(panels)
         notes.extend(self.render(f) for f in footnotes)
         return BuiltSlide(
             kind="result",
@@ -227,27 +240,66 @@ class _Builder:
             footnotes=tuple(notes),
         )
 
-    def _coded_notes(self, panels: tuple[BuiltPanel, ...]) -> list[str]:
-        """Under a chart of coded free text: how many codes count, how many were suggestions."""
+    def _with_coding_notes(self, panels: tuple[BuiltPanel, ...]) -> tuple[BuiltPanel, ...]:
+        """How many codes count and how many were accepted suggestions: a method note for the
+        tables behind charts of coded free text (workbook, HTML data table), not a line under
+        a chart that a ministry reads."""
         from klappt.coding.apply import SUFFIX
 
-        out: list[str] = []
+        out = []
         for p in panels:
-            if not p.question.endswith(SUFFIX):
-                continue
-            try:
-                summary = self.data.wave(p.wave).coding.get(p.question[: -len(SUFFIX)])
-            except KeyError:
-                continue
-            if summary is None:
+            summary = None
+            if p.question.endswith(SUFFIX) and p.table is not None:
+                try:
+                    summary = self.data.wave(p.wave).coding.get(p.question[: -len(SUFFIX)])
+                except KeyError:
+                    summary = None
+            if summary is None or p.table is None:
+                out.append(p)
                 continue
             note = text("coded_note", self.lang).format(
                 codes=fmt_number(summary.codes, self.lang, 0),
                 suggested=fmt_number(summary.from_suggestions, self.lang, 0),
             )
-            if note not in out:
-                out.append(note)
-        return out
+            table = dataclasses.replace(p.table, notes=(*p.table.notes, note))
+            out.append(dataclasses.replace(p, table=table))
+        return tuple(out)
+
+
+def with_mark(built: BuiltReport, mark: str) -> BuiltReport:
+    """``built`` with ``mark`` in the footnotes of its result and text slides (every format
+    prints those in the footer) and as ``built.mark``, which the deck also stamps on the
+    title, agenda, section and closing slides."""
+    slides = tuple(
+        dataclasses.replace(s, footnotes=(*s.footnotes, mark))
+        if s.kind in ("result", "text") and mark not in s.footnotes
+        else s
+        for s in built.slides
+    )
+    return dataclasses.replace(built, slides=slides, mark=mark)
+
+
+#: Fields that hold names, paths or numbers as data, not text a reader sees.
+_NOT_TEXT = frozenset(
+    {"question", "kind", "unit", "number_format", "rows", "logo", "wave", "template", "meta"}
+)
+
+
+def typeset(value: Any) -> Any:
+    """Every text a reader sees with typographic apostrophes (see
+    :func:`klappt.report.wording.typographic`); data cells and names stay as they are."""
+    if isinstance(value, str):
+        return typographic(value)
+    if isinstance(value, tuple):
+        return tuple(typeset(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: typeset(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in _NOT_TEXT and f.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def check_output_format(path: str | Path, known: tuple[str, ...]) -> None:

@@ -28,6 +28,7 @@ from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.kinds import PPTX
 from klappt.report.mentions import layout_cloud
 from klappt.report.pptx_charts import EMU_PER_PT
+from klappt.report.pptx_layouts import check_layouts, pick_layout, stamp_mark
 from klappt.report.textfit import fit
 from klappt.report.theme import ACCENT, FONT, INK, LIGHT, MUTED, PRIMARY, QUALITATIVE, WHITE
 
@@ -66,6 +67,15 @@ def render_pptx(built: BuiltReport, template: str | Path | None = None) -> bytes
     deck = _Deck(built, template)
     for number, slide in enumerate(built.slides, start=1):
         deck.add(slide, number)
+        if slide.kind not in ("result", "text"):  # those carry the mark among their footnotes
+            stamp_mark(
+                deck.prs.slides[-1],
+                slide.kind,
+                built.mark,
+                deck.prs.slide_width,
+                deck.prs.slide_height,
+                built.lang,
+            )
     out = io.BytesIO()
     deck.prs.save(out)
     return out.getvalue()
@@ -89,8 +99,7 @@ def _open_template(path: str | Path) -> Any:
     for sld_id in list(sld_ids):
         prs.part.drop_rel(sld_id.rId)
         sld_ids.remove(sld_id)
-    if not prs.slide_layouts:
-        raise KlapptError(ErrorCode.REPORT_002, path=p, reason="keine Folienlayouts")
+    check_layouts(prs, p)
     return prs
 
 
@@ -143,28 +152,7 @@ class _Deck:
     # -- layouts --------------------------------------------------------------------------
 
     def _layout(self, kind: str) -> Any:
-        names = (
-            *{
-                "title": ("title slide", "titelfolie"),
-                "section": ("section header", "abschnittsüberschrift", "abschnitts-überschrift"),
-            }.get(kind, ()),
-            "title only",
-            "nur titel",
-        )
-        layouts = list(self.prs.slide_layouts)
-        if not self.templated:
-            return layouts[5]  # "Title Only" of python-pptx's default template
-        for wanted in names:
-            for layout in layouts:
-                if layout.name.strip().lower() == wanted:
-                    return layout
-        with_title = [
-            lo
-            for lo in layouts
-            if any(ph.placeholder_format.type in (1, 3) for ph in lo.placeholders)
-        ]
-        pool = with_title or layouts
-        return min(pool, key=lambda lo: len(lo.placeholders))
+        return pick_layout(self.prs, kind, self.templated)
 
     def _new_slide(self, kind: str) -> Any:
         slide = self.prs.slides.add_slide(self._layout(kind))
@@ -537,7 +525,7 @@ class _Deck:
             )
 
     def closing(self, s: BuiltSlide, number: int) -> None:
-        slide = self._new_slide("content")
+        slide = self._new_slide("closing")
         W, H, M = self.W, self.H, self.M
         if not self.templated:
             self.rect(slide, _Box(0, 0, 18, H), PRIMARY, name="Band")
