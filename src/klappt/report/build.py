@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import Text as Bilingual
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.comparison import compare_items, same_question
 from klappt.report.data import ReportData
@@ -61,7 +62,7 @@ def build_report(
     ------
     KlapptError
         ``REPORT_001`` naming the recipe line of an unknown question, choice, wave or
-        an unsuitable chart kind.
+        an unsuitable chart kind; ``REPORT_011`` when the main wave has no returns.
 
     Example
     -------
@@ -85,6 +86,10 @@ def build_report(
         )
     if spec.wave is not None and data.main != spec.wave:
         data = ReportData(data.waves, main=spec.wave)
+    if data.wave().responses_count(lang) == 0:
+        # a deck of 0 % charts reads as findings; say what is missing instead
+        where = Bilingual(f" in Welle {data.main}", f" in wave {data.main}") if data.main else ""
+        raise KlapptError(ErrorCode.REPORT_011, where=where)
     built = _Builder(spec, data, lang).run()
     return with_mark(built, mark) if mark else built
 
@@ -96,6 +101,10 @@ class _Builder:
         self.lang = lang
         self.ev = Evaluator(data, lang, spec.source)
         self.panels = PanelBuilder(data, lang, self.ev, self.fail)
+        # a recipe's percentages have one decimal unless it says otherwise; the derived deck's
+        # none under a base of 100 (default_spec sets "auto")
+        decimals = spec.options.get("decimals", 1)
+        self.panels.decimals = decimals if isinstance(decimals, int) else None
 
     def fail(self, line: int | None, de: str, en: str) -> KlapptError:
         return recipe_error(self.spec.source, line, de, en)
@@ -184,8 +193,21 @@ class _Builder:
     def comparison(self, s: ComparisonSlide) -> BuiltSlide:
         from klappt.report.spec import ChartPanel
 
-        decimals = 1 if s.decimals is None else s.decimals
         title = self.render(s.title) if s.title else ""
+        if s.decimals is not None:
+            decimals = s.decimals
+        elif s.items:
+            decimals = self.panels.auto_decimals(
+                [
+                    self.panels.base_of(self.panels.wave(it.wave, it.line), it.question)
+                    for it in s.items
+                ]
+            )
+        else:
+            assert s.question is not None
+            decimals = self.panels.auto_decimals(
+                [self.panels.base_of(self.panels.wave(w, s.line), s.question) for w in s.waves]
+            )
         if s.items:
             panel = compare_items(self.panels, s.items, "", s.kind, decimals, s.line)
             if same_question(self.panels, s.items):
@@ -210,7 +232,10 @@ class _Builder:
             headline = None
         if not title:
             title = panel.table.question_label if panel.table else ""
-        return self._result_slide(title, s.subtitle, (panel,), headline, s.findings, s.footnotes)
+        waves = tuple(it.wave for it in s.items) if s.items else s.waves
+        return self._result_slide(
+            title, s.subtitle, (panel,), headline, s.findings, s.footnotes, waves
+        )
 
     def _result_slide(
         self,
@@ -220,6 +245,7 @@ class _Builder:
         headline: str | None,
         findings: tuple[Text, ...],
         footnotes: tuple[Text, ...],
+        waves: tuple[str, ...] = (),
     ) -> BuiltSlide:
         notes: list[str] = []
         if any(p.multiple for p in panels):
@@ -230,6 +256,9 @@ class _Builder:
             notes.append(text("rounded_off", self.lang))
         panels = self._with_coding_notes(panels)
         notes.extend(self.render(f) for f in footnotes)
+        source = self._source_line(panels, waves)
+        if source:
+            notes.append(source)
         return BuiltSlide(
             kind="result",
             title=title,
@@ -239,6 +268,37 @@ class _Builder:
             bullets=tuple(self.render(f) for f in findings),
             footnotes=tuple(notes),
         )
+
+    def _source_line(self, panels: tuple[BuiltPanel, ...], waves: tuple[str, ...]) -> str | None:
+        """ "Quelle: Arbeitshilfe Nachhaltigkeit 2022, n=40" for the waves a slide counts.
+
+        The recipe's ``options: {source_line: "…"}`` changes it (``{survey}``, ``{wave}`` and
+        ``{n}`` are filled in per wave) or, ``false``, leaves it out.
+        """
+        option = self.spec.options.get("source_line")
+        if option is False or not panels:
+            return None
+        template = option if isinstance(option, str) else text("source_line", self.lang)
+        # "Quelle: A, n=46; B, n=40": the words before {survey} once, the rest per wave
+        head, _, tail = (
+            template.rpartition("{survey}") if "{survey}" in template else ("", "", template)
+        )
+        named = list(dict.fromkeys([*waves, *(p.wave for p in panels if p.wave is not None)]))
+        parts = []
+        for name in named:
+            w = self.data.wave(name)
+            survey = w.instrument.title
+            if name and name not in survey:
+                survey = f"{survey} {name}"
+            each = (survey if "{survey}" in template else "") + tail
+            parts.append(
+                each.replace("{wave}", name).replace(
+                    "{n}", fmt_number(w.responses_count(self.lang), self.lang, 0)
+                )
+            )
+        if not parts:
+            return None
+        return head.replace("{wave}", "") + "; ".join(parts)
 
     def _with_coding_notes(self, panels: tuple[BuiltPanel, ...]) -> tuple[BuiltPanel, ...]:
         """How many codes count and how many were accepted suggestions: a method note for the

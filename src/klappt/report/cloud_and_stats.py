@@ -91,6 +91,8 @@ def cloud_panel(
 def stats_panel(
     pb: PanelBuilder, panel: ChartPanel, w: WaveData, q: Question, heading: str
 ) -> BuiltPanel:
+    if len(panel.items) > 1:
+        return stats_items_panel(pb, panel, w, heading)
     t = pb.table(w, q, panel.line)
     stats = t.get("stats") or {}
     base = int(t.get("base") or stats.get("n") or 0)
@@ -126,6 +128,66 @@ def stats_panel(
         unit="count",
         decimals=1,
         base=base,
+        table=table,
+        description=description,
+        wave=w.name,
+    )
+
+
+#: The columns of a table of several numbers, one row per question.
+_ITEM_STATS = ("mean", "median", "min", "max")
+
+
+def stats_items_panel(pb: PanelBuilder, panel: ChartPanel, w: WaveData, heading: str) -> BuiltPanel:
+    """Several numbers of one group in one table: a row per question with n, mean, median,
+    minimum and maximum (one slide instead of a slide per two-line table)."""
+    questions = [pb.question(w, n, panel.line) for n in panel.items]
+    for x in questions:
+        if x.type not in ("integer", "decimal"):
+            raise pb.fail(
+                panel.line,
+                f"eine Tabelle mehrerer 'items' braucht Zahlenfragen; '{x.name}' ist {x.type}.",
+                f"a table of several 'items' needs number questions; '{x.name}' is {x.type}.",
+            )
+    rows_out: list[tuple[str | int | float | None, ...]] = []
+    bases = []
+    for x in questions:
+        t = pb.table(w, x, panel.line)
+        stats = t.get("stats") or {}
+        b = int(t.get("base") or stats.get("n") or 0)
+        bases.append(b)
+        rows_out.append((pb.label(w, x), b, *(stats.get(k) for k in _ITEM_STATS)))
+    single = len(set(bases)) == 1
+    cap = (
+        base_text(bases[0], pb.lang)
+        if single
+        else f"n={fmt_number(min(bases), pb.lang)}–{fmt_number(max(bases), pb.lang)}"
+    )
+    table = make_table(
+        pb,
+        heading or pb.label(w, questions[0]),
+        (text("item", pb.lang), text("base", pb.lang), *(text(k, pb.lang) for k in _ITEM_STATS)),
+        ("text", "int", *("num",) * len(_ITEM_STATS)),
+        rows_out,
+        bases[0] if single else None,
+        cap,
+        questions[0],
+        w,
+        1,
+    )
+    description = (
+        f"{text(KIND['table'].wording, pb.lang)}: "
+        + "; ".join(", ".join(row) for row in table.formatted)
+        + f"; {cap}"
+    )
+    return BuiltPanel(
+        kind="table",
+        question=questions[0].name,
+        title=heading,
+        caption=cap,
+        unit="count",
+        decimals=1,
+        base=bases[0] if single else None,
         table=table,
         description=description,
         wave=w.name,

@@ -35,6 +35,9 @@ RING_MAX_CHOICES = 5
 #: ... and no label longer than this many characters.
 RING_MAX_LABEL = 32
 
+#: Percentages of a base under this many are shown without decimals (unless the recipe says).
+AUTO_DECIMALS_BASE = 100
+
 Fail = Callable[[int | None, str, str], Exception]
 
 
@@ -66,6 +69,8 @@ class PanelBuilder:
         self.lang = lang
         self.ev = evaluator
         self.fail = fail
+        #: the recipe's ``options: {decimals: N}``; ``None`` ("auto"): by the base
+        self.decimals: int | None = None
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -105,6 +110,18 @@ class PanelBuilder:
     def label(self, w: WaveData, q: Question) -> str:
         return q.label(self.lang, w.instrument.default_language)
 
+    def base_of(self, w: WaveData, name: str) -> int:
+        t = w.table(name, lang=self.lang)
+        return int((t or {}).get("base") or 0)
+
+    def auto_decimals(self, bases: list[int]) -> int:
+        """Decimals of percentages: the recipe's ``options: {decimals: N}``; with ``auto`` (the
+        derived deck) none when the base is under 100 (one return moves a share by more than a
+        percentage point, so a decimal would claim a precision the data do not have), else one."""
+        if self.decimals is not None:
+            return self.decimals
+        return 0 if max(bases, default=0) < AUTO_DECIMALS_BASE else 1
+
     def choice_labels(self, w: WaveData, q: Question, table: dict[str, Any]) -> dict[str, str]:
         dl = w.instrument.default_language
         out = {str(r["choice"]): str(r.get("label") or r["choice"]) for r in table.get("rows", [])}
@@ -142,7 +159,15 @@ class PanelBuilder:
         heading = panel.title if panel.title is not None else self.label(w, q)
         if heading.strip() == slide_title.strip():
             heading = ""
-        decimals = 1 if panel.decimals is None else panel.decimals
+        decimals = (
+            panel.decimals
+            if panel.decimals is not None
+            else self.auto_decimals(
+                [self.base_of(w, n) for n in (panel.items or (q.name,))]
+                if KIND[kind].counts not in ("mentions", "statistics")
+                else []
+            )
+        )
         if KIND[kind].counts == "mentions":
             return cloud_panel(self, panel, w, q, heading)
         if KIND[kind].counts == "statistics":

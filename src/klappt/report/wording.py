@@ -27,6 +27,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "returns_by_type": "{type}: {n} von {sites}",
         "wave_label": "Welle {wave}",
         "as_of": "Stand: {date}",
+        "field_period": "Erhebungszeitraum: {period}",
         "answer": "Antwort",
         "count": "Anzahl",
         "percent": "Anteil (%)",
@@ -81,6 +82,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "returns_by_type": "{type}: {n} of {sites}",
         "wave_label": "Wave {wave}",
         "as_of": "As of {date}",
+        "field_period": "Field period: {period}",
         "answer": "Answer",
         "count": "Count",
         "percent": "Share (%)",
@@ -186,6 +188,8 @@ def excel_number_format(lang: str, decimals: int, percent_sign: bool) -> str:
 #: An apostrophe typed as an accent (´, `), a straight quote (') or a left quote (‘) inside
 #: a word: "klappt´s", "geht's".
 _APOSTROPHE = re.compile(r"(?<=\w)[´`'‘](?=\w)")
+#: a German low single quote closed by a straight one: ‚Gemeinsam klappt’s' -> ‚…‘
+_SINGLE_QUOTED = re.compile(r"‚([^‚‘'\n]*)'")
 
 
 def typographic(value: str) -> str:
@@ -199,5 +203,9 @@ def typographic(value: str) -> str:
     -------
     >>> typographic("„Gemeinsam klappt´s“ und 'Zitat' und geht's")
     "„Gemeinsam klappt’s“ und 'Zitat' und geht’s"
+    >>> typographic("‚Gemeinsam klappt's' 2020")
+    '‚Gemeinsam klappt’s‘ 2020'
     """
-    return _APOSTROPHE.sub("\u2019", value) if value else value
+    if not value:
+        return value
+    return _SINGLE_QUOTED.sub("‚\\1‘", _APOSTROPHE.sub("\u2019", value))
