@@ -28,7 +28,7 @@ from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.kinds import PPTX
 from klappt.report.mentions import layout_cloud
 from klappt.report.pptx_charts import EMU_PER_PT
-from klappt.report.pptx_layouts import check_layouts, pick_layout, stamp_mark
+from klappt.report.pptx_layouts import check_layouts, closing_top, pick_layout, stamp_mark
 from klappt.report.textfit import fit
 from klappt.report.theme import ACCENT, FONT, INK, LIGHT, MUTED, PRIMARY, QUALITATIVE, WHITE
 
@@ -68,14 +68,7 @@ def render_pptx(built: BuiltReport, template: str | Path | None = None) -> bytes
     for number, slide in enumerate(built.slides, start=1):
         deck.add(slide, number)
         if slide.kind not in ("result", "text"):  # those carry the mark among their footnotes
-            stamp_mark(
-                deck.prs.slides[-1],
-                slide.kind,
-                built.mark,
-                deck.prs.slide_width,
-                deck.prs.slide_height,
-                built.lang,
-            )
+            stamp_mark(deck.prs.slides[-1], slide.kind, built.mark, deck.templated, built.lang)
     out = io.BytesIO()
     deck.prs.save(out)
     return out.getvalue()
@@ -533,6 +526,8 @@ class _Deck:
         left = M + 48
         self.title(slide, _Box(left, 70, W - left - M, 90), s.title, 40, PRIMARY, 24)
         y = 180.0
+        if self.templated and slide.shapes.title is not None:
+            y = closing_top(slide, y)  # below the template's own title, wherever it sits
         if s.bullets:
             h = min(20.0 * len(s.bullets) + 10, 180.0)
             self.text(

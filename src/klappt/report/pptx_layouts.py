@@ -17,7 +17,7 @@ from pptx.util import Emu, Pt
 
 from klappt.errors import ErrorCode, KlapptError, Text
 
-__all__ = ["check_layouts", "pick_layout", "stamp_mark"]
+__all__ = ["check_layouts", "closing_top", "pick_layout", "stamp_mark"]
 
 #: Placeholder types (``PP_PLACEHOLDER``) that hold a slide's title: title, centred title.
 _TITLE_TYPES = (1, 3)
@@ -127,9 +127,16 @@ def check_layouts(prs: Any, path: str | Path) -> None:
     raise KlapptError(ErrorCode.REPORT_010, path=Path(path), missing=what, found=found)
 
 
-def stamp_mark(slide: Any, kind: str, mark: str | None, width: Emu, height: Emu, lang: str) -> None:
-    """A mark such as "Demo – synthetische Daten" on a slide: a band at the top of the title
-    slide, a line at the foot of every other slide."""
+def closing_top(slide: Any, default: float) -> float:
+    """Where a closing slide's address starts (points): below the layout's title placeholder."""
+    ph = slide.shapes.title
+    return max(default, (ph.top + ph.height) / Pt(1) + 12)
+
+
+def stamp_mark(slide: Any, kind: str, mark: str | None, templated: bool, lang: str) -> None:
+    """A mark such as "Demo – synthetische Daten" on a slide: large at the top right of klappt's
+    own title slide (at the foot of a template's, clear of its design), small at the foot of
+    every other slide, light on klappt's dark section slides."""
     if not mark:
         return
     from pptx.dml.color import RGBColor
@@ -137,20 +144,22 @@ def stamp_mark(slide: Any, kind: str, mark: str | None, width: Emu, height: Emu,
 
     from klappt.report.theme import FONT
 
-    w, h = int(width), int(height)
-    if kind == "title":
+    prs_part = slide.part.package.presentation_part.presentation
+    w, h = int(prs_part.slide_width), int(prs_part.slide_height)
+    if kind == "title" and not templated:
         box = (Emu(int(w * 0.55)), Emu(int(Pt(20))), Emu(int(w * 0.42)), Emu(int(Pt(34))))
-        size, color, bold = 20, "B03A2E", True
+        size, bold = 20.0, True
     else:
         box = (Emu(int(w * 0.30)), Emu(h - int(Pt(22))), Emu(int(w * 0.40)), Emu(int(Pt(16))))
-        size, color, bold = 11, "B03A2E", False
+        size, bold = (14.0, True) if kind == "title" else (11.0, False)
+    color = "F4C7C0" if kind == "section" and not templated else "B03A2E"
     shape = slide.shapes.add_textbox(*box)
     shape.name = "Mark"
     tf = shape.text_frame
     tf.word_wrap = True
     tf.vertical_anchor = MSO_ANCHOR.MIDDLE
     p = tf.paragraphs[0]
-    p.alignment = PP_ALIGN.RIGHT if kind == "title" else PP_ALIGN.CENTER
+    p.alignment = PP_ALIGN.RIGHT if kind == "title" and not templated else PP_ALIGN.CENTER
     run = p.add_run()
     run.text = mark
     font = run.font
