@@ -15,7 +15,7 @@ from klappt.instrument import read_instrument
 from klappt.report.build import build_report
 from klappt.report.data import ReportData
 from klappt.report.output import RENDERERS
-from klappt.report.recipe import default_spec, load_recipe
+from klappt.report.recipe import default_spec, load_recipe, parse_recipe
 from klappt.report.sources import load_data
 from klappt.responses.dataset import load_responses
 from klappt.responses.io import read_table
@@ -65,7 +65,16 @@ def _categories(pptx: bytes) -> list[str]:
 def test_a_300_character_answer_of_three_returns_renders__ok(here, long_answers, suffix):
     form = read_instrument(here / "form.md")
     rs, _ = load_responses(form, read_table(long_answers))
-    built = build_report(default_spec(form), ReportData.single(form, rs))
+    # the derived deck leaves free text out (issue 15); a recipe asks for the cloud
+    spec = parse_recipe(
+        "slides:\n  - result: {title: Mehrwert, chart: {question: mehrwert, kind: cloud}}\n"
+    )
+    built = build_report(spec, ReportData.single(form, rs))
+    assert not any(
+        p.kind == "cloud"
+        for s in build_report(default_spec(form), ReportData.single(form, rs)).slides
+        for p in s.panels
+    )
     data = RENDERERS[suffix](built, None)
     assert data[:2] in (b"PK", b"<!", b"%P")
     if suffix == ".pptx":  # the whole mention is on the slide, wrapped, never cut with "…"

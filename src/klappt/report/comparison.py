@@ -145,3 +145,15 @@ def compare_items(
         decimals=decimals,
         table=table,
     )
+
+
+def same_question(pb: PanelBuilder, items: tuple[CompareItem, ...]) -> bool:
+    """Whether the items of a comparison ask the same question (the same wording), so that
+    their shares make a trend. A renamed variable with unchanged wording is the same question;
+    "Konzepte" in 2020 and "Maßnahmen" in 2022 are not."""
+    asked = set()
+    for it in items:
+        w = pb.wave(it.wave, it.line)
+        q = pb.question(w, it.question, it.line)
+        asked.add(" ".join(pb.label(w, q).split()).casefold())
+    return len(asked) <= 1

@@ -20,6 +20,7 @@ import klappt.report.pptx_cloud  # noqa: F401  (registers the cloud and table dr
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.kinds import PPTX
 from klappt.report.pptx_charts import BAR_SLOT, MIN_SIZE, bar_chart_height, chart_style
+from klappt.report.pptx_layouts import closing_top, stamp_mark
 from klappt.report.pptx_text import _INSET, _PT, DeckBase, _Box, _to_back
 from klappt.report.textfit import fit
 from klappt.report.theme import ACCENT, INK, MUTED, PRIMARY, WHITE
@@ -56,6 +57,8 @@ def render_pptx(built: BuiltReport, template: str | Path | None = None) -> bytes
     deck = _Deck(built, template)
     for number, slide in enumerate(built.slides, start=1):
         deck.add(slide, number)
+        if slide.kind not in ("result", "text"):  # those carry the mark among their footnotes
+            stamp_mark(deck.prs.slides[-1], slide.kind, built.mark, deck.templated, built.lang)
     out = io.BytesIO()
     deck.prs.save(out)
     return out.getvalue()
@@ -226,7 +229,7 @@ class _Deck(DeckBase):
             )
 
     def closing(self, s: BuiltSlide, number: int) -> None:
-        slide = self._new_slide("content")
+        slide = self._new_slide("closing")
         W, H, M = self.W, self.H, self.M
         if not self.templated:
             self.rect(slide, _Box(0, 0, 18, H), PRIMARY, name="Band")
@@ -234,6 +237,8 @@ class _Deck(DeckBase):
         left = M + 48
         self.title(slide, _Box(left, 70, W - left - M, 90), s.title, 40, PRIMARY, 24)
         y = 180.0
+        if self.templated and slide.shapes.title is not None:
+            y = closing_top(slide, y)  # below the template's own title, wherever it sits
         if s.bullets:
             h = min(20.0 * len(s.bullets) + 10, 180.0)
             self.text(

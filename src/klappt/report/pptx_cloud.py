@@ -51,7 +51,7 @@ def stats_table(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
         return
     rows = len(table.formatted) + 1
     row_h = min(34.0, box.h / rows)
-    w = min(box.w, 420.0)
+    w = min(box.w, 420.0) if len(table.columns) <= 2 else box.w  # a row per question: wide
     frame = slide.shapes.add_table(
         rows, len(table.columns), *_Box(box.x, box.y + 6, w, row_h * rows).emu()
     )

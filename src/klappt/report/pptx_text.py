@@ -23,6 +23,7 @@ from pptx.util import Emu, Pt
 from klappt.errors import ErrorCode, KlapptError
 from klappt.report.built import BuiltReport
 from klappt.report.pptx_charts import EMU_PER_PT, MIN_SIZE
+from klappt.report.pptx_layouts import check_layouts, pick_layout
 from klappt.report.textfit import fit
 from klappt.report.theme import FONT, INK, MUTED, PRIMARY
 
@@ -50,8 +51,7 @@ def _open_template(path: str | Path) -> Any:
     for sld_id in list(sld_ids):
         prs.part.drop_rel(sld_id.rId)
         sld_ids.remove(sld_id)
-    if not prs.slide_layouts:
-        raise KlapptError(ErrorCode.REPORT_002, path=p, reason="keine Folienlayouts")
+    check_layouts(prs, p)
     return prs
 
 
@@ -104,28 +104,7 @@ class DeckBase:
     # -- layouts --------------------------------------------------------------------------
 
     def _layout(self, kind: str) -> Any:
-        names = (
-            *{
-                "title": ("title slide", "titelfolie"),
-                "section": ("section header", "abschnittsüberschrift", "abschnitts-überschrift"),
-            }.get(kind, ()),
-            "title only",
-            "nur titel",
-        )
-        layouts = list(self.prs.slide_layouts)
-        if not self.templated:
-            return layouts[5]  # "Title Only" of python-pptx's default template
-        for wanted in names:
-            for layout in layouts:
-                if layout.name.strip().lower() == wanted:
-                    return layout
-        with_title = [
-            lo
-            for lo in layouts
-            if any(ph.placeholder_format.type in (1, 3) for ph in lo.placeholders)
-        ]
-        pool = with_title or layouts
-        return min(pool, key=lambda lo: len(lo.placeholders))
+        return pick_layout(self.prs, kind, self.templated)
 
     def _new_slide(self, kind: str) -> Any:
         slide = self.prs.slides.add_slide(self._layout(kind))
