@@ -135,7 +135,7 @@ def test_every_chart_of_the_reference_deck_agrees_with_tabulate__ok(reference):
                 continue
             if panel.kind == "stacked":
                 # a scale's items: category = item question (by its label), series = choice
-                by_label = {t["label"]: t for t in tables.values()}
+                by_label = {typographic(t["label"]): t for t in tables.values()}
                 for i, cat in enumerate(panel.categories):
                     t = by_label[cat]
                     for s, r in zip(panel.series, t["rows"], strict=True):
