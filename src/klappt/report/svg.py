@@ -15,7 +15,7 @@ from klappt.report.kinds import KIND, SVG
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import INK, series_colors, text_on
 
-__all__ = ["ring"]
+__all__ = ["arc_path", "ring"]
 
 _FONT = 13.0
 
@@ -108,7 +108,7 @@ def ring(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) 
         if sweep <= 0:
             continue
         parts.append(
-            f'<path d="{_arc(cx, cy, r, inner, angle, sweep)}" fill="#{color}" stroke="#FFFFFF" stroke-width="1.5"/>'
+            f'<path d="{arc_path(cx, cy, r, inner, angle, sweep)}" fill="#{color}" stroke="#FFFFFF" stroke-width="1.5"/>'
         )
         if v / total >= 0.05:
             mid = angle + sweep / 2
@@ -131,11 +131,14 @@ def ring(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) 
     return _svg(panel, width, cy + r + 20 + h, "".join(parts) + legend, ident)
 
 
-def _arc(cx: float, cy: float, r: float, inner: float, start: float, sweep: float) -> str:
+def arc_path(cx: float, cy: float, r: float, inner: float, start: float, sweep: float) -> str:
+    """The outline of a ring segment (a pie slice when ``inner`` is 0), angles in radians."""
     if sweep >= 2 * math.pi - 1e-9:  # a full ring: two half arcs
         half = math.pi
         return (
-            _arc(cx, cy, r, inner, start, half) + " " + _arc(cx, cy, r, inner, start + half, half)
+            arc_path(cx, cy, r, inner, start, half)
+            + " "
+            + arc_path(cx, cy, r, inner, start + half, half)
         )
     end = start + sweep
     large = 1 if sweep > math.pi else 0
