@@ -94,8 +94,8 @@ svg.chart {{ width: 100%; height: auto; display: block; max-height: 460px; }}
 .findings li, .bullets li {{ margin-bottom: 10px; }}
 .bullets {{ font-size: 22px; padding-left: 1.2em; }}
 ul.sub {{ padding-left: 1.2em; margin: 6px 0 0; font-size: 0.9em; }}
-ul.sub li {{ list-style-type: "\2013\00A0 "; }}
-ul.sub li.arrow {{ list-style-type: "\21B3\00A0 "; }}
+ul.sub li {{ list-style-type: "\u2013\u00a0"; }}
+ul.sub li.arrow {{ list-style-type: "\u21b3\u00a0"; }}
 li.bare {{ list-style: none; }}
 li.bare > ul.sub {{ padding-left: 0; margin-top: 0; font-size: 1em; }}
 details.data {{ margin-top: 8px; font-size: 15px; }}
@@ -122,7 +122,7 @@ details.data summary {{ cursor: pointer; color: #{PRIMARY}; }}
 .cloud {{ list-style: none; margin: 0; padding: 12px 0; display: flex; flex-wrap: wrap; justify-content: center;
   align-items: center; gap: 6px 18px; text-align: center; font-size: 17px; }}
 .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{ font-size: 14px; }}
-.cloud li {{ color: #{PRIMARY}; line-height: 1.15; white-space: nowrap; max-width: 100%; }}
+.cloud li {{ color: #{PRIMARY}; line-height: 1.15; white-space: nowrap; font-size: calc(var(--s) * 1em); }}
 .cloud li.top {{ font-weight: bold; }}
 table.stats, table.data {{ border-collapse: collapse; font-size: 16px; }}
 table.stats th, table.stats td, table.data th, table.data td {{ padding: 6px 14px; border-bottom: 1px solid #D5DCE3; text-align: left; }}
@@ -153,8 +153,10 @@ footer.meta {{ color: #{MUTED}; font-size: 13px; text-align: center; }}
   figcaption {{ font-size: 16px; }}
   .desktop {{ display: none; }}
   .phone {{ display: block; max-width: {PHONE_WIDTH * 1.3:.0f}px; margin: 0 auto; }}
-  .cloud, .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{ font-size: 13px; gap: 4px 14px; }}
-  .cloud li {{ white-space: normal; }}
+  /* one phrase per row: a phrase wider than the screen wraps inside its own row only */
+  .cloud, .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{
+    font-size: 14px; flex-direction: column; flex-wrap: nowrap; gap: 8px; }}
+  .cloud li {{ white-space: normal; font-size: calc((var(--s) - 0.9) * 0.45em + 0.9em); }}
   .number {{ font-size: 12px; bottom: 8px; right: 12px; }}
   .footnotes {{ font-size: 13px; }}
   footer.meta {{ font-size: 12px; }}
@@ -360,7 +362,7 @@ def _cloud(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
     for rank, (m, size) in enumerate(zip(p.mentions, sizes, strict=True)):
         cls = ' class="top"' if rank < 3 else ""
         items.append(
-            f'<li{cls} style="font-size:{size:.2f}em">{_e(m.text)}'
+            f'<li{cls} style="--s:{size:.2f}">{_e(m.text)}'
             f'<span class="sr-only"> ({_e(fmt_number(m.count, lang))})</span></li>'
         )
     return f'<ul class="cloud" aria-label="{_e(label)}">' + "\n".join(items) + "</ul>"

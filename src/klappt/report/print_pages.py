@@ -339,7 +339,7 @@ class _Page:
         bw, bh = w - 2 * _INSET, h - head
         body = PRINT[panel.kind](panel, ident, bw, bh, self.lang)
         self.parts.append(
-            f'<div class="c" style="left:{x + _INSET:.1f}pt;top:{y + head:.1f}pt;'
+            f'<div class="c" data-kind="{panel.kind}" style="left:{x + _INSET:.1f}pt;top:{y + head:.1f}pt;'
             f'width:{bw:.1f}pt;height:{bh:.1f}pt">{body}</div>'
         )
 
