@@ -114,7 +114,7 @@ def _page_chart_boxes(pages: str) -> list[list[tuple[float, float, float, float]
         boxes = []
         for m in re.finditer(
             r'<div class="c" data-kind="(\w+)" style="left:([\d.]+)pt;top:([\d.]+)pt;'
-            r'width:([\d.]+)pt;height:([\d.]+)pt',
+            r"width:([\d.]+)pt;height:([\d.]+)pt",
             page,
         ):
             if m.group(1) not in ("cloud", "table"):

@@ -30,7 +30,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri '
 #: The width (px) under which the page shows the charts drawn for a phone.
 NARROW = 760
 #: The width of the charts drawn for a phone (in SVG units, shown at up to 1.3 ×).
-PHONE_WIDTH = 360.0
+PHONE_WIDTH = 330.0
 
 
 #: What the fold-out table under a chart is called.
@@ -153,6 +153,7 @@ footer.meta {{ color: #{MUTED}; font-size: 13px; text-align: center; }}
   figcaption {{ font-size: 16px; }}
   .desktop {{ display: none; }}
   .phone {{ display: block; max-width: {PHONE_WIDTH * 1.3:.0f}px; margin: 0 auto; }}
+  .phone svg.chart {{ max-height: none; }}
   /* one phrase per row: a phrase wider than the screen wraps inside its own row only */
   .cloud, .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{
     font-size: 14px; flex-direction: column; flex-wrap: nowrap; gap: 8px; }}

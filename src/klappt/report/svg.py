@@ -14,6 +14,7 @@ from klappt.report.built import BuiltPanel
 from klappt.report.kinds import KIND, SVG
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import INK, series_colors, text_on
+from klappt.report.typography import typographic
 
 __all__ = ["arc_path", "ring"]
 
@@ -21,7 +22,7 @@ _FONT = 13.0
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(typographic(str(text)), quote=True)
 
 
 def _text(
@@ -71,17 +72,27 @@ def _svg(panel: BuiltPanel, width: float, height: float, body: str, ident: str) 
 
 
 def _legend(names: list[str], colors: list[str], y: float, width: float) -> tuple[str, float]:
-    """Legend entries in rows under the plot; returns markup and height."""
-    parts, x, row = [], 0.0, 0
+    """Legend entries in rows under the plot; returns markup and height.
+
+    An entry wider than the drawing is wrapped in whole words, never cut by the SVG's edge.
+    """
+    size = _FONT - 1
+    step = size * 1.2
+    parts, x, top, row_h = [], 0.0, y, 20.0
     for name, color in zip(names, colors, strict=True):
-        w = 18 + text_width(name, _FONT - 1) + 18
+        lines = [name]
+        if 18 + text_width(name, size) + 18 > width:
+            lines = wrap(name, width - 36, size) or [name]
+        w = 18 + max(text_width(line, size) for line in lines) + 18
         if x and x + w > width:
-            x, row = 0.0, row + 1
-        yy = y + row * 20
-        parts.append(f'<rect x="{x:.1f}" y="{yy - 6:.1f}" width="12" height="12" fill="#{color}"/>')
-        parts.append(_text(x + 17, yy, name, _FONT - 1))
+            x, top, row_h = 0.0, top + row_h, 20.0
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top - 6:.1f}" width="12" height="12" fill="#{color}"/>'
+        )
+        parts.append(_lines(x + 17, top + step * (len(lines) - 1) / 2, lines, size, "start"))
+        row_h = max(row_h, 20.0 + step * (len(lines) - 1))
         x += w
-    return "".join(parts), (row + 1) * 20
+    return "".join(parts), top + row_h - y
 
 
 # -- the drawers of the chart kinds (see klappt.report.kinds) -----------------------------
