@@ -15,6 +15,7 @@ from klappt.report.built import BuiltReport, BuiltSlide
 from klappt.report.html import render_html
 from klappt.report.recipe import load_recipe
 from klappt.report.sources import load_data
+from klappt.report.typography import typographic
 
 
 class _Tree(HTMLParser):
@@ -217,3 +218,23 @@ def test_english_report__ok(here):
     assert '<html lang="en">' in page
     assert "55.6%" in page
     assert "Thank you!" in page
+
+
+def test_chart_labels_are_whole_words_never_cut__ok(reference, reference_page):
+    # a label of several lines is a <text> of <tspan>s; joined by spaces it is the label
+    labels = []
+    for m in re.finditer(r"<text[^>]*>((?:<tspan[^>]*>[^<]*</tspan>)+)</text>", reference_page):
+        labels.append(" ".join(unescape(t) for t in re.findall(r">([^<]*)</tspan>", m.group(1))))
+    labels += [unescape(t) for t in re.findall(r"<text[^>]*>([^<]+)</text>", reference_page)]
+    shown = {" ".join(label.split()) for label in labels}
+    categories = {
+        c
+        for s in reference.slides
+        for p in s.panels
+        if p.kind not in ("cloud", "table", "doughnut", "pie")
+        for c in p.categories
+    }
+    assert len(categories) > 20
+    for c in categories:
+        assert " ".join(typographic(c).split()) in shown, c
+    assert not any(label.endswith("…") for label in shown)

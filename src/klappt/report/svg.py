@@ -52,12 +52,23 @@ def _lines(x: float, y: float, lines: list[str], size: float, anchor: str, color
     return f'<text font-size="{size:.1f}" text-anchor="{anchor}" fill="#{color}" dominant-baseline="middle">{spans}</text>'
 
 
-def _wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
-    lines = wrap(text, width, size)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(" .,") + "…"
-    return lines or [""]
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` in lines of whole words (a word wider than ``width`` alone is broken)."""
+    return wrap(text, width, size) or [""]
+
+
+def _label_column(labels: tuple[str, ...], share: float, width: float) -> tuple[float, float]:
+    """Width and font size of a column of labels in which every word fits whole.
+
+    The column takes ``share`` of the drawing, more (up to half) for a long word, and the
+    labels get smaller, not under 12, when even that is too narrow.
+    """
+    longest = max((text_width(w, _FONT) for c in labels for w in c.split()), default=0.0)
+    column = min(max(width * share, longest + 12), width * 0.5)
+    size = _FONT
+    while size > 12 and longest * size / _FONT + 6 > column:
+        size -= 0.5
+    return column, size
 
 
 def _svg(panel: BuiltPanel, width: float, height: float, body: str, ident: str) -> str:
@@ -175,18 +186,18 @@ def _scale_max(panel: BuiltPanel) -> float:
 @SVG.register("bar", "grouped")
 def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     n_series = len(panel.series)
-    label_w = width * 0.36
+    label_w, size = _label_column(panel.categories, 0.36, width)
     plot_x, plot_w = label_w + 8, width - label_w - 8 - 56
     bar_h = 22.0 if n_series == 1 else 16.0
     group_gap = 14.0
-    wrapped = [_wrap(c, label_w - 6, _FONT) for c in panel.categories]
+    wrapped = [_wrap(c, label_w - 6, size) for c in panel.categories]
     colors = series_colors(n_series, False)
     vmax = _scale_max(panel)
     parts, y = [], 6.0
     for i, lines in enumerate(wrapped):
-        group_h = max(bar_h * n_series + 2 * (n_series - 1), len(lines) * _FONT * 1.2)
+        group_h = max(bar_h * n_series + 2 * (n_series - 1), len(lines) * size * 1.2)
         top = y + (group_h - (bar_h * n_series + 2 * (n_series - 1))) / 2
-        parts.append(_lines(label_w, y + group_h / 2, lines, _FONT, "end"))
+        parts.append(_lines(label_w, y + group_h / 2, lines, size, "end"))
         for j, s in enumerate(panel.series):
             v = s.values[i] or 0.0
             w = plot_w * v / vmax
@@ -223,7 +234,11 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     vmax = _scale_max(panel)
     parts = []
     base_y = plot_h + 24
-    wrapped = [_wrap(c, slot - 8, _FONT) for c in panel.categories]
+    longest = max((text_width(w, _FONT) for c in panel.categories for w in c.split()), default=0)
+    size = _FONT  # a word wider than its column makes the labels smaller, not under 12
+    while size > 12 and longest * size / _FONT > slot - 8:
+        size -= 0.5
+    wrapped = [_wrap(c, slot - 8, size) for c in panel.categories]
     for i, lines in enumerate(wrapped):
         cx = slot * i + slot / 2
         x0 = cx - bar_w * n_series / 2
@@ -246,11 +261,11 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
                     "bold" if n_series == 1 else "normal",
                 )
             )
-        parts.append(_lines(cx, base_y + 10 + len(lines) * _FONT * 0.6, lines, _FONT, "middle"))
+        parts.append(_lines(cx, base_y + 10 + len(lines) * size * 0.6, lines, size, "middle"))
     parts.append(
         f'<line x1="0" y1="{base_y:.1f}" x2="{width:.1f}" y2="{base_y:.1f}" stroke="#BFC5CC"/>'
     )
-    height = base_y + 14 + max(len(x) for x in wrapped) * _FONT * 1.2
+    height = base_y + 14 + max(len(x) for x in wrapped) * size * 1.2
     if n_series > 1:
         legend, h = _legend([s.name for s in panel.series], colors, height + 8, width)
         parts.append(legend)
@@ -261,17 +276,17 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
 @SVG.register("stacked")
 def _stacked(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     has_labels = any(panel.categories)
-    label_w = width * 0.32 if has_labels else 0.0
+    label_w, size = _label_column(panel.categories, 0.32, width) if has_labels else (0.0, _FONT)
     plot_x = label_w + (8 if has_labels else 0)
     plot_w = width - plot_x
     bar_h = 34.0
     colors = series_colors(len(panel.series), True)
     parts, y = [], 4.0
     for i, cat in enumerate(panel.categories):
-        lines = _wrap(cat, label_w - 6, _FONT) if has_labels else []
-        row_h = max(bar_h, len(lines) * _FONT * 1.2)
+        lines = _wrap(cat, label_w - 6, size) if has_labels else []
+        row_h = max(bar_h, len(lines) * size * 1.2)
         if lines:
-            parts.append(_lines(label_w, y + row_h / 2, lines, _FONT, "end"))
+            parts.append(_lines(label_w, y + row_h / 2, lines, size, "end"))
         x = plot_x
         for s, color in zip(panel.series, colors, strict=True):
             v = s.values[i] or 0.0
