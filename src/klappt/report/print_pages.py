@@ -58,13 +58,18 @@ def slide_size(template: str | Path | None) -> tuple[float, float]:
         raise KlapptError(ErrorCode.REPORT_002, path=path, reason="Datei nicht gefunden")
     from pptx import Presentation
 
+    from klappt.limits import check_file
+
+    check_file(path, "form")  # as the deck does: a template is bounded like any file we read
     try:
         prs = Presentation(str(path))
-        width, height = int(prs.slide_width), int(prs.slide_height)
+        width, height = int(prs.slide_width or 0), int(prs.slide_height or 0)
     except Exception as exc:  # python-pptx raises zipfile, KeyError or lxml errors
         raise KlapptError(
             ErrorCode.REPORT_002, path=path, reason=f"{type(exc).__name__}: {exc}"
         ) from None
+    if width <= 0 or height <= 0:
+        raise KlapptError(ErrorCode.REPORT_002, path=path, reason="keine Foliengröße")
     return width / _EMU_PER_PT, height / _EMU_PER_PT
 
 
