@@ -15,8 +15,9 @@ import pytest
 from openpyxl import load_workbook
 from pptx import Presentation
 
-import klappt.report.html  # registers the HTML and print drawers
-import klappt.report.pptx  # noqa: F401  (registers the PPTX drawers)
+import klappt.report.html  # registers the HTML drawers
+import klappt.report.pptx
+import klappt.report.print_pages  # noqa: F401  (registers the PDF drawers)
 from klappt.errors import KlapptError
 from klappt.report.build import build_report
 from klappt.report.built import BuiltPanel, BuiltReport
