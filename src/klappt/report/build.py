@@ -33,7 +33,9 @@ from klappt.report.wording import LANGS, fmt_number, text
 __all__ = ["build_report"]
 
 
-def build_report(spec: ReportSpec, data: ReportData, lang: str | None = None) -> BuiltReport:
+def build_report(
+    spec: ReportSpec, data: ReportData, lang: str | None = None, min_cell: int | None = None
+) -> BuiltReport:
     """Fill ``spec`` with the numbers of ``data``.
 
     Parameters
@@ -44,6 +46,9 @@ def build_report(spec: ReportSpec, data: ReportData, lang: str | None = None) ->
         The waves; panels and expressions without ``wave=`` count the main wave.
     lang:
         ``de`` or ``en``; default: the recipe's language, else German.
+    min_cell:
+        The minimum cell size of disclosure control (``--min-cell``); default: the recipe's
+        ``disclosure: min_cell``, else what ``data`` was given (the project's, else 3).
 
     Returns
     -------
@@ -78,6 +83,8 @@ def build_report(spec: ReportSpec, data: ReportData, lang: str | None = None) ->
         )
     if spec.wave is not None and data.main != spec.wave:
         data = ReportData(data.waves, main=spec.wave)
+    if min_cell is not None or spec.min_cell is not None:
+        data.protect(min_cell if min_cell is not None else spec.min_cell)
     return _Builder(spec, data, lang).run()
 
 
@@ -216,6 +223,8 @@ class _Builder:
         if any(p.rounded_off for p in panels):
             notes.append(text("rounded_off", self.lang))
         notes.extend(self._coded_notes(panels))
+        for p in panels:  # what disclosure control held back, and why
+            notes.extend(n for n in p.held_back if n not in notes)
         notes.extend(self.render(f) for f in footnotes)
         return BuiltSlide(
             kind="result",

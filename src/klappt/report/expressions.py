@@ -39,7 +39,7 @@ from typing import Any
 
 from klappt.errors import KlapptError
 from klappt.report.data import ReportData, WaveData
-from klappt.report.mentions import Mention, count_mentions
+from klappt.report.mentions import Mention
 from klappt.report.recipe import recipe_error
 from klappt.report.spec import Text
 from klappt.report.wording import fmt_number, round_half_up, share
@@ -421,7 +421,8 @@ class Evaluator:
         w, _ = self._table(q, wave, ("text",))
         key = (w.name, q)
         if key not in self._mentions:
-            self._mentions[key] = count_mentions(w.texts(q))
+            # only what may be published: enough sites, no personal data
+            self._mentions[key] = w.mentions(q)
         return self._mentions[key]
 
     def _f_mention(self, q: str, text: str | None = None, wave: str | None = None) -> Value:

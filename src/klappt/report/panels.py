@@ -20,6 +20,7 @@ from klappt.report.kinds import KIND, KindName, kinds_for
 from klappt.report.mentions import Mention
 from klappt.report.spec import ChartPanel
 from klappt.report.tables import make_table, table_series, table_single
+from klappt.report.withheld import mention_notes, series_notes, withheld_series
 from klappt.report.wording import (
     base_text,
     excel_number_format,
@@ -173,6 +174,7 @@ class PanelBuilder:
         decimals: int,
         table: DataTable,
         across: bool = False,
+        held_back: tuple[str, ...] = (),
     ) -> BuiltPanel:
         multiple = q.type == "select_multiple"
         title = heading + ("*" if multiple and heading else "")
@@ -183,10 +185,12 @@ class PanelBuilder:
                 s.values,
                 s.counts,
                 s.base,
-                tuple(self._fmt(v, unit, decimals) for v in s.values),
+                s.labels if s.withheld else tuple(self._fmt(v, unit, decimals) for v in s.values),
+                withheld=s.withheld,
             )
             for s in series
         ]
+        held_back = series_notes(series, w.min_cell, self.lang) + held_back
         parts = []
         if kind == "stacked":
             for i, c in enumerate(categories):
@@ -217,6 +221,7 @@ class PanelBuilder:
             table=table,
             description=description,
             wave=w.name,
+            held_back=held_back,
         )
 
     def _fmt(self, v: float | int | None, unit: str, decimals: int) -> str:
@@ -453,6 +458,11 @@ class PanelBuilder:
         cats = [labels.get(c, c) for c in choice_names]
         series = []
         for g in groups:
+            if g.get("suppressed"):  # disclosure control: the group's figures are withheld
+                reason = str(g.get("withheld") or "primary")
+                label = str(g.get("label") or g.get("choice"))
+                series.append(withheld_series(label, len(choice_names), reason, w.min_cell))
+                continue
             gb = int(g.get("base") or 0)
             rows = {str(r["choice"]): r for r in g.get("rows", [])}
             counts = tuple(int(rows[c]["count"]) if c in rows else 0 for c in choice_names)
@@ -485,8 +495,10 @@ class PanelBuilder:
 
     def _cloud(self, panel: ChartPanel, w: WaveData, q: Question, heading: str) -> BuiltPanel:
         t = self.table(w, q, panel.line)
-        if q.type == "text":
+        held_back: tuple[str, ...] = ()
+        if q.type == "text":  # only mentions that may be published (klappt.report.data)
             mentions = self.ev.mentions_of(q.name, w.name)
+            held_back = mention_notes(w.withheld_mentions(q.name), w.min_cell, self.lang)
             base = int(t.get("base") or 0)
         else:
             labels = self.choice_labels(w, q, t)
@@ -514,7 +526,7 @@ class PanelBuilder:
             q,
             w,
             0,
-            notes=(text("cloud_note", self.lang),),
+            notes=(text("cloud_note", self.lang), *held_back),
         )
         description = (
             f"{text(KIND['cloud'].wording, self.lang)}{' – ' + heading if heading else ''}: "
@@ -544,6 +556,7 @@ class PanelBuilder:
             table=table,
             description=description,
             wave=w.name,
+            held_back=held_back,
         )
 
     def _stats(self, panel: ChartPanel, w: WaveData, q: Question, heading: str) -> BuiltPanel:

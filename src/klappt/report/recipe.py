@@ -131,7 +131,7 @@ def _line(value: Any, default: int | None = None) -> int | None:
 
 # --- recipe -> spec ---------------------------------------------------------------------
 
-_TOP_KEYS = ("title", "lang", "wave", "waves", "template", "slides", "options")
+_TOP_KEYS = ("title", "lang", "wave", "waves", "template", "slides", "options", "disclosure")
 _SLIDE_KEYS: dict[str, tuple[str, ...]] = {
     "title_slide": ("title", "subtitle", "date", "authors", "institution", "logo"),
     "agenda": ("title",),
@@ -304,6 +304,7 @@ class _Reader:
                 "'options' must be a mapping.",
             )
         wave = self.string(m, "wave")
+        min_cell = self.min_cell(m)
         return ReportSpec(
             title=title,
             slides=slides,
@@ -313,7 +314,27 @@ class _Reader:
             template=self.string(m, "template"),
             source=self.path,
             options=dict(options),
+            min_cell=min_cell,
         )
+
+    def min_cell(self, m: _Map) -> int | None:
+        """``disclosure: {min_cell: 3}``: the minimum cell size of this report (at least 1)."""
+        value = m.get("disclosure")
+        if value is None:
+            return None
+        d = self.mapping(value, m.key_lines.get("disclosure"), "disclosure")
+        self.check_keys(d, ("min_cell",), "disclosure")
+        k = d.get("min_cell")
+        if k is None:
+            return None
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise self.fail(
+                d.key_lines.get("min_cell", d.line),
+                f"Mindestfallzahl '{k}' ungültig: eine ganze Zahl ab 1 wird erwartet (Standard 3).",
+                f"minimum cell size '{k}' is invalid: a whole number of at least 1 is expected "
+                "(default 3).",
+            )
+        return k
 
     def waves(self, value: Any, line: int | None) -> tuple[WaveSource, ...]:
         if value is None:

@@ -19,6 +19,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "rounded_off": "Abweichungen von 100\u00a0% sind rundungsbedingt",
         "coded_note": "Codierte Freitexte: {codes} Codes, davon {suggested} aus angenommenen "
         "Vorschlägen",
+        "withheld_few": "< {k}: weniger als {k} Standorte – zum Schutz einzelner Standorte "
+        "nicht ausgewiesen",
+        "withheld_recomputable": "x: nicht ausgewiesen, da aus Gesamtwert und übrigen Gruppen "
+        "errechenbar",
+        "mentions_few": "{n} Nennung(en) von weniger als {k} Standorten nicht ausgewiesen "
+        "(Schutz einzelner Standorte)",
+        "mentions_personal": "{n} Nennung(en) mit personenbezogenen Angaben nicht ausgewiesen",
         "answer": "Antwort",
         "count": "Anzahl",
         "percent": "Anteil (%)",
@@ -66,6 +73,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "multiple": "Multiple answers possible",
         "rounded_off": "Totals other than 100\u00a0% are due to rounding",
         "coded_note": "Coded free text: {codes} codes, {suggested} of them accepted suggestions",
+        "withheld_few": "< {k}: fewer than {k} sites – not shown to protect single sites",
+        "withheld_recomputable": "x: not shown, as it could be worked out from the total and "
+        "the other groups",
+        "mentions_few": "{n} mention(s) by fewer than {k} sites not shown (to protect single "
+        "sites)",
+        "mentions_personal": "{n} mention(s) with personal data not shown",
         "answer": "Answer",
         "count": "Count",
         "percent": "Share (%)",
