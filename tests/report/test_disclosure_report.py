@@ -71,7 +71,11 @@ def pack(tmp_path_factory) -> Path:
     planted = {"ah22-001", "ah22-002", "ah22-003"}
     frame = frame.with_columns(
         pl.when(pl.col("_id").is_in(planted))
-        .then(pl.concat_str([pl.col("verstetigung_text").fill_null(""), pl.lit(PLANTED)], separator="\n"))
+        .then(
+            pl.concat_str(
+                [pl.col("verstetigung_text").fill_null(""), pl.lit(PLANTED)], separator="\n"
+            )
+        )
         .otherwise(pl.col("verstetigung_text"))
         .alias("verstetigung_text")
     )

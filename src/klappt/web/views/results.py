@@ -75,8 +75,14 @@ def _by_groups(t: Any, lang: str, min_cell: int) -> dict[str, Any] | None:
         return None
     heads = []
     for g in t.groups:
-        mark = None if g.suppressed is None else (f"< {min_cell}" if g.suppressed == "primary" else "x")
-        heads.append({"label": g.label, "base": g.cell.base if mark is None else mark, "mark": mark})
+        mark = (
+            None
+            if g.suppressed is None
+            else (f"< {min_cell}" if g.suppressed == "primary" else "x")
+        )
+        heads.append(
+            {"label": g.label, "base": g.cell.base if mark is None else mark, "mark": mark}
+        )
     rows = []
     for i, r in enumerate(t.rows):
         if len(t.rows) > LONG_LIST and not r.count:  # as above: only the answers given
@@ -87,9 +93,7 @@ def _by_groups(t: Any, lang: str, min_cell: int) -> dict[str, Any] | None:
                 cells.append(h["mark"])
                 continue
             gr = g.cell.rows[i] if i < len(g.cell.rows) else None
-            cells.append(
-                f"{gr.count} ({fmt_percent(gr.percent, lang)})" if gr is not None else "–"
-            )
+            cells.append(f"{gr.count} ({fmt_percent(gr.percent, lang)})" if gr is not None else "–")
         rows.append({"label": r.label, "cells": cells})
     return {"heads": heads, "rows": rows}
 
