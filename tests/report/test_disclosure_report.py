@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -286,3 +287,41 @@ def test_mentions_are_published_only_from_the_minimum_and_without_personal_data_
     shown, held = protect_mentions("q", count_mentions(answers), 2)
     assert sorted(m.text for m in shown) == ["Nähkurs", "Sprachcafé"]
     assert re.search("Schneider", repr(held)) is None
+
+
+# -- compared waves ------------------------------------------------------------------------------
+
+
+def test_a_compared_wave_on_too_few_sites_is_withheld__ok(here):
+    from klappt.report.build import build_report
+    from klappt.report.html import render_html
+    from klappt.report.sources import load_data
+
+    # the small program: 8 returns in 2020, 10 in 2022; a minimum of 9 withholds 2020
+    spec = load_recipe(here / "recipe.yaml")
+    with pytest.raises(KlapptError) as err:  # its finding names a mention that is withheld now
+        build_report(spec, load_data(spec), min_cell=9)
+    assert "Zeile 31" in str(err.value) and "zurückgehalten" in str(err.value)
+    slides_only = [s for s in spec.slides if getattr(s, "findings", ()) == ()]
+    spec = replace(spec, slides=tuple(slides_only))
+    built = build_report(spec, load_data(spec), min_cell=9)
+    slides = {s.title: s for s in built.slides}
+    items = slides["Lebensweltliche Integration 2020 und 2022"]
+    panel = items.panels[0]
+    assert panel.categories[0] == "2020: haben Konzepte (< 9)"
+    assert panel.series[0].values[0] is None and panel.series[0].values[1] is not None
+    assert "< 9: weniger als 9 Standorte – zum Schutz einzelner Standorte nicht ausgewiesen" in (
+        items.footnotes
+    )
+    assert panel.table is not None and panel.table.rows[0][2:] == ("< 9", "< 9", "< 9")
+    waves = slides["Bewertung der Strukturentwicklung im Vergleich"].panels[0]
+    first = waves.series[0]
+    assert first.name == "2020 (< 9)" and set(first.values) == {None}
+    assert set(first.labels) == {"< 9"} and first.withheld == "primary"
+    assert waves.series[1].name.startswith("2022 (n=10)")
+    page = render_html(built)
+    assert "2020 (&lt; 9)" in page or "2020 (< 9)" in page
+    # with the default minimum both waves are compared
+    plain = build_report(spec, load_data(spec))
+    compared = next(s for s in plain.slides if s.title == items.title).panels[0]
+    assert None not in compared.series[0].values

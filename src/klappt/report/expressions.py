@@ -433,18 +433,35 @@ class Evaluator:
         for m in found:
             if m.text.casefold() == key:
                 return Value(m.count)
+        de, en = self._held_hint(q, wave)
         raise ExpressionError(
-            f"'{text}' wird bei '{q}' nicht genannt.", f"'{text}' is not mentioned in '{q}'."
+            f"'{text}' wird bei '{q}' nicht genannt{de}.",
+            f"'{text}' is not mentioned in '{q}'{en}.",
         )
 
     def _f_top_mention(self, q: str, rank: int = 1, wave: str | None = None) -> Value:
         found = self.mentions_of(q, wave)
         rank = _digits(rank)
         if not 1 <= rank <= len(found):
+            de, en = self._held_hint(q, wave)
             raise ExpressionError(
-                f"'{q}' hat keine {rank}. Nennung.", f"'{q}' has no mention ranked {rank}."
+                f"'{q}' hat keine {rank}. Nennung{de}.", f"'{q}' has no mention ranked {rank}{en}."
             )
         return Value(found[rank - 1].text)
+
+    def _held_hint(self, q: str, wave: str | None) -> tuple[str, str]:
+        """Why a mention may be missing: disclosure control held it back."""
+        w, _ = self._table(q, wave, ("text",))
+        held = len(w.withheld_mentions(q))
+        if not held:
+            return "", ""
+        k = w.min_cell
+        return (
+            f", die veröffentlicht werden darf ({held} zurückgehalten: von weniger als {k} "
+            "Standorten oder mit personenbezogenen Angaben)",
+            f" that may be published ({held} withheld: by fewer than {k} sites or with "
+            "personal data)",
+        )
 
     def _f_round(self, x: float, digits: int = 0) -> Value:
         if isinstance(x, str):
