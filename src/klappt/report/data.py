@@ -40,7 +40,8 @@ class WaveData:
         The typed returns; tables and free text are taken from here.
     tabulations:
         Ready-made tabulation dicts keyed by the ``by`` question (``None`` for the plain
-        topline), instead of or in addition to ``responses``.
+        topline), instead of or in addition to ``responses``. They are used as given: protect
+        them first (:func:`klappt.analysis.disclosure.protect`) if they are to be published.
     texts:
         Free-text answers per question, when there is no ``responses``.
     coding:
