@@ -309,6 +309,7 @@ def test_a_compared_wave_on_too_few_sites_is_withheld__ok(here):
     panel = items.panels[0]
     assert panel.categories[0] == "2020: haben Konzepte (< 9)"
     assert panel.series[0].values[0] is None and panel.series[0].values[1] is not None
+    assert panel.series[0].labels[0] == "< 9" and items.headline.startswith("2020: < 9 → 2022: ")
     assert "< 9: weniger als 9 Standorte – zum Schutz einzelner Standorte nicht ausgewiesen" in (
         items.footnotes
     )

@@ -6,6 +6,7 @@ each the share of a choice of that wave's question.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from klappt.instrument.model import Question
@@ -152,7 +153,7 @@ def compare_items(
         first_w,
         decimals,
     )
-    return pb._finish(
+    built = pb._finish(
         kind=kind or "column",
         q=first_q,
         w=first_w,
@@ -166,3 +167,11 @@ def compare_items(
         table=table,
         held_back=held,
     )
+    if not held:
+        return built
+    # a withheld item's data label is its mark ("2020: < 3" in the headline), not a dash
+    only = built.series[0]
+    labels = tuple(
+        str(b) if isinstance(b, str) else lab for b, lab in zip(bases, only.labels, strict=True)
+    )
+    return replace(built, series=(replace(only, labels=labels),))
