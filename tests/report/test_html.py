@@ -49,7 +49,9 @@ class _Tree(HTMLParser):
 @pytest.fixture(scope="module")
 def built(here):
     spec = load_recipe(here / "recipe.yaml")
-    return build_report(spec, load_data(spec))
+    # the hostile free text is one site's: disclosure control (min 3, test_disclosure_report.py)
+    # would withhold it; a minimum of 1 lets it reach the page, where it must be inert
+    return build_report(spec, load_data(spec), min_cell=1)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from klappt.report.kinds import KIND, KindName
 from klappt.report.mentions import Mention
 from klappt.report.spec import ChartPanel
 from klappt.report.tables import make_table
+from klappt.report.withheld import mention_notes
 from klappt.report.wording import base_text, excel_number_format, fmt_number, text
 
 if TYPE_CHECKING:
@@ -31,8 +32,10 @@ def cloud_panel(
     pb: PanelBuilder, panel: ChartPanel, w: WaveData, q: Question, heading: str
 ) -> BuiltPanel:
     t = pb.table(w, q, panel.line)
-    if q.type == "text":
+    held_back: tuple[str, ...] = ()
+    if q.type == "text":  # only mentions that may be published (klappt.report.data)
         mentions = pb.ev.mentions_of(q.name, w.name)
+        held_back = mention_notes(w.withheld_mentions(q.name), w.min_cell, pb.lang)
         base = int(t.get("base") or 0)
     else:
         labels = pb.choice_labels(w, q, t)
@@ -58,7 +61,7 @@ def cloud_panel(
         q,
         w,
         0,
-        notes=(text("cloud_note", pb.lang),),
+        notes=(text("cloud_note", pb.lang), *held_back),
     )
     # few distinct mentions read better as bars sorted by count than as a cloud
     kind: KindName = "bar" if panel.kind is None and 0 < len(shown) <= CLOUD_AS_BARS else "cloud"
@@ -91,6 +94,7 @@ def cloud_panel(
         table=table,
         description=description,
         wave=w.name,
+        held_back=held_back,
     )
 
 

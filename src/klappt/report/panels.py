@@ -22,6 +22,7 @@ from klappt.report.grids import items_grouped, stacked
 from klappt.report.kinds import KIND, KindName, kinds_for
 from klappt.report.spec import ChartPanel
 from klappt.report.tables import table_series, table_single
+from klappt.report.withheld import series_notes, withheld_series
 from klappt.report.wording import (
     base_text,
     exact_share,
@@ -199,6 +200,7 @@ class PanelBuilder:
         decimals: int,
         table: DataTable,
         across: bool = False,
+        held_back: tuple[str, ...] = (),
     ) -> BuiltPanel:
         multiple = q.type == "select_multiple"
         title = heading + ("*" if multiple and heading else "")
@@ -209,10 +211,12 @@ class PanelBuilder:
                 s.values,
                 s.counts,
                 s.base,
-                tuple(self._fmt(v, unit, decimals) for v in s.values),
+                s.labels if s.withheld else tuple(self._fmt(v, unit, decimals) for v in s.values),
+                withheld=s.withheld,
             )
             for s in series
         ]
+        held_back = series_notes(series, w.min_cell, self.lang) + held_back
         parts = []
         if kind == "stacked":
             for i, c in enumerate(categories):
@@ -251,6 +255,7 @@ class PanelBuilder:
             wave=w.name,
             category_colors=category_colors,
             series_colors=series_colors,
+            held_back=held_back,
         )
 
     def _fmt(self, v: float | int | None, unit: str, decimals: int) -> str:
@@ -337,6 +342,11 @@ class PanelBuilder:
         cats = [labels.get(c, c) for c in choice_names]
         series = []
         for g in groups:
+            if g.get("suppressed"):  # disclosure control: the group's figures are withheld
+                reason = str(g.get("withheld") or "primary")
+                label = str(g.get("label") or g.get("choice"))
+                series.append(withheld_series(label, len(choice_names), reason, w.min_cell))
+                continue
             gb = int(g.get("base") or 0)
             rows = {str(r["choice"]): r for r in g.get("rows", [])}
             counts = tuple(int(rows[c]["count"]) if c in rows else 0 for c in choice_names)

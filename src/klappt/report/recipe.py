@@ -61,7 +61,7 @@ def recipe_error(path: str | None, line: int | None, de: str, en: str) -> Klappt
 
 # --- recipe -> spec ---------------------------------------------------------------------
 
-_TOP_KEYS = ("title", "lang", "wave", "waves", "template", "slides", "options")
+_TOP_KEYS = ("title", "lang", "wave", "waves", "template", "slides", "options", "disclosure")
 _SLIDE_KEYS: dict[str, tuple[str, ...]] = {
     "title_slide": ("title", "subtitle", "date", "authors", "institution", "logo"),
     "agenda": ("title",),
@@ -235,6 +235,7 @@ class _Reader:
             )
         self.check_options(options, m.key_lines.get("options"))
         wave = self.string(m, "wave")
+        min_cell = self.min_cell(m)
         return ReportSpec(
             title=title,
             slides=slides,
@@ -244,6 +245,7 @@ class _Reader:
             template=self.string(m, "template"),
             source=self.path,
             options=dict(options),
+            min_cell=min_cell,
         )
 
     def check_options(self, options: dict[str, Any], line: int | None) -> None:
@@ -272,6 +274,25 @@ class _Reader:
                 "options.source_line muss ein Text sein (mit {survey}, {wave}, {n}) oder false.",
                 "options.source_line must be a text (with {survey}, {wave}, {n}) or false.",
             )
+
+    def min_cell(self, m: YMap) -> int | None:
+        """``disclosure: {min_cell: 3}``: the minimum cell size of this report (at least 1)."""
+        value = m.get("disclosure")
+        if value is None:
+            return None
+        d = self.mapping(value, m.key_lines.get("disclosure"), "disclosure")
+        self.check_keys(d, ("min_cell",), "disclosure")
+        k = d.get("min_cell")
+        if k is None:
+            return None
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise self.fail(
+                d.key_lines.get("min_cell", d.line),
+                f"Mindestfallzahl '{k}' ungültig: eine ganze Zahl ab 1 wird erwartet (Standard 3).",
+                f"minimum cell size '{k}' is invalid: a whole number of at least 1 is expected "
+                "(default 3).",
+            )
+        return k
 
     def waves(self, value: Any, line: int | None) -> tuple[WaveSource, ...]:
         if value is None:

@@ -28,6 +28,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave_label": "Welle {wave}",
         "as_of": "Stand: {date}",
         "field_period": "Erhebungszeitraum: {period}",
+        "withheld_few": "< {k}: weniger als {k} Standorte – zum Schutz einzelner Standorte "
+        "nicht ausgewiesen",
+        "withheld_recomputable": "x: nicht ausgewiesen, da aus Gesamtwert und übrigen Gruppen "
+        "errechenbar",
+        "mentions_few": "{n} Nennung(en) von weniger als {k} Standorten nicht ausgewiesen "
+        "(Schutz einzelner Standorte)",
+        "mentions_personal": "{n} Nennung(en) mit personenbezogenen Angaben nicht ausgewiesen",
         "answer": "Antwort",
         "count": "Anzahl",
         "percent": "Anteil (%)",
@@ -83,6 +90,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave_label": "Wave {wave}",
         "as_of": "As of {date}",
         "field_period": "Field period: {period}",
+        "withheld_few": "< {k}: fewer than {k} sites – not shown to protect single sites",
+        "withheld_recomputable": "x: not shown, as it could be worked out from the total and "
+        "the other groups",
+        "mentions_few": "{n} mention(s) by fewer than {k} sites not shown (to protect single "
+        "sites)",
+        "mentions_personal": "{n} mention(s) with personal data not shown",
         "answer": "Answer",
         "count": "Count",
         "percent": "Share (%)",

@@ -31,7 +31,7 @@ from klappt.responses.dataset import ResponseSet, load_responses
 from klappt.responses.io import RawTable
 from klappt.responses.one_return import Rules
 from klappt.spreadsheet import neutral, sheet_title
-from klappt.store.models import Return, Wave
+from klappt.store.models import Return, Site, Wave
 from klappt.web.models import SiteReturn, Status
 from klappt.web.returns import export_columns, submitted_values
 
@@ -200,7 +200,12 @@ def _coded(wave: Wave, form: Instrument) -> Any:
 
 
 def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
-    """The results deck (``.pptx``) or HTML report of the wave, built by :mod:`klappt.report`."""
+    """The results deck (``.pptx``) or HTML report of the wave, built by :mod:`klappt.report`.
+
+    Published as it comes out: groups and free-text mentions on fewer than 3 sites, and mentions
+    holding personal data (names of the register's contacts included), are held back, and the
+    footnotes say so."""
+    from klappt.coding.privacy import contact_names
     from klappt.report import RENDERERS, ReportData, build_report, default_spec
     from klappt.report.data import WaveData
 
@@ -208,6 +213,9 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     rs = codes.responses
     name = str(wave.name)
     spec = default_spec(rs.instrument, lang, name)
-    data = ReportData({name: WaveData(name, rs.instrument, rs, coding=codes.summaries)})
+    contacts = contact_names(s.attributes or {} for s in Site.objects.filter(program=wave.program))
+    data = ReportData(
+        {name: WaveData(name, rs.instrument, rs, coding=codes.summaries, names=contacts)}
+    )
     built = build_report(spec, data, lang)
     return RENDERERS[fmt](built, None)

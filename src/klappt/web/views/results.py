@@ -67,17 +67,62 @@ def repeat_csv(request: Any, program: Program, wave: Wave, repeat: str) -> Any:
     )
 
 
+def _by_groups(t: Any, lang: str, min_cell: int) -> dict[str, Any] | None:
+    """One table crossed by a question, as published: withheld groups marked, never figured."""
+    from klappt.formatting import fmt_percent
+
+    if not t.groups or not t.rows:
+        return None
+    heads = []
+    for g in t.groups:
+        mark = (
+            None
+            if g.suppressed is None
+            else (f"< {min_cell}" if g.suppressed == "primary" else "x")
+        )
+        heads.append(
+            {"label": g.label, "base": g.cell.base if mark is None else mark, "mark": mark}
+        )
+    rows = []
+    for i, r in enumerate(t.rows):
+        if len(t.rows) > LONG_LIST and not r.count:  # as above: only the answers given
+            continue
+        cells = []
+        for g, h in zip(t.groups, heads, strict=True):
+            if h["mark"] is not None:
+                cells.append(h["mark"])
+                continue
+            gr = g.cell.rows[i] if i < len(g.cell.rows) else None
+            cells.append(f"{gr.count} ({fmt_percent(gr.percent, lang)})" if gr is not None else "–")
+        rows.append({"label": r.label, "cells": cells})
+    return {"heads": heads, "rows": rows}
+
+
 @never_cache
 @program_view()
 def results(request: Any, program: Program, wave: Wave) -> Any:
-    """Every question counted from the submitted returns (what ``klappt tabulate`` gives)."""
+    """Every question counted from the submitted returns (what ``klappt tabulate`` gives);
+    with ``?by=Q`` crossed by a single-choice question, groups on too few sites withheld."""
+    from klappt.analysis.disclosure import MIN_CELL, protect
     from klappt.analysis.tabulate import tabulate
     from klappt.formatting import fmt_number, fmt_percent
 
     form = instruments.instrument(wave)
     rs = exports.response_set(wave, form)
     lang = _lang()
-    tab = tabulate(rs, lang=lang) if rs.height else None
+    dl = form.default_language
+    by_choices = [
+        (q.name, q.label(lang, dl))
+        for q in form.questions
+        if q.type == "select_one" and q.name in rs.frame.columns
+    ]
+    by = request.GET.get("by") or None
+    if by not in {name for name, _ in by_choices}:
+        by = None
+    tab = tabulate(rs, by=by, lang=lang) if rs.height else None
+    if tab is not None and by is not None:
+        tab = protect(tab, MIN_CELL)  # published: no site identifiable
+    withheld = False
     tables = []
     for t in tab.tables if tab else ():
         rows = [
@@ -97,9 +142,12 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
             (k, fmt_number(v, lang, 2) if isinstance(v, float) else v)
             for k, v in (t.cell.stats or {}).items()
         ]
+        groups = _by_groups(t, lang, MIN_CELL) if by is not None and t.question != by else None
+        withheld = withheld or any(g.suppressed for g in t.groups)
         tables.append(
             {
                 "t": t,
+                "groups": groups,
                 "rows": rows,
                 "hidden": hidden,
                 "stats": stats,
@@ -116,6 +164,10 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
             "responses": rs.height,
             "tables": tables,
             "role": request.klappt_role,
+            "by": by,
+            "by_choices": by_choices,
+            "min_cell": MIN_CELL,
+            "withheld": withheld,
         },
     )
 
