@@ -292,11 +292,10 @@ def test_an_empty_answer_stays_in_every_kind_and_format__ok(empty_answers):
             s.name for s in chart.plots[0].series
         ]
         assert "nein" in drawn, panel.kind
-        for registry in (SVG, PRINT):
-            assert ">nein<" in registry[panel.kind](panel, "x", 400.0, "de"), (
-                registry.output,
-                panel.kind,
-            )
+        svg = SVG[panel.kind](panel, "x", 400.0, "de")
+        printed = PRINT[panel.kind](panel, "x", 400.0, 225.0, "de")  # print boxes have a height
+        for registry, drawn_html in ((SVG, svg), (PRINT, printed)):
+            assert ">nein<" in drawn_html, (registry.output, panel.kind)
         # "nein" is a "no" answer: neutral grey wherever it is coloured by its choice
         colours = dict(zip(panel.categories, panel.category_colors, strict=False))
         colours.update(zip((s.name for s in panel.series), panel.series_colors, strict=False))

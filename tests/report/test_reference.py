@@ -15,7 +15,8 @@ from klappt.report.data import ReportData
 from klappt.report.pptx import render_pptx
 from klappt.report.recipe import default_spec, load_recipe
 from klappt.report.sources import load_data, read_wave
-from klappt.report.wording import exact_share, round_half_up, share, typographic
+from klappt.report.typography import typographic
+from klappt.report.wording import exact_share, round_half_up, share
 
 
 def _half_up(v):

@@ -31,7 +31,8 @@ from klappt.report.spec import (
     TextSlide,
     TitleSlide,
 )
-from klappt.report.wording import LANGS, fmt_number, text, typographic
+from klappt.report.typography import typographic
+from klappt.report.wording import LANGS, fmt_number, text
 
 __all__ = ["build_report"]
 
@@ -358,7 +359,7 @@ _NOT_TEXT = frozenset(
 
 def typeset(value: Any) -> Any:
     """Every text a reader sees with typographic apostrophes (see
-    :func:`klappt.report.wording.typographic`); data cells and names stay as they are."""
+    :func:`klappt.report.typography.typographic`); data cells and names stay as they are."""
     if isinstance(value, str):
         return typographic(value)
     if isinstance(value, tuple):

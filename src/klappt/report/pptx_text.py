@@ -307,7 +307,7 @@ class DeckBase:
         if not footnotes:
             return self.H - 34
         text = "\n".join(footnotes)
-        h = min(15.5 * len(footnotes) + 6, 70.0)
+        h = min(15.5 * len(footnotes) + 6, 100.0)  # grows: a footnote is never cut
         self.text(
             slide,
             _Box(self.M, self.H - 10 - h, self.W - 2 * self.M - 50, h),

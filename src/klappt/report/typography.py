@@ -9,22 +9,28 @@ import re
 
 __all__ = ["list_items", "typographic"]
 
-# an accent or straight quote between letters is an apostrophe ("klappt´s"); browsers may
-# break a line before an accent (Unicode line-break class BB), never before "’"
-_APOSTROPHE = re.compile(r"(?<=\w)[´`'ʼ](?=\w)")
+# an accent, straight or left quote between letters is an apostrophe ("klappt´s", "geht's");
+# text layout may break a line after an accent (Unicode line-break class BB), never before "’"
+_APOSTROPHE = re.compile(r"(?<=\w)[´`'‘ʼ](?=\w)")
+#: a German low single quote closed by a straight one: ‚Gemeinsam klappt’s' -> ‚…‘
+_SINGLE_QUOTED = re.compile(r"‚([^‚‘'\n]*)'")
 
 
 def typographic(text: str) -> str:
-    """``text`` as printed: an apostrophe between letters is the typographic "’".
+    """``klappt´s`` and ``klappt's`` -> ``klappt’s``: one apostrophe in everything a report shows.
 
-    The data keep what the sites wrote; only the HTML and PDF show it this way.
+    Only the rendered text changes (deck, HTML, PDF); returns and forms keep what was typed.
 
     Example
     -------
-    >>> typographic("Gemeinsam klappt´s, it's")
-    'Gemeinsam klappt’s, it’s'
+    >>> typographic("„Gemeinsam klappt´s“ und 'Zitat' und geht's")
+    "„Gemeinsam klappt’s“ und 'Zitat' und geht’s"
+    >>> typographic("‚Gemeinsam klappt's' 2020")
+    '‚Gemeinsam klappt’s‘ 2020'
     """
-    return _APOSTROPHE.sub("\u2019", text)
+    if not text:
+        return text
+    return _SINGLE_QUOTED.sub("‚\\1‘", _APOSTROPHE.sub("\u2019", text))
 
 
 def list_items(items: tuple[str, ...] | list[str]) -> list[tuple[str, int, str]]:

@@ -7,7 +7,6 @@ in English.
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 
 LANGS = ("de", "en")
@@ -207,28 +206,3 @@ def excel_number_format(lang: str, decimals: int, percent_sign: bool) -> str:
     unit = ('"%"' if lang == "en" else '" %"') if percent_sign else ""
     return f"{locale}{digits}{unit}"
 
-
-#: An apostrophe typed as an accent (´, `), a straight quote (') or a left quote (‘) inside
-#: a word: "klappt´s", "geht's".
-_APOSTROPHE = re.compile(r"(?<=\w)[´`'‘](?=\w)")
-#: a German low single quote closed by a straight one: ‚Gemeinsam klappt’s' -> ‚…‘
-_SINGLE_QUOTED = re.compile(r"‚([^‚‘'\n]*)'")
-
-
-def typographic(value: str) -> str:
-    """``klappt´s`` and ``klappt's`` -> ``klappt’s``: one apostrophe in everything a report shows.
-
-    Only the rendered text changes; returns and forms keep what was typed. The typographic
-    apostrophe is also what keeps a line from breaking inside the word: text layout may break
-    after a spacing accent (´), never before ’.
-
-    Example
-    -------
-    >>> typographic("„Gemeinsam klappt´s“ und 'Zitat' und geht's")
-    "„Gemeinsam klappt’s“ und 'Zitat' und geht’s"
-    >>> typographic("‚Gemeinsam klappt's' 2020")
-    '‚Gemeinsam klappt’s‘ 2020'
-    """
-    if not value:
-        return value
-    return _SINGLE_QUOTED.sub("‚\\1‘", _APOSTROPHE.sub("\u2019", value))
