@@ -453,6 +453,37 @@ class ErrorCode(Enum):
         "(e.g. KLAPPT_EMAIL_FROM='Program office <program@example.org>').",
     )
 
+    # -- the coordinator's changes to returns and forms (issue 16) --
+    RETURN_001 = Detail(
+        "reason_missing",
+        "Bitte einen Grund angeben: jede Änderung eines Rücklaufs wird mit Grund festgehalten.",
+        "Please give a reason: every change of a return is recorded with its reason.",
+    )
+    RETURN_002 = Detail(
+        "not_submitted",
+        "Der Rücklauf von {site} ist nicht abgesandt; korrigieren lässt sich nur ein "
+        "abgesandter Rücklauf (einen Entwurf füllt der Standort selbst aus).",
+        "The return of {site} is not submitted; only a submitted return can be corrected "
+        "(a draft is the site's to fill in).",
+    )
+    RETURN_003 = Detail(
+        "misfits_unconfirmed",
+        "{n} Antworten passen nicht zum neuen Fragebogen (siehe Liste); nichts wurde geändert. "
+        "Mit --yes ersetzen: die Rückläufe behalten ihre frühere Fassung.",
+        "{n} answers do not fit the new form (see the list); nothing was changed. "
+        "Replace with --yes: the returns keep their earlier version.",
+    )
+    RETURN_004 = Detail(
+        "answer_invalid",
+        "Korrektur von {site} nicht gespeichert: {problems}",
+        "Correction of {site} not saved: {problems}",
+    )
+    RETURN_005 = Detail(
+        "setting_invalid",
+        "'{value}' ist keine Antwort der Form FRAGE=WERT (z. B. --set thm_anzahl=3).",
+        "'{value}' is no answer of the form QUESTION=VALUE (e.g. --set thm_anzahl=3).",
+    )
+
 
 def current_language() -> str:
     """The language for messages: ``KLAPPT_LANG`` (``de`` or ``en``), German by default."""
