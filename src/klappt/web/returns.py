@@ -55,18 +55,18 @@ __all__ = [
     "defaults",
     "export_columns",
     "first_values",
+    "fit_counts",
     "form_number",
     "may_edit",
-    "with_form_column",
-    "write_official",
-    "fit_counts",
     "message",
     "prefill",
     "refresh_wave",
     "save",
     "submitted_values",
     "values_from_post",
+    "with_form_column",
     "working_copy",
+    "write_official",
 ]
 
 
