@@ -65,7 +65,7 @@ def correct(
     reason = _reason(reason)
     rules = instruments.rules(wave)
     with transaction.atomic():
-        sr = SiteReturn.objects.select_for_update().select_related("site").get(pk=sr.pk)
+        sr = SiteReturn.objects.select_for_update(of=("self",)).select_related("site").get(pk=sr.pk)
         if sr.submitted_version is None or sr.site is None:
             raise KlapptError(ErrorCode.RETURN_002, site=sr.site.name if sr.site else "–")
         base = _submitted(sr)

@@ -17,7 +17,8 @@ from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE
 from klappt.store.models import Program, Site, Wave
 from klappt.web import corrections, formchange, instruments
 from klappt.web.access import program_view
-from klappt.web.answers import text_of
+from klappt.safetext import scrub
+from klappt.web.answers import MAX_TEXT, text_of
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views.coordinator import _form_error
 from klappt.web.webforms import ReplaceFormForm
@@ -126,7 +127,9 @@ def correct(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
             if q.type == SELECT_MULTIPLE:
                 answers[q.name] = " ".join(request.POST.getlist(q.name)) or None
             else:
-                answers[q.name] = (request.POST.get(q.name) or "").strip() or None
+                # a browser sends a textarea's line breaks as CRLF; the site's form keeps LF
+                text = scrub(request.POST.get(q.name) or "").replace("\r\n", "\n").strip()
+                answers[q.name] = text[:MAX_TEXT] or None
         values = {**values, **answers}
         try:
             done = corrections.correct(wave, sr, answers, request.user.get_username(), reason, lang)
