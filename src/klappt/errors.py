@@ -478,6 +478,16 @@ class ErrorCode(Enum):
         "Korrektur von {site} nicht gespeichert: {problems}",
         "Correction of {site} not saved: {problems}",
     )
+    RETURN_006 = Detail(
+        "form_or_copy",
+        "Entweder --form FRAGEBOGEN.xlsx oder --from-wave WELLE angeben, nicht beides.",
+        "Give either --form FORM.xlsx or --from-wave WAVE, not both.",
+    )
+    RETURN_007 = Detail(
+        "unknown_version",
+        "Diese Version gibt es nicht. Vorhandene Versionen: {known}",
+        "No such version. Existing versions: {known}",
+    )
     RETURN_005 = Detail(
         "setting_invalid",
         "'{value}' ist keine Antwort der Form FRAGE=WERT (z. B. --set thm_anzahl=3).",

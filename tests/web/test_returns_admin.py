@@ -218,9 +218,7 @@ def test_wave_starts_from_an_earlier_waves_form__ok(web: Any, web_backend: str) 
 
     wave = web.setup()
     coord = web.coordinator()
-    r = coord.post(
-        f"/p/{web.program.slug}/waves/new/", {"name": "2023", "from_wave": str(wave.pk)}
-    )
+    r = coord.post(f"/p/{web.program.slug}/waves/new/", {"name": "2023", "from_wave": str(wave.pk)})
     assert r.status_code == 302
     new = Wave.objects.get(program=web.program, name="2023")
     assert new.form_sha256 == wave.form_sha256 and new.opened_at is None
@@ -357,9 +355,9 @@ def test_recipe_uploaded_makes_the_deck__ok(web: Any, web_backend: str) -> None:
     coord = web.coordinator()
     url = f"/p/{web.program.slug}/w/{wave.pk}/recipe/"
     recipe = (
-        "title: Unser eigener Bericht\nslides:\n  - title_slide:\n      title: Unser eigener "
-        "Bericht\n  - result: thm_anzahl\n"
-    ).encode()
+        b"title: Unser eigener Bericht\nslides:\n  - title_slide:\n      title: Unser eigener "
+        b"Bericht\n  - result: thm_anzahl\n"
+    )
     r = coord.post(
         url, {"what": "upload", "recipe_file": _upload("bericht.yaml", recipe)}, follow=True
     )

@@ -22,9 +22,9 @@ from klappt.store.models import Wave
 from klappt.web import instruments
 from klappt.web.answers import answer_questions, cleaned, export_columns
 from klappt.web.models import ReturnVersion, SiteReturn, Status, VersionKind
+from klappt.web.formchange import form_of
 from klappt.web.returns import (
     check,
-    form_number,
     refresh_wave,
     with_form_column,
     write_official,
@@ -63,12 +63,12 @@ def correct(
     they are returned by question. Nothing changed → nothing written. Works on a closed wave
     too: a correction is the coordinator's, not the site's."""
     reason = _reason(reason)
-    rules = instruments.rules(wave)
     with transaction.atomic():
         sr = SiteReturn.objects.select_for_update(of=("self",)).select_related("site").get(pk=sr.pk)
         if sr.submitted_version is None or sr.site is None:
             raise KlapptError(ErrorCode.RETURN_002, site=sr.site.name if sr.site else "–")
-        base = _submitted(sr)
+        number, rules = rules_of(wave, sr)
+        base = submitted(sr)
         values = dict(base)
         values.update(answers)
         record = cleaned(rules, values)
@@ -83,10 +83,10 @@ def correct(
             return Corrected(None, {}, [])
         now = timezone.now()
         sr.version += 1
-        sr.form_number = form_number(wave)
         sr.submitted_version = sr.version
-        if not sr.pending_changes:
+        if not sr.pending_changes:  # the site's unsent changes stay its working copy
             sr.values = record
+            sr.form_number = number
         sr.save()
         version = ReturnVersion.objects.create(
             site_return=sr,
@@ -95,18 +95,27 @@ def correct(
             values=record,
             author=author,
             reason=reason,
-            form_number=sr.form_number,
-        )
-        columns = with_form_column(export_columns(rules.form))
-        ret, new_return = write_official(
-            wave, sr.site, sr, record, columns, now, submitted_at=sr.submitted_at
+            form_number=number,
         )
         w = Wave.objects.select_for_update(of=("self",)).defer("form_file").get(pk=wave.pk)
-        refresh_wave(w, columns, ret, new_return)
+        columns = list(w.columns or [])
+        columns += [c for c in with_form_column(export_columns(rules.form)) if c not in columns]
+        ret, new_return = write_official(
+            wave, sr.site, sr, record, columns, now, submitted_at=sr.submitted_at, form=number
+        )
+        refresh_wave(w, with_form_column(columns), ret, new_return)
     return Corrected(version, {}, changed)
 
 
-def _submitted(sr: SiteReturn) -> dict[str, Any]:
+def rules_of(wave: Wave, sr: SiteReturn) -> tuple[int, Rules]:
+    """The questionnaire the submitted return was made with (number, checks): a correction
+    keeps the return in its form, also after the wave's form was replaced."""
+    v = sr.versions.filter(number=sr.submitted_version).first()
+    number = v.form_number if v is not None else sr.form_number
+    return number, instruments.rules(form_of(wave, number))
+
+
+def submitted(sr: SiteReturn) -> dict[str, Any]:
     v = sr.versions.filter(number=sr.submitted_version).first()
     return dict(v.values) if v is not None else dict(sr.values)
 

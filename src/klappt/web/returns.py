@@ -288,6 +288,7 @@ def write_official(
     columns: list[str],
     now: Any,
     submitted_at: Any = None,
+    form: int | None = None,
 ) -> tuple[Return, bool]:
     """The store's Return of the site from ``record`` (the main table only: the entries of
     repeats stay with the version); True when it is new."""
@@ -300,7 +301,7 @@ def write_official(
             "_site_id": site.site_id,
             "_site_name": site.name,
             "_version": str(sr.version),
-            FORM_COLUMN: str(sr.form_number),
+            FORM_COLUMN: str(form if form is not None else sr.form_number),
         }
     )
     ret = Return.objects.filter(wave_id=wave.pk, site=site).first()

@@ -14,10 +14,10 @@ from django.views.decorators.cache import never_cache
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE
+from klappt.safetext import scrub
 from klappt.store.models import Program, Site, Wave
 from klappt.web import corrections, formchange, instruments
 from klappt.web.access import program_view
-from klappt.safetext import scrub
 from klappt.web.answers import MAX_TEXT, text_of
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views.coordinator import _form_error
@@ -110,14 +110,14 @@ def _fields(rules: Any, values: dict[str, Any], lang: str | None) -> list[dict[s
 def correct(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
     """The coordinator corrects a submitted return (with a reason)."""
     site, sr = _site_return(program, wave, site_pk)
-    rules = instruments.rules(wave)
-    lang = instruments.form_language(rules.form, get_language() or "de")
     if sr.submitted_version is None:
         messages.error(request, KlapptError(ErrorCode.RETURN_002, site=site.name).message(_lang()))
         return redirect(
             "klappt_web:return_history", slug=program.slug, wave_id=wave.pk, site_pk=site.pk
         )
-    values = corrections._submitted(sr)
+    _number_of_form, rules = corrections.rules_of(wave, sr)
+    lang = instruments.form_language(rules.form, get_language() or "de")
+    values = corrections.submitted(sr)
     errors: dict[str, list[str]] = {}
     reason = ""
     if request.method == "POST":
