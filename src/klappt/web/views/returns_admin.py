@@ -3,6 +3,7 @@ correction, a re-opening for the site, and replacing the questionnaire after ope
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -28,12 +29,39 @@ def _lang() -> str:
     return "en" if (get_language() or "de").startswith("en") else "de"
 
 
+class _NoReturn(Exception):
+    """The site has not started: nothing to show or change."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+
 def _site_return(program: Program, wave: Wave, site_pk: int) -> tuple[Site, SiteReturn]:
     site = Site.objects.filter(program=program, pk=site_pk).first()
-    sr = SiteReturn.objects.filter(wave=wave, site=site).first() if site else None
-    if site is None or sr is None:
+    if site is None:
         raise Http404
+    sr = SiteReturn.objects.filter(wave=wave, site=site, version__gt=0).first()
+    if sr is None:
+        raise _NoReturn(site)
     return site, sr
+
+
+def _no_return(view: Any) -> Any:
+    """A site that has not started: its page says so (instead of an empty history)."""
+
+    @wraps(view)
+    def wrapper(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
+        try:
+            return view(request, program, wave, site_pk)
+        except _NoReturn as exc:
+            messages.info(
+                request, _("%(site)s has not started this wave yet.") % {"site": exc.site.name}
+            )
+            return redirect(
+                "klappt_web:site_return", slug=program.slug, wave_id=wave.pk, site_pk=exc.site.pk
+            )
+
+    return wrapper
 
 
 def _number(text: Any, default: int) -> int:
@@ -45,6 +73,7 @@ def _number(text: Any, default: int) -> int:
 
 @never_cache
 @program_view()
+@_no_return
 def history(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
     """Every version of the return with who, when, why; two of them compared."""
     site, sr = _site_return(program, wave, site_pk)
@@ -107,6 +136,7 @@ def _fields(rules: Any, values: dict[str, Any], lang: str | None) -> list[dict[s
 
 @never_cache
 @program_view()
+@_no_return
 def correct(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
     """The coordinator corrects a submitted return (with a reason)."""
     site, sr = _site_return(program, wave, site_pk)
@@ -174,6 +204,7 @@ def correct(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
 
 
 @program_view()
+@_no_return
 def reopen(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
     """Give the return back to its site (with a reason)."""
     site, sr = _site_return(program, wave, site_pk)
@@ -278,7 +309,7 @@ def recipe(request: Any, program: Program, wave: Wave) -> Any:
     """The wave's recipe (the deck's storyline): upload, check, remove."""
     from klappt.web import recipes
 
-    problem = None
+    problem, status = None, 200
     if request.method == "POST":
         if request.POST.get("what") == "remove":
             recipes.remove(wave)
@@ -287,8 +318,9 @@ def recipe(request: Any, program: Program, wave: Wave) -> Any:
             )
             return redirect("klappt_web:wave_recipe", slug=program.slug, wave_id=wave.pk)
         upload = request.FILES.get("recipe_file")
+        status = 422
         if upload is None:
-            problem = _("Please choose a recipe file (.yaml).")
+            problem, status = _("Please choose a recipe file (.yaml)."), 400
         else:
             try:
                 recipes.save(wave, upload, request.user.get_username(), _lang())
@@ -309,5 +341,5 @@ def recipe(request: Any, program: Program, wave: Wave) -> Any:
             "current": recipes.of(wave),
             "problem": problem,
         },
-        status=422 if problem else 200,
+        status=status if problem else 200,
     )
