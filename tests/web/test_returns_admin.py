@@ -388,3 +388,21 @@ def _upload(name: str, data: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="application/x-yaml")
+
+
+def test_new_screens_in_english__ok(web: Any, web_backend: str, tmp_path: Path) -> None:
+    from django.conf import settings
+
+    wave = web.setup()
+    web.submit_reference(web.client(), wave)
+    coord = web.coordinator()
+    coord.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    dash = coord.get(f"/p/{web.program.slug}/w/{wave.pk}/").content.decode()
+    assert "District-free city" in dash and "Replace the questionnaire" in dash
+    html = coord.get(_history(web, wave)).content.decode()
+    assert "Version history of Kreis Gütersloh" in html and "the site" in html
+    assert "Versionsverlauf" not in html
+    with form_v2(tmp_path).open("rb") as fh:
+        coord.post(f"/p/{web.program.slug}/w/{wave.pk}/form/", {"what": "upload", "form_file": fh})
+    page = coord.get(f"/p/{web.program.slug}/w/{wave.pk}/form/").content.decode()
+    assert "Choice no longer offered: intensiviert." in page and "The type changed" in page
