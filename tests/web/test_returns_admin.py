@@ -299,6 +299,10 @@ def test_form_replaced_after_two_sites_started__ok(
         ]
         == "Sprachkurs"
     )
+    # each return's page shows it in the questionnaire it was made with
+    gt_page = coord.get(f"/p/{web.program.slug}/w/{wave.pk}/sites/{web.site('gt').pk}/")
+    assert "Gibt es in „Gemeinsam klappt´s“ Maßnahmen" in gt_page.content.decode()
+    assert 'id="form-number"' in gt_page.content.decode()
     # the site sees the new form; a tab opened before the change is refused, nothing lost
     page = site.get(web.form_url(wave, "du") + "?edit=1").content.decode()
     assert "neu_kontakt" in page and 'name="bildung_angebote"' not in page

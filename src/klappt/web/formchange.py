@@ -94,6 +94,17 @@ def form_of(wave: Wave, number: int) -> Any:
     return kept if kept is not None else wave
 
 
+def shown_number(wave: Wave, sr: SiteReturn | None) -> int:
+    """The questionnaire a return's page shows it in: that of its submitted version (the one
+    the data hold), else that of its working copy."""
+    if sr is None:
+        return current_number(wave)
+    if sr.submitted_version is not None:
+        v = sr.versions.filter(number=sr.submitted_version).values_list("form_number", flat=True)
+        return v.first() or sr.form_number
+    return sr.form_number
+
+
 def staged(wave: Wave) -> FormVersion | None:
     return FormVersion.objects.filter(wave=wave, number=STAGED).first()
 
