@@ -21,8 +21,8 @@ from klappt.responses.one_return import Rules
 from klappt.store.models import Wave
 from klappt.web import instruments
 from klappt.web.answers import answer_questions, cleaned, export_columns
-from klappt.web.models import ReturnVersion, SiteReturn, Status, VersionKind
 from klappt.web.formchange import form_of
+from klappt.web.models import ReturnVersion, SiteReturn, Status, VersionKind
 from klappt.web.returns import (
     check,
     refresh_wave,
