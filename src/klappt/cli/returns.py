@@ -59,6 +59,7 @@ def replace_form(
     lang = _lang(lang)
     w = _wave(project, program, wave)  # Django is set up from here on
     from klappt.web import formchange
+
     if not form.is_file():
         raise KlapptError(ErrorCode.FILE_001, path=form)
     read_instrument(form)  # a broken form: its message names the file as given, nothing changed
@@ -127,6 +128,7 @@ def correct(
     lang = _lang(lang)
     w = _wave(project, program, wave)  # Django is set up from here on
     from klappt.web import corrections
+
     answers: dict[str, Any] = {}
     for item in set_:
         name, sep, value = item.partition("=")
@@ -168,6 +170,7 @@ def reopen(
     lang = _lang(lang)
     w = _wave(project, program, wave)  # Django is set up from here on
     from klappt.web import corrections
+
     v = corrections.reopen(_site_return(w, site), by, reason)
     err.print(
         _t(
@@ -200,6 +203,7 @@ def history(
     from django.utils import timezone
 
     from klappt.web import corrections, instruments
+
     sr = _site_return(w, site)
     table = RichTable()
     for header in (
