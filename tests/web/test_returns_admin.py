@@ -97,6 +97,10 @@ def test_dashboard_links_drafts_read_only_and_shows_type_labels__ok(
     page = coord.get(f"/p/{web.program.slug}/w/{wave.pk}/sites/{du.pk}/").content.decode()
     assert 'id="draft-note"' in page and "Entwurf" in page
     assert "/correct/" not in page  # a draft is the site's: nothing to correct
+    history = coord.get(_history(web, wave, "du")).content.decode()
+    assert (
+        "Entwurf gespeichert" in history and "/reopen/" not in history
+    )  # open: nothing to re-open
     # breadcrumbs lead back to the wave
     assert f'href="/p/{web.program.slug}/w/{wave.pk}/"' in page
 

@@ -107,4 +107,20 @@ def test_correction_with_history_and_form_replaced_after_two_sites_started__ok(
     page.goto(base + f"/p/{slug}/w/{wave.pk}/sites/{web.site('du').pk}/history/")
     assert "In einen neuen Fragebogen übernommen" in page.locator("table.data").first.inner_text()
     _shot(page, "24_uebernommen.png", web_backend)
+
+    # -- the next wave from this one's form; the wave's recipe ------------------------------
+    page.goto(base + f"/p/{slug}/waves/new/")
+    page.fill("#id_name", "2023")
+    page.select_option("#id_from_wave", str(wave.pk))
+    _shot(page, "25_neue_welle_kopie.png", web_backend)
+    page.click("button[type=submit]")
+    assert "/settings/" in page.url
+    page.goto(base + f"/p/{slug}/w/{wave.pk}/recipe/")
+    recipe = tmp_path / "bericht.yaml"
+    recipe.write_text("slides:\n  - result: nichtda\n", encoding="utf-8")
+    page.set_input_files("#recipe-file", str(recipe))
+    page.click("text=Prüfen und speichern")
+    assert page.locator("#error-summary").is_visible()
+    assert "Standardablauf" in page.locator("#recipe-now").inner_text()
+    _shot(page, "26_rezept.png", web_backend)
     ctx.close()

@@ -270,7 +270,7 @@ def apply(wave: Wave, new_form: FormVersion, author: str, lang: str | None) -> P
             sr.values = carry(new, dict(sr.values or {}))
             sr.form_number = number + 1
             sr.save()
-            reason = "; ".join(f"{m.question}: {m.problem}" for m in site_plan.misfits)
+            reason = "; ".join(f"{m.question}: {m.problem.rstrip('.')}" for m in site_plan.misfits)
             ReturnVersion.objects.create(
                 site_return=sr,
                 number=sr.version,

@@ -99,6 +99,9 @@ def history(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
             "b": b,
             "changes": changes,
             "role": request.klappt_role,
+            # a draft in an open wave is the site's already: nothing to re-open
+            "may_reopen": sr.reopened_at is None
+            and (sr.submitted_version is not None or not wave.is_open),
         },
     )
 
