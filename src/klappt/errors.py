@@ -432,8 +432,10 @@ class ErrorCode(Enum):
     )
     MAIL_009 = Detail(
         "form_has_returns",
-        "Die Welle '{wave}' hat schon Rückläufe; ihr Fragebogen lässt sich nicht mehr ersetzen.",
-        "Wave '{wave}' already has returns; its form can no longer be replaced.",
+        "Die Welle '{wave}' hat schon Rückläufe; ihr Fragebogen lässt sich nicht mehr ersetzen, "
+        "ohne ihn gegen sie zu prüfen: klappt wave replace-form {wave} FRAGEBOGEN.xlsx",
+        "Wave '{wave}' already has returns; its form can no longer be replaced without checking "
+        "it against them: klappt wave replace-form {wave} FORM.xlsx",
     )
     MAIL_010 = Detail(
         "form_needed",
