@@ -490,6 +490,13 @@ class ErrorCode(Enum):
         "Diese Version gibt es nicht. Vorhandene Versionen: {known}",
         "No such version. Existing versions: {known}",
     )
+    RETURN_008 = Detail(
+        "changed_meanwhile",
+        "Der Rücklauf von {site} wurde inzwischen geändert; nichts wurde gespeichert. Bitte die "
+        "Seite neu laden und die Korrektur erneut eintragen.",
+        "The return of {site} was changed in the meantime; nothing was saved. Please reload the "
+        "page and enter the correction again.",
+    )
     RETURN_005 = Detail(
         "setting_invalid",
         "'{value}' ist keine Antwort der Form FRAGE=WERT (z. B. --set thm_anzahl=3).",

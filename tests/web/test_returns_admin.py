@@ -73,6 +73,7 @@ def _correct_post(web: Any, wave: Any, changes: dict[str, Any], reason: str) -> 
         body[q.name] = value.split() if q.question.type == "select_multiple" else value
     body.update(changes)
     body["reason"] = reason
+    body["base"] = str(sr.submitted_version)
     return body
 
 
@@ -150,6 +151,11 @@ def test_correction_is_a_new_version_with_who_when_why__ok(web: Any, web_backend
     table = html.split('id="changes"', 1)[1].split("</table>", 1)[0]
     assert "thm_anzahl" in table and table.count("<tr>") == 2  # header + one change
     assert "<del>2</del>" in table and "<ins>3</ins>" in table
+    # a second correction made on the page loaded before the first: refused, nothing lost
+    stale = _correct_post(web, wave, {"thm_anzahl": "7"}, "zweiter Anruf") | {"base": "1"}
+    r = coord.post(_correct_url(web, wave), stale, follow=True)
+    assert "inzwischen geändert" in r.content.decode()
+    assert Return.objects.get(wave=wave, site=web.site("gt")).values["thm_anzahl"] == "3"
     # an analyst reads the history but may not correct
     analyst = web.analyst()
     assert analyst.get(_history(web, wave)).status_code == 200

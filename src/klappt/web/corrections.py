@@ -55,18 +55,23 @@ def correct(
     author: str,
     reason: str,
     lang: str | None = None,
+    base_version: int | None = None,
 ) -> Corrected:
     """Correct the submitted return ``sr``: ``answers`` (question name → text) replace the
     main table's answers of the submitted version (the entries of repeats stay as they are).
 
     The corrected return is checked as a site's submit is; with problems nothing is written and
     they are returned by question. Nothing changed → nothing written. Works on a closed wave
-    too: a correction is the coordinator's, not the site's."""
+    too: a correction is the coordinator's, not the site's. ``base_version``: the submitted
+    version the correction was made on; another one by now → ``RETURN_008``, nothing written."""
     reason = _reason(reason)
     with transaction.atomic():
         sr = SiteReturn.objects.select_for_update(of=("self",)).select_related("site").get(pk=sr.pk)
         if sr.submitted_version is None or sr.site is None:
             raise KlapptError(ErrorCode.RETURN_002, site=sr.site.name if sr.site else "–")
+        if base_version is not None and sr.submitted_version != base_version:
+            # corrected (or submitted again) since the page was loaded: its answers are stale
+            raise KlapptError(ErrorCode.RETURN_008, site=sr.site.name)
         number, rules = rules_of(wave, sr)
         base = submitted(sr)
         values = dict(base)

@@ -164,9 +164,17 @@ def correct(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
                 text = scrub(request.POST.get(q.name) or "").replace("\r\n", "\n").strip()
                 answers[q.name] = text[:MAX_TEXT] or None
         values = {**values, **answers}
+        base = _number(request.POST.get("base"), -1)
         try:
-            done = corrections.correct(wave, sr, answers, request.user.get_username(), reason, lang)
+            done = corrections.correct(
+                wave, sr, answers, request.user.get_username(), reason, lang, base_version=base
+            )
         except KlapptError as exc:
+            if exc.code == ErrorCode.RETURN_008:
+                messages.error(request, exc.message(_lang()))
+                return redirect(
+                    "klappt_web:return_history", slug=program.slug, wave_id=wave.pk, site_pk=site.pk
+                )
             errors["reason"] = [exc.message(_lang())]
         else:
             if done.errors:
