@@ -74,7 +74,7 @@ def test_returns_managed_from_the_command_line__ok(
     r = run(["wave", "replace-form", "2022", str(v2), "--yes", "--by", "koordination"], env)
     assert r.returncode == 0 and "Fassung 2" in r.stderr, r.stderr
     r = run(["wave", "history", "2022", "du"], env)
-    assert "form" in r.stdout and "koordination" in r.stdout
+    assert "neuer Fragebogen" in r.stdout and "koordination" in r.stdout
 
     # a correction: a new version with who and why, the answers compared
     r = run(["wave", "correct", "2022", "gt", "--set", "thm_anzahl=3", "--reason", " "], env)

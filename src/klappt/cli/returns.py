@@ -215,10 +215,17 @@ def history(
         _t(lang, "Fassung", "Form"),
     ):
         table.add_column(header)
+    kinds = {
+        "draft": _t(lang, "Entwurf", "draft"),
+        "submit": _t(lang, "abgesandt", "submitted"),
+        "correction": _t(lang, "korrigiert", "corrected"),
+        "reopen": _t(lang, "wieder geöffnet", "re-opened"),
+        "form": _t(lang, "neuer Fragebogen", "new form"),
+    }
     for v in corrections.history_rows(sr):
         table.add_row(
             str(v.number),
-            v.kind,
+            kinds.get(v.kind, v.kind),
             timezone.localtime(v.created_at).strftime("%d.%m.%Y %H:%M"),
             escape(v.author or _t(lang, "Standort", "site")),
             escape(v.reason or "–"),
