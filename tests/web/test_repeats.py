@@ -174,7 +174,7 @@ def test_a_submitted_return_keeps_its_entries_beside_the_main_table__ok(
     assert f"/p/{web.program.slug}/w/{wave.pk}/data/proj.csv" in dash
     main = c.get(f"/p/{web.program.slug}/w/{wave.pk}/data.csv").content.decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(main)))
-    meta = ["_id", "_submission_time", "_site_id", "_site_name", "_version"]
+    meta = ["_id", "_submission_time", "_site_id", "_site_name", "_version", "_form_version"]
     assert header == [*meta, "land", "stadt", "anzahl"]  # the repeat's questions are not here
     rep = c.get(f"/p/{web.program.slug}/w/{wave.pk}/data/proj.csv")
     assert rep.status_code == 200

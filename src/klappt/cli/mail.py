@@ -71,21 +71,29 @@ def wave_open(
     deadline: Annotated[
         str | None, typer.Option("--deadline", help="Frist, z. B. 2024-03-31 oder 31.03.2024.")
     ] = None,
+    from_wave: Annotated[
+        str | None,
+        typer.Option(
+            "--from-wave",
+            help="Eine neue Welle mit einer Kopie des Fragebogens dieser früheren Welle anlegen.",
+        ),
+    ] = None,
     program: ProgramOpt = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
-    """Eine Welle online erheben: anlegen (mit --form) oder wieder öffnen; jeder Standort
-    bekommt seinen persönlichen Link.
+    """Eine Welle online erheben: anlegen (mit --form oder --from-wave) oder wieder öffnen;
+    jeder Standort bekommt seinen persönlichen Link.
 
     Beispiel: klappt wave open 2024 --form arbeitshilfe_2024.xlsx --deadline 2024-03-31
+    Beispiel: klappt wave open 2025 --from-wave 2024
     """
     from klappt.web import runwave
 
     lang = _lang(lang)
     day = runwave.parse_day(deadline)
     root = _setup(project)
-    opened = runwave.open_wave(runwave.program(root, program), wave, form, day)
+    opened = runwave.open_wave(runwave.program(root, program), wave, form, day, from_wave)
     w = opened.wave
     when = f"{w.deadline:%d.%m.%Y}" if w.deadline else "–"
     err.print(

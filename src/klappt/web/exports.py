@@ -212,7 +212,9 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     codes = _coded(wave, form)
     rs = codes.responses
     name = str(wave.name)
-    spec = default_spec(rs.instrument, lang, name)
+    from klappt.web.recipes import spec_of  # issue 16: the wave's own recipe, when uploaded
+
+    spec = spec_of(wave) or default_spec(rs.instrument, lang, name)
     contacts = contact_names(s.attributes or {} for s in Site.objects.filter(program=wave.program))
     data = ReportData(
         {name: WaveData(name, rs.instrument, rs, coding=codes.summaries, names=contacts)}

@@ -81,6 +81,12 @@ TABLE: dict[str, Rule] = {
     "klappt_web:results": Rule(READ, SHOW),
     "klappt_web:report": Rule(READ, SHOW),
     "klappt_web:site_return": Rule(READ, SHOW),
+    # the coordinator manages the returns (issue 16)
+    "klappt_web:return_history": Rule(READ, SHOW),
+    "klappt_web:return_correct": Rule(COORDINATE, PAGE),
+    "klappt_web:return_reopen": Rule(COORDINATE, ACT),
+    "klappt_web:replace_form": Rule(COORDINATE, PAGE),
+    "klappt_web:wave_recipe": Rule(COORDINATE, PAGE),
     # coding open answers: analysts code too
     "klappt_web:coding": Rule(READ, SHOW),
     "klappt_web:coding_codebook": Rule(READ, ACT),

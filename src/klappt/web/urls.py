@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from klappt.web.views import auth, coding, coordinator, respondent, results, sites
+from klappt.web.views import auth, coding, coordinator, respondent, results, returns_admin, sites
 from klappt.web.views import mail as mail_views
 
 web_patterns = [
@@ -48,6 +48,24 @@ web_patterns = [
         results.site_return,
         name="site_return",
     ),
+    # the coordinator manages the returns (issue 16)
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/sites/<int:site_pk>/history/",
+        returns_admin.history,
+        name="return_history",
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/sites/<int:site_pk>/correct/",
+        returns_admin.correct,
+        name="return_correct",
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/sites/<int:site_pk>/reopen/",
+        returns_admin.reopen,
+        name="return_reopen",
+    ),
+    path("p/<slug:slug>/w/<int:wave_id>/form/", returns_admin.replace_form, name="replace_form"),
+    path("p/<slug:slug>/w/<int:wave_id>/recipe/", returns_admin.recipe, name="wave_recipe"),
     # coding open answers (issue 5)
     path("p/<slug:slug>/w/<int:wave_id>/coding/", coding.overview, name="coding"),
     path(

@@ -109,7 +109,13 @@ def landing(request: Any, token: str) -> Any:
     if stop is not None:
         return stop
     waves = [schedule.close_if_due(w) for w in _waves(site).order_by("-opened_at")]
-    open_waves = [w for w in waves if w.is_open]
+    # issue 16: a return the coordinator re-opened counts as open for its site
+    reopened = set(
+        SiteReturn.objects.filter(site=site, reopened_at__isnull=False).values_list(
+            "wave_id", flat=True
+        )
+    )
+    open_waves = [w for w in waves if w.is_open or w.pk in reopened]
     if len(open_waves) == 1:
         return redirect("klappt_web:respond_wave", token=token, wave_id=open_waves[0].pk)
     done = {
@@ -220,7 +226,7 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
     form = rules.form
     sr = SiteReturn.objects.filter(wave=wave, site=site).first()
     if request.method == "GET":
-        if not wave.is_open or (
+        if not returns.may_edit(wave, sr) or (
             sr is not None
             and sr.status == Status.SUBMITTED
             and not sr.pending_changes
@@ -267,7 +273,7 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         )
         return render(request, "klappt_web/respond_form.html", ctx, status=status)
 
-    if not wave.is_open:
+    if not returns.may_edit(wave, sr):
         return again(409, problem_text=_closed_text())
     if (
         sr is not None

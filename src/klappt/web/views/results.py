@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from klappt.store.models import Program, Site, Wave
-from klappt.web import downloads, exports, instruments
+from klappt.web import downloads, exports, formchange, instruments
 from klappt.web.access import program_view
 from klappt.web.models import SiteReturn
 from klappt.web.views.respondent import summary_context
@@ -230,9 +230,13 @@ def site_return(request: Any, program: Program, wave: Wave, site_pk: int) -> Any
     if site is None:
         raise Http404
     sr = SiteReturn.objects.filter(wave=wave, site=site).first()
-    ctx = summary_context(request, wave, site, sr, None)
+    # issue 16: a return is shown in the questionnaire it was made with
+    number = formchange.shown_number(wave, sr)
+    ctx = summary_context(request, formchange.form_of(wave, number), site, sr, None)
     ctx.update(
         {
+            "wave": wave,
+            "form_number": number,
             "program": program,
             "versions": list(sr.versions.order_by("-number")) if sr else [],
             "role": request.klappt_role,

@@ -69,6 +69,8 @@ def sites(request: Any, program: Program) -> Any:
             "rows": rows,
             "form": RegisterForm(),
             "expiry": expiry,
+            # "Issue missing links" only where a site has none (issue 16: nothing that does nothing)
+            "missing_links": sum(1 for r in rows if r["link"] is None),
             "base_problem": (p := mail.base_url_problem()) and p.message(_lang()),
         },
     )
@@ -201,7 +203,10 @@ def site_revoke(request: Any, program: Program, site_pk: int) -> Any:
 @program_view()
 def links_issue_all(request: Any, program: Program) -> Any:
     n = links.ensure(list(Site.objects.filter(program=program)))
-    messages.success(request, _("%(n)d links issued.") % {"n": n})
+    if n:
+        messages.success(request, _("%(n)d links issued.") % {"n": n})
+    else:
+        messages.info(request, _("Every site has its link already."))
     return redirect("klappt_web:sites", slug=program.slug)
 
 
