@@ -89,7 +89,8 @@ TABLE: dict[str, Rule] = {
     "klappt_web:coding_review": Rule(READ, SHOW),
     "klappt_web:coding_agreement": Rule(READ, PAGE),
     # the sites' links
-    "klappt_web:respond": Rule(SITE_LINK, SHOW),
+    # the link shows the form itself when one wave is open, and the form posts back to it
+    "klappt_web:respond": Rule(SITE_LINK, PAGE),
     "klappt_web:respond_wave": Rule(SITE_LINK, frozenset({"GET", "POST"})),
     "klappt_web:respond_summary": Rule(SITE_LINK, SHOW),
 }
