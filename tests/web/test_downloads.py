@@ -180,7 +180,7 @@ def test_english_workbook_names_its_questions_sheet_and_dates_in_iso__ok(
 ) -> None:
     from openpyxl import load_workbook
 
-    wave, base = _wave_with_returns(web)
+    _wave, base = _wave_with_returns(web)
     c = web.analyst()
     c.cookies["klappt_lang"] = "en"
     wb = load_workbook(io.BytesIO(c.get(f"{base}/data.xlsx").content))
