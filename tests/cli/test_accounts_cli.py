@@ -8,6 +8,7 @@ with its SQLite database; the stored password is checked with Django's ``authent
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,7 +47,8 @@ def _check(project: Path, username: str, password: str) -> tuple[bool, list[tupl
         "from klappt.web.models import Membership\n"
         "ok = authenticate(username=sys.argv[2], password=sys.argv[3]) is not None\n"
         "rows = Membership.objects.filter(user__username=sys.argv[2])\n"
-        "print(ok, sorted((m.program.slug if m.program else '*', m.role) for m in rows))\n"
+        "import json\n"
+        "print(json.dumps([ok, sorted((m.program.slug if m.program else '*', m.role) for m in rows)]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(project), username, password],
@@ -56,8 +58,8 @@ def _check(project: Path, username: str, password: str) -> tuple[bool, list[tupl
         check=True,
         timeout=120,
     )
-    ok, _, rest = done.stdout.strip().partition(" ")
-    return ok == "True", eval(rest)  # noqa: S307 - our own print of a list of tuples
+    ok, rows = json.loads(done.stdout)
+    return ok, [tuple(r) for r in rows]
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +93,7 @@ def test_createuser_asks_again_after_a_mismatch_and_a_weak_password_in_german__o
 
 def test_createuser_prompts_in_english_with_lang_en__ok(project: Path) -> None:
     typed = f"{GOOD}\n{OTHER}\n{OTHER}\n{OTHER}\n"
-    done = _klappt(
-        ["createuser", "leser", "--role", "analyst", "--lang", "en"], typed, project
-    )
+    done = _klappt(["createuser", "leser", "--role", "analyst", "--lang", "en"], typed, project)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("Password for leser: ") == 2
     assert "Repeat the password: " in done.stderr

@@ -115,7 +115,9 @@ def test_a_programs_coordinator_may_not_reset_passwords__error(web: Any, web_bac
     c = web.coordinator()  # a coordinator of one program only
     assert 'href="/account/reset/"' not in _html(c.get("/account/password/"))
     assert c.get("/account/reset/").status_code == 403
-    r = c.post("/account/reset/", {"username": analyst.username, "password1": NEW, "password2": NEW})
+    r = c.post(
+        "/account/reset/", {"username": analyst.username, "password1": NEW, "password2": NEW}
+    )
     assert r.status_code == 403
     analyst.refresh_from_db()
     assert analyst.check_password(PASSWORD)
