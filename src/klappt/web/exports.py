@@ -4,13 +4,20 @@ typed returns for the results page, and the deck and HTML report from :mod:`klap
 Conventions: one row per submitted return; header = ``_id``, ``_submission_time``, ``_site_id``,
 ``_site_name``, ``_version``, then the question names in form order; a select_multiple answer is
 its choice names separated by spaces; an empty cell is "not answered"; numbers with a decimal
-point; dates as ``YYYY-MM-DD``.
+point; dates as ``YYYY-MM-DD`` (the "Standard" dialect).
 
 Repeat groups, as ODK Central and KoboToolbox export them: the main table stays exactly as
 above (so ``klappt tabulate`` reads it unchanged), and every repeat gets a table of its own, one
 row per entry: ``_id`` (``gt/projekte[2]``), ``_parent_id`` (the main table's ``_id``),
 ``_index`` (1, 2, … within the return), then the repeat's questions. In the XLSX these are the
 sheets after the first; as CSV, one file per repeat.
+
+The CSV comes in the dialect the user picked (:mod:`klappt.csvdialects`): "Standard" as above
+(comma, decimal point, ISO; timestamps with their offset) or "Excel (Deutschland)" (semicolon,
+decimal comma, ``TT.MM.JJJJ``, BOM) -- ``klappt tabulate`` reads both; timestamps in the server's
+time zone. With ``labels`` the choices' labels replace their names and the question labels are a
+second header row. The XLSX has real Excel dates, a frozen header with autofilter, fitted column
+widths and a last sheet with the questions, their labels and choices.
 
 Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or their full-width
 forms, or a tab or line break) as a formula. In the CSV and the XLSX such a text gets a leading
