@@ -57,21 +57,10 @@ class Dialect:
     date: str  # strftime pattern
     datetime: str | None  # strftime pattern; None: ISO 8601 with the offset
     bom: bool
-    names: tuple[str, str]  # German, English
 
 
-EXCEL_DE = Dialect(
-    "excel-de", ";", ",", "%d.%m.%Y", "%d.%m.%Y %H:%M:%S", True, ("Excel (Deutschland)",) * 2
-)
-STANDARD = Dialect(
-    "standard",
-    ",",
-    ".",
-    "%Y-%m-%d",
-    None,
-    False,
-    ("Standard (Komma, ISO)", "Standard (comma, ISO)"),
-)
+EXCEL_DE = Dialect("excel-de", ";", ",", "%d.%m.%Y", "%d.%m.%Y %H:%M:%S", True)
+STANDARD = Dialect("standard", ",", ".", "%Y-%m-%d", None, False)
 DIALECTS: dict[str, Dialect] = {d.key: d for d in (EXCEL_DE, STANDARD)}
 
 #: the export's meta columns in words (German, English), for the labels' header row
