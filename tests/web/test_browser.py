@@ -147,7 +147,8 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
         lambda m: errors.append(m.text) if m.type == "error" and "422" not in m.text else None,
     )
     page.goto(link)
-    assert page.url.endswith(f"/r/{web.token('gt')}/{wave.pk}/")
+    # the form at the link's own address: no redirect before it (issue 16)
+    assert page.url.endswith(f"/r/{web.token('gt')}/")
     assert page.locator("h1").inner_text() == "Arbeitshilfe Nachhaltigkeit 2022"
     assert page.locator("#progress").inner_text().startswith("Abschnitt 1 von 5")
     assert page.locator("#q-kommune").input_value() == "gt"  # from the register
@@ -251,9 +252,11 @@ def test_site_fills_the_arbeitshilfe_and_the_coordinator_counts_it__ok(
     assert page.locator("#ruecklauf").inner_text() == "1 von 54"
     _shot(page, "05_uebersicht.png", web_backend)
     with page.expect_download() as info:
-        page.get_by_role("link", name="Daten (CSV)").click()
+        page.get_by_role("button", name="Daten (CSV)").click()
     csv_path = tmp_path / "ruecklaeufe.csv"
     info.value.save_as(csv_path)
+    # the German page offers the German Excel dialect first (issue 16); klappt tabulate reads it
+    assert csv_path.read_bytes().startswith("\ufeff_id;_submission_time;".encode())
     page.goto(base + f"/p/{web.program.slug}/w/{wave.pk}/results/")
     _shot(page, "07_ergebnisse.png", web_backend, full=False)
     page.goto(base + f"/p/{web.program.slug}/sites/")

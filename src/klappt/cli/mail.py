@@ -47,6 +47,15 @@ def _setup(project: Path | None) -> Path:
     return setup(_project(project))
 
 
+def _dialect(key: str) -> Any:
+    from klappt.csvdialects import DIALECTS
+
+    try:
+        return DIALECTS[key.strip().lower()]
+    except KeyError:
+        raise typer.BadParameter(f"{key!r}: excel-de | standard", param_hint="--dialect") from None
+
+
 def _wave(project: Path | None, program: str | None, name: str) -> Any:
     from klappt.web import runwave
 
@@ -139,6 +148,13 @@ def wave_close(
 def links(
     wave: Annotated[str, typer.Argument(help="Name der Welle.")],
     csv: Annotated[Path, typer.Option("--csv", help="Ziel: CSV mit einem Link je Standort.")],
+    dialect: Annotated[
+        str,
+        typer.Option(
+            "--dialect",
+            help="excel-de (Semikolon, Dezimalkomma, TT.MM.JJJJ, mit BOM) oder standard (Komma, ISO).",
+        ),
+    ] = "standard",
     program: ProgramOpt = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
@@ -152,12 +168,12 @@ def links(
     """
     lang = _lang(lang)
     w = _wave(project, program, wave)
+    from klappt.csvdialects import write_csv
     from klappt.files import write_atomic
     from klappt.web import runwave
-    from klappt.web.exports import to_csv
 
     columns, rows = runwave.link_rows(w.program)
-    write_atomic(csv, to_csv(columns, rows))
+    write_atomic(csv, write_csv(columns, rows, _dialect(dialect), {"valid_until": "date"}))
     err.print(
         _t(
             lang,

@@ -51,6 +51,9 @@ TABLE: dict[str, Rule] = {
     "klappt_web:login": Rule(PUBLIC, PAGE),
     "klappt_web:logout": Rule(PUBLIC, ACT),
     "klappt_web:home": Rule(SIGNED_IN, PAGE),
+    # passwords (issue 16): one's own; another's by an administrator (may create programs)
+    "klappt_web:password_change": Rule(SIGNED_IN, PAGE),
+    "klappt_web:password_reset_other": Rule(CREATE, PAGE),
     "klappt_web:program_new": Rule(CREATE, PAGE),
     "klappt_web:program": Rule(READ, SHOW),
     # the register and the sites' links
@@ -95,7 +98,8 @@ TABLE: dict[str, Rule] = {
     "klappt_web:coding_review": Rule(READ, SHOW),
     "klappt_web:coding_agreement": Rule(READ, PAGE),
     # the sites' links
-    "klappt_web:respond": Rule(SITE_LINK, SHOW),
+    # the link shows the form itself when one wave is open, and the form posts back to it
+    "klappt_web:respond": Rule(SITE_LINK, PAGE),
     "klappt_web:respond_wave": Rule(SITE_LINK, frozenset({"GET", "POST"})),
     "klappt_web:respond_summary": Rule(SITE_LINK, SHOW),
 }

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from klappt.web.views import auth, coding, coordinator, respondent, results, returns_admin, sites
+from klappt.web.views import (
+    account,
+    auth,
+    coding,
+    coordinator,
+    respondent,
+    results,
+    returns_admin,
+    sites,
+)
 from klappt.web.views import mail as mail_views
 
 web_patterns = [
     path("", coordinator.home, name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    # passwords: one's own, and an administrator's reset of another's (issue 16)
+    path("account/password/", account.PasswordChange.as_view(), name="password_change"),
+    path("account/reset/", account.reset_other, name="password_reset_other"),
     path("programs/new/", coordinator.program_new, name="program_new"),
     path("p/<slug:slug>/", coordinator.program, name="program"),
     path("p/<slug:slug>/sites/", sites.sites, name="sites"),

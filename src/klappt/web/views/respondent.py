@@ -104,7 +104,7 @@ def _waves(site: Site) -> Any:
 
 @never_cache
 def landing(request: Any, token: str) -> Any:
-    """The site's waves: straight to the form when exactly one is open."""
+    """The site's waves: the form itself when exactly one is open."""
     site, stop = _link_or_problem(request, token)
     if stop is not None:
         return stop
@@ -117,7 +117,9 @@ def landing(request: Any, token: str) -> Any:
     )
     open_waves = [w for w in waves if w.is_open or w.pk in reopened]
     if len(open_waves) == 1:
-        return redirect("klappt_web:respond_wave", token=token, wave_id=open_waves[0].pk)
+        # the form itself at the link's address, not a redirect to it: one round trip less on
+        # a slow line (issue 16); the form posts back here and fill() takes it
+        return fill(request, token, open_waves[0].pk)
     done = {
         r.wave_id: r
         for r in SiteReturn.objects.filter(site=site, wave__in=waves).only(

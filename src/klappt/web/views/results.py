@@ -38,19 +38,21 @@ def _stem(program: Program, wave: Wave) -> str:
 @program_view()
 def data_csv(request: Any, program: Program, wave: Wave) -> Any:
     form = instruments.instrument(wave)
+    dialect, labels = downloads.csv_options(request)
     return _file(
-        exports.wave_csv(wave, form),
-        "text/csv; charset=utf-8",
-        f"ruecklaeufe_{_stem(program, wave)}.csv",
+        exports.wave_csv(wave, form, dialect, labels, _lang()),
+        downloads.CSV,
+        downloads.csv_name(f"ruecklaeufe_{_stem(program, wave)}", dialect, labels),
     )
 
 
 @program_view()
 def data_xlsx(request: Any, program: Program, wave: Wave) -> Any:
+    _dialect, labels = downloads.csv_options(request)
     return _file(
-        exports.wave_xlsx(wave, instruments.rules(wave)),
+        exports.wave_xlsx(wave, instruments.rules(wave), labels, _lang()),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"ruecklaeufe_{_stem(program, wave)}.xlsx",
+        f"ruecklaeufe_{_stem(program, wave)}{'_labels' if labels else ''}.xlsx",
     )
 
 
@@ -60,10 +62,13 @@ def repeat_csv(request: Any, program: Program, wave: Wave, repeat: str) -> Any:
     rules = instruments.rules(wave)
     if repeat not in rules.repeats:
         raise Http404
+    dialect, labels = downloads.csv_options(request)
     return _file(
-        exports.repeat_csv(wave, rules, repeat),
-        "text/csv; charset=utf-8",
-        f"ruecklaeufe_{_stem(program, wave)}_{slugify(repeat) or 'repeat'}.csv",
+        exports.repeat_csv(wave, rules, repeat, dialect, labels, _lang()),
+        downloads.CSV,
+        downloads.csv_name(
+            f"ruecklaeufe_{_stem(program, wave)}_{slugify(repeat) or 'repeat'}", dialect, labels
+        ),
     )
 
 
