@@ -422,7 +422,7 @@ def _bars(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if not grouped:
-        _point_fills(plot.series[0], single_colors(panel))
+        _point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size, XL_LABEL_POSITION.OUTSIDE_END)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=True)
@@ -439,7 +439,7 @@ def _columns(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if len(panel.series) == 1 and len(panel.categories) > 1:
-        _point_fills(plot.series[0], single_colors(panel))
+        _point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size + (2 if len(panel.series) == 1 else 0), XL_LABEL_POSITION.OUTSIDE_END)
     plot.data_labels.font.bold = len(panel.series) == 1
     _value_axis(chart, panel)
@@ -504,8 +504,11 @@ def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend
     plot_area.insert(0, layout)
 
 
-def _point_fills(series: Any, colors: list[str]) -> None:
+def _point_fills(series: Any, colors: list[str], base: str | None = None) -> None:
+    """Colour single points; those in the series' own colour ``base`` need no point of their own."""
     for i, color in enumerate(colors):
+        if color == base:
+            continue
         p = series.points[i]
         p.format.fill.solid()
         p.format.fill.fore_color.rgb = _rgb(color)
