@@ -86,6 +86,8 @@ MIN_SIZE = 12.0
 #: The height of one bar with its gap, in points, wherever there is room: paired charts get
 #: bars of one thickness whatever their number of categories.
 BAR_SLOT = 30.0
+#: A row of a 100 % stacked chart is this many bar slots high.
+STACK_FACTOR = 1.6
 
 
 def category_label_width(panel: BuiltPanel, width_pt: float) -> float:
@@ -273,8 +275,10 @@ _LEGEND_ROW = 20.0
 
 @PPTX.register("stacked")
 def _stacked_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-    # a bar per item and a legend: no need to stretch one bar over the whole height
-    box = replace(box, h=min(box.h, 60.0 + max(56.0, bar_chart_height(panel, box.w) - 16)))
+    # a bar per item and a legend: no need to stretch one bar over the whole height; a rating's
+    # row is thicker than a list's bar, so its percent labels sit inside at 12 pt
+    slot = min(getattr(deck, "bar_slot", BAR_SLOT) * STACK_FACTOR, box.h)
+    box = replace(box, h=min(box.h, 44.0 + bar_chart_height(panel, box.w, slot)))
     add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_STACKED_100, _stacked)
 
 
