@@ -532,11 +532,7 @@ def _hide_label(series: Any, index: int) -> None:
     etree.SubElement(dlbl, qn("c:idx")).set("val", str(index))
     etree.SubElement(dlbl, qn("c:delete")).set("val", "1")
     # dLbl elements come first inside dLbls, in index order
-    at = sum(
-        1
-        for e in existing
-        if int(e.find(qn("c:idx")).get("val", "0")) < index
-    )
+    at = sum(1 for e in existing if int(e.find(qn("c:idx")).get("val", "0")) < index)
     dlbls.insert(at, dlbl)
 
 
