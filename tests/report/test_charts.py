@@ -178,6 +178,7 @@ def test_the_same_colours_in_svg_and_print__ok(colours):
         wanted = [c for _, c in _keyed_colours(chart)]
         svg = SVG[panel.kind](panel, "x", 400.0, "de")
         legend = re.findall(r'<rect [^>]*fill="#([0-9A-F]{6})"', svg)
+        assert len(wanted) == 4  # every choice of the scale, the empty "schlecht" too
         assert legend == wanted  # the legend: every choice, empty ones too, in list order
         printed = PRINT[panel.kind](panel, "x", 400.0, 225.0, "de")
         assert re.findall(r"background:#([0-9A-F]{6})", printed) == wanted

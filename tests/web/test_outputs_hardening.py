@@ -208,4 +208,13 @@ def test_deck_with_a_300_character_answer_of_three_sites__ok(web: Any, web_backe
     assert deck.status_code == 200, deck.content[-1500:]
     prs = Presentation(io.BytesIO(deck.content))
     texts = [s.text_frame.text for sl in prs.slides for s in sl.shapes if s.has_text_frame]
-    assert any(t.startswith("Feste Beratung") and t.endswith("…") for t in texts)
+    texts += [
+        str(c)
+        for sl in prs.slides
+        for s in sl.shapes
+        if s.has_chart
+        for c in s.chart.plots[0].categories
+    ]
+    # the whole answer, wrapped but never cut with "…" (issue 15)
+    shown = [" ".join(t.split()) for t in texts if t.startswith("Feste Beratung")]
+    assert shown and all(t == " ".join(long.split()) for t in shown), shown

@@ -230,7 +230,12 @@ class PanelBuilder:
         description = f"{kind_name}{' – ' + heading if heading else ''}: {'; '.join(parts)}; {cap}"
         ordered = q.ordered or kind == "stacked"
         category_colors, series_colors = panel_colors(
-            q, self.lang, w.instrument.default_language, categories, [s.name for s in series], ordered
+            q,
+            self.lang,
+            w.instrument.default_language,
+            categories,
+            [s.name for s in series],
+            ordered,
         )
         return BuiltPanel(
             kind=kind,

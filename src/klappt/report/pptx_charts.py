@@ -86,11 +86,32 @@ MIN_SIZE = 12.0
 #: The height of one bar with its gap, in points, wherever there is room: paired charts get
 #: bars of one thickness whatever their number of categories.
 BAR_SLOT = 30.0
+#: A row of a 100 % stacked chart is this many bar slots high.
+STACK_FACTOR = 1.6
 
 
-def category_label_width(panel: BuiltPanel, width_pt: float) -> float:
-    """Room for category labels left of horizontal bars: 40 % of the chart, more when narrow."""
-    return width_pt * (0.45 if width_pt < 320 else 0.4)
+def category_label_width(
+    panel: BuiltPanel, width_pt: float, height_pt: float | None = None
+) -> float:
+    """Room for category labels left of horizontal bars: 40 % of the chart, more when narrow.
+
+    Given the chart's height, the labels get as much more width (up to 60 %) as they need to
+    fit their rows at 12 pt: LibreOffice leaves out every other label when they overlap.
+    """
+    shares = (0.45, 0.5, 0.55, 0.6) if width_pt < 320 else (0.4, 0.45, 0.5, 0.55, 0.6)
+    if height_pt is None:
+        return width_pt * shares[0]
+    for share in shares:
+        if _labels_height(panel, width_pt * share) <= height_pt:
+            return width_pt * share
+    return width_pt * shares[-1]
+
+
+def _labels_height(panel: BuiltPanel, label_width: float) -> float:
+    """The chart height at which every category label fits its row, labels ``label_width`` wide."""
+    lines = max((len(wrap(c, label_width - 8, MIN_SIZE)) for c in panel.categories), default=1)
+    legend = 24.0 if panel.kind == "stacked" else 0.0  # grouped bars draw theirs outside
+    return max(1, len(panel.categories)) * (lines * MIN_SIZE * 1.25 + 6) / 0.85 + legend + 16
 
 
 def wrapped_categories(
@@ -104,7 +125,7 @@ def wrapped_categories(
     """
     if chart_style(panel) not in ("bar", "grouped", "stacked"):
         return list(panel.categories)
-    room = category_label_width(panel, width_pt) - 8
+    room = category_label_width(panel, width_pt, height_pt) - 8
     return ["\n".join(wrap(c, room, size) or [c]) for c in panel.categories]
 
 
@@ -273,8 +294,10 @@ _LEGEND_ROW = 20.0
 
 @PPTX.register("stacked")
 def _stacked_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-    # a bar per item and a legend: no need to stretch one bar over the whole height
-    box = replace(box, h=min(box.h, 60.0 + max(56.0, bar_chart_height(panel, box.w) - 16)))
+    # a bar per item and a legend: no need to stretch one bar over the whole height; a rating's
+    # row is thicker than a list's bar, so its percent labels sit inside at 12 pt
+    slot = min(getattr(deck, "bar_slot", BAR_SLOT) * STACK_FACTOR, box.h)
+    box = replace(box, h=min(box.h, 44.0 + bar_chart_height(panel, box.w, slot)))
     add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_STACKED_100, _stacked)
 
 
@@ -401,12 +424,28 @@ def _category_axis(chart: Any, size: float, reverse: bool) -> None:
     axis.has_major_gridlines = False
     axis.format.line.color.rgb = _rgb("BFC5CC")
     axis.major_tick_mark = XL_TICK_MARK.NONE
+    _every_label(axis._element)
     if reverse:
         # first category on top; the value axis then belongs at the "max" end (bottom)
         axis.reverse_order = True
         crosses = chart.value_axis._element.find(qn("c:crosses"))
         if crosses is not None:
             crosses.set("val", "max")
+
+
+def _every_label(cat_ax: Any) -> None:
+    """Every category labelled: LibreOffice would leave out every other one where they crowd."""
+    if cat_ax.find(qn("c:tickLblSkip")) is not None:
+        return
+    skip = etree.Element(qn("c:tickLblSkip"))
+    skip.set("val", "1")
+    # schema order: ... lblAlgn, lblOffset, tickLblSkip, tickMarkSkip, noMultiLvlLbl, extLst
+    later = [cat_ax.find(qn(t)) for t in ("c:tickMarkSkip", "c:noMultiLvlLbl", "c:extLst")]
+    following = next((e for e in later if e is not None), None)
+    if following is not None:
+        following.addprevious(skip)
+    else:
+        cat_ax.append(skip)
 
 
 def _bars(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size: float) -> None:
@@ -422,12 +461,13 @@ def _bars(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if not grouped:
-        _point_fills(plot.series[0], single_colors(panel))
+        _point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size, XL_LABEL_POSITION.OUTSIDE_END)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=True)
     chart.has_legend = False  # one series needs none; several get ours (see _grouped_chart)
-    _plot_layout(chart, category_label_width(panel, width_pt) / width_pt, 0.88, height_pt, 0.0)
+    left = category_label_width(panel, width_pt, height_pt) / width_pt
+    _plot_layout(chart, left, 0.88, height_pt, 0.0)
 
 
 def _columns(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size: float) -> None:
@@ -439,7 +479,7 @@ def _columns(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if len(panel.series) == 1 and len(panel.categories) > 1:
-        _point_fills(plot.series[0], single_colors(panel))
+        _point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size + (2 if len(panel.series) == 1 else 0), XL_LABEL_POSITION.OUTSIDE_END)
     plot.data_labels.font.bold = len(panel.series) == 1
     _value_axis(chart, panel)
@@ -457,7 +497,8 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
     colors = legend_colors(panel)
     _labels(plot, panel, size, XL_LABEL_POSITION.CENTER)
     has_categories = any(c for c in panel.categories)
-    bar_width = width_pt * (0.6 if has_categories else 0.95)
+    left = category_label_width(panel, width_pt, height_pt) if has_categories else 0.0
+    bar_width = (width_pt - left) * 0.97
     for s, built, color in zip(plot.series, panel.series, colors, strict=True):
         s.format.fill.solid()
         s.format.fill.fore_color.rgb = _rgb(color)
@@ -477,8 +518,13 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
     if not has_categories:
         chart.category_axis.visible = False
     _legend(chart, size)
-    left = category_label_width(panel, width_pt) / width_pt if has_categories else 0.01
-    _plot_layout(chart, left, 0.99, height_pt, 24.0 * (1 + len(panel.series) // 6))
+    _plot_layout(
+        chart,
+        left / width_pt if has_categories else 0.01,
+        0.99,
+        height_pt,
+        24.0 * (1 + len(panel.series) // 6),
+    )
 
 
 def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend: float) -> None:
@@ -504,8 +550,11 @@ def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend
     plot_area.insert(0, layout)
 
 
-def _point_fills(series: Any, colors: list[str]) -> None:
+def _point_fills(series: Any, colors: list[str], base: str | None = None) -> None:
+    """Colour single points; those in the series' own colour ``base`` need no point of their own."""
     for i, color in enumerate(colors):
+        if color == base:
+            continue
         p = series.points[i]
         p.format.fill.solid()
         p.format.fill.fore_color.rgb = _rgb(color)
@@ -525,11 +574,7 @@ def _hide_label(series: Any, index: int) -> None:
     etree.SubElement(dlbl, qn("c:idx")).set("val", str(index))
     etree.SubElement(dlbl, qn("c:delete")).set("val", "1")
     # dLbl elements come first inside dLbls, in index order
-    at = sum(
-        1
-        for e in existing
-        if int(e.find(qn("c:idx")).get("val", "0")) < index
-    )
+    at = sum(1 for e in existing if int(e.find(qn("c:idx")).get("val", "0")) < index)
     dlbls.insert(at, dlbl)
 
 

@@ -38,7 +38,6 @@ _FORMATS = {"int": "#,##0", "pct": '0.0" %"', "num": "#,##0.0##"}
 _PCT_EN = '0.0"%"'
 
 
-
 def safe_text(value: str) -> str:
     """``value`` with a leading apostrophe if a spreadsheet would read it as a formula."""
     return neutral(value)
