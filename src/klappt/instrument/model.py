@@ -73,9 +73,14 @@ class Group:
     labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     relevant: str | None = None
     appearance: str | None = None
+    #: a hint for the whole group (the web form shows it with a grid, e.g. "several answers")
+    hints: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def label(self, lang: str | None = None, default_language: str | None = None) -> str:
         return pick_label(self.labels, lang, default_language) or self.name
+
+    def hint(self, lang: str | None = None, default_language: str | None = None) -> str:
+        return pick_label(self.hints, lang, default_language)
 
 
 @dataclass(frozen=True)

@@ -408,6 +408,7 @@ def _build(
                     labels=raw.restore(_labels(node.get("label")), name, "label"),
                     relevant=bind.get("relevant") or None,
                     appearance=control.get("appearance"),
+                    hints=raw.restore(_labels(node.get("hint")), name, "hint"),
                 )
                 groups.append(g)
                 walk(node.get("children") or [], g.path, in_repeat or kind == "repeat")

@@ -126,6 +126,8 @@ class SiteReturn(models.Model):
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_version = models.PositiveIntegerField(null=True, blank=True)
+    #: the key of the section the site last worked on (the link opens there again)
+    last_step = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ("wave_id", "site_id")
@@ -140,6 +142,8 @@ class SiteReturn(models.Model):
 class VersionKind(models.TextChoices):
     DRAFT = "draft", _("Draft saved")
     SUBMIT = "submit", _("Submitted")
+    #: saved by itself while the site works: replaced by the same browser's next autosave
+    AUTOSAVE = "autosave", _("Saved automatically")
 
 
 class ReturnVersion(models.Model):

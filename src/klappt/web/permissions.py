@@ -92,6 +92,9 @@ TABLE: dict[str, Rule] = {
     "klappt_web:respond": Rule(SITE_LINK, SHOW),
     "klappt_web:respond_wave": Rule(SITE_LINK, frozenset({"GET", "POST"})),
     "klappt_web:respond_summary": Rule(SITE_LINK, SHOW),
+    # issue 17: autosave (JSON) and the review before submitting
+    "klappt_web:respond_autosave": Rule(SITE_LINK, ACT),
+    "klappt_web:respond_review": Rule(SITE_LINK, SHOW),
 }
 
 
