@@ -14,6 +14,7 @@ import dataclasses
 from typing import Any
 
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -116,6 +117,8 @@ def autosave(request: Any, token: str, wave_id: int) -> Any:
     from klappt.web.views import respondent
 
     site, stop = respondent._link_or_problem(request, token)
+    if request.method != "POST":
+        return stop or redirect("klappt_web:respond_wave", token=token, wave_id=wave_id)
     if stop is not None:
         return _answer(stop.status_code, "link", message=_("This link no longer opens the form."))
     wave = respondent._wave_for(site, wave_id)

@@ -116,7 +116,7 @@ def landing(request: Any, token: str) -> Any:
     done = {
         r.wave_id: r
         for r in SiteReturn.objects.filter(site=site, wave__in=waves).only(
-            "wave_id", "status", "submitted_at"
+            "wave_id", "status", "submitted_at", "version"
         )
     }
     rows = [{"wave": w, "ret": done.get(w.pk)} for w in waves]
@@ -249,10 +249,14 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         values = (
             dict(sr.values) if sr is not None and sr.version else returns.first_values(rules, site)
         )
+        shown: dict[str, list[str]] = {}
+        if "check" in request.GET:  # from the review: the problems marked in the form
+            lang = instruments.form_language(form, get_language() or "de")
+            shown = returns.check(rules, returns.cleaned(rules, values), lang)
         ctx = _context(
-            request, wave, site, values, {}, sr.version if sr else 0, token, site_return=sr
+            request, wave, site, values, shown, sr.version if sr else 0, token, site_return=sr
         )
-        if sr is not None and sr.version:
+        if sr is not None and sr.version and not shown:
             ctx["still_missing"] = drafts.missing(rules, ctx["spec"], ctx["steps"], values)
         return render(request, "klappt_web/respond_form.html", ctx)
 
@@ -416,7 +420,10 @@ def review(request: Any, token: str, wave_id: int) -> Any:
     for i, step in enumerate(checked):
         found: list[dict[str, str]] = []
         _collect_errors(step, found)
-        problems.extend({**p, "url": _form_url(token, wave, i, p["id"])} for p in found)
+        problems.extend(
+            {**p, "url": _form_url(token, wave, i, p["id"]).replace("?edit=1", "?edit=1&check=1")}
+            for p in found
+        )
     return render(
         request,
         "klappt_web/respond_review.html",

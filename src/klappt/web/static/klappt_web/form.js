@@ -647,7 +647,15 @@
       keeper.save({ explicit: true });
       return;
     }
-    if (keeper) { keeper.store(true); }
+    if (keeper && keeper.busy()) {
+      // an autosave is on its way: send the page after it, with the version it made
+      e.preventDefault();
+      var submitter = e.submitter;
+      keeper.hold();
+      keeper.idle().then(function () { form.requestSubmit(submitter); });
+      return;
+    }
+    if (keeper) { keeper.hold(); keeper.store(true); }
     sending = true;
   });
   window.addEventListener("beforeunload", function (e) {

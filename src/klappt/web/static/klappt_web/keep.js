@@ -13,7 +13,7 @@
   "use strict";
 
   var PAUSE = 1500;          // ms after the last change
-  var RETRY = [2000, 5000, 10000, 30000];
+  var RETRY = [2000, 4000, 8000, 15000];
 
   function now() { return new Date().getTime(); }
 
@@ -26,7 +26,7 @@
     var stateEl = document.getElementById("save-state");
     var conflictEl = document.getElementById("conflict");
     var timer = null, retryTimer = null, retries = 0;
-    var inFlight = false, again = false, blocked = false, stored = false, changes = 0;
+    var flight = null, held = false, blocked = false, stored = false, changes = 0;
 
     function fields() {
       var out = [];
@@ -114,24 +114,24 @@
 
     function save(opts) {
       window.clearTimeout(timer);
-      if (blocked) { return Promise.resolve(false); }
-      if (inFlight) { again = true; return Promise.resolve(false); }
+      if (blocked || held) { return Promise.resolve(false); }
+      // one save at a time: each names the version the one before it made
+      if (flight) { return flight.then(function () { return save(opts); }); }
       if (!hooks.isDirty() && !opts.explicit) { return Promise.resolve(true); }
       var body = new FormData(form);
       body.delete("action");
       body.set("key", Math.random().toString(36).slice(2) + now().toString(36));
       if (opts.explicit) { body.set("explicit", "1"); }
       var seen = changes;
-      inFlight = true;
       show(texts.saving, "");
-      return fetch(url, {
+      flight = fetch(url, {
         method: "POST", body: body, credentials: "same-origin", keepalive: !!opts.leaving,
         headers: { "X-Requested-With": "fetch" }
       }).then(function (r) {
         return r.json().then(function (j) { return { status: r.status, body: j }; },
           function () { return { status: r.status, body: {} }; });
       }).then(function (res) {
-        inFlight = false;
+        flight = null;
         var j = res.body;
         if (res.status === 200 && j.status === "saved") {
           versionField.value = String(j.version);
@@ -147,14 +147,21 @@
           show(texts.unsaved, "warn");
           retryLater();
         }
-        if (again && !blocked) { again = false; if (hooks.isDirty()) { schedule(50); } }
         return res.status === 200;
       }, function () {
-        inFlight = false;
+        flight = null;
         show(texts.unsaved, "warn");
         retryLater();
         return false;
       });
+      return flight;
+    }
+
+    // the page is sent the ordinary way (review, submit): no autosave may overtake it
+    function hold() {
+      window.clearTimeout(timer);
+      window.clearTimeout(retryTimer);
+      held = true;
     }
 
     function changed() {
@@ -164,7 +171,7 @@
     }
 
     function leaving() {
-      if (hooks.isDirty()) { store(); save({ leaving: true }); }
+      if (hooks.isDirty() && !held) { store(); save({ leaving: true }); }
     }
 
     function start() {
@@ -230,7 +237,9 @@
       });
     }
 
-    return { start: start, save: save, store: store, changed: changed,
+    return { start: start, save: save, store: store, changed: changed, hold: hold,
+             busy: function () { return !!flight; },
+             idle: function () { return flight || Promise.resolve(true); },
              kept: function () { return stored; } };
   };
 })();
