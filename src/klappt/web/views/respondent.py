@@ -258,6 +258,7 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         )
         if sr is not None and sr.version and not shown:
             ctx["still_missing"] = drafts.missing(rules, ctx["spec"], ctx["steps"], values)
+            ctx["missing_total"] = sum(m["count"] for m in ctx["still_missing"])
         return render(request, "klappt_web/respond_form.html", ctx)
 
     verb = request.POST.get("action")

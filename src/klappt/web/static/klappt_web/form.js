@@ -514,7 +514,7 @@
     form.classList.add("stepped");
     // on a phone the list of sections folds away: the first question is on the first screen
     if (window.matchMedia && window.matchMedia("(max-width: 40rem)").matches) {
-      document.querySelectorAll("details.toc").forEach(function (d) { d.open = false; });
+      document.querySelectorAll("details.toc, details.resume-note").forEach(function (d) { d.open = false; });
     }
     prev.addEventListener("click", function () {
       var vis = visibleSteps(), pos = vis.indexOf(steps[current]);

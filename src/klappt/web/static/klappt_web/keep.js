@@ -105,7 +105,7 @@
 
     function conflict(time, serverVersion) {
       blocked = true;
-      show(texts.unsaved, "warn");
+      show(texts.held, "warn");
       conflictEl.querySelector("[data-conflict-text]").textContent = texts.conflict.replace("{time}", time);
       conflictEl.hidden = false;
       conflictEl.setAttribute("data-server-version", String(serverVersion));
