@@ -327,9 +327,10 @@ def test_small_things_grid_hint_whole_number_zoom_and_phone__ok(
 
     # 200 % zoom of a 1366×768 screen: the bar is not sticky, it covers nothing
     ctx, page, errors2 = _page(browser, link, viewport={"width": 683, "height": 384})
-    assert page.evaluate(
-        "getComputedStyle(document.querySelector('.actions')).position"
-    ) in ("static", "relative")
+    assert page.evaluate("getComputedStyle(document.querySelector('.actions')).position") in (
+        "static",
+        "relative",
+    )
     _shot(page, "28_zoom_200.png", web_backend)
     ctx.close()
 

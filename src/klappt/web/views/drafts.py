@@ -71,7 +71,9 @@ def step_keys(spec: Any) -> dict[str, int]:
     return out
 
 
-def missing(rules: Any, spec: Any, steps: list[Any], values: dict[str, Any]) -> list[dict[str, Any]]:
+def missing(
+    rules: Any, spec: Any, steps: list[Any], values: dict[str, Any]
+) -> list[dict[str, Any]]:
     """The sections with required answers still missing: ``[{index, label, count}]``."""
     record = returns.cleaned(rules, values)
     where = step_keys(spec)
