@@ -250,7 +250,7 @@ def test_review_lists_answers_and_what_is_missing_before_submitting__ok(
     assert "15.02.2022" in page.locator(".answers").inner_text()
     _shot(page, "24_pruefen_offen.png", web_backend, full=True)
     missing.locator("a").first.click()  # back to the question, its problem marked
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r".*check=1.*"))
     assert page.locator("#error-summary").is_visible()
 
     answers = next(r for r in reference_returns() if r["kommune"] == "gt")

@@ -691,5 +691,9 @@
   if (window.location.hash.length > 1) {
     var anchored = document.getElementById(window.location.hash.slice(1));
     if (anchored && anchored.hasAttribute("data-entry")) { reveal(anchored, false); }
+    // a problem chosen on the review page: its step opens, its field takes the focus
+    else if (anchored && anchored.closest("[data-q]") && document.getElementById("error-summary")) {
+      reveal(anchored, true);
+    }
   }
 })();

@@ -13,6 +13,7 @@
   "use strict";
 
   var PAUSE = 1500;          // ms after the last change
+  var LONGEST = 10000;       // ms a change waits at most while the respondent keeps typing
   var RETRY = [2000, 4000, 8000, 15000];
 
   function now() { return new Date().getTime(); }
@@ -27,6 +28,7 @@
     var conflictEl = document.getElementById("conflict");
     var timer = null, retryTimer = null, retries = 0;
     var flight = null, held = false, blocked = false, stored = false, changes = 0;
+    var waiting = 0; // when the oldest unsaved change was made
 
     function fields() {
       var out = [];
@@ -123,6 +125,7 @@
       body.set("key", Math.random().toString(36).slice(2) + now().toString(36));
       if (opts.explicit) { body.set("explicit", "1"); }
       var seen = changes;
+      waiting = 0;
       show(texts.saving, "");
       flight = fetch(url, {
         method: "POST", body: body, credentials: "same-origin", keepalive: !!opts.leaving,
@@ -167,7 +170,8 @@
     function changed() {
       changes += 1;
       store();
-      if (!blocked) { schedule(PAUSE); }
+      waiting = waiting || now();
+      if (!blocked) { schedule(now() - waiting > LONGEST ? 0 : PAUSE); }
     }
 
     function leaving() {
