@@ -309,10 +309,9 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     record = None
     editor = _editor(request)
-    # a plain draft save may replace this browser's last draft; adding or removing an entry,
-    # and a save that overrides another tab's version after a conflict, keep a version each
+    # an explicit save keeps a version (issue 17); going to the review page saves as an
+    # autosave does, replacing this browser's last autosave
     review = verb == "review"
-    # an explicit save keeps a version; going to the review page saves as an autosave does
     plain = review
     if submit:
         record = returns.cleaned(rules, values)
@@ -350,8 +349,6 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         done_submit = saved.version is not None and saved.version.kind == "submit"
         if done_submit:
             return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
-        if review:
-            return redirect("klappt_web:respond_review", token=token, wave_id=wave.pk)
         return redirect(_form_url(token, wave, request.POST.get("step")))
     if submit:
         mail.receipt_quietly(saved.site_return)  # issue 16: the receipt goes to the outbox
