@@ -178,7 +178,7 @@ def _grid(
     return GridSpec(
         name=g.name,
         label=g.label(lang, form.default_language),
-        hint="",
+        hint=g.hint(lang, form.default_language),
         choices=[(c.name, c.label(lang, form.default_language)) for c in first.choices],
         rows=[_field(form, q, lang, rules) for q in rows],
         multiple=first.type == SELECT_MULTIPLE,

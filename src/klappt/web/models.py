@@ -131,6 +131,8 @@ class SiteReturn(models.Model):
     #: the coordinator gave the return back to its site: the site may change and submit it
     #: again, also after the wave closed (cleared by the next submit)
     reopened_at = models.DateTimeField(null=True, blank=True)
+    #: the key of the section the site last worked on (the link opens there again)
+    last_step = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ("wave_id", "site_id")
@@ -148,6 +150,8 @@ class VersionKind(models.TextChoices):
     CORRECTION = "correction", _("Corrected by the coordinator")
     REOPEN = "reopen", _("Re-opened for the site")
     FORM = "form", _("Carried over to a new questionnaire")
+    #: saved by itself while the site works: replaced by the same browser's next autosave
+    AUTOSAVE = "autosave", _("Saved automatically")
 
 
 class ReturnVersion(models.Model):

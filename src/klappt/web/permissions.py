@@ -102,6 +102,10 @@ TABLE: dict[str, Rule] = {
     "klappt_web:respond": Rule(SITE_LINK, PAGE),
     "klappt_web:respond_wave": Rule(SITE_LINK, frozenset({"GET", "POST"})),
     "klappt_web:respond_summary": Rule(SITE_LINK, SHOW),
+    # issue 17: autosave (JSON) and the review before submitting
+    # (a GET of the autosave address goes to the form: an unknown link is not found there too)
+    "klappt_web:respond_autosave": Rule(SITE_LINK, frozenset({"GET", "POST"})),
+    "klappt_web:respond_review": Rule(SITE_LINK, SHOW),
 }
 
 

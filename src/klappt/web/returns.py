@@ -84,6 +84,8 @@ def message(rules: Rules, code: str, question: str | None, lang: str | None) -> 
     if code == "constraint":
         msg = q.constraint_message(lang, form.default_language) if q else ""
         return msg or _("This answer is not allowed here.")
+    if code == "not_a_number" and q is not None and q.type == "integer":
+        return _("Please enter a whole number.")
     if code == "not_a_number":
         return _("Please enter a number, for example 3 or 1,5.")
     if code == "not_an_integer":
@@ -145,11 +147,12 @@ def save(
 ) -> Saved:
     """Save a draft (``submit=False``) or submit, in one transaction.
 
-    Storage per return is bounded: with ``may_replace`` (a plain draft save, not adding or
-    removing an entry, not after a conflict), a draft saved from the same browser (``editor``)
-    right after its own draft replaces that draft, unless it drops entries of a repeat (the
-    earlier state is kept then); of the drafts, the newest ``KLAPPT_KEEP_DRAFTS`` are kept.
-    Submitted versions are never replaced or removed.
+    Storage per return is bounded: with ``may_replace`` (an autosave of the page), the version
+    is an autosave, and an autosave from the same browser (``editor``) right after its own
+    autosave replaces it, unless it drops entries of a repeat (the earlier state is kept then);
+    every explicit save, every submit and every change by another browser keeps a version. Of
+    the drafts and autosaves, the newest ``KLAPPT_KEEP_DRAFTS`` are kept. Submitted versions are
+    never replaced or removed.
 
     * the same ``request_key`` again (a double click, a resent form) → ``duplicate``, nothing new;
     * the wave closed → ``closed``; the stored version is not ``base_version`` → ``conflict``
@@ -326,13 +329,14 @@ def _store_version(
 ) -> ReturnVersion:
     """The new version of the return: a new row, or the last draft replaced when it was saved
     by the browser ``replace_for`` (empty: never replace)."""
-    kind = VersionKind.SUBMIT if submit else VersionKind.DRAFT
+    autosave = not submit and bool(replace_for)
+    kind = VersionKind.SUBMIT if submit else VersionKind.AUTOSAVE if autosave else VersionKind.DRAFT
     last = None
-    if not submit and replace_for:
+    if autosave:
         last = sr.versions.order_by("-number").first()
     if (
         last is not None
-        and last.kind == VersionKind.DRAFT
+        and last.kind == VersionKind.AUTOSAVE
         and last.editor == replace_for
         and not _drops_entries(last.values, values)
     ):
@@ -353,7 +357,7 @@ def _store_version(
     if not submit:
         keep = max(1, int(getattr(settings, "KLAPPT_KEEP_DRAFTS", 20)))
         old = list(
-            sr.versions.filter(kind=VersionKind.DRAFT)
+            sr.versions.filter(kind__in=(VersionKind.DRAFT, VersionKind.AUTOSAVE))
             .order_by("-number")
             .values_list("pk", flat=True)[keep:]
         )

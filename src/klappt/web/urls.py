@@ -9,6 +9,7 @@ from klappt.web.views import (
     auth,
     coding,
     coordinator,
+    drafts,
     respondent,
     results,
     returns_admin,
@@ -104,6 +105,9 @@ web_patterns = [
     path("r/<str:token>/", respondent.landing, name="respond"),
     path("r/<str:token>/<int:wave_id>/", respondent.fill, name="respond_wave"),
     path("r/<str:token>/<int:wave_id>/summary/", respondent.summary, name="respond_summary"),
+    # issue 17 (never lose an answer): autosave and the review before submitting
+    path("r/<str:token>/<int:wave_id>/autosave/", drafts.autosave, name="respond_autosave"),
+    path("r/<str:token>/<int:wave_id>/review/", respondent.review, name="respond_review"),
 ]
 
 urlpatterns = [

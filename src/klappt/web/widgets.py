@@ -74,6 +74,8 @@ def field(b: Any) -> SafeString:
         )
     if w in ("radio", "likert", "checkbox", "acknowledge"):
         return mark_safe(_choices(b))
+    if w == "locked":
+        return mark_safe(_locked(b))
     parts = [
         _wrap_open(b),
         f'<label for="{escape(b.id)}" class="qlabel">{b.label_html}{_required_mark(b)}</label>',
@@ -106,6 +108,19 @@ def field(b: Any) -> SafeString:
         )
     parts.append("</div>")
     return mark_safe("".join(parts))
+
+
+def _locked(b: Any) -> str:
+    """An answer the register fixes on this site's link: shown, kept, not offered to change."""
+    shown = dict(b.spec.choices).get(b.value, b.value) if b.spec.choices else b.display
+    note = escape(_("From the register; it cannot be changed on this link."))
+    fid, name = escape(b.id), escape(b.name)
+    return (
+        f'{_wrap_open(b, " q-locked")}<p class="qlabel" id="{fid}-label">{b.label_html}</p>'
+        f'<p class="locked-value" id="{fid}" aria-describedby="{fid}-hint">{escape(shown)}</p>'
+        f'<p class="hint" id="{fid}-hint">{note}</p>'
+        f'<input type="hidden" name="{name}" value="{escape(b.value)}"></div>'
+    )
 
 
 def _choices(b: Any) -> str:
@@ -153,8 +168,13 @@ def grid(g: Any) -> SafeString:
     hidden = " hidden" if g.hidden else ""
     parts = [
         f'<div class="q gridq{" has-error" if g.errors else ""}" data-grid="{escape(g.key)}"{hidden}>',
-        f'<table class="grid" id="{gid}"><caption>{g.label_html}</caption><thead><tr><td></td>',
     ]
+    # the group's hint ("several answers possible") belongs to the table's name
+    hint = f'<span class="hint" id="{gid}-hint">{escape(g.spec.hint)}</span>' if g.spec.hint else ""
+    parts.append(
+        f'<table class="grid" id="{gid}"><caption>{g.label_html}{hint}</caption>'
+        "<thead><tr><td></td>"
+    )
     for i, (_name, label) in enumerate(g.choices):
         parts.append(f'<th scope="col" id="{gid}-c{i}">{escape(label)}</th>')
     parts.append("</tr></thead><tbody>")
