@@ -18,6 +18,9 @@ from klappt.errors import ErrorCode, KlapptError
 from klappt.interop.base import ConvertedFile, ImportSummary, Names, XLSFormSpec, complete_import
 from klappt.responses.io import RawTable
 
+#: readstat's names of Stata's integer storage types, and Stata's own
+_STATA_INTEGERS = {"int8": "byte", "int16": "int", "int32": "long"}
+
 
 def _fmt(value: Any) -> str | None:
     if value is None:
@@ -118,11 +121,13 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
     user_values: dict[str, list[Any]] = dict(getattr(meta, "missing_user_values", None) or {})
     mrsets: dict[str, dict[str, Any]] = dict(getattr(meta, "mr_sets", None) or {})
     formats: dict[str, str] = dict(getattr(meta, "original_variable_types", None) or {})
+    stored: dict[str, str] = dict(getattr(meta, "readstat_variable_types", None) or {})
     measures: dict[str, str] = dict(getattr(meta, "variable_measure", None) or {})
     columns: dict[str, list[str | None]] = {}
     notes: list[str] = []
     skipped: list[str] = []
     missing_count = 0
+    integers: list[str] = []  # Stata byte/int/long variables read as integer questions
 
     def clean(var: str) -> list[Any]:
         nonlocal missing_count
@@ -252,18 +257,35 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
             xtype = "date"
         elif hasattr(sample, "hour"):
             xtype = "time"
-        elif isinstance(sample, float) or (sample is None and fmt_name.startswith(("F", "N", "%"))):
+        elif isinstance(sample, int | float) or (
+            sample is None and fmt_name.startswith(("F", "N", "%"))
+        ):
+            # a Stata file says how a number is stored (pyreadstat gives a byte, int or long as a
+            # Python int): that decides, so that an export stores it alike; SPSS stores every
+            # number as a double, and its values and format decide
             integral = all(v is None or v != v or float(v).is_integer() for v in values)
             decimals = re.search(r"\.(\d+)", fmt_name)
-            xtype = (
-                "integer"
-                if integral and not (decimals and int(decimals.group(1)) > 0)
-                else "decimal"
-            )
+            if fmt == "stata-dta" and stored.get(var) in _STATA_INTEGERS:
+                xtype = "integer"
+            elif fmt == "stata-dta" and stored.get(var) in ("float", "double"):
+                xtype = "decimal"
+            else:
+                xtype = (
+                    "integer"
+                    if integral and not (decimals and int(decimals.group(1)) > 0)
+                    else "decimal"
+                )
         else:
             xtype = "text"
         spec.add(type=xtype, name=qname, label=label)
         columns[qname] = [_fmt(v) for v in values]
+        if fmt == "stata-dta" and stored.get(var) in _STATA_INTEGERS:
+            integers.append(f"{var} ({_STATA_INTEGERS[stored[var]]})")
+    if integers:
+        shown = ", ".join(integers[:20]) + (
+            f" (+{len(integers) - 20})" if len(integers) > 20 else ""
+        )
+        notes.append(f"Stata integers read as integer numbers: {shown}")
     if missing_count:
         notes.append(f"{missing_count} user-missing values set to missing")
     if not spec.survey:
