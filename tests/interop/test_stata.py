@@ -13,7 +13,7 @@ import pytest
 from stata_files import write_old_dta
 
 from klappt.analysis.tabulate import tabulate
-from klappt.interop import read_any
+from klappt.interop import detect_format, read_any
 from klappt.interop.export import export_wave
 
 #: the Stata versions pyreadstat writes, and the format (release) each gives
@@ -99,3 +99,33 @@ def test_stata_numbers_round_trip_with_their_storage_type__ok(tmp_path: Path) ->
     )
     assert [r["l"] for r in rows] == ["70000", "-32767", ""]
     assert [r["b"] for r in rows] == ["1", "", "-3"]
+
+
+@pytest.mark.parametrize(
+    ("name", "release", "unused"),
+    [
+        ("filled.dta", 113, 7),  # a writer that fills the header's unused byte
+        ("legacy.bin", 111, 0),  # an old format under another name
+        ("export.dat", 115, 0),
+    ],
+)
+def test_older_stata_formats_are_told_by_their_header__ok(
+    tmp_path: Path, name: str, release: int, unused: int
+) -> None:
+    path = write_old_dta(
+        tmp_path / name, {"n": ("int", [4, None, 6])}, release=release, unused=unused
+    )
+    assert detect_format(path) == "stata-dta"
+    result = read_any(path)
+    assert result.format == "stata-dta"
+    assert result.responses.frame["n"].to_list() == [4, None, 6]
+
+
+@pytest.mark.parametrize("version", PYREADSTAT_VERSIONS)
+def test_every_version_pyreadstat_writes_is_told_by_its_header__ok(
+    tmp_path: Path, version: int
+) -> None:
+    path = tmp_path / "upload.bin"
+    pyreadstat.write_dta(pl.DataFrame({"n": [1.5, 2.5]}), str(path), version=version)
+    assert detect_format(path) == "stata-dta"
+    assert read_any(path).responses.frame["n"].to_list() == [1.5, 2.5]

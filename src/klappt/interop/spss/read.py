@@ -83,8 +83,10 @@ def read_spss(path: str | Path) -> ConvertedFile:
     from klappt.limits import check_file, check_table_shape
 
     check_file(p, "data")
-    with p.open("rb") as fh:
-        stata = p.suffix.lower() == ".dta" or fh.read(11) == b"<stata_dta>"
+    from klappt.interop.sniff import Sniff
+
+    # the header tells Stata from SPSS, whatever the file is called
+    stata = Sniff.of(p).container == "stata"
     reader = pyreadstat.read_dta if stata else pyreadstat.read_sav
     try:
         _, head = reader(str(p), metadataonly=True)
