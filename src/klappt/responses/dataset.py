@@ -113,7 +113,7 @@ def _load(
     bad = bad_answers(ld, frame)
     frame = apply_relevance(ld, frame, bad)
     frame = frame.filter(keep) if keep is not None else frame
-    columns = [name for q in instrument.questions for name, _ in columns_of(q)]
+    columns = [name for q in ld.questions for name, _ in columns_of(q)]
     rs = ResponseSet(
         instrument=instrument, frame=frame.select(columns), meta=ld.meta(keep), source=raw.source
     )
