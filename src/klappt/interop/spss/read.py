@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.base import ConvertedFile, ImportSummary, Names, XLSFormSpec, complete_import
+from klappt.interop.base import (
+    ConvertedFile,
+    ImportSummary,
+    Names,
+    XLSFormSpec,
+    complete_import,
+    literal_label,
+)
 from klappt.responses.io import RawTable
 
 #: readstat's names of Stata's integer storage types, and Stata's own
@@ -117,8 +124,12 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
         title=(meta.file_label or p.stem), form_id=re.sub(r"\W+", "_", p.stem) or "data"
     )
     names = Names()
-    labels: dict[str, str] = dict(meta.column_names_to_labels or {})
-    value_labels: dict[str, dict[Any, str]] = dict(meta.variable_value_labels or {})
+    # labels are the user's words: a "${x}" in them is no reference to another question
+    labels = {k: literal_label(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
+    value_labels: dict[str, dict[Any, str]] = {
+        var: {code: literal_label(text) for code, text in vl.items()}
+        for var, vl in (meta.variable_value_labels or {}).items()
+    }
     ranges: dict[str, list[dict[str, Any]]] = dict(getattr(meta, "missing_ranges", None) or {})
     user_values: dict[str, list[Any]] = dict(getattr(meta, "missing_user_values", None) or {})
     mrsets: dict[str, dict[str, Any]] = dict(getattr(meta, "mr_sets", None) or {})
@@ -163,7 +174,7 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
             answered: list[bool] = [False] * len(selections)
             if s.get("is_dichotomy"):
                 counted = s.get("counted_value")
-                set_label = (s.get("label") or "").strip()
+                set_label = literal_label(s.get("label") or "").strip()
                 for m in members:
                     choice = names_choice(m, list_rows)
                     text = labels.get(m) or m
@@ -189,7 +200,8 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
                             selections[i].add(choice)
             for choice, text in list_rows.items():
                 spec.add_choice(qname, choice, {"": text})
-            spec.add(type=f"select_multiple {qname}", name=qname, label=s.get("label") or qname)
+            set_title = literal_label(s.get("label") or "") or qname
+            spec.add(type=f"select_multiple {qname}", name=qname, label=set_title)
             order = list(list_rows)
             columns[qname] = [
                 " ".join(c for c in order if c in sel) or None if ok else None
