@@ -353,6 +353,17 @@ def complete_import(
 
         responses, report = load_responses(instrument, raw)
         summary = summary.with_report(report, responses.height)
+        marked = [i for i in report.notes if i.code == "not_answered_marker"]
+        if marked:  # an export dialect's mark for "not answered" (Ona's n/a), read as such
+            cells = sum(int(i.detail or 0) for i in marked)
+            summary = replace(
+                summary,
+                notes=(
+                    *summary.notes,
+                    f"{report.detected.rsplit(', ', 1)[-1]} export: {cells} cells "
+                    f"'{marked[0].value}' read as not answered ({len(marked)} columns)",
+                ),
+            )
     return ConvertedFile(
         format=fmt,
         instrument=instrument,
