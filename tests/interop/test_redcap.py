@@ -162,3 +162,31 @@ def test_records_of_another_project__error(corpora: Path) -> None:
     with pytest.raises(KlapptError) as info:
         read_redcap(dictionary, other)
     assert info.value.code == ErrorCode.INTEROP_008
+
+
+def test_old_mac_line_endings_cr_only__ok(corpora: Path, tmp_path: Path) -> None:
+    """A dictionary and records saved with CR alone between lines (classic Mac OS) read as the
+    same project as with LF; ``klappt convert`` writes its XLSForm."""
+    import subprocess
+    import sys
+
+    dictionary, records = _project(corpora, "survey")
+    cr_dictionary, cr_records = tmp_path / "dictionary.csv", tmp_path / "records.csv"
+    for source, target in ((dictionary, cr_dictionary), (records, cr_records)):
+        text = source.read_bytes().replace(b"\r\n", b"\n")
+        assert b"\r" not in text
+        target.write_bytes(text.replace(b"\n", b"\r"))
+    expected = read_redcap(dictionary, records)
+    result = read_redcap(cr_dictionary, cr_records)
+    assert [q.name for q in result.instrument.questions] == [
+        q.name for q in expected.instrument.questions
+    ]
+    assert result.raw.frame.equals(expected.raw.frame)
+    assert result.summary.report.ok
+    done = subprocess.run(
+        [sys.executable, "-m", "klappt", "convert", str(cr_dictionary), str(tmp_path / "f.xlsx")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "f.xlsx").read_bytes()[:2] == b"PK"

@@ -127,6 +127,13 @@ def import_(
     form_path, data_path, tmp = _wave_files(source, data, lang)
     try:
         result = import_wave(_project(project), wave, form_path, data_path)
+    except KlapptError as exc:
+        if tmp is None:
+            raise
+        from klappt.interop.base import naming_user_files
+
+        # the wave was converted into files of our own: the message names the user's
+        raise naming_user_files(exc, {form_path: source, data_path: data or source}) from None
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -156,7 +156,14 @@ class Instrument:
 
     @cached_property
     def _by_name(self) -> dict[str, Question]:
-        return {q.name: q for q in self.questions}
+        # a repeat may reuse a name of the main form (pyxform allows it): the name then means
+        # the main form's question, the one with a column in the table of returns
+        out: dict[str, Question] = {}
+        for q in self.questions:
+            held = out.get(q.name)
+            if held is None or (held.in_repeat and not q.in_repeat):
+                out[q.name] = q
+        return out
 
     @cached_property
     def _groups_by_name(self) -> dict[str, Group]:

@@ -12,8 +12,12 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from klappt.errors import KlapptError, Text
 
 if TYPE_CHECKING:
     from klappt.instrument.model import Instrument
@@ -300,6 +304,31 @@ class ConvertedFile:
         return iter((self.instrument, self.raw))
 
 
+def naming_user_files(error: KlapptError, files: Mapping[Path, str | Path]) -> KlapptError:
+    """``error`` naming the files the user gave where it names the temporary files an import
+    wrote for them (the XLSForm and the table of returns converted from another tool's file)."""
+
+    def swap(text: str) -> str:
+        for temporary, given in files.items():
+            text = text.replace(str(temporary), str(given))
+        return text
+
+    params: dict[str, object] = {}
+    for key, value in error.params.items():
+        if isinstance(value, Text):
+            params[key] = Text(swap(value.de), swap(value.en))
+        elif isinstance(value, str | Path):
+            params[key] = swap(str(value))
+        else:
+            params[key] = value
+    return KlapptError(error.code, **params)
+
+
+def literal_label(text: str) -> str:
+    """A label taken as written (SPSS, Stata): ``${name}`` would be a reference to pyxform."""
+    return cell_text(text).replace("${", "$ {")
+
+
 def complete_import(
     fmt: str,
     instrument: Instrument | None,
@@ -324,6 +353,17 @@ def complete_import(
 
         responses, report = load_responses(instrument, raw)
         summary = summary.with_report(report, responses.height)
+        marked = [i for i in report.notes if i.code == "not_answered_marker"]
+        if marked:  # an export dialect's mark for "not answered" (Ona's n/a), read as such
+            cells = sum(int(i.detail or 0) for i in marked)
+            summary = replace(
+                summary,
+                notes=(
+                    *summary.notes,
+                    f"{report.detected.rsplit(', ', 1)[-1]} export: {cells} cells "
+                    f"'{marked[0].value}' read as not answered ({len(marked)} columns)",
+                ),
+            )
     return ConvertedFile(
         format=fmt,
         instrument=instrument,

@@ -23,6 +23,8 @@ from klappt.damaged import ZIP_ERRORS
 Container = Literal["sav", "zsav", "stata", "parquet", "zip", "ole", "xml", "text"]
 
 _HEAD = 65536
+#: the releases of Stata's binary format before the XML-like one of Stata 13 (``<stata_dta>``)
+_OLD_STATA = frozenset((104, 105, 108, 110, 111, 112, 113, 114, 115))
 _LS_DOCTYPE = re.compile(r"<LimeSurveyDocType>\s*(\w+)\s*</LimeSurveyDocType>")
 
 
@@ -31,13 +33,7 @@ def _container(head: bytes) -> Container:
         return "sav"
     if head.startswith(b"$FL3"):
         return "zsav"
-    if head.startswith(b"<stata_dta>") or (
-        len(head) > 4
-        and 104 <= head[0] <= 115
-        and head[1] in (1, 2)
-        and head[2] == 1
-        and head[3] == 0
-    ):
+    if head.startswith(b"<stata_dta>") or _old_stata(head):
         return "stata"
     if head.startswith(b"PAR1"):
         return "parquet"
@@ -46,6 +42,17 @@ def _container(head: bytes) -> Container:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole"
     return "xml" if _text_head(head).lstrip().startswith("<") else "text"
+
+
+def _old_stata(head: bytes) -> bool:
+    """A Stata file of format 104-115: its release, its byte order and a count of variables.
+
+    The file type and the unused byte after it are not looked at: pyreadstat does not either,
+    and some writers fill the unused byte.
+    """
+    if len(head) < 6 or head[0] not in _OLD_STATA or head[1] not in (1, 2):
+        return False
+    return int.from_bytes(head[4:6], "big" if head[1] == 1 else "little") > 0
 
 
 def _text_head(data: bytes) -> str:
@@ -123,6 +130,7 @@ class Sniff:
 
     @classmethod
     def of(cls, path: Path) -> Sniff:
+        """The file's first 64 KiB, read now."""
         with path.open("rb") as fh:
             return cls(path, fh.read(_HEAD))
 

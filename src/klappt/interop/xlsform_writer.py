@@ -12,6 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from klappt.errors import KlapptError
 from klappt.files import stable_xlsx
 from klappt.instrument.model import (
     DEFAULT_LANG_KEY,
@@ -21,7 +22,7 @@ from klappt.instrument.model import (
     Instrument,
     Question,
 )
-from klappt.interop.base import XLSFormSpec, cell_text
+from klappt.interop.base import XLSFormSpec, cell_text, naming_user_files
 
 _SURVEY_FIRST = ("type", "name")
 _SURVEY_LATER = (
@@ -159,7 +160,12 @@ def read_spec(spec: XLSFormSpec, source: str = "") -> tuple[Instrument, bytes]:
     with tempfile.TemporaryDirectory(prefix="klappt-interop-") as folder:
         path = Path(folder) / f"{spec.form_id or 'form'}.xlsx"
         path.write_bytes(data)
-        instrument = read_instrument(path)
+        try:
+            instrument = read_instrument(path)
+        except KlapptError as exc:  # name the file the user gave, not the workbook written here
+            if not source:
+                raise
+            raise naming_user_files(exc, {path: source}) from None
     return replace(instrument, source=source or instrument.source), data
 
 

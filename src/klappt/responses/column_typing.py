@@ -51,7 +51,7 @@ class ColumnTyper:
 
     def __init__(self, loader: Loader) -> None:
         self.loader = loader
-        self.questions = [q for q in loader.instrument.questions if q.type != "note"]
+        self.questions = [q for q in loader.questions if q.type != "note"]
         self.header = loader.cmap.questions.get
         self.checks: list[Check] = []
         # per select_multiple: each answer text naming unknown choices -> those parts

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Instrument
+from klappt.responses.schema import main_questions
 
 #: Metadata columns that ODK Central, KoboToolbox and Enketo add to an export.
 META_NAMES = frozenset(
@@ -87,7 +88,7 @@ def map_columns(instrument: Instrument, headers: tuple[str, ...] | list[str]) ->
     ``/``, some exports mix them), and a ``select_multiple`` choice after the question name.
     Split columns of a known choice win over a question of the same name as the choice.
     """
-    names = {q.name: q for q in instrument.questions}
+    names = {q.name: q for q in main_questions(instrument)}
     multiples = {n: q for n, q in names.items() if q.type == SELECT_MULTIPLE}
     cmap = ColumnMap()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -21,6 +22,9 @@ from klappt.responses.loading import Loader
 from klappt.responses.relevance import apply_relevance, bad_answers, check_constraints
 from klappt.responses.report import Issue, ValidationReport
 from klappt.responses.schema import choice_enum, columns_of, empty_frame
+
+if TYPE_CHECKING:
+    from klappt.interop.dialects import Dialect
 
 __all__ = [
     "ResponseSet",
@@ -85,24 +89,35 @@ def load_responses(instrument: Instrument, raw: RawTable) -> tuple[ResponseSet, 
     >>> rs.height, report.ok
     (40, True)
     """
+    from klappt.interop.dialects import read_as_exported
     from klappt.interop.labels import apply_label_headers
 
     # a Kobo export "with labels" names its columns (and choices) by label: map them back
     raw = apply_label_headers(instrument, raw)
+    # an Ona export writes "n/a" where a question was not answered
+    raw, dialect = read_as_exported(raw)
     cmap = map_columns(instrument, raw.columns)
     if not cmap.matched_any:
         shown = ", ".join(raw.columns[:8]) + (" …" if len(raw.columns) > 8 else "")
         raise KlapptError(
             ErrorCode.RESPONSES_002, path=raw.source, form=instrument.source, columns=shown
         )
-    return _load(instrument, raw, cmap)
+    return _load(instrument, raw, cmap, dialect)
 
 
 def _load(
-    instrument: Instrument, raw: RawTable, cmap: ColumnMap
+    instrument: Instrument, raw: RawTable, cmap: ColumnMap, dialect: Dialect | None = None
 ) -> tuple[ResponseSet, ValidationReport]:
     """The steps of a load, in order, over one :class:`~klappt.responses.loading.Loader`."""
     ld = Loader(instrument, raw, cmap)
+    detected = sniff_summary(raw)
+    if dialect is not None:
+        detected += f", {dialect.name}"
+        for header, cells in dialect.not_answered.items():
+            name = next((q for q, h in cmap.questions.items() if h == header), None)
+            ld.issues.append(
+                Issue("not_answered_marker", None, header, dialect.marker, name, str(cells))
+            )
     for header in cmap.unknown:
         ld.issues.append(Issue("unknown_column", None, header, None, None, None))
     for header, name in cmap.duplicates:
@@ -113,7 +128,7 @@ def _load(
     bad = bad_answers(ld, frame)
     frame = apply_relevance(ld, frame, bad)
     frame = frame.filter(keep) if keep is not None else frame
-    columns = [name for q in instrument.questions for name, _ in columns_of(q)]
+    columns = [name for q in ld.questions for name, _ in columns_of(q)]
     rs = ResponseSet(
         instrument=instrument, frame=frame.select(columns), meta=ld.meta(keep), source=raw.source
     )
@@ -124,7 +139,7 @@ def _load(
         responses=rs.height,
         rows=raw.height,
         issues=tuple(ld.issues),
-        detected=sniff_summary(raw),
+        detected=detected,
         meta_columns=tuple(cmap.meta),
     )
     return rs, report

@@ -311,9 +311,13 @@ def _read_csv(path: Path, categories: Categories | None = None, kind: Kind = "da
     text, encoding = _decode(raw, path)
     if not text.strip():
         raise KlapptError(ErrorCode.FILE_002, path=path)
+    old_mac = "\r" in text and "\n" not in text
+    if old_mac:  # lines ended by CR alone (classic Mac OS, old REDCap exports): Polars wants LF
+        text = text.replace("\r", "\n")
+        raw = text.encode("utf-8")
     sep = _sniff_separator(text)
     _check_csv_shape(raw, text, sep, path, kind)
-    data = text.encode("utf-8") if encoding != "utf-8" else raw
+    data = text.encode("utf-8") if encoding != "utf-8" or old_mac else raw
     overrides: dict[str, pl.DataType] = {}
     if categories is not None:
         # the header row read ahead, to name the columns that may be read as categories

@@ -19,7 +19,7 @@ from klappt.instrument.model import SELECT_MULTIPLE, Instrument, Question
 from klappt.responses.columns import ColumnMap
 from klappt.responses.io import RawTable
 from klappt.responses.report import Issue
-from klappt.responses.schema import columns_of
+from klappt.responses.schema import columns_of, main_questions
 
 #: answers of a Kobo split column that mean "selected" and "not selected"
 TRUE = ("1", "1.0", "true", "wahr", "ja", "yes", "y", "x")
@@ -66,6 +66,7 @@ class Loader:
 
     def __init__(self, instrument: Instrument, raw: RawTable, cmap: ColumnMap) -> None:
         self.instrument = instrument
+        self.questions = main_questions(instrument)  # those with columns, each name once
         self.raw = raw
         self.cmap = cmap
         self.issues: list[Issue] = []

@@ -27,7 +27,7 @@ def check_constraints(ld: Loader, frame: pl.DataFrame) -> pl.DataFrame:
     one are reported and left out (all against the same table, so the order is free)."""
     compiler = ld.compiler(frame)
     violations: dict[str, pl.Expr] = {}
-    for q in ld.instrument.questions:
+    for q in ld.questions:
         if not q.constraint or q.type in ("note", "calculate"):
             continue
         ok = _condition(ld, compiler, q, "constraint", q.constraint)
@@ -60,7 +60,7 @@ def bad_answers(ld: Loader, frame: pl.DataFrame) -> pl.DataFrame:
     """
     view = ld.view(frame)
     exprs = []
-    for q in ld.instrument.questions:
+    for q in ld.questions:
         if q.type == "note" or not (q.name in ld.cmap.questions or q.name in ld.cmap.splits):
             continue
         header = ld.cmap.questions.get(q.name)
@@ -99,7 +99,7 @@ def batches(ld: Loader) -> list[list[Question]]:
     runs: list[list[Question]] = [[]]
     removable: set[str] = set()
     named_by_required: set[str] = set()
-    for q in ld.instrument.questions:
+    for q in ld.questions:
         if q.type == "note":
             continue
         chain = ld.instrument.relevance_chain(q)

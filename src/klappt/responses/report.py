@@ -41,10 +41,14 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "Bedingung nicht auswertbar; nicht geprüft",
         "condition cannot be evaluated; not checked",
     ),
+    "not_answered_marker": (
+        "vom Export für „nicht beantwortet“ geschrieben, als nicht beantwortet gelesen; Zellen",
+        "written by the export for 'not answered', read as not answered; cells",
+    ),
 }
 
 #: Codes that describe the form rather than the data; they do not make a report fail.
-NOTE_CODES = frozenset({"expression_unsupported"})
+NOTE_CODES = frozenset({"expression_unsupported", "not_answered_marker"})
 
 
 @dataclass(frozen=True)

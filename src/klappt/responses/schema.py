@@ -12,6 +12,13 @@ import polars as pl
 from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, Instrument, Question
 
 
+def main_questions(instrument: Instrument) -> tuple[Question, ...]:
+    """The questions with columns in the table of returns, in form order, each name once: a
+    question of a repeat that reuses a name of the main form has its answers in the repeat's
+    entries, and the name's column is the main form's (:meth:`Instrument.question`)."""
+    return tuple(q for q in instrument.questions if instrument.question(q.name) is q)
+
+
 def is_text(q: Question) -> bool:
     """Typed as text: every type that is no choice, number or date."""
     return q.type not in (SELECT_ONE, SELECT_MULTIPLE, *NUMERIC_TYPES, "date")
@@ -20,7 +27,7 @@ def is_text(q: Question) -> bool:
 def empty_frame(instrument: Instrument, height: int = 0) -> pl.DataFrame:
     """A typed frame of nulls with the columns the form implies."""
     cols: dict[str, pl.Series] = {}
-    for q in instrument.questions:
+    for q in main_questions(instrument):
         for name, dtype in columns_of(q):
             cols[name] = pl.Series(name, [None] * height, dtype=dtype)
     return pl.DataFrame(cols)

@@ -15,8 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.base import ConvertedFile, ImportSummary, Names, XLSFormSpec, complete_import
+from klappt.interop.base import (
+    ConvertedFile,
+    ImportSummary,
+    Names,
+    XLSFormSpec,
+    complete_import,
+    literal_label,
+)
 from klappt.responses.io import RawTable
+
+#: readstat's names of Stata's integer storage types, and Stata's own
+_STATA_INTEGERS = {"int8": "byte", "int16": "int", "int32": "long"}
 
 
 def _fmt(value: Any) -> str | None:
@@ -80,8 +90,10 @@ def read_spss(path: str | Path) -> ConvertedFile:
     from klappt.limits import check_file, check_table_shape
 
     check_file(p, "data")
-    with p.open("rb") as fh:
-        stata = p.suffix.lower() == ".dta" or fh.read(11) == b"<stata_dta>"
+    from klappt.interop.sniff import Sniff
+
+    # the header tells Stata from SPSS, whatever the file is called
+    stata = Sniff.of(p).container == "stata"
     reader = pyreadstat.read_dta if stata else pyreadstat.read_sav
     try:
         _, head = reader(str(p), metadataonly=True)
@@ -112,17 +124,23 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
         title=(meta.file_label or p.stem), form_id=re.sub(r"\W+", "_", p.stem) or "data"
     )
     names = Names()
-    labels: dict[str, str] = dict(meta.column_names_to_labels or {})
-    value_labels: dict[str, dict[Any, str]] = dict(meta.variable_value_labels or {})
+    # labels are the user's words: a "${x}" in them is no reference to another question
+    labels = {k: literal_label(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
+    value_labels: dict[str, dict[Any, str]] = {
+        var: {code: literal_label(text) for code, text in vl.items()}
+        for var, vl in (meta.variable_value_labels or {}).items()
+    }
     ranges: dict[str, list[dict[str, Any]]] = dict(getattr(meta, "missing_ranges", None) or {})
     user_values: dict[str, list[Any]] = dict(getattr(meta, "missing_user_values", None) or {})
     mrsets: dict[str, dict[str, Any]] = dict(getattr(meta, "mr_sets", None) or {})
     formats: dict[str, str] = dict(getattr(meta, "original_variable_types", None) or {})
+    stored: dict[str, str] = dict(getattr(meta, "readstat_variable_types", None) or {})
     measures: dict[str, str] = dict(getattr(meta, "variable_measure", None) or {})
     columns: dict[str, list[str | None]] = {}
     notes: list[str] = []
     skipped: list[str] = []
     missing_count = 0
+    integers: list[str] = []  # Stata byte/int/long variables read as integer questions
 
     def clean(var: str) -> list[Any]:
         nonlocal missing_count
@@ -156,7 +174,7 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
             answered: list[bool] = [False] * len(selections)
             if s.get("is_dichotomy"):
                 counted = s.get("counted_value")
-                set_label = (s.get("label") or "").strip()
+                set_label = literal_label(s.get("label") or "").strip()
                 for m in members:
                     choice = names_choice(m, list_rows)
                     text = labels.get(m) or m
@@ -182,7 +200,8 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
                             selections[i].add(choice)
             for choice, text in list_rows.items():
                 spec.add_choice(qname, choice, {"": text})
-            spec.add(type=f"select_multiple {qname}", name=qname, label=s.get("label") or qname)
+            set_title = literal_label(s.get("label") or "") or qname
+            spec.add(type=f"select_multiple {qname}", name=qname, label=set_title)
             order = list(list_rows)
             columns[qname] = [
                 " ".join(c for c in order if c in sel) or None if ok else None
@@ -252,18 +271,35 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
             xtype = "date"
         elif hasattr(sample, "hour"):
             xtype = "time"
-        elif isinstance(sample, float) or (sample is None and fmt_name.startswith(("F", "N", "%"))):
+        elif isinstance(sample, int | float) or (
+            sample is None and fmt_name.startswith(("F", "N", "%"))
+        ):
+            # a Stata file says how a number is stored (pyreadstat gives a byte, int or long as a
+            # Python int): that decides, so that an export stores it alike; SPSS stores every
+            # number as a double, and its values and format decide
             integral = all(v is None or v != v or float(v).is_integer() for v in values)
             decimals = re.search(r"\.(\d+)", fmt_name)
-            xtype = (
-                "integer"
-                if integral and not (decimals and int(decimals.group(1)) > 0)
-                else "decimal"
-            )
+            if fmt == "stata-dta" and stored.get(var) in _STATA_INTEGERS:
+                xtype = "integer"
+            elif fmt == "stata-dta" and stored.get(var) in ("float", "double"):
+                xtype = "decimal"
+            else:
+                xtype = (
+                    "integer"
+                    if integral and not (decimals and int(decimals.group(1)) > 0)
+                    else "decimal"
+                )
         else:
             xtype = "text"
         spec.add(type=xtype, name=qname, label=label)
         columns[qname] = [_fmt(v) for v in values]
+        if fmt == "stata-dta" and stored.get(var) in _STATA_INTEGERS:
+            integers.append(f"{var} ({_STATA_INTEGERS[stored[var]]})")
+    if integers:
+        shown = ", ".join(integers[:20]) + (
+            f" (+{len(integers) - 20})" if len(integers) > 20 else ""
+        )
+        notes.append(f"Stata integers read as integer numbers: {shown}")
     if missing_count:
         notes.append(f"{missing_count} user-missing values set to missing")
     if not spec.survey:

@@ -181,6 +181,9 @@ def wave_variables(
                 mrsets.append(MrSet(set_names.make(q.name), label, members))
         elif q.type in ("integer", "decimal"):
             series = rs.frame[q.name].cast(pl.Float64)
+            if stata and q.type == "integer" and _fits_long(rs.frame[q.name]):
+                # stored as an integer again (pyreadstat writes every integer as a Stata long)
+                series = rs.frame[q.name].cast(pl.Int32)
             decimals = 0
             if q.type == "decimal":
                 fraction = (
@@ -195,6 +198,15 @@ def wave_variables(
         else:
             out.append(Variable(own[q.name], label, rs.frame[q.name].cast(pl.String), "string"))
     return out, mrsets
+
+
+#: the values a Stata long holds (the rest of the 32 bits code missing values)
+_LONG_RANGE = (-2_147_483_647, 2_147_483_620)
+
+
+def _fits_long(values: pl.Series) -> bool:
+    outside = (values < _LONG_RANGE[0]) | (values > _LONG_RANGE[1])
+    return not outside.any()
 
 
 def _frame(variables: list[Variable], max_string: int | None = None) -> pl.DataFrame:
