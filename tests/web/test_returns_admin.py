@@ -178,6 +178,11 @@ def test_correction_refused_without_reason_or_with_a_bad_answer__error(
         _correct_url(web, wave), _correct_post(web, wave, {"thm_anzahl": "drei"}, "Anruf")
     )
     assert r.status_code == 422 and "Zahl ein" in r.content.decode()
+    # gt answered abh_fortfuehrung "nein": the follow-up abh_ueber does not apply
+    r = coord.post(
+        _correct_url(web, wave), _correct_post(web, wave, {"abh_ueber": ["turnus"]}, "x")
+    )
+    assert r.status_code == 422 and "gilt nach den übrigen Antworten nicht" in r.content.decode()
     assert SiteReturn.objects.get(wave=wave, site=web.site("gt")).version == before
     assert Return.objects.get(wave=wave, site=web.site("gt")).values["thm_anzahl"] == "2"
     # a draft cannot be corrected: it is the site's

@@ -78,6 +78,15 @@ def correct(
         values.update(answers)
         record = cleaned(rules, values)
         errors = check(rules, record, lang)
+        for name, value in answers.items():
+            # an answer to a question that does not apply would be dropped: say so instead
+            if value not in (None, "") and record.get(name) is None and name in record:
+                errors.setdefault(name, []).append(
+                    _(
+                        "This question does not apply to the other answers; the answer would "
+                        "not be kept."
+                    )
+                )
         if errors:
             return Corrected(None, errors, [])
         before = cleaned(rules, base)
