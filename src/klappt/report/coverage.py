@@ -195,7 +195,7 @@ def coverage(
 def _merge_small(
     types: dict[str, list[int]], min_cell: int
 ) -> tuple[tuple[tuple[str, ...], int, int], ...]:
-    groups = [((t,), a, n) for t, (a, n) in types.items()]
+    groups: list[tuple[tuple[str, ...], int, int]] = [((t,), a, n) for t, (a, n) in types.items()]
     small = [g for g in groups if g[2] < min_cell]
     big = [g for g in groups if g[2] >= min_cell]
     if small:
