@@ -134,6 +134,8 @@ def test_scale_items_and_numbers_of_a_group_share_one_slide__ok(derived):
     frame = next(sh for sh in deck.slides[index].shapes if sh.has_table)
     # the table spans the slide's content width, not a 420 pt corner of it
     assert frame.width > deck.slide_width * 0.8
+    widths = [c.width for c in frame.table.columns]
+    assert widths[0] > 2 * widths[1]  # the questions get room, the numbers what they need
 
 
 def test_percentages_without_decimals_under_a_base_of_100__ok(derived):

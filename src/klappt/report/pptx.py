@@ -28,7 +28,13 @@ from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.kinds import PPTX
 from klappt.report.mentions import layout_cloud
 from klappt.report.pptx_charts import EMU_PER_PT
-from klappt.report.pptx_layouts import check_layouts, closing_top, pick_layout, stamp_mark
+from klappt.report.pptx_layouts import (
+    check_layouts,
+    closing_top,
+    pick_layout,
+    stamp_mark,
+    widen_label_column,
+)
 from klappt.report.textfit import fit
 from klappt.report.theme import ACCENT, FONT, INK, LIGHT, MUTED, PRIMARY, QUALITATIVE, WHITE
 
@@ -650,6 +656,7 @@ class _Deck:
                 self._cell(t.cell(i, j), value, False, j > 0)
         for i in range(rows):
             t.rows[i].height = Emu(round(row_h * _PT))
+        widen_label_column(t, frame.width)
 
     def _cell(self, cell: Any, value: str, header: bool, right: bool) -> None:
         cell.text = ""
