@@ -313,3 +313,41 @@ def test_a_wave_without_returns_gives_a_clear_message__fail(tmp_path):
     assert result.exit_code != 0
     assert "keine Rückläufe" in str(result.exception or "") + result.output
     assert not out.exists()
+
+
+def _klappt(*args: str, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("KLAPPT_PROJECT", "DATABASE_URL")}
+    env["KLAPPT_LANG"] = "de"
+    done = subprocess.run(
+        [sys.executable, "-m", "klappt", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.mark.slow
+def test_a_stored_wave_takes_the_register_of_its_project__ok(tmp_path):
+    _klappt("init", "projekt", cwd=tmp_path)
+    root = tmp_path / "projekt"
+    _klappt("register", str(reference_path("register.csv")), cwd=root)
+    _klappt(
+        "import",
+        "2022",
+        str(reference_path("arbeitshilfe_2022.xlsx")),
+        str(reference_path("returns_2022.csv")),
+        cwd=root,
+    )
+    _klappt("report", "--wave", "2022", "--out", "d.pptx", cwd=root)
+    slides = Presentation(str(root / "d.pptx")).slides
+    data = " ".join(sh.text_frame.text for sh in slides[2].shapes if sh.has_text_frame)
+    assert "Rücklauf: 40 von 54 Standorten (74\u202f%)" in data
+    assert "Kreise: 22 von 31" in data

@@ -159,7 +159,7 @@ def report(
         )
     if spec is None:
         assert main_wave is not None
-        context = _deck_context(main_wave, lang or "de", register, project if wave else None)
+        context = _deck_context(main_wave, lang or "de", register, wave is not None, project)
         spec = default_spec(main_wave.instrument, lang or "de", main_wave.name or None, context)
     built = build_report(spec, load_data(spec, main_wave, loader), lang)
     for path in write_outputs(built, out_paths, template):
@@ -167,7 +167,7 @@ def report(
 
 
 def _deck_context(
-    wave: WaveData, lang: str, register: Path | None, project: Path | None
+    wave: WaveData, lang: str, register: Path | None, stored: bool, project: Path | None
 ) -> DeckContext:
     """Program, wave, field period, date and the sites' response for a derived deck's title
     and data slides: the register from --register, else (with --wave) the project's."""
@@ -183,17 +183,20 @@ def _deck_context(
     rs = wave.responses
     sites: list[RegisterSite] = []
     program = None
+    min_cell = 3
     if register is not None:
         sites = read_register(register)
-    elif project is not None:
+    elif stored:
         from klappt.store.project import (
             DEFAULT_PROGRAM,
             activate,
             get_program,
+            project_min_cell,
             project_program,
         )
 
         root = _project(project)
+        min_cell = project_min_cell(root)
         activate(root)
         from klappt.store.models import Site
 
@@ -208,7 +211,7 @@ def _deck_context(
         wave=wave.name or None,
         period=field_period(rs, lang) if rs is not None else None,
         date=today(lang),
-        coverage=coverage(rs, sites) if rs is not None and sites else None,
+        coverage=coverage(rs, sites, min_cell) if rs is not None and sites else None,
         returns=rs.height if rs is not None else None,
     )
 
