@@ -171,14 +171,7 @@ def _deck_context(
 ) -> DeckContext:
     """Program, wave, field period, date and the sites' response for a derived deck's title
     and data slides: the register from --register, else (with --wave) the project's."""
-    from klappt.report.coverage import (
-        DeckContext,
-        RegisterSite,
-        coverage,
-        field_period,
-        read_register,
-        today,
-    )
+    from klappt.report.coverage import RegisterSite, deck_context, read_register
 
     rs = wave.responses
     sites: list[RegisterSite] = []
@@ -206,14 +199,7 @@ def _deck_context(
             RegisterSite(s.site_id, s.name, s.typ or None)
             for s in Site.objects.filter(program=prog).order_by("position", "site_id")
         ]
-    return DeckContext(
-        program=program,
-        wave=wave.name or None,
-        period=field_period(rs, lang) if rs is not None else None,
-        date=today(lang),
-        coverage=coverage(rs, sites, min_cell) if rs is not None and sites else None,
-        returns=rs.height if rs is not None else None,
-    )
+    return deck_context(rs, lang, wave=wave.name, program=program, sites=sites, min_cell=min_cell)
 
 
 # -- the reference case -----------------------------------------------------------------------

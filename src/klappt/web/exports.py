@@ -199,6 +199,17 @@ def _coded(wave: Wave, form: Instrument) -> Any:
     return coded_responses(wave, rs)
 
 
+def _deck_context(wave: Wave, rs: Any, lang: str) -> Any:
+    """Program, field period, date and the register's response for the deck's first slides."""
+    from klappt.report.coverage import RegisterSite, deck_context
+    from klappt.store.project import DEFAULT_PROGRAM
+
+    program = wave.program
+    sites = [RegisterSite(s.site_id, s.name, s.typ or None) for s in program.sites.all()]
+    name = program.name if program.name and program.name != DEFAULT_PROGRAM else None
+    return deck_context(rs, lang, wave=str(wave.name), program=name, sites=sites)
+
+
 def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     """The results deck (``.pptx``) or HTML report of the wave, built by :mod:`klappt.report`."""
     from klappt.report import RENDERERS, ReportData, build_report, default_spec
@@ -207,7 +218,7 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     codes = _coded(wave, form)
     rs = codes.responses
     name = str(wave.name)
-    spec = default_spec(rs.instrument, lang, name)
+    spec = default_spec(rs.instrument, lang, name, _deck_context(wave, rs, lang))
     data = ReportData({name: WaveData(name, rs.instrument, rs, coding=codes.summaries)})
     built = build_report(spec, data, lang)
     return RENDERERS[fmt](built, None)
