@@ -351,3 +351,14 @@ def test_a_stored_wave_takes_the_register_of_its_project__ok(tmp_path):
     data = " ".join(sh.text_frame.text for sh in slides[2].shapes if sh.has_text_frame)
     assert "Rücklauf: 40 von 54 Standorten (74\u202f%)" in data
     assert "Kreise: 22 von 31" in data
+
+
+def test_single_choice_in_form_order_multiple_choice_by_frequency__ok(derived):
+    _, built = derived
+    by_question = {p.question: p for s in _results(built) for p in s.panels}
+    multiple = by_question["abh_ueber"].series[0].counts
+    assert list(multiple) == sorted(multiple, reverse=True)
+    weiter = by_question["bildung_weiter"]
+    assert (
+        weiter.categories[0] == "ja, weiter wie bisher" and weiter.categories[-1] == "noch unklar"
+    )
