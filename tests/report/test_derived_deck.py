@@ -134,6 +134,8 @@ def test_scale_items_and_numbers_of_a_group_share_one_slide__ok(derived):
     frame = next(sh for sh in deck.slides[index].shapes if sh.has_table)
     # the table spans the slide's content width, not a 420 pt corner of it
     assert frame.width > deck.slide_width * 0.8
+    widths = [c.width for c in frame.table.columns]
+    assert widths[0] > 2 * widths[1]  # the questions get room, the numbers what they need
 
 
 def test_percentages_without_decimals_under_a_base_of_100__ok(derived):
@@ -311,3 +313,52 @@ def test_a_wave_without_returns_gives_a_clear_message__fail(tmp_path):
     assert result.exit_code != 0
     assert "keine Rückläufe" in str(result.exception or "") + result.output
     assert not out.exists()
+
+
+def _klappt(*args: str, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("KLAPPT_PROJECT", "DATABASE_URL")}
+    env["KLAPPT_LANG"] = "de"
+    done = subprocess.run(
+        [sys.executable, "-m", "klappt", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.mark.slow
+def test_a_stored_wave_takes_the_register_of_its_project__ok(tmp_path):
+    _klappt("init", "projekt", cwd=tmp_path)
+    root = tmp_path / "projekt"
+    _klappt("register", str(reference_path("register.csv")), cwd=root)
+    _klappt(
+        "import",
+        "2022",
+        str(reference_path("arbeitshilfe_2022.xlsx")),
+        str(reference_path("returns_2022.csv")),
+        cwd=root,
+    )
+    _klappt("report", "--wave", "2022", "--out", "d.pptx", cwd=root)
+    slides = Presentation(str(root / "d.pptx")).slides
+    data = " ".join(sh.text_frame.text for sh in slides[2].shapes if sh.has_text_frame)
+    assert "Rücklauf: 40 von 54 Standorten (74\u202f%)" in data
+    assert "Kreise: 22 von 31" in data
+
+
+def test_single_choice_in_form_order_multiple_choice_by_frequency__ok(derived):
+    _, built = derived
+    by_question = {p.question: p for s in _results(built) for p in s.panels}
+    multiple = by_question["abh_ueber"].series[0].counts
+    assert list(multiple) == sorted(multiple, reverse=True)
+    weiter = by_question["bildung_weiter"]
+    assert (
+        weiter.categories[0] == "ja, weiter wie bisher" and weiter.categories[-1] == "noch unklar"
+    )

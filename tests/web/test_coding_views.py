@@ -430,9 +430,11 @@ def test_results_and_deck_of_the_web_count_the_stored_codes__ok(web: Any, web_ba
         for sh in s.shapes
         if sh.has_text_frame
     ]
-    assert any(
-        "Codierte Freitexte: 4 Codes, davon 0 aus angenommenen Vorschlägen" in t for t in texts
-    )
+    note = "Codierte Freitexte: 4 Codes, davon 0 aus angenommenen Vorschlägen"
+    # issue 15, defect 10: a method note with the chart's data table, not text on a slide
+    assert not any(note in t for t in texts)
+    report = c.get(f"/p/{web.program.slug}/w/{wave.pk}/report.html").content.decode()
+    assert note in report
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

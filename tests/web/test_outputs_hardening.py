@@ -215,6 +215,6 @@ def test_deck_with_a_300_character_answer_of_three_sites__ok(web: Any, web_backe
         if s.has_chart
         for c in s.chart.plots[0].categories
     ]
-    # the whole answer, wrapped but never cut with "…" (issue 15)
-    shown = [" ".join(t.split()) for t in texts if t.startswith("Feste Beratung")]
-    assert shown and all(t == " ".join(long.split()) for t in shown), shown
+    # the derived deck quotes no free text (issue 15): the long answer renders nowhere on it
+    assert len(prs.slides) > 5
+    assert not any("Feste Beratung" in t for t in texts)

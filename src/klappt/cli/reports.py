@@ -175,7 +175,7 @@ def report(
         )
     if spec is None:
         assert main_wave is not None
-        context = _deck_context(main_wave, lang or "de", register, project if wave else None)
+        context = _deck_context(main_wave, lang or "de", register, wave is not None, project)
         spec = default_spec(main_wave.instrument, lang or "de", main_wave.name or None, context)
     data_in = load_data(spec, main_wave, loader)
     # published as it comes out: the project's minimum cell size unless recipe or --min-cell say
@@ -186,33 +186,29 @@ def report(
 
 
 def _deck_context(
-    wave: WaveData, lang: str, register: Path | None, project: Path | None
+    wave: WaveData, lang: str, register: Path | None, stored: bool, project: Path | None
 ) -> DeckContext:
     """Program, wave, field period, date and the sites' response for a derived deck's title
     and data slides: the register from --register, else (with --wave) the project's."""
-    from klappt.report.coverage import (
-        DeckContext,
-        RegisterSite,
-        coverage,
-        field_period,
-        read_register,
-        today,
-    )
+    from klappt.report.coverage import RegisterSite, deck_context, read_register
 
     rs = wave.responses
     sites: list[RegisterSite] = []
     program = None
+    min_cell = 3
     if register is not None:
         sites = read_register(register)
-    elif project is not None:
+    elif stored:
         from klappt.store.project import (
             DEFAULT_PROGRAM,
             activate,
             get_program,
+            project_min_cell,
             project_program,
         )
 
         root = _project(project)
+        min_cell = project_min_cell(root)
         activate(root)
         from klappt.store.models import Site
 
@@ -222,14 +218,7 @@ def _deck_context(
             RegisterSite(s.site_id, s.name, s.typ or None)
             for s in Site.objects.filter(program=prog).order_by("position", "site_id")
         ]
-    return DeckContext(
-        program=program,
-        wave=wave.name or None,
-        period=field_period(rs, lang) if rs is not None else None,
-        date=today(lang),
-        coverage=coverage(rs, sites) if rs is not None and sites else None,
-        returns=rs.height if rs is not None else None,
-    )
+    return deck_context(rs, lang, wave=wave.name, program=program, sites=sites, min_cell=min_cell)
 
 
 # -- the reference case -----------------------------------------------------------------------

@@ -353,7 +353,19 @@ def with_mark(built: BuiltReport, mark: str) -> BuiltReport:
 
 #: Fields that hold names, paths or numbers as data, not text a reader sees.
 _NOT_TEXT = frozenset(
-    {"question", "kind", "unit", "number_format", "rows", "logo", "wave", "template", "meta"}
+    {
+        "question",
+        "kind",
+        "unit",
+        "number_format",
+        "rows",
+        "logo",
+        "wave",
+        "template",
+        "meta",
+        "returns",
+        "spellings",
+    }
 )
 
 

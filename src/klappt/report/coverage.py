@@ -24,6 +24,7 @@ __all__ = [
     "DeckContext",
     "RegisterSite",
     "coverage",
+    "deck_context",
     "field_period",
     "read_register",
     "returns_lines",
@@ -290,3 +291,25 @@ def today(lang: str) -> str:
     if lang == "en":
         return f"{d.day} {_MONTHS['en'][d.month - 1]} {d.year}"
     return d.strftime("%d.%m.%Y")
+
+
+def deck_context(
+    rs: ResponseSet | None,
+    lang: str,
+    *,
+    wave: str | None = None,
+    program: str | None = None,
+    sites: Iterable[RegisterSite] = (),
+    min_cell: int = 3,
+) -> DeckContext:
+    """Everything a derived deck's title and data slides say, from the returns and a register
+    (command line and web app alike)."""
+    sites = list(sites)
+    return DeckContext(
+        program=program or None,
+        wave=wave or None,
+        period=field_period(rs, lang) if rs is not None else None,
+        date=today(lang),
+        coverage=coverage(rs, sites, min_cell) if rs is not None and sites else None,
+        returns=rs.height if rs is not None else None,
+    )

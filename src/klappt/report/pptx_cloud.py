@@ -11,6 +11,7 @@ from pptx.util import Emu
 from klappt.report.built import BuiltPanel
 from klappt.report.cloud import SMALLEST, layout_cloud
 from klappt.report.kinds import PPTX
+from klappt.report.pptx_layouts import widen_label_column
 from klappt.report.pptx_text import _PT, _Box
 from klappt.report.theme import INK, LIGHT, MUTED, PRIMARY, WHITE
 
@@ -64,6 +65,7 @@ def stats_table(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
             _cell(deck, t.cell(i, j), value, False, j > 0)
     for i in range(rows):
         t.rows[i].height = Emu(round(row_h * _PT))
+    widen_label_column(t, frame.width)
 
 
 def _cell(deck: _Deck, cell: Any, value: str, header: bool, right: bool) -> None:

@@ -292,19 +292,26 @@ def _result_slides(
         done.add(q.name)
         title, heading = _titles(instrument, q, lang, section)
         kind = "bar" if q.is_select else "table"
-        out.append(_slide(title, q.name, kind, heading))
+        out.append(_slide(title, q.name, kind, heading, single=q.type == "select_one"))
     return out
 
 
 def _slide(
-    title: str, question: str, kind: KindName, heading: str | None, items: tuple[str, ...] = ()
+    title: str,
+    question: str,
+    kind: KindName,
+    heading: str | None,
+    items: tuple[str, ...] = (),
+    single: bool = False,
 ) -> ResultSlide:
+    # a single choice keeps the form's order of its answers (ja before nein, scale order);
+    # a multiple choice is read as a ranking, most frequent first
     panel = ChartPanel(
         question=question,
         kind=kind,
         items=items,
         title=heading,
-        sort="form" if kind == "bar" and not items else None,
+        sort="form" if kind == "bar" and single else None,
     )
     return ResultSlide(title=title, panels=(panel,))
 

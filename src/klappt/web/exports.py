@@ -328,6 +328,17 @@ def _coded(wave: Wave, form: Instrument) -> Any:
     return coded_responses(wave, rs)
 
 
+def _deck_context(wave: Wave, rs: Any, lang: str) -> Any:
+    """Program, field period, date and the register's response for the deck's first slides."""
+    from klappt.report.coverage import RegisterSite, deck_context
+    from klappt.store.project import DEFAULT_PROGRAM
+
+    program = wave.program
+    sites = [RegisterSite(s.site_id, s.name, s.typ or None) for s in program.sites.all()]
+    name = program.name if program.name and program.name != DEFAULT_PROGRAM else None
+    return deck_context(rs, lang, wave=str(wave.name), program=name, sites=sites)
+
+
 def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     """The results deck (``.pptx``) or HTML report of the wave, built by :mod:`klappt.report`.
 
@@ -343,7 +354,7 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     name = str(wave.name)
     from klappt.web.recipes import spec_of  # issue 16: the wave's own recipe, when uploaded
 
-    spec = spec_of(wave) or default_spec(rs.instrument, lang, name)
+    spec = spec_of(wave) or default_spec(rs.instrument, lang, name, _deck_context(wave, rs, lang))
     contacts = contact_names(s.attributes or {} for s in Site.objects.filter(program=wave.program))
     data = ReportData(
         {name: WaveData(name, rs.instrument, rs, coding=codes.summaries, names=contacts)}
