@@ -209,6 +209,22 @@ class ErrorCode(Enum):
         "Unbekanntes Ausgabeformat {suffix} für {path}; möglich: {expected}",
         "Unknown output format {suffix} for {path}; possible: {expected}",
     )
+    REPORT_010 = Detail(
+        "template_layouts",
+        "Die Vorlage {path} hat kein Folienlayout mit Titelplatzhalter für {missing}. Erwartet: "
+        "ein Layout „Titelfolie“ und eines „Nur Titel“ oder „Titel und Inhalt“ (in PowerPoint: "
+        "Ansicht › Folienmaster). Vorhandene Layouts: {found}. Es wurde nichts geschrieben.",
+        "The template {path} has no slide layout with a title placeholder for {missing}. "
+        "Expected: a 'Title Slide' layout and a 'Title Only' or 'Title and Content' layout (in "
+        "PowerPoint: View › Slide Master). Layouts found: {found}. Nothing was written.",
+    )
+    REPORT_011 = Detail(
+        "no_returns",
+        "Keine eingereichten Rückläufe{where}: ein Bericht zeigte nur 0 %. Erst Rückläufe "
+        "importieren oder im Webformular einreichen lassen, dann den Bericht bauen.",
+        "No submitted returns{where}: a report would show nothing but 0%. Import returns or "
+        "have them submitted in the web form first, then build the report.",
+    )
     # Disclosure control (klappt.analysis.disclosure)
     DISCLOSURE_001 = Detail(
         "min_cell_invalid",

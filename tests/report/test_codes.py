@@ -101,16 +101,27 @@ def test_report_says_how_many_codes_were_accepted_suggestions__ok(tmp_path, lang
     spec = _recipe_with_codings(tmp_path, path)
     built = build_report(spec, load_data(spec), lang)
     slide = next(s for s in built.slides if s.panels)
-    assert note in slide.footnotes
-    deck, html = write_outputs(built, [tmp_path / "b.pptx", tmp_path / "b.html"])
-    shapes = [
-        sh
+    # issue 15, defect 10: coding bookkeeping is a method note of the table, not slide text
+    assert note not in slide.footnotes
+    assert note in slide.panels[0].table.notes
+    deck, workbook = write_outputs(built, [tmp_path / "b.pptx", tmp_path / "b.xlsx"])
+    texts = [
+        sh.text_frame.text
         for s in Presentation(str(deck)).slides
         for sh in s.shapes
-        if sh.name == "Footnotes" and sh.has_text_frame
+        if sh.has_text_frame
     ]
-    assert any(note in sh.text_frame.text for sh in shapes)
-    assert note in html.read_text(encoding="utf-8")
+    assert not any(note in t for t in texts)
+    from openpyxl import load_workbook
+
+    cells = [
+        c.value
+        for ws in load_workbook(workbook).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert note in cells
 
 
 def test_only_charts_of_coded_answers_carry_the_coding_note__ok():
@@ -119,8 +130,9 @@ def test_only_charts_of_coded_answers_carry_the_coding_note__ok():
     spec = load_recipe(reference_path("recipe_2022.yaml"))
     built = build_report(spec, load_data(spec))
     for s in built.slides:
-        coded = any(p.question.endswith("__codes") for p in s.panels)
-        noted = any(n.startswith("Codierte Freitexte") for n in s.footnotes)
-        assert coded == noted, s.title
+        assert not any(n.startswith("Codierte Freitexte") for n in s.footnotes), s.title
+        for p in s.panels:
+            noted = any(n.startswith("Codierte Freitexte") for n in p.table.notes)
+            assert p.question.endswith("__codes") == noted, s.title
     plain = read_wave(reference_path("arbeitshilfe_2022.xlsx"), reference_path("returns_2022.csv"))
     assert plain.coding == {}

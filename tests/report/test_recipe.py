@@ -8,7 +8,6 @@ from klappt.errors import ErrorCode, KlapptError
 from klappt.report.recipe import default_spec, dump_recipe, load_recipe, parse_recipe
 from klappt.report.spec import (
     AgendaSlide,
-    ChartPanel,
     ClosingSlide,
     ComparisonSlide,
     ResultSlide,
@@ -102,8 +101,18 @@ def test_default_spec_has_a_divider_per_group_and_a_slide_per_question__ok(form)
     spec = default_spec(form)
     sections = [s.title for s in spec.slides if isinstance(s, SectionSlide)]
     assert sections == [form.group("strukturen").label("de"), form.group("bewertung").label("de")]
-    results = [s.panels[0].question for s in spec.slides if isinstance(s, ResultSlide)]
-    assert results == [q.name for q in form.tabulated]
+    # issue 15: free text is not quoted on slides; the two scale items of "bewertung" are one
+    # chart (a row per item), every other tabulated question a slide of its own
+    results = [
+        (s.panels[0].question, s.panels[0].items) for s in spec.slides if isinstance(s, ResultSlide)
+    ]
+    assert results == [
+        ("lebenswelt", ()),
+        ("koop", ()),
+        ("region", ()),
+        ("bew_struktur", ("bew_struktur", "bew_zielgruppe")),
+        ("anzahl_tn", ()),
+    ]
     assert isinstance(spec.slides[1], AgendaSlide)
     assert isinstance(spec.slides[-1], ClosingSlide)
 
@@ -122,8 +131,9 @@ def test_dump_recipe_reads_back__ok(form):
     assert [getattr(s, "title", None) for s in again.slides] == [
         getattr(s, "title", None) for s in spec.slides
     ]
+    assert again.options == spec.options == {"decimals": "auto"}
     assert [s.panels for s in again.slides if isinstance(s, ResultSlide)] == [
-        tuple(ChartPanel(p.question, line=q.line) for p, q in zip(s.panels, t.panels, strict=True))
+        tuple(p._replace(line=q.line) for p, q in zip(s.panels, t.panels, strict=True))
         for s, t in zip(
             [s for s in spec.slides if isinstance(s, ResultSlide)],
             [s for s in again.slides if isinstance(s, ResultSlide)],

@@ -22,7 +22,8 @@ from klappt.cli.common import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from klappt.report.coverage import DeckContext
+    from klappt.report.data import WaveData
 
 
 @app.command()
@@ -63,6 +64,14 @@ def report(
         typer.Option(
             "--init-recipe",
             help="Den Standardablauf als Rezept in diese Datei schreiben ('-' = Bildschirm).",
+        ),
+    ] = None,
+    register: Annotated[
+        Path | None,
+        typer.Option(
+            "--register",
+            help="Register der Standorte (CSV/XLSX: site_id,name,typ): die Datenfolie nennt den "
+            "Rücklauf „40 von 54 Standorten (74 %)“, nach Typ. Mit --wave: das des Projekts.",
         ),
     ] = None,
     min_cell: Annotated[
@@ -166,13 +175,61 @@ def report(
         )
     if spec is None:
         assert main_wave is not None
-        spec = default_spec(main_wave.instrument, lang or "de", main_wave.name or None)
+        context = _deck_context(main_wave, lang or "de", register, project if wave else None)
+        spec = default_spec(main_wave.instrument, lang or "de", main_wave.name or None, context)
     data_in = load_data(spec, main_wave, loader)
     # published as it comes out: the project's minimum cell size unless recipe or --min-cell say
     data_in.protect(_min_cell(None, project if wave is None else _project(project)), contacts)
     built = build_report(spec, data_in, lang, min_cell=min_cell)
     for path in write_outputs(built, out_paths, template):
         out.print(str(path))
+
+
+def _deck_context(
+    wave: WaveData, lang: str, register: Path | None, project: Path | None
+) -> DeckContext:
+    """Program, wave, field period, date and the sites' response for a derived deck's title
+    and data slides: the register from --register, else (with --wave) the project's."""
+    from klappt.report.coverage import (
+        DeckContext,
+        RegisterSite,
+        coverage,
+        field_period,
+        read_register,
+        today,
+    )
+
+    rs = wave.responses
+    sites: list[RegisterSite] = []
+    program = None
+    if register is not None:
+        sites = read_register(register)
+    elif project is not None:
+        from klappt.store.project import (
+            DEFAULT_PROGRAM,
+            activate,
+            get_program,
+            project_program,
+        )
+
+        root = _project(project)
+        activate(root)
+        from klappt.store.models import Site
+
+        prog = get_program(project_program(root))
+        program = prog.name if prog.name and prog.name != DEFAULT_PROGRAM else None
+        sites = [
+            RegisterSite(s.site_id, s.name, s.typ or None)
+            for s in Site.objects.filter(program=prog).order_by("position", "site_id")
+        ]
+    return DeckContext(
+        program=program,
+        wave=wave.name or None,
+        period=field_period(rs, lang) if rs is not None else None,
+        date=today(lang),
+        coverage=coverage(rs, sites) if rs is not None and sites else None,
+        returns=rs.height if rs is not None else None,
+    )
 
 
 # -- the reference case -----------------------------------------------------------------------
@@ -258,9 +315,11 @@ def demo(
     from klappt.report import load_recipe as _recipe
     from klappt.report import write_outputs as _write
     from klappt.report.sources import load_data as _data
+    from klappt.report.wording import text as _text
 
     spec = _recipe(_ref("recipe_2022.yaml"))  # the reference deck from the bundled pack
-    built = _build(spec, _data(spec), lang)
+    # real names and dates beside invented numbers: every slide says the data are synthetic
+    built = _build(spec, _data(spec), lang, mark=_text("demo_mark", lang))
     written.extend(
         _write(built, [out_dir / f"referenz_2022.{ext}" for ext in ("pptx", "html", "pdf", "xlsx")])
     )

@@ -73,6 +73,8 @@ class Group:
     labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     relevant: str | None = None
     appearance: str | None = None
+    #: The optional ``report_title`` column: how a report names the group's slide.
+    report_titles: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def label(self, lang: str | None = None, default_language: str | None = None) -> str:
         return pick_label(self.labels, lang, default_language) or self.name
@@ -98,6 +100,9 @@ class Question:
     or_other: bool = False
     ordered: bool = False  # an ordered scale: likert appearance or a list marked ``ordered``
     row: int | None = None  # row on the survey sheet (1-based, header = row 1)
+    #: The optional ``report_title`` column: a short statement a report uses as slide title
+    #: instead of the question put to the respondent.
+    report_titles: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def label(self, lang: str | None = None, default_language: str | None = None) -> str:
         return pick_label(self.labels, lang, default_language) or self.name

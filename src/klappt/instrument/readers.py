@@ -408,6 +408,7 @@ def _build(
                     labels=raw.restore(_labels(node.get("label")), name, "label"),
                     relevant=bind.get("relevant") or None,
                     appearance=control.get("appearance"),
+                    report_titles=_labels(node.get("report_title")),
                 )
                 groups.append(g)
                 walk(node.get("children") or [], g.path, in_repeat or kind == "repeat")
@@ -465,6 +466,7 @@ def _build(
                     or_other=or_other,
                     ordered=ordered,
                     row=rows.get(name),
+                    report_titles=_labels(node.get("report_title")),
                 )
             )
 

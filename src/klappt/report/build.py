@@ -7,11 +7,14 @@ recipe line, so no output is half written.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import Text as Bilingual
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
-from klappt.report.comparison import compare_items
+from klappt.report.comparison import compare_items, same_question
 from klappt.report.data import ReportData
 from klappt.report.expressions import Evaluator
 from klappt.report.panels import PanelBuilder
@@ -28,13 +31,17 @@ from klappt.report.spec import (
     TextSlide,
     TitleSlide,
 )
-from klappt.report.wording import LANGS, fmt_number, text
+from klappt.report.wording import LANGS, fmt_number, text, typographic
 
 __all__ = ["build_report"]
 
 
 def build_report(
-    spec: ReportSpec, data: ReportData, lang: str | None = None, min_cell: int | None = None
+    spec: ReportSpec,
+    data: ReportData,
+    lang: str | None = None,
+    mark: str | None = None,
+    min_cell: int | None = None,
 ) -> BuiltReport:
     """Fill ``spec`` with the numbers of ``data``.
 
@@ -46,6 +53,9 @@ def build_report(
         The waves; panels and expressions without ``wave=`` count the main wave.
     lang:
         ``de`` or ``en``; default: the recipe's language, else German.
+    mark:
+        A line every slide carries (``klappt demo``: "Demo – synthetische Daten"): on the
+        title slide and in every footer.
     min_cell:
         The minimum cell size of disclosure control (``--min-cell``); default: the recipe's
         ``disclosure: min_cell``, else what ``data`` was given (the project's, else 3).
@@ -59,7 +69,7 @@ def build_report(
     ------
     KlapptError
         ``REPORT_001`` naming the recipe line of an unknown question, choice, wave or
-        an unsuitable chart kind.
+        an unsuitable chart kind; ``REPORT_011`` when the main wave has no returns.
 
     Example
     -------
@@ -85,7 +95,12 @@ def build_report(
         data = ReportData(data.waves, main=spec.wave)
     if min_cell is not None or spec.min_cell is not None:
         data.protect(min_cell if min_cell is not None else spec.min_cell)
-    return _Builder(spec, data, lang).run()
+    if data.wave().responses_count(lang) == 0:
+        # a deck of 0 % charts reads as findings; say what is missing instead
+        where = Bilingual(f" in Welle {data.main}", f" in wave {data.main}") if data.main else ""
+        raise KlapptError(ErrorCode.REPORT_011, where=where)
+    built = _Builder(spec, data, lang).run()
+    return with_mark(built, mark) if mark else built
 
 
 class _Builder:
@@ -95,6 +110,10 @@ class _Builder:
         self.lang = lang
         self.ev = Evaluator(data, lang, spec.source)
         self.panels = PanelBuilder(data, lang, self.ev, self.fail)
+        # a recipe's percentages have one decimal unless it says otherwise; the derived deck's
+        # none under a base of 100 (default_spec sets "auto")
+        decimals = spec.options.get("decimals", 1)
+        self.panels.decimals = decimals if isinstance(decimals, int) else None
 
     def fail(self, line: int | None, de: str, en: str) -> KlapptError:
         return recipe_error(self.spec.source, line, de, en)
@@ -105,13 +124,15 @@ class _Builder:
     def run(self) -> BuiltReport:
         slides = tuple(self.slide(s) for s in self.spec.slides)
         template = self.resolve(self.spec.template, None) if self.spec.template else None
-        return BuiltReport(
-            title=self.render(self.spec.title),
-            lang=self.lang,
-            slides=slides,
-            template=template,
-            waves=tuple(self.data.names),
-            meta={"main_wave": self.data.main, "source": self.spec.source or ""},
+        return typeset(
+            BuiltReport(
+                title=self.render(self.spec.title),
+                lang=self.lang,
+                slides=slides,
+                template=template,
+                waves=tuple(self.data.names),
+                meta={"main_wave": self.data.main, "source": self.spec.source or ""},
+            )
         )
 
     def resolve(self, path: str, line: int | None) -> str:
@@ -181,14 +202,30 @@ class _Builder:
     def comparison(self, s: ComparisonSlide) -> BuiltSlide:
         from klappt.report.spec import ChartPanel
 
-        decimals = 1 if s.decimals is None else s.decimals
         title = self.render(s.title) if s.title else ""
+        if s.decimals is not None:
+            decimals = s.decimals
+        elif s.items:
+            decimals = self.panels.auto_decimals(
+                [
+                    self.panels.base_of(self.panels.wave(it.wave, it.line), it.question)
+                    for it in s.items
+                ]
+            )
+        else:
+            assert s.question is not None
+            decimals = self.panels.auto_decimals(
+                [self.panels.base_of(self.panels.wave(w, s.line), s.question) for w in s.waves]
+            )
         if s.items:
             panel = compare_items(self.panels, s.items, "", s.kind, decimals, s.line)
-            headline = " → ".join(
-                f"{c.split(': ')[0]}: {lab}"
-                for c, lab in zip(panel.categories, panel.series[0].labels, strict=True)
-            )
+            if same_question(self.panels, s.items):
+                headline = " → ".join(
+                    f"{c.split(': ')[0]}: {lab}"
+                    for c, lab in zip(panel.categories, panel.series[0].labels, strict=True)
+                )
+            else:  # a trend arrow between two indicators would claim a change nobody measured
+                headline = text("different_questions", self.lang)
         else:
             assert s.question is not None
             panel = self.panels.build(
@@ -204,7 +241,10 @@ class _Builder:
             headline = None
         if not title:
             title = panel.table.question_label if panel.table else ""
-        return self._result_slide(title, s.subtitle, (panel,), headline, s.findings, s.footnotes)
+        waves = tuple(it.wave for it in s.items) if s.items else s.waves
+        return self._result_slide(
+            title, s.subtitle, (panel,), headline, s.findings, s.footnotes, waves
+        )
 
     def _result_slide(
         self,
@@ -214,6 +254,7 @@ class _Builder:
         headline: str | None,
         findings: tuple[Text, ...],
         footnotes: tuple[Text, ...],
+        waves: tuple[str, ...] = (),
     ) -> BuiltSlide:
         notes: list[str] = []
         if any(p.multiple for p in panels):
@@ -222,10 +263,13 @@ class _Builder:
                 title += "*"
         if any(p.rounded_off for p in panels):
             notes.append(text("rounded_off", self.lang))
-        notes.extend(self._coded_notes(panels))
+        panels = self._with_coding_notes(panels)
         for p in panels:  # what disclosure control held back, and why
             notes.extend(n for n in p.held_back if n not in notes)
         notes.extend(self.render(f) for f in footnotes)
+        source = self._source_line(panels, waves)
+        if source:
+            notes.append(source)
         return BuiltSlide(
             kind="result",
             title=title,
@@ -236,27 +280,97 @@ class _Builder:
             footnotes=tuple(notes),
         )
 
-    def _coded_notes(self, panels: tuple[BuiltPanel, ...]) -> list[str]:
-        """Under a chart of coded free text: how many codes count, how many were suggestions."""
+    def _source_line(self, panels: tuple[BuiltPanel, ...], waves: tuple[str, ...]) -> str | None:
+        """ "Quelle: Arbeitshilfe Nachhaltigkeit 2022, n=40" for the waves a slide counts.
+
+        The recipe's ``options: {source_line: "…"}`` changes it (``{survey}``, ``{wave}`` and
+        ``{n}`` are filled in per wave) or, ``false``, leaves it out.
+        """
+        option = self.spec.options.get("source_line")
+        if option is False or not panels:
+            return None
+        template = option if isinstance(option, str) else text("source_line", self.lang)
+        # "Quelle: A, n=46; B, n=40": the words before {survey} once, the rest per wave
+        head, _, tail = (
+            template.rpartition("{survey}") if "{survey}" in template else ("", "", template)
+        )
+        named = list(dict.fromkeys([*waves, *(p.wave for p in panels if p.wave is not None)]))
+        parts = []
+        for name in named:
+            w = self.data.wave(name)
+            survey = w.instrument.title
+            if name and name not in survey:
+                survey = f"{survey} {name}"
+            each = (survey if "{survey}" in template else "") + tail
+            parts.append(
+                each.replace("{wave}", name).replace(
+                    "{n}", fmt_number(w.responses_count(self.lang), self.lang, 0)
+                )
+            )
+        if not parts:
+            return None
+        return head.replace("{wave}", "") + "; ".join(parts)
+
+    def _with_coding_notes(self, panels: tuple[BuiltPanel, ...]) -> tuple[BuiltPanel, ...]:
+        """How many codes count and how many were accepted suggestions: a method note for the
+        tables behind charts of coded free text (workbook, HTML data table), not a line under
+        a chart that a ministry reads."""
         from klappt.coding.apply import SUFFIX
 
-        out: list[str] = []
+        out = []
         for p in panels:
-            if not p.question.endswith(SUFFIX):
-                continue
-            try:
-                summary = self.data.wave(p.wave).coding.get(p.question[: -len(SUFFIX)])
-            except KeyError:
-                continue
-            if summary is None:
+            summary = None
+            if p.question.endswith(SUFFIX) and p.table is not None:
+                try:
+                    summary = self.data.wave(p.wave).coding.get(p.question[: -len(SUFFIX)])
+                except KeyError:
+                    summary = None
+            if summary is None or p.table is None:
+                out.append(p)
                 continue
             note = text("coded_note", self.lang).format(
                 codes=fmt_number(summary.codes, self.lang, 0),
                 suggested=fmt_number(summary.from_suggestions, self.lang, 0),
             )
-            if note not in out:
-                out.append(note)
-        return out
+            table = dataclasses.replace(p.table, notes=(*p.table.notes, note))
+            out.append(dataclasses.replace(p, table=table))
+        return tuple(out)
+
+
+def with_mark(built: BuiltReport, mark: str) -> BuiltReport:
+    """``built`` with ``mark`` in the footnotes of its result and text slides (every format
+    prints those in the footer) and as ``built.mark``, which the deck also stamps on the
+    title, agenda, section and closing slides."""
+    slides = tuple(
+        dataclasses.replace(s, footnotes=(*s.footnotes, mark))
+        if s.kind in ("result", "text") and mark not in s.footnotes
+        else s
+        for s in built.slides
+    )
+    return dataclasses.replace(built, slides=slides, mark=mark)
+
+
+#: Fields that hold names, paths or numbers as data, not text a reader sees.
+_NOT_TEXT = frozenset(
+    {"question", "kind", "unit", "number_format", "rows", "logo", "wave", "template", "meta"}
+)
+
+
+def typeset(value: Any) -> Any:
+    """Every text a reader sees with typographic apostrophes (see
+    :func:`klappt.report.wording.typographic`); data cells and names stay as they are."""
+    if isinstance(value, str):
+        return typographic(value)
+    if isinstance(value, tuple):
+        return tuple(typeset(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: typeset(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in _NOT_TEXT and f.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def check_output_format(path: str | Path, known: tuple[str, ...]) -> None:

@@ -71,6 +71,10 @@ class BuiltPanel:
     table: DataTable | None = None
     description: str = ""  # one sentence for screen readers and alt text
     wave: str | None = None
+    # the colour of each category / series that is a choice, fixed by the choice list
+    # (klappt.report.colors); empty where they are groups, waves or mentions
+    category_colors: tuple[str, ...] = ()
+    series_colors: tuple[str, ...] = ()
     #: what disclosure control held back, as footnotes ("< 3: weniger als 3 Standorte …")
     held_back: tuple[str, ...] = ()
 
@@ -114,6 +118,7 @@ class BuiltReport:
     slides: tuple[BuiltSlide, ...]
     template: str | None = None
     waves: tuple[str, ...] = ()
+    mark: str | None = None  # "Demo – synthetische Daten": on the title slide and every footer
     meta: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def tables(self) -> list[tuple[int, BuiltSlide, BuiltPanel]]:

@@ -16,7 +16,7 @@ from klappt.report.kinds import KindName
 from klappt.report.spec import ChartPanel, CompareItem
 from klappt.report.tables import make_table, table_series
 from klappt.report.withheld import few_note, withheld_series
-from klappt.report.wording import base_text, share, text
+from klappt.report.wording import base_text, exact_share, text
 
 if TYPE_CHECKING:
     from klappt.report.panels import PanelBuilder
@@ -109,7 +109,7 @@ def compare_items(
         pct = (
             pb._pct(by_name[it.choice[0]], b, decimals)
             if len(it.choice) == 1
-            else share(n, b, decimals)
+            else exact_share(n, b)
         )
         label = it.label or pb.choice_labels(w, q, t).get(it.choice[0], it.choice[0])
         mark = w.mark(b)
@@ -175,3 +175,15 @@ def compare_items(
         str(b) if isinstance(b, str) else lab for b, lab in zip(bases, only.labels, strict=True)
     )
     return replace(built, series=(replace(only, labels=labels),))
+
+
+def same_question(pb: PanelBuilder, items: tuple[CompareItem, ...]) -> bool:
+    """Whether the items of a comparison ask the same question (the same wording), so that
+    their shares make a trend. A renamed variable with unchanged wording is the same question;
+    "Konzepte" in 2020 and "Maßnahmen" in 2022 are not."""
+    asked = set()
+    for it in items:
+        w = pb.wave(it.wave, it.line)
+        q = pb.question(w, it.question, it.line)
+        asked.add(" ".join(pb.label(w, q).split()).casefold())
+    return len(asked) <= 1

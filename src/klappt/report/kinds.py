@@ -128,5 +128,7 @@ HtmlDraw = Callable[["BuiltPanel", str, float, str], str]
 
 PPTX: Drawers[PptxDraw] = Drawers("pptx")
 SVG: Drawers[HtmlDraw] = Drawers("svg")
-#: For the PDF (WeasyPrint): HTML boxes where it can, SVG only for rings; ``width`` is unused.
-PRINT: Drawers[HtmlDraw] = Drawers("print")
+#: ``draw(panel, ident, width, height, lang) -> html``: a panel for the PDF, filling its box
+#: on the slide (points), as absolutely placed HTML boxes (see klappt.report.print_pages).
+PrintDraw = Callable[["BuiltPanel", str, float, float, str], str]
+PRINT: Drawers[PrintDraw] = Drawers("print")

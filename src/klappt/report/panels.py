@@ -13,20 +13,23 @@ from typing import Any
 
 from klappt.instrument.model import Question
 from klappt.report.built import BuiltPanel, DataTable, Series
+from klappt.report.cloud_and_stats import cloud_panel, stats_panel
+from klappt.report.colors import panel_colors
 from klappt.report.comparison import waves_panel
 from klappt.report.data import ReportData, WaveData
 from klappt.report.expressions import Evaluator
+from klappt.report.grids import items_grouped, stacked
 from klappt.report.kinds import KIND, KindName, kinds_for
-from klappt.report.mentions import Mention
 from klappt.report.spec import ChartPanel
-from klappt.report.tables import make_table, table_series, table_single
-from klappt.report.withheld import mention_notes, series_notes, withheld_series
+from klappt.report.tables import table_series, table_single
+from klappt.report.withheld import series_notes, withheld_series
 from klappt.report.wording import (
     base_text,
+    exact_share,
     excel_number_format,
     fmt_number,
     fmt_percent,
-    share,
+    round_half_up,
     text,
 )
 
@@ -34,8 +37,9 @@ from klappt.report.wording import (
 RING_MAX_CHOICES = 5
 #: ... and no label longer than this many characters.
 RING_MAX_LABEL = 32
-#: At most this many mentions in a cloud unless the panel says ``top``.
-CLOUD_TOP = 30
+
+#: Percentages of a base under this many are shown without decimals (unless the recipe says).
+AUTO_DECIMALS_BASE = 100
 
 Fail = Callable[[int | None, str, str], Exception]
 
@@ -68,6 +72,8 @@ class PanelBuilder:
         self.lang = lang
         self.ev = evaluator
         self.fail = fail
+        #: the recipe's ``options: {decimals: N}``; ``None`` ("auto"): by the base
+        self.decimals: int | None = None
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -107,6 +113,18 @@ class PanelBuilder:
     def label(self, w: WaveData, q: Question) -> str:
         return q.label(self.lang, w.instrument.default_language)
 
+    def base_of(self, w: WaveData, name: str) -> int:
+        t = w.table(name, lang=self.lang)
+        return int((t or {}).get("base") or 0)
+
+    def auto_decimals(self, bases: list[int]) -> int:
+        """Decimals of percentages: the recipe's ``options: {decimals: N}``; with ``auto`` (the
+        derived deck) none when the base is under 100 (one return moves a share by more than a
+        percentage point, so a decimal would claim a precision the data do not have), else one."""
+        if self.decimals is not None:
+            return self.decimals
+        return 0 if max(bases, default=0) < AUTO_DECIMALS_BASE else 1
+
     def choice_labels(self, w: WaveData, q: Question, table: dict[str, Any]) -> dict[str, str]:
         dl = w.instrument.default_language
         out = {str(r["choice"]): str(r.get("label") or r["choice"]) for r in table.get("rows", [])}
@@ -144,19 +162,27 @@ class PanelBuilder:
         heading = panel.title if panel.title is not None else self.label(w, q)
         if heading.strip() == slide_title.strip():
             heading = ""
-        decimals = 1 if panel.decimals is None else panel.decimals
+        decimals = (
+            panel.decimals
+            if panel.decimals is not None
+            else self.auto_decimals(
+                [self.base_of(w, n) for n in (panel.items or (q.name,))]
+                if KIND[kind].counts not in ("mentions", "statistics")
+                else []
+            )
+        )
         if KIND[kind].counts == "mentions":
-            return self._cloud(panel, w, q, heading)
+            return cloud_panel(self, panel, w, q, heading)
         if KIND[kind].counts == "statistics":
-            return self._stats(panel, w, q, heading)
+            return stats_panel(self, panel, w, q, heading)
         if panel.waves:
             return waves_panel(self, panel, q, heading, kind, decimals)
         if panel.by:
             return self._by(panel, w, q, heading, kind, decimals)
         if kind == "stacked":
-            return self._stacked(panel, w, q, heading, decimals)
+            return stacked(self, panel, w, q, heading, decimals)
         if kind == "grouped" and len(panel.items) > 1:
-            return self._items_grouped(panel, w, q, heading, decimals)
+            return items_grouped(self, panel, w, q, heading, decimals)
         return self._simple(panel, w, q, heading, kind, decimals)
 
     def _finish(
@@ -202,6 +228,10 @@ class PanelBuilder:
                 parts.append(f"{s.name}: {cells}" if len(series) > 1 else cells)
         kind_name = text(KIND[kind].wording, self.lang)
         description = f"{kind_name}{' – ' + heading if heading else ''}: {'; '.join(parts)}; {cap}"
+        ordered = q.ordered or kind == "stacked"
+        category_colors, series_colors = panel_colors(
+            q, self.lang, w.instrument.default_language, categories, [s.name for s in series], ordered
+        )
         return BuiltPanel(
             kind=kind,
             question=q.name,
@@ -214,13 +244,17 @@ class PanelBuilder:
             number_format=excel_number_format(
                 self.lang, decimals if unit == "percent" else 0, unit == "percent"
             ),
-            ordered=q.ordered or kind == "stacked",
+            ordered=ordered,
             multiple=multiple,
-            rounded_off=not multiple and unit == "percent" and _rounded_off(series, across),
+            rounded_off=not multiple
+            and unit == "percent"
+            and _rounded_off(series, across, decimals),
             base=base,
             table=table,
             description=description,
             wave=w.name,
+            category_colors=category_colors,
+            series_colors=series_colors,
             held_back=held_back,
         )
 
@@ -234,9 +268,8 @@ class PanelBuilder:
         )
 
     def _pct(self, row: dict[str, Any], base: int, decimals: int) -> float:
-        if decimals == 1 and row.get("percent") is not None:
-            return float(row["percent"])
-        return share(int(row["count"]), base, decimals)
+        # the exact share: charts and workbooks store it, only labels and number formats round
+        return exact_share(int(row["count"]), base)
 
     def _simple(
         self,
@@ -256,8 +289,6 @@ class PanelBuilder:
             rows = [
                 r for _, r in sorted(enumerate(rows), key=lambda ir: (-int(ir[1]["count"]), ir[0]))
             ]
-        if KIND[kind].round:
-            rows = [r for r in rows if int(r["count"]) > 0] or rows
         if panel.top:
             rows = rows[: panel.top]
         unit = panel.show or "percent"
@@ -279,153 +310,6 @@ class PanelBuilder:
             unit=unit,
             decimals=decimals,
             table=table,
-        )
-
-    def _stacked(
-        self, panel: ChartPanel, w: WaveData, q: Question, heading: str, decimals: int
-    ) -> BuiltPanel:
-        names = panel.items or (panel.question,)
-        questions = [self.question(w, n, panel.line) for n in names]
-        first = questions[0]
-        for other in questions[1:]:
-            if [c.name for c in other.choices] != [c.name for c in first.choices]:
-                raise self.fail(
-                    panel.line,
-                    f"'{other.name}' hat andere Antworten als '{first.name}'; gestapelte Balken brauchen dieselbe Skala.",
-                    f"'{other.name}' has other choices than '{first.name}'; stacked bars need the same scale.",
-                )
-        tables = [self.table(w, x, panel.line) for x in questions]
-        bases = [int(t.get("base") or 0) for t in tables]
-        labels = self.choice_labels(w, first, tables[0])
-        choice_names = [str(r["choice"]) for r in tables[0].get("rows", [])]
-        item_labels = [self.label(w, x) for x in questions]
-        if len(questions) == 1:
-            item_labels = [""]  # the heading names the one item
-        if len(set(bases)) > 1:
-            item_labels = [
-                f"{lb} ({base_text(b, self.lang)})"
-                for lb, b in zip(item_labels, bases, strict=True)
-            ]
-        series = []
-        for c in choice_names:
-            rows = [next(r for r in t["rows"] if str(r["choice"]) == c) for t in tables]
-            series.append(
-                Series(
-                    labels.get(c, c),
-                    tuple(self._pct(r, b, decimals) for r, b in zip(rows, bases, strict=True)),
-                    tuple(int(r["count"]) for r in rows),
-                )
-            )
-        caption = (
-            base_text(bases[0], self.lang)
-            if len(set(bases)) == 1
-            else f"n={fmt_number(min(bases), self.lang)}–{fmt_number(max(bases), self.lang)}"
-        )
-        columns = (
-            text("item", self.lang),
-            text("base", self.lang),
-            *tuple(
-                h
-                for c in choice_names
-                for h in (
-                    f"{labels.get(c, c)}: {text('count', self.lang)}",
-                    f"{labels.get(c, c)}: %",
-                )
-            ),
-        )
-        kinds = ("text", "int") + ("int", "pct") * len(choice_names)
-        rows_out = []
-        for x, t, b in zip(questions, tables, bases, strict=True):
-            row: list[str | int | float | None] = [self.label(w, x), b]
-            for c in choice_names:
-                r = next(r for r in t["rows"] if str(r["choice"]) == c)
-                row += [int(r["count"]), self._pct(r, b, decimals)]
-            rows_out.append(tuple(row))
-        table = make_table(
-            self,
-            heading or self.label(w, first),
-            columns,
-            kinds,
-            rows_out,
-            bases[0] if len(set(bases)) == 1 else None,
-            caption,
-            first,
-            w,
-            decimals,
-        )
-        return self._finish(
-            kind="stacked",
-            q=first,
-            w=w,
-            heading=heading,
-            base=bases[0] if len(set(bases)) == 1 else None,
-            caption=caption,
-            categories=item_labels,
-            series=series,
-            unit="percent",
-            decimals=decimals,
-            table=table,
-            across=True,
-        )
-
-    def _items(self, panel: ChartPanel, w: WaveData) -> tuple[list[Question], list[dict[str, Any]]]:
-        """Several questions with the same choices (a grid), with their tables."""
-        questions = [self.question(w, n, panel.line) for n in panel.items]
-        first = questions[0]
-        for other in questions[1:]:
-            if other.type != first.type or [c.name for c in other.choices] != [
-                c.name for c in first.choices
-            ]:
-                raise self.fail(
-                    panel.line,
-                    f"'{other.name}' hat andere Antworten als '{first.name}'; mehrere 'items' brauchen dieselben Antworten.",
-                    f"'{other.name}' has other choices than '{first.name}'; several 'items' need the same choices.",
-                )
-        return questions, [self.table(w, x, panel.line) for x in questions]
-
-    def _items_grouped(
-        self, panel: ChartPanel, w: WaveData, q: Question, heading: str, decimals: int
-    ) -> BuiltPanel:
-        """A grid: one group of bars per item, one series per choice (percent of each item's base)."""
-        questions, tables = self._items(panel, w)
-        labels = self.choice_labels(w, questions[0], tables[0])
-        choice_names = [str(r["choice"]) for r in tables[0].get("rows", [])]
-        bases = [int(t.get("base") or 0) for t in tables]
-        cats = [self.label(w, x) for x in questions]
-        if len(set(bases)) > 1:
-            cats = [f"{c} ({base_text(b, self.lang)})" for c, b in zip(cats, bases, strict=True)]
-        series = []
-        for c in choice_names:
-            rows = [next(r for r in t["rows"] if str(r["choice"]) == c) for t in tables]
-            series.append(
-                Series(
-                    labels.get(c, c),
-                    tuple(self._pct(r, b, decimals) for r, b in zip(rows, bases, strict=True)),
-                    tuple(int(r["count"]) for r in rows),
-                )
-            )
-        single = len(set(bases)) == 1
-        caption = (
-            base_text(bases[0], self.lang)
-            if single
-            else f"n={fmt_number(min(bases), self.lang)}–{fmt_number(max(bases), self.lang)}"
-        )
-        table = table_series(
-            self, w, questions[0], heading, cats, series, bases[0] if single else None, decimals
-        )
-        return self._finish(
-            kind="grouped",
-            q=questions[0],
-            w=w,
-            heading=heading,
-            base=bases[0] if single else None,
-            caption=caption,
-            categories=cats,
-            series=series,
-            unit="percent",
-            decimals=decimals,
-            table=table,
-            across=True,
         )
 
     def _by(
@@ -493,113 +377,6 @@ class PanelBuilder:
             table=table,
         )
 
-    def _cloud(self, panel: ChartPanel, w: WaveData, q: Question, heading: str) -> BuiltPanel:
-        t = self.table(w, q, panel.line)
-        held_back: tuple[str, ...] = ()
-        if q.type == "text":  # only mentions that may be published (klappt.report.data)
-            mentions = self.ev.mentions_of(q.name, w.name)
-            held_back = mention_notes(w.withheld_mentions(q.name), w.min_cell, self.lang)
-            base = int(t.get("base") or 0)
-        else:
-            labels = self.choice_labels(w, q, t)
-            rows = sorted(
-                enumerate(t.get("rows", [])), key=lambda ir: (-int(ir[1]["count"]), ir[0])
-            )
-            mentions = [  # a choice's count, not an answer's text: no return ids to name
-                Mention(labels.get(str(r["choice"]), str(r["choice"])), int(r["count"]), ())
-                for _, r in rows
-                if int(r["count"]) > 0
-            ]
-            base = int(t.get("base") or 0)
-        shown = mentions[: panel.top or CLOUD_TOP]
-        cap = base_text(base, self.lang)
-        columns = (text("mention", self.lang), text("mentions", self.lang))
-        rows_out = [(m.text, m.count) for m in mentions]
-        table = make_table(
-            self,
-            heading or self.label(w, q),
-            columns,
-            ("text", "int"),
-            rows_out,
-            base,
-            cap,
-            q,
-            w,
-            0,
-            notes=(text("cloud_note", self.lang), *held_back),
-        )
-        description = (
-            f"{text(KIND['cloud'].wording, self.lang)}{' – ' + heading if heading else ''}: "
-            + "; ".join(f"{m.text} ({fmt_number(m.count, self.lang)})" for m in shown)
-            + f"; {cap}"
-        )
-        return BuiltPanel(
-            kind="cloud",
-            question=q.name,
-            title=heading + ("*" if heading else ""),
-            caption=cap,
-            categories=tuple(m.text for m in shown),
-            series=(
-                Series(
-                    text("mentions", self.lang),
-                    tuple(float(m.count) for m in shown),
-                    tuple(m.count for m in shown),
-                    base,
-                    tuple(fmt_number(m.count, self.lang) for m in shown),
-                ),
-            ),
-            unit="count",
-            decimals=0,
-            multiple=True,
-            base=base,
-            mentions=tuple(shown),
-            table=table,
-            description=description,
-            wave=w.name,
-            held_back=held_back,
-        )
-
-    def _stats(self, panel: ChartPanel, w: WaveData, q: Question, heading: str) -> BuiltPanel:
-        t = self.table(w, q, panel.line)
-        stats = t.get("stats") or {}
-        base = int(t.get("base") or stats.get("n") or 0)
-        rows_out = []
-        for key in ("mean", "median", "min", "max", "sum"):
-            if stats.get(key) is not None:
-                rows_out.append((text(key, self.lang), stats[key]))
-        cap = base_text(base, self.lang)
-        # a date's earliest and latest are ISO dates, shown as they are
-        numeric = all(isinstance(v, int | float) for _, v in rows_out)
-        table = make_table(
-            self,
-            heading or self.label(w, q),
-            (text("statistic", self.lang), text("value", self.lang)),
-            ("text", "num" if numeric else "text"),
-            rows_out,
-            base,
-            cap,
-            q,
-            w,
-            1,
-        )
-        description = (
-            f"{text(KIND['table'].wording, self.lang)}: "
-            + "; ".join(f"{a} {b}" for a, b in table.formatted)
-            + f"; {cap}"
-        )
-        return BuiltPanel(
-            kind="table",
-            question=q.name,
-            title=heading,
-            caption=cap,
-            unit="count",
-            decimals=1,
-            base=base,
-            table=table,
-            description=description,
-            wave=w.name,
-        )
-
 
 def _similar(name: str, known: list[str]) -> str | None:
     import difflib
@@ -608,7 +385,7 @@ def _similar(name: str, known: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def _rounded_off(series: list[Series], across: bool) -> bool:
+def _rounded_off(series: list[Series], across: bool, decimals: int = 1) -> bool:
     """Whether shares that make up one whole are shown adding up to other than 100.
 
     A single answer's shares of everyone who answered add up to 100 exactly; each is rounded on
@@ -624,4 +401,8 @@ def _rounded_off(series: list[Series], across: bool) -> bool:
         ]
     else:
         wholes = [s.values for s in series if s.base and sum(c or 0 for c in s.counts) == s.base]
-    return any(abs(sum(v or 0.0 for v in whole) - 100) > 1e-6 for whole in wholes)
+    # each label is rounded on its own (the "rundungsbedingt" footnote), the stored share is exact
+    return any(
+        abs(sum(float(round_half_up(v or 0.0, decimals)) for v in whole) - 100) > 1e-6
+        for whole in wholes
+    )

@@ -16,6 +16,7 @@ import yaml
 from klappt import yamlsafe
 from klappt.errors import ErrorCode, KlapptError, current_language
 from klappt.report.kinds import CHART_KINDS, KindName, is_kind
+from klappt.report.recipe_yaml import DuplicateKey, LineLoader, YMap, YSeq, line_of
 from klappt.report.spec import (
     AgendaSlide,
     ChartPanel,
@@ -56,77 +57,6 @@ def recipe_error(path: str | None, line: int | None, de: str, en: str) -> Klappt
         line=line if line else "?",
         message=Msg(de, en),
     )
-
-
-# --- YAML with line numbers -------------------------------------------------------------
-
-
-class _Str(str):
-    """A YAML string that remembers its line (1-based) and style ('|', '>', '"', ... or None)."""
-
-    line: int | None = None
-    style: str | None = None
-
-
-class _Map(dict[Any, Any]):
-    line: int | None = None
-    key_lines: dict[Any, int | None]
-
-
-class _Seq(list[Any]):
-    line: int | None = None
-    item_lines: list[int]
-
-
-class _LineLoader(yamlsafe.BoundedLoader):
-    """The bounded safe loader whose strings, mappings and sequences carry their start line."""
-
-
-def _str(loader: _LineLoader, node: yaml.ScalarNode) -> _Str:
-    s = _Str(loader.construct_scalar(node))
-    s.line = node.start_mark.line + 1
-    s.style = node.style
-    return s
-
-
-def _map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    m = _Map()
-    m.line = node.start_mark.line + 1
-    m.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain value", key_node.start_mark
-            )
-        if key in m:
-            raise _DuplicateKey(str(key), key_node.start_mark.line + 1)
-        m[key] = loader.construct_object(value_node, deep=True)
-        m.key_lines[key] = key_node.start_mark.line + 1
-    return m
-
-
-def _seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
-    s = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    s.line = node.start_mark.line + 1
-    s.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return s
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, line: int) -> None:
-        super().__init__(key)
-        self.key, self.line = key, line
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:str", _str)
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _seq)
-
-
-def _line(value: Any, default: int | None = None) -> int | None:
-    return getattr(value, "line", None) or default
 
 
 # --- recipe -> spec ---------------------------------------------------------------------
@@ -176,16 +106,16 @@ class _Reader:
     def fail(self, line: int | None, de: str, en: str) -> KlapptError:
         return recipe_error(self.path, line, de, en)
 
-    def mapping(self, value: Any, line: int | None, what: str) -> _Map:
+    def mapping(self, value: Any, line: int | None, what: str) -> YMap:
         if not isinstance(value, dict):
             raise self.fail(
-                _line(value, line),
+                line_of(value, line),
                 f"{what}: hier wird eine Zuordnung (Schlüssel: Wert) erwartet.",
                 f"{what}: a mapping (key: value) is expected here.",
             )
         return value  # type: ignore[return-value]
 
-    def check_keys(self, m: _Map, allowed: Iterable[str], what: str) -> None:
+    def check_keys(self, m: YMap, allowed: Iterable[str], what: str) -> None:
         allowed = tuple(allowed)
         for key in m:
             if key not in allowed:
@@ -195,7 +125,7 @@ class _Reader:
                     f"unknown key '{key}' in {what}; possible: {', '.join(allowed)}",
                 )
 
-    def string(self, m: _Map, key: str, required: bool = False, what: str = "") -> str | None:
+    def string(self, m: YMap, key: str, required: bool = False, what: str = "") -> str | None:
         if key not in m or m[key] is None:
             if required:
                 raise self.fail(m.line, f"{what}: '{key}' fehlt.", f"{what}: '{key}' is missing.")
@@ -209,7 +139,7 @@ class _Reader:
             )
         return str(value)
 
-    def strings(self, m: _Map, key: str) -> tuple[str, ...]:
+    def strings(self, m: YMap, key: str) -> tuple[str, ...]:
         value = m.get(key)
         if value is None:
             return ()
@@ -223,24 +153,24 @@ class _Reader:
             f"'{key}' must be a text or a list of texts.",
         )
 
-    def texts(self, m: _Map, key: str) -> tuple[Text, ...]:
+    def texts(self, m: YMap, key: str) -> tuple[Text, ...]:
         value = m.get(key)
         if value is None:
             return ()
         items = value if isinstance(value, list) else [value]
-        lines = value.item_lines if isinstance(value, _Seq) else [m.key_lines.get(key)]
+        lines = value.item_lines if isinstance(value, YSeq) else [m.key_lines.get(key)]
         out = []
         for item, item_line in zip(items, lines, strict=False):
             if isinstance(item, (dict, list)):
                 raise self.fail(
-                    _line(item, item_line),
+                    line_of(item, item_line),
                     f"'{key}': jeder Eintrag muss ein Text sein.",
                     f"'{key}': every entry must be a text.",
                 )
             out.append(_text(item, item_line))
         return tuple(out)
 
-    def integer(self, m: _Map, key: str) -> int | None:
+    def integer(self, m: YMap, key: str) -> int | None:
         value = m.get(key)
         if value is None:
             return None
@@ -252,7 +182,7 @@ class _Reader:
             )
         return value
 
-    def kind(self, m: _Map) -> KindName | None:
+    def kind(self, m: YMap) -> KindName | None:
         kind = self.string(m, "kind")
         if kind is not None and not is_kind(kind):
             raise self.fail(
@@ -262,7 +192,7 @@ class _Reader:
             )
         return kind
 
-    def choice(self, m: _Map, key: str) -> tuple[str, ...]:
+    def choice(self, m: YMap, key: str) -> tuple[str, ...]:
         return self.strings(m, key)
 
     # slides
@@ -289,7 +219,7 @@ class _Reader:
             )
         lines = (
             slides_value.item_lines
-            if isinstance(slides_value, _Seq)
+            if isinstance(slides_value, YSeq)
             else [None] * len(slides_value)
         )
         slides = tuple(self.slide(v, ln) for v, ln in zip(slides_value, lines, strict=True))
@@ -303,6 +233,7 @@ class _Reader:
                 "'options' muss eine Zuordnung sein.",
                 "'options' must be a mapping.",
             )
+        self.check_options(options, m.key_lines.get("options"))
         wave = self.string(m, "wave")
         min_cell = self.min_cell(m)
         return ReportSpec(
@@ -317,7 +248,34 @@ class _Reader:
             min_cell=min_cell,
         )
 
-    def min_cell(self, m: _Map) -> int | None:
+    def check_options(self, options: dict[str, Any], line: int | None) -> None:
+        """``decimals`` (0–3, the percentages' decimals, default 1; ``auto``: none under a base
+        of 100, else one) and ``source_line`` (a text with {survey}, {wave}, {n}, or false)."""
+        lines = getattr(options, "key_lines", {})
+        decimals = options.get("decimals")
+        if (
+            decimals is not None
+            and decimals != "auto"
+            and (
+                isinstance(decimals, bool)
+                or not isinstance(decimals, int)
+                or not 0 <= decimals <= 3
+            )
+        ):
+            raise self.fail(
+                lines.get("decimals", line),
+                f"options.decimals: eine ganze Zahl von 0 bis 3 oder 'auto', nicht '{decimals}'.",
+                f"options.decimals: a whole number from 0 to 3 or 'auto', not '{decimals}'.",
+            )
+        source = options.get("source_line")
+        if source is not None and source is not False and not isinstance(source, str):
+            raise self.fail(
+                lines.get("source_line", line),
+                "options.source_line muss ein Text sein (mit {survey}, {wave}, {n}) oder false.",
+                "options.source_line must be a text (with {survey}, {wave}, {n}) or false.",
+            )
+
+    def min_cell(self, m: YMap) -> int | None:
         """``disclosure: {min_cell: 3}``: the minimum cell size of this report (at least 1)."""
         value = m.get("disclosure")
         if value is None:
@@ -340,7 +298,7 @@ class _Reader:
         if value is None:
             return ()
         if isinstance(value, list):
-            return tuple(WaveSource(name=str(v), line=_line(v, line)) for v in value)
+            return tuple(WaveSource(name=str(v), line=line_of(v, line)) for v in value)
         m = self.mapping(value, line, "waves")
         out = []
         for name, src in m.items():
@@ -388,7 +346,7 @@ class _Reader:
             line = m.key_lines.get(kind, line)
         if kind not in _SLIDE_KEYS:
             raise self.fail(
-                _line(kind, line),
+                line_of(kind, line),
                 f"unbekannte Folienart '{kind}'; möglich: {', '.join(_SLIDE_KEYS)}",
                 f"unknown slide kind '{kind}'; possible: {', '.join(_SLIDE_KEYS)}",
             )
@@ -397,12 +355,12 @@ class _Reader:
             if kind == "result" and body is not None:
                 return ResultSlide(
                     title="",
-                    panels=(ChartPanel(question=str(body), line=_line(body, line)),),
+                    panels=(ChartPanel(question=str(body), line=line_of(body, line)),),
                     line=line,
                 )
             if kind in ("agenda", "closing") or body is not None:
-                body_map = _Map({"title": body} if body is not None else {})
-                body_map.line, body_map.key_lines = line, {"title": _line(body, line) or line}
+                body_map = YMap({"title": body} if body is not None else {})
+                body_map.line, body_map.key_lines = line, {"title": line_of(body, line) or line}
                 body = body_map
             else:
                 raise self.fail(line, f"'{kind}' braucht Angaben.", f"'{kind}' needs content.")
@@ -410,7 +368,7 @@ class _Reader:
         self.check_keys(m, _SLIDE_KEYS[kind], kind)
         return getattr(self, f"slide_{kind}")(m, line)
 
-    def slide_title_slide(self, m: _Map, line: int | None) -> TitleSlide:
+    def slide_title_slide(self, m: YMap, line: int | None) -> TitleSlide:
         return TitleSlide(
             title=self.string(m, "title", True, "title_slide") or "",
             subtitle=self.string(m, "subtitle"),
@@ -421,13 +379,13 @@ class _Reader:
             line=line,
         )
 
-    def slide_agenda(self, m: _Map, line: int | None) -> AgendaSlide:
+    def slide_agenda(self, m: YMap, line: int | None) -> AgendaSlide:
         return AgendaSlide(title=self.string(m, "title"), line=line)
 
-    def slide_section(self, m: _Map, line: int | None) -> SectionSlide:
+    def slide_section(self, m: YMap, line: int | None) -> SectionSlide:
         return SectionSlide(title=self.string(m, "title", True, "section") or "", line=line)
 
-    def slide_closing(self, m: _Map, line: int | None) -> ClosingSlide:
+    def slide_closing(self, m: YMap, line: int | None) -> ClosingSlide:
         return ClosingSlide(
             title=self.string(m, "title"),
             lines=self.strings(m, "lines"),
@@ -435,7 +393,7 @@ class _Reader:
             line=line,
         )
 
-    def slide_text(self, m: _Map, line: int | None) -> TextSlide:
+    def slide_text(self, m: YMap, line: int | None) -> TextSlide:
         return TextSlide(
             title=self.string(m, "title", True, "text") or "",
             subtitle=self.string(m, "subtitle"),
@@ -444,7 +402,7 @@ class _Reader:
             line=line,
         )
 
-    def slide_result(self, m: _Map, line: int | None) -> ResultSlide:
+    def slide_result(self, m: YMap, line: int | None) -> ResultSlide:
         raw: list[tuple[Any, int | None]] = []
         for key in ("question", "chart", "charts"):
             if key not in m:
@@ -454,7 +412,7 @@ class _Reader:
                 raw.extend(
                     zip(
                         value,
-                        value.item_lines if isinstance(value, _Seq) else [None] * len(value),
+                        value.item_lines if isinstance(value, YSeq) else [None] * len(value),
                         strict=True,
                     )
                 )
@@ -484,7 +442,7 @@ class _Reader:
 
     def panel(self, value: Any, line: int | None) -> ChartPanel:
         if isinstance(value, (str, int)):
-            return ChartPanel(question=str(value), line=_line(value, line))
+            return ChartPanel(question=str(value), line=line_of(value, line))
         m = self.mapping(value, line, "Diagramm")
         self.check_keys(m, _PANEL_KEYS, "Diagramm")
         items = self.strings(m, "items")
@@ -520,7 +478,7 @@ class _Reader:
             line=m.line,
         )
 
-    def slide_comparison(self, m: _Map, line: int | None) -> ComparisonSlide:
+    def slide_comparison(self, m: YMap, line: int | None) -> ComparisonSlide:
         items_value = m.get("items")
         items: list[CompareItem] = []
         if items_value is not None:
@@ -532,7 +490,7 @@ class _Reader:
                 )
             item_lines = (
                 items_value.item_lines
-                if isinstance(items_value, _Seq)
+                if isinstance(items_value, YSeq)
                 else [None] * len(items_value)
             )
             for v, ln in zip(items_value, item_lines, strict=True):
@@ -576,7 +534,7 @@ class _Reader:
 
 def _text(value: Any, line: int | None) -> Text:
     s = str(value)
-    ln = _line(value, line)
+    ln = line_of(value, line)
     style = getattr(value, "style", None)
     first = ln + 1 if style in ("|", ">") and ln is not None else None
     return Text(template=s.rstrip("\n"), line=ln, first_text_line=first)
@@ -609,8 +567,8 @@ def parse_recipe(source: str, path: str | None = None) -> ReportSpec:
     ['SectionSlide', 'ResultSlide']
     """
     try:
-        root = yamlsafe.load(source, path or "(Rezept)", _LineLoader)
-    except _DuplicateKey as exc:
+        root = yamlsafe.load(source, path or "(Rezept)", LineLoader)
+    except DuplicateKey as exc:
         raise recipe_error(
             path,
             exc.line,

@@ -16,8 +16,9 @@ import yaml
 
 from klappt import yamlsafe
 from klappt.errors import KlapptError
-from klappt.instrument.model import Instrument, Question
-from klappt.report.kinds import CHART_KINDS
+from klappt.instrument.model import Group, Instrument, Question, pick_label
+from klappt.report.coverage import DeckContext, returns_lines
+from klappt.report.kinds import CHART_KINDS, KindName
 from klappt.report.spec import (
     AgendaSlide,
     ChartPanel,
@@ -44,20 +45,69 @@ __all__ = ["MAX_DEFAULT_CHOICES", "default_spec", "dump_recipe"]
 MAX_DEFAULT_CHOICES = 25
 
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]?\s+")
+#: "(Freitext)", "(free text)", "(offen)" at the end of a label: how it is asked, not what it says
+_FREE_TEXT = re.compile(r"\s*\((?:Freitext|freie Angabe|offen|free text|open)\)\s*", re.IGNORECASE)
+#: words a common beginning of labels must not end on ("Bewertung der" -> "Bewertung")
+_TRAILING = frozenset(
+    [
+        "der",
+        "die",
+        "das",
+        "des",
+        "dem",
+        "den",
+        "von",
+        "vom",
+        "zur",
+        "zum",
+        "zu",
+        "im",
+        "in",
+        "mit",
+        "für",
+        "und",
+        "bzw.",
+        "oder",
+        "durch",
+        "of",
+        "the",
+        "a",
+        "an",
+        "for",
+        "in",
+        "with",
+        "and",
+        "or",
+        "to",
+        "by",
+    ]
+)
 
 
-def default_spec(instrument: Instrument, lang: str = "de", wave: str | None = None) -> ReportSpec:
-    """The storyline klappt derives from a form: a divider per group, a slide per question.
+def default_spec(
+    instrument: Instrument,
+    lang: str = "de",
+    wave: str | None = None,
+    context: DeckContext | None = None,
+) -> ReportSpec:
+    """The storyline klappt derives from a form: a divider per group, a slide per finding.
 
     Parameters
     ----------
     instrument:
-        The form. Its top-level groups become sections; every tabulated question a
-        result slide (text answers as mention clouds, numbers as a table).
+        The form. Its top-level groups become sections. A grid (a ``table-list``/``field-list``
+        group of select questions sharing their choices) is one chart; the scale items of a
+        section that share one ordered scale are one 100 % stacked chart; the numbers of a
+        group one table. Every select_one is a bar chart in form order, every select_multiple
+        a bar chart by frequency. Free text is left out (it would be quoted verbatim); its
+        coded categories (``q__codes``) are charted.
     lang:
         Language of the fixed wording and the labels.
     wave:
         The main wave's name, if the report has several.
+    context:
+        Program, wave, field period, date and the response of the register's sites for the
+        title and data slides (see :mod:`klappt.report.coverage`).
 
     Example
     -------
@@ -66,75 +116,206 @@ def default_spec(instrument: Instrument, lang: str = "de", wave: str | None = No
     >>> [type(s).__name__ for s in default_spec(form).slides]
     ['TitleSlide', 'TextSlide', 'ResultSlide', 'ClosingSlide']
     """
-    dl = instrument.default_language
-    slides: list[Slide] = [TitleSlide(title=instrument.title)]
+    ctx = context or DeckContext(wave=wave)
+    slides: list[Slide] = [_title_slide(instrument, lang, ctx)]
     sections = instrument.sections()
     named_sections = [g for g, _ in sections if g is not None]
     if len(named_sections) >= 2:
         slides.append(AgendaSlide())
-    slides.append(
-        TextSlide(
-            title=text("data_basis", lang),
-            bullets=(Text(text("returns_line", lang).format(n="{{ responses() }}")),),
-        )
-    )
+    slides.append(_data_slide(instrument, lang, ctx))
     for group, questions in sections:
+        section_title = None
         if group is not None:
             # "1 Nachhaltige Entwicklungen ..." -> the agenda numbers sections itself
-            slides.append(
-                SectionSlide(title=_NUMBERED.sub("", group.label(lang, dl)) or group.name)
-            )
-        for block in _grids(instrument, questions):
-            q = block[0]
-            if len(block) > 1:
-                # a grid (questions of a subgroup sharing their choices): one chart for all
-                sub = instrument.group(q.group_path[-1])
-                title = sub.label(lang, dl) if sub else q.label(lang, dl)
-                items = tuple(x.name for x in block)
-                slides.append(
-                    ResultSlide(title=title, panels=(ChartPanel(question=q.name, items=items),))
-                )
-                continue
-            if q.type == "date":
-                continue  # dates are bookkeeping (when was it filled in), not a finding
-            if q.type == "select_one" and len(q.choices) > MAX_DEFAULT_CHOICES:
-                continue  # a list of sites or similar: one bar per site identifies sites
-            title = _title(instrument, q, lang)
-            slides.append(
-                ResultSlide(
-                    title=title,
-                    panels=(ChartPanel(question=q.name, title=_panel_title(q, title, lang, dl)),),
-                )
-            )
+            section_title = _group_title(group, lang, instrument.default_language)
+            slides.append(SectionSlide(title=section_title))
+        slides.extend(_result_slides(instrument, questions, lang, section_title))
     slides.append(ClosingSlide())
-    return ReportSpec(title=instrument.title, slides=tuple(slides), wave=wave, lang=lang)
+    return ReportSpec(
+        title=instrument.title,
+        slides=tuple(slides),
+        wave=wave,
+        lang=lang,
+        options={"decimals": "auto"},
+    )
 
 
-def _panel_title(q: Question, title: str, lang: str, dl: str | None) -> str | None:
-    """``None`` (the question's label) unless the slide title replaced a pyxform label."""
-    return None if title == q.label(lang, dl) else title
+def _title_slide(instrument: Instrument, lang: str, ctx: DeckContext) -> TitleSlide:
+    """Program (else the form), then the survey and wave, then the field period and date."""
+    title = ctx.program or instrument.title
+    parts = []
+    if ctx.program and ctx.program != instrument.title:
+        parts.append(instrument.title)
+    if ctx.wave and ctx.wave not in instrument.title:
+        parts.append(text("wave_label", lang).format(wave=ctx.wave))
+    if ctx.period:
+        parts.append(ctx.period)
+    date = text("as_of", lang).format(date=ctx.date) if ctx.date else None
+    return TitleSlide(title=title, subtitle=" · ".join(parts) or None, date=date)
 
 
-def _title(instrument: Instrument, q: Question, lang: str) -> str:
-    """The question's label; for the free text of an "other" choice, its parent's label.
+def _data_slide(instrument: Instrument, lang: str, ctx: DeckContext) -> TextSlide:
+    lines = returns_lines(ctx, lang)
+    if not lines:
+        lines = [text("returns_line", lang).format(n="{{ responses() }}")]
+    if ctx.period:
+        lines.insert(0, text("field_period", lang).format(period=ctx.period))
+    return TextSlide(title=text("data_basis", lang), bullets=tuple(Text(x) for x in lines))
 
-    pyxform labels the text field of ``or_other`` "Specify other." in every language.
+
+def _plain(label: str) -> str:
+    return _FREE_TEXT.sub(" ", label).strip()
+
+
+def _split(label: str) -> tuple[str, str | None]:
+    """A label as (statement, question): "Fortführung der Kooperation mit ABH: Wird …?" ->
+    ("Fortführung der Kooperation mit ABH", "Wird …?"); a label that is only a question
+    -> ("", question); a statement -> (statement, None)."""
+    label = _plain(label)
+    head, sep, rest = label.partition(": ")
+    if sep and head and rest and "?" not in head:
+        return head.strip(), rest.strip()
+    if label.endswith("?"):
+        return "", label
+    return label, None
+
+
+def _group_title(group: Group, lang: str, dl: str | None) -> str:
+    own = pick_label(group.report_titles, lang, dl)
+    if own:
+        return own
+    return (
+        _NUMBERED.sub("", _split(group.label(lang, dl))[0] or group.label(lang, dl)) or group.name
+    )
+
+
+def _titles(
+    instrument: Instrument, q: Question, lang: str, fallback: str | None
+) -> tuple[str, str | None]:
+    """(slide title, chart heading or ``None`` for none) of one question.
+
+    The ``report_title`` column wins; else the statement before ": " of the label; a label
+    that only asks a question gives the slide its group's title and stays as the heading.
     """
     dl = instrument.default_language
-    if q.name.endswith("_other"):
-        parent = instrument.question(q.name[: -len("_other")])
-        if parent is not None and parent.or_other:
-            return f"{parent.label(lang, dl)} – {text('other', lang)}"
+    own = pick_label(q.report_titles, lang, dl)
+    statement, question = _split(_label(instrument, q, lang))
+    if own:
+        return own, question if question else ""
+    if statement:
+        return statement, question if question else ""
+    group = instrument.group(q.group_path[-1]) if q.group_path else None
+    title = _group_title(group, lang, dl) if group else (fallback or instrument.title)
+    return title, question
+
+
+def _label(instrument: Instrument, q: Question, lang: str) -> str:
+    """The question's label; coded free text is named by its text question."""
+    from klappt.coding.apply import SUFFIX
+
+    dl = instrument.default_language
+    if q.name.endswith(SUFFIX):
+        parent = instrument.question(q.name[: -len(SUFFIX)])
+        if parent is not None:
+            return parent.label(lang, dl)
     return q.label(lang, dl)
 
 
+def _common_title(labels: list[str]) -> str:
+    """The words several labels begin with, without a dangling article: "Bewertung"."""
+    words = [label.split() for label in labels]
+    common: list[str] = []
+    for column in zip(*words, strict=False):
+        if len({w.casefold() for w in column}) != 1:
+            break
+        common.append(column[0])
+    while common and common[-1].casefold().strip(",:") in _TRAILING:
+        common.pop()
+    return " ".join(common).strip(" ,:")
+
+
+def _result_slides(
+    instrument: Instrument, questions: list[Question], lang: str, section: str | None
+) -> list[Slide]:
+    dl = instrument.default_language
+    shown = [
+        q
+        for q in questions
+        # dates are bookkeeping; a list of sites would identify sites; free text would be
+        # quoted verbatim (its coded categories are shown instead)
+        if q.type != "date"
+        and not (q.type == "select_one" and len(q.choices) > MAX_DEFAULT_CHOICES)
+        and q.type != "text"
+    ]
+    out: list[Slide] = []
+    done: set[str] = set()
+    for block in _grids(instrument, shown):
+        q = block[0]
+        if q.name in done:
+            continue
+        if len(block) > 1:
+            sub = instrument.group(q.group_path[-1])
+            title, heading = (
+                _titles(instrument, q, lang, section)
+                if sub is None
+                else (_group_title(sub, lang, dl), _split(sub.label(lang, dl))[1] or "")
+            )
+            kind: KindName = "stacked" if q.type == "select_one" and q.ordered else "grouped"
+            if q.type in ("integer", "decimal"):
+                kind = "table"
+            items = tuple(x.name for x in block)
+            done.update(items)
+            out.append(_slide(title, q.name, kind, heading, items))
+            continue
+        if q.type == "select_one" and q.ordered:
+            # every item of the section on the same scale: one chart, a row per item
+            same = [
+                x
+                for x in shown
+                if x.type == "select_one"
+                and x.ordered
+                and x.name not in done
+                and [c.name for c in x.choices] == [c.name for c in q.choices]
+            ]
+            done.update(x.name for x in same)
+            if len(same) > 1:
+                labels = [
+                    _split(_label(instrument, x, lang))[0] or _label(instrument, x, lang)
+                    for x in same
+                ]
+                title = _common_title(labels) or section or instrument.title
+                out.append(_slide(title, q.name, "stacked", "", tuple(x.name for x in same)))
+                continue
+            title, heading = _titles(instrument, q, lang, section)
+            out.append(_slide(title, q.name, "stacked", heading))
+            continue
+        done.add(q.name)
+        title, heading = _titles(instrument, q, lang, section)
+        kind = "bar" if q.is_select else "table"
+        out.append(_slide(title, q.name, kind, heading))
+    return out
+
+
+def _slide(
+    title: str, question: str, kind: KindName, heading: str | None, items: tuple[str, ...] = ()
+) -> ResultSlide:
+    panel = ChartPanel(
+        question=question,
+        kind=kind,
+        items=items,
+        title=heading,
+        sort="form" if kind == "bar" and not items else None,
+    )
+    return ResultSlide(title=title, panels=(panel,))
+
+
 def _grids(instrument: Instrument, questions: list[Question]) -> list[list[Question]]:
-    """Questions in form order, consecutive select questions of one subgroup with the same
-    choices put together."""
+    """Questions in form order; consecutive questions of one subgroup that share their type
+    and choices (a grid) put together, and consecutive numbers of one group."""
     blocks: list[list[Question]] = []
     for q in questions:
         prev = blocks[-1][-1] if blocks else None
-        same = (
+        grid = (
             prev is not None
             and q.is_select
             and len(q.group_path) >= 2
@@ -142,7 +323,13 @@ def _grids(instrument: Instrument, questions: list[Question]) -> list[list[Quest
             and prev.type == q.type
             and [c.name for c in prev.choices] == [c.name for c in q.choices]
         )
-        if same:
+        numbers = (
+            prev is not None
+            and q.type in ("integer", "decimal")
+            and prev.type in ("integer", "decimal")
+            and prev.group_path == q.group_path
+        )
+        if grid or numbers:
             blocks[-1].append(q)
         else:
             blocks.append([q])
@@ -189,7 +376,7 @@ def dump_recipe(spec: ReportSpec) -> str:
 
     Example
     -------
-    >>> print(dump_recipe(ReportSpec(title="B", slides=(SectionSlide("Teil"),))).splitlines()[-2])
+    >>> print(dump_recipe(ReportSpec(title="B", slides=(SectionSlide("Teil"),))).splitlines()[-1])
       - section: Teil
     """
     out = [_HEADER.format(kinds=", ".join(CHART_KINDS))]
@@ -210,6 +397,10 @@ def dump_recipe(spec: ReportSpec) -> str:
             out.append(f"  {_q(w.name)}: " + ("{" + ", ".join(parts) + "}" if parts else "{}"))
     if spec.template:
         out.append(f"template: {_q(spec.template)}")
+    options = {k: v for k, v in spec.options.items() if k in ("decimals", "source_line")}
+    if options:
+        out.append("options:")
+        out.extend(f"  {k}: {_q(v)}" for k, v in options.items())
     out.append("slides:")
     for s in spec.slides:
         out.extend(_dump_slide(s))

@@ -7,6 +7,7 @@ in English.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 LANGS = ("de", "en")
@@ -19,6 +20,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "rounded_off": "Abweichungen von 100\u00a0% sind rundungsbedingt",
         "coded_note": "Codierte Freitexte: {codes} Codes, davon {suggested} aus angenommenen "
         "Vorschlägen",
+        "different_questions": "unterschiedliche Fragen – kein direkter Zeitvergleich",
+        "demo_mark": "Demo – synthetische Daten",
+        "source_line": "Quelle: {survey}, n={n}",
+        "returns_of_sites": "Rücklauf: {n} von {sites} Standorten ({pct})",
+        "returns_by_type": "{type}: {n} von {sites}",
+        "wave_label": "Welle {wave}",
+        "as_of": "Stand: {date}",
+        "field_period": "Erhebungszeitraum: {period}",
         "withheld_few": "< {k}: weniger als {k} Standorte – zum Schutz einzelner Standorte "
         "nicht ausgewiesen",
         "withheld_recomputable": "x: nicht ausgewiesen, da aus Gesamtwert und übrigen Gruppen "
@@ -73,6 +82,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "multiple": "Multiple answers possible",
         "rounded_off": "Totals other than 100\u00a0% are due to rounding",
         "coded_note": "Coded free text: {codes} codes, {suggested} of them accepted suggestions",
+        "different_questions": "different questions – no direct comparison over time",
+        "demo_mark": "Demo – synthetic data",
+        "source_line": "Source: {survey}, n={n}",
+        "returns_of_sites": "Returns: {n} of {sites} sites ({pct})",
+        "returns_by_type": "{type}: {n} of {sites}",
+        "wave_label": "Wave {wave}",
+        "as_of": "As of {date}",
+        "field_period": "Field period: {period}",
         "withheld_few": "< {k}: fewer than {k} sites – not shown to protect single sites",
         "withheld_recomputable": "x: not shown, as it could be worked out from the total and "
         "the other groups",
@@ -134,6 +151,16 @@ def round_half_up(value: float | Decimal, decimals: int) -> Decimal:
     return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def exact_share(count: int, base: int) -> float:
+    """``count`` of ``base`` in percent, unrounded (57.5, not 58): what charts and workbooks store.
+
+    Computed in decimals so that 23 of 40 is 57.5 and not 57.49999999999999.
+    """
+    if not base:
+        return 0.0
+    return float(Decimal(count) * 100 / Decimal(base))
+
+
 def share(count: int, base: int, decimals: int = 1) -> float:
     """``count`` of ``base`` in percent, half-up from the exact fraction; 0 for an empty base."""
     if not base:
@@ -179,3 +206,29 @@ def excel_number_format(lang: str, decimals: int, percent_sign: bool) -> str:
     digits = "0" if decimals <= 0 else "0." + "0" * decimals
     unit = ('"%"' if lang == "en" else '" %"') if percent_sign else ""
     return f"{locale}{digits}{unit}"
+
+
+#: An apostrophe typed as an accent (´, `), a straight quote (') or a left quote (‘) inside
+#: a word: "klappt´s", "geht's".
+_APOSTROPHE = re.compile(r"(?<=\w)[´`'‘](?=\w)")
+#: a German low single quote closed by a straight one: ‚Gemeinsam klappt’s' -> ‚…‘
+_SINGLE_QUOTED = re.compile(r"‚([^‚‘'\n]*)'")
+
+
+def typographic(value: str) -> str:
+    """``klappt´s`` and ``klappt's`` -> ``klappt’s``: one apostrophe in everything a report shows.
+
+    Only the rendered text changes; returns and forms keep what was typed. The typographic
+    apostrophe is also what keeps a line from breaking inside the word: text layout may break
+    after a spacing accent (´), never before ’.
+
+    Example
+    -------
+    >>> typographic("„Gemeinsam klappt´s“ und 'Zitat' und geht's")
+    "„Gemeinsam klappt’s“ und 'Zitat' und geht’s"
+    >>> typographic("‚Gemeinsam klappt's' 2020")
+    '‚Gemeinsam klappt’s‘ 2020'
+    """
+    if not value:
+        return value
+    return _SINGLE_QUOTED.sub("‚\\1‘", _APOSTROPHE.sub("\u2019", value))

@@ -8,7 +8,7 @@ with ``aria-invalid``, required questions with ``aria-required`` and a visible `
 
 Every question has an error slot (``q-…-error``, empty and hidden until there is a problem), so
 that the browser's live checks fill the same element the server's checks do. ``${q}`` in a label
-is a span holding the answer it names (:class:`klappt.web.formspec._Refs`).
+is a span holding the answer it names (:class:`klappt.web.formbind._Refs`).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _wrap_open(b: Any, extra: str = "") -> str:
 
 
 def field(b: Any) -> SafeString:
-    """One question (a :class:`~klappt.web.formspec.Bound`) with its label, hint and problems."""
+    """One question (a :class:`~klappt.web.formbind.Bound`) with its label, hint and problems."""
     w = b.widget
     if w == "note":
         hint = f'<p class="hint">{b.hint_html}</p>' if b.hint else ""
@@ -148,7 +148,7 @@ def _choices(b: Any) -> str:
 
 
 def grid(g: Any) -> SafeString:
-    """Selects of one list as a table (a :class:`~klappt.web.formspec.BoundGrid`)."""
+    """Selects of one list as a table (a :class:`~klappt.web.formbind.BoundGrid`)."""
     gid = escape(g.id)
     hidden = " hidden" if g.hidden else ""
     parts = [

@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from klappt.responses.one_return import MAX_ENTRIES
 from klappt.store.models import Site, Wave
 from klappt.web import instruments, links, mail, ratelimit, repeats, returns, schedule
-from klappt.web.formspec import bind
+from klappt.web.formbind import bind
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views.errors import problem
 
