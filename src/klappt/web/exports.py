@@ -208,11 +208,12 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     from klappt.coding.privacy import contact_names
     from klappt.report import RENDERERS, ReportData, build_report, default_spec
     from klappt.report.data import WaveData
+    from klappt.report.withheld import note_free_text
 
     codes = _coded(wave, form)
     rs = codes.responses
     name = str(wave.name)
-    spec = default_spec(rs.instrument, lang, name)
+    spec = note_free_text(default_spec(rs.instrument, lang, name), rs.instrument, lang)
     contacts = contact_names(s.attributes or {} for s in Site.objects.filter(program=wave.program))
     data = ReportData(
         {name: WaveData(name, rs.instrument, rs, coding=codes.summaries, names=contacts)}
