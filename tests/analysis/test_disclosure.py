@@ -181,3 +181,32 @@ def test_disclosure_command_lists_what_is_withheld__ok():
     clean = runner.invoke(app, ["disclosure", FORM, DATA, "--by", "gebietstyp", "--min-cell", "1"])
     # with a minimum of one site only the groups nobody in them answered remain withheld
     assert clean.exit_code in (0, 1) and "Traceback" not in clean.output
+
+
+def test_report_data_protects_by_tables_and_forgets_them_when_the_minimum_changes__ok():
+    from klappt.report.sources import read_wave
+
+    w = read_wave(FORM, DATA)
+    groups = {g["choice"]: g for g in w.table("lebenswelt", by="gebietstyp")["by"]["groups"]}
+    assert groups["kreisangehoerige_stadt"]["suppressed"] is True
+    assert groups["kreisangehoerige_stadt"]["withheld"] == "primary"
+    assert groups["kreisfreie_stadt"]["withheld"] == "secondary"
+    w.protect(1)  # cached tables of the old minimum must not be reused
+    groups = {g["choice"]: g for g in w.table("lebenswelt", by="gebietstyp")["by"]["groups"]}
+    assert groups["kreisangehoerige_stadt"]["base"] == 1
+    assert "suppressed" not in groups["kreisfreie_stadt"]
+    with pytest.raises(KlapptError):
+        w.protect(0)
+
+
+def test_disclosure_lists_mentions_of_too_few_sites__ok():
+    res = runner.invoke(app, ["disclosure", FORM, DATA, "--json", "-"])
+    assert res.exit_code == 1
+    listing = json.loads(res.stdout)
+    assert listing["by"] is None and listing["withheld"] == []
+    few = [m for m in listing["mentions"] if m["question"] == "mehrwert_text"]
+    assert few and all(m["reason"] == "few" and m["count"] < MIN_CELL for m in few)
+    loose = json.loads(
+        runner.invoke(app, ["disclosure", FORM, DATA, "--json", "-", "--min-cell", "1"]).stdout
+    )
+    assert loose["mentions"] == []  # the reference answers hold no personal data

@@ -55,7 +55,18 @@ def _klappt(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+#: the derived deck quotes no free text: a recipe asks for the mentions
+RECIPE = """\
+title: Bericht
+slides:
+  - result:
+      title: Was hat geholfen?
+      chart: {question: notiz, kind: cloud}
+"""
+
+
 def _stored(store: Any, project: Path, tmp_path: Path) -> None:
+    (tmp_path / "bericht.yaml").write_text(RECIPE, encoding="utf-8")
     register = tmp_path / "register.csv"
     register.write_text(REGISTER, encoding="utf-8")
     store.import_register(project, register)
@@ -77,7 +88,9 @@ def test_register_contact_is_personal_data_for_a_stored_wave__ok(
         {"question": "notiz", "text": "Absprache mit [Name]", "count": 3, "reason": "personal"}
     ]
     out = tmp_path / "bericht.html"
-    done = _klappt(project, "report", "--wave", "2022", "-o", str(out))
+    done = _klappt(
+        project, "report", "--wave", "2022", "-r", str(tmp_path / "bericht.yaml"), "-o", str(out)
+    )
     assert done.returncode == 0, done.stderr
     page = out.read_text(encoding="utf-8")
     assert "Kowalczyk" not in page and "Sprachcafé" in page
@@ -94,11 +107,24 @@ def test_project_minimum_is_the_reports_minimum__ok(
         encoding="utf-8",
     )
     out = tmp_path / "bericht.html"
-    done = _klappt(project, "report", "--wave", "2022", "-o", str(out))
+    done = _klappt(
+        project, "report", "--wave", "2022", "-r", str(tmp_path / "bericht.yaml"), "-o", str(out)
+    )
     assert done.returncode == 0, done.stderr
     page = out.read_text(encoding="utf-8")
     assert "Sprachcafé" not in page  # four sites, fewer than the project's five
     assert "von weniger als 5 Standorten nicht ausgewiesen" in page
-    again = _klappt(project, "report", "--wave", "2022", "-o", str(out), "--min-cell", "4")
+    again = _klappt(
+        project,
+        "report",
+        "--wave",
+        "2022",
+        "-r",
+        str(tmp_path / "bericht.yaml"),
+        "-o",
+        str(out),
+        "--min-cell",
+        "4",
+    )
     assert again.returncode == 0, again.stderr
     assert "Sprachcafé" in out.read_text(encoding="utf-8")

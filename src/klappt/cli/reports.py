@@ -177,6 +177,9 @@ def report(
         assert main_wave is not None
         context = _deck_context(main_wave, lang or "de", register, wave is not None, project)
         spec = default_spec(main_wave.instrument, lang or "de", main_wave.name or None, context)
+        from klappt.report.withheld import note_free_text
+
+        spec = note_free_text(spec, main_wave.instrument, lang or "de")  # the deck quotes none
     data_in = load_data(spec, main_wave, loader)
     # published as it comes out: the project's minimum cell size unless recipe or --min-cell say
     data_in.protect(_min_cell(None, project if wave is None else _project(project)), contacts)

@@ -307,7 +307,9 @@ class DeckBase:
         if not footnotes:
             return self.H - 34
         text = "\n".join(footnotes)
-        h = min(15.5 * len(footnotes) + 6, 100.0)  # grows: a footnote is never cut
+        # up to six lines: a cloud's note of withheld mentions must not push the source or
+        # the demo mark out of the box
+        h = min(15.5 * len(footnotes) + 6, 99.0)
         self.text(
             slide,
             _Box(self.M, self.H - 10 - h, self.W - 2 * self.M - 50, h),

@@ -32,6 +32,7 @@ from klappt.report.spec import (
     TitleSlide,
     WaveSource,
 )
+from klappt.report.withheld import recipe_min_cell
 
 __all__ = ["Msg", "default_spec", "dump_recipe", "load_recipe", "parse_recipe", "recipe_error"]
 
@@ -235,7 +236,7 @@ class _Reader:
             )
         self.check_options(options, m.key_lines.get("options"))
         wave = self.string(m, "wave")
-        min_cell = self.min_cell(m)
+        min_cell = recipe_min_cell(self, m)  # disclosure: {min_cell: N}
         return ReportSpec(
             title=title,
             slides=slides,
@@ -274,25 +275,6 @@ class _Reader:
                 "options.source_line muss ein Text sein (mit {survey}, {wave}, {n}) oder false.",
                 "options.source_line must be a text (with {survey}, {wave}, {n}) or false.",
             )
-
-    def min_cell(self, m: YMap) -> int | None:
-        """``disclosure: {min_cell: 3}``: the minimum cell size of this report (at least 1)."""
-        value = m.get("disclosure")
-        if value is None:
-            return None
-        d = self.mapping(value, m.key_lines.get("disclosure"), "disclosure")
-        self.check_keys(d, ("min_cell",), "disclosure")
-        k = d.get("min_cell")
-        if k is None:
-            return None
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise self.fail(
-                d.key_lines.get("min_cell", d.line),
-                f"Mindestfallzahl '{k}' ungültig: eine ganze Zahl ab 1 wird erwartet (Standard 3).",
-                f"minimum cell size '{k}' is invalid: a whole number of at least 1 is expected "
-                "(default 3).",
-            )
-        return k
 
     def waves(self, value: Any, line: int | None) -> tuple[WaveSource, ...]:
         if value is None:

@@ -9,9 +9,13 @@ only turns a withheld group into a series without values, marked "< 3" (too few 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
 
 from klappt.analysis.disclosure import MIN_CELL, WithheldMention
+from klappt.instrument.model import Instrument
 from klappt.report.built import Series
+from klappt.report.spec import ReportSpec, Text, TextSlide
 from klappt.report.wording import text
 
 
@@ -62,3 +66,41 @@ def mention_notes(
     if personal:
         out.append(text("mentions_personal", lang).format(n=personal))
     return tuple(out)
+
+
+def note_free_text(spec: ReportSpec, instrument: Instrument, lang: str) -> ReportSpec:
+    """The derived storyline with a footnote on its data slide saying that free text is held
+    back (the derived deck quotes none), when the form has free-text questions."""
+    n = sum(1 for q in instrument.questions if q.type == "text")
+    title = text("data_basis", lang)
+    if not n or not any(isinstance(s, TextSlide) and s.title == title for s in spec.slides):
+        return spec
+    note = Text(text("free_text_held", lang).format(n=n))
+    slides = tuple(
+        replace(s, footnotes=(*s.footnotes, note))
+        if isinstance(s, TextSlide) and s.title == title
+        else s
+        for s in spec.slides
+    )
+    return replace(spec, slides=slides)
+
+
+def recipe_min_cell(parser: Any, m: Any) -> int | None:
+    """A recipe's ``disclosure: {min_cell: 3}`` (at least 1), read by the recipe ``parser``
+    from its top-level mapping ``m``; a bad value is the recipe's error naming its line."""
+    value = m.get("disclosure")
+    if value is None:
+        return None
+    d = parser.mapping(value, m.key_lines.get("disclosure"), "disclosure")
+    parser.check_keys(d, ("min_cell",), "disclosure")
+    k = d.get("min_cell")
+    if k is None:
+        return None
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise parser.fail(
+            d.key_lines.get("min_cell", d.line),
+            f"Mindestfallzahl '{k}' ungültig: eine ganze Zahl ab 1 wird erwartet (Standard 3).",
+            f"minimum cell size '{k}' is invalid: a whole number of at least 1 is expected "
+            "(default 3).",
+        )
+    return int(k)

@@ -34,6 +34,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "mentions_few": "{n} Nennung(en) von weniger als {k} Standorten nicht ausgewiesen "
         "(Schutz einzelner Standorte)",
         "mentions_personal": "{n} Nennung(en) mit personenbezogenen Angaben nicht ausgewiesen",
+        "free_text_held": "Freitextantworten ({n} Fragen) sind nicht wörtlich enthalten: sie "
+        "könnten einzelne Standorte oder Personen erkennbar machen; codierte Kategorien werden "
+        "gezeigt",
         "answer": "Antwort",
         "count": "Anzahl",
         "percent": "Anteil (%)",
@@ -95,6 +98,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "mentions_few": "{n} mention(s) by fewer than {k} sites not shown (to protect single "
         "sites)",
         "mentions_personal": "{n} mention(s) with personal data not shown",
+        "free_text_held": "Free-text answers ({n} questions) are not quoted: they could identify "
+        "single sites or persons; coded categories are shown",
         "answer": "Answer",
         "count": "Count",
         "percent": "Share (%)",

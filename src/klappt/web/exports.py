@@ -348,13 +348,16 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     from klappt.coding.privacy import contact_names
     from klappt.report import RENDERERS, ReportData, build_report, default_spec
     from klappt.report.data import WaveData
+    from klappt.report.withheld import note_free_text
 
     codes = _coded(wave, form)
     rs = codes.responses
     name = str(wave.name)
     from klappt.web.recipes import spec_of  # issue 16: the wave's own recipe, when uploaded
 
-    spec = spec_of(wave) or default_spec(rs.instrument, lang, name, _deck_context(wave, rs, lang))
+    spec = spec_of(wave) or note_free_text(
+        default_spec(rs.instrument, lang, name, _deck_context(wave, rs, lang)), rs.instrument, lang
+    )
     contacts = contact_names(s.attributes or {} for s in Site.objects.filter(program=wave.program))
     data = ReportData(
         {name: WaveData(name, rs.instrument, rs, coding=codes.summaries, names=contacts)}
