@@ -201,7 +201,7 @@ _BROKEN_PHRASES = """() => {
 @pytest.mark.parametrize("width", [1280, 1024, 800])
 def test_html_on_wide_and_middle_screens_does_not_overflow__ok(outputs, width):
     playwright = pytest.importorskip("playwright.sync_api")
-    built, folder = outputs
+    _, folder = outputs
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
