@@ -15,6 +15,7 @@ from klappt.report.built import BuiltReport, BuiltSlide
 from klappt.report.html import render_html
 from klappt.report.recipe import load_recipe
 from klappt.report.sources import load_data
+from klappt.report.textfit import text_width
 from klappt.report.typography import typographic
 
 
@@ -199,10 +200,18 @@ def test_no_doubled_markers_in_the_reference_report__ok(reference_page):
     assert '<li class="arrow">74' in reference_page
 
 
-def test_a_cloud_phrase_is_not_broken__ok(reference_page):
+def test_a_cloud_phrase_is_not_broken__ok(reference, reference_page):
+    # each phrase carries its width in em; CSS sizes it to fit its cloud on one line, not
+    # under 12 px (the browser test in test_render.py checks the lines as laid out)
     css = reference_page[reference_page.index("<style>") : reference_page.index("</style>")]
-    wide = css[: css.index("@media")]
-    assert re.search(r"\.cloud li \{[^}]*white-space: nowrap", wide)
+    assert "container-type: inline-size" in css
+    assert re.search(r"\.cloud li \{[^}]*font-size: max\(12px, min\([^}]*100cqi / var\(--w\)", css)
+    cloud = next(p for s in reference.slides for p in s.panels if p.kind == "cloud")
+    top = cloud.mentions[0].text
+    m = re.search(
+        r'<li class="top" style="--s:[\d.]+;--w:([\d.]+)">' + re.escape(top), reference_page
+    )
+    assert m and float(m.group(1)) > text_width(top, 1.0, True)
     assert "overflow-wrap: anywhere" not in css and "hyphens: auto" not in css
 
 
