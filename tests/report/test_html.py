@@ -200,18 +200,29 @@ def test_no_doubled_markers_in_the_reference_report__ok(reference_page):
     assert '<li class="arrow">74' in reference_page
 
 
-def test_a_cloud_phrase_is_not_broken__ok(reference, reference_page):
-    # each phrase carries its width in em; CSS sizes it to fit its cloud on one line, not
-    # under 12 px (the browser test in test_render.py checks the lines as laid out)
+def test_a_cloud_phrase_is_not_broken_and_the_cloud_shrinks_as_one__ok(reference, reference_page):
+    # the cloud carries the widest phrase's size × width (em); CSS scales every phrase by the
+    # same factor so that it fits on one line, not under 12 px (test_render.py checks the lines)
     css = reference_page[reference_page.index("<style>") : reference_page.index("</style>")]
     assert "container-type: inline-size" in css
-    assert re.search(r"\.cloud li \{[^}]*font-size: max\(12px, min\([^}]*100cqi / var\(--w\)", css)
-    cloud = next(p for s in reference.slides for p in s.panels if p.kind == "cloud")
-    top = cloud.mentions[0].text
-    m = re.search(
-        r'<li class="top" style="--s:[\d.]+;--w:([\d.]+)">' + re.escape(top), reference_page
+    assert re.search(
+        r"\.cloud li \{[^}]*font-size: max\(12px, calc\(var\(--s\) \* min\(1em, 100cqi / var\(--k\)",
+        css,
     )
-    assert m and float(m.group(1)) > text_width(top, 1.0, True)
+    cloud = next(p for s in reference.slides for p in s.panels if p.kind == "cloud")
+    m = re.search(r'<ul class="cloud" [^>]*style="--k:([\d.]+);', reference_page)
+    sizes = [
+        float(x)
+        for x in re.findall(
+            r'<li[^>]* style="--s:([\d.]+);', reference_page[m.end() :].split("</ul>")[0]
+        )
+    ]
+    widest = max(
+        s * text_width(mention.text, 1.0, i < 3)
+        for i, (s, mention) in enumerate(zip(sizes, cloud.mentions, strict=True))
+    )
+    assert float(m.group(1)) >= widest
+    assert sizes == sorted(sizes, reverse=True)  # one scale: more mentions, never smaller
     assert "overflow-wrap: anywhere" not in css and "hyphens: auto" not in css
 
 

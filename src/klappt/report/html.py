@@ -124,10 +124,11 @@ details.data summary {{ cursor: pointer; color: #{PRIMARY}; }}
   align-items: center; gap: 6px 18px; text-align: center; font-size: 17px; }}
 .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{ font-size: 14px; }}
 .cloud {{ container-type: inline-size; }}
-/* a phrase gets its size by frequency (--s), but never more than lets it fit the cloud's width
-   on one line (--w: its width in em), and not under 12 px: it breaks only if even 12 px is too wide */
+/* a phrase's size follows its frequency (--s) on one scale per cloud; when the widest phrase
+   (--k: the largest size × width in em) does not fit the cloud's width on one line, the whole
+   cloud gets smaller, never under 12 px: a phrase breaks only if even 12 px is too wide */
 .cloud li {{ color: #{PRIMARY}; line-height: 1.15; max-width: 100%;
-  font-size: max(12px, min(calc(var(--s) * 1em), calc(100cqi / var(--w)))); }}
+  font-size: max(12px, calc(var(--s) * min(1em, 100cqi / var(--k)))); }}
 .cloud li.top {{ font-weight: bold; }}
 table.stats, table.data {{ border-collapse: collapse; font-size: 16px; }}
 table.stats th, table.stats td, table.data th, table.data td {{ padding: 6px 14px; border-bottom: 1px solid #D5DCE3; text-align: left; }}
@@ -162,7 +163,7 @@ footer.meta {{ color: #{MUTED}; font-size: 13px; text-align: center; }}
   /* one phrase per row: a phrase wider than the screen wraps inside its own row only */
   .cloud, .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{
     font-size: 14px; flex-direction: column; flex-wrap: nowrap; gap: 8px; }}
-  .cloud li {{ font-size: max(12px, min(calc((var(--s) - 0.9) * 0.45em + 0.9em), calc(100cqi / var(--w)))); }}
+  .cloud li {{ font-size: max(12px, calc(var(--sp) * min(1em, 100cqi / var(--kp)))); }}
   .number {{ font-size: 12px; bottom: 8px; right: 12px; }}
   .footnotes {{ font-size: 13px; }}
   footer.meta {{ font-size: 12px; }}
@@ -364,19 +365,28 @@ def _em_width(phrase: str, bold: bool) -> float:
 
 @SVG.register("cloud")
 def _cloud(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
-    """Mentions sized by frequency; a phrase stays on one line (smaller if it must, not under 12 px)."""
+    """Mentions sized by frequency on one scale; the cloud shrinks (not under 12 px) to keep
+    each phrase on one line."""
     if not p.mentions:
         return "<p>–</p>"
     sizes = font_sizes(list(p.mentions), 0.9, 2.4)  # in em of the cloud's font size
     label = text(KIND[p.kind].wording, lang)
+    phone = [(s - 0.9) * 0.45 + 0.9 for s in sizes]  # a narrower range on a phone
+    widths = [_em_width(m.text, rank < 3) for rank, m in enumerate(p.mentions)]
+    k = max(s * w for s, w in zip(sizes, widths, strict=True))
+    kp = max(s * w for s, w in zip(phone, widths, strict=True))
     items = []
-    for rank, (m, size) in enumerate(zip(p.mentions, sizes, strict=True)):
+    for rank, (m, size, small) in enumerate(zip(p.mentions, sizes, phone, strict=True)):
         cls = ' class="top"' if rank < 3 else ""
         items.append(
-            f'<li{cls} style="--s:{size:.2f};--w:{_em_width(m.text, rank < 3):.2f}">{_e(m.text)}'
+            f'<li{cls} style="--s:{size:.2f};--sp:{small:.2f}">{_e(m.text)}'
             f'<span class="sr-only"> ({_e(fmt_number(m.count, lang))})</span></li>'
         )
-    return f'<ul class="cloud" aria-label="{_e(label)}">' + "\n".join(items) + "</ul>"
+    return (
+        f'<ul class="cloud" aria-label="{_e(label)}" style="--k:{k:.2f};--kp:{kp:.2f}">'
+        + "\n".join(items)
+        + "</ul>"
+    )
 
 
 @SVG.register("table")
