@@ -15,6 +15,7 @@ from klappt.report.built import BuiltReport, BuiltSlide
 from klappt.report.html import render_html
 from klappt.report.recipe import load_recipe
 from klappt.report.sources import load_data
+from klappt.report.textfit import text_width
 from klappt.report.typography import typographic
 
 
@@ -201,10 +202,29 @@ def test_no_doubled_markers_in_the_reference_report__ok(reference_page):
     assert '<li class="arrow">74' in reference_page
 
 
-def test_a_cloud_phrase_is_not_broken__ok(reference_page):
+def test_a_cloud_phrase_is_not_broken_and_the_cloud_shrinks_as_one__ok(reference, reference_page):
+    # the cloud carries the widest phrase's size × width (em); CSS scales every phrase by the
+    # same factor so that it fits on one line, not under 12 px (test_render.py checks the lines)
     css = reference_page[reference_page.index("<style>") : reference_page.index("</style>")]
-    wide = css[: css.index("@media")]
-    assert re.search(r"\.cloud li \{[^}]*white-space: nowrap", wide)
+    assert "container-type: inline-size" in css
+    assert re.search(
+        r"\.cloud li \{[^}]*font-size: max\(12px, calc\(var\(--s\) \* min\(1em, 100cqi / var\(--k\)",
+        css,
+    )
+    cloud = next(p for s in reference.slides for p in s.panels if p.kind == "cloud")
+    m = re.search(r'<ul class="cloud" [^>]*style="--k:([\d.]+);', reference_page)
+    sizes = [
+        float(x)
+        for x in re.findall(
+            r'<li[^>]* style="--s:([\d.]+);', reference_page[m.end() :].split("</ul>")[0]
+        )
+    ]
+    widest = max(
+        s * text_width(mention.text, 1.0, i < 3)
+        for i, (s, mention) in enumerate(zip(sizes, cloud.mentions, strict=True))
+    )
+    assert float(m.group(1)) >= widest
+    assert sizes == sorted(sizes, reverse=True)  # one scale: more mentions, never smaller
     assert "overflow-wrap: anywhere" not in css and "hyphens: auto" not in css
 
 

@@ -177,6 +177,45 @@ _OVERFLOW = """() => {
 }"""
 
 
+# every phrase of a cloud that fits the cloud's width at 12 px, laid out on more than one line
+_BROKEN_PHRASES = """() => {
+  const out = [];
+  for (const li of document.querySelectorAll('.cloud li')) {
+    if (!li.getClientRects().length) continue;
+    const range = document.createRange();
+    range.selectNodeContents(li.firstChild);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    const probe = li.cloneNode(true);  // the phrase on one line at 12 px: does it fit?
+    probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font-size:12px';
+    li.parentElement.appendChild(probe);
+    // (2 px spare: at the very limit the engine's rounding may still break the line)
+    const fits = probe.getBoundingClientRect().width <= li.parentElement.clientWidth - 2;
+    probe.remove();
+    if (lines.size > 1 && fits) out.push(li.firstChild.textContent);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium (/usr/bin/chromium) not installed")
+@pytest.mark.parametrize("width", [1280, 1024, 800])
+def test_html_on_wide_and_middle_screens_does_not_overflow__ok(outputs, width):
+    playwright = pytest.importorskip("playwright.sync_api")
+    _, folder = outputs
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto((folder / "referenz.html").as_uri())
+            overflow = page.evaluate(_OVERFLOW)
+            broken = page.evaluate(_BROKEN_PHRASES)
+            phrases = page.eval_on_selector_all(".cloud li", "els => els.length")
+        finally:
+            browser.close()
+    assert not overflow, overflow[:10]
+    assert phrases > 50 and not broken, broken
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium (/usr/bin/chromium) not installed")
 def test_html_on_a_phone_reflows_with_text_of_12_px_and_more__ok(outputs, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
@@ -188,6 +227,7 @@ def test_html_on_a_phone_reflows_with_text_of_12_px_and_more__ok(outputs, tmp_pa
             page.goto((folder / "referenz.html").as_uri())
             sizes = page.evaluate(_TEXT_SIZES)
             overflow = page.evaluate(_OVERFLOW)
+            broken = page.evaluate(_BROKEN_PHRASES)
             scroll = page.evaluate("document.documentElement.scrollWidth")
             charts = page.eval_on_selector_all(
                 "svg.chart", "els => els.filter(e => e.getClientRects().length).length"
@@ -200,6 +240,7 @@ def test_html_on_a_phone_reflows_with_text_of_12_px_and_more__ok(outputs, tmp_pa
     small = [s for s in sizes if s[0] < 12 - 0.01]
     assert not small, small[:10]
     assert scroll <= 390 and not overflow, overflow[:10]
+    assert not broken, broken  # a phrase that fits the screen at 12 px is on one line
     drawn = [p for s in built.slides for p in s.panels if p.kind not in ("cloud", "table")]
     assert charts == len(drawn)  # one drawing of each chart shows, the phone's
     assert _non_blank(shot)

@@ -18,6 +18,7 @@ from klappt.report import svg as _svg  # noqa: F401  (registers the SVG drawers)
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide, DataTable
 from klappt.report.kinds import KIND, SVG
 from klappt.report.mentions import font_sizes
+from klappt.report.textfit import text_width
 from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY
 from klappt.report.typography import list_items, typographic
 from klappt.report.wording import fmt_number, text
@@ -28,7 +29,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri '
 
 
 #: The width (px) under which the page shows the charts drawn for a phone.
-NARROW = 760
+NARROW = 900
 #: The width of the charts drawn for a phone (in SVG units, shown at up to 1.3 ×).
 PHONE_WIDTH = 330.0
 
@@ -122,7 +123,12 @@ details.data summary {{ cursor: pointer; color: #{PRIMARY}; }}
 .cloud {{ list-style: none; margin: 0; padding: 12px 0; display: flex; flex-wrap: wrap; justify-content: center;
   align-items: center; gap: 6px 18px; text-align: center; font-size: 17px; }}
 .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{ font-size: 14px; }}
-.cloud li {{ color: #{PRIMARY}; line-height: 1.15; white-space: nowrap; font-size: calc(var(--s) * 1em); }}
+.cloud {{ container-type: inline-size; }}
+/* a phrase's size follows its frequency (--s) on one scale per cloud; when the widest phrase
+   (--k: the largest size × width in em) does not fit the cloud's width on one line, the whole
+   cloud gets smaller, never under 12 px: a phrase breaks only if even 12 px is too wide */
+.cloud li {{ color: #{PRIMARY}; line-height: 1.15; max-width: 100%;
+  font-size: max(12px, calc(var(--s) * min(1em, 100cqi / var(--k)))); }}
 .cloud li.top {{ font-weight: bold; }}
 table.stats, table.data {{ border-collapse: collapse; font-size: 16px; }}
 table.stats th, table.stats td, table.data th, table.data td {{ padding: 6px 14px; border-bottom: 1px solid #D5DCE3; text-align: left; }}
@@ -157,7 +163,7 @@ footer.meta {{ color: #{MUTED}; font-size: 13px; text-align: center; }}
   /* one phrase per row: a phrase wider than the screen wraps inside its own row only */
   .cloud, .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{
     font-size: 14px; flex-direction: column; flex-wrap: nowrap; gap: 8px; }}
-  .cloud li {{ white-space: normal; font-size: calc((var(--s) - 0.9) * 0.45em + 0.9em); }}
+  .cloud li {{ font-size: max(12px, calc(var(--sp) * min(1em, 100cqi / var(--kp)))); }}
   .number {{ font-size: 12px; bottom: 8px; right: 12px; }}
   .footnotes {{ font-size: 13px; }}
   footer.meta {{ font-size: 12px; }}
@@ -352,21 +358,35 @@ def _panel(p: BuiltPanel, ident: str, lang: str, width: float) -> str:
 # -- the drawers of the kinds that are not charts (see klappt.report.kinds) ----------------
 
 
+def _em_width(phrase: str, bold: bool) -> float:
+    """The width of ``phrase`` in em, with room for a wider font than Carlito."""
+    return text_width(typographic(phrase), 1.0, bold) * 1.1 + 0.1
+
+
 @SVG.register("cloud")
 def _cloud(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
-    """Mentions sized by frequency; a phrase stays on one line (``nowrap``) on wide screens."""
+    """Mentions sized by frequency on one scale; the cloud shrinks (not under 12 px) to keep
+    each phrase on one line."""
     if not p.mentions:
         return "<p>–</p>"
     sizes = font_sizes(list(p.mentions), 0.9, 2.4)  # in em of the cloud's font size
     label = text(KIND[p.kind].wording, lang)
+    phone = [(s - 0.9) * 0.45 + 0.9 for s in sizes]  # a narrower range on a phone
+    widths = [_em_width(m.text, rank < 3) for rank, m in enumerate(p.mentions)]
+    k = max(s * w for s, w in zip(sizes, widths, strict=True))
+    kp = max(s * w for s, w in zip(phone, widths, strict=True))
     items = []
-    for rank, (m, size) in enumerate(zip(p.mentions, sizes, strict=True)):
+    for rank, (m, size, small) in enumerate(zip(p.mentions, sizes, phone, strict=True)):
         cls = ' class="top"' if rank < 3 else ""
         items.append(
-            f'<li{cls} style="--s:{size:.2f}">{_e(m.text)}'
+            f'<li{cls} style="--s:{size:.2f};--sp:{small:.2f}">{_e(m.text)}'
             f'<span class="sr-only"> ({_e(fmt_number(m.count, lang))})</span></li>'
         )
-    return f'<ul class="cloud" aria-label="{_e(label)}">' + "\n".join(items) + "</ul>"
+    return (
+        f'<ul class="cloud" aria-label="{_e(label)}" style="--k:{k:.2f};--kp:{kp:.2f}">'
+        + "\n".join(items)
+        + "</ul>"
+    )
 
 
 @SVG.register("table")

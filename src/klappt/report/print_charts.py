@@ -72,38 +72,48 @@ def text_box(
     align: str = "left",
 ) -> str:
     """Lines of text from ``(x, y)``, ``width`` wide, never wrapped again by the engine."""
-    weight = "font-weight:bold;" if bold else ""
-    return (
-        f'<div class="t" style="left:{_pt(x)};top:{_pt(y)};width:{_pt(width)};'
-        f'font-size:{size:.1f}pt;color:#{color};text-align:{align};{weight}">'
-        + "<br>".join(_e(line) for line in lines)
-        + "</div>"
-    )
+    # only what differs from the page's defaults: every property costs the engine time
+    style = f"left:{_pt(x)};top:{_pt(y)};font-size:{size:.1f}pt"
+    if align != "left":
+        style += f";width:{_pt(width)};text-align:{align}"
+    if color != INK:
+        style += f";color:#{color}"
+    if bold:
+        style += ";font-weight:bold"
+    return f'<p style="{style}">' + "<br>".join(_e(line) for line in lines) + "</p>"
 
 
 def _rect(x: float, y: float, w: float, h: float, color: str) -> str:
     return (
-        f'<div class="r" style="left:{_pt(x)};top:{_pt(y)};width:{_pt(w)};height:{_pt(h)};'
-        f'background:#{color}"></div>'
+        f'<i style="left:{_pt(x)};top:{_pt(y)};width:{_pt(w)};height:{_pt(h)};'
+        f'background:#{color}"></i>'
     )
 
 
 def legend(
     names: list[str], colors: list[str], x: float, y: float, width: float, size: float
 ) -> tuple[str, float]:
-    """Legend entries in rows from ``(x, y)``, wrapped at ``width``; returns markup and height."""
+    """Legend entries in centred rows from ``(x, y)``, ``width`` wide; returns markup and height."""
     key = size * 0.75
     step = size * 1.5
-    parts, cx, row = [], 0.0, 0
+    rows: list[list[tuple[str, str, float]]] = [[]]
+    used = 0.0
     for name, color in zip(names, colors, strict=True):
         w = key + 4 + text_width(name, size) + 12
-        if cx and cx + w > width:
-            cx, row = 0.0, row + 1
-        top = y + row * step
-        parts.append(_rect(x + cx, top + (size * 1.2 - key) / 2, key, key, color))
-        parts.append(text_box(x + cx + key + 4, top, w - key - 4, [name], size))
-        cx += w
-    return "".join(parts), (row + 1) * step if names else 0.0
+        if rows[-1] and used + w > width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((name, color, w))
+        used += w
+    parts = []
+    for i, row in enumerate(rows):
+        cx = x + max(0.0, (width - sum(w for _, _, w in row) + 12) / 2)
+        top = y + i * step
+        for name, color, w in row:
+            parts.append(_rect(cx, top + (size * 1.2 - key) / 2, key, key, color))
+            parts.append(text_box(cx + key + 4, top, w - key - 4, [name], size))
+            cx += w
+    return "".join(parts), len(rows) * step if names else 0.0
 
 
 def _column_legend(
@@ -169,7 +179,7 @@ def _ring(panel: BuiltPanel, ident: str, width: float, height: float, lang: str)
     svg = _ring_svg(panel, d, size + 1, colors)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (
-        f'<img class="r" alt="{_e(panel.description)}" src="data:image/svg+xml;base64,{data}" '
+        f'<img alt="{_e(panel.description)}" src="data:image/svg+xml;base64,{data}" '
         f'style="left:{_pt(ring_x)};top:{_pt(ring_y)};width:{_pt(d)};height:{_pt(d)}">' + keys
     )
 

@@ -93,8 +93,9 @@ def render_pages(built: BuiltReport, size: tuple[float, float] = DEFAULT_SIZE) -
 body {{ margin: 0; font-family: {FONT_STACK}; color: #{INK}; }}
 .page {{ position: relative; width: {width:.2f}pt; height: {height:.2f}pt; overflow: hidden; }}
 .page + .page {{ page-break-before: always; }}
-.t, .r, .c {{ position: absolute; }}
-.t {{ white-space: nowrap; line-height: 1.2; }}
+/* p: a text box, i: a filled box, div: a chart's box, img: a ring or the logo */
+p, i, div, img {{ position: absolute; }}
+p {{ margin: 0; white-space: nowrap; line-height: 1.2; }}
 table.stats {{ position: absolute; border-collapse: collapse; font-size: 14pt; }}
 table.stats th, table.stats td {{ padding: 0 7pt; text-align: left; background: #{LIGHT}; }}
 table.stats thead th {{ background: #{PRIMARY}; color: #FFFFFF; }}
@@ -120,8 +121,8 @@ class _Page:
 
     def rect(self, x: float, y: float, w: float, h: float, color: str) -> None:
         self.parts.append(
-            f'<div class="r" style="left:{x:.1f}pt;top:{y:.1f}pt;width:{w:.1f}pt;'
-            f'height:{h:.1f}pt;background:#{color}"></div>'
+            f'<i style="left:{x:.1f}pt;top:{y:.1f}pt;width:{w:.1f}pt;'
+            f'height:{h:.1f}pt;background:#{color}"></i>'
         )
 
     def text(
@@ -150,11 +151,12 @@ class _Page:
     ) -> None:
         """A list as in the deck: "- " items one level down with a dash, "↳" items without a bullet."""
         x, y, w, h = box
-        indent, spacing = 14.0, 1.2
+        spacing = 1.2
         entries = [(typographic(t), level, marker) for t, level, marker in list_items(items)]
         size = max_size
         while True:
             laid = []
+            indent = max(14.0, size * 0.8)  # room for the marker and a space after it
             for text, level, _ in entries:
                 s = size if level == 0 else max(10.0, size - 2)
                 room = w - 2 * _INSET - indent * (level + 1) - 2
@@ -247,7 +249,7 @@ class _Page:
         w, h = w * scale, h * scale
         data = base64.b64encode(raw).decode("ascii")
         self.parts.append(
-            f'<img class="r" alt="Logo" src="data:{_e(mime)};base64,{data}" '
+            f'<img alt="Logo" src="data:{_e(mime)};base64,{data}" '
             f'style="left:{self.W - self.M - w:.1f}pt;top:30pt;width:{w:.1f}pt;height:{h:.1f}pt">'
         )
         return h
@@ -344,7 +346,7 @@ class _Page:
         bw, bh = w - 2 * _INSET, h - head
         body = PRINT[panel.kind](panel, ident, bw, bh, self.lang)
         self.parts.append(
-            f'<div class="c" data-kind="{panel.kind}" style="left:{x + _INSET:.1f}pt;top:{y + head:.1f}pt;'
+            f'<div data-kind="{panel.kind}" style="left:{x + _INSET:.1f}pt;top:{y + head:.1f}pt;'
             f'width:{bw:.1f}pt;height:{bh:.1f}pt">{body}</div>'
         )
 
@@ -369,8 +371,8 @@ class _Page:
                 seen += 1
             html.append(" ".join(words))
         self.parts.append(
-            f'<div class="t" style="left:{x + _INSET:.1f}pt;top:{y + 1:.1f}pt;'
-            f'font-size:{size:.1f}pt;color:#{PRIMARY}">' + "<br>".join(html) + "</div>"
+            f'<p style="left:{x + _INSET:.1f}pt;top:{y + 1:.1f}pt;'
+            f'font-size:{size:.1f}pt;color:#{PRIMARY}">' + "<br>".join(html) + "</p>"
         )
         return len(lines) * size * 1.2 + 10
 
