@@ -323,6 +323,7 @@ def test_small_things_grid_hint_whole_number_zoom_and_phone__ok(
     page.fill("#q-thm_anzahl", "drei")
     page.keyboard.press("Tab")
     assert "ganze Zahl" in page.locator("#q-thm_anzahl-error").inner_text()
+    _wait_saved(page)
     ctx.close()
 
     # 200 % zoom of a 1366×768 screen: the bar is not sticky, it covers nothing
