@@ -479,8 +479,11 @@ def test_repeat_count_follows_the_answer_live__ok(
     page.fill("#q-anzahl", "2")  # new entries come back blank
     assert proj.count() == 2
     assert proj.first.locator("input[type=text]").input_value() == ""
-    page.get_by_role("button", name="Entwurf speichern").click()
-    page.wait_for_load_state()
+    page.get_by_role("button", name="Entwurf speichern").click()  # saved without a reload
+    for _ in range(200):  # polled: the page's CSP forbids eval
+        if "Gespeichert um" in (page.locator("#save-state").text_content() or ""):
+            break
+        page.wait_for_timeout(50)
     sr = SiteReturn.objects.get(wave=wave)
     assert sr.values["anzahl"] == "2" and len(sr.values["proj"]) == 2
     assert len(sr.values["kontakt"]) == 2

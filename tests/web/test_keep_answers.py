@@ -229,6 +229,38 @@ def test_two_browsers_on_one_link_show_a_conflict_and_lose_nothing__ok(
 
 
 @pytest.mark.web_live
+def test_an_offline_copy_older_than_a_colleagues_draft_does_not_overwrite_it__ok(
+    web: Any, web_backend: str, live: Any, browser: Any
+) -> None:
+    wave = web.setup()
+    link = live.url + f"/r/{web.token('gt')}/"
+    ctx_a, a, _errors_a = _page(browser, link)
+    ctx_a.set_offline(True)
+    a.fill("#q-ausfuelldatum", "2022-05-05")  # kept in the page and the browser only
+    _until(
+        a,
+        "document.getElementById('save-state').textContent.indexOf('Noch nicht gespeichert') >= 0",
+        "not said",
+    )
+    ctx_b, b, errors_b = _page(browser, link)  # a colleague saves a newer draft meanwhile
+    b.fill("#q-ausfuelldatum", "2022-06-06")
+    _wait_saved(b)
+    ctx_b.close()
+    ctx_a.set_offline(False)
+    a.reload()  # the older local copy meets the newer draft on the server
+    a.locator("#conflict").wait_for(state="visible")
+    assert a.locator("#q-ausfuelldatum").input_value() == "2022-06-06"  # the server's shown
+    assert _values(wave, web.site("gt"))["ausfuelldatum"] == "2022-06-06"
+    a.get_by_role("button", name="Die neuer gespeicherten Antworten anzeigen").click()
+    _until(a, "localStorage.length === 0", "the local copy was not dropped")
+    a.locator("#q-ausfuelldatum").wait_for()
+    assert a.locator("#conflict").is_hidden()
+    assert a.locator("#q-ausfuelldatum").input_value() == "2022-06-06"
+    ctx_a.close()
+    assert not errors_b, errors_b
+
+
+@pytest.mark.web_live
 def test_review_lists_answers_and_what_is_missing_before_submitting__ok(
     web: Any, web_backend: str, live: Any, browser: Any
 ) -> None:
@@ -265,7 +297,7 @@ def test_review_lists_answers_and_what_is_missing_before_submitting__ok(
     receipt = page.locator(".status-ok").inner_text()
     assert receipt.startswith("Ihre Antworten sind am") and "Version" not in receipt
     sr = SiteReturn.objects.get(wave=wave)
-    assert sr.status == "submitted" and sr.values["ausfuelldatum"] == "2022-02-15"
+    assert sr.status == "submitted" and sr.values["ausfuelldatum"] == answers["ausfuelldatum"]
     _shot(page, "26_eingangsbestaetigung.png", web_backend)
     ctx.close()
     # a refused submit of the marked form answers 422 on purpose
@@ -323,6 +355,7 @@ def test_small_things_grid_hint_whole_number_zoom_and_phone__ok(
     page.fill("#q-thm_anzahl", "drei")
     page.keyboard.press("Tab")
     assert "ganze Zahl" in page.locator("#q-thm_anzahl-error").inner_text()
+    _wait_saved(page)
     ctx.close()
 
     # 200 % zoom of a 1366×768 screen: the bar is not sticky, it covers nothing
