@@ -38,9 +38,9 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from klappt.interop.lsa import _instrument, lss_form, read_lss  # noqa: E402
-from klappt.interop.lsdata import convert_responses  # noqa: E402
-from klappt.interop.lsform import LsForm  # noqa: E402
+from klappt.interop.limesurvey.form import LsForm  # noqa: E402
+from klappt.interop.limesurvey.read import _instrument, lss_form, read_lss  # noqa: E402
+from klappt.interop.limesurvey.responses import convert_responses  # noqa: E402
 from klappt.interop.xlsform_writer import write_xlsform  # noqa: E402
 
 TYPICAL = "limesurvey/demosurveys/ls2_test_em_sq_validation.lss"

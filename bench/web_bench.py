@@ -14,6 +14,16 @@ opened. Then, with C concurrent clients on loopback for T seconds each:
 * **submit**: POST of a complete, valid return (checked on the server, stored with a new version
   and the store's record, the wave's summary refreshed); each client submits for its own site,
   so there are no version conflicts.
+* **autosave** (issue 17): ``--autosave-clients`` clients (default 50), one per site, each
+  POSTing its whole page to the autosave address as the browser does after a change (one
+  answer differs each time), answered with JSON; no page is rendered. Each client carries the
+  version the previous answer named, so there are no conflicts.
+
+Then the storage one link takes (issue 17: "50 saves of one link add 87 MB"): 50 saves of one
+site's return with every text answer at its longest (``MAX_TEXT`` characters), once as
+autosaves and once as explicit saves ("Entwurf speichern"), the database's growth printed
+(SQLite: the database file and its WAL; PostgreSQL: ``pg_database_size``). ``--storage-only``
+measures just that, also against a server without the autosave address (explicit saves only).
 
 Every measurement runs ``--rounds`` times; the table shows the median of the rounds (req/s, p50
 and p99 each). The client opens a new connection per request, as a browser behind a proxy may;
@@ -44,10 +54,13 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "web"))
+sys.path.insert(0, str(REPO / "tests"))
 
-from databases import PostgresUnavailable, real_database  # noqa: E402 - after the path
+from databases import real_database  # noqa: E402 - after the path
 from http_session import Server, Session, form_state, klappt, set_up_wave  # noqa: E402
 from reference_data import FORM, REGISTER, answers_for, post_data  # noqa: E402
+
+from dbdispatch import PostgresUnavailable  # noqa: E402
 
 PASSWORD = "benchmark-passwort-2022"
 
@@ -105,6 +118,7 @@ REQUESTS = (
     ("trivial", "trivial view"),
     ("form_page", "form page"),
     ("submit", "submit"),
+    ("autosave", "autosave"),
 )
 
 
@@ -125,7 +139,13 @@ def _median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def bench_backend(
-    backend: str, clients: int, seconds: float, workers: int, threads: int, rounds: int
+    backend: str,
+    clients: int,
+    seconds: float,
+    workers: int,
+    threads: int,
+    rounds: int,
+    autosave_clients: int = 50,
 ) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix=f"klappt-web-bench-{backend}-") as tmp,
@@ -180,14 +200,127 @@ def bench_backend(
 
                 return once
 
+            def autosave(i: int) -> Callable[[], int]:
+                site = sites[i % len(sites)]
+                path = f"{links[site]}{wave}/"
+                s = Session(server.base)
+                version, token = form_state(s.get(path + "?edit=1").text)
+                data = post_data(answers_for(site))
+                state = {"version": version, "n": 0}
+
+                def once() -> int:
+                    state["n"] += 1
+                    body = {
+                        **data,
+                        "lebenswelt_angebote": f"Sprachcafé {state['n']}",
+                        "version": state["version"],
+                        "key": os.urandom(8).hex(),
+                        "section": "s2_begleitung",
+                        "csrfmiddlewaretoken": token,
+                    }
+                    r = s.post(path + "autosave/", body)
+                    if r.status == 200:
+                        state["version"] = json.loads(r.body)["version"]
+                    return r.status
+
+                return once
+
             _run(min(clients, 4), 2, form_page)  # warm-up: every worker reads the form once
             _run(min(clients, 4), 1, submit)
             makers = {"static": static, "trivial": trivial, "form_page": form_page}
             out: dict[str, Any] = {"backend": backend}
             for key, _label in REQUESTS:
+                if key == "autosave" and not autosave_clients:
+                    continue
                 n = min(clients, len(sites)) if key == "submit" else clients
-                make = submit if key == "submit" else makers[key]
+                if key == "autosave":
+                    n = min(autosave_clients, len(sites))
+                make = {"submit": submit, "autosave": autosave}.get(key) or makers[key]
                 out[key] = _median_round([_run(n, seconds, make) for _ in range(rounds)])
+            out["clients"] = {"autosave": min(autosave_clients, len(sites))}
+            return out
+        finally:
+            server.stop()
+
+
+def _size(backend: str, env: dict[str, str], project: Path) -> int:
+    """The database's size on disk in bytes (SQLite: the file after a checkpoint, so that the
+    write-ahead log, which keeps its largest size, does not count)."""
+    if backend == "sqlite":
+        import sqlite3
+
+        db = project / ".klappt" / "klappt.sqlite3"
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return db.stat().st_size
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
+def bench_storage(backend: str, saves: int = 50) -> dict[str, Any]:
+    """Growth of the database for ``saves`` saves of one link with the longest text answers:
+    as autosaves (when the server has them) and as explicit saves, each on a fresh site."""
+    import random
+    import string
+
+    from klappt.instrument import read_instrument
+    from klappt.web.answers import MAX_TEXT
+
+    # text that does not compress to nothing (PostgreSQL compresses long values)
+    rng = random.Random(17)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 12))) for _ in range(800)]
+
+    form = read_instrument(FORM)
+    texts = [q.name for q in form.questions if q.type == "text"]
+    with (
+        tempfile.TemporaryDirectory(prefix=f"klappt-web-storage-{backend}-") as tmp,
+        _database(backend, Path(tmp)) as env,
+    ):
+        project = Path(tmp) / "projekt"
+        klappt(["init", str(project)], env)
+        klappt(
+            ["createuser", "bench", "--password-stdin", "--project", str(project)],
+            env,
+            stdin=PASSWORD + "\n",
+        )
+        server = Server(project, env, Path(tmp) / "server.log")
+        server.start()
+        try:
+            setup = set_up_wave(server, "bench", PASSWORD, REGISTER, FORM)
+            wave, links = setup["wave"], setup["links"]
+            sites = sorted(links)
+            out: dict[str, Any] = {"backend": backend, "saves": saves, "text_answers": len(texts)}
+            for kind, site in (("autosave", sites[0]), ("explicit save", sites[1])):
+                path = f"{links[site]}{wave}/"
+                s = Session(server.base)
+                version, token = form_state(s.get(path + "?edit=1").text)
+                data = post_data(answers_for(site))
+                before = _size(backend, env, project)
+                statuses: dict[int, int] = {}
+                for n in range(saves):
+                    body = {**data, "version": version, "key": os.urandom(8).hex()}
+                    body.update(
+                        {
+                            t: (f"{n} " + " ".join(rng.choices(words, k=3000)))[:MAX_TEXT]
+                            for t in texts
+                        }
+                    )
+                    body["csrfmiddlewaretoken"] = token
+                    if kind == "autosave":
+                        r = s.post(path + "autosave/", body)
+                        if r.status == 200:
+                            version = json.loads(r.body)["version"]
+                    else:
+                        r = s.post(path, {**body, "action": "save"})
+                        if r.status == 302:
+                            version += 1
+                    statuses[r.status] = statuses.get(r.status, 0) + 1
+                if kind == "autosave" and 200 not in statuses:
+                    out[kind] = {"statuses": statuses}  # a server without autosave
+                    continue
+                out[kind] = {"bytes": _size(backend, env, project) - before, "statuses": statuses}
             return out
         finally:
             server.stop()
@@ -217,6 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="runs of each measurement; medians shown (default 3)"
     )
+    parser.add_argument(
+        "--autosave-clients",
+        type=int,
+        default=50,
+        help="clients autosaving at once, one per site (default 50; 0: skip)",
+    )
+    parser.add_argument(
+        "--storage-only", action="store_true", help="only the storage of 50 saves of one link"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args(argv)
@@ -225,19 +367,30 @@ def main(argv: list[str] | None = None) -> int:
     workers = args.workers or default_workers()
     load_before = os.getloadavg()
     results = []
+    storage = []
     for backend in ("sqlite", "postgres"):
         if backend == "postgres" and args.skip_postgres:
             continue
         try:
-            results.append(
-                bench_backend(
-                    backend, args.clients, args.seconds, workers, args.threads, args.rounds
+            if not args.storage_only:
+                results.append(
+                    bench_backend(
+                        backend,
+                        args.clients,
+                        args.seconds,
+                        workers,
+                        args.threads,
+                        args.rounds,
+                        args.autosave_clients,
+                    )
                 )
-            )
+            storage.append(bench_storage(backend))
         except PostgresUnavailable as exc:
             print(f"PostgreSQL: not available ({exc})", file=sys.stderr)
     load_after = os.getloadavg()
-    print(table(results, args, workers, load_before[0], load_after[0]))
+    if results:
+        print(table(results, args, workers, load_before[0], load_after[0]))
+    print(storage_table(storage))
     if args.json:
         meta = {
             "clients": args.clients,
@@ -248,7 +401,9 @@ def main(argv: list[str] | None = None) -> int:
             "cores": os.cpu_count(),
             "load": [load_before[0], load_after[0]],
         }
-        args.json.write_text(json.dumps({"run": meta, "results": results}, indent=2), "utf-8")
+        args.json.write_text(
+            json.dumps({"run": meta, "results": results, "storage": storage}, indent=2), "utf-8"
+        )
     return 0
 
 
@@ -269,12 +424,35 @@ def table(
     for r in results:
         base = r["trivial"]["rps"] or float("nan")
         for key, label in REQUESTS:
+            if key not in r:
+                continue
             m = r[key]
+            if key == "autosave":
+                label = f"autosave ({r['clients']['autosave']} clients)"
             errors = ", ".join(f"{k}: {v}" for k, v in m["errors"].items()) or "–"
             lines.append(
                 f"| {r['backend']} | {label} | {m['rps']:.1f} | {m['p50_ms']:.1f} | "
                 f"{m['p99_ms']:.1f} | {m['requests']} | {m['rps'] / base:.2f}x | {errors} |"
             )
+    return "\n".join(lines)
+
+
+def storage_table(storage: list[dict[str, Any]]) -> str:
+    """The growth of the database for the saves of one link."""
+    lines = [
+        "",
+        "storage of one link: growth of the database for 50 saves, every text answer at its "
+        "longest",
+        "",
+        "| database | saves as | growth MB | answers |",
+        "|:--|:--|--:|:--|",
+    ]
+    for r in storage:
+        for kind in ("autosave", "explicit save"):
+            m = r.get(kind) or {}
+            grown = f"{m['bytes'] / 1e6:.1f}" if "bytes" in m else "– (no autosave)"
+            codes = ", ".join(f"{k}: {v}" for k, v in (m.get("statuses") or {}).items())
+            lines.append(f"| {r['backend']} | {kind} | {grown} | {codes} |")
     return "\n".join(lines)
 
 

@@ -183,7 +183,7 @@ def _lsa(tmp_path: Path, member: bytes) -> Path:
 def test_lsa_with_a_member_that_compresses_a_thousandfold_is_refused__error(
     tmp_path: Path,
 ) -> None:
-    from klappt.interop.lsa import read_lsa
+    from klappt.interop.limesurvey.read import read_lsa
 
     lsa = _lsa(tmp_path, b"\0" * (60 << 20))
     assert lsa.stat().st_size < 1 << 20
@@ -365,7 +365,7 @@ def test_plain_text_strips_tags_as_before__ok() -> None:
 
 
 def test_deeply_nested_condition_is_kept_verbatim__ok() -> None:
-    from klappt.interop.lsexpr import Untranslatable, Var, translate
+    from klappt.interop.limesurvey.expressions import Untranslatable, Var, translate
 
     refs = {"x": Var("x", "number")}.get
     assert translate("(" * 50 + "x == 1" + ")" * 50, refs) == "${x} = 1"

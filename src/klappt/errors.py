@@ -448,8 +448,10 @@ class ErrorCode(Enum):
     )
     MAIL_009 = Detail(
         "form_has_returns",
-        "Die Welle '{wave}' hat schon Rückläufe; ihr Fragebogen lässt sich nicht mehr ersetzen.",
-        "Wave '{wave}' already has returns; its form can no longer be replaced.",
+        "Die Welle '{wave}' hat schon Rückläufe; ihr Fragebogen lässt sich nicht mehr ersetzen, "
+        "ohne ihn gegen sie zu prüfen: klappt wave replace-form {wave} FRAGEBOGEN.xlsx",
+        "Wave '{wave}' already has returns; its form can no longer be replaced without checking "
+        "it against them: klappt wave replace-form {wave} FORM.xlsx",
     )
     MAIL_010 = Detail(
         "form_needed",
@@ -467,6 +469,54 @@ class ErrorCode(Enum):
         "Absenderadresse (z. B. KLAPPT_EMAIL_FROM='Programmbüro <programm@example.org>').",
         "No e-mail can be sent: KLAPPT_EMAIL_FROM ('{value}') is no sender address "
         "(e.g. KLAPPT_EMAIL_FROM='Program office <program@example.org>').",
+    )
+
+    # -- the coordinator's changes to returns and forms (issue 16) --
+    RETURN_001 = Detail(
+        "reason_missing",
+        "Bitte einen Grund angeben: jede Änderung eines Rücklaufs wird mit Grund festgehalten.",
+        "Please give a reason: every change of a return is recorded with its reason.",
+    )
+    RETURN_002 = Detail(
+        "not_submitted",
+        "Der Rücklauf von {site} ist nicht abgesandt; korrigieren lässt sich nur ein "
+        "abgesandter Rücklauf (einen Entwurf füllt der Standort selbst aus).",
+        "The return of {site} is not submitted; only a submitted return can be corrected "
+        "(a draft is the site's to fill in).",
+    )
+    RETURN_003 = Detail(
+        "misfits_unconfirmed",
+        "{n} Antworten passen nicht zum neuen Fragebogen (siehe Liste); nichts wurde geändert. "
+        "Mit --yes ersetzen: die Rückläufe behalten ihre frühere Fassung.",
+        "{n} answers do not fit the new form (see the list); nothing was changed. "
+        "Replace with --yes: the returns keep their earlier version.",
+    )
+    RETURN_004 = Detail(
+        "answer_invalid",
+        "Korrektur von {site} nicht gespeichert: {problems}",
+        "Correction of {site} not saved: {problems}",
+    )
+    RETURN_006 = Detail(
+        "form_or_copy",
+        "Entweder --form FRAGEBOGEN.xlsx oder --from-wave WELLE angeben, nicht beides.",
+        "Give either --form FORM.xlsx or --from-wave WAVE, not both.",
+    )
+    RETURN_007 = Detail(
+        "unknown_version",
+        "Diese Version gibt es nicht. Vorhandene Versionen: {known}",
+        "No such version. Existing versions: {known}",
+    )
+    RETURN_008 = Detail(
+        "changed_meanwhile",
+        "Der Rücklauf von {site} wurde inzwischen geändert; nichts wurde gespeichert. Bitte die "
+        "Seite neu laden und die Korrektur erneut eintragen.",
+        "The return of {site} was changed in the meantime; nothing was saved. Please reload the "
+        "page and enter the correction again.",
+    )
+    RETURN_005 = Detail(
+        "setting_invalid",
+        "'{value}' ist keine Antwort der Form FRAGE=WERT (z. B. --set thm_anzahl=3).",
+        "'{value}' is no answer of the form QUESTION=VALUE (e.g. --set thm_anzahl=3).",
     )
 
 

@@ -11,7 +11,7 @@ import csv
 import io
 import random
 
-from klappt.interop.lsform import LsForm
+from klappt.interop.limesurvey.form import LsForm
 
 META = ["id", "submitdate", "lastpage", "startlanguage", "seed"]
 

@@ -12,7 +12,7 @@ from lsgen import response_csv
 from conftest import SURVEY
 from klappt.errors import ErrorCode, KlapptError
 from klappt.interop import detect_format, read_any
-from klappt.interop.lsa import lss_form
+from klappt.interop.limesurvey.read import lss_form
 
 HELDOUT = Path(__file__).resolve().parents[1] / "data" / "heldout"
 

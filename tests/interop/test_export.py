@@ -21,8 +21,8 @@ from klappt.analysis.tabulate import tabulate
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument import read_instrument
 from klappt.interop.export import export_wave
-from klappt.interop.spss import choice_codes
-from klappt.interop.spssread import read_spss
+from klappt.interop.spss.read import read_spss
+from klappt.interop.spss.write import choice_codes
 from klappt.responses.dataset import load_responses
 from klappt.responses.io import RawTable, read_table
 

@@ -24,7 +24,7 @@ from lsbuild import make_lss
 from conftest import SURVEY
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument import read_instrument
-from klappt.interop.lsa import lss_to_xlsform, read_lsa, read_lss
+from klappt.interop.limesurvey.read import lss_to_xlsform, read_lsa, read_lss
 
 
 @pytest.fixture(params=["l10n", "per-language"])

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from klappt.analysis.tabulate import tabulate
 from klappt.errors import KlapptError
-from klappt.interop.lsa import read_lsa, read_lss
+from klappt.interop.limesurvey.read import read_lsa, read_lss
 
 #: Stops we accept: the file is not importable for a reason we can name to the user.
 CLEAR_STOPS = {"INTEROP_005", "INTEROP_006", "INTEROP_007", "INTEROP_009"}

@@ -20,7 +20,7 @@ from lsgen import response_csv, response_rows
 from conftest import SURVEY
 from klappt.analysis.tabulate import tabulate
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.lsa import lss_form, read_limesurvey_responses
+from klappt.interop.limesurvey.read import lss_form, read_limesurvey_responses
 
 N = 300
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from klappt.interop.lsexpr import (
+from klappt.interop.limesurvey.expressions import (
     Flag,
     Untranslatable,
     Var,

@@ -9,7 +9,7 @@ import pytest
 
 from klappt.analysis.tabulate import tabulate
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.lsexpr import Untranslatable
+from klappt.interop.limesurvey.expressions import Untranslatable
 from klappt.interop.redcap import read_redcap, redcap_to_expression
 
 HEAD = (
@@ -122,7 +122,7 @@ def test_branching_logic_translates__ok(tmp_path: Path, logic: str, expected: st
 )
 def test_other_branching_logic_is_refused__error(logic: str) -> None:
     with pytest.raises(Untranslatable):
-        from klappt.interop.lsexpr import Var, translate
+        from klappt.interop.limesurvey.expressions import Var, translate
 
         translate(
             redcap_to_expression(logic),

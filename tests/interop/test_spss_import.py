@@ -11,7 +11,7 @@ import pytest
 
 from klappt.analysis.tabulate import tabulate
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.spssread import read_spss
+from klappt.interop.spss.read import read_spss
 
 
 def _spss_files(corpora: Path) -> list[Path]:

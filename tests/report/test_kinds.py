@@ -15,8 +15,9 @@ import pytest
 from openpyxl import load_workbook
 from pptx import Presentation
 
-import klappt.report.html  # registers the HTML and print drawers
-import klappt.report.pptx  # noqa: F401  (registers the PPTX drawers)
+import klappt.report.html  # registers the HTML drawers
+import klappt.report.pptx
+import klappt.report.print_pages  # noqa: F401  (registers the PDF drawers)
 from klappt.errors import KlapptError
 from klappt.report.build import build_report
 from klappt.report.built import BuiltPanel, BuiltReport
@@ -96,6 +97,9 @@ def _recipe(folder: Path, combinations: list[tuple[str, str]]) -> Path:
             f"      title: Folie {kind} {qtype}",
             f"      chart: {{question: {QUESTION_OF[qtype]}, kind: {kind}{by}, title: Zeige {kind} {qtype}}}",
         ]
+    # four returns: every group and mention rests on fewer than 3 sites; a minimum of 1 lets
+    # every kind draw its figures (what disclosure control withholds is tested on its own)
+    lines.append("disclosure: {min_cell: 1}")
     recipe = folder / "r.yaml"
     recipe.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return recipe
@@ -240,3 +244,59 @@ def test_the_kinds_per_question_type_come_from_the_table__ok():
     assert kinds_for("text") == ("cloud",)
     assert kinds_for("integer") == kinds_for("calculate") == ("table",)
     assert kinds_for("geopoint") == ()
+
+
+def test_every_kind_keeps_whole_labels_and_nothing_under_12_pt__ok(rendered):
+    import re
+
+    from lxml import etree
+
+    prs = Presentation(io.BytesIO(rendered[".pptx"]))
+    sizes = []
+    for slide in prs.slides:
+        sizes += [int(x) for x in re.findall(rb'\bsz="(\d+)"', etree.tostring(slide._element))]
+        for shape in slide.shapes:
+            if shape.has_chart:
+                chart = shape.chart
+                assert not any("…" in str(c) for c in chart.plots[0].categories)
+                xml = etree.tostring(chart._chartSpace)
+                sizes += [int(x) for x in re.findall(rb'\bsz="(\d+)"', xml)]
+    assert sizes and min(sizes) >= 1200
+
+
+#: Every return says "ja" and lives in a "Stadtgebiet": "nein" and "Landgebiet" are empty answers.
+DATA_EMPTY = DATA.replace("nein", "ja").replace("land", "stadt")
+
+
+@pytest.fixture(scope="module")
+def empty_answers(tmp_path_factory) -> BuiltReport:
+    folder = tmp_path_factory.mktemp("leer")
+    combos = [(k, t) for k, t in RENDERED if t == "select_one" and KIND[k].counts == "shares"]
+    spec = load_recipe(_recipe(folder, combos))
+    (folder / "data.csv").write_text(DATA_EMPTY, encoding="utf-8")
+    return build_report(spec, load_data(spec))
+
+
+def test_an_empty_answer_stays_in_every_kind_and_format__ok(empty_answers):
+    from klappt.report.theme import NEUTRAL
+
+    prs = Presentation(io.BytesIO(RENDERERS[".pptx"](empty_answers, None)))
+    slides = list(prs.slides)
+    panels = _panels(empty_answers)
+    assert {p.kind for _, p in panels} == {"doughnut", "pie", "bar", "column", "stacked", "grouped"}
+    for n, panel in panels:
+        names = [*panel.categories, *(s.name for s in panel.series)]
+        assert "nein" in names, (panel.kind, names)
+        chart = next(s.chart for s in slides[n - 1].shapes if s.has_chart)
+        drawn = [str(c) for c in chart.plots[0].categories] + [
+            s.name for s in chart.plots[0].series
+        ]
+        assert "nein" in drawn, panel.kind
+        svg = SVG[panel.kind](panel, "x", 400.0, "de")
+        printed = PRINT[panel.kind](panel, "x", 400.0, 225.0, "de")  # print boxes have a height
+        for registry, drawn_html in ((SVG, svg), (PRINT, printed)):
+            assert ">nein<" in drawn_html, (registry.output, panel.kind)
+        # "nein" is a "no" answer: neutral grey wherever it is coloured by its choice
+        colours = dict(zip(panel.categories, panel.category_colors, strict=False))
+        colours.update(zip((s.name for s in panel.series), panel.series_colors, strict=False))
+        assert colours.get("nein") == NEUTRAL, (panel.kind, colours)

@@ -15,7 +15,17 @@ from klappt.report.data import ReportData
 from klappt.report.pptx import render_pptx
 from klappt.report.recipe import default_spec, load_recipe
 from klappt.report.sources import load_data, read_wave
-from klappt.report.wording import share, typographic
+from klappt.report.typography import typographic
+from klappt.report.wording import exact_share, round_half_up, share
+
+
+def _half_up(v):
+    return float(round_half_up(v, 1))
+
+
+def counts_of(panel):
+    return zip(panel.categories, panel.series[0].counts, strict=True)
+
 
 # the seed types ´ for the apostrophe; the deck renders ’ (issue 15, defect 7)
 SEED_RESULT_TITLES = [
@@ -120,6 +130,20 @@ def test_every_chart_of_the_reference_deck_agrees_with_tabulate__ok(reference):
             tables = _tables(data, panel.wave)
             if b.headline:  # the comparison: each bar is its own wave
                 continue
+            if panel.mentions:  # a few mentions drawn as bars: the counts of the mentions
+                assert list(panel.series[0].counts) == [m.count for m in panel.mentions]
+                checked += 1
+                continue
+            if panel.kind == "stacked":
+                # a scale's items: category = item question (by its label), series = choice
+                by_label = {typographic(t["label"]): t for t in tables.values()}
+                for i, cat in enumerate(panel.categories):
+                    t = by_label[cat]
+                    for s, r in zip(panel.series, t["rows"], strict=True):
+                        assert s.counts[i] == r["count"]
+                        assert s.values[i] == exact_share(r["count"], t["base"])
+                checked += 1
+                continue
             if panel.kind == "grouped":
                 # a grid: category = item question, series = choice
                 items = [
@@ -128,7 +152,7 @@ def test_every_chart_of_the_reference_deck_agrees_with_tabulate__ok(reference):
                 for i, q in enumerate(items):
                     for s, r in zip(panel.series, tables[q]["rows"], strict=True):
                         assert s.counts[i] == r["count"]
-                        assert s.values[i] == share(r["count"], tables[q]["base"], panel.decimals)
+                        assert s.values[i] == exact_share(r["count"], tables[q]["base"])
                 checked += 1
                 continue
             t = tables[panel.question]
@@ -139,10 +163,9 @@ def test_every_chart_of_the_reference_deck_agrees_with_tabulate__ok(reference):
             ):
                 r = by_label[cat]
                 assert n == r["count"]
+                # the chart stores the exact share (57.5), its label rounds (58 %)
                 expected = (
-                    r["count"]
-                    if panel.unit == "count"
-                    else share(r["count"], t["base"], panel.decimals)
+                    r["count"] if panel.unit == "count" else exact_share(r["count"], t["base"])
                 )
                 assert v == expected, (panel.question, cat)
             assert panel.base == t["base"]
@@ -177,14 +200,15 @@ def test_held_back_wave_with_the_default_recipe_agrees_with_tabulate__ok(heldout
             drawn = [list(s.values) for s in chart.plots[0].series]
             assert drawn == [list(s.values) for s in panel.series]
             t = tables[panel.question]
-            if panel.kind in ("doughnut", "pie", "bar", "column"):
+            if panel.mentions:  # a few mentions drawn as bars: the counts of the mentions
+                assert list(panel.series[0].counts) == [m.count for m in panel.mentions]
+            elif panel.kind in ("doughnut", "pie", "bar", "column"):
                 got = dict(zip(panel.categories, panel.series[0].values, strict=True))
-                # the derived deck rounds to panel.decimals (none under a base of 100)
-                want = {
-                    typographic(r["label"]): share(r["count"], t["base"], panel.decimals)
-                    for r in t["rows"]
-                }
-                assert all(want[c] == v for c, v in got.items()), panel.question
+                # charts store exact shares; labels round (none under a base of 100)
+                want = {typographic(r["label"]): r for r in t["rows"]}
+                assert all(exact_share(want[c]["count"], t["base"]) == v for c, v in got.items()), (
+                    panel.question
+                )
                 if panel.question in hand:
                     hand_rows = {r["choice"]: r for r in hand[panel.question]["rows"]}
                     counts = dict(zip(panel.categories, panel.series[0].counts, strict=True))
@@ -195,7 +219,7 @@ def test_held_back_wave_with_the_default_recipe_agrees_with_tabulate__ok(heldout
             elif panel.kind == "stacked":
                 for s in panel.series:
                     r = next(r for r in t["rows"] if r["label"] == s.name)
-                    assert s.values[0] == share(r["count"], t["base"], panel.decimals)
+                    assert s.values[0] == exact_share(r["count"], t["base"])
                     assert s.counts[0] == r["count"]
             checked += 1
     assert checked >= 5
@@ -208,13 +232,23 @@ def test_rounding_footnote_where_shown_shares_miss_100__ok(reference):
     flagged = 0
     for s in built.slides:
         wholes = [
-            ser.values
+            (p, ser.values)
             for p in s.panels
             if not p.multiple and p.unit == "percent" and p.kind not in ("cloud", "table")
             for ser in p.series
             if ser.base and sum(ser.counts) == ser.base
         ]
-        expected = any(round(sum(v or 0 for v in w), 6) != 100 for w in wholes)
+        wholes += [  # the items of a scale, one stacked bar each: its choices make the whole
+            (p, tuple(ser.values[i] for ser in p.series))
+            for p in s.panels
+            if p.kind == "stacked"
+            for i in range(len(p.categories))
+        ]
+        # the shown labels are rounded one by one; the stored shares are exact
+        expected = any(
+            round(sum(float(round_half_up(v or 0, p.decimals)) for v in w), 6) != 100
+            for p, w in wholes
+        )
         assert (note in s.footnotes) == expected, s.title
         flagged += expected
     assert flagged >= 2

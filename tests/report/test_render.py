@@ -126,8 +126,11 @@ def test_html_in_chromium_offline_with_every_chart_visible__ok(outputs, tmp_path
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("request", lambda r: requests.append(r.url))
             page.goto((folder / "referenz.html").as_uri())
+            # each chart is drawn for wide screens and for phones; one of them shows
             sizes = page.eval_on_selector_all(
-                "svg.chart", "els => els.map(e => [e.clientWidth, e.clientHeight])"
+                "svg.chart",
+                "els => els.filter(e => e.getClientRects().length)"
+                ".map(e => [e.clientWidth, e.clientHeight])",
             )
             overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
             shot = tmp_path / "referenz.png"
@@ -139,4 +142,64 @@ def test_html_in_chromium_offline_with_every_chart_visible__ok(outputs, tmp_path
     assert all(w > 100 and h > 50 for w, h in sizes)
     assert not overflow
     assert requests == [(folder / "referenz.html").as_uri()]
+    assert _non_blank(shot)
+
+
+# every element with text of its own, visible, with the size it is drawn at: an SVG's text
+# is scaled with its drawing (getScreenCTM), HTML text has its computed size
+_TEXT_SIZES = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.sr-only, .skip, style, title, desc')) continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.getClientRects().length === 0) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden') continue;
+    let size = parseFloat(style.fontSize);
+    const svgText = el.closest('text');
+    if (svgText) size *= svgText.getScreenCTM().a;
+    out.push([size, el.tagName, el.textContent.trim().slice(0, 40)]);
+  }
+  return out;
+}"""
+
+# every visible element that reaches beyond the right edge, unless it sits in a box that
+# scrolls sideways on its own (a wide table)
+_OVERFLOW = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('main *')) {
+    if (el.closest('.sr-only, .scroll') || el.getClientRects().length === 0) continue;
+    const r = el.getBoundingClientRect();
+    if (r.right > window.innerWidth + 0.5 || r.left < -0.5) out.push([el.tagName, el.className.baseVal ?? el.className, r.left, r.right]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium (/usr/bin/chromium) not installed")
+def test_html_on_a_phone_reflows_with_text_of_12_px_and_more__ok(outputs, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    built, folder = outputs
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto((folder / "referenz.html").as_uri())
+            sizes = page.evaluate(_TEXT_SIZES)
+            overflow = page.evaluate(_OVERFLOW)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            charts = page.eval_on_selector_all(
+                "svg.chart", "els => els.filter(e => e.getClientRects().length).length"
+            )
+            shot = tmp_path / "phone.png"
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert len(sizes) > 200
+    small = [s for s in sizes if s[0] < 12 - 0.01]
+    assert not small, small[:10]
+    assert scroll <= 390 and not overflow, overflow[:10]
+    drawn = [p for s in built.slides for p in s.panels if p.kind not in ("cloud", "table")]
+    assert charts == len(drawn)  # one drawing of each chart shows, the phone's
     assert _non_blank(shot)

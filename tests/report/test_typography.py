@@ -14,7 +14,7 @@ from klappt.reference import reference_path
 from klappt.report import build_report, load_recipe
 from klappt.report.pptx import render_pptx
 from klappt.report.sources import load_data
-from klappt.report.wording import typographic
+from klappt.report.typography import typographic
 
 
 @pytest.mark.parametrize(

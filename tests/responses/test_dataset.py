@@ -214,7 +214,7 @@ def test_duplicate_ids_with_and_without_empty_ids__ok(form, ids, duplicate_rows)
 def test_choices_read_as_categories_typed_by_lookup_or_by_cast_alike__ok(
     form, write_data, monkeypatch
 ):
-    import klappt.responses.dataset as dataset
+    from klappt.responses.column_typing import ColumnTyper
     from klappt.responses.columns import category_headers
 
     path = write_data(
@@ -233,17 +233,17 @@ def test_choices_read_as_categories_typed_by_lookup_or_by_cast_alike__ok(
         return load_responses(form, raw)
 
     tables: list[int] = []
-    lookups = dataset._Loader._choice_lookups
+    lookups = ColumnTyper._choice_lookups
 
     def counted(self, questions):
         found = lookups(self, questions)
         tables.append(len(found))
         return found
 
-    monkeypatch.setattr(dataset._Loader, "_choice_lookups", counted)
+    monkeypatch.setattr(ColumnTyper, "_choice_lookups", counted)
     by_lookup, report_lookup = load_as_categories()
     assert tables == [1]  # koop went through its lookup table
-    monkeypatch.setattr(dataset._Loader, "_choice_lookups", lambda self, questions: {})
+    monkeypatch.setattr(ColumnTyper, "_choice_lookups", lambda self, questions: {})
     by_cast, report_cast = load_as_categories()
     plain, report_plain = load(form, path)
     assert by_lookup.frame["koop"].to_list() == ["ja", "nein", None, None, "nein"]

@@ -57,7 +57,9 @@ def test_web_returns_tabulate_like_the_reference_data__ok(
     # the header follows the conventions: meta, then the question names in form order
     header = csv_path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
     assert header[:5] == ["_id", "_submission_time", "_site_id", "_site_name", "_version"]
-    assert header[5:8] == ["kommune", "gebietstyp", "ausfuelldatum"]
+    # issue 16: which questionnaire each return was made with, after the metadata
+    assert header[5] == "_form_version"
+    assert header[6:9] == ["kommune", "gebietstyp", "ausfuelldatum"]
 
 
 def test_submitted_wave_is_what_tabulate_wave_reads__ok(

@@ -174,7 +174,7 @@ def test_a_submitted_return_keeps_its_entries_beside_the_main_table__ok(
     assert f"/p/{web.program.slug}/w/{wave.pk}/data/proj.csv" in dash
     main = c.get(f"/p/{web.program.slug}/w/{wave.pk}/data.csv").content.decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(main)))
-    meta = ["_id", "_submission_time", "_site_id", "_site_name", "_version"]
+    meta = ["_id", "_submission_time", "_site_id", "_site_name", "_version", "_form_version"]
     assert header == [*meta, "land", "stadt", "anzahl"]  # the repeat's questions are not here
     rep = c.get(f"/p/{web.program.slug}/w/{wave.pk}/data/proj.csv")
     assert rep.status_code == 200
@@ -186,7 +186,8 @@ def test_a_submitted_return_keeps_its_entries_beside_the_main_table__ok(
     ]
     assert c.get(f"/p/{web.program.slug}/w/{wave.pk}/data/gibtsnicht.csv").status_code == 404
     wb = load_workbook(io.BytesIO(c.get(f"/p/{web.program.slug}/w/{wave.pk}/data.xlsx").content))
-    assert wb.sheetnames == ["projekte", "proj"]
+    # the questions and their labels come last (issue 16), after the repeats' sheets
+    assert wb.sheetnames == ["projekte", "proj", "Fragen"]
     # as in the CSV: an apostrophe before the formula, and a text cell
     assert wb["proj"]["D2"].value == "'=HYPERLINK(1)" and wb["proj"]["D2"].data_type == "s"
     assert [c.value for c in wb["proj"][1]] == [

@@ -18,14 +18,19 @@ def _html(response: Any) -> str:
 def test_link_opens_the_sites_form_prefilled__ok(web: Any, web_backend: str) -> None:
     wave = web.setup()
     c = web.client()
+    # the link answers with the form itself, no redirect before it (issue 16) ...
     r = c.get(f"/r/{web.token('gt')}/")
-    assert r.status_code == 302 and r["Location"].endswith(f"/{wave.pk}/")
-    r = c.get(r["Location"])
+    assert r.status_code == 200 and 'id="klappt-form"' in _html(r)
+    # ... and the same form at the wave's own address
+    r = c.get(f"/r/{web.token('gt')}/{wave.pk}/")
     html = _html(r)
     assert r.status_code == 200
     assert "Kreis Gütersloh" in html and "Arbeitshilfe Nachhaltigkeit 2022" in html
-    # the site's own code and type come from the register
-    assert re.search(r'<option value="gt" selected>', html)
+    # the site's own code and type come from the register; the municipality is shown, not
+    # offered as a choice on the site's own link (issue 17)
+    assert 'name="kommune"' in html and '<select name="kommune"' not in html
+    assert re.search(r'<p class="locked-value" id="q-kommune"[^>]*>Kreis Gütersloh</p>', html)
+    assert '<input type="hidden" name="kommune" value="gt">' in html
     assert re.search(r'name="gebietstyp" id="q-gebietstyp-0" value="kreis" checked', html)
     assert "no-store" in r["Cache-Control"]
     # the conditional follow-up is rendered hidden, with its condition for the browser

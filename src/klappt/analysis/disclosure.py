@@ -13,13 +13,21 @@ The overall figures of a question are not crossed with anything and stay shown.
 
 Withheld groups keep their choice and label; their base, counts, percents and statistics become
 ``None`` and the outputs print "< 3" with a footnote saying why.
+
+Free text is published only as mentions ("Nennungen", :mod:`klappt.coding.mentions`) that at
+least ``min_cell`` sites gave, and never when the mention holds personal data (an e-mail
+address, a phone number, a name: :mod:`klappt.coding.privacy`): :func:`protect_mentions`.
+A comparison of waves withholds a wave whose base is below the minimum (:func:`mark`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from klappt.analysis.tabulate import Group, Table, Tabulation
+from klappt.coding.mentions import Mention
 from klappt.errors import ErrorCode, KlapptError
 
 #: The default minimum number of sites a published figure of a group may rest on.
@@ -87,3 +95,73 @@ def withheld(tab: Tabulation) -> list[Withheld]:
 def shown_groups(table: Table) -> tuple[Group, ...]:
     """The groups of a table whose figures may be printed."""
     return tuple(g for g in table.groups if g.suppressed is None)
+
+
+@dataclass(frozen=True)
+class WithheldMention:
+    """One free-text mention that a published output leaves out, and why.
+
+    ``text`` is already redacted (names, addresses and numbers replaced), so a listing of what
+    is held back does not spread what it holds back.
+    """
+
+    question: str
+    text: str
+    count: int
+    reason: str  # "few" (fewer sites than the minimum) | "personal" (personal data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "count": self.count,
+            "reason": self.reason,
+        }
+
+
+def protect_mentions(
+    question: str,
+    mentions: Sequence[Mention],
+    min_cell: int | None = MIN_CELL,
+    names: Iterable[str] = (),
+) -> tuple[list[Mention], list[WithheldMention]]:
+    """The mentions that may be published, and those withheld with their reason.
+
+    ``min_cell=None`` keeps every mention without personal data (an analyst's own view).
+
+    Example
+    -------
+    >>> from klappt.coding.mentions import count_mentions
+    >>> ms = count_mentions([("1", "Sport; a@b.de"), ("2", "Sport"), ("3", "Sport; Kochen")])
+    >>> shown, held = protect_mentions("q", ms)
+    >>> [m.text for m in shown], [(w.text, w.reason) for w in held]
+    (['Sport'], [('[E-Mail]', 'personal'), ('Kochen', 'few')])
+    """
+    from klappt.coding.privacy import has_personal_data, redact
+
+    if min_cell is not None:
+        check_min_cell(min_cell)
+    known = tuple(names)
+    shown: list[Mention] = []
+    held: list[WithheldMention] = []
+    for m in mentions:
+        if any(has_personal_data(t, known) for t in (m.text, *m.spellings)):
+            held.append(WithheldMention(question, redact(m.text, names=known), m.count, "personal"))
+        elif min_cell is not None and m.count < min_cell:
+            held.append(WithheldMention(question, m.text, m.count, "few"))
+        else:
+            shown.append(m)
+    return shown, held
+
+
+def mark(base: int | None, min_cell: int | None) -> str | None:
+    """``"< k"`` when a figure resting on ``base`` sites may not be published, else ``None``.
+
+    Example
+    -------
+    >>> mark(1, 3), mark(3, 3), mark(1, None)
+    ('< 3', None, None)
+    """
+    if min_cell is None or base is None or base >= min_cell:
+        return None
+    return f"< {min_cell}"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["app", "main"]
 
 # importing a module registers its commands; the order here is the order of `klappt --help`
-for _module in ("tables", "waves", "reports", "interop", "coding", "server", "mail"):
+for _module in ("tables", "waves", "reports", "interop", "coding", "server", "mail", "returns"):
     import_module(f"klappt.cli.{_module}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -102,6 +102,23 @@ def convert(
             out.print(str(path))
 
 
+def _dialect_csv(instrument: Any, rs: Any, key: str) -> bytes:
+    """The wave's table (as ``--format csv`` writes it) in a CSV dialect for people."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from klappt.csvdialects import DIALECTS, frame_rows, write_csv
+    from klappt.interop.export import wave_table
+
+    d = DIALECTS.get(key.strip().lower())
+    if d is None:
+        raise typer.BadParameter(f"{key!r}: excel-de | standard", param_hint="--dialect")
+    columns, rows, kinds = frame_rows(wave_table(instrument, rs))
+    # load_wave configured Django: timestamps in the project's TIME_ZONE, as the web app shows them
+    return write_csv(columns, rows, d, kinds, ZoneInfo(settings.TIME_ZONE))
+
+
 @app.command()
 def export(
     wave: Annotated[str, typer.Argument(help="Name der gespeicherten Welle, z. B. 2022.")],
@@ -117,6 +134,13 @@ def export(
         typer.Option(
             "--labels",
             help="Sprache der Variablen- und Wertelabels, z. B. de (sonst die Standardsprache des Fragebogens).",
+        ),
+    ] = None,
+    dialect: Annotated[
+        str | None,
+        typer.Option(
+            "--dialect",
+            help="Nur für csv: excel-de (Semikolon, Dezimalkomma, TT.MM.JJJJ, mit BOM) oder standard (Komma, ISO); ohne die Option wie bisher.",
         ),
     ] = None,
     project: ProjectOpt = None,
@@ -135,8 +159,13 @@ def export(
 
     lang = _lang(lang)
     instrument, rs, _ = load_wave(_project(project), wave)
-    data = export_wave(instrument, rs, fmt, lang=labels)
     key = fmt.lower().lstrip(".")
+    if dialect is not None:
+        if key != "csv":
+            raise typer.BadParameter("--dialect: --format csv", param_hint="--dialect")
+        data = _dialect_csv(instrument, rs, dialect)
+    else:
+        data = export_wave(instrument, rs, fmt, lang=labels)
     path = target or Path(f"{wave}{'_form' if key == 'xlsform' else ''}{SUFFIXES[key]}")
     write_atomic(path, data)
     err.print(

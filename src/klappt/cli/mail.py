@@ -47,6 +47,15 @@ def _setup(project: Path | None) -> Path:
     return setup(_project(project))
 
 
+def _dialect(key: str) -> Any:
+    from klappt.csvdialects import DIALECTS
+
+    try:
+        return DIALECTS[key.strip().lower()]
+    except KeyError:
+        raise typer.BadParameter(f"{key!r}: excel-de | standard", param_hint="--dialect") from None
+
+
 def _wave(project: Path | None, program: str | None, name: str) -> Any:
     from klappt.web import runwave
 
@@ -71,21 +80,29 @@ def wave_open(
     deadline: Annotated[
         str | None, typer.Option("--deadline", help="Frist, z. B. 2024-03-31 oder 31.03.2024.")
     ] = None,
+    from_wave: Annotated[
+        str | None,
+        typer.Option(
+            "--from-wave",
+            help="Eine neue Welle mit einer Kopie des Fragebogens dieser früheren Welle anlegen.",
+        ),
+    ] = None,
     program: ProgramOpt = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
-    """Eine Welle online erheben: anlegen (mit --form) oder wieder öffnen; jeder Standort
-    bekommt seinen persönlichen Link.
+    """Eine Welle online erheben: anlegen (mit --form oder --from-wave) oder wieder öffnen;
+    jeder Standort bekommt seinen persönlichen Link.
 
     Beispiel: klappt wave open 2024 --form arbeitshilfe_2024.xlsx --deadline 2024-03-31
+    Beispiel: klappt wave open 2025 --from-wave 2024
     """
     from klappt.web import runwave
 
     lang = _lang(lang)
     day = runwave.parse_day(deadline)
     root = _setup(project)
-    opened = runwave.open_wave(runwave.program(root, program), wave, form, day)
+    opened = runwave.open_wave(runwave.program(root, program), wave, form, day, from_wave)
     w = opened.wave
     when = f"{w.deadline:%d.%m.%Y}" if w.deadline else "–"
     err.print(
@@ -131,6 +148,13 @@ def wave_close(
 def links(
     wave: Annotated[str, typer.Argument(help="Name der Welle.")],
     csv: Annotated[Path, typer.Option("--csv", help="Ziel: CSV mit einem Link je Standort.")],
+    dialect: Annotated[
+        str,
+        typer.Option(
+            "--dialect",
+            help="excel-de (Semikolon, Dezimalkomma, TT.MM.JJJJ, mit BOM) oder standard (Komma, ISO).",
+        ),
+    ] = "standard",
     program: ProgramOpt = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
@@ -144,12 +168,12 @@ def links(
     """
     lang = _lang(lang)
     w = _wave(project, program, wave)
+    from klappt.csvdialects import write_csv
     from klappt.files import write_atomic
     from klappt.web import runwave
-    from klappt.web.exports import to_csv
 
     columns, rows = runwave.link_rows(w.program)
-    write_atomic(csv, to_csv(columns, rows))
+    write_atomic(csv, write_csv(columns, rows, _dialect(dialect), {"valid_until": "date"}))
     err.print(
         _t(
             lang,

@@ -74,6 +74,14 @@ def report(
             "Rücklauf „40 von 54 Standorten (74 %)“, nach Typ. Mit --wave: das des Projekts.",
         ),
     ] = None,
+    min_cell: Annotated[
+        int | None,
+        typer.Option(
+            "--min-cell",
+            help="Mindestfallzahl: Gruppen und Freitext-Nennungen mit weniger Standorten "
+            "zurückhalten (Vorgabe: die des Rezepts, sonst des Projekts, sonst 3).",
+        ),
+    ] = None,
     project: ProjectOpt = None,
     lang: Annotated[
         str | None,
@@ -91,10 +99,14 @@ def report(
       klappt report --wave 2022 --recipe bericht.yaml --out bericht.pptx --out bericht.pdf
       klappt report fragebogen.xlsx --init-recipe bericht.yaml
     """
+    from klappt.analysis.disclosure import check_min_cell
+    from klappt.cli.tables import _min_cell
     from klappt.report import build_report, default_spec, dump_recipe, load_recipe, write_outputs
     from klappt.report.sources import load_data, read_wave
 
     code = _lang(lang or "de")
+    if min_cell is not None:
+        check_min_cell(min_cell)
     if out_paths:
         from klappt.report.output import check_paths
 
@@ -110,6 +122,7 @@ def report(
         )
     main_wave = None
     loader = None
+    contacts: tuple[str, ...] = ()
     if wave is not None:
         from klappt.report.data import WaveData
         from klappt.store.coding import load_coded_wave
@@ -117,6 +130,9 @@ def report(
         root = _project(project)
         # stored code books and codings give q__codes; the deck says how many were suggestions
         instrument, rs, _, codes = load_coded_wave(root, wave)
+        from klappt.store.register import register_contacts
+
+        contacts = register_contacts(root)  # free text naming a contact person is withheld
         for note in codes.notes:
             err.print(f"[dim]{_t(code, 'Hinweis', 'Note')}: {escape(note)}[/]")
         main_wave = WaveData(wave, instrument, responses=rs, coding=codes.summaries)
@@ -161,7 +177,10 @@ def report(
         assert main_wave is not None
         context = _deck_context(main_wave, lang or "de", register, wave is not None, project)
         spec = default_spec(main_wave.instrument, lang or "de", main_wave.name or None, context)
-    built = build_report(spec, load_data(spec, main_wave, loader), lang)
+    data_in = load_data(spec, main_wave, loader)
+    # published as it comes out: the project's minimum cell size unless recipe or --min-cell say
+    data_in.protect(_min_cell(None, project if wave is None else _project(project)), contacts)
+    built = build_report(spec, data_in, lang, min_cell=min_cell)
     for path in write_outputs(built, out_paths, template):
         out.print(str(path))
 

@@ -1,4 +1,4 @@
-"""The web app: ``klappt serve``, ``klappt migrate``, ``klappt createuser``."""
+"""The web app: ``klappt serve``, ``klappt migrate``, ``klappt createuser``, ``klappt password``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from klappt.cli.common import (
     Lang,
@@ -18,7 +19,62 @@ from klappt.cli.common import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from pathlib import Path
+
+_ATTEMPTS = 5
+
+
+def _read_secret(prompt: str) -> str:
+    """One line, hidden on a terminal; from a pipe as it comes (the prompt on stderr)."""
+    import getpass
+
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    sys.stderr.write("\n")
+    return line.rstrip("\r\n")
+
+
+def _ask_password(lang: str, username: str, email: str, project: Path) -> str:
+    """Ask for the password twice; on a mismatch or a password the policy refuses, say why and
+    ask again (at most five times)."""
+    from klappt.web.server import password_problems
+
+    for _attempt in range(_ATTEMPTS):
+        try:
+            first = _read_secret(
+                _t(lang, f"Passwort für {username}: ", f"Password for {username}: ")
+            )
+            second = _read_secret(_t(lang, "Passwort wiederholen: ", "Repeat the password: "))
+        except (EOFError, KeyboardInterrupt):
+            err.print(_t(lang, "Abgebrochen: kein Passwort.", "Stopped: no password."))
+            raise typer.Exit(2) from None
+        if first != second:
+            err.print(
+                _t(
+                    lang,
+                    "[yellow]Die beiden Eingaben stimmen nicht überein. Bitte noch einmal.[/]",
+                    "[yellow]The two entries do not match. Please try again.[/]",
+                )
+            )
+            continue
+        wrong = password_problems(username, first, email, project, lang)
+        if wrong:
+            err.print(f"[yellow]{escape(' '.join(wrong))}[/]")
+            continue
+        return first
+    err.print(
+        _t(
+            lang,
+            f"Abgebrochen nach {_ATTEMPTS} Versuchen.",
+            f"Stopped after {_ATTEMPTS} attempts.",
+        )
+    )
+    raise typer.Exit(2)
 
 
 # -- web app ----------------------------------------------------------------------------------
@@ -103,7 +159,7 @@ def createuser(
 ) -> None:
     """Ein Konto für die Web-App anlegen (oder sein Passwort und seine Rolle ändern).
 
-    Ohne --program gilt die Rolle für alle Programme; die Koordination aller Programme darf neue Programme anlegen. Das Passwort (mindestens 10 Zeichen) wird abgefragt.
+    Ohne --program gilt die Rolle für alle Programme; die Koordination aller Programme darf neue Programme anlegen. Das Passwort (mindestens 10 Zeichen) wird zweimal abgefragt; bei einem Tippfehler oder einem zu schwachen Passwort wird noch einmal gefragt.
 
     Beispiel: klappt createuser koordination
     """
@@ -113,9 +169,7 @@ def createuser(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt(
-            _t(lang, "Passwort", "Password"), hide_input=True, confirmation_prompt=True
-        )
+        password = _ask_password(lang, username, email, _project(project))
     try:
         result = run_createuser(
             username,
@@ -134,5 +188,41 @@ def createuser(
             lang,
             f"[green]✓[/] Konto {result.username} {'angelegt' if result.created else 'aktualisiert'}: {result.role}, {where}.",
             f"[green]✓[/] Account {result.username} {'created' if result.created else 'updated'}: {result.role}, {where}.",
+        )
+    )
+
+
+@app.command()
+def password(
+    username: Annotated[str, typer.Argument(help="Benutzername des Kontos.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Passwort von der Standardeingabe lesen.")
+    ] = False,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Einem bestehenden Konto ein neues Passwort geben (z. B. wenn es vergessen wurde).
+
+    Rolle und Programme bleiben, wie sie sind; offene Sitzungen des Kontos enden. In der Web-App kann die Koordination aller Programme dasselbe unter „Passwort“ tun.
+
+    Beispiel: klappt password koordination
+    """
+    from klappt.web.server import set_password
+
+    lang = _lang(lang)
+    root = _project(project)
+    if password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    else:
+        secret = _ask_password(lang, username, "", root)
+    try:
+        name = set_password(username, secret, root, lang)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Neues Passwort für {escape(name)} gesetzt.",
+            f"[green]✓[/] New password set for {escape(name)}.",
         )
     )

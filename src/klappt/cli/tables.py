@@ -322,24 +322,30 @@ def disclosure(
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
-    """Vor dem Veröffentlichen prüfen, welche Gruppen zurückgehalten werden und warum.
+    """Vor dem Veröffentlichen prüfen, welche Gruppen und Nennungen zurückgehalten werden und warum.
 
     Jede Gruppe von --by, die auf weniger Standorten beruht als die Mindestfallzahl, und jede
-    Gruppe, die sich sonst aus Summe und übrigen Gruppen errechnen ließe, wird je Frage genannt.
-    Exit-Code 0, wenn nichts zurückgehalten wird; 1, wenn etwas zurückgehalten wird.
+    Gruppe, die sich sonst aus Summe und übrigen Gruppen errechnen ließe, wird je Frage genannt;
+    ebenso jede Freitext-Nennung von weniger Standorten oder mit personenbezogenen Angaben
+    (geschwärzt gezeigt). Exit-Code 0, wenn nichts zurückgehalten wird; 1, wenn etwas
+    zurückgehalten wird.
 
     Beispiel: klappt disclosure --wave 2022 --by gebietstyp
     """
     from klappt.analysis.disclosure import protect, withheld
     from klappt.analysis.tabulate import tabulate as run_tabulate
+    from klappt.report.data import WaveData
 
     lang = _lang(lang)
     _either(form, data, wave, lang)
+    names: tuple[str, ...] = ()
     if wave is not None:
         from klappt.store.api import load_wave
+        from klappt.store.register import register_contacts
 
         root = _project(project)
         rs = load_wave(root, wave)[1]
+        names = register_contacts(root)
     else:
         assert form is not None and data is not None
         root = project
@@ -347,10 +353,19 @@ def disclosure(
     limit = _min_cell(min_cell, root)
     tab = protect(run_tabulate(rs, by=by, lang=lang), limit)
     found = withheld(tab)
+    # the same mentions a report would leave out (klappt.report.data)
+    texts = WaveData(wave or "", rs.instrument, rs, min_cell=limit, names=names)
+    held = [
+        h
+        for q in rs.instrument.questions
+        if q.type == "text" and q.name in rs.frame.columns
+        for h in texts.withheld_mentions(q.name)
+    ]
     if json_out:
         listing = {
             "min_cell": limit,
             "by": by,
+            "mentions": [h.to_dict() for h in held],
             "withheld": [
                 {
                     "question": w.question,
@@ -364,7 +379,7 @@ def disclosure(
         }
         _write_or_print(json_out, json.dumps(listing, ensure_ascii=False, indent=2))
     if json_out != "-":
-        if by is None:
+        if by is None and not held:
             out.print(
                 _t(
                     lang,
@@ -372,7 +387,7 @@ def disclosure(
                     "Without --by there are no groups; the overall figures are shown.",
                 )
             )
-        elif not found:
+        elif by is not None and not found:
             out.print(
                 _t(
                     lang,
@@ -391,4 +406,12 @@ def disclosure(
                 )
             )
             out.print(f"{escape(w.question)} · {escape(w.group_label)}: {why}")
-    raise typer.Exit(1 if found else 0)
+        for h in held:
+            why = (
+                _t(lang, f"nur {h.count} Standorte", f"only {h.count} sites")
+                if h.reason == "few"
+                else _t(lang, "personenbezogene Angaben", "personal data")
+            )
+            kind = _t(lang, "Nennung", "mention")
+            out.print(f"{escape(h.question)} · {kind} „{escape(h.text)}“: {why}")
+    raise typer.Exit(1 if found or held else 0)

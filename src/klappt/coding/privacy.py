@@ -13,12 +13,15 @@ This is a heuristic and errs towards flagging:
   number of 5+ digits after "Tel.", "Telefon", "Handy", "Mobil", "Fax";
 * **name**: a form of address or title followed by a capitalised word ("Frau Müller", "Herrn
   Dr. Schmidt", "Bürgermeisterin Wagner"), or a common German first name followed by a
-  capitalised word ("Anna Schmidt"). Names without either are not found.
+  capitalised word ("Anna Schmidt"), or any word of a contact person's name from the site
+  register (:func:`contact_names`: "Kowalczyk" when the register names "Jana Kowalczyk").
+  Other names are not found.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +133,21 @@ FIRST_NAMES = frozenset(
     ]
 )
 _FULL_NAME = re.compile(rf"\b({'|'.join(sorted(FIRST_NAMES))})\s+({_NAME_WORD})")
+#: Register columns that hold a contact person (their values are names unless they are e-mail
+#: addresses, which the e-mail rule finds anyway).
+CONTACT_COLUMNS = (
+    "ansprechpartner",
+    "ansprechpartnerin",
+    "ansprechperson",
+    "kontakt",
+    "kontaktperson",
+    "kontakt_name",
+    "contact",
+    "contact_name",
+    "contact_person",
+)
+#: Words of a contact's name that are not names themselves.
+_NOT_NAMES = frozenset({"Frau", "Herr", "Herrn", "Dr", "Prof", "von", "van", "de", "der", "und"})
 _REPLACEMENTS = {
     "de": {"email": "[E-Mail]", "phone": "[Telefon]", "name": "[Name]"},
     "en": {"email": "[e-mail]", "phone": "[phone]", "name": "[name]"},
@@ -154,11 +172,59 @@ class Finding:
         }
 
 
-def _spans(text: str) -> list[tuple[int, int, str]]:
+def contact_names(rows: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The contact persons' names in register rows (columns :data:`CONTACT_COLUMNS`).
+
+    Example
+    -------
+    >>> contact_names([{"name": "Aachen", "Ansprechpartner": "Jana Kowalczyk"},
+    ...                {"contact": "info@stadt.de"}])
+    ('Jana Kowalczyk',)
+    """
+    out: dict[str, None] = {}
+    for row in rows:
+        for key, value in row.items():
+            if str(key).strip().lower() not in CONTACT_COLUMNS or value is None:
+                continue
+            name = " ".join(str(value).split())
+            if name and "@" not in name:
+                out[name] = None
+    return tuple(out)
+
+
+def _name_words(names: Iterable[str]) -> re.Pattern[str] | None:
+    words = {
+        w
+        for name in names
+        for w in re.findall(r"[\w'’-]+", name)
+        if len(w) >= 3 and w[0].isupper() and w not in _NOT_NAMES
+    }
+    if not words:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(words))) + r")(?![\w-])")
+
+
+def has_personal_data(text: str, names: Iterable[str] = ()) -> bool:
+    """Whether ``text`` holds an e-mail address, a phone number or a name (``names``: the register's).
+
+    Example
+    -------
+    >>> has_personal_data("Sprachcafé"), has_personal_data("Kontakt: info@stadt.de")
+    (False, True)
+    >>> has_personal_data("mit Kowalczyk abgestimmt", ["Jana Kowalczyk"])
+    True
+    """
+    return bool(_spans(text, tuple(names)))
+
+
+def _spans(text: str, names: tuple[str, ...] = ()) -> list[tuple[int, int, str]]:
     """``(start, end, kind)`` of personal data in ``text``, not overlapping, in order."""
     found: list[tuple[int, int, str]] = [
         (m.start(), m.end(), "email") for m in _EMAIL.finditer(text)
     ]
+    known = _name_words(names) if names else None
+    if known is not None:
+        found.extend((m.start(), m.end(), "name") for m in known.finditer(text))
     for m in _PHONE.finditer(text):
         number = m.group(0).rstrip(" -–/.(")
         digits = sum(ch.isdigit() for ch in number)
@@ -180,7 +246,7 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def redact(text: str, lang: str = "de") -> str:
+def redact(text: str, lang: str = "de", names: Iterable[str] = ()) -> str:
     """``text`` with names, e-mail addresses and phone numbers replaced; forms of address stay.
 
     Example
@@ -191,7 +257,7 @@ def redact(text: str, lang: str = "de") -> str:
     words = _REPLACEMENTS.get(lang, _REPLACEMENTS["de"])
     parts = []
     pos = 0
-    for start, end, kind in _spans(text):
+    for start, end, kind in _spans(text, tuple(names)):
         parts.append(text[pos:start])
         parts.append(words[kind])
         pos = end
@@ -199,7 +265,9 @@ def redact(text: str, lang: str = "de") -> str:
     return "".join(parts)
 
 
-def find_personal_data(rs: ResponseSet, questions: list[str] | None = None) -> list[Finding]:
+def find_personal_data(
+    rs: ResponseSet, questions: list[str] | None = None, names: Iterable[str] = ()
+) -> list[Finding]:
     """Every place in the free-text answers that looks like a name, e-mail address or phone number.
 
     Parameters
@@ -208,6 +276,8 @@ def find_personal_data(rs: ResponseSet, questions: list[str] | None = None) -> l
         Typed returns.
     questions:
         Text questions to look at; default: every text question of the form.
+    names:
+        Contact persons of the register (:func:`contact_names`), found wherever they occur.
 
     Returns
     -------
@@ -228,12 +298,13 @@ def find_personal_data(rs: ResponseSet, questions: list[str] | None = None) -> l
     ]
     ids = rs.meta.get_column("return_id").cast(pl.String).to_list()
     rows = rs.meta.get_column("row").to_list() if "row" in rs.meta.columns else [None] * rs.height
+    known = tuple(names)
     out = []
     for q in wanted:
         for rid, row, text in zip(ids, rows, rs.frame.get_column(q.name).to_list(), strict=True):
             if not text:
                 continue
-            for start, end, kind in _spans(text):
+            for start, end, kind in _spans(text, known):
                 out.append(
                     Finding(
                         q.name, rid if rid is not None else f"#row-{row}", kind, text[start:end]

@@ -75,9 +75,14 @@ class Group:
     appearance: str | None = None
     #: The optional ``report_title`` column: how a report names the group's slide.
     report_titles: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    #: a hint for the whole group (the web form shows it with a grid, e.g. "several answers")
+    hints: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def label(self, lang: str | None = None, default_language: str | None = None) -> str:
         return pick_label(self.labels, lang, default_language) or self.name
+
+    def hint(self, lang: str | None = None, default_language: str | None = None) -> str:
+        return pick_label(self.hints, lang, default_language)
 
 
 @dataclass(frozen=True)

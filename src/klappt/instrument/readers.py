@@ -409,6 +409,7 @@ def _build(
                     relevant=bind.get("relevant") or None,
                     appearance=control.get("appearance"),
                     report_titles=_labels(node.get("report_title")),
+                    hints=raw.restore(_labels(node.get("hint")), name, "hint"),
                 )
                 groups.append(g)
                 walk(node.get("children") or [], g.path, in_repeat or kind == "repeat")

@@ -1,6 +1,6 @@
 """Interoperability: LimeSurvey, KoboToolbox/ODK label exports, REDCap, SPSS/Stata, exports.
 
-Importers return an :class:`ImportResult` (instrument, returns, the XLSForm written for the
+Importers return a :class:`ConvertedFile` (instrument, returns, the XLSForm written for the
 instrument, and an :class:`ImportSummary` ending with the validation report). Nothing here
 prints or needs Django; the CLI and the store call these functions.
 """
@@ -13,7 +13,7 @@ from typing import Any
 # Loaded on first use: reading a plain CSV (which asks only ``labels``) does not pay for the
 # LimeSurvey, REDCap and SPSS readers.
 _LAZY = {
-    "ImportResult": "klappt.interop.base",
+    "ConvertedFile": "klappt.interop.base",
     "ImportSummary": "klappt.interop.base",
     "FORMAT_NAMES": "klappt.interop.detect",
     "detect_format": "klappt.interop.detect",
@@ -23,12 +23,12 @@ _LAZY = {
     "returns_csv": "klappt.interop.export",
     "apply_label_headers": "klappt.interop.labels",
     "label_header_map": "klappt.interop.labels",
-    "lss_to_xlsform": "klappt.interop.lsa",
-    "read_limesurvey_responses": "klappt.interop.lsa",
-    "read_lsa": "klappt.interop.lsa",
-    "read_lss": "klappt.interop.lsa",
+    "lss_to_xlsform": "klappt.interop.limesurvey.read",
+    "read_limesurvey_responses": "klappt.interop.limesurvey.read",
+    "read_lsa": "klappt.interop.limesurvey.read",
+    "read_lss": "klappt.interop.limesurvey.read",
     "read_redcap": "klappt.interop.redcap",
-    "read_spss": "klappt.interop.spssread",
+    "read_spss": "klappt.interop.spss.read",
     "instrument_to_xlsform": "klappt.interop.xlsform_writer",
     "write_xlsform": "klappt.interop.xlsform_writer",
 }
@@ -36,7 +36,7 @@ _LAZY = {
 __all__ = [
     "EXPORT_FORMATS",
     "FORMAT_NAMES",
-    "ImportResult",
+    "ConvertedFile",
     "ImportSummary",
     "apply_label_headers",
     "detect_format",

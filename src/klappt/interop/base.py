@@ -1,7 +1,7 @@
 """What every importer shares: the form it builds, the summary it returns, names and texts.
 
 Importers do not build :class:`~klappt.instrument.Instrument` objects by hand. They describe
-an XLSForm (:class:`FormSpec`: survey rows, choices, settings), the XLSForm writer turns it
+an XLSForm (:class:`XLSFormSpec`: survey rows, choices, settings), the XLSForm writer turns it
 into a workbook, and :func:`klappt.instrument.read_instrument` reads that workbook back. So an
 imported questionnaire is always one that pyxform accepts, and the user can open, check and
 edit exactly what klappt uses.
@@ -176,7 +176,7 @@ class Names:
 
 
 @dataclass
-class FormSpec:
+class XLSFormSpec:
     """An XLSForm as rows: what the writer puts on the ``survey``, ``choices`` and ``settings`` sheets.
 
     Row dicts use XLSForm column names (``type``, ``name``, ``label::English (en)``, ``relevant`` …).
@@ -277,7 +277,7 @@ class ImportSummary:
 
 
 @dataclass(frozen=True)
-class ImportResult:
+class ConvertedFile:
     """An imported questionnaire and/or its returns, with the XLSForm we wrote for it.
 
     ``instrument`` is None for a data file without a structure (then ``raw`` alone goes through
@@ -307,7 +307,7 @@ def complete_import(
     summary: ImportSummary,
     xlsform: bytes | None = None,
     participants: RawTable | None = None,
-) -> ImportResult:
+) -> ConvertedFile:
     """Type the returns against the instrument (when there are both) and attach the validation report."""
     from dataclasses import replace
 
@@ -324,7 +324,7 @@ def complete_import(
 
         responses, report = load_responses(instrument, raw)
         summary = summary.with_report(report, responses.height)
-    return ImportResult(
+    return ConvertedFile(
         format=fmt,
         instrument=instrument,
         raw=raw,

@@ -136,15 +136,15 @@ def export_wave(
     """
     key = (fmt or "").lower().lstrip(".")
     if key == "sav":
-        from klappt.interop.spss import to_sav
+        from klappt.interop.spss.write import to_sav
 
         return to_sav(instrument, rs, lang)
     if key == "zsav":
-        from klappt.interop.spss import to_sav
+        from klappt.interop.spss.write import to_sav
 
         return to_sav(instrument, rs, lang, compress=True)
     if key == "dta":
-        from klappt.interop.spss import to_dta
+        from klappt.interop.spss.write import to_dta
 
         return to_dta(instrument, rs, lang)
     if key == "parquet":

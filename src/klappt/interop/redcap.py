@@ -21,15 +21,15 @@ import polars as pl
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.interop.base import (
-    FormSpec,
-    ImportResult,
+    ConvertedFile,
     ImportSummary,
     Names,
+    XLSFormSpec,
     complete_import,
     plain_text,
     safe_choice,
 )
-from klappt.interop.lsexpr import Flag, Untranslatable, Var, translate
+from klappt.interop.limesurvey.expressions import Flag, Untranslatable, Var, translate
 from klappt.responses.io import RawTable, read_table
 
 #: Column headings of a dictionary downloaded from the web interface -> the API's names.
@@ -102,7 +102,7 @@ def _checkbox_key(code: str) -> str:
 
 
 def redcap_to_expression(logic: str) -> str:
-    """REDCap branching logic in ExpressionScript syntax, for :func:`klappt.interop.lsexpr.translate`."""
+    """REDCap branching logic in ExpressionScript syntax, for :func:`klappt.interop.limesurvey.expressions.translate`."""
     if re.search(r"\]\s*\[", logic):
         raise Untranslatable("refers to another event")
     out: list[str] = []
@@ -151,7 +151,7 @@ def _dictionary_rows(path: Path) -> list[dict[str, str]]:
     return [{k: (v or "") for k, v in row.items()} for row in frame.iter_rows(named=True)]
 
 
-def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> ImportResult:
+def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> ConvertedFile:
     """Import a REDCap data dictionary and, when given, a records export (CSV).
 
     Raises
@@ -173,7 +173,7 @@ def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> Im
     repeating = set()
     if data_raw is not None and "redcap_repeat_instrument" in data_raw.columns:
         repeating = set(data_raw.frame["redcap_repeat_instrument"].drop_nulls().unique().to_list())
-    spec = FormSpec(title=dpath.stem, form_id=re.sub(r"\W+", "_", dpath.stem) or "redcap")
+    spec = XLSFormSpec(title=dpath.stem, form_id=re.sub(r"\W+", "_", dpath.stem) or "redcap")
     names = Names()
     refs: dict[str, Var | Flag] = {}
     fields: dict[str, dict] = {}
@@ -375,7 +375,7 @@ def _num(text: str) -> bool:
 
 
 def _calc(formula: str, refs: dict[str, Var | Flag]) -> str:
-    from klappt.interop.lsexpr import translate_value
+    from klappt.interop.limesurvey.expressions import translate_value
 
     return translate_value(redcap_to_expression(formula), refs.get)
 
@@ -479,3 +479,17 @@ def _records(
         decimal_comma=False,
     )
     return table, notes
+
+
+# -- readers of the importers' table (klappt.interop.importers) ----------------------------
+
+
+def import_dictionary(path: Path, records: Path | None, key: str) -> ConvertedFile:
+    """A data dictionary, with its records export when one is given."""
+    return read_redcap(path, records)
+
+
+def import_records(path: Path, dictionary: Path | None, key: str) -> ConvertedFile:
+    """A records export, read against its dictionary (the table refuses it without one)."""
+    assert dictionary is not None
+    return read_redcap(dictionary, path)

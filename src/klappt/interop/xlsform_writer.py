@@ -1,4 +1,4 @@
-"""Write XLSForms: from an importer's :class:`FormSpec`, or from a klappt :class:`Instrument`.
+"""Write XLSForms: from an importer's :class:`XLSFormSpec`, or from a klappt :class:`Instrument`.
 
 The workbook is the hand-over point: ``klappt convert survey.lss form.xlsx`` writes it for the
 user to read and edit, and every importer reads its own output back through
@@ -21,7 +21,7 @@ from klappt.instrument.model import (
     Instrument,
     Question,
 )
-from klappt.interop.base import FormSpec, cell_text
+from klappt.interop.base import XLSFormSpec, cell_text
 
 _SURVEY_FIRST = ("type", "name")
 _SURVEY_LATER = (
@@ -94,7 +94,7 @@ def _cell(sheet, value: str | None):
     return text
 
 
-def write_xlsform(spec: FormSpec) -> bytes:
+def write_xlsform(spec: XLSFormSpec) -> bytes:
     """The XLSForm workbook (``.xlsx``) for ``spec``.
 
     Parameters
@@ -109,7 +109,7 @@ def write_xlsform(spec: FormSpec) -> bytes:
 
     Example
     -------
-    >>> spec = FormSpec("Demo", "demo", ("English (en)",))
+    >>> spec = XLSFormSpec("Demo", "demo", ("English (en)",))
     >>> _ = spec.add(type="text", name="q1", **{"label::English (en)": "Name?"})
     >>> write_xlsform(spec)[:2]
     b'PK'
@@ -146,7 +146,7 @@ def write_xlsform(spec: FormSpec) -> bytes:
     return stable_xlsx(buf.getvalue())
 
 
-def read_spec(spec: FormSpec, source: str = "") -> tuple[Instrument, bytes]:
+def read_spec(spec: XLSFormSpec, source: str = "") -> tuple[Instrument, bytes]:
     """Write ``spec`` as a workbook and read it back with :func:`read_instrument`.
 
     Returns the instrument (its ``source`` set to ``source``) and the workbook bytes.
@@ -183,13 +183,13 @@ def _type_of(q: Question) -> str:
     return q.type
 
 
-def instrument_to_spec(instrument: Instrument) -> FormSpec:
+def instrument_to_spec(instrument: Instrument) -> XLSFormSpec:
     """Describe an :class:`Instrument` as XLSForm rows (the inverse of ``read_instrument``).
 
     What the instrument does not keep (media, external choice files, pyxform's metadata
     questions) is not written.
     """
-    spec = FormSpec(
+    spec = XLSFormSpec(
         title=instrument.title,
         form_id=instrument.form_id,
         languages=tuple(instrument.languages),

@@ -31,13 +31,18 @@ from klappt.report.spec import (
     TextSlide,
     TitleSlide,
 )
-from klappt.report.wording import LANGS, fmt_number, text, typographic
+from klappt.report.typography import typographic
+from klappt.report.wording import LANGS, fmt_number, text
 
 __all__ = ["build_report"]
 
 
 def build_report(
-    spec: ReportSpec, data: ReportData, lang: str | None = None, mark: str | None = None
+    spec: ReportSpec,
+    data: ReportData,
+    lang: str | None = None,
+    mark: str | None = None,
+    min_cell: int | None = None,
 ) -> BuiltReport:
     """Fill ``spec`` with the numbers of ``data``.
 
@@ -52,6 +57,9 @@ def build_report(
     mark:
         A line every slide carries (``klappt demo``: "Demo – synthetische Daten"): on the
         title slide and in every footer.
+    min_cell:
+        The minimum cell size of disclosure control (``--min-cell``); default: the recipe's
+        ``disclosure: min_cell``, else what ``data`` was given (the project's, else 3).
 
     Returns
     -------
@@ -86,6 +94,8 @@ def build_report(
         )
     if spec.wave is not None and data.main != spec.wave:
         data = ReportData(data.waves, main=spec.wave)
+    if min_cell is not None or spec.min_cell is not None:
+        data.protect(min_cell if min_cell is not None else spec.min_cell)
     if data.wave().responses_count(lang) == 0:
         # a deck of 0 % charts reads as findings; say what is missing instead
         where = Bilingual(f" in Welle {data.main}", f" in wave {data.main}") if data.main else ""
@@ -255,6 +265,8 @@ class _Builder:
         if any(p.rounded_off for p in panels):
             notes.append(text("rounded_off", self.lang))
         panels = self._with_coding_notes(panels)
+        for p in panels:  # what disclosure control held back, and why
+            notes.extend(n for n in p.held_back if n not in notes)
         notes.extend(self.render(f) for f in footnotes)
         source = self._source_line(panels, waves)
         if source:
@@ -359,7 +371,7 @@ _NOT_TEXT = frozenset(
 
 def typeset(value: Any) -> Any:
     """Every text a reader sees with typographic apostrophes (see
-    :func:`klappt.report.wording.typographic`); data cells and names stay as they are."""
+    :func:`klappt.report.typography.typographic`); data cells and names stay as they are."""
     if isinstance(value, str):
         return typographic(value)
     if isinstance(value, tuple):

@@ -45,6 +45,9 @@ class Series:
     counts: tuple[int | None, ...]
     base: int | None = None
     labels: tuple[str, ...] = ()  # the values as shown in data labels
+    #: disclosure control withheld this series' figures: "primary" (too few sites) or
+    #: "secondary" (recomputable from the total and the other series); values are None
+    withheld: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,12 @@ class BuiltPanel:
     table: DataTable | None = None
     description: str = ""  # one sentence for screen readers and alt text
     wave: str | None = None
+    # the colour of each category / series that is a choice, fixed by the choice list
+    # (klappt.report.colors); empty where they are groups, waves or mentions
+    category_colors: tuple[str, ...] = ()
+    series_colors: tuple[str, ...] = ()
+    #: what disclosure control held back, as footnotes ("< 3: weniger als 3 Standorte …")
+    held_back: tuple[str, ...] = ()
 
 
 #: The kinds of slides a built report has (a comparison is built as a result slide).

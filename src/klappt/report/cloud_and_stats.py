@@ -11,25 +11,31 @@ from typing import TYPE_CHECKING
 from klappt.instrument.model import Question
 from klappt.report.built import BuiltPanel, Series
 from klappt.report.data import WaveData
-from klappt.report.kinds import KIND
+from klappt.report.kinds import KIND, KindName
 from klappt.report.mentions import Mention
 from klappt.report.spec import ChartPanel
 from klappt.report.tables import make_table
-from klappt.report.wording import base_text, fmt_number, text
+from klappt.report.withheld import mention_notes
+from klappt.report.wording import base_text, excel_number_format, fmt_number, text
 
 if TYPE_CHECKING:
     from klappt.report.panels import PanelBuilder
 
 #: At most this many mentions in a cloud unless the panel says ``top``.
 CLOUD_TOP = 30
+#: With at most this many distinct mentions (and no ``kind`` in the recipe) a sorted bar chart
+#: of the counts replaces the cloud: a cloud of a few phrases says less than their counts.
+CLOUD_AS_BARS = 10
 
 
 def cloud_panel(
     pb: PanelBuilder, panel: ChartPanel, w: WaveData, q: Question, heading: str
 ) -> BuiltPanel:
     t = pb.table(w, q, panel.line)
-    if q.type == "text":
+    held_back: tuple[str, ...] = ()
+    if q.type == "text":  # only mentions that may be published (klappt.report.data)
         mentions = pb.ev.mentions_of(q.name, w.name)
+        held_back = mention_notes(w.withheld_mentions(q.name), w.min_cell, pb.lang)
         base = int(t.get("base") or 0)
     else:
         labels = pb.choice_labels(w, q, t)
@@ -55,15 +61,17 @@ def cloud_panel(
         q,
         w,
         0,
-        notes=(text("cloud_note", pb.lang),),
+        notes=(text("cloud_note", pb.lang), *held_back),
     )
+    # few distinct mentions read better as bars sorted by count than as a cloud
+    kind: KindName = "bar" if panel.kind is None and 0 < len(shown) <= CLOUD_AS_BARS else "cloud"
     description = (
-        f"{text(KIND['cloud'].wording, pb.lang)}{' – ' + heading if heading else ''}: "
+        f"{text(KIND[kind].wording, pb.lang)}{' – ' + heading if heading else ''}: "
         + "; ".join(f"{m.text} ({fmt_number(m.count, pb.lang)})" for m in shown)
         + f"; {cap}"
     )
     return BuiltPanel(
-        kind="cloud",
+        kind=kind,
         question=q.name,
         title=heading + ("*" if heading else ""),
         caption=cap,
@@ -79,12 +87,14 @@ def cloud_panel(
         ),
         unit="count",
         decimals=0,
+        number_format=excel_number_format(pb.lang, 0, False),
         multiple=True,
         base=base,
         mentions=tuple(shown),
         table=table,
         description=description,
         wave=w.name,
+        held_back=held_back,
     )
 
 

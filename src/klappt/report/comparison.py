@@ -6,6 +6,7 @@ each the share of a choice of that wave's question.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from klappt.instrument.model import Question
@@ -14,7 +15,8 @@ from klappt.report.data import WaveData
 from klappt.report.kinds import KindName
 from klappt.report.spec import ChartPanel, CompareItem
 from klappt.report.tables import make_table, table_series
-from klappt.report.wording import base_text, share, text
+from klappt.report.withheld import few_note, withheld_series
+from klappt.report.wording import base_text, exact_share, text
 
 if TYPE_CHECKING:
     from klappt.report.panels import PanelBuilder
@@ -32,6 +34,9 @@ def waves_panel(
         wq = pb.question(w, q.name, panel.line)
         t = pb.table(w, wq, panel.line)
         b = int(t.get("base") or 0)
+        if w.mark(b):  # disclosure control: a wave on too few sites is not compared
+            series.append(withheld_series(w.name, len(cats_names), "primary", w.min_cell))
+            continue
         rows = {str(r["choice"]): r for r in t.get("rows", [])}
         series.append(
             Series(
@@ -67,7 +72,12 @@ def compare_items(
     line: int | None,
 ) -> BuiltPanel:
     """One bar per item: the share of a choice of a question in a wave (2020 vs 2022)."""
-    cats, values, counts, bases, rows_out = [], [], [], [], []
+    cats: list[str] = []
+    values: list[float | None] = []
+    counts: list[int | None] = []
+    bases: list[int | str] = []  # a withheld item's mark in place of its base
+    rows_out: list[tuple[str, str, int | str, int | str, float | str]] = []
+    held: tuple[str, ...] = ()
     first_q: Question | None = None
     first_w: WaveData | None = None
     for it in items:
@@ -99,9 +109,19 @@ def compare_items(
         pct = (
             pb._pct(by_name[it.choice[0]], b, decimals)
             if len(it.choice) == 1
-            else share(n, b, decimals)
+            else exact_share(n, b)
         )
         label = it.label or pb.choice_labels(w, q, t).get(it.choice[0], it.choice[0])
+        mark = w.mark(b)
+        if mark:  # disclosure control: an item on too few sites is withheld
+            cats.append(f"{w.name}: {label} ({mark})")
+            values.append(None)
+            counts.append(None)
+            bases.append(mark)
+            rows_out.append((w.name, label, mark, mark, mark))
+            held = (few_note(w.min_cell, pb.lang),)
+            first_q, first_w = first_q or q, first_w or w
+            continue
         cats.append(f"{w.name}: {label}")
         values.append(pct)
         counts.append(n)
@@ -118,7 +138,8 @@ def compare_items(
         text("percent", pb.lang),
     )
     caption = ", ".join(
-        f"{c.split(':')[0]}: {base_text(b, pb.lang)}" for c, b in zip(cats, bases, strict=True)
+        f"{c.split(':')[0]}: {b if isinstance(b, str) else base_text(b, pb.lang)}"
+        for c, b in zip(cats, bases, strict=True)
     )
     table = make_table(
         pb,
@@ -132,7 +153,7 @@ def compare_items(
         first_w,
         decimals,
     )
-    return pb._finish(
+    built = pb._finish(
         kind=kind or "column",
         q=first_q,
         w=first_w,
@@ -144,7 +165,16 @@ def compare_items(
         unit="percent",
         decimals=decimals,
         table=table,
+        held_back=held,
     )
+    if not held:
+        return built
+    # a withheld item's data label is its mark ("2020: < 3" in the headline), not a dash
+    only = built.series[0]
+    labels = tuple(
+        str(b) if isinstance(b, str) else lab for b, lab in zip(bases, only.labels, strict=True)
+    )
+    return replace(built, series=(replace(only, labels=labels),))
 
 
 def same_question(pb: PanelBuilder, items: tuple[CompareItem, ...]) -> bool:

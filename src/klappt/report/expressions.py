@@ -39,7 +39,7 @@ from typing import Any
 
 from klappt.errors import KlapptError
 from klappt.report.data import ReportData, WaveData
-from klappt.report.mentions import Mention, count_mentions
+from klappt.report.mentions import Mention
 from klappt.report.recipe import recipe_error
 from klappt.report.spec import Text
 from klappt.report.wording import fmt_number, round_half_up, share
@@ -421,7 +421,8 @@ class Evaluator:
         w, _ = self._table(q, wave, ("text",))
         key = (w.name, q)
         if key not in self._mentions:
-            self._mentions[key] = count_mentions(w.texts(q))
+            # only what may be published: enough sites, no personal data
+            self._mentions[key] = w.mentions(q)
         return self._mentions[key]
 
     def _f_mention(self, q: str, text: str | None = None, wave: str | None = None) -> Value:
@@ -432,18 +433,35 @@ class Evaluator:
         for m in found:
             if m.text.casefold() == key:
                 return Value(m.count)
+        de, en = self._held_hint(q, wave)
         raise ExpressionError(
-            f"'{text}' wird bei '{q}' nicht genannt.", f"'{text}' is not mentioned in '{q}'."
+            f"'{text}' wird bei '{q}' nicht genannt{de}.",
+            f"'{text}' is not mentioned in '{q}'{en}.",
         )
 
     def _f_top_mention(self, q: str, rank: int = 1, wave: str | None = None) -> Value:
         found = self.mentions_of(q, wave)
         rank = _digits(rank)
         if not 1 <= rank <= len(found):
+            de, en = self._held_hint(q, wave)
             raise ExpressionError(
-                f"'{q}' hat keine {rank}. Nennung.", f"'{q}' has no mention ranked {rank}."
+                f"'{q}' hat keine {rank}. Nennung{de}.", f"'{q}' has no mention ranked {rank}{en}."
             )
         return Value(found[rank - 1].text)
+
+    def _held_hint(self, q: str, wave: str | None) -> tuple[str, str]:
+        """Why a mention may be missing: disclosure control held it back."""
+        w, _ = self._table(q, wave, ("text",))
+        held = len(w.withheld_mentions(q))
+        if not held:
+            return "", ""
+        k = w.min_cell
+        return (
+            f", die veröffentlicht werden darf ({held} zurückgehalten: von weniger als {k} "
+            "Standorten oder mit personenbezogenen Angaben)",
+            f" that may be published ({held} withheld: by fewer than {k} sites or with "
+            "personal data)",
+        )
 
     def _f_round(self, x: float, digits: int = 0) -> Value:
         if isinstance(x, str):

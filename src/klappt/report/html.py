@@ -2,8 +2,11 @@
 
 No external request of any kind: styles are inline, charts are inline SVG, there is no
 script, and a Content-Security-Policy forbids loading anything else. Each chart has a
-``<title>``/``<desc>`` and a data table for screen readers. Every string is escaped —
-free text from sites is untrusted.
+``<title>``/``<desc>`` and, under it, its numbers as a table the reader can open
+(``<details>``). Headings nest: the report's title is ``h1``, a section ``h2`` and a slide
+``h3``. Each chart is drawn twice, for a wide screen and for a phone, and CSS shows the one
+that fits, so chart text stays legible (12 px and more) on a 390 px screen. Every string is
+escaped — free text from sites is untrusted.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from klappt.report import svg as _svg  # noqa: F401  (registers the SVG drawers)
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide, DataTable
-from klappt.report.kinds import KIND, PRINT, SVG
+from klappt.report.kinds import KIND, SVG
 from klappt.report.mentions import font_sizes
-from klappt.report.print_charts import PRINT_CSS
 from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY
+from klappt.report.typography import list_items, typographic
 from klappt.report.wording import fmt_number, text
 
 __all__ = ["render_html"]
@@ -23,8 +27,40 @@ __all__ = ["render_html"]
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
+#: The width (px) under which the page shows the charts drawn for a phone.
+NARROW = 760
+#: The width of the charts drawn for a phone (in SVG units, shown at up to 1.3 ×).
+PHONE_WIDTH = 330.0
+
+
+#: What the fold-out table under a chart is called.
+_DATA_SUMMARY = {"de": "Daten zum Diagramm", "en": "Data behind the chart"}
+
+
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return escape(typographic(str(value)), quote=True)
+
+
+def _list(items: tuple[str, ...], cls: str, label: str = "") -> str:
+    """A bulleted list whose "- " and "↳" items are a nested list under the item before them."""
+    groups: list[tuple[str | None, list[tuple[str, str]]]] = []
+    for item, level, marker in list_items(items):
+        if level == 0 or not groups:
+            groups.append((None if level else item, []))
+        if level:
+            groups[-1][1].append((item, marker))
+    out = []
+    for head, subs in groups:
+        inner = "".join(
+            f'<li class="{"arrow" if m == "↳" else "dash"}">{_e(t)}</li>' for t, m in subs
+        )
+        nested = f'<ul class="sub">{inner}</ul>' if subs else ""
+        # sub items with nothing above them: an item without a marker of its own holds them
+        out.append(
+            f'<li class="bare">{nested}</li>' if head is None else f"<li>{_e(head)}{nested}</li>"
+        )
+    aria = f' aria-label="{_e(label)}"' if label else ""
+    return f'<ul class="{cls}"{aria}>' + "".join(out) + "</ul>"
 
 
 def _css() -> str:
@@ -35,10 +71,10 @@ body {{ margin: 0; background: #E9EDF1; color: #{INK}; font-family: {FONT_STACK}
 main {{ max-width: 1180px; margin: 0 auto; padding: 24px 16px 48px; }}
 .slide {{ background: #FFFFFF; margin: 0 0 24px; padding: 36px 48px 28px; border-radius: 4px;
   box-shadow: 0 1px 3px rgba(0,0,0,.12); min-height: 560px; display: flex; flex-direction: column; position: relative; }}
-.slide h1, .slide h2 {{ color: #{PRIMARY}; margin: 0 0 6px; line-height: 1.15; overflow-wrap: anywhere; hyphens: auto; }}
+.slide h1, .slide h2, .slide h3 {{ color: #{PRIMARY}; margin: 0 0 6px; line-height: 1.15; overflow-wrap: normal; hyphens: manual; }}
 .slide h1 {{ font-size: 44px; }}
-.slide h2 {{ font-size: 30px; }}
-.slide h2::after {{ content: ""; display: block; width: 64px; height: 4px; background: #{ACCENT}; margin-top: 10px; }}
+.slide h2, .slide h3 {{ font-size: 30px; }}
+.slide h2::after, .slide h3::after {{ content: ""; display: block; width: 64px; height: 4px; background: #{ACCENT}; margin-top: 10px; }}
 .subtitle {{ color: #{MUTED}; font-size: 20px; margin: 4px 0 0; }}
 .headline {{ color: #{PRIMARY}; font-weight: bold; font-size: 26px; margin: 14px 0 0; }}
 .body {{ display: flex; gap: 28px; margin-top: 18px; flex: 1; align-items: flex-start; }}
@@ -48,15 +84,23 @@ main {{ max-width: 1180px; margin: 0 auto; padding: 24px 16px 48px; }}
 .panels.n3 {{ grid-template-columns: 1fr 1fr 1fr; }}
 .panels.n4 {{ grid-template-columns: 1fr 1fr; }}
 figure {{ margin: 0; min-width: 0; position: relative; }}
-figcaption {{ font-size: 18px; margin-bottom: 8px; overflow-wrap: anywhere; }}
+figcaption {{ font-size: 18px; margin-bottom: 8px; }}
 figcaption strong {{ color: #{PRIMARY}; }}
 .base {{ color: #{MUTED}; }}
-svg.chart, img.chart {{ width: 100%; height: auto; display: block; max-height: 460px; }}
+svg.chart {{ width: 100%; height: auto; display: block; max-height: 460px; }}
+.phone {{ display: none; }}
 .findings {{ flex: 0 0 32%; margin: 0; padding-left: 1.2em; font-size: 20px; }}
 .findings.wide {{ flex: 1; }}
-.findings li {{ margin-bottom: 10px; overflow-wrap: anywhere; }}
+.findings li, .bullets li {{ margin-bottom: 10px; }}
 .bullets {{ font-size: 22px; padding-left: 1.2em; }}
-.bullets li {{ margin-bottom: 10px; overflow-wrap: anywhere; }}
+ul.sub {{ padding-left: 1.2em; margin: 6px 0 0; font-size: 0.9em; }}
+ul.sub li {{ list-style-type: "\u2013\u00a0"; }}
+ul.sub li.arrow {{ list-style-type: "\u21b3\u00a0"; }}
+li.bare {{ list-style: none; }}
+li.bare > ul.sub {{ padding-left: 0; margin-top: 0; font-size: 1em; }}
+details.data {{ margin-top: 8px; font-size: 15px; }}
+details.data summary {{ cursor: pointer; color: #{PRIMARY}; }}
+.scroll {{ max-width: 100%; overflow-x: auto; }}
 .footnotes {{ color: #{MUTED}; font-size: 14px; margin: 16px 0 0; }}
 .footnotes p {{ margin: 0; }}
 .number {{ position: absolute; right: 20px; bottom: 12px; color: #{MUTED}; font-size: 13px; }}
@@ -78,94 +122,63 @@ svg.chart, img.chart {{ width: 100%; height: auto; display: block; max-height: 4
 .cloud {{ list-style: none; margin: 0; padding: 12px 0; display: flex; flex-wrap: wrap; justify-content: center;
   align-items: center; gap: 6px 18px; text-align: center; font-size: 17px; }}
 .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{ font-size: 14px; }}
-.cloud li {{ color: #{PRIMARY}; line-height: 1.15; overflow-wrap: break-word; }}
+.cloud li {{ color: #{PRIMARY}; line-height: 1.15; white-space: nowrap; font-size: calc(var(--s) * 1em); }}
 .cloud li.top {{ font-weight: bold; }}
 table.stats, table.data {{ border-collapse: collapse; font-size: 16px; }}
-table.stats th, table.stats td {{ padding: 6px 14px; border-bottom: 1px solid #D5DCE3; text-align: left; }}
-table.stats th {{ background: #{PRIMARY}; color: #FFFFFF; }}
-table.stats td.num, table.stats th.num {{ text-align: right; }}
-table.stats tbody tr:nth-child(odd) {{ background: #{LIGHT}; }}
+table.stats th, table.stats td, table.data th, table.data td {{ padding: 6px 14px; border-bottom: 1px solid #D5DCE3; text-align: left; }}
+table.data th, table.data td {{ padding: 4px 10px; }}
+table.stats thead th, table.data thead th {{ background: #{PRIMARY}; color: #FFFFFF; }}
+table.data caption {{ text-align: left; color: #{MUTED}; padding: 4px 0; }}
+table.stats td.num, table.stats th.num, table.data td {{ text-align: right; }}
+table.stats tbody tr:nth-child(odd), table.data tbody tr:nth-child(odd) {{ background: #{LIGHT}; }}
 .sr-only {{ position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }}
 .skip {{ position: absolute; left: -9999px; }}
 .skip:focus {{ left: 16px; top: 8px; background: #FFFFFF; padding: 6px 10px; z-index: 10; }}
 footer.meta {{ color: #{MUTED}; font-size: 13px; text-align: center; }}
-@page {{ size: 297mm 167mm; margin: 0; }}
+@media (max-width: {NARROW}px) {{
+  main {{ padding: 8px 0 24px; }}
+  .slide {{ padding: 20px 16px 32px; min-height: 0; border-radius: 0; margin-bottom: 12px; }}
+  .slide h1 {{ font-size: 30px; }}
+  .slide h2, .slide h3 {{ font-size: 23px; }}
+  .slide-section h2 {{ font-size: 27px; }}
+  .slide-section .secno {{ font-size: 48px; }}
+  .slide-title, .slide-closing {{ border-left-width: 12px; }}
+  .slide-title .logo {{ position: static; margin-bottom: 12px; }}
+  .headline {{ font-size: 20px; }}
+  .body {{ display: block; }}
+  .panels, .panels.n2, .panels.n3, .panels.n4 {{ grid-template-columns: minmax(0, 1fr); }}
+  .findings, .bullets, .agenda li {{ font-size: 17px; }}
+  .findings {{ margin-top: 20px; }}
+  figcaption {{ font-size: 16px; }}
+  .desktop {{ display: none; }}
+  .phone {{ display: block; max-width: {PHONE_WIDTH * 1.3:.0f}px; margin: 0 auto; }}
+  .phone svg.chart {{ max-height: none; }}
+  /* one phrase per row: a phrase wider than the screen wraps inside its own row only */
+  .cloud, .panels.n2 .cloud, .panels.n3 .cloud, .panels.n4 .cloud, .with-findings .cloud {{
+    font-size: 14px; flex-direction: column; flex-wrap: nowrap; gap: 8px; }}
+  .cloud li {{ white-space: normal; font-size: calc((var(--s) - 0.9) * 0.45em + 0.9em); }}
+  .number {{ font-size: 12px; bottom: 8px; right: 12px; }}
+  .footnotes {{ font-size: 13px; }}
+  footer.meta {{ font-size: 12px; }}
+}}
+@media print {{
+  @page {{ size: 338.67mm 190.5mm; margin: 0; }}
+  body {{ background: #FFFFFF; }}
+  main {{ max-width: none; padding: 0; }}
+  .slide {{ break-after: page; height: 190.5mm; margin: 0; box-shadow: none; border-radius: 0; overflow: hidden; }}
+  details.data, .skip, footer.meta {{ display: none; }}
+}}
 """
 
 
-def _print_css() -> str:
-    """The whole stylesheet of the PDF: one 16:9 page per slide, block layout only.
-
-    WeasyPrint lays out flex and grid boxes, and every CSS rule it has to match, slowly;
-    this sheet is short and uses blocks, inline-blocks of fixed width and text.
-    """
-    return f"""
-@page {{ size: 297mm 167mm; margin: 0; }}
-* {{ box-sizing: border-box; }}
-body {{ margin: 0; color: #{INK}; font-family: {FONT_STACK}; font-size: 14px; line-height: 1.35; }}
-.slide {{ position: relative; width: 297mm; height: 167mm; padding: 12mm 16mm 10mm; overflow: hidden;
-  page-break-after: always; }}
-h1, h2 {{ color: #{PRIMARY}; margin: 0 0 4px; line-height: 1.15; }}
-h1 {{ font-size: 34px; }}
-h2 {{ font-size: 24px; }}
-h2::after {{ content: ""; display: block; width: 64px; height: 4px; background: #{ACCENT}; margin-top: 8px; }}
-.subtitle {{ color: #{MUTED}; font-size: 17px; margin: 4px 0 0; }}
-.headline {{ color: #{PRIMARY}; font-weight: bold; font-size: 20px; margin: 10px 0 0; }}
-.body {{ margin-top: 12px; }}
-.panels figure {{ display: inline-block; vertical-align: top; margin: 0 3% 0 0; max-height: 112mm; overflow: hidden; }}
-.panels.n1 figure {{ width: 100%; margin-right: 0; }}
-.panels.n2 figure, .panels.n4 figure {{ width: 47%; }}
-.panels.n3 figure {{ width: 30%; }}
-.with-findings .panels {{ display: inline-block; vertical-align: top; width: 64%; }}
-.findings {{ display: inline-block; vertical-align: top; width: 32%; margin: 0 0 0 2%; padding-left: 1.2em;
-  font-size: 15px; max-height: 112mm; overflow: hidden; }}
-.findings.wide {{ display: block; width: auto; margin: 0; }}
-.findings li {{ margin-bottom: 8px; }}
-figcaption {{ font-size: 13px; margin-bottom: 6px; }}
-figcaption strong {{ color: #{PRIMARY}; }}
-.base {{ color: #{MUTED}; }}
-.bullets {{ font-size: 18px; padding-left: 1.2em; }}
-.bullets li {{ margin-bottom: 8px; }}
-.footnotes {{ color: #{MUTED}; font-size: 11px; position: absolute; bottom: 6mm; left: 16mm; right: 30mm; }}
-.footnotes p {{ margin: 0; }}
-.number {{ position: absolute; right: 8mm; bottom: 5mm; color: #{MUTED}; font-size: 11px; }}
-.slide-title, .slide-closing {{ border-left: 24px solid #{PRIMARY}; padding-top: 40mm; }}
-.slide-title .details {{ color: #{MUTED}; margin-top: 24px; font-size: 18px; }}
-.slide-title .details p, .address p, .contacts p {{ margin: 0; }}
-.slide-title .logo {{ position: absolute; top: 10mm; right: 14mm; max-width: 60mm; max-height: 26mm; }}
-.contacts {{ color: #{MUTED}; margin-top: 14px; }}
-.slide-section {{ background: #{PRIMARY}; padding-top: 50mm; }}
-.slide-section h2 {{ color: #FFFFFF; font-size: 34px; }}
-.slide-section .secno {{ color: #9DB9D5; font-size: 64px; font-weight: bold; line-height: 1; }}
-.slide-section .number {{ color: #9DB9D5; }}
-.agenda {{ list-style: none; padding: 0; margin-top: 20px; counter-reset: agenda; }}
-.agenda li {{ counter-increment: agenda; font-size: 18px; margin-bottom: 14px; }}
-.agenda li::before {{ content: counter(agenda); display: inline-block; width: 36px; line-height: 36px;
-  margin-right: 16px; text-align: center; background: #{PRIMARY}; color: #FFFFFF; font-weight: bold; }}
-.agenda a {{ color: #{INK}; text-decoration: none; }}
-.cloud {{ list-style: none; margin: 0; padding: 6px 0; text-align: center; font-size: 11px; }}
-.panels.n2 .cloud, .panels.n3 .cloud, .with-findings .cloud {{ font-size: 9px; }}
-.cloud li {{ display: inline; margin: 0 9px; line-height: 1.5; color: #{PRIMARY}; }}
-.cloud li.top {{ font-weight: bold; }}
-table.stats {{ border-collapse: collapse; font-size: 13px; }}
-table.stats th, table.stats td {{ padding: 4px 12px; border-bottom: 1px solid #D5DCE3; text-align: left; }}
-table.stats th {{ background: #{PRIMARY}; color: #FFFFFF; }}
-table.stats .num {{ text-align: right; }}
-.sr-only, .skip, footer.meta {{ display: none; }}
-"""
-
-
-def render_html(built: BuiltReport, for_print: bool = False) -> str:
+def render_html(built: BuiltReport) -> str:
     """The report as one HTML document (a string); charts are inline SVG.
 
     Parameters
     ----------
     built:
         The report with its numbers.
-    for_print:
-        For the PDF: charts as SVG images (with their description as ``alt``) and no
-        hidden tables, which a print layout engine would lay out for nothing.
 
     Returns
     -------
@@ -179,14 +192,13 @@ def render_html(built: BuiltReport, for_print: bool = False) -> str:
     >>> "Teil &lt;1&gt;" in page and "<script" not in page
     True
     """
-    slides = "\n".join(
-        _slide(s, i, built.lang, for_print) for i, s in enumerate(built.slides, start=1)
-    )
+    slides, in_section = [], False
+    for i, s in enumerate(built.slides, start=1):
+        in_section = in_section or s.kind == "section"
+        # a slide's heading is one level under its section's (h3), or h2 before the first
+        level = 1 if s.kind == "title" else 2 if s.kind == "section" or not in_section else 3
+        slides.append(_slide(s, i, built.lang, level))
     lang = "en" if built.lang == "en" else "de"
-    if for_print:
-        style = _print_css() + PRINT_CSS
-    else:  # the page prints like the PDF, too
-        style = _css() + "@media print {\n" + _print_css() + "}\n"
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -194,29 +206,26 @@ def render_html(built: BuiltReport, for_print: bool = False) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="generator" content="klappt">\n'
-        f"<title>{_e(built.title)}</title>\n<style>{style}</style>\n</head>\n<body>\n"
+        f"<title>{_e(built.title)}</title>\n<style>{_css()}</style>\n</head>\n<body>\n"
         f'<a class="skip" href="#s2">{_e(text("contents", built.lang))}</a>\n'
-        f"<main>\n{slides}\n</main>\n"
+        f"<main>\n{chr(10).join(slides)}\n</main>\n"
         f'<footer class="meta">{_e(text("generated", built.lang))}</footer>\n'
         "</body>\n</html>\n"
     )
 
 
 _SLIDES = {
-    "title": lambda s, n, lang: _title(s, n),
-    "agenda": lambda s, n, lang: _agenda(s, n),
-    "section": lambda s, n, lang: _section(s, n),
-    "text": lambda s, n, lang: _text_slide(s, n),
-    "closing": lambda s, n, lang: _closing(s, n),
+    "title": lambda s, n, lang, level: _title(s, n),
+    "agenda": lambda s, n, lang, level: _agenda(s, n, level),
+    "section": lambda s, n, lang, level: _section(s, n),
+    "text": lambda s, n, lang, level: _text_slide(s, n, level),
+    "closing": lambda s, n, lang, level: _closing(s, n, level),
+    "result": lambda s, n, lang, level: _result(s, n, lang, level),
 }
 
 
-def _slide(s: BuiltSlide, number: int, lang: str, for_print: bool) -> str:
-    body = (
-        _result(s, number, lang, for_print)
-        if s.kind == "result"
-        else _SLIDES[s.kind](s, number, lang)
-    )
+def _slide(s: BuiltSlide, number: int, lang: str, level: int) -> str:
+    body = _SLIDES[s.kind](s, number, lang, level)
     return (
         f'<section class="slide slide-{s.kind}" id="s{number}" aria-labelledby="s{number}-h">\n{body}\n'
         f'<span class="number" aria-hidden="true">{number}</span>\n</section>'
@@ -263,11 +272,11 @@ def _logo(path: str) -> str:
     return f'<img class="logo" alt="Logo" src="data:{_e(mime)};base64,{data}">\n'
 
 
-def _agenda(s: BuiltSlide, number: int) -> str:
+def _agenda(s: BuiltSlide, number: int, level: int) -> str:
     items = "".join(
         f'<li><a href="#sec{i}">{_e(b)}</a></li>' for i, b in enumerate(s.bullets, start=1)
     )
-    return _heading(s, number) + f'\n<ol class="agenda">{items}</ol>'
+    return _heading(s, number, level) + f'\n<ol class="agenda">{items}</ol>'
 
 
 def _section(s: BuiltSlide, number: int) -> str:
@@ -279,70 +288,73 @@ def _section(s: BuiltSlide, number: int) -> str:
     return no + _heading(s, number)
 
 
-def _text_slide(s: BuiltSlide, number: int) -> str:
-    items = "".join(f"<li>{_e(b)}</li>" for b in s.bullets)
+def _text_slide(s: BuiltSlide, number: int, level: int) -> str:
     return (
-        _heading(s, number)
-        + (f'\n<ul class="bullets">{items}</ul>' if items else "")
+        _heading(s, number, level)
+        + ("\n" + _list(s.bullets, "bullets") if s.bullets else "")
         + _footnotes(s.footnotes)
     )
 
 
-def _closing(s: BuiltSlide, number: int) -> str:
+def _closing(s: BuiltSlide, number: int, level: int) -> str:
     address = "".join(f"<p>{_e(x)}</p>" for x in s.bullets)
     contacts = "".join(f"<p>{_e(x)}</p>" for x in s.contacts)
     return (
-        _heading(s, number)
+        _heading(s, number, level)
         + (f'\n<div class="address">{address}</div>' if address else "")
         + (f'\n<div class="contacts">{contacts}</div>' if contacts else "")
     )
 
 
-def _result(s: BuiltSlide, number: int, lang: str, for_print: bool) -> str:
-    out = [_heading(s, number)]
+def _result(s: BuiltSlide, number: int, lang: str, level: int) -> str:
+    out = [_heading(s, number, level)]
     if s.headline:
         out.append(f'<p class="headline">{_e(s.headline)}</p>')
     parts = []
     if s.panels:
-        # narrower drawings for side-by-side charts keep their text at a readable size
-        columns = len(s.panels) + (1 if s.bullets else 0)
-        width = {1: 640.0, 2: 440.0}.get(columns, 340.0)
+        # drawn about as wide as they are shown on a 1280 px screen, so their text keeps
+        # its size there (a slide's content is about 1050 px wide, findings take a third)
+        area = 1050.0 - (360.0 if s.bullets else 0.0)
+        n = len(s.panels)
+        columns = 2 if n == 4 else n
+        width = max(300.0, min(720.0, (area - 28 * (columns - 1)) / columns))
         figures = "".join(
-            _panel(p, f"s{number}p{i}", lang, width, for_print)
-            for i, p in enumerate(s.panels, start=1)
+            _panel(p, f"s{number}p{i}", lang, width) for i, p in enumerate(s.panels, start=1)
         )
         parts.append(f'<div class="panels n{len(s.panels)}">{figures}</div>')
     if s.bullets:
         wide = "" if s.panels else " wide"
-        items = "".join(f"<li>{_e(b)}</li>" for b in s.bullets)
-        parts.append(
-            f'<ul class="findings{wide}" aria-label="{_e(text("findings", lang))}">{items}</ul>'
-        )
+        parts.append(_list(s.bullets, f"findings{wide}", text("findings", lang)))
     cls = "body with-findings" if s.panels and s.bullets else "body"
     out.append(f'<div class="{cls}">{"".join(parts)}</div>')
     out.append(_footnotes(s.footnotes))
     return "\n".join(out)
 
 
-def _panel(p: BuiltPanel, ident: str, lang: str, width: float, for_print: bool) -> str:
+def _panel(p: BuiltPanel, ident: str, lang: str, width: float) -> str:
     caption = (
         f"<strong>{_e(p.title)}</strong> " if p.title else ""
     ) + f'<span class="base">({_e(p.caption)})</span>'
-    chart = (PRINT if for_print else SVG)[p.kind](p, ident, width, lang)
-    alt = (
-        _data_table(p.table, ident)
-        if p.table is not None and KIND[p.kind].data_table and not for_print
-        else ""
+    draw = SVG[p.kind]
+    if p.kind in ("cloud", "table"):
+        chart = draw(p, ident, width, lang)
+    else:  # one drawing for wide screens, one for phones; CSS shows one of them
+        chart = (
+            f'<div class="desktop">{draw(p, ident, width, lang)}</div>'
+            f'<div class="phone">{draw(p, ident + "-phone", PHONE_WIDTH, lang)}</div>'
+        )
+    data = (
+        _data_table(p.table, ident, lang) if p.table is not None and KIND[p.kind].data_table else ""
     )
-    return f'<figure id="{ident}"><figcaption>{caption}</figcaption>{chart}{alt}</figure>'
+    return f'<figure id="{ident}"><figcaption>{caption}</figcaption>{chart}{data}</figure>'
 
 
 # -- the drawers of the kinds that are not charts (see klappt.report.kinds) ----------------
 
 
 @SVG.register("cloud")
-@PRINT.register("cloud")
 def _cloud(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
+    """Mentions sized by frequency; a phrase stays on one line (``nowrap``) on wide screens."""
     if not p.mentions:
         return "<p>–</p>"
     sizes = font_sizes(list(p.mentions), 0.9, 2.4)  # in em of the cloud's font size
@@ -351,15 +363,13 @@ def _cloud(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
     for rank, (m, size) in enumerate(zip(p.mentions, sizes, strict=True)):
         cls = ' class="top"' if rank < 3 else ""
         items.append(
-            f'<li{cls} style="font-size:{size:.2f}em">{_e(m.text)}'
+            f'<li{cls} style="--s:{size:.2f}">{_e(m.text)}'
             f'<span class="sr-only"> ({_e(fmt_number(m.count, lang))})</span></li>'
         )
-    # newlines between items: break opportunities when the list is laid out inline (print)
     return f'<ul class="cloud" aria-label="{_e(label)}">' + "\n".join(items) + "</ul>"
 
 
 @SVG.register("table")
-@PRINT.register("table")
 def _stats(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
     t = p.table
     if t is None:
@@ -377,11 +387,14 @@ def _stats(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
         + "</tr>"
         for r in t.formatted
     )
-    return f'<table class="stats"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return (
+        f'<div class="scroll"><table class="stats"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
 
 
-def _data_table(t: DataTable, ident: str) -> str:
-    """The numbers behind a chart as a table that screen readers read and eyes do not see."""
+def _data_table(t: DataTable, ident: str, lang: str) -> str:
+    """The numbers behind a chart as a table the reader opens under it (and screen readers read)."""
     head = "".join(f'<th scope="col">{_e(c)}</th>' for c in t.columns)
     rows = "".join(
         "<tr>"
@@ -394,8 +407,8 @@ def _data_table(t: DataTable, ident: str) -> str:
     )
     notes = " ".join(t.notes)
     caption = f"{t.title} ({t.base_text}){' ' + notes if notes else ''}"
-    # the wrapper hides the table: a table itself ignores the 1px width of .sr-only
     return (
-        f'<div class="sr-only"><table class="data" id="{ident}-table"><caption>{_e(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+        f'<details class="data"><summary>{_DATA_SUMMARY["en" if lang == "en" else "de"]}</summary>'
+        f'<div class="scroll"><table class="data" id="{ident}-table"><caption>{_e(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></details>"
     )

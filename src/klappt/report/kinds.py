@@ -3,7 +3,7 @@
 A :class:`ChartKind` says which question types a kind serves, how the panel counts (shares
 of choices, mentions, statistics), its wording key (``kind_<name>`` in
 :mod:`klappt.report.wording`) and the few traits the builders and drawers ask about (a round
-chart leaves out empty slices, a statistics table is not repeated for screen readers).
+chart draws its parts as slices, a statistics table is not repeated for screen readers).
 :data:`KINDS` is the one ordered table; :data:`CHART_KINDS` and :func:`kinds_for` derive
 from it.
 
@@ -54,7 +54,7 @@ class ChartKind:
     name: KindName
     serves: tuple[str, ...]  # question types (XLSForm ``type``) it may show
     counts: Counts = "shares"
-    round: bool = False  # parts of one whole as slices: empty slices are left out
+    round: bool = False  # parts of one whole as slices (an empty one keeps its legend entry)
     hole: int = 0  # a ring's hole, in percent of its radius (0: a full pie)
     by_count: bool = False  # sorted by count unless the recipe says ``sort: form``
     data_table: bool = True  # the HTML repeats the numbers as a table for screen readers
@@ -128,5 +128,7 @@ HtmlDraw = Callable[["BuiltPanel", str, float, str], str]
 
 PPTX: Drawers[PptxDraw] = Drawers("pptx")
 SVG: Drawers[HtmlDraw] = Drawers("svg")
-#: For the PDF (WeasyPrint): HTML boxes where it can, SVG only for rings; ``width`` is unused.
-PRINT: Drawers[HtmlDraw] = Drawers("print")
+#: ``draw(panel, ident, width, height, lang) -> html``: a panel for the PDF, filling its box
+#: on the slide (points), as absolutely placed HTML boxes (see klappt.report.print_pages).
+PrintDraw = Callable[["BuiltPanel", str, float, float, str], str]
+PRINT: Drawers[PrintDraw] = Drawers("print")

@@ -33,7 +33,7 @@ def _html(built: BuiltReport, template: str | Path | None) -> bytes:
 def _pdf(built: BuiltReport, template: str | Path | None) -> bytes:
     from klappt.report.pdf import render_pdf
 
-    return render_pdf(built)
+    return render_pdf(built, template)
 
 
 def _xlsx(built: BuiltReport, template: str | Path | None) -> bytes:

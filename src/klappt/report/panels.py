@@ -14,6 +14,7 @@ from typing import Any
 from klappt.instrument.model import Question
 from klappt.report.built import BuiltPanel, DataTable, Series
 from klappt.report.cloud_and_stats import cloud_panel, stats_panel
+from klappt.report.colors import panel_colors
 from klappt.report.comparison import waves_panel
 from klappt.report.data import ReportData, WaveData
 from klappt.report.expressions import Evaluator
@@ -21,12 +22,14 @@ from klappt.report.grids import items_grouped, stacked
 from klappt.report.kinds import KIND, KindName, kinds_for
 from klappt.report.spec import ChartPanel
 from klappt.report.tables import table_series, table_single
+from klappt.report.withheld import series_notes, withheld_series
 from klappt.report.wording import (
     base_text,
+    exact_share,
     excel_number_format,
     fmt_number,
     fmt_percent,
-    share,
+    round_half_up,
     text,
 )
 
@@ -197,6 +200,7 @@ class PanelBuilder:
         decimals: int,
         table: DataTable,
         across: bool = False,
+        held_back: tuple[str, ...] = (),
     ) -> BuiltPanel:
         multiple = q.type == "select_multiple"
         title = heading + ("*" if multiple and heading else "")
@@ -207,10 +211,12 @@ class PanelBuilder:
                 s.values,
                 s.counts,
                 s.base,
-                tuple(self._fmt(v, unit, decimals) for v in s.values),
+                s.labels if s.withheld else tuple(self._fmt(v, unit, decimals) for v in s.values),
+                withheld=s.withheld,
             )
             for s in series
         ]
+        held_back = series_notes(series, w.min_cell, self.lang) + held_back
         parts = []
         if kind == "stacked":
             for i, c in enumerate(categories):
@@ -222,6 +228,15 @@ class PanelBuilder:
                 parts.append(f"{s.name}: {cells}" if len(series) > 1 else cells)
         kind_name = text(KIND[kind].wording, self.lang)
         description = f"{kind_name}{' – ' + heading if heading else ''}: {'; '.join(parts)}; {cap}"
+        ordered = q.ordered or kind == "stacked"
+        category_colors, series_colors = panel_colors(
+            q,
+            self.lang,
+            w.instrument.default_language,
+            categories,
+            [s.name for s in series],
+            ordered,
+        )
         return BuiltPanel(
             kind=kind,
             question=q.name,
@@ -234,13 +249,18 @@ class PanelBuilder:
             number_format=excel_number_format(
                 self.lang, decimals if unit == "percent" else 0, unit == "percent"
             ),
-            ordered=q.ordered or kind == "stacked",
+            ordered=ordered,
             multiple=multiple,
-            rounded_off=not multiple and unit == "percent" and _rounded_off(series, across),
+            rounded_off=not multiple
+            and unit == "percent"
+            and _rounded_off(series, across, decimals),
             base=base,
             table=table,
             description=description,
             wave=w.name,
+            category_colors=category_colors,
+            series_colors=series_colors,
+            held_back=held_back,
         )
 
     def _fmt(self, v: float | int | None, unit: str, decimals: int) -> str:
@@ -253,9 +273,8 @@ class PanelBuilder:
         )
 
     def _pct(self, row: dict[str, Any], base: int, decimals: int) -> float:
-        if decimals == 1 and row.get("percent") is not None:
-            return float(row["percent"])
-        return share(int(row["count"]), base, decimals)
+        # the exact share: charts and workbooks store it, only labels and number formats round
+        return exact_share(int(row["count"]), base)
 
     def _simple(
         self,
@@ -275,8 +294,6 @@ class PanelBuilder:
             rows = [
                 r for _, r in sorted(enumerate(rows), key=lambda ir: (-int(ir[1]["count"]), ir[0]))
             ]
-        if KIND[kind].round:
-            rows = [r for r in rows if int(r["count"]) > 0] or rows
         if panel.top:
             rows = rows[: panel.top]
         unit = panel.show or "percent"
@@ -330,6 +347,11 @@ class PanelBuilder:
         cats = [labels.get(c, c) for c in choice_names]
         series = []
         for g in groups:
+            if g.get("suppressed"):  # disclosure control: the group's figures are withheld
+                reason = str(g.get("withheld") or "primary")
+                label = str(g.get("label") or g.get("choice"))
+                series.append(withheld_series(label, len(choice_names), reason, w.min_cell))
+                continue
             gb = int(g.get("base") or 0)
             rows = {str(r["choice"]): r for r in g.get("rows", [])}
             counts = tuple(int(rows[c]["count"]) if c in rows else 0 for c in choice_names)
@@ -368,7 +390,7 @@ def _similar(name: str, known: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def _rounded_off(series: list[Series], across: bool) -> bool:
+def _rounded_off(series: list[Series], across: bool, decimals: int = 1) -> bool:
     """Whether shares that make up one whole are shown adding up to other than 100.
 
     A single answer's shares of everyone who answered add up to 100 exactly; each is rounded on
@@ -384,4 +406,8 @@ def _rounded_off(series: list[Series], across: bool) -> bool:
         ]
     else:
         wholes = [s.values for s in series if s.base and sum(c or 0 for c in s.counts) == s.base]
-    return any(abs(sum(v or 0.0 for v in whole) - 100) > 1e-6 for whole in wholes)
+    # each label is rounded on its own (the "rundungsbedingt" footnote), the stored share is exact
+    return any(
+        abs(sum(float(round_half_up(v or 0.0, decimals)) for v in whole) - 100) > 1e-6
+        for whole in wholes
+    )

@@ -1,15 +1,34 @@
-"""The report as PDF: the HTML report printed by WeasyPrint, one slide per landscape page."""
+"""The report as PDF: one page per slide, at the deck's slide size, printed by WeasyPrint.
+
+The pages are :func:`klappt.report.print_pages.render_pages`: the deck's grid, each slide
+as the PPTX shows it, charts at the size they have on the slide.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from klappt.report.built import BuiltReport
-from klappt.report.html import render_html
+from klappt.report.print_pages import render_pages, slide_size
 
 __all__ = ["render_pdf"]
 
 
-def render_pdf(built: BuiltReport) -> bytes:
-    """The HTML report of ``built`` as PDF bytes (16:9 pages, no external resources).
+def render_pdf(built: BuiltReport, template: str | Path | None = None) -> bytes:
+    """The report of ``built`` as PDF bytes (no external resources).
+
+    Parameters
+    ----------
+    built:
+        The report with its numbers.
+    template:
+        The deck's PowerPoint template (default: ``built.template``): its slide size is the
+        page size; without one the pages are 16:9 (13.33 × 7.5 in), as klappt's deck.
+
+    Raises
+    ------
+    KlapptError
+        ``REPORT_002`` when the template is not a readable PowerPoint file.
 
     Example
     -------
@@ -21,13 +40,13 @@ def render_pdf(built: BuiltReport) -> bytes:
 
     from weasyprint import HTML
 
-    # WeasyPrint logs every CSS property it does not know (aspect-ratio, clip, ...) as a warning
+    # WeasyPrint logs every CSS property it does not know as a warning
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
 
+    size = slide_size(template or built.template)
     # charts and the logo are data: URLs; anything else (file, http) is refused
-    fetcher = _fetcher()
-    document = HTML(string=render_html(built, for_print=True), url_fetcher=fetcher, base_url=None)
+    document = HTML(string=render_pages(built, size), url_fetcher=_fetcher(), base_url=None)
     return document.write_pdf(pdf_variant=None, metadata=True)
 
 

@@ -10,38 +10,22 @@ nothing runs out of its box or off the slide.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.enum.lang import MSO_LANGUAGE_ID
-from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.oxml.ns import qn
-from pptx.util import Emu, Pt
+from pptx.util import Emu
 
-from klappt.errors import ErrorCode, KlapptError
+import klappt.report.pptx_cloud  # noqa: F401  (registers the cloud and table drawers)
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.kinds import PPTX
-from klappt.report.mentions import layout_cloud
-from klappt.report.pptx_charts import EMU_PER_PT
-from klappt.report.pptx_layouts import (
-    check_layouts,
-    closing_top,
-    pick_layout,
-    stamp_mark,
-    widen_label_column,
-)
+from klappt.report.pptx_charts import BAR_SLOT, MIN_SIZE, bar_chart_height, chart_style
+from klappt.report.pptx_layouts import closing_top, stamp_mark
+from klappt.report.pptx_text import _INSET, _PT, DeckBase, _Box, _to_back
 from klappt.report.textfit import fit
-from klappt.report.theme import ACCENT, FONT, INK, LIGHT, MUTED, PRIMARY, QUALITATIVE, WHITE
+from klappt.report.theme import ACCENT, INK, MUTED, PRIMARY, WHITE
 
 __all__ = ["render_pptx"]
-
-_PT = EMU_PER_PT
-_INSET = 3.6  # text box inner margin left/right in points (0.05 in)
 
 
 def render_pptx(built: BuiltReport, template: str | Path | None = None) -> bytes:
@@ -80,286 +64,7 @@ def render_pptx(built: BuiltReport, template: str | Path | None = None) -> bytes
     return out.getvalue()
 
 
-def _open_template(path: str | Path) -> Any:
-    p = Path(path)
-    if not p.is_file():
-        raise KlapptError(ErrorCode.REPORT_002, path=p, reason="Datei nicht gefunden")
-    from klappt.limits import check_file
-
-    check_file(p, "form")
-    try:
-        prs = Presentation(str(p))
-    except Exception as exc:  # python-pptx raises zipfile, KeyError or lxml errors for broken files
-        raise KlapptError(
-            ErrorCode.REPORT_002, path=p, reason=f"{type(exc).__name__}: {exc}"
-        ) from None
-    # drop the template's own slides; keep masters and layouts
-    sld_ids = prs.slides._sldIdLst
-    for sld_id in list(sld_ids):
-        prs.part.drop_rel(sld_id.rId)
-        sld_ids.remove(sld_id)
-    check_layouts(prs, p)
-    return prs
-
-
-def _to_back(shape: Any) -> None:
-    """Move ``shape`` behind every other shape of its slide (first in the shape tree)."""
-    el = shape._element
-    tree = el.getparent()
-    tree.remove(el)
-    tree.insert(2, el)  # after nvGrpSpPr and grpSpPr
-
-
-@dataclass(frozen=True)
-class _Box:
-    """A rectangle in points."""
-
-    x: float
-    y: float
-    w: float
-    h: float
-
-    def emu(self) -> tuple[Emu, Emu, Emu, Emu]:
-        return (
-            Emu(round(self.x * _PT)),
-            Emu(round(self.y * _PT)),
-            Emu(round(self.w * _PT)),
-            Emu(round(self.h * _PT)),
-        )
-
-
-class _Deck:
-    def __init__(self, built: BuiltReport, template: str | Path | None) -> None:
-        self.built = built
-        self.lang = built.lang
-        self.language = MSO_LANGUAGE_ID.ENGLISH_UK if built.lang == "en" else MSO_LANGUAGE_ID.GERMAN
-        self.lang_tag = "en-GB" if built.lang == "en" else "de-DE"
-        self.templated = template is not None
-        if template is not None:
-            self.prs = _open_template(template)
-        else:
-            self.prs = Presentation()
-            self.prs.slide_width = Emu(12192000)  # 13.333 in: 16:9
-            self.prs.slide_height = Emu(6858000)  # 7.5 in
-        self.W = self.prs.slide_width / _PT
-        self.H = self.prs.slide_height / _PT
-        self.M = self.W * 0.0375  # side margin: 36 pt on a 16:9 slide
-        self.prs.core_properties.title = built.title
-        self.prs.core_properties.language = "en-GB" if built.lang == "en" else "de-DE"
-        self.prs.core_properties.author = "klappt"
-
-    # -- layouts --------------------------------------------------------------------------
-
-    def _layout(self, kind: str) -> Any:
-        return pick_layout(self.prs, kind, self.templated)
-
-    def _new_slide(self, kind: str) -> Any:
-        slide = self.prs.slides.add_slide(self._layout(kind))
-        # keep only the title (and, on a template's title slide, the subtitle)
-        for ph in list(slide.placeholders):
-            ptype = ph.placeholder_format.type
-            if ptype in (1, 3) or (self.templated and kind == "title" and ptype == 4):
-                continue
-            ph._element.getparent().remove(ph._element)
-        return slide
-
-    # -- text helpers ---------------------------------------------------------------------
-
-    def _run_style(self, run: Any, size: float, color: str = INK, bold: bool = False) -> None:
-        """Size, weight, colour, font and language of a new run.
-
-        Written straight into ``a:rPr``: python-pptx's font properties search the XML on
-        every assignment, which made styling the slowest part of a deck.
-        """
-        rpr = run._r.get_or_add_rPr()
-        for child in list(rpr):
-            rpr.remove(child)
-        rpr.set("lang", self.lang_tag)
-        rpr.set("sz", str(round(size * 100)))
-        rpr.set("b", "1" if bold else "0")
-        fill = etree.SubElement(rpr, qn("a:solidFill"))
-        etree.SubElement(fill, qn("a:srgbClr")).set("val", color)
-        etree.SubElement(rpr, qn("a:latin")).set("typeface", FONT)
-
-    def _frame(
-        self,
-        tf: Any,
-        anchor: Any = MSO_ANCHOR.TOP,
-        wrap: bool = True,
-        inset: float = _INSET,
-        inset_v: float = 1.0,
-    ) -> None:
-        """Wrapping, no autofit, margins and anchor of a text frame (written into ``a:bodyPr``)."""
-        body = tf._txBody.bodyPr
-        for child in list(body):
-            body.remove(child)  # drop spAutoFit: the box keeps the size we computed
-        body.set("wrap", "square" if wrap else "none")
-        body.set("lIns", str(round(inset * _PT)))
-        body.set("rIns", str(round(inset * _PT)))
-        body.set("tIns", str(round(inset_v * _PT)))
-        body.set("bIns", str(round(inset_v * _PT)))
-        body.set(
-            "anchor",
-            {MSO_ANCHOR.TOP: "t", MSO_ANCHOR.MIDDLE: "ctr", MSO_ANCHOR.BOTTOM: "b"}[anchor],
-        )
-
-    def text(
-        self,
-        slide: Any,
-        box: _Box,
-        text: str,
-        max_size: float,
-        min_size: float = 9.0,
-        color: str = INK,
-        bold: bool = False,
-        align: Any = PP_ALIGN.LEFT,
-        anchor: Any = MSO_ANCHOR.TOP,
-        name: str | None = None,
-    ) -> Any:
-        """A text box with ``text`` at the largest size (≤ max_size) that fits the box."""
-        size, lines = fit(text, box.w - 2 * _INSET - 2, box.h - 2, max_size, min_size, bold)
-        shape = slide.shapes.add_textbox(*box.emu())
-        if name:
-            shape.name = name
-        tf = shape.text_frame
-        self._frame(tf, anchor)
-        truncated = "".join(lines).replace(" ", "") != text.replace("\n", "").replace(" ", "")
-        shown = "\n".join(lines) if truncated else text
-        for i, para in enumerate(shown.split("\n")):
-            p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-            p.alignment = align
-            r = p.add_run()
-            r.text = para
-            self._run_style(r, size, color, bold)
-        return shape
-
-    def title(
-        self,
-        slide: Any,
-        box: _Box,
-        text: str,
-        max_size: float = 28,
-        color: str = PRIMARY,
-        min_size: float = 16,
-    ) -> None:
-        """The slide title, in the layout's title placeholder (so outlines and screen readers find it)."""
-        ph = slide.shapes.title
-        if ph is None:
-            self.text(slide, box, text, max_size, min_size, color, bold=True, name="Title")
-            return
-        if self.templated:
-            ph.text_frame.text = text
-            for p in ph.text_frame.paragraphs:
-                for r in p.runs:
-                    r.font.language_id = self.language
-            tf = ph.text_frame
-            tf.word_wrap = True
-            try:  # shrink long titles inside the template's box
-                w, h = ph.width / _PT, ph.height / _PT
-                size, _ = fit(text, w - 16, h - 8, 32, 14, True)
-                for p in tf.paragraphs:
-                    for r in p.runs:
-                        r.font.size = Pt(size)
-            except (TypeError, AttributeError):  # a placeholder without an inherited size
-                pass
-            return
-        ph.left, ph.top, ph.width, ph.height = box.emu()
-        size, _ = fit(text, box.w - 2 * _INSET - 2, box.h - 2, max_size, min_size, True)
-        tf = ph.text_frame
-        self._frame(tf, MSO_ANCHOR.BOTTOM)
-        tf.text = ""
-        p = tf.paragraphs[0]
-        p.alignment = PP_ALIGN.LEFT
-        r = p.add_run()
-        r.text = text
-        self._run_style(r, size, color, True)
-
-    def rect(self, slide: Any, box: _Box, color: str, name: str | None = None) -> Any:
-        shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, *box.emu())
-        shape.fill.solid()
-        shape.fill.fore_color.rgb = RGBColor.from_string(color)
-        shape.line.fill.background()
-        shape.shadow.inherit = False
-        if name:
-            shape.name = name
-        return shape
-
-    def bullets(
-        self,
-        slide: Any,
-        box: _Box,
-        items: list[str],
-        max_size: float = 20,
-        min_size: float = 10,
-        color: str = INK,
-        name: str = "Findings",
-    ) -> Any:
-        """A bulleted list that fits ``box``; each item a paragraph with a hanging bullet."""
-        indent = 14.0
-        spacing = 1.2
-        size = max_size
-        while size > min_size:
-            need = sum(
-                len(fit(it, box.w - 2 * _INSET - indent - 2, 10_000, size, size)[1]) for it in items
-            )
-            if need * size * spacing + len(items) * size * 0.5 <= box.h:
-                break
-            size -= 0.5
-        shape = slide.shapes.add_textbox(*box.emu())
-        shape.name = name
-        tf = shape.text_frame
-        self._frame(tf)
-        for i, item in enumerate(items):
-            p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-            sub = item.startswith(("↳", "–", "- "))
-            text = item[2:] if item.startswith("- ") else item
-            self._bullet(
-                p, indent * (2 if sub else 1), "" if item.startswith("↳") else ("–" if sub else "•")
-            )
-            p.space_after = Pt(size * 0.5)
-            r = p.add_run()
-            r.text = text
-            self._run_style(r, size if not sub else max(min_size, size - 2), color)
-        return shape
-
-    def _bullet(self, p: Any, indent: float, char: str) -> None:
-        ppr = p._p.get_or_add_pPr()
-        ppr.set("marL", str(round(indent * _PT)))
-        ppr.set("indent", str(round(-min(indent, 14.0) * _PT)))
-        if char:
-            bu = etree.SubElement(ppr, qn("a:buChar"))
-            bu.set("char", char)
-        else:
-            etree.SubElement(ppr, qn("a:buNone"))
-
-    def footer(self, slide: Any, number: int, footnotes: tuple[str, ...]) -> float:
-        """Footnotes bottom left, slide number bottom right; returns the top of the footer."""
-        self.text(
-            slide,
-            _Box(self.W - self.M - 40, self.H - 28, 40, 18),
-            str(number),
-            10,
-            8,
-            MUTED,
-            align=PP_ALIGN.RIGHT,
-            name="Slide number",
-        )
-        if not footnotes:
-            return self.H - 34
-        text = "\n".join(footnotes)
-        h = min(14.0 * len(footnotes) + 6, 60.0)
-        self.text(
-            slide,
-            _Box(self.M, self.H - 10 - h, self.W - 2 * self.M - 50, h),
-            text,
-            11,
-            8,
-            MUTED,
-            anchor=MSO_ANCHOR.BOTTOM,
-            name="Footnotes",
-        )
-        return self.H - 14 - h
-
+class _Deck(DeckBase):
     # -- slides ---------------------------------------------------------------------------
 
     def add(self, s: BuiltSlide, number: int) -> None:
@@ -576,34 +281,56 @@ class _Deck:
             )
             top += 40
         area_w = W - 2 * M
-        if s.bullets and s.panels:
-            fw = area_w * (0.34 if len(s.panels) == 1 else 0.28)
+        if s.bullets and len(s.panels) == 1:
+            # one chart: the findings column right of it, at one place and width on every slide
+            fw = area_w * FINDINGS_SHARE
             self.bullets(
-                slide, _Box(W - M - fw, top + 4, fw, bottom - top - 4), list(s.bullets), 18, 10
+                slide, _Box(W - M - fw, top + 4, fw, bottom - top - 4), list(s.bullets), 18, 12
             )
-            area_w -= fw + 18
+            area_w -= fw + GAP
+        elif s.bullets and s.panels:
+            # two or more charts: three columns would squeeze them; the findings go below
+            need = self.bullets_height(list(s.bullets), area_w, 16)
+            fh = min(need, (bottom - top) * 0.3)
+            self.bullets(slide, _Box(M, bottom - fh, area_w, fh), list(s.bullets), 16, 12)
+            bottom -= fh + 8
         elif s.bullets:
             self.bullets(slide, _Box(M, top + 4, area_w, bottom - top - 4), list(s.bullets), 24, 12)
         if s.panels:
-            gap = 22.0
             n = len(s.panels)
-            pw = (area_w - gap * (n - 1)) / n
-            for i, panel in enumerate(s.panels):
-                self.panel(slide, panel, _Box(M + i * (pw + gap), top, pw, bottom - top))
+            pw = (area_w - GAP * (n - 1)) / n
+            boxes = [_Box(M + i * (pw + GAP), top, pw, bottom - top) for i in range(n)]
+            head = self._heading_height(s.panels, pw)
+            self.bar_slot = _bar_slot(s.panels, pw, bottom - top - head)
+            for panel, box in zip(s.panels, boxes, strict=True):
+                self.panel(slide, panel, box, head)
 
     # -- panels ---------------------------------------------------------------------------
 
-    def panel(self, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-        head = self._panel_heading(slide, panel, box)
-        body = _Box(box.x, box.y + head, box.w, box.h - head)
+    def panel(self, slide: Any, panel: BuiltPanel, box: _Box, head: float | None = None) -> None:
+        """A panel's heading and its drawing; ``head`` is the heading height of the slide's row."""
+        used = self._panel_heading(slide, panel, box, head)
+        body = _Box(box.x, box.y + used, box.w, box.h - used)
         PPTX[panel.kind](self, slide, panel, body)
 
-    def _panel_heading(self, slide: Any, panel: BuiltPanel, box: _Box) -> float:
+    def _heading_height(self, panels: tuple[BuiltPanel, ...], width: float) -> float:
+        """One heading size and height for the charts of a row, so that they start at one line."""
+        self.heading_size = min(self._heading_fit(p, width, 16.0)[0] for p in panels)
+        lines = max(self._heading_fit(p, width, self.heading_size)[1] for p in panels)
+        return lines * self.heading_size * 1.2 + 10
+
+    def _heading_fit(self, panel: BuiltPanel, width: float, largest: float) -> tuple[float, int]:
+        size, lines = fit(_heading(panel), width - 2 * _INSET - 2, 46, largest, MIN_SIZE, True)
+        return size, len(lines)
+
+    def _panel_heading(
+        self, slide: Any, panel: BuiltPanel, box: _Box, head: float | None = None
+    ) -> float:
         """Heading and base above a chart ("Neue Kooperationen* (n=40)"); returns its height."""
         caption = f" ({panel.caption})" if panel.title else panel.caption
-        text = panel.title + caption
-        size, lines = fit(text, box.w - 2 * _INSET - 2, 46, 16, 11, True)
-        h = len(lines) * size * 1.2 + 6
+        largest = getattr(self, "heading_size", 16.0) if head is not None else 16.0
+        size, n_lines = self._heading_fit(panel, box.w, largest)
+        h = n_lines * size * 1.2 + 6
         shape = slide.shapes.add_textbox(*_Box(box.x, box.y, box.w, h).emu())
         shape.name = f"Heading {panel.question}"
         tf = shape.text_frame
@@ -615,68 +342,26 @@ class _Deck:
             self._run_style(r, size, PRIMARY, True)
         r = p.add_run()
         r.text = caption
-        self._run_style(r, max(11.0, size - 2), MUTED, False)
-        return h + 4
-
-    def cloud(self, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-        placed = layout_cloud(list(panel.mentions), box.w, box.h, largest=28.0, smallest=12.0)
-        palette = (PRIMARY, QUALITATIVE[0], "3C6E9E", MUTED)
-        for m in sorted(placed, key=lambda m: m.rank):  # reading order: most frequent first
-            color = palette[0] if m.rank < 3 else palette[min(3, 1 + m.rank // 6)]
-            shape = slide.shapes.add_textbox(
-                *_Box(box.x + m.x, box.y + m.y, m.width + 2, m.height).emu()
-            )
-            shape.name = f"Mention {m.rank + 1}"
-            tf = shape.text_frame
-            self._frame(tf, MSO_ANCHOR.MIDDLE, wrap=False, inset=0, inset_v=0)
-            p = tf.paragraphs[0]
-            p.alignment = PP_ALIGN.CENTER
-            r = p.add_run()
-            r.text = m.text
-            self._run_style(r, round(m.size * 2) / 2, color, m.rank < 3)
-        if not placed:
-            self.text(slide, _Box(box.x, box.y, box.w, 30), "–", 14, 10, MUTED)
-
-    def stats_table(self, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-        table = panel.table
-        if table is None or not table.formatted:
-            return
-        rows = len(table.formatted) + 1
-        row_h = min(34.0, box.h / rows)
-        w = min(box.w, 420.0) if len(table.columns) <= 2 else box.w  # a row per question: wide
-        frame = slide.shapes.add_table(
-            rows, len(table.columns), *_Box(box.x, box.y + 6, w, row_h * rows).emu()
-        )
-        frame.name = f"Table {panel.question}"
-        t = frame.table
-        for j, head in enumerate(table.columns):
-            self._cell(t.cell(0, j), head, True, j > 0)
-        for i, row in enumerate(table.formatted, start=1):
-            for j, value in enumerate(row):
-                self._cell(t.cell(i, j), value, False, j > 0)
-        for i in range(rows):
-            t.rows[i].height = Emu(round(row_h * _PT))
-        widen_label_column(t, frame.width)
-
-    def _cell(self, cell: Any, value: str, header: bool, right: bool) -> None:
-        cell.text = ""
-        p = cell.text_frame.paragraphs[0]
-        p.alignment = PP_ALIGN.RIGHT if right else PP_ALIGN.LEFT
-        r = p.add_run()
-        r.text = value
-        self._run_style(r, 14, WHITE if header else INK, header)
-        cell.fill.solid()
-        cell.fill.fore_color.rgb = RGBColor.from_string(PRIMARY if header else LIGHT)
+        self._run_style(r, max(MIN_SIZE, size - 2), MUTED, False)
+        return head if head is not None else h + 4
 
 
-# -- the drawers of the kinds that are not charts (see klappt.report.kinds) ----------------
+#: The findings column beside one chart, as a share of the content width (every slide alike).
+FINDINGS_SHARE = 0.32
+#: The gap between charts and between a chart and the findings, in points.
+GAP = 22.0
 
 
-@PPTX.register("cloud")
-def _cloud(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-    deck.cloud(slide, panel, box)
+def _heading(panel: BuiltPanel) -> str:
+    return panel.title + (f" ({panel.caption})" if panel.title else panel.caption)
 
 
-@PPTX.register("table")
-def _stats_table(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-    deck.stats_table(slide, panel, box)
+def _bar_slot(panels: tuple[BuiltPanel, ...], width: float, height: float) -> float:
+    """One bar thickness for the bar charts of a slide: the most the tightest of them allows."""
+    slot = BAR_SLOT
+    for p in panels:
+        if p.kind in ("bar", "grouped", "stacked") and chart_style(p) != "column":
+            need = bar_chart_height(p, width, BAR_SLOT)
+            if need > height:
+                slot = min(slot, BAR_SLOT * height / need)
+    return slot

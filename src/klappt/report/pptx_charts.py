@@ -24,13 +24,14 @@ from pptx.chart.data import CategoryChartData
 from pptx.chart.xlsx import CategoryWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_MARK
+from pptx.enum.text import MSO_ANCHOR
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from klappt.report.built import BuiltPanel
 from klappt.report.kinds import KIND, PPTX
 from klappt.report.textfit import text_width, wrap
-from klappt.report.theme import FONT, INK, series_colors, text_on
+from klappt.report.theme import FONT, INK, legend_colors, point_colors, single_colors, text_on
 from klappt.spreadsheet import safe_cell
 
 if TYPE_CHECKING:
@@ -80,53 +81,85 @@ def _rgb(hex_: str) -> RGBColor:
     return RGBColor.from_string(hex_)
 
 
-def category_label_width(panel: BuiltPanel, width_pt: float) -> float:
-    """Room for category labels left of horizontal bars: 40 % of the chart, more when narrow."""
-    return width_pt * (0.45 if width_pt < 320 else 0.4)
+#: The smallest text on a slide, in points (category, data and legend labels included).
+MIN_SIZE = 12.0
+#: The height of one bar with its gap, in points, wherever there is room: paired charts get
+#: bars of one thickness whatever their number of categories.
+BAR_SLOT = 30.0
+#: A row of a 100 % stacked chart is this many bar slots high.
+STACK_FACTOR = 1.6
 
 
-def _max_lines(panel: BuiltPanel, height_pt: float, size: float) -> int:
-    """How many lines a category label may take so that labels never overlap.
+def category_label_width(
+    panel: BuiltPanel, width_pt: float, height_pt: float | None = None
+) -> float:
+    """Room for category labels left of horizontal bars: 40 % of the chart, more when narrow.
 
-    LibreOffice leaves out every other label when they overlap; we make them fit instead.
+    Given the chart's height, the labels get as much more width (up to 60 %) as they need to
+    fit their rows at 12 pt: LibreOffice leaves out every other label when they overlap.
     """
-    per_category = height_pt * 0.85 / max(len(panel.categories), 1)
-    return max(1, min(3, int(per_category // (size * 1.2))))
+    shares = (0.45, 0.5, 0.55, 0.6) if width_pt < 320 else (0.4, 0.45, 0.5, 0.55, 0.6)
+    if height_pt is None:
+        return width_pt * shares[0]
+    for share in shares:
+        if _labels_height(panel, width_pt * share) <= height_pt:
+            return width_pt * share
+    return width_pt * shares[-1]
+
+
+def _labels_height(panel: BuiltPanel, label_width: float) -> float:
+    """The chart height at which every category label fits its row, labels ``label_width`` wide."""
+    lines = max((len(wrap(c, label_width - 8, MIN_SIZE)) for c in panel.categories), default=1)
+    legend = 24.0 if panel.kind == "stacked" else 0.0  # grouped bars draw theirs outside
+    return max(1, len(panel.categories)) * (lines * MIN_SIZE * 1.25 + 6) / 0.85 + legend + 16
 
 
 def wrapped_categories(
     panel: BuiltPanel, width_pt: float, height_pt: float, size: float
 ) -> list[str]:
-    """Category labels broken into lines that fit left of the bars."""
+    """Category labels broken into lines that fit left of the bars; never shortened.
+
+    The whole label is kept (its lines joined by spaces give it back); a label needing more
+    lines than its row holds still gets them all, and the chart asks for the height
+    (:func:`bar_chart_height`).
+    """
     if chart_style(panel) not in ("bar", "grouped", "stacked"):
         return list(panel.categories)
+    room = category_label_width(panel, width_pt, height_pt) - 8
+    return ["\n".join(wrap(c, room, size) or [c]) for c in panel.categories]
+
+
+def label_lines(panel: BuiltPanel, width_pt: float, size: float) -> int:
+    """The most lines any category label of a bar chart takes."""
     room = category_label_width(panel, width_pt) - 8
-    max_lines = _max_lines(panel, height_pt, size)
-    out = []
-    for c in panel.categories:
-        lines = wrap(c, room, size)
-        if len(lines) > max_lines:
-            lines = lines[:max_lines]
-            last = lines[-1]
-            while last and text_width(last + "…", size) > room:
-                last = last[:-1]
-            lines[-1] = last.rstrip(" .,") + "…"
-        out.append("\n".join(lines))
-    return out
+    return max((len(wrap(c, room, size)) for c in panel.categories), default=1)
+
+
+def bar_count(panel: BuiltPanel) -> int:
+    """How many bars a horizontal bar chart draws (rows of a stacked chart count once)."""
+    per = len(panel.series) if chart_style(panel) == "grouped" else 1
+    return max(1, len(panel.categories)) * per
+
+
+def bar_chart_height(panel: BuiltPanel, width_pt: float, slot: float = BAR_SLOT) -> float:
+    """The height a horizontal bar chart needs with bars ``slot`` high and its labels unclipped."""
+    lines = label_lines(panel, width_pt, MIN_SIZE)
+    rows = max(1, len(panel.categories))
+    per_row = max(slot * bar_count(panel) / rows, lines * MIN_SIZE * 1.25 + 6)
+    legend = (
+        legend_height([s.name for s in panel.series], width_pt) if len(panel.series) > 1 else 0.0
+    )
+    return rows * per_row / 0.85 + legend + 16
 
 
 def label_size(panel: BuiltPanel, width_pt: float, height_pt: float) -> float:
-    """Font size of category and data labels: smaller when many bars share the height."""
-    if KIND[panel.kind].round:
-        return 12.0
-    if chart_style(panel) == "column":
-        return max(9.0, min(13.0, width_pt / max(len(panel.categories), 1) / 9))
-    bars = len(panel.categories) * (len(panel.series) if panel.kind == "grouped" else 1)
-    per_bar = height_pt * 0.85 / max(bars, 1)
-    per_category = height_pt * 0.85 / max(len(panel.categories), 1)
-    # the label of a category must fit its rows on at least two lines, the bar its value
-    size = min(13.0, per_category / 2.4, max(per_bar * 0.8, 9.0))
-    return max(8.0, round(size * 2) / 2)
+    """Font size of category, data and legend labels: one size, never under 12 pt.
+
+    One size on every slide (the issue of a deck whose labels were 9 pt on one slide and 13 on
+    the next); a chart that needs more room gets it (:func:`bar_chart_height`), its text does not
+    shrink.
+    """
+    return MIN_SIZE
 
 
 def add_chart(
@@ -177,9 +210,15 @@ def _ring_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
     add_chart(slide, panel, _emu(box), kind, _pie)
 
 
+def _bar_box(deck: _Deck, panel: BuiltPanel, box: _Box) -> _Box:
+    """A horizontal bar chart as high as its bars need (the slide's one bar thickness)."""
+    slot = getattr(deck, "bar_slot", BAR_SLOT)
+    return replace(box, h=min(box.h, bar_chart_height(panel, box.w, slot)))
+
+
 @PPTX.register("bar")
 def _bar_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-    add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_CLUSTERED, _bars)
+    add_chart(slide, panel, _emu(_bar_box(deck, panel, box)), XL_CHART_TYPE.BAR_CLUSTERED, _bars)
 
 
 @PPTX.register("column")
@@ -192,13 +231,73 @@ def _grouped_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> Non
     if chart_style(panel) == "column":
         add_chart(slide, panel, _emu(box), XL_CHART_TYPE.COLUMN_CLUSTERED, _columns)
     else:
-        add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_CLUSTERED, _bars)
+        # the legend is drawn under the chart by us: LibreOffice lists a clustered bar chart's
+        # series bottom-up, the reverse of the bars (PowerPoint top-down); ours reads as the bars
+        names = [s.name for s in panel.series]
+        legend_h = legend_height(names, box.w)
+        box = _bar_box(deck, panel, box)
+        chart_box = replace(box, h=box.h - legend_h)
+        add_chart(slide, panel, _emu(chart_box), XL_CHART_TYPE.BAR_CLUSTERED, _bars)
+        _own_legend(deck, slide, names, legend_colors(panel), chart_box, legend_h)
+
+
+def _legend_rows(names: list[str], width: float) -> list[list[tuple[str, float]]]:
+    """Legend entries (name, width) in rows that fit ``width`` points."""
+    rows: list[list[tuple[str, float]]] = [[]]
+    used = 0.0
+    for name in names:
+        w = _KEY + 6 + text_width(name, MIN_SIZE) + 18
+        if rows[-1] and used + w > width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((name, w))
+        used += w
+    return rows
+
+
+def legend_height(names: list[str], width: float) -> float:
+    """The height of a legend of ``names`` drawn under a chart ``width`` points wide."""
+    return len(_legend_rows(names, width)) * _LEGEND_ROW + 4
+
+
+def _own_legend(
+    deck: _Deck, slide: Any, names: list[str], colors: list[str], chart: _Box, height: float
+) -> None:
+    from klappt.report.pptx_text import _Box as Box
+
+    rows = _legend_rows(names, chart.w)
+    y = chart.y + chart.h + 2
+    i = 0
+    for row in rows:
+        x = chart.x + (chart.w - sum(w for _, w in row)) / 2
+        for name, w in row:
+            key = deck.rect(slide, Box(x, y + (_LEGEND_ROW - _KEY) / 2, _KEY, _KEY), colors[i])
+            key.name = f"Legend key {i + 1}"
+            deck.text(
+                slide,
+                Box(x + _KEY + 2, y, w - _KEY - 2, _LEGEND_ROW),
+                name,
+                MIN_SIZE,
+                MIN_SIZE,
+                INK,
+                anchor=MSO_ANCHOR.MIDDLE,
+                name=f"Legend {i + 1}",
+            )
+            x += w
+            i += 1
+        y += _LEGEND_ROW
+
+
+_KEY = 9.0  # the coloured square of a legend entry, points
+_LEGEND_ROW = 20.0
 
 
 @PPTX.register("stacked")
 def _stacked_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-    # a bar per item and a legend: no need to stretch one bar over the whole height
-    box = replace(box, h=min(box.h, 90.0 + 70.0 * len(panel.categories)))
+    # a bar per item and a legend: no need to stretch one bar over the whole height; a rating's
+    # row is thicker than a list's bar, so its percent labels sit inside at 12 pt
+    slot = min(getattr(deck, "bar_slot", BAR_SLOT) * STACK_FACTOR, box.h)
+    box = replace(box, h=min(box.h, 44.0 + bar_chart_height(panel, box.w, slot)))
     add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_STACKED_100, _stacked)
 
 
@@ -239,6 +338,13 @@ def _labels(
     dl.font.color.rgb = _rgb(color)
     if position is not None:
         dl.position = position
+    _no_wrap(dl._element)
+
+
+def _no_wrap(dlbls: Any) -> None:
+    """A value label stays on one line ("90,9 %"): LibreOffice would break it at the space."""
+    for body in dlbls.iter(qn("a:bodyPr")):
+        body.set("wrap", "none")
 
 
 def _legend(chart: Any, size: float, position: Any = XL_LEGEND_POSITION.BOTTOM) -> None:
@@ -252,7 +358,7 @@ def _legend(chart: Any, size: float, position: Any = XL_LEGEND_POSITION.BOTTOM) 
 def _pie(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size: float) -> None:
     plot = chart.plots[0]
     plot.vary_by_categories = True
-    colors = series_colors(len(panel.categories), panel.ordered)
+    colors = point_colors(panel)
     series = plot.series[0]
     for i, color in enumerate(colors):
         point = series.points[i]
@@ -261,22 +367,23 @@ def _pie(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size:
         point.format.line.color.rgb = _rgb("FFFFFF")
     _labels(plot, panel, size + 1, None)
     # label colour per slice: white on dark slices, ink on light ones
+    values = panel.series[0].values if panel.series else ()
     for i, color in enumerate(colors):
         point_label = series.points[i].data_label
         point_label.font.size = Pt(size + 1)
         point_label.font.bold = True
         point_label.font.color.rgb = _rgb(text_on(color))
         _show_value_only(point_label)
+    # an empty answer keeps its legend entry but draws no "0 %" on the ring
+    for i, v in enumerate(values):
+        if not v:
+            _hide_label(series, i)
     if KIND[panel.kind].hole:
         hole = plot._element.find(qn("c:holeSize"))
         if hole is None:
             hole = etree.SubElement(plot._element, qn("c:holeSize"))
         hole.set("val", str(KIND[panel.kind].hole))
-    _legend(
-        chart,
-        size,
-        XL_LEGEND_POSITION.RIGHT if width_pt > height_pt * 1.3 else XL_LEGEND_POSITION.BOTTOM,
-    )
+    _legend(chart, size)
 
 
 def _show_value_only(point_label: Any) -> None:
@@ -317,6 +424,7 @@ def _category_axis(chart: Any, size: float, reverse: bool) -> None:
     axis.has_major_gridlines = False
     axis.format.line.color.rgb = _rgb("BFC5CC")
     axis.major_tick_mark = XL_TICK_MARK.NONE
+    _every_label(axis._element)
     if reverse:
         # first category on top; the value axis then belongs at the "max" end (bottom)
         axis.reverse_order = True
@@ -325,46 +433,53 @@ def _category_axis(chart: Any, size: float, reverse: bool) -> None:
             crosses.set("val", "max")
 
 
+def _every_label(cat_ax: Any) -> None:
+    """Every category labelled: LibreOffice would leave out every other one where they crowd."""
+    if cat_ax.find(qn("c:tickLblSkip")) is not None:
+        return
+    skip = etree.Element(qn("c:tickLblSkip"))
+    skip.set("val", "1")
+    # schema order: ... lblAlgn, lblOffset, tickLblSkip, tickMarkSkip, noMultiLvlLbl, extLst
+    later = [cat_ax.find(qn(t)) for t in ("c:tickMarkSkip", "c:noMultiLvlLbl", "c:extLst")]
+    following = next((e for e in later if e is not None), None)
+    if following is not None:
+        following.addprevious(skip)
+    else:
+        cat_ax.append(skip)
+
+
 def _bars(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size: float) -> None:
     plot = chart.plots[0]
     grouped = len(panel.series) > 1
     plot.gap_width = 50 if grouped else 60
     if grouped:
         plot.overlap = -5
-    # series are groups or waves here, not scale points: qualitative colours
-    colors = series_colors(len(panel.series), False)
+    # series are groups, waves or (items of a grid) choices; one series: each bar its choice's
+    colors = legend_colors(panel)
     for s, color in zip(plot.series, colors, strict=True):
         s.format.fill.solid()
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
+    if not grouped:
+        _point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size, XL_LABEL_POSITION.OUTSIDE_END)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=True)
-    if grouped:
-        _legend(chart, size)
-    else:
-        chart.has_legend = False
+    chart.has_legend = False  # one series needs none; several get ours (see _grouped_chart)
+    left = category_label_width(panel, width_pt, height_pt) / width_pt
+    _plot_layout(chart, left, 0.88, height_pt, 0.0)
 
 
 def _columns(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size: float) -> None:
     plot = chart.plots[0]
     plot.gap_width = 80
-    colors = series_colors(len(panel.series), False)
+    colors = legend_colors(panel)
     for s, color in zip(plot.series, colors, strict=True):
         s.format.fill.solid()
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
-    if (
-        len(panel.series) == 1
-        and len(panel.categories) > 1
-        and panel.kind == "column"
-        and not panel.ordered
-    ):
-        pts = series_colors(len(panel.categories), False)
-        for i, color in enumerate(pts):
-            p = plot.series[0].points[i]
-            p.format.fill.solid()
-            p.format.fill.fore_color.rgb = _rgb(color)
+    if len(panel.series) == 1 and len(panel.categories) > 1:
+        _point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size + (2 if len(panel.series) == 1 else 0), XL_LABEL_POSITION.OUTSIDE_END)
     plot.data_labels.font.bold = len(panel.series) == 1
     _value_axis(chart, panel)
@@ -379,10 +494,11 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
     plot = chart.plots[0]
     plot.gap_width = 40
     plot.overlap = 100
-    colors = series_colors(len(panel.series), True)
+    colors = legend_colors(panel)
     _labels(plot, panel, size, XL_LABEL_POSITION.CENTER)
     has_categories = any(c for c in panel.categories)
-    bar_width = width_pt * (0.6 if has_categories else 0.95)
+    left = category_label_width(panel, width_pt, height_pt) if has_categories else 0.0
+    bar_width = (width_pt - left) * 0.97
     for s, built, color in zip(plot.series, panel.series, colors, strict=True):
         s.format.fill.solid()
         s.format.fill.fore_color.rgb = _rgb(color)
@@ -392,6 +508,7 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         s.data_labels.number_format = panel.number_format
         s.data_labels.number_format_is_linked = False
         s.data_labels.show_value = True
+        _no_wrap(s.data_labels._element)
         # hide the label of a segment too narrow to hold it
         for i, (v, lab) in enumerate(zip(built.values, built.labels, strict=True)):
             if (v or 0) / 100 * bar_width < text_width(lab, size) + 4:
@@ -401,19 +518,73 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
     if not has_categories:
         chart.category_axis.visible = False
     _legend(chart, size)
+    _plot_layout(
+        chart,
+        left / width_pt if has_categories else 0.01,
+        0.99,
+        height_pt,
+        24.0 * (1 + len(panel.series) // 6),
+    )
+
+
+def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend: float) -> None:
+    """Place the plot area by hand: the category labels get exactly the width we wrapped them
+    to (LibreOffice otherwise picks a narrower one and breaks the labels again)."""
+    plot_area = chart._chartSpace.find(qn("c:chart")).find(qn("c:plotArea"))
+    old = plot_area.find(qn("c:layout"))
+    if old is not None:
+        plot_area.remove(old)
+    layout = etree.Element(qn("c:layout"))
+    manual = etree.SubElement(layout, qn("c:manualLayout"))
+    bottom = 1 - (legend + 6) / max(height_pt, 1)
+    for tag, val in (
+        ("c:layoutTarget", "inner"),
+        ("c:xMode", "edge"),
+        ("c:yMode", "edge"),
+        ("c:x", left),
+        ("c:y", 0.02),
+        ("c:w", right - left),
+        ("c:h", max(0.2, bottom - 0.02)),
+    ):
+        etree.SubElement(manual, qn(tag)).set("val", val if isinstance(val, str) else f"{val:.4f}")
+    plot_area.insert(0, layout)
+
+
+def _point_fills(series: Any, colors: list[str], base: str | None = None) -> None:
+    """Colour single points; those in the series' own colour ``base`` need no point of their own."""
+    for i, color in enumerate(colors):
+        if color == base:
+            continue
+        p = series.points[i]
+        p.format.fill.solid()
+        p.format.fill.fore_color.rgb = _rgb(color)
 
 
 def _hide_label(series: Any, index: int) -> None:
     dlbls = series._element.find(qn("c:dLbls"))
     if dlbls is None:
         return
-    dlbl = etree.SubElement(dlbls, qn("c:dLbl"))
+    existing = dlbls.findall(qn("c:dLbl"))
+    for old in existing:  # a point's own label (a ring's slice) gives way to the deletion
+        idx = old.find(qn("c:idx"))
+        if idx is not None and idx.get("val") == str(index):
+            dlbls.remove(old)
+    existing = dlbls.findall(qn("c:dLbl"))
+    dlbl = etree.Element(qn("c:dLbl"))
     etree.SubElement(dlbl, qn("c:idx")).set("val", str(index))
     etree.SubElement(dlbl, qn("c:delete")).set("val", "1")
-    dlbls.remove(dlbl)
     # dLbl elements come first inside dLbls, in index order
-    existing = dlbls.findall(qn("c:dLbl"))
-    dlbls.insert(len(existing), dlbl)
+    at = sum(1 for e in existing if int(e.find(qn("c:idx")).get("val", "0")) < index)
+    dlbls.insert(at, dlbl)
 
 
-__all__ = ["EMU_PER_PT", "add_chart", "chart_style", "label_size", "wrapped_categories"]
+__all__ = [
+    "BAR_SLOT",
+    "EMU_PER_PT",
+    "MIN_SIZE",
+    "add_chart",
+    "bar_chart_height",
+    "chart_style",
+    "label_size",
+    "wrapped_categories",
+]

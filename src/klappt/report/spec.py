@@ -186,6 +186,9 @@ class ReportSpec:
         Waves the recipe names, with their files when the recipe gives them.
     source:
         The recipe file, for messages (``None`` for a derived default).
+    min_cell:
+        The minimum number of sites a published group or mention rests on
+        (:mod:`klappt.analysis.disclosure`).
 
     Example
     -------
@@ -202,6 +205,8 @@ class ReportSpec:
     template: str | None = None
     source: str | None = None
     options: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
+    #: the recipe's ``disclosure: min_cell`` (None: the project's, else 3)
+    min_cell: int | None = None
 
     def __post_init__(self) -> None:
         numbered: list[Slide] = []

@@ -13,15 +13,16 @@ from html import escape
 from klappt.report.built import BuiltPanel
 from klappt.report.kinds import KIND, SVG
 from klappt.report.textfit import text_width, wrap
-from klappt.report.theme import INK, series_colors, text_on
+from klappt.report.theme import INK, legend_colors, point_colors, single_colors, text_on
+from klappt.report.typography import typographic
 
-__all__ = ["ring"]
+__all__ = ["arc_path", "ring"]
 
 _FONT = 13.0
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(typographic(str(text)), quote=True)
 
 
 def _text(
@@ -51,12 +52,23 @@ def _lines(x: float, y: float, lines: list[str], size: float, anchor: str, color
     return f'<text font-size="{size:.1f}" text-anchor="{anchor}" fill="#{color}" dominant-baseline="middle">{spans}</text>'
 
 
-def _wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
-    lines = wrap(text, width, size)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(" .,") + "…"
-    return lines or [""]
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` in lines of whole words (a word wider than ``width`` alone is broken)."""
+    return wrap(text, width, size) or [""]
+
+
+def _label_column(labels: tuple[str, ...], share: float, width: float) -> tuple[float, float]:
+    """Width and font size of a column of labels in which every word fits whole.
+
+    The column takes ``share`` of the drawing, more (up to half) for a long word, and the
+    labels get smaller, not under 12, when even that is too narrow.
+    """
+    longest = max((text_width(w, _FONT) for c in labels for w in c.split()), default=0.0)
+    column = min(max(width * share, longest + 12), width * 0.5)
+    size = _FONT
+    while size > 12 and longest * size / _FONT + 6 > column:
+        size -= 0.5
+    return column, size
 
 
 def _svg(panel: BuiltPanel, width: float, height: float, body: str, ident: str) -> str:
@@ -71,17 +83,27 @@ def _svg(panel: BuiltPanel, width: float, height: float, body: str, ident: str) 
 
 
 def _legend(names: list[str], colors: list[str], y: float, width: float) -> tuple[str, float]:
-    """Legend entries in rows under the plot; returns markup and height."""
-    parts, x, row = [], 0.0, 0
+    """Legend entries in rows under the plot; returns markup and height.
+
+    An entry wider than the drawing is wrapped in whole words, never cut by the SVG's edge.
+    """
+    size = _FONT - 1
+    step = size * 1.2
+    parts, x, top, row_h = [], 0.0, y, 20.0
     for name, color in zip(names, colors, strict=True):
-        w = 18 + text_width(name, _FONT - 1) + 18
+        lines = [name]
+        if 18 + text_width(name, size) + 18 > width:
+            lines = wrap(name, width - 36, size) or [name]
+        w = 18 + max(text_width(line, size) for line in lines) + 18
         if x and x + w > width:
-            x, row = 0.0, row + 1
-        yy = y + row * 20
-        parts.append(f'<rect x="{x:.1f}" y="{yy - 6:.1f}" width="12" height="12" fill="#{color}"/>')
-        parts.append(_text(x + 17, yy, name, _FONT - 1))
+            x, top, row_h = 0.0, top + row_h, 20.0
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top - 6:.1f}" width="12" height="12" fill="#{color}"/>'
+        )
+        parts.append(_lines(x + 17, top + step * (len(lines) - 1) / 2, lines, size, "start"))
+        row_h = max(row_h, 20.0 + step * (len(lines) - 1))
         x += w
-    return "".join(parts), (row + 1) * 20
+    return "".join(parts), top + row_h - y
 
 
 # -- the drawers of the chart kinds (see klappt.report.kinds) -----------------------------
@@ -97,7 +119,7 @@ def ring(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) 
     values = [v or 0.0 for v in panel.series[0].values]
     labels = panel.series[0].labels
     total = sum(values) or 1.0
-    colors = series_colors(len(values), panel.ordered)
+    colors = point_colors(panel)
     width = min(width, 320.0)  # a ring needs no more; its text stays large when scaled down
     cx, cy, r = width / 2, 130.0, 120.0
     inner = r * KIND[panel.kind].hole / 100
@@ -108,7 +130,7 @@ def ring(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) 
         if sweep <= 0:
             continue
         parts.append(
-            f'<path d="{_arc(cx, cy, r, inner, angle, sweep)}" fill="#{color}" stroke="#FFFFFF" stroke-width="1.5"/>'
+            f'<path d="{arc_path(cx, cy, r, inner, angle, sweep)}" fill="#{color}" stroke="#FFFFFF" stroke-width="1.5"/>'
         )
         if v / total >= 0.05:
             mid = angle + sweep / 2
@@ -131,11 +153,14 @@ def ring(panel: BuiltPanel, ident: str, width: float, with_legend: bool = True) 
     return _svg(panel, width, cy + r + 20 + h, "".join(parts) + legend, ident)
 
 
-def _arc(cx: float, cy: float, r: float, inner: float, start: float, sweep: float) -> str:
+def arc_path(cx: float, cy: float, r: float, inner: float, start: float, sweep: float) -> str:
+    """The outline of a ring segment (a pie slice when ``inner`` is 0), angles in radians."""
     if sweep >= 2 * math.pi - 1e-9:  # a full ring: two half arcs
         half = math.pi
         return (
-            _arc(cx, cy, r, inner, start, half) + " " + _arc(cx, cy, r, inner, start + half, half)
+            arc_path(cx, cy, r, inner, start, half)
+            + " "
+            + arc_path(cx, cy, r, inner, start + half, half)
         )
     end = start + sweep
     large = 1 if sweep > math.pi else 0
@@ -161,24 +186,26 @@ def _scale_max(panel: BuiltPanel) -> float:
 @SVG.register("bar", "grouped")
 def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     n_series = len(panel.series)
-    label_w = width * 0.36
+    label_w, size = _label_column(panel.categories, 0.36, width)
     plot_x, plot_w = label_w + 8, width - label_w - 8 - 56
     bar_h = 22.0 if n_series == 1 else 16.0
     group_gap = 14.0
-    wrapped = [_wrap(c, label_w - 6, _FONT) for c in panel.categories]
-    colors = series_colors(n_series, False)
+    wrapped = [_wrap(c, label_w - 6, size) for c in panel.categories]
+    colors = legend_colors(panel)
+    bar_colors = single_colors(panel) if n_series == 1 else None
     vmax = _scale_max(panel)
     parts, y = [], 6.0
     for i, lines in enumerate(wrapped):
-        group_h = max(bar_h * n_series + 2 * (n_series - 1), len(lines) * _FONT * 1.2)
+        group_h = max(bar_h * n_series + 2 * (n_series - 1), len(lines) * size * 1.2)
         top = y + (group_h - (bar_h * n_series + 2 * (n_series - 1))) / 2
-        parts.append(_lines(label_w, y + group_h / 2, lines, _FONT, "end"))
+        parts.append(_lines(label_w, y + group_h / 2, lines, size, "end"))
         for j, s in enumerate(panel.series):
             v = s.values[i] or 0.0
             w = plot_w * v / vmax
             yy = top + j * (bar_h + 2)
             parts.append(
-                f'<rect x="{plot_x:.1f}" y="{yy:.1f}" width="{w:.1f}" height="{bar_h:.1f}" fill="#{colors[j]}"/>'
+                f'<rect x="{plot_x:.1f}" y="{yy:.1f}" width="{w:.1f}" height="{bar_h:.1f}" '
+                f'fill="#{bar_colors[i] if bar_colors else colors[j]}"/>'
             )
             parts.append(
                 _text(
@@ -204,19 +231,23 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     plot_h = 220.0
     slot = width / n
     bar_w = min(90.0, slot * 0.7 / n_series)
-    colors = series_colors(n_series, False)
-    single_colors = series_colors(n, panel.ordered) if n_series == 1 else None
+    colors = legend_colors(panel)
+    one_colors = single_colors(panel) if n_series == 1 else None
     vmax = _scale_max(panel)
     parts = []
     base_y = plot_h + 24
-    wrapped = [_wrap(c, slot - 8, _FONT) for c in panel.categories]
+    longest = max((text_width(w, _FONT) for c in panel.categories for w in c.split()), default=0)
+    size = _FONT  # a word wider than its column makes the labels smaller, not under 12
+    while size > 12 and longest * size / _FONT > slot - 8:
+        size -= 0.5
+    wrapped = [_wrap(c, slot - 8, size) for c in panel.categories]
     for i, lines in enumerate(wrapped):
         cx = slot * i + slot / 2
         x0 = cx - bar_w * n_series / 2
         for j, s in enumerate(panel.series):
             v = s.values[i] or 0.0
             h = plot_h * v / vmax
-            color = single_colors[i] if single_colors else colors[j]
+            color = one_colors[i] if one_colors else colors[j]
             x = x0 + j * bar_w
             parts.append(
                 f'<rect x="{x + 1:.1f}" y="{base_y - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="#{color}"/>'
@@ -232,11 +263,11 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
                     "bold" if n_series == 1 else "normal",
                 )
             )
-        parts.append(_lines(cx, base_y + 10 + len(lines) * _FONT * 0.6, lines, _FONT, "middle"))
+        parts.append(_lines(cx, base_y + 10 + len(lines) * size * 0.6, lines, size, "middle"))
     parts.append(
         f'<line x1="0" y1="{base_y:.1f}" x2="{width:.1f}" y2="{base_y:.1f}" stroke="#BFC5CC"/>'
     )
-    height = base_y + 14 + max(len(x) for x in wrapped) * _FONT * 1.2
+    height = base_y + 14 + max(len(x) for x in wrapped) * size * 1.2
     if n_series > 1:
         legend, h = _legend([s.name for s in panel.series], colors, height + 8, width)
         parts.append(legend)
@@ -247,17 +278,17 @@ def _columns(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
 @SVG.register("stacked")
 def _stacked(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     has_labels = any(panel.categories)
-    label_w = width * 0.32 if has_labels else 0.0
+    label_w, size = _label_column(panel.categories, 0.32, width) if has_labels else (0.0, _FONT)
     plot_x = label_w + (8 if has_labels else 0)
     plot_w = width - plot_x
     bar_h = 34.0
-    colors = series_colors(len(panel.series), True)
+    colors = legend_colors(panel)
     parts, y = [], 4.0
     for i, cat in enumerate(panel.categories):
-        lines = _wrap(cat, label_w - 6, _FONT) if has_labels else []
-        row_h = max(bar_h, len(lines) * _FONT * 1.2)
+        lines = _wrap(cat, label_w - 6, size) if has_labels else []
+        row_h = max(bar_h, len(lines) * size * 1.2)
         if lines:
-            parts.append(_lines(label_w, y + row_h / 2, lines, _FONT, "end"))
+            parts.append(_lines(label_w, y + row_h / 2, lines, size, "end"))
         x = plot_x
         for s, color in zip(panel.series, colors, strict=True):
             v = s.values[i] or 0.0

@@ -71,7 +71,10 @@ def table_series(
     for i, c in enumerate(cats):
         row: list[str | int | float | None] = [c]
         for s in series:
-            row += [s.counts[i], s.values[i]]
+            if s.withheld:  # the mark, not an empty cell: the reader sees it was withheld
+                row += [s.labels[i], s.labels[i]]
+            else:
+                row += [s.counts[i], s.values[i]]
         rows.append(tuple(row))
     notes = (f"*{text('multiple', pb.lang)}",) if q.type == "select_multiple" else ()
     cap = base_text(base, pb.lang) if base is not None else ", ".join(s.name for s in series)
@@ -125,6 +128,8 @@ def make_table(
 def _cell(lang: str, v: Any, kind: str, decimals: int) -> str:
     if v is None:
         return "–"
+    if isinstance(v, str) and kind != "text":  # a disclosure mark ("< 3", "x") for a figure
+        return v
     if kind == "pct":
         return fmt_percent(float(v), lang, decimals)
     if kind == "int":

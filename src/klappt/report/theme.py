@@ -7,6 +7,11 @@ dark blue (best) over grey to dark orange (worst).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from klappt.report.built import BuiltPanel
+
 FONT = "Calibri"
 FONT_STACK = "Calibri, Carlito, 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
 
@@ -17,12 +22,16 @@ ACCENT = "E07B00"  # thin rules, highlights
 LIGHT = "EEF3F8"  # section band background
 WHITE = "FFFFFF"
 
-#: Series colours in order: blue, orange, green, sky, purple, vermillion, olive, grey.
-QUALITATIVE = ("2F6DB5", "E69F00", "009E73", "56B4E9", "8E5EA2", "D55E00", "9A9A2F", "7F7F7F")
+#: Series colours in order: blue, orange, green, purple, magenta, olive, brown, teal. Each has a
+#: contrast of at least 3:1 against white (WCAG 1.4.11 for graphics), so a bar or slice is seen
+#: without its neighbour; the Okabe-Ito hues darkened where they were too light.
+QUALITATIVE = ("2F6DB5", "C06A00", "009E73", "8E5EA2", "B0477A", "7A7A22", "8C5A2B", "1A7F8C")
+#: "none", "no", "don't know": a grey that says "nothing to see" and still reads on white.
+NEUTRAL = "6F6F6F"
 
 _BEST = (0x1F, 0x4E, 0x79)
-_MIDDLE = (0xC8, 0xCD, 0xD3)
-_WORST = (0xC4, 0x5A, 0x00)
+_MIDDLE = (0x86, 0x94, 0xA3)
+_WORST = (0xB3, 0x59, 0x00)
 
 
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> str:
@@ -49,13 +58,51 @@ def series_colors(n: int, ordered: bool) -> list[str]:
     return [QUALITATIVE[i % len(QUALITATIVE)] for i in range(n)]
 
 
-def text_on(color: str) -> str:
-    """White or ink, whichever reads better on ``color`` (relative luminance)."""
+def luminance(color: str) -> float:
+    """Relative luminance of ``RRGGBB`` (WCAG 2)."""
     r, g, b = (int(color[i : i + 2], 16) / 255 for i in (0, 2, 4))
 
     def lin(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def contrast(a: str, b: str = WHITE) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(color: str) -> str:
+    """White or ink, whichever reads better on ``color`` (relative luminance)."""
+    lum = luminance(color)
     ink_lum = 0.021  # luminance of INK
     return WHITE if 1.05 / (lum + 0.05) >= (lum + 0.05) / (ink_lum + 0.05) else INK
+
+
+def point_colors(panel: BuiltPanel) -> list[str]:
+    """The colour of each category of a one-series chart (slices, single bars, columns)."""
+    if panel.category_colors:
+        return list(panel.category_colors)
+    return series_colors(len(panel.categories), panel.ordered)
+
+
+def legend_colors(panel: BuiltPanel) -> list[str]:
+    """The colour of each series: a choice's own colour, else groups and waves in turn."""
+    if panel.series_colors:
+        return list(panel.series_colors)
+    return series_colors(len(panel.series), panel.kind == "stacked")
+
+
+def single_colors(panel: BuiltPanel) -> list[str]:
+    """Bars or columns of one series: a scale's points in their colours; the choices of a list
+    in one colour and its "none/no" answers in neutral grey (with no legend, a bar's colour
+    names nothing, and a rainbow would only distract)."""
+    color = legend_colors(panel)[0] if panel.series else QUALITATIVE[0]
+    if panel.ordered and panel.category_colors:
+        return list(panel.category_colors)
+    return [
+        NEUTRAL if c == NEUTRAL else color
+        for c in (panel.category_colors or [color] * len(panel.categories))
+    ]

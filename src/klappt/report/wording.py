@@ -7,7 +7,6 @@ in English.
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 
 LANGS = ("de", "en")
@@ -28,6 +27,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave_label": "Welle {wave}",
         "as_of": "Stand: {date}",
         "field_period": "Erhebungszeitraum: {period}",
+        "withheld_few": "< {k}: weniger als {k} Standorte – zum Schutz einzelner Standorte "
+        "nicht ausgewiesen",
+        "withheld_recomputable": "x: nicht ausgewiesen, da aus Gesamtwert und übrigen Gruppen "
+        "errechenbar",
+        "mentions_few": "{n} Nennung(en) von weniger als {k} Standorten nicht ausgewiesen "
+        "(Schutz einzelner Standorte)",
+        "mentions_personal": "{n} Nennung(en) mit personenbezogenen Angaben nicht ausgewiesen",
         "answer": "Antwort",
         "count": "Anzahl",
         "percent": "Anteil (%)",
@@ -83,6 +89,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave_label": "Wave {wave}",
         "as_of": "As of {date}",
         "field_period": "Field period: {period}",
+        "withheld_few": "< {k}: fewer than {k} sites – not shown to protect single sites",
+        "withheld_recomputable": "x: not shown, as it could be worked out from the total and "
+        "the other groups",
+        "mentions_few": "{n} mention(s) by fewer than {k} sites not shown (to protect single "
+        "sites)",
+        "mentions_personal": "{n} mention(s) with personal data not shown",
         "answer": "Answer",
         "count": "Count",
         "percent": "Share (%)",
@@ -138,6 +150,16 @@ def round_half_up(value: float | Decimal, decimals: int) -> Decimal:
     return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def exact_share(count: int, base: int) -> float:
+    """``count`` of ``base`` in percent, unrounded (57.5, not 58): what charts and workbooks store.
+
+    Computed in decimals so that 23 of 40 is 57.5 and not 57.49999999999999.
+    """
+    if not base:
+        return 0.0
+    return float(Decimal(count) * 100 / Decimal(base))
+
+
 def share(count: int, base: int, decimals: int = 1) -> float:
     """``count`` of ``base`` in percent, half-up from the exact fraction; 0 for an empty base."""
     if not base:
@@ -183,29 +205,3 @@ def excel_number_format(lang: str, decimals: int, percent_sign: bool) -> str:
     digits = "0" if decimals <= 0 else "0." + "0" * decimals
     unit = ('"%"' if lang == "en" else '" %"') if percent_sign else ""
     return f"{locale}{digits}{unit}"
-
-
-#: An apostrophe typed as an accent (´, `), a straight quote (') or a left quote (‘) inside
-#: a word: "klappt´s", "geht's".
-_APOSTROPHE = re.compile(r"(?<=\w)[´`'‘](?=\w)")
-#: a German low single quote closed by a straight one: ‚Gemeinsam klappt’s' -> ‚…‘
-_SINGLE_QUOTED = re.compile(r"‚([^‚‘'\n]*)'")
-
-
-def typographic(value: str) -> str:
-    """``klappt´s`` and ``klappt's`` -> ``klappt’s``: one apostrophe in everything a report shows.
-
-    Only the rendered text changes; returns and forms keep what was typed. The typographic
-    apostrophe is also what keeps a line from breaking inside the word: text layout may break
-    after a spacing accent (´), never before ’.
-
-    Example
-    -------
-    >>> typographic("„Gemeinsam klappt´s“ und 'Zitat' und geht's")
-    "„Gemeinsam klappt’s“ und 'Zitat' und geht’s"
-    >>> typographic("‚Gemeinsam klappt's' 2020")
-    '‚Gemeinsam klappt’s‘ 2020'
-    """
-    if not value:
-        return value
-    return _SINGLE_QUOTED.sub("‚\\1‘", _APOSTROPHE.sub("\u2019", value))

@@ -32,7 +32,10 @@ _BAND_FILL = PatternFill("solid", fgColor=LIGHT)
 _TITLE_FONT = Font(bold=True, size=14, color=PRIMARY)
 _MUTED_FONT = Font(color=MUTED, italic=True)
 _THIN = Border(bottom=Side(style="thin", color="BFC5CC"))
-_FORMATS = {"int": "#,##0", "pct": "0.0", "num": "#,##0.0##"}
+# shares are stored exact (57.5, 55.555…) and shown to one decimal by the format alone, with the
+# percent sign as text: the cell stays the number of percent points the deck's chart holds
+_FORMATS = {"int": "#,##0", "pct": '0.0" %"', "num": "#,##0.0##"}
+_PCT_EN = '0.0"%"'
 
 
 def safe_text(value: str) -> str:
@@ -155,7 +158,7 @@ def _table_sheet(
         for j, (v, kind) in enumerate(zip(values, t.kinds, strict=True), start=1):
             c = put(row=r, column=j, value=_cell_value(v))
             if kind in _FORMATS and v is not None:
-                c.number_format = _FORMATS[kind]
+                c.number_format = _PCT_EN if kind == "pct" and lang == "en" else _FORMATS[kind]
             if kind == "text":
                 c.alignment = Alignment(wrap_text=True, vertical="top")
             c.border = _THIN

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "ImportResult",
+    "WaveImport",
     "WaveInfo",
     "find_project",
     "import_register",

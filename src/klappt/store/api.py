@@ -24,11 +24,11 @@ from klappt.store.project import (
 )
 from klappt.store.register import import_register
 from klappt.store.snapshots import snapshot_key
-from klappt.store.waves import ImportResult, WaveInfo, import_wave, list_waves, load_wave
+from klappt.store.waves import WaveImport, WaveInfo, import_wave, list_waves, load_wave
 
 __all__ = [
     "MARKER",
-    "ImportResult",
+    "WaveImport",
     "WaveInfo",
     "find_project",
     "import_register",

@@ -108,3 +108,16 @@ def _register_rows(raw: Any, path: Path) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def register_contacts(project: Path) -> tuple[str, ...]:
+    """The contact persons the program's register names: published outputs withhold any free
+    text that names one of them (:func:`klappt.coding.privacy.contact_names`)."""
+    from klappt.coding.privacy import contact_names
+
+    root = Path(project).expanduser().resolve()
+    activate(root)
+    from klappt.store.models import Site
+
+    program = get_program(project_program(root))
+    return contact_names(s.attributes or {} for s in Site.objects.filter(program=program))

@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class ImportResult:
+class WaveImport:
+    """What importing a wave into the store did (interop's file conversions are
+    :class:`klappt.interop.base.ConvertedFile`)."""
+
     wave: str
     status: str  # "created" | "replaced" | "unchanged"
     responses: int
@@ -64,7 +67,7 @@ class WaveInfo:
 
 def import_wave(
     project: Path, wave: str, form_path: Path | str, data_path: Path | str
-) -> ImportResult:
+) -> WaveImport:
     """Import (or re-import) a wave: the form and its returns.
 
     * same form file and same data file as stored → ``"unchanged"``, nothing is written;
@@ -98,7 +101,7 @@ def import_wave(
         and existing.form_sha256 == form_sha
         and existing.data_sha256 == data_sha
     ):
-        return ImportResult(
+        return WaveImport(
             wave=wave,
             status="unchanged",
             responses=existing.responses,
@@ -133,7 +136,7 @@ def import_wave(
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise KlapptError(ErrorCode.STORE_005, wave=wave, reason=reason) from None
     snapshot = write_snapshot_quietly(root, program.slug, wave, form_sha, data_sha, rs)
-    return ImportResult(
+    return WaveImport(
         wave=wave,
         status=status,
         responses=rs.meta.height,

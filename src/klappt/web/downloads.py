@@ -17,7 +17,11 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
-__all__ = ["download_name", "file_response"]
+from klappt.csvdialects import DIALECTS, STANDARD, Dialect
+
+__all__ = ["CSV", "csv_options", "download_name", "file_response"]
+
+CSV = "text/csv; charset=utf-8"
 
 _UNSAFE = re.compile(r'[/\\"\'`:*?<>|\x00-\x1f\x7f-\x9f\u2028\u2029]+')
 _SPACES = re.compile(r"\s+")
@@ -60,3 +64,18 @@ def file_response(data: bytes, content_type: str, filename: str) -> HttpResponse
     response["Content-Disposition"] = disposition
     response["Cache-Control"] = "no-store"
     return response
+
+
+def csv_options(request: object) -> tuple[Dialect, bool]:
+    """The dialect (``?dialect=excel-de|standard``, default ``standard``) and the labels option
+    (``?labels=1``) a download was asked for; an unknown dialect is the standard one."""
+    query = getattr(request, "GET", {})
+    dialect = DIALECTS.get(str(query.get("dialect", "")), STANDARD)
+    labels = str(query.get("labels", "")).lower() in ("1", "true", "yes", "ja", "on")
+    return dialect, labels
+
+
+def csv_name(stem: str, dialect: Dialect, labels: bool = False) -> str:
+    """``stem`` plus what tells the files apart: ``_excel`` for the German Excel dialect,
+    ``_labels`` for labels instead of codes."""
+    return f"{stem}{'_excel' if dialect.key == 'excel-de' else ''}{'_labels' if labels else ''}.csv"

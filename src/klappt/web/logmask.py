@@ -20,8 +20,10 @@ try:
 except ImportError:  # pragma: no cover - gunicorn is a dependency; Windows has none
     _GLogger = object  # type: ignore[assignment,misc]
 
-# a link's path, also inside a full address, a Referer or a percent-encoded query
-_LINK = re.compile(r"(/r/|%2[Ff]r%2[Ff])[A-Za-z0-9_-]+")
+# a link's path, also inside a full address, a Referer or a query, with its slashes written
+# as they are, percent-encoded (``%2F``) or encoded twice (``%252F``), in any mix
+_SLASH = r"(?:/|%(?:25)?2[Ff])"
+_LINK = re.compile(rf"({_SLASH}[rR]{_SLASH})[A-Za-z0-9_-]+")
 
 
 def mask(text: str) -> str:

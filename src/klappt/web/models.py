@@ -126,6 +126,13 @@ class SiteReturn(models.Model):
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_version = models.PositiveIntegerField(null=True, blank=True)
+    #: the number of the wave's questionnaire (:class:`FormVersion`) the working copy is made with
+    form_number = models.PositiveIntegerField(default=1)
+    #: the coordinator gave the return back to its site: the site may change and submit it
+    #: again, also after the wave closed (cleared by the next submit)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    #: the key of the section the site last worked on (the link opens there again)
+    last_step = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ("wave_id", "site_id")
@@ -140,6 +147,11 @@ class SiteReturn(models.Model):
 class VersionKind(models.TextChoices):
     DRAFT = "draft", _("Draft saved")
     SUBMIT = "submit", _("Submitted")
+    CORRECTION = "correction", _("Corrected by the coordinator")
+    REOPEN = "reopen", _("Re-opened for the site")
+    FORM = "form", _("Carried over to a new questionnaire")
+    #: saved by itself while the site works: replaced by the same browser's next autosave
+    AUTOSAVE = "autosave", _("Saved automatically")
 
 
 class ReturnVersion(models.Model):
@@ -156,6 +168,12 @@ class ReturnVersion(models.Model):
     #: who saved it: a hash of the saving browser's CSRF cookie (empty: unknown); a draft saved
     #: again from the same browser replaces this one (see ``returns.save``)
     editor = models.CharField(max_length=32, blank=True, default="")
+    #: the coordinator who made this version (empty: the site, through its link)
+    author = models.CharField(max_length=150, blank=True, default="")
+    #: why the coordinator changed the return (required for a correction and a re-opening)
+    reason = models.TextField(blank=True, default="")
+    #: the questionnaire (:class:`FormVersion` number) the answers were given in
+    form_number = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -173,6 +191,48 @@ class ReturnVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.number} {self.kind}"
+
+
+class FormVersion(models.Model):
+    """A questionnaire a wave has had. The wave's current form is the store's ``Wave.form_file``;
+    when it is replaced after opening, the earlier and the new file are kept here, numbered
+    1, 2, … (a wave never replaced has no rows: its form is number 1). Returns keep the number
+    of the form they were made with (``ReturnVersion.form_number``, ``_form_version`` in the
+    data)."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="form_versions")
+    number = models.PositiveIntegerField()
+    form_file = models.BinaryField()
+    form_filename = models.CharField(max_length=255)
+    form_sha256 = models.CharField(max_length=64)
+    form_title = models.CharField(max_length=500, blank=True, default="")
+    form_version = models.CharField(max_length=100, blank=True, default="")
+    #: who replaced the form (a coordinator's user name, or "cli")
+    author = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("wave_id", "number")
+        constraints = (
+            models.UniqueConstraint(fields=["wave", "number"], name="klappt_web_form_number"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.wave_id} form {self.number}"
+
+
+class WaveRecipe(models.Model):
+    """The storyline of a wave's deck (a recipe, YAML as ``klappt report --recipe`` reads it),
+    uploaded by a coordinator: the deck downloaded in the web app is then the program's own."""
+
+    wave = models.OneToOneField(Wave, on_delete=models.CASCADE, related_name="web_recipe")
+    text = models.TextField()
+    filename = models.CharField(max_length=255)
+    author = models.CharField(max_length=150, blank=True, default="")
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"recipe of {self.wave_id}"
 
 
 class RateBucket(models.Model):
@@ -200,6 +260,7 @@ from klappt.web.mail_models import (  # noqa: E402 - after the models above
 )
 
 __all__ = [
+    "FormVersion",
     "MailKind",
     "MailSettings",
     "MailStatus",
@@ -213,5 +274,6 @@ __all__ = [
     "SiteReturn",
     "Status",
     "VersionKind",
+    "WaveRecipe",
     "WaveSchedule",
 ]

@@ -51,6 +51,9 @@ TABLE: dict[str, Rule] = {
     "klappt_web:login": Rule(PUBLIC, PAGE),
     "klappt_web:logout": Rule(PUBLIC, ACT),
     "klappt_web:home": Rule(SIGNED_IN, PAGE),
+    # passwords (issue 16): one's own; another's by an administrator (may create programs)
+    "klappt_web:password_change": Rule(SIGNED_IN, PAGE),
+    "klappt_web:password_reset_other": Rule(CREATE, PAGE),
     "klappt_web:program_new": Rule(CREATE, PAGE),
     "klappt_web:program": Rule(READ, SHOW),
     # the register and the sites' links
@@ -81,6 +84,12 @@ TABLE: dict[str, Rule] = {
     "klappt_web:results": Rule(READ, SHOW),
     "klappt_web:report": Rule(READ, SHOW),
     "klappt_web:site_return": Rule(READ, SHOW),
+    # the coordinator manages the returns (issue 16)
+    "klappt_web:return_history": Rule(READ, SHOW),
+    "klappt_web:return_correct": Rule(COORDINATE, PAGE),
+    "klappt_web:return_reopen": Rule(COORDINATE, ACT),
+    "klappt_web:replace_form": Rule(COORDINATE, PAGE),
+    "klappt_web:wave_recipe": Rule(COORDINATE, PAGE),
     # coding open answers: analysts code too
     "klappt_web:coding": Rule(READ, SHOW),
     "klappt_web:coding_codebook": Rule(READ, ACT),
@@ -89,9 +98,14 @@ TABLE: dict[str, Rule] = {
     "klappt_web:coding_review": Rule(READ, SHOW),
     "klappt_web:coding_agreement": Rule(READ, PAGE),
     # the sites' links
-    "klappt_web:respond": Rule(SITE_LINK, SHOW),
+    # the link shows the form itself when one wave is open, and the form posts back to it
+    "klappt_web:respond": Rule(SITE_LINK, PAGE),
     "klappt_web:respond_wave": Rule(SITE_LINK, frozenset({"GET", "POST"})),
     "klappt_web:respond_summary": Rule(SITE_LINK, SHOW),
+    # issue 17: autosave (JSON) and the review before submitting
+    # (a GET of the autosave address goes to the form: an unknown link is not found there too)
+    "klappt_web:respond_autosave": Rule(SITE_LINK, frozenset({"GET", "POST"})),
+    "klappt_web:respond_review": Rule(SITE_LINK, SHOW),
 }
 
 

@@ -90,6 +90,16 @@ def parse(data: bytes, filename: str) -> RegisterResult:
             )
             return result
     lower = {c.strip().lower(): c for c in raw.columns}
+    if looks_like_form(list(lower)):
+        result.errors.append(
+            _(
+                "%(file)s is a questionnaire (XLSForm: columns type, name, label), not a site "
+                "register. Upload it as the questionnaire of a wave; a register has one row per "
+                "site with the columns name, site_id, typ, email."
+            )
+            % {"file": Path(filename).name}
+        )
+        return result
 
     def col(names: tuple[str, ...]) -> str | None:
         return next((lower[n] for n in names if n in lower), None)
@@ -140,6 +150,15 @@ def parse(data: bytes, filename: str) -> RegisterResult:
     if not result.rows and not result.errors:
         result.errors.append(_("The register contains no sites."))
     return result
+
+
+def looks_like_form(headers: list[str]) -> bool:
+    """An XLSForm's survey sheet: ``type`` and ``name`` with a ``label`` column (any language)."""
+    return (
+        "type" in headers
+        and "name" in headers
+        and any(h == "label" or h.startswith("label:") for h in headers)
+    )
 
 
 def _file_message(exc: KlapptError, folder: str) -> str:

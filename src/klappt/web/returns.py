@@ -56,13 +56,17 @@ __all__ = [
     "export_columns",
     "first_values",
     "fit_counts",
+    "form_number",
+    "may_edit",
     "message",
     "prefill",
     "refresh_wave",
     "save",
     "submitted_values",
     "values_from_post",
+    "with_form_column",
     "working_copy",
+    "write_official",
 ]
 
 
@@ -80,6 +84,8 @@ def message(rules: Rules, code: str, question: str | None, lang: str | None) -> 
     if code == "constraint":
         msg = q.constraint_message(lang, form.default_language) if q else ""
         return msg or _("This answer is not allowed here.")
+    if code == "not_a_number" and q is not None and q.type == "integer":
+        return _("Please enter a whole number.")
     if code == "not_a_number":
         return _("Please enter a number, for example 3 or 1,5.")
     if code == "not_an_integer":
@@ -141,11 +147,12 @@ def save(
 ) -> Saved:
     """Save a draft (``submit=False``) or submit, in one transaction.
 
-    Storage per return is bounded: with ``may_replace`` (a plain draft save, not adding or
-    removing an entry, not after a conflict), a draft saved from the same browser (``editor``)
-    right after its own draft replaces that draft, unless it drops entries of a repeat (the
-    earlier state is kept then); of the drafts, the newest ``KLAPPT_KEEP_DRAFTS`` are kept.
-    Submitted versions are never replaced or removed.
+    Storage per return is bounded: with ``may_replace`` (an autosave of the page), the version
+    is an autosave, and an autosave from the same browser (``editor``) right after its own
+    autosave replaces it, unless it drops entries of a repeat (the earlier state is kept then);
+    every explicit save, every submit and every change by another browser keeps a version. Of
+    the drafts and autosaves, the newest ``KLAPPT_KEEP_DRAFTS`` are kept. Submitted versions are
+    never replaced or removed.
 
     * the same ``request_key`` again (a double click, a resent form) → ``duplicate``, nothing new;
     * the wave closed → ``closed``; the stored version is not ``base_version`` → ``conflict``
@@ -189,6 +196,11 @@ def _open(w: Wave) -> bool:
     return w.is_open and not schedule.due(w)
 
 
+def may_edit(wave: Wave, sr: SiteReturn | None) -> bool:
+    """Whether the site may save: the wave is open, or the coordinator re-opened its return."""
+    return wave.is_open or (sr is not None and sr.reopened_at is not None)
+
+
 def _save_locked(
     sr: SiteReturn,
     wave: Wave,
@@ -208,45 +220,30 @@ def _save_locked(
         if done is not None:
             return Saved("duplicate", sr, done)
     # a first look without the lock, so that "closed" is said before "changed elsewhere"
-    if not _open(Wave.objects.defer("form_file").get(pk=wave.pk)):
+    reopened = sr.reopened_at is not None
+    if not reopened and not _open(Wave.objects.defer("form_file").get(pk=wave.pk)):
         return Saved("closed", sr)
     if sr.version != base_version:
         return Saved("conflict", sr)
     now = timezone.now()
     sr.version += 1
     sr.values = values
+    sr.form_number = form_number(wave)
     if submit:
         sr.status = Status.SUBMITTED
         sr.submitted_at = now
         sr.first_submitted_at = sr.first_submitted_at or now
         sr.submitted_version = sr.version
         sr.pending_changes = False
+        sr.reopened_at = None
     elif sr.status == Status.SUBMITTED:
         sr.pending_changes = True
     sr.save()
     version = _store_version(sr, values, request_key, submit, editor, replace_for)
     if submit:
         assert record is not None and columns is not None
-        # the main table only: the entries of repeats stay with the version
-        full = {c: text_of(record.get(c)) for c in columns}
-        full.update(
-            {
-                "_id": site.site_id,
-                "_submission_time": timezone.localtime(now).replace(microsecond=0).isoformat(),
-                "_site_id": site.site_id,
-                "_site_name": site.name,
-                "_version": str(sr.version),
-            }
-        )
-        ret = Return.objects.filter(wave_id=wave.pk, site=site).first()
-        if ret is None:
-            ret = Return(wave_id=wave.pk, site=site)
-        ret.return_id = site.site_id
-        ret.row = site.position + 2
-        ret.values = full
-        ret.submitted_at = now
-        new_return = ret.pk is None
-        ret.save()
+        columns = with_form_column(columns)
+        ret, new_return = write_official(wave, site, sr, record, columns, now)
     # The wave's lock comes last and is held briefly (few round trips): every save of the wave
     # waits for it, while the rows above are the site's own. A wave closed by now (by hand, or
     # its closing time came) undoes the whole save; closing takes the same lock, so no save
@@ -258,11 +255,68 @@ def _save_locked(
         .get(pk=wave.pk)
     )
     when = schedule.closes_at(w)
-    if not w.is_open or (when is not None and when <= timezone.now()):
+    if not reopened and (not w.is_open or (when is not None and when <= timezone.now())):
         raise _ClosedMeanwhile
     if submit:
         refresh_wave(w, columns, ret, new_return)
     return Saved("submitted" if submit else "saved", sr, version)
+
+
+def form_number(wave: Wave) -> int:
+    """The number of the wave's questionnaire now (see :mod:`klappt.web.formchange`)."""
+    from klappt.web.formchange import current_number
+
+    return current_number(wave)
+
+
+#: the data column that says which questionnaire a return was made with
+FORM_COLUMN = "_form_version"
+
+
+def with_form_column(columns: list[str]) -> list[str]:
+    """The wave's header with ``_form_version`` after the metadata."""
+    if FORM_COLUMN in columns:
+        return list(columns)
+    out = list(columns)
+    at = out.index("_version") + 1 if "_version" in out else len(out)
+    out.insert(at, FORM_COLUMN)
+    return out
+
+
+def write_official(
+    wave: Wave,
+    site: Site,
+    sr: SiteReturn,
+    record: Mapping[str, Any],
+    columns: list[str],
+    now: Any,
+    submitted_at: Any = None,
+    form: int | None = None,
+) -> tuple[Return, bool]:
+    """The store's Return of the site from ``record`` (the main table only: the entries of
+    repeats stay with the version); True when it is new."""
+    full = {c: text_of(record.get(c)) for c in columns}
+    when = submitted_at or now
+    full.update(
+        {
+            "_id": site.site_id,
+            "_submission_time": timezone.localtime(when).replace(microsecond=0).isoformat(),
+            "_site_id": site.site_id,
+            "_site_name": site.name,
+            "_version": str(sr.version),
+            FORM_COLUMN: str(form if form is not None else sr.form_number),
+        }
+    )
+    ret = Return.objects.filter(wave_id=wave.pk, site=site).first()
+    if ret is None:
+        ret = Return(wave_id=wave.pk, site=site)
+    ret.return_id = site.site_id
+    ret.row = site.position + 2
+    ret.values = full
+    ret.submitted_at = when
+    new_return = ret.pk is None
+    ret.save()
+    return ret, new_return
 
 
 def _store_version(
@@ -275,19 +329,21 @@ def _store_version(
 ) -> ReturnVersion:
     """The new version of the return: a new row, or the last draft replaced when it was saved
     by the browser ``replace_for`` (empty: never replace)."""
-    kind = VersionKind.SUBMIT if submit else VersionKind.DRAFT
+    autosave = not submit and bool(replace_for)
+    kind = VersionKind.SUBMIT if submit else VersionKind.AUTOSAVE if autosave else VersionKind.DRAFT
     last = None
-    if not submit and replace_for:
+    if autosave:
         last = sr.versions.order_by("-number").first()
     if (
         last is not None
-        and last.kind == VersionKind.DRAFT
+        and last.kind == VersionKind.AUTOSAVE
         and last.editor == replace_for
         and not _drops_entries(last.values, values)
     ):
         last.number, last.values, last.request_key = sr.version, values, request_key or None
         last.created_at = timezone.now()
-        last.save(update_fields=["number", "values", "request_key", "created_at"])
+        last.form_number = sr.form_number
+        last.save(update_fields=["number", "values", "request_key", "created_at", "form_number"])
         return last
     version = ReturnVersion.objects.create(
         site_return=sr,
@@ -296,11 +352,12 @@ def _store_version(
         values=values,
         request_key=request_key or None,
         editor=editor,
+        form_number=sr.form_number,
     )
     if not submit:
         keep = max(1, int(getattr(settings, "KLAPPT_KEEP_DRAFTS", 20)))
         old = list(
-            sr.versions.filter(kind=VersionKind.DRAFT)
+            sr.versions.filter(kind__in=(VersionKind.DRAFT, VersionKind.AUTOSAVE))
             .order_by("-number")
             .values_list("pk", flat=True)[keep:]
         )
@@ -329,7 +386,8 @@ def refresh_wave(w: Wave, columns: list[str], changed: Return, new_return: bool 
     h.update(
         json.dumps([changed.return_id, changed.values], sort_keys=True, ensure_ascii=False).encode()
     )
-    w.columns = list(columns)
+    # columns of an earlier questionnaire stay (its returns keep their answers in the data)
+    w.columns = list(columns) + [c for c in (w.columns or []) if c not in columns]
     if new_return or not w.responses:  # a changed return does not change the count
         w.responses = Return.objects.filter(wave=w).count()
     w.data_sha256 = h.hexdigest()

@@ -70,10 +70,15 @@ class Opened:
 
 
 def open_wave(
-    program: Any, name: str, form: Path | None = None, deadline: dt.date | None = None
+    program: Any,
+    name: str,
+    form: Path | None = None,
+    deadline: dt.date | None = None,
+    from_wave: str | None = None,
 ) -> Opened:
-    """Open ``name`` for online collection (created from ``form`` when new; a form given for an
-    existing wave replaces its questionnaire while nobody has started)."""
+    """Open ``name`` for online collection (created from ``form`` when new, or from a copy of
+    the questionnaire of the program's wave ``from_wave``; a form given for an existing wave
+    replaces its questionnaire while nobody has started)."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -94,6 +99,16 @@ def open_wave(
         data = path.read_bytes()
         instrument = read_instrument(path)  # messages name the file as the user gave it
     existing = Wave.objects.filter(program=program, name=name).first()
+    if from_wave is not None:
+        if form is not None:
+            raise KlapptError(ErrorCode.RETURN_006)
+        source = wave(program, from_wave)
+        if existing is None:
+            data = bytes(
+                Wave.objects.filter(pk=source.pk).values_list("form_file", flat=True).get()
+            )
+            form = Path(source.form_filename)
+            instrument = instruments.read_form_bytes(data, source.form_filename)
     if existing is None and data is None:
         raise KlapptError(ErrorCode.MAIL_010, wave=name)
     if existing is not None and existing.opened_at is None and existing.data_filename != "web":

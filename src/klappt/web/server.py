@@ -1,4 +1,5 @@
-"""``klappt serve``, ``klappt migrate`` and ``klappt createuser``: the web app in a project folder.
+"""``klappt serve``, ``klappt migrate``, ``klappt createuser`` and ``klappt password``: the web app
+in a project folder.
 
 The server is gunicorn (threaded workers) with the app's static files served by WhiteNoise;
 the database is the project's (SQLite in WAL mode, or ``DATABASE_URL``), brought up to date
@@ -110,6 +111,44 @@ def createuser(
             user.save()
         Membership.objects.update_or_create(user=user, program=target, defaults={"role": role})
     return UserResult(name, created, role, target.slug if target else None)
+
+
+def password_problems(
+    username: str, password: str, email: str = "", project: Path | None = None, lang: str = "de"
+) -> list[str]:
+    """What the password policy says about ``password`` for this account (empty: accepted);
+    Django is set up for it, the database is not touched."""
+    _setup(project)
+    from django.contrib.auth import get_user_model
+
+    from klappt.web.passwords import problems
+
+    return problems(password, get_user_model()(username=username.strip(), email=email), lang)
+
+
+def set_password(
+    username: str, password: str, project: Path | None = None, lang: str = "de"
+) -> str:
+    """Give an existing account a new password (its sessions end with the old one); its roles
+    stay as they are. Raises ValueError for an unknown account or a password the policy
+    refuses (messages in ``lang``)."""
+    migrate(project)
+    from django.contrib.auth import get_user_model
+
+    from klappt.web.passwords import problems
+
+    name = username.strip()
+    user = get_user_model().objects.filter(username=name).first()
+    if user is None:
+        raise ValueError(
+            f"Kein Konto {name!r}." if lang == "de" else f"There is no account {name!r}."
+        )
+    wrong = problems(password, user, lang)
+    if wrong:
+        raise ValueError(" ".join(wrong))
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return name
 
 
 def default_workers() -> int:

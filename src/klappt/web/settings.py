@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "klappt.web.apps.WebConfig",
 ]
 MIDDLEWARE = [
+    # outermost: compresses what every other middleware made (brotli or gzip, middleware.py)
+    "klappt.web.middleware.CompressionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "klappt.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

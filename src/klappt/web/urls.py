@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from klappt.web.views import auth, coding, coordinator, respondent, results, sites
+from klappt.web.views import (
+    account,
+    auth,
+    coding,
+    coordinator,
+    drafts,
+    respondent,
+    results,
+    returns_admin,
+    sites,
+)
 from klappt.web.views import mail as mail_views
 
 web_patterns = [
     path("", coordinator.home, name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    # passwords: one's own, and an administrator's reset of another's (issue 16)
+    path("account/password/", account.PasswordChange.as_view(), name="password_change"),
+    path("account/reset/", account.reset_other, name="password_reset_other"),
     path("programs/new/", coordinator.program_new, name="program_new"),
     path("p/<slug:slug>/", coordinator.program, name="program"),
     path("p/<slug:slug>/sites/", sites.sites, name="sites"),
@@ -48,6 +61,24 @@ web_patterns = [
         results.site_return,
         name="site_return",
     ),
+    # the coordinator manages the returns (issue 16)
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/sites/<int:site_pk>/history/",
+        returns_admin.history,
+        name="return_history",
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/sites/<int:site_pk>/correct/",
+        returns_admin.correct,
+        name="return_correct",
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/sites/<int:site_pk>/reopen/",
+        returns_admin.reopen,
+        name="return_reopen",
+    ),
+    path("p/<slug:slug>/w/<int:wave_id>/form/", returns_admin.replace_form, name="replace_form"),
+    path("p/<slug:slug>/w/<int:wave_id>/recipe/", returns_admin.recipe, name="wave_recipe"),
     # coding open answers (issue 5)
     path("p/<slug:slug>/w/<int:wave_id>/coding/", coding.overview, name="coding"),
     path(
@@ -74,6 +105,9 @@ web_patterns = [
     path("r/<str:token>/", respondent.landing, name="respond"),
     path("r/<str:token>/<int:wave_id>/", respondent.fill, name="respond_wave"),
     path("r/<str:token>/<int:wave_id>/summary/", respondent.summary, name="respond_summary"),
+    # issue 17 (never lose an answer): autosave and the review before submitting
+    path("r/<str:token>/<int:wave_id>/autosave/", drafts.autosave, name="respond_autosave"),
+    path("r/<str:token>/<int:wave_id>/review/", respondent.review, name="respond_review"),
 ]
 
 urlpatterns = [

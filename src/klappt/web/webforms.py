@@ -55,11 +55,22 @@ class ProgramForm(forms.Form):
 
 class WaveForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name of the wave (e.g. 2024)"), max_length=100)
+    #: issue 16: a wave can start from an earlier wave's questionnaire (a copy, then replaced)
+    from_wave = forms.TypedChoiceField(
+        label=gettext_lazy("Start from the questionnaire of wave"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=gettext_lazy(
+            "A copy: change it later under “Replace the questionnaire”. Or upload a file below."
+        ),
+    )
     form_file = forms.FileField(
         label=gettext_lazy("Questionnaire (XLSForm: .xlsx, .xls, .csv or .md)"),
         help_text=gettext_lazy(
             "The form is checked right away; problems are named with sheet and row."
         ),
+        required=False,
     )
     deadline = forms.DateField(
         label=gettext_lazy("Deadline (shown to the sites)"),
@@ -70,6 +81,27 @@ class WaveForm(forms.Form):
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program = program
+        earlier = Wave.objects.filter(program=program).defer("form_file").order_by("-created_at")
+        choices = [(w.pk, f"{w.name}: {w.form_title}") for w in earlier]
+        if choices:
+            self.fields["from_wave"].choices = [("", _("– none: upload a file –")), *choices]
+        else:
+            del self.fields["from_wave"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            not data.get("form_file")
+            and not data.get("from_wave")
+            and not self.errors.get("form_file")
+        ):
+            self.add_error(
+                "form_file",
+                _("Please upload a questionnaire or start from an earlier wave's.")
+                if "from_wave" in self.fields
+                else _("Please upload a questionnaire."),
+            )
+        return data
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -80,7 +112,8 @@ class WaveForm(forms.Form):
         return name
 
     def clean_form_file(self) -> Any:
-        return _check_upload(self.cleaned_data.get("form_file"), FORM_SUFFIXES)
+        upload = self.cleaned_data.get("form_file")
+        return _check_upload(upload, FORM_SUFFIXES) if upload else None
 
 
 class ReplaceFormForm(forms.Form):

@@ -8,7 +8,7 @@ with ``aria-invalid``, required questions with ``aria-required`` and a visible `
 
 Every question has an error slot (``q-…-error``, empty and hidden until there is a problem), so
 that the browser's live checks fill the same element the server's checks do. ``${q}`` in a label
-is a span holding the answer it names (:class:`klappt.web.formspec._Refs`).
+is a span holding the answer it names (:class:`klappt.web.formbind._Refs`).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _wrap_open(b: Any, extra: str = "") -> str:
 
 
 def field(b: Any) -> SafeString:
-    """One question (a :class:`~klappt.web.formspec.Bound`) with its label, hint and problems."""
+    """One question (a :class:`~klappt.web.formbind.Bound`) with its label, hint and problems."""
     w = b.widget
     if w == "note":
         hint = f'<p class="hint">{b.hint_html}</p>' if b.hint else ""
@@ -74,6 +74,8 @@ def field(b: Any) -> SafeString:
         )
     if w in ("radio", "likert", "checkbox", "acknowledge"):
         return mark_safe(_choices(b))
+    if w == "locked":
+        return mark_safe(_locked(b))
     parts = [
         _wrap_open(b),
         f'<label for="{escape(b.id)}" class="qlabel">{b.label_html}{_required_mark(b)}</label>',
@@ -106,6 +108,19 @@ def field(b: Any) -> SafeString:
         )
     parts.append("</div>")
     return mark_safe("".join(parts))
+
+
+def _locked(b: Any) -> str:
+    """An answer the register fixes on this site's link: shown, kept, not offered to change."""
+    shown = dict(b.spec.choices).get(b.value, b.value) if b.spec.choices else b.display
+    note = escape(_("From the register; it cannot be changed on this link."))
+    fid, name = escape(b.id), escape(b.name)
+    return (
+        f'{_wrap_open(b, " q-locked")}<p class="qlabel" id="{fid}-label">{b.label_html}</p>'
+        f'<p class="locked-value" id="{fid}" aria-describedby="{fid}-hint">{escape(shown)}</p>'
+        f'<p class="hint" id="{fid}-hint">{note}</p>'
+        f'<input type="hidden" name="{name}" value="{escape(b.value)}"></div>'
+    )
 
 
 def _choices(b: Any) -> str:
@@ -148,13 +163,18 @@ def _choices(b: Any) -> str:
 
 
 def grid(g: Any) -> SafeString:
-    """Selects of one list as a table (a :class:`~klappt.web.formspec.BoundGrid`)."""
+    """Selects of one list as a table (a :class:`~klappt.web.formbind.BoundGrid`)."""
     gid = escape(g.id)
     hidden = " hidden" if g.hidden else ""
     parts = [
         f'<div class="q gridq{" has-error" if g.errors else ""}" data-grid="{escape(g.key)}"{hidden}>',
-        f'<table class="grid" id="{gid}"><caption>{g.label_html}</caption><thead><tr><td></td>',
     ]
+    # the group's hint ("several answers possible") belongs to the table's name
+    hint = f'<span class="hint" id="{gid}-hint">{escape(g.spec.hint)}</span>' if g.spec.hint else ""
+    parts.append(
+        f'<table class="grid" id="{gid}"><caption>{g.label_html}{hint}</caption>'
+        "<thead><tr><td></td>"
+    )
     for i, (_name, label) in enumerate(g.choices):
         parts.append(f'<th scope="col" id="{gid}-c{i}">{escape(label)}</th>')
     parts.append("</tr></thead><tbody>")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from klappt.errors import KlapptError
 from klappt.store.models import Program, Site, Wave
-from klappt.web import access, instruments, links, schedule
+from klappt.web import access, formchange, instruments, links, schedule
 from klappt.web.access import program_view
 from klappt.web.models import Membership, Role, SiteReturn, Status
 from klappt.web.views.respondent import _context
@@ -97,10 +97,15 @@ def wave_new(request: Any, program: Program) -> Any:
     form = WaveForm(request.POST or None, request.FILES or None, program=program)
     form_error = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["form_file"]
-        data = upload.read()
+        upload = form.cleaned_data.get("form_file")
+        source = form.cleaned_data.get("from_wave")
+        if upload is None and source is not None:
+            earlier = Wave.objects.get(program=program, pk=source)
+            data, filename = bytes(earlier.form_file), earlier.form_filename
+        else:
+            data, filename = upload.read(), upload.name
         try:
-            instrument = instruments.read_form_bytes(data, upload.name)
+            instrument = instruments.read_form_bytes(data, filename)
         except KlapptError as exc:
             form_error = _form_error(exc)
         except Exception as exc:  # pyxform and the spreadsheet readers raise many kinds
@@ -112,7 +117,7 @@ def wave_new(request: Any, program: Program) -> Any:
                 program=program,
                 name=form.cleaned_data["name"],
                 form_file=data,
-                form_filename=instruments.safe_filename(upload.name, "form.xlsx"),
+                form_filename=instruments.safe_filename(filename, "form.xlsx"),
                 form_sha256=instruments.sha256(data),
                 form_title=instrument.title,
                 form_id=instrument.form_id,
@@ -291,6 +296,10 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
     for r in rows:
         r["mail"] = log.get(r["site"].pk)
     totals = {k: sum(1 for r in rows if r["status"] == k) for k in ("none", "draft", "submitted")}
+    totals["missing"] = totals["none"] + totals["draft"]
+    labels = type_labels(wave)
+    for r in rows:
+        r["type_label"] = labels.get(r["site"].typ, r["site"].typ)
     wanted = request.GET.get("status", "all")
     wanted = wanted if wanted in STATUS_FILTERS else "all"
     if wanted == "missing":
@@ -314,8 +323,25 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
             "role": request.klappt_role,
             "repeats": _repeat_labels(wave),
             "closes_at": schedule.closes_at(wave),
+            "form_number": formchange.current_number(wave),
         },
     )
+
+
+def type_labels(wave: Wave) -> dict[str, str]:
+    """The labels of the sites' type codes, from the choices of the form's type question
+    (``typ``, ``gebietstyp``, ``type``) in the page's language; empty when the form has none."""
+    from klappt.web.answers import TYPE_QUESTIONS
+
+    try:
+        form = instruments.instrument(wave)
+    except KlapptError:
+        return {}
+    lang = instruments.form_language(form, get_language() or "de")
+    for q in form.questions:
+        if q.name.lower() in TYPE_QUESTIONS and q.choices:
+            return {c.name: c.label(lang, form.default_language) or c.name for c in q.choices}
+    return {}
 
 
 def _repeat_labels(wave: Wave) -> list[tuple[str, str]]:

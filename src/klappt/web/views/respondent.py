@@ -26,8 +26,9 @@ from django.views.decorators.cache import never_cache
 from klappt.responses.one_return import MAX_ENTRIES
 from klappt.store.models import Site, Wave
 from klappt.web import instruments, links, mail, ratelimit, repeats, returns, schedule
-from klappt.web.formspec import bind
+from klappt.web.formbind import bind
 from klappt.web.models import SiteReturn, Status
+from klappt.web.views import drafts
 from klappt.web.views.errors import problem
 
 
@@ -104,24 +105,44 @@ def _waves(site: Site) -> Any:
 
 @never_cache
 def landing(request: Any, token: str) -> Any:
-    """The site's waves: straight to the form when exactly one is open."""
+    """The site's waves: the form itself when exactly one is open."""
     site, stop = _link_or_problem(request, token)
     if stop is not None:
         return stop
     waves = [schedule.close_if_due(w) for w in _waves(site).order_by("-opened_at")]
-    open_waves = [w for w in waves if w.is_open]
+    # issue 16: a return the coordinator re-opened counts as open for its site
+    reopened = set(
+        SiteReturn.objects.filter(site=site, reopened_at__isnull=False).values_list(
+            "wave_id", flat=True
+        )
+    )
+    open_waves = [w for w in waves if w.is_open or w.pk in reopened]
     if len(open_waves) == 1:
-        return redirect("klappt_web:respond_wave", token=token, wave_id=open_waves[0].pk)
+        # the form itself at the link's address, not a redirect to it: one round trip less on
+        # a slow line (issue 16); the form posts back here and fill() takes it
+        return fill(request, token, open_waves[0].pk)
     done = {
         r.wave_id: r
         for r in SiteReturn.objects.filter(site=site, wave__in=waves).only(
-            "wave_id", "status", "submitted_at"
+            "wave_id", "status", "submitted_at", "version"
         )
     }
     rows = [{"wave": w, "ret": done.get(w.pk)} for w in waves]
     return render(
-        request, "klappt_web/respond_landing.html", {"site": site, "rows": rows, "token": token}
+        request,
+        "klappt_web/respond_landing.html",
+        {"site": site, "rows": rows, "token": token, "contact": contact(site)},
     )
+
+
+def contact(site: Site | None) -> str:
+    """Whom a site asks: the program's contact (its mail settings), shown on every site page."""
+    if site is None:
+        return ""
+    from klappt.web.mail_models import MailSettings
+
+    found = MailSettings.objects.filter(program_id=site.program_id).only("contact").first()
+    return (found.contact or "").strip() if found else ""
 
 
 def _context(
@@ -139,15 +160,17 @@ def _context(
     lang = instruments.form_language(form, get_language() or "de")
     spec = instruments.spec(wave, lang, _("General information"))
     new_entries = {r: returns.defaults(rules, r) for r in rules.repeats}
+    locked = drafts.locked_values(form, site)
+    values = {**values, **locked}
     steps = bind(spec, returns.fit_counts(rules, dict(values)), errors, _ui_lang(), new_entries)
+    drafts.lock(steps, locked)
     summary: list[dict[str, str]] = []
     for step in steps:
         _collect_errors(step, summary)
-    step_index = 0
+    asked = request.POST.get("step") or request.GET.get("step")
+    step_index = drafts.resume_step(extra.get("site_return"), steps) if asked is None else 0
     try:
-        step_index = max(
-            0, min(int(request.POST.get("step") or request.GET.get("step") or 0), len(steps) - 1)
-        )
+        step_index = max(0, min(int(asked if asked is not None else step_index), len(steps) - 1))
     except ValueError:
         step_index = 0
     if summary:  # open the first step with a problem
@@ -165,6 +188,10 @@ def _context(
         "step_index": step_index,
         "form_languages": _form_languages(form),
         "closes_at": schedule.closes_at(wave),
+        "contact": contact(site),
+        "autosave_url": (
+            reverse("klappt_web:respond_autosave", args=[token, wave.pk]) if token else ""
+        ),
         **extra,
     }
 
@@ -220,7 +247,7 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
     form = rules.form
     sr = SiteReturn.objects.filter(wave=wave, site=site).first()
     if request.method == "GET":
-        if not wave.is_open or (
+        if not returns.may_edit(wave, sr) or (
             sr is not None
             and sr.status == Status.SUBMITTED
             and not sr.pending_changes
@@ -230,15 +257,26 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         values = (
             dict(sr.values) if sr is not None and sr.version else returns.first_values(rules, site)
         )
+        shown: dict[str, list[str]] = {}
+        if "check" in request.GET:  # from the review: the problems marked in the form
+            lang = instruments.form_language(form, get_language() or "de")
+            shown = returns.check(rules, returns.cleaned(rules, values), lang)
         ctx = _context(
-            request, wave, site, values, {}, sr.version if sr else 0, token, site_return=sr
+            request, wave, site, values, shown, sr.version if sr else 0, token, site_return=sr
         )
+        if sr is not None and sr.version and not shown:
+            ctx["still_missing"] = drafts.missing(rules, ctx["spec"], ctx["steps"], values)
+            ctx["missing_total"] = sum(m["count"] for m in ctx["still_missing"])
         return render(request, "klappt_web/respond_form.html", ctx)
 
-    action = repeats.parse_action(request.POST.get("action"), rules)
+    verb = request.POST.get("action")
+    action = repeats.parse_action(verb, rules)
     values = returns.values_from_post(
         rules, request.POST, action if action and action.verb == "remove" else None
     )
+    if verb == "submit" and request.POST.get("from_review") == "1" and sr is not None:
+        values = dict(sr.values)  # the review page sends what it showed: the saved draft
+    values.update(drafts.locked_values(form, site))
     if action is not None and action.verb == "add":
         entries = values.setdefault(action.repeat, [])
         if len(entries) < MAX_ENTRIES:
@@ -267,7 +305,7 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         )
         return render(request, "klappt_web/respond_form.html", ctx, status=status)
 
-    if not wave.is_open:
+    if not returns.may_edit(wave, sr):
         return again(409, problem_text=_closed_text())
     if (
         sr is not None
@@ -279,9 +317,10 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     record = None
     editor = _editor(request)
-    # a plain draft save may replace this browser's last draft; adding or removing an entry,
-    # and a save that overrides another tab's version after a conflict, keep a version each
-    plain = action is None and not submit and request.POST.get("after_conflict") != "1"
+    # an explicit save keeps a version (issue 17); going to the review page saves as an
+    # autosave does, replacing this browser's last autosave
+    review = verb == "review"
+    plain = review
     if submit:
         record = returns.cleaned(rules, values)
         errors = returns.check(rules, record, lang)
@@ -309,8 +348,11 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
         return again(409, problem_text=_closed_text())
     if saved.status == "conflict":
         return again(409, problem_text=_conflict_text(saved.site_return), after_conflict=True)
+    drafts.remember_step(saved.site_return, request.POST.get("section", ""))
     if errors:
         return again(422, errors=errors)
+    if review:
+        return redirect("klappt_web:respond_review", token=token, wave_id=wave.pk)
     if saved.status == "duplicate":
         done_submit = saved.version is not None and saved.version.kind == "submit"
         if done_submit:
@@ -364,6 +406,50 @@ def _conflict_text(sr: SiteReturn) -> str:
 
 
 @never_cache
+def review(request: Any, token: str, wave_id: int) -> Any:
+    """Before the final submit: every answer, and what is still missing or wrong."""
+    site, stop = _link_or_problem(request, token)
+    if stop is not None:
+        return stop
+    wave = _wave_for(site, wave_id)
+    if not wave.is_open:
+        return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
+    rules = instruments.rules(wave)
+    sr = SiteReturn.objects.filter(wave=wave, site=site).first()
+    values = dict(sr.values) if sr is not None and sr.version else returns.first_values(rules, site)
+    values.update(drafts.locked_values(rules.form, site))
+    lang = instruments.form_language(rules.form, get_language() or "de")
+    spec = instruments.spec(wave, lang, _("General information"))
+    errors = returns.check(rules, returns.cleaned(rules, values), lang)
+    checked = bind(spec, values, errors, _ui_lang())
+    problems: list[dict[str, Any]] = []
+    for i, step in enumerate(checked):
+        found: list[dict[str, str]] = []
+        _collect_errors(step, found)
+        problems.extend(
+            {**p, "url": _form_url(token, wave, i, p["id"]).replace("?edit=1", "?edit=1&check=1")}
+            for p in found
+        )
+    return render(
+        request,
+        "klappt_web/respond_review.html",
+        {
+            "wave": wave,
+            "site": site,
+            "form": rules.form,
+            "steps": bind(spec, values, {}, _ui_lang()),
+            "problems": problems,
+            "site_return": sr,
+            "version": sr.version if sr else 0,
+            "request_key": secrets.token_hex(16),
+            "token": token,
+            "form_languages": _form_languages(rules.form),
+            "contact": contact(site),
+        },
+    )
+
+
+@never_cache
 def summary(request: Any, token: str, wave_id: int) -> Any:
     """The submitted answers, read-only and printable."""
     site, stop = _link_or_problem(request, token)
@@ -394,4 +480,6 @@ def summary_context(
         "submitted": submitted,
         "token": token,
         "form_languages": _form_languages(form),
+        "contact": contact(site),
+        "unsent": sr is not None and sr.version > 0 and (not submitted or sr.pending_changes),
     }

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from klappt.store.models import Program, Site, Wave
-from klappt.web import downloads, exports, instruments
+from klappt.web import downloads, exports, formchange, instruments
 from klappt.web.access import program_view
 from klappt.web.models import SiteReturn
 from klappt.web.views.respondent import summary_context
@@ -38,19 +38,21 @@ def _stem(program: Program, wave: Wave) -> str:
 @program_view()
 def data_csv(request: Any, program: Program, wave: Wave) -> Any:
     form = instruments.instrument(wave)
+    dialect, labels = downloads.csv_options(request)
     return _file(
-        exports.wave_csv(wave, form),
-        "text/csv; charset=utf-8",
-        f"ruecklaeufe_{_stem(program, wave)}.csv",
+        exports.wave_csv(wave, form, dialect, labels, _lang()),
+        downloads.CSV,
+        downloads.csv_name(f"ruecklaeufe_{_stem(program, wave)}", dialect, labels),
     )
 
 
 @program_view()
 def data_xlsx(request: Any, program: Program, wave: Wave) -> Any:
+    _dialect, labels = downloads.csv_options(request)
     return _file(
-        exports.wave_xlsx(wave, instruments.rules(wave)),
+        exports.wave_xlsx(wave, instruments.rules(wave), labels, _lang()),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"ruecklaeufe_{_stem(program, wave)}.xlsx",
+        f"ruecklaeufe_{_stem(program, wave)}{'_labels' if labels else ''}.xlsx",
     )
 
 
@@ -60,24 +62,72 @@ def repeat_csv(request: Any, program: Program, wave: Wave, repeat: str) -> Any:
     rules = instruments.rules(wave)
     if repeat not in rules.repeats:
         raise Http404
+    dialect, labels = downloads.csv_options(request)
     return _file(
-        exports.repeat_csv(wave, rules, repeat),
-        "text/csv; charset=utf-8",
-        f"ruecklaeufe_{_stem(program, wave)}_{slugify(repeat) or 'repeat'}.csv",
+        exports.repeat_csv(wave, rules, repeat, dialect, labels, _lang()),
+        downloads.CSV,
+        downloads.csv_name(
+            f"ruecklaeufe_{_stem(program, wave)}_{slugify(repeat) or 'repeat'}", dialect, labels
+        ),
     )
+
+
+def _by_groups(t: Any, lang: str, min_cell: int) -> dict[str, Any] | None:
+    """One table crossed by a question, as published: withheld groups marked, never figured."""
+    from klappt.formatting import fmt_percent
+
+    if not t.groups or not t.rows:
+        return None
+    heads = []
+    for g in t.groups:
+        mark = (
+            None
+            if g.suppressed is None
+            else (f"< {min_cell}" if g.suppressed == "primary" else "x")
+        )
+        heads.append(
+            {"label": g.label, "base": g.cell.base if mark is None else mark, "mark": mark}
+        )
+    rows = []
+    for i, r in enumerate(t.rows):
+        if len(t.rows) > LONG_LIST and not r.count:  # as above: only the answers given
+            continue
+        cells = []
+        for g, h in zip(t.groups, heads, strict=True):
+            if h["mark"] is not None:
+                cells.append(h["mark"])
+                continue
+            gr = g.cell.rows[i] if i < len(g.cell.rows) else None
+            cells.append(f"{gr.count} ({fmt_percent(gr.percent, lang)})" if gr is not None else "–")
+        rows.append({"label": r.label, "cells": cells})
+    return {"heads": heads, "rows": rows}
 
 
 @never_cache
 @program_view()
 def results(request: Any, program: Program, wave: Wave) -> Any:
-    """Every question counted from the submitted returns (what ``klappt tabulate`` gives)."""
+    """Every question counted from the submitted returns (what ``klappt tabulate`` gives);
+    with ``?by=Q`` crossed by a single-choice question, groups on too few sites withheld."""
+    from klappt.analysis.disclosure import MIN_CELL, protect
     from klappt.analysis.tabulate import tabulate
     from klappt.formatting import fmt_number, fmt_percent
 
     form = instruments.instrument(wave)
     rs = exports.response_set(wave, form)
     lang = _lang()
-    tab = tabulate(rs, lang=lang) if rs.height else None
+    dl = form.default_language
+    by_choices = [
+        (q.name, q.label(lang, dl))
+        for q in form.questions
+        if q.type == "select_one" and q.name in rs.frame.columns
+    ]
+    by = request.GET.get("by") or None
+    if by not in {name for name, _ in by_choices}:
+        by = None
+    tab = tabulate(rs, by=by, lang=lang) if rs.height else None
+    if tab is not None and by is not None:
+        tab = protect(tab, MIN_CELL)  # published: no site identifiable
+    withheld = False
     tables = []
     for t in tab.tables if tab else ():
         rows = [
@@ -97,9 +147,12 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
             (k, fmt_number(v, lang, 2) if isinstance(v, float) else v)
             for k, v in (t.cell.stats or {}).items()
         ]
+        groups = _by_groups(t, lang, MIN_CELL) if by is not None and t.question != by else None
+        withheld = withheld or any(g.suppressed for g in t.groups)
         tables.append(
             {
                 "t": t,
+                "groups": groups,
                 "rows": rows,
                 "hidden": hidden,
                 "stats": stats,
@@ -116,6 +169,10 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
             "responses": rs.height,
             "tables": tables,
             "role": request.klappt_role,
+            "by": by,
+            "by_choices": by_choices,
+            "min_cell": MIN_CELL,
+            "withheld": withheld,
         },
     )
 
@@ -178,9 +235,13 @@ def site_return(request: Any, program: Program, wave: Wave, site_pk: int) -> Any
     if site is None:
         raise Http404
     sr = SiteReturn.objects.filter(wave=wave, site=site).first()
-    ctx = summary_context(request, wave, site, sr, None)
+    # issue 16: a return is shown in the questionnaire it was made with
+    number = formchange.shown_number(wave, sr)
+    ctx = summary_context(request, formchange.form_of(wave, number), site, sr, None)
     ctx.update(
         {
+            "wave": wave,
+            "form_number": number,
             "program": program,
             "versions": list(sr.versions.order_by("-number")) if sr else [],
             "role": request.klappt_role,

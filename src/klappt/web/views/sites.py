@@ -15,10 +15,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from klappt.csvdialects import write_csv
 from klappt.store.models import Program, Site, Wave
 from klappt.web import downloads, links, mail, register
 from klappt.web.access import program_view
-from klappt.web.exports import to_csv
 from klappt.web.models import Membership, SiteLink
 from klappt.web.views.coordinator import _lang, dashboard_rows
 from klappt.web.webforms import LinkExpiryForm, MemberForm, RegisterForm, SiteForm
@@ -69,6 +69,8 @@ def sites(request: Any, program: Program) -> Any:
             "rows": rows,
             "form": RegisterForm(),
             "expiry": expiry,
+            # "Issue missing links" only where a site has none (issue 16: nothing that does nothing)
+            "missing_links": sum(1 for r in rows if r["link"] is None),
             "base_problem": (p := mail.base_url_problem()) and p.message(_lang()),
         },
     )
@@ -201,17 +203,21 @@ def site_revoke(request: Any, program: Program, site_pk: int) -> Any:
 @program_view()
 def links_issue_all(request: Any, program: Program) -> Any:
     n = links.ensure(list(Site.objects.filter(program=program)))
-    messages.success(request, _("%(n)d links issued.") % {"n": n})
+    if n:
+        messages.success(request, _("%(n)d links issued.") % {"n": n})
+    else:
+        messages.info(request, _("Every site has its link already."))
     return redirect("klappt_web:sites", slug=program.slug)
 
 
 def _csv_response(data: bytes, filename: str) -> HttpResponse:
-    return downloads.file_response(data, "text/csv; charset=utf-8", filename)
+    return downloads.file_response(data, downloads.CSV, filename)
 
 
 @program_view()
 def links_csv(request: Any, program: Program) -> Any:
-    """Every site with its link, for a mail merge."""
+    """Every site with its link, for a mail merge (in the dialect asked for)."""
+    dialect, _labels = downloads.csv_options(request)
     rows = _link_rows(request, program)
     columns = ["site_id", "name", "typ", "email", "link", "valid_until"]
     data = [
@@ -227,12 +233,24 @@ def links_csv(request: Any, program: Program) -> Any:
         ]
         for r in rows
     ]
-    return _csv_response(to_csv(columns, data), f"links_{program.slug}.csv")
+    body = write_csv(columns, data, dialect, {"valid_until": "date"})
+    return _csv_response(body, downloads.csv_name(f"links_{program.slug}", dialect))
+
+
+def status_word(status: str) -> str:
+    """A return's status as the dashboard says it, not its code."""
+    words = {
+        "submitted": _("submitted"),
+        "draft": _("draft"),
+        "none": _("not started"),
+    }
+    return words.get(status, status)
 
 
 @program_view()
 def reminders_csv(request: Any, program: Program, wave: Wave) -> Any:
     """The sites that have not submitted yet, with contact and link: for a reminder mail."""
+    dialect, _labels = downloads.csv_options(request)
     rows = {r["site"].pk: r for r in _link_rows(request, program)}
     columns = ["site_id", "name", "email", "status", "last_change", "link"]
     data = []
@@ -242,19 +260,26 @@ def reminders_csv(request: Any, program: Program, wave: Wave) -> Any:
         lr = rows.get(r["site"].pk, {})
         ret = r["ret"]
         changed = (
-            ret.updated_at.isoformat(timespec="minutes") if ret is not None and ret.version else ""
+            timezone.localtime(ret.updated_at).isoformat(timespec="seconds")
+            if ret is not None and ret.version
+            else ""
         )
         data.append(
             [
                 r["site"].site_id,
                 r["site"].name,
                 lr.get("email", ""),
-                r["status"],
+                status_word(r["status"]),
                 changed,
                 lr.get("url") or "",
             ]
         )
-    return _csv_response(to_csv(columns, data), f"erinnerung_{program.slug}_{wave.name}.csv")
+    body = write_csv(
+        columns, data, dialect, {"last_change": "datetime"}, timezone.get_current_timezone()
+    )
+    return _csv_response(
+        body, downloads.csv_name(f"erinnerung_{program.slug}_{wave.name}", dialect)
+    )
 
 
 @never_cache

@@ -317,7 +317,10 @@
     }
     if (c.type === "integer" || c.type === "decimal") {
       var x = parseNumber(value);
-      if (isNaN(x) || !isFinite(x)) { return msg.not_a_number || ""; }
+      if (isNaN(x) || !isFinite(x)) {
+        // a whole-number field says so from the first message ("ganze Zahl", not "1,5")
+        return (c.type === "integer" && msg.not_an_integer) || msg.not_a_number || "";
+      }
       if (c.type === "integer" && x !== Math.trunc(x)) { return msg.not_an_integer || ""; }
     }
     if (c.type === "date" && !parseDate(value)) { return msg.not_a_date || ""; }
@@ -473,6 +476,8 @@
       current = steps.indexOf(later[0] || vis[vis.length - 1] || steps[0]);
     }
     steps.forEach(function (s, i) { s.classList.toggle("is-current", i === current); });
+    var sectionField = document.getElementById("section-field");
+    if (sectionField) { sectionField.value = steps[current].getAttribute("data-g") || ""; }
     document.querySelectorAll("[data-step-item]").forEach(function (li) {
       var i = parseInt(li.getAttribute("data-step-item"), 10);
       li.hidden = steps[i].hidden;
@@ -507,6 +512,10 @@
 
   if (stepped) {
     form.classList.add("stepped");
+    // on a phone the list of sections folds away: the first question is on the first screen
+    if (window.matchMedia && window.matchMedia("(max-width: 40rem)").matches) {
+      document.querySelectorAll("details.toc, details.resume-note").forEach(function (d) { d.open = false; });
+    }
     prev.addEventListener("click", function () {
       var vis = visibleSteps(), pos = vis.indexOf(steps[current]);
       if (pos > 0) { go(steps.indexOf(vis[pos - 1]), true); }
@@ -632,11 +641,26 @@
   form.addEventListener("submit", function (e) {
     if (form.getAttribute("data-preview")) { e.preventDefault(); return; }
     if (sending) { e.preventDefault(); return; } // a second click: the first request is on its way
-    sending = true;
     stepField.value = String(current);
+    if (keeper && e.submitter && e.submitter.value === "save") {
+      e.preventDefault(); // an explicit save: a version of its own, without leaving the page
+      keeper.save({ explicit: true });
+      return;
+    }
+    if (keeper && keeper.busy()) {
+      // an autosave is on its way: send the page after it, with the version it made
+      e.preventDefault();
+      var submitter = e.submitter;
+      keeper.hold();
+      keeper.idle().then(function () { form.requestSubmit(submitter); });
+      return;
+    }
+    if (keeper) { keeper.hold(); keeper.store(true); }
+    sending = true;
   });
   window.addEventListener("beforeunload", function (e) {
-    if (dirty && !sending && !form.getAttribute("data-preview")) {
+    // the answers are in this browser's storage (and saved on leaving): no question asked
+    if (dirty && !sending && !form.getAttribute("data-preview") && !(keeper && keeper.kept())) {
       e.preventDefault();
       e.returnValue = texts.leave;
       return texts.leave;
@@ -644,10 +668,32 @@
     return undefined;
   });
 
+  var keeper = window.klapptKeeper ? window.klapptKeeper(form, {
+    texts: texts,
+    step: function () { return current; },
+    changed: function () { refresh(); },
+    setDirty: function (v) { dirty = v; },
+    isDirty: function () { return dirty; },
+    appendEntry: appendEntry,
+    renumber: renumber
+  }) : null;
+  if (keeper) {
+    form.addEventListener("change", keeper.changed);
+    form.addEventListener("input", keeper.changed);
+    form.addEventListener("click", function (e) {
+      if (e.target.closest("[data-add], [data-remove]")) { keeper.changed(); }
+    });
+  }
+
   refresh();
+  if (keeper) { keeper.start(); }
   // after adding an entry without JavaScript the address names it: open its step, focus it
   if (window.location.hash.length > 1) {
     var anchored = document.getElementById(window.location.hash.slice(1));
     if (anchored && anchored.hasAttribute("data-entry")) { reveal(anchored, false); }
+    // a problem chosen on the review page: its step opens, its field takes the focus
+    else if (anchored && anchored.closest("[data-q]") && document.getElementById("error-summary")) {
+      reveal(anchored, true);
+    }
   }
 })();

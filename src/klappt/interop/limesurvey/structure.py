@@ -9,7 +9,7 @@ Two layouts exist and both are read:
 
 We tell them apart by which elements are present, not by ``DBVersion`` (files are edited by
 hand and by other tools), and we merge texts from wherever they are, so a file that mixes the
-two still reads. The result is an :class:`LsSurvey`; :mod:`klappt.interop.lsform` turns it
+two still reads. The result is an :class:`LsSurvey`; :mod:`klappt.interop.limesurvey.form` turns it
 into an XLSForm.
 """
 

@@ -2,7 +2,7 @@
 
 Each becomes a group (named like the question) of items named as ExpressionScript names them
 (``Q_SQ``, ``Q_SQ_0``, ``Q_Y_X``, ``Q_1``), so conditions that refer to them translate one to
-one. The shared pieces of :mod:`klappt.interop.lsform` (the field record, the fixed answer
+one. The shared pieces of :mod:`klappt.interop.limesurvey.form` (the field record, the fixed answer
 scales, the question context) live here too.
 """
 
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from klappt.interop.base import plain_text
-from klappt.interop.limesurvey import LS_TYPES, LsQuestion
-from klappt.interop.lsexpr import Var, is_always
+from klappt.interop.limesurvey.expressions import Var, is_always
+from klappt.interop.limesurvey.structure import LS_TYPES, LsQuestion
 
 if TYPE_CHECKING:
-    from klappt.interop.lsform import _Builder
+    from klappt.interop.limesurvey.form import _Builder
 
 YES_NO = [
     ("Y", {"en": "Yes", "de": "Ja", "fr": "Oui", "es": "Sí", "it": "Sì", "nl": "Ja", "pt": "Sim"}),
@@ -147,7 +147,7 @@ def date_type(fmt: str) -> str:
 
 
 # The handlers of the multi-column question types: plain functions over the form builder of
-# klappt.interop.lsform (they were a mixin, whose calls into the builder no type checker follows).
+# klappt.interop.limesurvey.form (they were a mixin, whose calls into the builder no type checker follows).
 
 
 def begin_item_group(b: _Builder, ctx: Ctx) -> dict[str, str]:

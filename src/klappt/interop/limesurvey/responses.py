@@ -4,7 +4,7 @@ LimeSurvey names its response columns three ways, and exports use all of them:
 SGQA (``123X4X5SQ001``, the database and ``.lsr``), question codes (``Q1[SQ001]``, the CSV
 export's "question code" headings) and ExpressionScript names (``Q1_SQ001``). A CSV may also
 carry the full question texts as headings and full answer texts instead of codes. We match
-every heading against the :class:`~klappt.interop.lsform.LsField` map built from the
+every heading against the :class:`~klappt.interop.limesurvey.form.LsField` map built from the
 structure file and rebuild the table in klappt's own layout: one column per XLSForm question,
 a select_multiple as one column of space-separated choices, metadata as ``_id``, ``_submitdate`` ….
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.lsform import LsField, LsForm
+from klappt.interop.limesurvey.form import LsField, LsForm
 from klappt.responses.io import RawTable
 
 #: LimeSurvey's own response-table columns -> klappt metadata columns.

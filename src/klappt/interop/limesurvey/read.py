@@ -5,7 +5,7 @@
   ``_tokens.lst``) -> instrument, returns and participants.
 * :func:`read_limesurvey_responses` — a response export (CSV) read against its structure file.
 
-Each returns an :class:`~klappt.interop.base.ImportResult` whose summary ends with the
+Each returns a :class:`~klappt.interop.base.ConvertedFile` whose summary ends with the
 validation report of the returns. Nothing is half-imported: every check happens before a
 result exists.
 """
@@ -17,10 +17,10 @@ from pathlib import Path
 
 from klappt.damaged import ZIP_ERRORS
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.base import ImportResult, ImportSummary, complete_import
-from klappt.interop.limesurvey import check_document, parse_lss
-from klappt.interop.lsdata import convert_responses
-from klappt.interop.lsform import LsForm, build_form
+from klappt.interop.base import ConvertedFile, ImportSummary, complete_import
+from klappt.interop.limesurvey.form import LsForm, build_form
+from klappt.interop.limesurvey.responses import convert_responses
+from klappt.interop.limesurvey.structure import check_document, parse_lss
 from klappt.interop.xlsform_writer import read_spec
 from klappt.interop.xmlsafe import parse_xml, table_fields, table_rows
 from klappt.limits import MIB, check_file, current, exceeded
@@ -86,7 +86,7 @@ def lss_to_xlsform(path: str | Path) -> bytes:
     return read_lss(path).xlsform or b""
 
 
-def read_lss(path: str | Path) -> ImportResult:
+def read_lss(path: str | Path) -> ConvertedFile:
     """Import a LimeSurvey survey structure file (``.lss``).
 
     Parameters
@@ -96,7 +96,7 @@ def read_lss(path: str | Path) -> ImportResult:
 
     Returns
     -------
-    ImportResult
+    ConvertedFile
         ``instrument`` and ``xlsform``; ``raw`` is None (a structure file holds no returns).
 
     Raises
@@ -174,12 +174,12 @@ def _unzip(path: Path) -> dict[str, bytes]:
         ) from None
 
 
-def read_lsa(path: str | Path) -> ImportResult:
+def read_lsa(path: str | Path) -> ConvertedFile:
     """Import a LimeSurvey survey archive (``.lsa``): structure, returns and participants.
 
     Returns
     -------
-    ImportResult
+    ConvertedFile
         ``instrument``, ``raw`` (the returns in klappt's layout, or None when the archive has
         none), ``participants`` (the token table, or None) and the summary with the validation
         report.
@@ -231,7 +231,7 @@ def read_lsa(path: str | Path) -> ImportResult:
     return complete_import("limesurvey-lsa", instrument, raw, summary, xlsform, participants)
 
 
-def read_limesurvey_responses(structure: str | Path, data: str | Path) -> ImportResult:
+def read_limesurvey_responses(structure: str | Path, data: str | Path) -> ConvertedFile:
     """Import a LimeSurvey response export (CSV/XLSX) against its structure (``.lss`` or ``.lsa``).
 
     Headings may be question codes (``Q1``, ``Q1[SQ001]``, ``Q1[SQ001][1]``), ExpressionScript
@@ -270,3 +270,22 @@ def read_limesurvey_responses(structure: str | Path, data: str | Path) -> Import
     instrument, xlsform = _instrument(form)
     summary = _summary(form, "limesurvey-responses", notes)
     return complete_import("limesurvey-responses", instrument, raw, summary, xlsform)
+
+
+# -- readers of the importers' table (klappt.interop.importers) ----------------------------
+
+
+def import_structure(path: Path, responses: Path | None, key: str) -> ConvertedFile:
+    """A ``.lss``, with its response export when one is given."""
+    return read_limesurvey_responses(path, responses) if responses is not None else read_lss(path)
+
+
+def import_archive(path: Path, responses: Path | None, key: str) -> ConvertedFile:
+    """A ``.lsa``, or its survey read against a response export when one is given."""
+    return read_limesurvey_responses(path, responses) if responses is not None else read_lsa(path)
+
+
+def import_responses(path: Path, structure: Path | None, key: str) -> ConvertedFile:
+    """A response export, read against its structure file (the table refuses it without one)."""
+    assert structure is not None
+    return read_limesurvey_responses(structure, path)

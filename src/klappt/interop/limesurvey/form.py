@@ -1,4 +1,4 @@
-"""A parsed LimeSurvey survey -> an XLSForm (:class:`FormSpec`) and a map of its data columns.
+"""A parsed LimeSurvey survey -> an XLSForm (:class:`XLSFormSpec`) and a map of its data columns.
 
 How LimeSurvey question types become XLSForm rows:
 
@@ -31,9 +31,8 @@ from functools import partial
 from pathlib import Path
 
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.base import FormSpec, Names, language_key, plain_text, safe_choice
-from klappt.interop.limesurvey import LS_TYPES, LsQuestion, LsSurvey
-from klappt.interop.lsexpr import (
+from klappt.interop.base import Names, XLSFormSpec, language_key, plain_text, safe_choice
+from klappt.interop.limesurvey.expressions import (
     Flag,
     Ref,
     Untranslatable,
@@ -43,7 +42,7 @@ from klappt.interop.lsexpr import (
     translate,
     translate_value,
 )
-from klappt.interop.lsitems import (
+from klappt.interop.limesurvey.items import (
     ARRAY_TYPES,
     COMMENT,
     GENDER,
@@ -61,6 +60,7 @@ from klappt.interop.lsitems import (
     q_ranking,
     range_constraint,
 )
+from klappt.interop.limesurvey.structure import LS_TYPES, LsQuestion, LsSurvey
 
 
 @dataclass
@@ -68,7 +68,7 @@ class LsForm:
     """The XLSForm built from a survey, the data map and what the import summary will say."""
 
     survey: LsSurvey
-    spec: FormSpec
+    spec: XLSFormSpec
     fields: list[LsField]
     source: str
     questions: int = 0
@@ -91,7 +91,7 @@ class _Builder:
             )
             or f"LimeSurvey {survey.sid}"
         )
-        self.spec = FormSpec(
+        self.spec = XLSFormSpec(
             title=title.replace("\n", " "),
             form_id=f"limesurvey_{survey.sid or 'survey'}",
             languages=tuple(self.keys.values()),

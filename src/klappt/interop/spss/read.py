@@ -4,7 +4,7 @@ Variable labels become question labels; numeric variables with value labels beco
 select_one questions (values without a label get a choice of their own, and labels that only
 name user-missing codes leave the variable a number); multiple-response sets become
 select_multiple questions; user-missing values become missing and are counted in the summary.
-Variables ``return_id`` and ``meta_*`` (as :func:`klappt.interop.spss.to_sav` writes them)
+Variables ``return_id`` and ``meta_*`` (as :func:`klappt.interop.spss.write.to_sav` writes them)
 become the return id and metadata again.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.base import FormSpec, ImportResult, ImportSummary, Names, complete_import
+from klappt.interop.base import ConvertedFile, ImportSummary, Names, XLSFormSpec, complete_import
 from klappt.responses.io import RawTable
 
 
@@ -52,7 +52,7 @@ def _missing(value: Any, ranges: list[dict[str, Any]]) -> bool:
     return False
 
 
-def read_spss(path: str | Path) -> ImportResult:
+def read_spss(path: str | Path) -> ConvertedFile:
     """Import an SPSS (``.sav``, ``.zsav``) or Stata (``.dta``) file: questionnaire and returns.
 
     Numeric variables with value labels become select_one questions (values without a label
@@ -107,8 +107,8 @@ def read_spss(path: str | Path) -> ImportResult:
     return _import(p, df, meta, "stata-dta" if stata else "spss-sav")
 
 
-def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ImportResult:
-    spec = FormSpec(
+def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
+    spec = XLSFormSpec(
         title=(meta.file_label or p.stem), form_id=re.sub(r"\W+", "_", p.stem) or "data"
     )
     names = Names()
@@ -292,3 +292,8 @@ def names_choice(var: str, taken: dict[str, str]) -> str:
         n += 1
         name = f"{base}_{n}"
     return name
+
+
+def import_spss(path: Path, companion: Path | None, key: str) -> ConvertedFile:
+    """The importers' table's reader (``.sav``, ``.zsav``, ``.dta`` carry their own structure)."""
+    return read_spss(path)

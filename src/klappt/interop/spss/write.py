@@ -8,7 +8,7 @@ are valid for the target program: SPSS names start with a letter, hold at most 6
 not end in ``.`` or ``_`` and are unique regardless of case; Stata names hold at most 31
 characters (the length readstat allows for value-label names).
 
-Import: :mod:`klappt.interop.spssread`.
+Import: :mod:`klappt.interop.spss.read`.
 """
 
 from __future__ import annotations

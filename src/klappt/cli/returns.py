@@ -1,0 +1,247 @@
+"""The coordinator's work on returns from the command line (issue 16): ``klappt wave
+replace-form|correct|reopen|history``, as the web app's pages do it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table as RichTable
+
+from klappt.cli.common import Lang, ProjectOpt, _lang, _t, err, out
+from klappt.cli.mail import ProgramOpt, _wave, wave_app
+from klappt.errors import ErrorCode, KlapptError
+
+Author = Annotated[
+    str,
+    typer.Option("--by", help="Wer ändert (erscheint im Versionsverlauf); Standard: cli."),
+]
+Reason = Annotated[
+    str, typer.Option("--reason", help="Warum (Pflicht; erscheint im Versionsverlauf).")
+]
+
+
+def _site_return(w: Any, site_id: str) -> Any:
+    from klappt.store.models import Site
+    from klappt.web.models import SiteReturn
+
+    site = Site.objects.filter(program=w.program, site_id=site_id).first()
+    sr = SiteReturn.objects.filter(wave=w, site=site).first() if site else None
+    if sr is None:
+        raise KlapptError(ErrorCode.MAIL_012, ids=site_id)
+    return sr
+
+
+@wave_app.command("replace-form")
+def replace_form(
+    wave: Annotated[str, typer.Argument(help="Name der Welle.")],
+    form: Annotated[Path, typer.Argument(help="Die neue Fassung des Fragebogens (XLSForm).")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Ersetzen; ohne --yes wird nur geprüft und gezeigt.")
+    ] = False,
+    by: Author = "cli",
+    program: ProgramOpt = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Den Fragebogen einer geöffneten Welle durch eine neue Fassung ersetzen.
+
+    Die neue Fassung wird gegen die vorhandenen Rückläufe geprüft: Antworten werden über den
+    Fragennamen übernommen; was nicht mehr passt (entfernte Antwort, geänderter Typ), wird je
+    Standort aufgelistet. Ohne --yes ändert sich nichts (Rückgabe 1, wenn etwas nicht passt).
+
+    Beispiel: klappt wave replace-form 2024 arbeitshilfe_2024_v2.xlsx --yes
+    """
+    from klappt.instrument import read_instrument
+
+    lang = _lang(lang)
+    w = _wave(project, program, wave)  # Django is set up from here on
+    from klappt.web import formchange
+
+    if not form.is_file():
+        raise KlapptError(ErrorCode.FILE_001, path=form)
+    read_instrument(form)  # a broken form: its message names the file as given, nothing changed
+    staged = formchange.stage(w, form.read_bytes(), form.name, by)
+    plan = formchange.plan(w, staged, lang)
+    _show_plan(plan, lang)
+    if not yes:
+        staged.delete()
+        if plan.misfits:
+            err.print(
+                f"[yellow]{escape(KlapptError(ErrorCode.RETURN_003, n=plan.misfits).message(lang))}[/]"
+            )
+            raise typer.Exit(1)
+        err.print(_t(lang, "Nichts geändert: mit --yes ersetzen.", "Nothing changed: pass --yes."))
+        return
+    done = formchange.apply(w, staged, by, lang)
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Fragebogen der Welle {escape(w.name)} ersetzt: Fassung {done.new_number}.",
+            f"[green]✓[/] Form of wave {escape(w.name)} replaced: version {done.new_number}.",
+        )
+    )
+
+
+def _show_plan(plan: Any, lang: str) -> None:
+    if plan.added:
+        out.print(_t(lang, "Neue Fragen: ", "New questions: ") + escape(", ".join(plan.added)))
+    if plan.removed:
+        out.print(
+            _t(lang, "Nicht mehr im Fragebogen: ", "No longer in the form: ")
+            + escape(", ".join(plan.removed))
+        )
+    table = RichTable(title=_t(lang, "Vorhandene Rückläufe", "Returns already there"))
+    for header in (
+        _t(lang, "Standort", "Site"),
+        _t(lang, "Übernommen", "Carried over"),
+        _t(lang, "Passt nicht mehr", "No longer fits"),
+    ):
+        table.add_column(header)
+    for s in plan.sites:
+        misfits = "\n".join(f"{m.question} = {m.value}: {m.problem}" for m in s.misfits)
+        table.add_row(escape(s.site_name), str(s.carried), escape(misfits or "–"))
+    out.print(table)
+
+
+@wave_app.command("correct")
+def correct(
+    wave: Annotated[str, typer.Argument(help="Name der Welle.")],
+    site: Annotated[str, typer.Argument(help="Kennung des Standorts (site_id).")],
+    set_: Annotated[
+        list[str],
+        typer.Option("--set", help="Antwort FRAGE=WERT (mehrfach möglich; leer: WERT weglassen)."),
+    ],
+    reason: Reason,
+    by: Author = "cli",
+    program: ProgramOpt = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Einen abgesandten Rücklauf korrigieren (z. B. einen Tippfehler, den der Standort meldet):
+    eine neue Version mit Wer, Wann und Warum.
+
+    Beispiel: klappt wave correct 2024 gt --set thm_anzahl=3 --reason "Anruf 7.12."
+    """
+    lang = _lang(lang)
+    w = _wave(project, program, wave)  # Django is set up from here on
+    from klappt.web import corrections
+
+    answers: dict[str, Any] = {}
+    for item in set_:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise KlapptError(ErrorCode.RETURN_005, value=item)
+        answers[name.strip()] = value.strip() or None
+    sr = _site_return(w, site)
+    done = corrections.correct(w, sr, answers, by, reason, lang)
+    if done.errors:
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in done.errors.items())
+        raise KlapptError(ErrorCode.RETURN_004, site=sr.site.name, problems=problems)
+    if done.version is None:
+        err.print(_t(lang, "Nichts geändert.", "Nothing changed."))
+        return
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Korrigiert: Version {done.version.number} ({', '.join(done.changed)}).",
+            f"[green]✓[/] Corrected: version {done.version.number} ({', '.join(done.changed)}).",
+        )
+    )
+
+
+@wave_app.command("reopen")
+def reopen(
+    wave: Annotated[str, typer.Argument(help="Name der Welle.")],
+    site: Annotated[str, typer.Argument(help="Kennung des Standorts (site_id).")],
+    reason: Reason,
+    by: Author = "cli",
+    program: ProgramOpt = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Einen Rücklauf für seinen Standort wieder öffnen: der Standort kann ihn über seinen Link
+    ändern und erneut absenden, auch nach dem Schließen der Welle.
+
+    Beispiel: klappt wave reopen 2024 gt --reason "Standort meldet falsche Zahlen"
+    """
+    lang = _lang(lang)
+    w = _wave(project, program, wave)  # Django is set up from here on
+    from klappt.web import corrections
+
+    v = corrections.reopen(_site_return(w, site), by, reason)
+    err.print(
+        _t(
+            lang,
+            f"[green]✓[/] Wieder geöffnet für {escape(site)} (Version {v.number}).",
+            f"[green]✓[/] Re-opened for {escape(site)} (version {v.number}).",
+        )
+    )
+
+
+@wave_app.command("history")
+def history(
+    wave: Annotated[str, typer.Argument(help="Name der Welle.")],
+    site: Annotated[str, typer.Argument(help="Kennung des Standorts (site_id).")],
+    compare: Annotated[
+        tuple[int, int] | None,
+        typer.Option("--compare", help="Zwei Versionen vergleichen, z. B. --compare 1 2."),
+    ] = None,
+    program: ProgramOpt = None,
+    project: ProjectOpt = None,
+    lang: Lang = "de",
+) -> None:
+    """Der Versionsverlauf eines Rücklaufs (Wer, Wann, Warum) und was sich zwischen zwei
+    Versionen geändert hat.
+
+    Beispiel: klappt wave history 2024 gt --compare 1 2
+    """
+    lang = _lang(lang)
+    w = _wave(project, program, wave)  # Django is set up from here on
+    from django.utils import timezone
+
+    from klappt.web import corrections, instruments
+
+    sr = _site_return(w, site)
+    table = RichTable()
+    for header in (
+        "Version",
+        _t(lang, "Art", "Kind"),
+        _t(lang, "Wann", "When"),
+        _t(lang, "Wer", "Who"),
+        _t(lang, "Warum", "Why"),
+        _t(lang, "Fassung", "Form"),
+    ):
+        table.add_column(header)
+    kinds = {
+        "draft": _t(lang, "Entwurf", "draft"),
+        "submit": _t(lang, "abgesandt", "submitted"),
+        "correction": _t(lang, "korrigiert", "corrected"),
+        "reopen": _t(lang, "wieder geöffnet", "re-opened"),
+        "form": _t(lang, "neuer Fragebogen", "new form"),
+    }
+    for v in corrections.history_rows(sr):
+        table.add_row(
+            str(v.number),
+            kinds.get(v.kind, v.kind),
+            timezone.localtime(v.created_at).strftime("%d.%m.%Y %H:%M"),
+            escape(v.author or _t(lang, "Standort", "site")),
+            escape(v.reason or "–"),
+            str(v.form_number),
+        )
+    out.print(table)
+    if compare is not None:
+        by_number = {v.number: v for v in sr.versions.all()}
+        a, b = by_number.get(compare[0]), by_number.get(compare[1])
+        if a is None or b is None:
+            raise KlapptError(ErrorCode.RETURN_007, known=", ".join(map(str, sorted(by_number))))
+        rules = instruments.rules(w)
+        changes = corrections.compare(rules, a, b, lang)
+        diff = RichTable(title=_t(lang, "Geänderte Antworten", "Changed answers"))
+        for header in (_t(lang, "Frage", "Question"), f"v{a.number}", f"v{b.number}"):
+            diff.add_column(header)
+        for c in changes:
+            diff.add_row(escape(c.question), escape(c.before or "–"), escape(c.after or "–"))
+        out.print(diff)
