@@ -206,9 +206,9 @@ def test_held_back_wave_with_the_default_recipe_agrees_with_tabulate__ok(heldout
                 got = dict(zip(panel.categories, panel.series[0].values, strict=True))
                 # charts store exact shares; labels round (none under a base of 100)
                 want = {typographic(r["label"]): r for r in t["rows"]}
-                assert all(
-                    exact_share(want[c]["count"], t["base"]) == v for c, v in got.items()
-                ), panel.question
+                assert all(exact_share(want[c]["count"], t["base"]) == v for c, v in got.items()), (
+                    panel.question
+                )
                 if panel.question in hand:
                     hand_rows = {r["choice"]: r for r in hand[panel.question]["rows"]}
                     counts = dict(zip(panel.categories, panel.series[0].counts, strict=True))

@@ -17,9 +17,7 @@ def test_the_web_deck_gives_the_response_of_the_register__ok(web: Any, web_backe
     r = web.analyst().get(f"/p/{web.program.slug}/w/{wave.pk}/report.pptx")
     assert r.status_code == 200, r.content[-1500:]
     slides = Presentation(io.BytesIO(r.content)).slides
-    texts = [
-        " ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in slides
-    ]
+    texts = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in slides]
     data = next(t for t in texts if "Datengrundlage" in t)
     assert "Rücklauf: 3 von 54 Standorten (6\u202f%)" in data
     assert "Stand: " in texts[0]

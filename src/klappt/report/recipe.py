@@ -16,6 +16,7 @@ import yaml
 from klappt import yamlsafe
 from klappt.errors import ErrorCode, KlapptError, current_language
 from klappt.report.kinds import CHART_KINDS, KindName, is_kind
+from klappt.report.recipe_options import check_options, read_min_cell
 from klappt.report.recipe_yaml import DuplicateKey, LineLoader, YMap, YSeq, line_of
 from klappt.report.spec import (
     AgendaSlide,
@@ -32,7 +33,6 @@ from klappt.report.spec import (
     TitleSlide,
     WaveSource,
 )
-from klappt.report.withheld import recipe_min_cell
 
 __all__ = ["Msg", "default_spec", "dump_recipe", "load_recipe", "parse_recipe", "recipe_error"]
 
@@ -234,9 +234,9 @@ class _Reader:
                 "'options' muss eine Zuordnung sein.",
                 "'options' must be a mapping.",
             )
-        self.check_options(options, m.key_lines.get("options"))
+        check_options(self, options, m.key_lines.get("options"))
         wave = self.string(m, "wave")
-        min_cell = recipe_min_cell(self, m)  # disclosure: {min_cell: N}
+        min_cell = read_min_cell(self, m)
         return ReportSpec(
             title=title,
             slides=slides,
@@ -248,33 +248,6 @@ class _Reader:
             options=dict(options),
             min_cell=min_cell,
         )
-
-    def check_options(self, options: dict[str, Any], line: int | None) -> None:
-        """``decimals`` (0–3, the percentages' decimals, default 1; ``auto``: none under a base
-        of 100, else one) and ``source_line`` (a text with {survey}, {wave}, {n}, or false)."""
-        lines = getattr(options, "key_lines", {})
-        decimals = options.get("decimals")
-        if (
-            decimals is not None
-            and decimals != "auto"
-            and (
-                isinstance(decimals, bool)
-                or not isinstance(decimals, int)
-                or not 0 <= decimals <= 3
-            )
-        ):
-            raise self.fail(
-                lines.get("decimals", line),
-                f"options.decimals: eine ganze Zahl von 0 bis 3 oder 'auto', nicht '{decimals}'.",
-                f"options.decimals: a whole number from 0 to 3 or 'auto', not '{decimals}'.",
-            )
-        source = options.get("source_line")
-        if source is not None and source is not False and not isinstance(source, str):
-            raise self.fail(
-                lines.get("source_line", line),
-                "options.source_line muss ein Text sein (mit {survey}, {wave}, {n}) oder false.",
-                "options.source_line must be a text (with {survey}, {wave}, {n}) or false.",
-            )
 
     def waves(self, value: Any, line: int | None) -> tuple[WaveSource, ...]:
         if value is None:

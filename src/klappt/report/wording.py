@@ -210,4 +210,3 @@ def excel_number_format(lang: str, decimals: int, percent_sign: bool) -> str:
     digits = "0" if decimals <= 0 else "0." + "0" * decimals
     unit = ('"%"' if lang == "en" else '" %"') if percent_sign else ""
     return f"{locale}{digits}{unit}"
-
