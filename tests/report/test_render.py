@@ -213,7 +213,8 @@ def test_html_on_wide_and_middle_screens_does_not_overflow__ok(outputs, width):
         finally:
             browser.close()
     assert not overflow, overflow[:10]
-    assert phrases > 50 and not broken, broken
+    # after disclosure control (mentions of at least 3 sites) two clouds remain on the deck
+    assert phrases > 10 and not broken, broken
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium (/usr/bin/chromium) not installed")

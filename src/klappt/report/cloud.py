@@ -39,8 +39,18 @@ class PlacedMention:
     lines: tuple[str, ...]
 
 
-def cloud_sizes(counts: Sequence[int], largest: float, smallest: float = SMALLEST) -> list[float]:
-    """Font size per count on one scale: linear in the square root of the count.
+def cloud_color(rank: int) -> str:
+    """The colour of a cloud's phrase by its rank: the three most frequent, the next six, the rest."""
+    from klappt.report.theme import MUTED, PRIMARY
+
+    return (PRIMARY, "2F6DB5", MUTED)[0 if rank < 3 else 1 if rank < 9 else 2]
+
+
+def cloud_sizes(
+    counts: Sequence[int], largest: float, smallest: float = SMALLEST, step: float = 0.5
+) -> list[float]:
+    """Font size per count on one scale: linear in the square root of the count, in ``step``s
+    (points on a slide; ``step=0`` for the HTML's em).
 
     >>> cloud_sizes([9, 4, 1], 30)
     [30.0, 21.0, 12.0]
@@ -50,9 +60,8 @@ def cloud_sizes(counts: Sequence[int], largest: float, smallest: float = SMALLES
     lo, hi = min(counts) ** 0.5, max(counts) ** 0.5
     if hi == lo:
         return [largest if len(counts) == 1 else (smallest + largest) / 2] * len(counts)
-    return [
-        round((smallest + (largest - smallest) * (c**0.5 - lo) / (hi - lo)) * 2) / 2 for c in counts
-    ]
+    sizes = [smallest + (largest - smallest) * (c**0.5 - lo) / (hi - lo) for c in counts]
+    return [round(v / step) * step for v in sizes] if step else sizes
 
 
 def layout_cloud(

@@ -16,8 +16,8 @@ from html import escape
 
 from klappt.report import svg as _svg  # noqa: F401  (registers the SVG drawers)
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide, DataTable
+from klappt.report.cloud import cloud_sizes
 from klappt.report.kinds import KIND, SVG
-from klappt.report.mentions import font_sizes
 from klappt.report.textfit import text_width
 from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY
 from klappt.report.typography import list_items, typographic
@@ -369,7 +369,7 @@ def _cloud(p: BuiltPanel, ident: str, width: float, lang: str) -> str:
     each phrase on one line."""
     if not p.mentions:
         return "<p>–</p>"
-    sizes = font_sizes(list(p.mentions), 0.9, 2.4)  # in em of the cloud's font size
+    sizes = cloud_sizes([m.count for m in p.mentions], 2.4, 0.9, step=0)  # in em
     label = text(KIND[p.kind].wording, lang)
     phone = [(s - 0.9) * 0.45 + 0.9 for s in sizes]  # a narrower range on a phone
     widths = [_em_width(m.text, rank < 3) for rank, m in enumerate(p.mentions)]

@@ -18,6 +18,7 @@ from pptx.util import Emu
 
 import klappt.report.pptx_cloud  # noqa: F401  (registers the cloud and table drawers)
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
+from klappt.report.grid import result_grid
 from klappt.report.kinds import PPTX
 from klappt.report.pptx_charts import BAR_SLOT, MIN_SIZE, bar_chart_height, chart_style
 from klappt.report.pptx_layouts import closing_top, stamp_mark
@@ -280,28 +281,14 @@ class _Deck(DeckBase):
                 name="Headline",
             )
             top += 40
-        area_w = W - 2 * M
-        if s.bullets and len(s.panels) == 1:
-            # one chart: the findings column right of it, at one place and width on every slide
-            fw = area_w * FINDINGS_SHARE
-            self.bullets(
-                slide, _Box(W - M - fw, top + 4, fw, bottom - top - 4), list(s.bullets), 18, 12
-            )
-            area_w -= fw + GAP
-        elif s.bullets and s.panels:
-            # two or more charts: three columns would squeeze them; the findings go below
-            need = self.bullets_height(list(s.bullets), area_w, 16)
-            fh = min(need, (bottom - top) * 0.3)
-            self.bullets(slide, _Box(M, bottom - fh, area_w, fh), list(s.bullets), 16, 12)
-            bottom -= fh + 8
-        elif s.bullets:
-            self.bullets(slide, _Box(M, top + 4, area_w, bottom - top - 4), list(s.bullets), 24, 12)
+        grid = result_grid(M, top, W - 2 * M, bottom, list(s.bullets), len(s.panels))
+        if grid.findings:
+            self.bullets(slide, _Box(*grid.findings), list(s.bullets), grid.findings_size, 12)
         if s.panels:
-            n = len(s.panels)
-            pw = (area_w - GAP * (n - 1)) / n
-            boxes = [_Box(M + i * (pw + GAP), top, pw, bottom - top) for i in range(n)]
+            boxes = [_Box(*b) for b in grid.panels]
+            pw = boxes[0].w
             head = self._heading_height(s.panels, pw)
-            self.bar_slot = _bar_slot(s.panels, pw, bottom - top - head)
+            self.bar_slot = _bar_slot(s.panels, pw, boxes[0].h - head)
             for panel, box in zip(s.panels, boxes, strict=True):
                 self.panel(slide, panel, box, head)
 
@@ -344,12 +331,6 @@ class _Deck(DeckBase):
         r.text = caption
         self._run_style(r, max(MIN_SIZE, size - 2), MUTED, False)
         return head if head is not None else h + 4
-
-
-#: The findings column beside one chart, as a share of the content width (every slide alike).
-FINDINGS_SHARE = 0.32
-#: The gap between charts and between a chart and the findings, in points.
-GAP = 22.0
 
 
 def _heading(panel: BuiltPanel) -> str:

@@ -9,7 +9,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu
 
 from klappt.report.built import BuiltPanel
-from klappt.report.cloud import SMALLEST, layout_cloud
+from klappt.report.cloud import SMALLEST, cloud_color, layout_cloud
 from klappt.report.kinds import PPTX
 from klappt.report.pptx_layouts import widen_label_column
 from klappt.report.pptx_text import _PT, _Box
@@ -18,16 +18,12 @@ from klappt.report.theme import INK, LIGHT, MUTED, PRIMARY, WHITE
 if TYPE_CHECKING:
     from klappt.report.pptx import _Deck
 
-#: Colours of a cloud's phrases by frequency: the three most frequent, the next, the rest.
-_CLOUD_COLORS = (PRIMARY, "2F6DB5", MUTED)
-
-
 @PPTX.register("cloud")
 def cloud(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
     """Phrases sized by frequency on one scale (:mod:`klappt.report.cloud`), none under 12 pt."""
     placed = layout_cloud(list(panel.mentions), box.w, box.h, largest=28.0)
     for m in sorted(placed, key=lambda m: m.rank):  # reading order: most frequent first
-        color = _CLOUD_COLORS[0 if m.rank < 3 else 1 if m.rank < 9 else 2]
+        color = cloud_color(m.rank)
         shape = slide.shapes.add_textbox(
             *_Box(box.x + m.x, box.y + m.y, m.width + 2, m.height).emu()
         )

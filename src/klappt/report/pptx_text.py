@@ -22,6 +22,7 @@ from pptx.util import Emu, Pt
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.report.built import BuiltReport
+from klappt.report.grid import INSET
 from klappt.report.pptx_charts import EMU_PER_PT, MIN_SIZE
 from klappt.report.pptx_layouts import check_layouts, pick_layout
 from klappt.report.textfit import fit
@@ -30,7 +31,7 @@ from klappt.report.theme import FONT, INK, MUTED, PRIMARY
 __all__ = ["MIN_SIZE", "DeckBase", "_Box"]
 
 _PT = EMU_PER_PT
-_INSET = 3.6  # text box inner margin left/right in points (0.05 in)
+_INSET = INSET  # text box inner margin left/right in points (0.05 in)
 
 
 def _open_template(path: str | Path) -> Any:
@@ -238,11 +239,6 @@ class DeckBase:
         if name:
             shape.name = name
         return shape
-
-    def bullets_height(self, items: list[str], width: float, size: float) -> float:
-        """The height a bulleted list needs at ``size`` in a box ``width`` wide."""
-        lines = sum(len(fit(it, width - 2 * _INSET - 16, 10_000, size, size)[1]) for it in items)
-        return lines * size * 1.2 + len(items) * size * 0.5 + 4
 
     def bullets(
         self,

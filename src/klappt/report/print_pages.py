@@ -18,11 +18,12 @@ from pathlib import Path
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
+from klappt.report.cloud import cloud_color, layout_cloud
+from klappt.report.grid import INSET, result_grid
 from klappt.report.kinds import PRINT
-from klappt.report.mentions import layout_cloud
 from klappt.report.print_charts import fit_lines, text_box
 from klappt.report.textfit import text_width, wrap
-from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY, QUALITATIVE, WHITE
+from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY, WHITE
 from klappt.report.typography import list_items, typographic
 
 __all__ = ["DEFAULT_SIZE", "render_pages", "slide_size"]
@@ -30,7 +31,7 @@ __all__ = ["DEFAULT_SIZE", "render_pages", "slide_size"]
 #: klappt's own slide: 13.333 × 7.5 inches (16:9), in points.
 DEFAULT_SIZE = (960.0, 540.0)
 _EMU_PER_PT = 12700
-_INSET = 3.6  # a text box's inner margin in the deck
+_INSET = INSET  # a text box's inner margin in the deck
 _SECTION_INK = "9DB9D5"
 
 
@@ -324,25 +325,31 @@ class _Page:
         if s.headline:
             self.text((M, top, W - 2 * M, 34), s.headline, 24, PRIMARY, True)
             top += 40
-        area_w = W - 2 * M
-        if s.bullets and s.panels:
-            fw = area_w * (0.34 if len(s.panels) == 1 else 0.28)
-            self.bullets((W - M - fw, top + 4, fw, bottom - top - 4), list(s.bullets), 18)
-            area_w -= fw + 18
-        elif s.bullets:
-            self.bullets((M, top + 4, area_w, bottom - top - 4), list(s.bullets), 24)
+        grid = result_grid(M, top, W - 2 * M, bottom, list(s.bullets), len(s.panels))
+        if grid.findings:
+            self.bullets(grid.findings, list(s.bullets), grid.findings_size)
         if s.panels:
-            gap = 22.0
-            n = len(s.panels)
-            pw = (area_w - gap * (n - 1)) / n
-            for i, panel in enumerate(s.panels):
-                self.panel(panel, (M + i * (pw + gap), top, pw, bottom - top), f"s{number}p{i + 1}")
+            # one heading size and height for the charts of a row, as in the deck
+            width = grid.panels[0][2] - 2 * _INSET - 2
+            size = min(fit_lines(_heading(p), width, 46, 16, True)[0] for p in s.panels)
+            lines = max(len(fit_lines(_heading(p), width, 46, size, True)[1]) for p in s.panels)
+            head = lines * size * 1.2 + 10
+            for i, (panel, box) in enumerate(zip(s.panels, grid.panels, strict=True)):
+                self.panel(panel, box, f"s{number}p{i + 1}", size, head)
 
     # -- panels ---------------------------------------------------------------------------
 
-    def panel(self, panel: BuiltPanel, box: tuple[float, float, float, float], ident: str) -> None:
+    def panel(
+        self,
+        panel: BuiltPanel,
+        box: tuple[float, float, float, float],
+        ident: str,
+        largest: float = 16.0,
+        head: float | None = None,
+    ) -> None:
         x, y, w, h = box
-        head = self._panel_heading(panel, box)
+        own = self._panel_heading(panel, box, largest)
+        head = own if head is None else head
         bw, bh = w - 2 * _INSET, h - head
         body = PRINT[panel.kind](panel, ident, bw, bh, self.lang)
         self.parts.append(
@@ -350,12 +357,14 @@ class _Page:
             f'width:{bw:.1f}pt;height:{bh:.1f}pt">{body}</div>'
         )
 
-    def _panel_heading(self, panel: BuiltPanel, box: tuple[float, float, float, float]) -> float:
+    def _panel_heading(
+        self, panel: BuiltPanel, box: tuple[float, float, float, float], largest: float = 16.0
+    ) -> float:
         """Heading and base above a chart ("Neue Kooperationen* (n=40)"); returns its height."""
         x, y, w, _ = box
         title = typographic(panel.title)
         caption = f"({panel.caption})" if title else panel.caption
-        size, lines = fit_lines(f"{title} {caption}".strip(), w - 2 * _INSET - 2, 46, 16, True)
+        size, lines = fit_lines(f"{title} {caption}".strip(), w - 2 * _INSET - 2, 46, largest, True)
         small = max(11.0, size - 2)
         bold_words = len(title.split())
         html, seen = [], 0
@@ -382,23 +391,20 @@ class _Page:
 
 @PRINT.register("cloud")
 def _cloud(panel: BuiltPanel, ident: str, w: float, h: float, lang: str) -> str:
-    """The mentions where the deck puts them; a phrase is never broken across lines."""
-    mentions = [m for m in panel.mentions]
-    placed = layout_cloud(mentions, w, h, largest=28.0, smallest=12.0)
+    """The mentions where the deck puts them (:mod:`klappt.report.cloud`), in its lines."""
+    placed = layout_cloud(list(panel.mentions), w, h, largest=28.0)
     if not placed:
         return text_box(0, 0, w, ["–"], 14, MUTED)
-    palette = (PRIMARY, QUALITATIVE[0], "3C6E9E", MUTED)
     out = []
     for m in sorted(placed, key=lambda m: m.rank):
-        color = palette[0] if m.rank < 3 else palette[min(3, 1 + m.rank // 6)]
         out.append(
             text_box(
                 m.x,
-                m.y + (m.height - m.size * 1.2) / 2,
+                m.y + (m.height - len(m.lines) * m.size * 1.2) / 2,
                 m.width + 2,
-                [typographic(m.text)],
-                round(m.size * 2) / 2,
-                color,
+                [typographic(line) for line in m.lines],
+                m.size,
+                cloud_color(m.rank),
                 m.rank < 3,
                 "center",
             )
@@ -424,3 +430,9 @@ def _stats(panel: BuiltPanel, ident: str, w: float, h: float, lang: str) -> str:
         f'<table class="stats" style="top:6pt;width:{min(w, 420.0):.1f}pt">'
         f'<thead><tr style="height:{row_h:.1f}pt">{head}</tr></thead><tbody>{body}</tbody></table>'
     )
+
+
+def _heading(panel: BuiltPanel) -> str:
+    """A chart's heading as the deck measures it: title and base ("Neue Kooperationen* (n=40)")."""
+    title = typographic(panel.title)
+    return f"{title} ({panel.caption})" if title else panel.caption

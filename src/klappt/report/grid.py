@@ -1,0 +1,69 @@
+"""The grid of a result slide: where its findings and its charts go.
+
+One home for the deck (:mod:`klappt.report.pptx`) and the PDF pages
+(:mod:`klappt.report.print_pages`), so that a PDF page is laid out like its slide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from klappt.report.textfit import fit
+
+__all__ = ["FINDINGS_SHARE", "GAP", "INSET", "ResultGrid", "bullets_height", "result_grid"]
+
+#: The findings column beside one chart, as a share of the content width (every slide alike).
+FINDINGS_SHARE = 0.32
+#: The gap between charts and between a chart and the findings, in points.
+GAP = 22.0
+#: A text box's inner margin left and right, in points (0.05 in, PowerPoint's default).
+INSET = 3.6
+#: Findings under two or more charts take at most this share of the content height.
+BELOW_SHARE = 0.3
+#: The largest size of findings set under the charts.
+BELOW_SIZE = 16.0
+
+Box = tuple[float, float, float, float]  # x, y, width, height in points
+
+
+@dataclass(frozen=True)
+class ResultGrid:
+    """The findings' box (with the largest size to set them in) and one box per chart."""
+
+    findings: Box | None
+    findings_size: float
+    panels: tuple[Box, ...]
+
+
+def bullets_height(items: list[str], width: float, size: float) -> float:
+    """The height a bulleted list needs at ``size`` in a box ``width`` wide."""
+    lines = sum(len(fit(it, width - 2 * INSET - 16, 10_000, size, size)[1]) for it in items)
+    return lines * size * 1.2 + len(items) * size * 0.5 + 4
+
+
+def result_grid(
+    left: float, top: float, width: float, bottom: float, bullets: list[str], n_panels: int
+) -> ResultGrid:
+    """Boxes of a result slide whose content runs from ``left``/``top`` over ``width`` to
+    ``bottom``: one chart has its findings in a column at the right (at one place on every
+    slide); two or more charts would be squeezed by a third column, so their findings go below."""
+    findings: Box | None = None
+    size = 24.0
+    area_w = width
+    if bullets and n_panels == 1:
+        fw = area_w * FINDINGS_SHARE
+        findings = (left + width - fw, top + 4, fw, bottom - top - 4)
+        size = 18.0
+        area_w -= fw + GAP
+    elif bullets and n_panels:
+        fh = min(bullets_height(bullets, area_w, BELOW_SIZE), (bottom - top) * BELOW_SHARE)
+        findings = (left, bottom - fh, area_w, fh)
+        size = BELOW_SIZE
+        bottom -= fh + 8
+    elif bullets:
+        findings = (left, top + 4, area_w, bottom - top - 4)
+    panels: tuple[Box, ...] = ()
+    if n_panels:
+        pw = (area_w - GAP * (n_panels - 1)) / n_panels
+        panels = tuple((left + i * (pw + GAP), top, pw, bottom - top) for i in range(n_panels))
+    return ResultGrid(findings, size, panels)
