@@ -426,20 +426,19 @@ class _Builder:
             )
         return True
 
+    def other_option(self, q: LsQuestion, code: str) -> tuple[str, dict[str, str]]:
+        """The "other" answer of a list or a multiple choice, in every language of the survey."""
+        texts = q.lang_attrs.get("other_replace_text", {})
+        return code, {
+            self.keys[lang]: plain_text(texts.get(lang)) or pick(OTHER, lang)
+            for lang in self.s.languages
+        }
+
     def q_list(self, ctx: Ctx) -> bool:
         q = ctx.q
         options = self.answer_options(q)
         if q.other:
-            other_text = q.lang_attrs.get("other_replace_text", {})
-            options.append(
-                (
-                    "-oth-",
-                    {
-                        self.keys[lang]: plain_text(other_text.get(lang)) or pick(OTHER, lang)
-                        for lang in self.s.languages
-                    },
-                )
-            )
+            options.append(self.other_option(q, "-oth-"))
         if not options:
             self.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without answer options")
             return False
@@ -493,16 +492,7 @@ class _Builder:
         subs = q.subs_on(0)
         options = [(s.code, self.texts(s.texts, fallback=s.code)) for s in subs]
         if q.other:
-            other_text = q.lang_attrs.get("other_replace_text", {})
-            options.append(
-                (
-                    "other",
-                    {
-                        self.keys[lang]: plain_text(other_text.get(lang)) or pick(OTHER, lang)
-                        for lang in self.s.languages
-                    },
-                )
-            )
+            options.append(self.other_option(q, "other"))
         if not options:
             self.form.skipped.append(f"{ctx.where}: multiple choice without options")
             return False
