@@ -434,6 +434,19 @@ class _Builder:
             for lang in self.s.languages
         }
 
+    def other_text(self, ctx: Ctx, relevant: str) -> None:
+        """The "please specify" text of the "other" answer, asked where ``relevant`` holds."""
+        code = ctx.q.code
+        self.text_item(
+            ctx,
+            "other",
+            self.fixed(OTHER),
+            f"{ctx.sgqa}other",
+            f"{code}[other]",
+            f"{code}_other",
+            relevant=relevant,
+        )
+
     def q_list(self, ctx: Ctx) -> bool:
         q = ctx.q
         options = self.answer_options(q)
@@ -466,16 +479,7 @@ class _Builder:
             Var(ctx.name, "select_one", codes),
         )
         if q.other:
-            other = codes["-oth-"]
-            self.text_item(
-                ctx,
-                "other",
-                self.fixed(OTHER),
-                f"{ctx.sgqa}other",
-                f"{q.code}[other]",
-                f"{q.code}_other",
-                relevant=f"${{{ctx.name}}} = '{other}'",
-            )
+            self.other_text(ctx, f"${{{ctx.name}}} = '{codes['-oth-']}'")
         if q.type == "O":
             self.text_item(
                 ctx,
@@ -544,15 +548,7 @@ class _Builder:
                 ),
                 Flag(ctx.name, codes["other"]),
             )
-            self.text_item(
-                ctx,
-                "other",
-                self.fixed(OTHER),
-                f"{ctx.sgqa}other",
-                f"{q.code}[other]",
-                f"{q.code}_other",
-                relevant=f"selected(${{{ctx.name}}}, '{codes['other']}')",
-            )
+            self.other_text(ctx, f"selected(${{{ctx.name}}}, '{codes['other']}')")
         if q.type == "P":
             comment = self.fixed(COMMENT)
             for code in [s.code for s in subs] + (["other"] if q.other else []):
