@@ -20,7 +20,7 @@ from klappt.responses.columns import ColumnMap, map_columns
 from klappt.responses.io import RawTable, sniff_summary
 from klappt.responses.loading import Loader
 from klappt.responses.relevance import apply_relevance, bad_answers, check_constraints
-from klappt.responses.report import Issue, ValidationReport
+from klappt.responses.report import MISSING_PREFIX, Issue, ValidationReport
 from klappt.responses.schema import choice_enum, columns_of, empty_frame
 
 if TYPE_CHECKING:
@@ -122,6 +122,7 @@ def _load(
         ld.issues.append(Issue("unknown_column", None, header, None, None, None))
     for header, name in cmap.duplicates:
         ld.issues.append(Issue("duplicate_column", None, header, None, name.split("/")[0], name))
+    ld.issues.extend(_missing_kinds(raw, cmap))
     frame = ColumnTyper(ld).typed()
     keep = ld.duplicate_ids()
     frame = check_constraints(ld, frame)
@@ -143,6 +144,21 @@ def _load(
         meta_columns=tuple(cmap.meta),
     )
     return rs, report
+
+
+def _missing_kinds(raw: RawTable, cmap: ColumnMap) -> list[Issue]:
+    """A note per question and kind of missing that a ``_missing_<question>`` column names."""
+    out = []
+    for column in cmap.meta:
+        if not column.startswith(MISSING_PREFIX):
+            continue
+        name = column[len(MISSING_PREFIX) :]
+        counted = raw.frame[column].cast(pl.String).drop_nulls().value_counts(sort=True)
+        for kind, n in counted.iter_rows():
+            out.append(
+                Issue("missing_kind", None, cmap.questions.get(name, name), kind, name, str(n))
+            )
+    return out
 
 
 def read_responses(

@@ -41,6 +41,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "Bedingung nicht auswertbar; nicht geprüft",
         "condition cannot be evaluated; not checked",
     ),
+    "missing_kind": (
+        "fehlend dieser Art (nicht gezählt); Rückläufe",
+        "missing of this kind (not counted); returns",
+    ),
     "not_answered_marker": (
         "vom Export für „nicht beantwortet“ geschrieben, als nicht beantwortet gelesen; Zellen",
         "written by the export for 'not answered', read as not answered; cells",
@@ -48,7 +52,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
 }
 
 #: Codes that describe the form rather than the data; they do not make a report fail.
-NOTE_CODES = frozenset({"expression_unsupported", "not_answered_marker"})
+NOTE_CODES = frozenset({"expression_unsupported", "not_answered_marker", "missing_kind"})
+#: Metadata columns ``_missing_<question>``: which kind of missing each empty answer was (an
+#: SPSS user-missing code, a Stata ``.a``-``.z``), as an import from those files keeps it.
+MISSING_PREFIX = "_missing_"
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,14 @@ class ValidationReport:
     def counts(self) -> dict[str, int]:
         return dict(Counter(i.code for i in self.problems))
 
+    def missing_kinds(self) -> dict[str, dict[str, int]]:
+        """Per question, how many answers were missing of each kind (see ``MISSING_PREFIX``)."""
+        out: dict[str, dict[str, int]] = {}
+        for i in self.notes:
+            if i.code == "missing_kind" and i.question and i.value is not None:
+                out.setdefault(i.question, {})[i.value] = int(i.detail or 0)
+        return out
+
     def to_dict(self, lang: str = "de") -> dict[str, Any]:
         return {
             "source": self.source,
@@ -111,6 +126,7 @@ class ValidationReport:
             "responses": self.responses,
             "ok": self.ok,
             "counts": self.counts(),
+            "missing_kinds": self.missing_kinds(),
             "meta_columns": list(self.meta_columns),
             "problems": [i.to_dict(lang) for i in self.problems],
             "notes": [i.to_dict(lang) for i in self.notes],

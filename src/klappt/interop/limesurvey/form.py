@@ -426,20 +426,32 @@ class _Builder:
             )
         return True
 
+    def other_option(self, q: LsQuestion, code: str) -> tuple[str, dict[str, str]]:
+        """The "other" answer of a list or a multiple choice, in every language of the survey."""
+        texts = q.lang_attrs.get("other_replace_text", {})
+        return code, {
+            self.keys[lang]: plain_text(texts.get(lang)) or pick(OTHER, lang)
+            for lang in self.s.languages
+        }
+
+    def other_text(self, ctx: Ctx, relevant: str) -> None:
+        """The "please specify" text of the "other" answer, asked where ``relevant`` holds."""
+        code = ctx.q.code
+        self.text_item(
+            ctx,
+            "other",
+            self.fixed(OTHER),
+            f"{ctx.sgqa}other",
+            f"{code}[other]",
+            f"{code}_other",
+            relevant=relevant,
+        )
+
     def q_list(self, ctx: Ctx) -> bool:
         q = ctx.q
         options = self.answer_options(q)
         if q.other:
-            other_text = q.lang_attrs.get("other_replace_text", {})
-            options.append(
-                (
-                    "-oth-",
-                    {
-                        self.keys[lang]: plain_text(other_text.get(lang)) or pick(OTHER, lang)
-                        for lang in self.s.languages
-                    },
-                )
-            )
+            options.append(self.other_option(q, "-oth-"))
         if not options:
             self.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without answer options")
             return False
@@ -467,16 +479,7 @@ class _Builder:
             Var(ctx.name, "select_one", codes),
         )
         if q.other:
-            other = codes["-oth-"]
-            self.text_item(
-                ctx,
-                "other",
-                self.fixed(OTHER),
-                f"{ctx.sgqa}other",
-                f"{q.code}[other]",
-                f"{q.code}_other",
-                relevant=f"${{{ctx.name}}} = '{other}'",
-            )
+            self.other_text(ctx, f"${{{ctx.name}}} = '{codes['-oth-']}'")
         if q.type == "O":
             self.text_item(
                 ctx,
@@ -493,16 +496,7 @@ class _Builder:
         subs = q.subs_on(0)
         options = [(s.code, self.texts(s.texts, fallback=s.code)) for s in subs]
         if q.other:
-            other_text = q.lang_attrs.get("other_replace_text", {})
-            options.append(
-                (
-                    "other",
-                    {
-                        self.keys[lang]: plain_text(other_text.get(lang)) or pick(OTHER, lang)
-                        for lang in self.s.languages
-                    },
-                )
-            )
+            options.append(self.other_option(q, "other"))
         if not options:
             self.form.skipped.append(f"{ctx.where}: multiple choice without options")
             return False
@@ -554,15 +548,7 @@ class _Builder:
                 ),
                 Flag(ctx.name, codes["other"]),
             )
-            self.text_item(
-                ctx,
-                "other",
-                self.fixed(OTHER),
-                f"{ctx.sgqa}other",
-                f"{q.code}[other]",
-                f"{q.code}_other",
-                relevant=f"selected(${{{ctx.name}}}, '{codes['other']}')",
-            )
+            self.other_text(ctx, f"selected(${{{ctx.name}}}, '{codes['other']}')")
         if q.type == "P":
             comment = self.fixed(COMMENT)
             for code in [s.code for s in subs] + (["other"] if q.other else []):

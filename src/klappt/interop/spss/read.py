@@ -24,6 +24,7 @@ from klappt.interop.base import (
     literal_label,
 )
 from klappt.responses.io import RawTable
+from klappt.responses.report import MISSING_PREFIX
 
 #: readstat's names of Stata's integer storage types, and Stata's own
 _STATA_INTEGERS = {"int8": "byte", "int16": "int", "int32": "long"}
@@ -45,6 +46,13 @@ def _fmt(value: Any) -> str | None:
         )
     text = str(value)
     return text if text.strip() else None
+
+
+def _missing_kind(value: Any, labels: dict[Any, str], stata: bool) -> str:
+    """Which missing a value was: its code (Stata's ``.a``) and its value label, if any."""
+    code = f".{value}" if stata and isinstance(value, str) else (_fmt(value) or "")
+    label = labels.get(value)
+    return f"{code} {label}" if label else code
 
 
 def _missing(value: Any, ranges: list[dict[str, Any]]) -> bool:
@@ -141,6 +149,9 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
     skipped: list[str] = []
     missing_count = 0
     integers: list[str] = []  # Stata byte/int/long variables read as integer questions
+    missing_columns: dict[str, list[str | None]] = {}
+
+    kinds: dict[str, list[str | None]] = {}  # per variable: which missing each value was
 
     def clean(var: str) -> list[Any]:
         nonlocal missing_count
@@ -148,12 +159,17 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
         miss = ranges.get(var, [])
         users = set(user_values.get(var, []))
         out: list[Any] = []
+        kind: list[str | None] = []
         for v in values:
             if (miss and _missing(v, miss)) or (users and v in users):
                 missing_count += 1
                 out.append(None)
+                kind.append(_missing_kind(v, value_labels.get(var, {}), fmt == "stata-dta"))
             else:
                 out.append(v)
+                kind.append(None)
+        if any(kind):
+            kinds[var] = kind
         return out
 
     in_sets = {v for s in mrsets.values() for v in s.get("variable_list", [])}
@@ -220,6 +236,8 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
         qname = names.unique(var, original=var)
         label = labels.get(var) or var
         values = clean(var)
+        if var in kinds:  # the kinds of missing, as metadata of the return (after the questions)
+            missing_columns[f"{MISSING_PREFIX}{qname}"] = kinds[var]
         vl = value_labels.get(var, {})
         fmt_name = (formats.get(var) or "").upper()
         # labels that only name missing codes (999 "skipped") describe a number, not categories
@@ -295,13 +313,15 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
         columns[qname] = [_fmt(v) for v in values]
         if fmt == "stata-dta" and stored.get(var) in _STATA_INTEGERS:
             integers.append(f"{var} ({_STATA_INTEGERS[stored[var]]})")
+    columns.update(missing_columns)
     if integers:
         shown = ", ".join(integers[:20]) + (
             f" (+{len(integers) - 20})" if len(integers) > 20 else ""
         )
         notes.append(f"Stata integers read as integer numbers: {shown}")
     if missing_count:
-        notes.append(f"{missing_count} user-missing values set to missing")
+        kept = f", their kinds kept in {MISSING_PREFIX}<question>" if missing_columns else ""
+        notes.append(f"{missing_count} user-missing values set to missing{kept}")
     if not spec.survey:
         raise KlapptError(ErrorCode.INTEROP_009, path=p, count=0, displays=0)
     from klappt.interop.xlsform_writer import read_spec
