@@ -281,3 +281,30 @@ def test_wave_data_unchanged_by_the_trend(project: Path) -> None:
     tab = {t["question"]: t for t in json.loads(done.stdout)["tables"]}
     assert [r["count"] for r in tab["plan"]["rows"]] == [2, 1, 2]
     assert DATA["2020"].count("teilweise") == 1
+
+
+def test_screen_and_workbook(project: Path) -> None:
+    from openpyxl import load_workbook
+
+    p = ["--project", str(project / "p")]
+    # 2020 and 2022 alone: no mapping between them is stored, plan and planung are not compared
+    done = _run(["trend", "--waves", "2020,2022", *p], project)
+    assert done.returncode == 0, done.stderr
+    assert "eine Planung?" not in done.stdout
+    assert "'planung' steht nur in einer Welle" in " ".join(done.stderr.split())
+    done = _run(["trend", "--waves", "2020,2021,2022", *p], project)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "Gibt es eine schriftliche Planung?" in text and "2020 (n=5)" in text
+    assert "2020: plan – Gibt es eine Planung?" in text  # the question each wave asked
+    book = project / "trend.xlsx"
+    done = _run(["trend", "--waves", "2020,2021,2022", "--xlsx", str(book), *p], project)
+    assert done.returncode == 0, done.stderr
+    rows = list(load_workbook(book).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Frage", "Welle", "Frage in der Welle")
+    planung_2020 = [r for r in rows if r[0] == "planung" and r[1] == "2020"]
+    assert [(r[2], r[4], r[5], r[6]) for r in planung_2020] == [
+        ("plan", 5, "ja", 3),
+        ("plan", 5, "nein", 2),
+        ("plan", 5, "weiß nicht", 0),
+    ]
