@@ -120,7 +120,7 @@ def test_chained_mappings_compose_questions_and_choices(waves) -> None:
 
 
 def test_trend_needs_two_different_waves(waves) -> None:
-    old, _, rs_old, _ = waves
+    _, _, rs_old, _ = waves
     with pytest.raises(KlapptError) as info:
         trend([WaveInput("2020", rs_old)], {})
     assert info.value.code is ErrorCode.TREND_002
