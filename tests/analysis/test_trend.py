@@ -24,9 +24,9 @@ from trend_waves import DATA, MAPPING, REGISTER, mapped_by_hand, rows, write_wav
 CLEAN = ("DJANGO_SETTINGS_MODULE", "KLAPPT_PROJECT", "DATABASE_URL", "KLAPPT_WEB_BACKEND")
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], cwd: Path, lang: str = "de") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in CLEAN}
-    env["KLAPPT_LANG"] = "de"
+    env["KLAPPT_LANG"] = lang
     env["COLUMNS"] = "1000"  # one message on one line, the path unbroken
     return subprocess.run(
         [sys.executable, "-m", "klappt", *args],
@@ -265,8 +265,12 @@ def test_a_bad_mapping_is_one_message_naming_its_line(
 ) -> None:
     bad = project / "bad.yaml"
     bad.write_text(text, encoding="utf-8")
+    kept = project / "p" / "mappings" / "2021--2022.yaml"
+    assert kept.read_text(encoding="utf-8") == MAPPING
     done = _run(["waves", "map", "--apply", str(bad), "--project", str(project / "p")], project)
     assert done.returncode == 2
+    assert kept.read_text(encoding="utf-8") == MAPPING  # nothing stored
+    assert sorted(f.name for f in kept.parent.iterdir()) == ["2021--2022.yaml"]
     message = " ".join(done.stderr.split())
     assert f"Zuordnung {bad}, Zeile {line if line else ''}" in message, message
     assert words in message
@@ -308,3 +312,15 @@ def test_screen_and_workbook(project: Path) -> None:
         ("plan", 5, "nein", 2),
         ("plan", 5, "weiß nicht", 0),
     ]
+
+
+def test_a_bad_mapping_in_english(project: Path) -> None:
+    bad = project / "bad_en.yaml"
+    bad.write_text(MAPPING.replace("to: planung", "to: anz"), encoding="utf-8")
+    p = ["--project", str(project / "p")]
+    done = _run(["waves", "map", "--apply", str(bad), *p], project, lang="en")
+    assert done.returncode == 2
+    message = " ".join(done.stderr.split())
+    assert f"Mapping {bad}, line 5: 'plan' (select_one) cannot be mapped onto 'anz' (integer)" in (
+        message
+    ), message
