@@ -178,6 +178,8 @@ def test_site_column_gives_the_same_panels(project: Path) -> None:
     linked = _trend(project)
     named = _trend(project, "--site-column", "kommune")
     assert _entry(named, "planung")["panels"] == _entry(linked, "planung")["panels"]
+    # the question naming the site has no panel: it would only say "s1 → s1"
+    assert _entry(linked, "kommune")["panels"] == []
     assert linked["response"]["2020"] == {"returns": 5, "sites": 5, "register": 6, "percent": 83.3}
 
 

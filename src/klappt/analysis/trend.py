@@ -274,7 +274,7 @@ def _panels(
     out = []
     for i, j in _pairs(present):
         si, sj = waves[i].sites, waves[j].sites
-        if si is None or sj is None:
+        if si is None or sj is None or _names_the_site(mapped[i], si, q.name):
             continue
         before = site_answers(mapped[i].frame, si, q.name)
         after = site_answers(mapped[j].frame, sj, q.name)
@@ -284,6 +284,12 @@ def _panels(
             )
         )
     return out
+
+
+def _names_the_site(rs: ResponseSet, sites: pl.Series, question: str) -> bool:
+    """Whether the question is the one naming the site (its panel would only say "s1 → s1")."""
+    answers = rs.frame.get_column(question).cast(pl.String)
+    return bool(answers.len() and (answers == sites.cast(pl.String)).all())
 
 
 def _fisher(per_wave: dict[str, Any], names: list[str], present: list[int]) -> list[dict[str, Any]]:

@@ -323,7 +323,7 @@ def _stored(
 
 
 def _print_trend(result: dict[str, Any], lang: str) -> None:
-    from klappt.formatting import fmt_percent
+    from klappt.formatting import fmt_number, fmt_percent
 
     waves = result["waves"]
     resp = result["response"]
@@ -359,6 +359,12 @@ def _print_trend(result: dict[str, Any], lang: str) -> None:
                 _t(lang, "beantwortet", "answered"),
                 *[str(entry["waves"][w]["base"]) for w in present],
             )
+            for key, name in (("mean", _t(lang, "Mittelwert", "Mean")), ("median", "Median")):
+                values = [(entry["waves"][w].get("stats") or {}).get(key) for w in present]
+                if any(v is not None for v in values):
+                    rt.add_row(
+                        name, *["–" if v is None else fmt_number(v, lang, 2) for v in values]
+                    )
         out.print(rt)
         for w in present:
             own = entry["waves"][w]["question"]
@@ -377,6 +383,20 @@ def _print_trend(result: dict[str, Any], lang: str) -> None:
                     f"(only {p['from']}: {p['only_from']}, only {p['to']}: {p['only_to']}); {escape(moved)}[/]",
                 )
             )
+        tested = [
+            f"{t['choice']} p={fmt_number(t['p'], lang, 3)}"
+            for t in entry.get("tests", [])
+            if t["p"] is not None
+        ]
+        if tested:
+            a, b = entry["tests"][0]["from"], entry["tests"][0]["to"]
+            out.print(f"[dim]Fisher {escape(a)}→{escape(b)}: {escape(', '.join(tested))}[/]")
+        for p in entry.get("panels", []):
+            paired = [f"{t['choice']} p={fmt_number(t['p'], lang, 3)}" for t in p.get("tests", [])]
+            if paired:
+                out.print(
+                    f"[dim]McNemar {escape(p['from'])}→{escape(p['to'])}: {escape(', '.join(paired))}[/]"
+                )
     for note in result.get("notes", []):
         err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
     if result.get("footnote"):
