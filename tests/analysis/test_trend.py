@@ -326,3 +326,31 @@ def test_a_bad_mapping_in_english(project: Path) -> None:
     assert f"Mapping {bad}, line 5: 'plan' (select_one) cannot be mapped onto 'anz' (integer)" in (
         message
     ), message
+
+
+def test_a_chain_may_pass_a_stored_wave_not_in_the_trend(project: Path) -> None:
+    p = ["--project", str(project / "p")]
+    # without a step from 2020, a trend of 2020 and 2022 compares only unchanged questions
+    alone = _trend_of(project, "2020,2022")
+    assert "planung" not in [e["question"] for e in alone["trends"]]
+    # 2020 → 2021 kept (nothing but unchanged questions): 2020 → 2021 → 2022 is a chain
+    step = project / "p" / "mappings" / "2020--2021.yaml"
+    (project / "step.yaml").write_text('from: "2020"\nto: "2021"\nquestions: []\n', "utf-8")
+    done = _run(["waves", "map", "--apply", str(project / "step.yaml"), *p], project)
+    assert done.returncode == 0, done.stderr
+    try:
+        chained = _trend_of(project, "2020,2022")
+    finally:
+        step.unlink()
+    planung = _entry(chained, "planung")
+    assert sorted(planung["waves"]) == ["2020", "2022"]
+    full = _entry(_trend(project), "planung")
+    assert planung["waves"]["2020"] == full["waves"]["2020"]
+
+
+def _trend_of(project: Path, waves: str) -> dict[str, Any]:
+    done = _run(
+        ["trend", "--waves", waves, "--json", "-", "--project", str(project / "p")], project
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

@@ -117,6 +117,13 @@ def test_chained_mappings_compose_questions_and_choices(waves) -> None:
         {("neu", "neu2"): again, ("alt", "neu"): first},
     )
     assert via["alt"].questions["art"].choices == both.questions["art"].choices
+    # "neu" not in the trend: the chain passes through it all the same
+    skipped = chain(
+        ["alt", "neu2"], {"alt": old, "neu2": new}, {("neu", "neu2"): again, ("alt", "neu"): first}
+    )
+    assert skipped["alt"].questions["art"].choices == both.questions["art"].choices
+    # without the stored steps only unchanged questions would map ("art" is not among them)
+    assert "art" not in chain(["alt", "neu2"], {"alt": old, "neu2": new}, {})["alt"].questions
 
 
 def test_trend_needs_two_different_waves(waves) -> None:

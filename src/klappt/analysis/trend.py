@@ -69,22 +69,28 @@ def chain(
     forms: dict[str, Instrument],
     stored: dict[tuple[str, str], WaveMapping],
 ) -> dict[str, WaveMapping]:
-    """Each wave's mapping onto the last: a stored mapping to the last wave, else one to a later
-    wave followed by that wave's chain, else the unchanged questions; questions a chain loses
-    but that are unchanged in the last wave map to themselves."""
+    """Each wave's mapping onto the last wave ``names[-1]``.
+
+    The chain of steps from the wave to the last, a step being a stored mapping (``stored[(a,
+    b)]``, also between waves not in ``names``, e.g. 2020 → 2021 → 2022 for a trend of 2020 and
+    2022) or, between two neighbours in ``names``, their unchanged questions; stored mappings
+    are preferred (:data:`_UNCHANGED_STEP`). Questions the chain loses but that are unchanged in
+    the last wave map to themselves.
+    """
     last = names[-1]
     out: dict[str, WaveMapping] = {last: identity(forms[last], forms[last], last, last)}
-    for i in range(len(names) - 2, -1, -1):
-        w = names[i]
-        found = stored.get((w, last))
-        if found is None:
-            later = next((n for n in names[i + 1 : -1] if (w, n) in stored), None)
-            step = (
-                stored[(w, later)]
-                if later
-                else identity(forms[w], forms[names[i + 1]], w, names[i + 1])
-            )
-            found = compose(step, out[step.target])
+    steps: dict[str, list[tuple[str, WaveMapping | None]]] = {}
+    for (a, b), m in stored.items():
+        steps.setdefault(a, []).append((b, m))
+    for a, b in itertools.pairwise(names):
+        steps.setdefault(a, []).append((b, None))  # unchanged questions, made when taken
+    for w in names[:-1]:
+        path = _path(w, last, steps)
+        found: WaveMapping | None = None
+        for a, b, kept in path:
+            taken = kept if kept is not None else identity(forms[a], forms[b], a, b)
+            found = taken if found is None else compose(found, taken)
+        assert found is not None  # the neighbours' steps always lead to the last wave
         direct = identity(forms[w], forms[last], w, last).questions
         targets = {q.target for q in found.questions.values()}
         extra = {
@@ -92,6 +98,43 @@ def chain(
         }
         out[w] = dataclasses.replace(found, questions={**found.questions, **extra})
     return out
+
+
+#: what a step of unchanged questions costs against a stored mapping's 1: a chain of stored
+#: mappings, which say what changed, wins over the neighbours' unchanged questions
+_UNCHANGED_STEP = 100
+
+
+def _path(
+    start: str, goal: str, steps: dict[str, list[tuple[str, WaveMapping | None]]]
+) -> list[tuple[str, str, WaveMapping | None]]:
+    """The cheapest chain of steps from ``start`` to ``goal`` (stored mappings first)."""
+    import heapq
+
+    best = {start: 0}
+    back: dict[str, tuple[str, WaveMapping | None]] = {}
+    queue: list[tuple[int, int, str]] = [(0, 0, start)]
+    tie = 0
+    while queue:
+        cost, _, a = heapq.heappop(queue)
+        if a == goal:
+            break
+        if cost > best.get(a, cost):
+            continue
+        for b, m in steps.get(a, []):
+            c = cost + (1 if m is not None else _UNCHANGED_STEP)
+            if c < best.get(b, c + 1):
+                best[b] = c
+                back[b] = (a, m)
+                tie += 1
+                heapq.heappush(queue, (c, tie, b))
+    path = []
+    node = goal
+    while node != start and node in back:
+        a, m = back[node]
+        path.append((a, node, m))
+        node = a
+    return path[::-1]
 
 
 def apply_mapping(rs: ResponseSet, mapping: WaveMapping, target: Instrument) -> ResponseSet:

@@ -308,16 +308,28 @@ def _detected(rs: Any, ids: set[str]) -> pl.Series | None:
 def _stored(
     root: Path, names: list[str], forms: dict[str, Instrument]
 ) -> dict[tuple[str, str], WaveMapping]:
-    """The mappings kept with the project between two of the trend's waves, earlier → later."""
+    """The mappings kept with the project: between the trend's waves (earlier → later), and
+    those through stored waves not in the trend, which a chain may pass (2020 → 2021 → 2022)."""
     from klappt.analysis.mapping import parse_mapping, read_header
-    from klappt.store.api import stored_mappings
+    from klappt.store.api import list_waves, load_wave, stored_mappings
 
     order = {n: i for i, n in enumerate(names)}
-    found = {}
+    files = []
     for path in stored_mappings(root):
         text = _read_text(path)
         _, a, b = read_header(text, str(path))
-        if a in order and b in order and order[a] < order[b]:
+        if a in order and b in order and order[a] >= order[b]:
+            continue  # backwards within the trend: not a step towards the last wave
+        files.append((path, text, a, b))
+    if any(a not in order or b not in order for _, _, a, b in files):
+        known = {w.name for w in list_waves(root)}
+        for _, _, a, b in files:
+            for w in (a, b):
+                if w not in forms and w in known:
+                    forms = {**forms, w: load_wave(root, w)[0]}
+    found = {}
+    for path, text, a, b in files:
+        if a in forms and b in forms:  # a mapping of a wave since removed is left aside
             found[(a, b)] = parse_mapping(text, str(path), forms[a], forms[b])
     return found
 
