@@ -231,6 +231,30 @@ class ErrorCode(Enum):
         "Ungültige Mindestfallzahl {value} ({where}): eine ganze Zahl ab 1 wird gebraucht (Vorgabe: 3).",
         "Invalid minimum cell size {value} ({where}): a whole number of at least 1 is needed (default: 3).",
     )
+    # Trends across waves (klappt.analysis.mapping, trend, panel; issue 19)
+    TREND_001 = Detail(
+        "mapping_invalid",
+        "Zuordnung {path}, Zeile {line}: {message}",
+        "Mapping {path}, line {line}: {message}",
+    )
+    TREND_002 = Detail(
+        "trend_waves",
+        "Für einen Zeitvergleich werden mindestens zwei verschiedene Wellen gebraucht "
+        "(--waves 2020,2022); angegeben: {waves}",
+        "A trend needs at least two different waves (--waves 2020,2022); given: {waves}",
+    )
+    TREND_003 = Detail(
+        "trend_by_missing",
+        "Die Welle {wave} hat keine Einfachauswahl '{name}' (auch nicht über eine Zuordnung), "
+        "nach der sich --by aufteilen ließe.",
+        "Wave {wave} has no single-choice question '{name}' (not even through a mapping) to "
+        "split --by.",
+    )
+    TREND_004 = Detail(
+        "site_column_missing",
+        "Die Welle {wave} hat keine Spalte '{column}' (--site-column).",
+        "Wave {wave} has no column '{column}' (--site-column).",
+    )
     # Interoperability (klappt.interop: LimeSurvey, REDCap, SPSS/Stata, exports)
     INTEROP_001 = Detail(
         "xml_malformed",

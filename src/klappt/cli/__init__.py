@@ -22,7 +22,17 @@ if TYPE_CHECKING:
 __all__ = ["app", "main"]
 
 # importing a module registers its commands; the order here is the order of `klappt --help`
-for _module in ("tables", "waves", "reports", "interop", "coding", "server", "mail", "returns"):
+for _module in (
+    "tables",
+    "waves",
+    "trend",
+    "reports",
+    "interop",
+    "coding",
+    "server",
+    "mail",
+    "returns",
+):
     import_module(f"klappt.cli.{_module}")
 
 

@@ -181,12 +181,21 @@ def register(
     )
 
 
-@app.command()
-def waves(project: ProjectOpt = None, lang: Lang = "de") -> None:
-    """Die gespeicherten Wellen auflisten.
+#: ``klappt waves`` lists the waves; ``klappt waves map`` (klappt.cli.trend) maps their questions
+waves_app = typer.Typer(invoke_without_command=True, rich_markup_mode="rich")
+app.add_typer(waves_app, name="waves")
 
-    Beispiel: klappt waves
+
+@waves_app.callback()
+def waves(ctx: typer.Context, project: ProjectOpt = None, lang: Lang = "de") -> None:
+    """Die gespeicherten Wellen auflisten; klappt waves map ordnet Fragen zweier Wellen einander zu.
+
+    Beispiele:
+      klappt waves
+      klappt waves map 2020 2022 --out zuordnung.yaml
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from klappt.store.api import list_waves
 
     lang = _lang(lang)

@@ -10,7 +10,8 @@ This module is the store's public face; each name lives in the module named afte
 * :mod:`klappt.store.waves`: importing, listing and loading waves;
 * :mod:`klappt.store.wave_writer`: writing a wave and its returns in one transaction;
 * :mod:`klappt.store.register`: the register of sites;
-* :mod:`klappt.store.snapshots`: the Parquet snapshots the analysis reads.
+* :mod:`klappt.store.snapshots`: the Parquet snapshots the analysis reads;
+* :mod:`klappt.store.trends`: wave mappings kept with the project, each return's site.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from klappt.store.project import (
 )
 from klappt.store.register import import_register
 from klappt.store.snapshots import snapshot_key
+from klappt.store.trends import (
+    mapping_file,
+    register_ids,
+    register_size,
+    return_sites,
+    store_mapping,
+    stored_mappings,
+)
 from klappt.store.waves import WaveImport, WaveInfo, import_wave, list_waves, load_wave
 
 __all__ = [
@@ -36,7 +45,13 @@ __all__ = [
     "init_project",
     "list_waves",
     "load_wave",
+    "mapping_file",
     "migrate",
     "project_min_cell",
+    "register_ids",
+    "register_size",
+    "return_sites",
     "snapshot_key",
+    "store_mapping",
+    "stored_mappings",
 ]
