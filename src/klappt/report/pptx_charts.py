@@ -463,6 +463,7 @@ def _bars(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size
     if not grouped:
         _point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size, XL_LABEL_POSITION.OUTSIDE_END)
+    _withheld_marks(plot, panel, size)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=True)
     chart.has_legend = False  # one series needs none; several get ours (see _grouped_chart)
@@ -482,6 +483,7 @@ def _columns(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         _point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size + (2 if len(panel.series) == 1 else 0), XL_LABEL_POSITION.OUTSIDE_END)
     plot.data_labels.font.bold = len(panel.series) == 1
+    _withheld_marks(plot, panel, size)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=False)
     if len(panel.series) > 1:
@@ -525,6 +527,45 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         height_pt,
         24.0 * (1 + len(panel.series) // 6),
     )
+
+
+def _withheld_marks(plot: Any, panel: BuiltPanel, size: float) -> None:
+    """A withheld group's mark ("< 3", "x") as the label where its bar would be: the series has
+    no values (nothing to recompute from the chart's workbook), so its bars are empty and the
+    label is the point's own text, not a number.
+
+    PowerPoint and LibreOffice draw no label for a point without a value, so the chart's cache
+    (what they draw) holds a zero-length bar; the embedded workbook keeps its cells empty, and
+    the series' name carries the mark as well.
+    """
+    for s, built in zip(plot.series, panel.series, strict=True):
+        if not built.withheld:
+            continue
+        _zero_cache(s._element, len(built.labels))
+        for i, mark in enumerate(built.labels):
+            label = s.points[i].data_label
+            label.has_text_frame = True
+            label.text_frame.text = mark
+            label.position = XL_LABEL_POSITION.OUTSIDE_END
+            font = label.text_frame.paragraphs[0].runs[0].font
+            font.size = Pt(size)
+            font.name = FONT
+            font.color.rgb = _rgb(INK)
+
+
+def _zero_cache(ser: Any, count: int) -> None:
+    """A point of value 0 for each empty point in the number cache of series element ``ser``."""
+    cache = ser.find(qn("c:val")).find(".//" + qn("c:numCache"))
+    have = {int(pt.get("idx")) for pt in cache.findall(qn("c:pt"))}
+    for i in range(count):
+        if i in have:
+            continue
+        pt = etree.SubElement(cache, qn("c:pt"))
+        pt.set("idx", str(i))
+        etree.SubElement(pt, qn("c:v")).text = "0"
+    pts = sorted(cache.findall(qn("c:pt")), key=lambda e: int(e.get("idx")))
+    for pt in pts:  # in index order, after formatCode and ptCount
+        cache.append(pt)
 
 
 def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend: float) -> None:
