@@ -155,7 +155,7 @@ def stamp_mark(slide: Any, kind: str, mark: str | None, templated: bool, lang: s
     from pptx.dml.color import RGBColor
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 
-    from klappt.report.theme import FONT
+    from klappt.report.theme import FONT, MARK
 
     prs_part = slide.part.package.presentation_part.presentation
     w, h = int(prs_part.slide_width), int(prs_part.slide_height)
@@ -165,7 +165,7 @@ def stamp_mark(slide: Any, kind: str, mark: str | None, templated: bool, lang: s
     else:
         box = (Emu(int(w * 0.30)), Emu(h - int(Pt(22))), Emu(int(w * 0.40)), Emu(int(Pt(16))))
         size, bold = (14.0, True) if kind == "title" else (11.0, False)
-    color = "F4C7C0" if kind == "section" and not templated else "B03A2E"
+    color = "F4C7C0" if kind == "section" and not templated else MARK
     shape = slide.shapes.add_textbox(*box)
     shape.name = "Mark"
     tf = shape.text_frame

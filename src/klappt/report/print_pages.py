@@ -23,7 +23,7 @@ from klappt.report.grid import INSET, result_grid
 from klappt.report.kinds import PRINT
 from klappt.report.print_charts import fit_lines, text_box
 from klappt.report.textfit import text_width, wrap
-from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY, WHITE
+from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MUTED, PRIMARY, WHITE
 from klappt.report.typography import list_items, typographic
 
 __all__ = ["DEFAULT_SIZE", "render_pages", "slide_size"]
@@ -86,7 +86,8 @@ def render_pages(built: BuiltReport, size: tuple[float, float] = DEFAULT_SIZE) -
     """
     width, height = size
     pages = "\n".join(
-        _Page(width, height, built.lang).slide(s, i) for i, s in enumerate(built.slides, start=1)
+        _Page(width, height, built.lang, built.mark).slide(s, i)
+        for i, s in enumerate(built.slides, start=1)
     )
     lang = "en" if built.lang == "en" else "de"
     css = f"""
@@ -112,8 +113,9 @@ table.stats .num {{ text-align: right; }}
 class _Page:
     """The deck's grid on a page of ``W`` × ``H`` points (see ``klappt.report.pptx._Deck``)."""
 
-    def __init__(self, width: float, height: float, lang: str) -> None:
+    def __init__(self, width: float, height: float, lang: str, mark: str | None = None) -> None:
         self.W, self.H = width, height
+        self.mark = mark  # "Demo – synthetische Daten": on the title page, as on the deck's
         self.M = width * 0.0375  # side margin: 36 pt on a 16:9 slide
         self.lang = lang
         self.parts: list[str] = []
@@ -215,6 +217,9 @@ class _Page:
         self.rect(0, 0, 18, H, PRIMARY)
         self.rect(18, 0, 6, H, ACCENT)
         logo_h = self._logo(s.logo) if s.logo else 0.0
+        if self.mark:  # where the deck stamps it (klappt.report.pptx_layouts.stamp_mark)
+            box = (W * 0.55, 20 + logo_h, W * 0.42, 34)
+            self.text(box, self.mark, 20, MARK, bold=True, align="right", anchor="middle")
         top = max(120.0, 40 + logo_h + 20)
         left = M + 48
         width = W - left - M
