@@ -17,7 +17,7 @@ from pptx.util import Emu, Pt
 
 from klappt.errors import ErrorCode, KlapptError, Text
 
-__all__ = ["check_layouts", "closing_top", "pick_layout", "stamp_mark", "widen_label_column"]
+__all__ = ["check_layouts", "closing_top", "pick_layout", "stamp_mark"]
 
 #: Placeholder types (``PP_PLACEHOLDER``) that hold a slide's title: title, centred title.
 _TITLE_TYPES = (1, 3)
@@ -125,19 +125,6 @@ def check_layouts(prs: Any, path: str | Path) -> None:
     else:
         what = missing[0]
     raise KlapptError(ErrorCode.REPORT_010, path=Path(path), missing=what, found=found)
-
-
-def widen_label_column(table: Any, width: int) -> None:
-    """A table with a row per question: the question column takes 40 % of the width, the
-    numbers share the rest (equal columns wrapped each question into four lines)."""
-    columns = list(table.columns)
-    if len(columns) <= 2:
-        return
-    first = int(width * 0.4)
-    rest = (int(width) - first) // (len(columns) - 1)
-    columns[0].width = Emu(first)
-    for col in columns[1:]:
-        col.width = Emu(rest)
 
 
 def closing_top(slide: Any, default: float) -> float:

@@ -22,6 +22,7 @@ from klappt.report.cloud import cloud_color, layout_cloud
 from klappt.report.grid import INSET, result_grid
 from klappt.report.kinds import PRINT
 from klappt.report.print_charts import fit_lines, text_box
+from klappt.report.stats_layout import PAD, stats_layout
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MUTED, PRIMARY, WHITE
 from klappt.report.typography import list_items, typographic
@@ -98,8 +99,9 @@ body {{ margin: 0; font-family: {FONT_STACK}; color: #{INK}; }}
 /* p: a text box, i: a filled box, div: a chart's box, img: a ring or the logo */
 p, i, div, img {{ position: absolute; }}
 p {{ margin: 0; white-space: nowrap; line-height: 1.2; }}
-table.stats {{ position: absolute; border-collapse: collapse; font-size: 14pt; }}
-table.stats th, table.stats td {{ padding: 0 7pt; text-align: left; background: #{LIGHT}; }}
+table.stats {{ position: absolute; border-collapse: collapse; table-layout: fixed; line-height: 1.2; }}
+table.stats th, table.stats td {{ padding: 0 {PAD:.0f}pt; text-align: left; vertical-align: middle; background: #{LIGHT};
+  border: 1pt solid #FFFFFF; }}
 table.stats thead th {{ background: #{PRIMARY}; color: #FFFFFF; }}
 table.stats .num {{ text-align: right; }}
 """
@@ -422,18 +424,20 @@ def _stats(panel: BuiltPanel, ident: str, w: float, h: float, lang: str) -> str:
     t = panel.table
     if t is None or not t.formatted:
         return ""
-    rows = len(t.formatted) + 1
-    row_h = min(34.0, h / rows)
+    lay = stats_layout(t, w, h)
+    cols = "".join(f'<col style="width:{cw:.1f}pt">' for cw in lay.column_widths)
     head = "".join(f"<th{' class=num' if i else ''}>{_e(c)}</th>" for i, c in enumerate(t.columns))
     body = "".join(
-        f'<tr style="height:{row_h:.1f}pt">'
+        f'<tr style="height:{rh:.1f}pt">'
         + "".join(f"<td{' class=num' if i else ''}>{_e(v)}</td>" for i, v in enumerate(r))
         + "</tr>"
-        for r in t.formatted
+        for r, rh in zip(t.formatted, lay.row_heights[1:], strict=True)
     )
     return (
-        f'<table class="stats" style="top:6pt;width:{min(w, 420.0):.1f}pt">'
-        f'<thead><tr style="height:{row_h:.1f}pt">{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'<table class="stats" style="left:{lay.x:.1f}pt;top:{lay.y:.1f}pt;'
+        f'width:{lay.width:.1f}pt;font-size:{lay.size:.0f}pt"><colgroup>{cols}</colgroup>'
+        f'<thead><tr style="height:{lay.row_heights[0]:.1f}pt">{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
     )
 
 
