@@ -63,14 +63,14 @@ def stats_layout(table: DataTable, w: float, h: float) -> StatsLayout:
     airy = size * 2.6
     spare = max(0.0, h - sum(need))
     grow = min(spare / len(rows), max(0.0, airy - min(need)))
-    heights = tuple(x + grow for x in need)
-    total = sum(heights)
+    rows_h = tuple(x + grow for x in need)
+    total = sum(rows_h)
     return StatsLayout(
         x=(w - width) / 2 if n <= 2 else 0.0,
         y=max(0.0, (h - total) / 2),
         width=width,
         column_widths=widths,
-        row_heights=heights,
+        row_heights=rows_h,
         size=size,
     )
 
