@@ -30,6 +30,7 @@ from pptx.util import Emu, Pt
 
 from klappt.report.built import BuiltPanel
 from klappt.report.kinds import KIND, PPTX
+from klappt.report.pptx_points import hide_label, point_fills, show_value_only, withheld_marks
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import FONT, INK, legend_colors, point_colors, single_colors, text_on
 from klappt.spreadsheet import safe_cell
@@ -373,32 +374,17 @@ def _pie(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size:
         point_label.font.size = Pt(size + 1)
         point_label.font.bold = True
         point_label.font.color.rgb = _rgb(text_on(color))
-        _show_value_only(point_label)
+        show_value_only(point_label)
     # an empty answer keeps its legend entry but draws no "0 %" on the ring
     for i, v in enumerate(values):
         if not v:
-            _hide_label(series, i)
+            hide_label(series, i)
     if KIND[panel.kind].hole:
         hole = plot._element.find(qn("c:holeSize"))
         if hole is None:
             hole = etree.SubElement(plot._element, qn("c:holeSize"))
         hole.set("val", str(KIND[panel.kind].hole))
     _legend(chart, size)
-
-
-def _show_value_only(point_label: Any) -> None:
-    dlbl = point_label._get_or_add_dLbl()
-    for tag, val in (
-        ("c:showLegendKey", "0"),
-        ("c:showVal", "1"),
-        ("c:showCatName", "0"),
-        ("c:showSerName", "0"),
-        ("c:showPercent", "0"),
-        ("c:showBubbleSize", "0"),
-    ):
-        el = dlbl.find(qn(tag))
-        if el is not None:
-            el.set("val", val)
 
 
 def _value_axis(chart: Any, panel: BuiltPanel, stacked: bool = False) -> None:
@@ -461,9 +447,9 @@ def _bars(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if not grouped:
-        _point_fills(plot.series[0], single_colors(panel), colors[0])
+        point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size, XL_LABEL_POSITION.OUTSIDE_END)
-    _withheld_marks(plot, panel, size)
+    withheld_marks(plot, panel, size)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=True)
     chart.has_legend = False  # one series needs none; several get ours (see _grouped_chart)
@@ -480,10 +466,10 @@ def _columns(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if len(panel.series) == 1 and len(panel.categories) > 1:
-        _point_fills(plot.series[0], single_colors(panel), colors[0])
+        point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size + (2 if len(panel.series) == 1 else 0), XL_LABEL_POSITION.OUTSIDE_END)
     plot.data_labels.font.bold = len(panel.series) == 1
-    _withheld_marks(plot, panel, size)
+    withheld_marks(plot, panel, size)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=False)
     if len(panel.series) > 1:
@@ -514,7 +500,7 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         # hide the label of a segment too narrow to hold it
         for i, (v, lab) in enumerate(zip(built.values, built.labels, strict=True)):
             if (v or 0) / 100 * bar_width < text_width(lab, size) + 4:
-                _hide_label(s, i)
+                hide_label(s, i)
     _value_axis(chart, panel, stacked=True)
     _category_axis(chart, size, reverse=True)
     if not has_categories:
@@ -527,45 +513,6 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         height_pt,
         24.0 * (1 + len(panel.series) // 6),
     )
-
-
-def _withheld_marks(plot: Any, panel: BuiltPanel, size: float) -> None:
-    """A withheld group's mark ("< 3", "x") as the label where its bar would be: the series has
-    no values (nothing to recompute from the chart's workbook), so its bars are empty and the
-    label is the point's own text, not a number.
-
-    PowerPoint and LibreOffice draw no label for a point without a value, so the chart's cache
-    (what they draw) holds a zero-length bar; the embedded workbook keeps its cells empty, and
-    the series' name carries the mark as well.
-    """
-    for s, built in zip(plot.series, panel.series, strict=True):
-        if not built.withheld:
-            continue
-        _zero_cache(s._element, len(built.labels))
-        for i, mark in enumerate(built.labels):
-            label = s.points[i].data_label
-            label.has_text_frame = True
-            label.text_frame.text = mark
-            label.position = XL_LABEL_POSITION.OUTSIDE_END
-            font = label.text_frame.paragraphs[0].runs[0].font
-            font.size = Pt(size)
-            font.name = FONT
-            font.color.rgb = _rgb(INK)
-
-
-def _zero_cache(ser: Any, count: int) -> None:
-    """A point of value 0 for each empty point in the number cache of series element ``ser``."""
-    cache = ser.find(qn("c:val")).find(".//" + qn("c:numCache"))
-    have = {int(pt.get("idx")) for pt in cache.findall(qn("c:pt"))}
-    for i in range(count):
-        if i in have:
-            continue
-        pt = etree.SubElement(cache, qn("c:pt"))
-        pt.set("idx", str(i))
-        etree.SubElement(pt, qn("c:v")).text = "0"
-    pts = sorted(cache.findall(qn("c:pt")), key=lambda e: int(e.get("idx")))
-    for pt in pts:  # in index order, after formatCode and ptCount
-        cache.append(pt)
 
 
 def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend: float) -> None:
@@ -589,34 +536,6 @@ def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend
     ):
         etree.SubElement(manual, qn(tag)).set("val", val if isinstance(val, str) else f"{val:.4f}")
     plot_area.insert(0, layout)
-
-
-def _point_fills(series: Any, colors: list[str], base: str | None = None) -> None:
-    """Colour single points; those in the series' own colour ``base`` need no point of their own."""
-    for i, color in enumerate(colors):
-        if color == base:
-            continue
-        p = series.points[i]
-        p.format.fill.solid()
-        p.format.fill.fore_color.rgb = _rgb(color)
-
-
-def _hide_label(series: Any, index: int) -> None:
-    dlbls = series._element.find(qn("c:dLbls"))
-    if dlbls is None:
-        return
-    existing = dlbls.findall(qn("c:dLbl"))
-    for old in existing:  # a point's own label (a ring's slice) gives way to the deletion
-        idx = old.find(qn("c:idx"))
-        if idx is not None and idx.get("val") == str(index):
-            dlbls.remove(old)
-    existing = dlbls.findall(qn("c:dLbl"))
-    dlbl = etree.Element(qn("c:dLbl"))
-    etree.SubElement(dlbl, qn("c:idx")).set("val", str(index))
-    etree.SubElement(dlbl, qn("c:delete")).set("val", "1")
-    # dLbl elements come first inside dLbls, in index order
-    at = sum(1 for e in existing if int(e.find(qn("c:idx")).get("val", "0")) < index)
-    dlbls.insert(at, dlbl)
 
 
 __all__ = [
