@@ -4,6 +4,9 @@ Prints the median time of each step and format over N runs (after one warm-up ru
 imports are not counted), the ratio to the 2-second target of the issue, and the ratio of
 the 2,000-return wave to the 40-return case. A benchmark, not a test: it asserts nothing.
 
+Beside each wall time it prints the median CPU time of this process and the load average: on a
+shared machine (2 cores, several jobs) the wall time grows with the load, the CPU time hardly.
+
     .venv/bin/python bench/report_bench.py            # 5 runs
     .venv/bin/python bench/report_bench.py --runs 9
 
@@ -14,6 +17,7 @@ drawn with replacement, new return ids), read through the same loader as real da
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -32,13 +36,19 @@ TARGET_SECONDS = 2.0
 SEED = 20220615
 
 
-def _median(fn: Callable[[], object], runs: int) -> float:
+#: median CPU seconds of the last :func:`_median`, by label (see ``measure``)
+CPU: dict[str, float] = {}
+
+
+def _median(fn: Callable[[], object], runs: int, label: str = "") -> float:
     fn()  # warm-up: imports, caches
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    CPU[label] = statistics.median(cpu)
     return statistics.median(times)
 
 
@@ -72,18 +82,21 @@ def _fresh(data: ReportData) -> ReportData:
 
 def measure(label: str, spec: object, data: ReportData, runs: int) -> dict[str, float]:
     results: dict[str, float] = {}
-    results["build"] = _median(lambda: build_report(spec, _fresh(data)), runs)  # type: ignore[arg-type]
+    results["build"] = _median(lambda: build_report(spec, _fresh(data)), runs, "build")  # type: ignore[arg-type]
     built = build_report(spec, _fresh(data))  # type: ignore[arg-type]
     for suffix, render in RENDERERS.items():
-        results[suffix] = _median(lambda render=render: render(built, None), runs)
+        results[suffix] = _median(lambda render=render: render(built, None), runs, suffix)
     slides = len(built.slides)
     print(f"\n{label}: {slides} slides, {data.wave().responses_count()} returns in the main wave")
-    print(f"  {'step':<10} {'median s':>9} {'build+render s':>15} {'vs 2 s':>8}")
-    print(f"  {'build':<10} {results['build']:>9.3f}")
+    print(f"  load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
+    print(f"  {'step':<10} {'median s':>9} {'build+render s':>15} {'vs 2 s':>8} {'cpu s':>7}")
+    print(f"  {'build':<10} {results['build']:>9.3f} {'':>15} {'':>8} {CPU['build']:>7.3f}")
     for suffix in RENDERERS:
         total = results["build"] + results[suffix]
+        cpu = CPU["build"] + CPU[suffix]
         print(
             f"  {suffix:<10} {results[suffix]:>9.3f} {total:>15.3f} {total / TARGET_SECONDS:>7.0%}"
+            f" {cpu:>7.3f}"
         )
     return results
 

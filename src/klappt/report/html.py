@@ -19,7 +19,7 @@ from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide, DataTable
 from klappt.report.cloud import cloud_sizes
 from klappt.report.kinds import KIND, SVG
 from klappt.report.textfit import text_width
-from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY
+from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MUTED, PRIMARY
 from klappt.report.typography import list_items, typographic
 from klappt.report.wording import fmt_number, text
 
@@ -108,6 +108,7 @@ details.data summary {{ cursor: pointer; color: #{PRIMARY}; }}
 .slide-title {{ border-left: 24px solid #{PRIMARY}; justify-content: center; }}
 .slide-title .details {{ color: #{MUTED}; margin-top: 28px; font-size: 20px; }}
 .slide-title .details p {{ margin: 0; }}
+.slide-title .mark {{ color: #{MARK}; font-weight: bold; font-size: 22px; margin: 0 0 12px; }}
 .slide-title .logo {{ position: absolute; top: 28px; right: 40px; max-width: 200px; max-height: 90px; }}
 .slide-section {{ background: #{PRIMARY}; justify-content: center; }}
 .slide-section h2 {{ color: #FFFFFF; font-size: 40px; }}
@@ -203,7 +204,7 @@ def render_html(built: BuiltReport) -> str:
         in_section = in_section or s.kind == "section"
         # a slide's heading is one level under its section's (h3), or h2 before the first
         level = 1 if s.kind == "title" else 2 if s.kind == "section" or not in_section else 3
-        slides.append(_slide(s, i, built.lang, level))
+        slides.append(_slide(s, i, built.lang, level, built.mark))
     lang = "en" if built.lang == "en" else "de"
     return (
         "<!DOCTYPE html>\n"
@@ -230,8 +231,10 @@ _SLIDES = {
 }
 
 
-def _slide(s: BuiltSlide, number: int, lang: str, level: int) -> str:
+def _slide(s: BuiltSlide, number: int, lang: str, level: int, mark: str | None = None) -> str:
     body = _SLIDES[s.kind](s, number, lang, level)
+    if mark and s.kind == "title":  # as on the deck's title slide; the footers carry it too
+        body = f'<p class="mark">{_e(mark)}</p>\n{body}'
     return (
         f'<section class="slide slide-{s.kind}" id="s{number}" aria-labelledby="s{number}-h">\n{body}\n'
         f'<span class="number" aria-hidden="true">{number}</span>\n</section>'

@@ -30,6 +30,7 @@ from pptx.util import Emu, Pt
 
 from klappt.report.built import BuiltPanel
 from klappt.report.kinds import KIND, PPTX
+from klappt.report.pptx_points import hide_label, point_fills, show_value_only, withheld_marks
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import FONT, INK, legend_colors, point_colors, single_colors, text_on
 from klappt.spreadsheet import safe_cell
@@ -373,32 +374,17 @@ def _pie(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size:
         point_label.font.size = Pt(size + 1)
         point_label.font.bold = True
         point_label.font.color.rgb = _rgb(text_on(color))
-        _show_value_only(point_label)
+        show_value_only(point_label)
     # an empty answer keeps its legend entry but draws no "0 %" on the ring
     for i, v in enumerate(values):
         if not v:
-            _hide_label(series, i)
+            hide_label(series, i)
     if KIND[panel.kind].hole:
         hole = plot._element.find(qn("c:holeSize"))
         if hole is None:
             hole = etree.SubElement(plot._element, qn("c:holeSize"))
         hole.set("val", str(KIND[panel.kind].hole))
     _legend(chart, size)
-
-
-def _show_value_only(point_label: Any) -> None:
-    dlbl = point_label._get_or_add_dLbl()
-    for tag, val in (
-        ("c:showLegendKey", "0"),
-        ("c:showVal", "1"),
-        ("c:showCatName", "0"),
-        ("c:showSerName", "0"),
-        ("c:showPercent", "0"),
-        ("c:showBubbleSize", "0"),
-    ):
-        el = dlbl.find(qn(tag))
-        if el is not None:
-            el.set("val", val)
 
 
 def _value_axis(chart: Any, panel: BuiltPanel, stacked: bool = False) -> None:
@@ -461,8 +447,9 @@ def _bars(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, size
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if not grouped:
-        _point_fills(plot.series[0], single_colors(panel), colors[0])
+        point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size, XL_LABEL_POSITION.OUTSIDE_END)
+    withheld_marks(plot, panel, size)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=True)
     chart.has_legend = False  # one series needs none; several get ours (see _grouped_chart)
@@ -479,9 +466,10 @@ def _columns(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         s.format.fill.fore_color.rgb = _rgb(color)
         s.invert_if_negative = False
     if len(panel.series) == 1 and len(panel.categories) > 1:
-        _point_fills(plot.series[0], single_colors(panel), colors[0])
+        point_fills(plot.series[0], single_colors(panel), colors[0])
     _labels(plot, panel, size + (2 if len(panel.series) == 1 else 0), XL_LABEL_POSITION.OUTSIDE_END)
     plot.data_labels.font.bold = len(panel.series) == 1
+    withheld_marks(plot, panel, size)
     _value_axis(chart, panel)
     _category_axis(chart, size, reverse=False)
     if len(panel.series) > 1:
@@ -512,7 +500,7 @@ def _stacked(chart: Any, panel: BuiltPanel, width_pt: float, height_pt: float, s
         # hide the label of a segment too narrow to hold it
         for i, (v, lab) in enumerate(zip(built.values, built.labels, strict=True)):
             if (v or 0) / 100 * bar_width < text_width(lab, size) + 4:
-                _hide_label(s, i)
+                hide_label(s, i)
     _value_axis(chart, panel, stacked=True)
     _category_axis(chart, size, reverse=True)
     if not has_categories:
@@ -548,34 +536,6 @@ def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend
     ):
         etree.SubElement(manual, qn(tag)).set("val", val if isinstance(val, str) else f"{val:.4f}")
     plot_area.insert(0, layout)
-
-
-def _point_fills(series: Any, colors: list[str], base: str | None = None) -> None:
-    """Colour single points; those in the series' own colour ``base`` need no point of their own."""
-    for i, color in enumerate(colors):
-        if color == base:
-            continue
-        p = series.points[i]
-        p.format.fill.solid()
-        p.format.fill.fore_color.rgb = _rgb(color)
-
-
-def _hide_label(series: Any, index: int) -> None:
-    dlbls = series._element.find(qn("c:dLbls"))
-    if dlbls is None:
-        return
-    existing = dlbls.findall(qn("c:dLbl"))
-    for old in existing:  # a point's own label (a ring's slice) gives way to the deletion
-        idx = old.find(qn("c:idx"))
-        if idx is not None and idx.get("val") == str(index):
-            dlbls.remove(old)
-    existing = dlbls.findall(qn("c:dLbl"))
-    dlbl = etree.Element(qn("c:dLbl"))
-    etree.SubElement(dlbl, qn("c:idx")).set("val", str(index))
-    etree.SubElement(dlbl, qn("c:delete")).set("val", "1")
-    # dLbl elements come first inside dLbls, in index order
-    at = sum(1 for e in existing if int(e.find(qn("c:idx")).get("val", "0")) < index)
-    dlbls.insert(at, dlbl)
 
 
 __all__ = [

@@ -11,12 +11,13 @@ from pptx.util import Emu
 from klappt.report.built import BuiltPanel
 from klappt.report.cloud import SMALLEST, cloud_color, layout_cloud
 from klappt.report.kinds import PPTX
-from klappt.report.pptx_layouts import widen_label_column
 from klappt.report.pptx_text import _PT, _Box
+from klappt.report.stats_layout import PAD, stats_layout
 from klappt.report.theme import INK, LIGHT, MUTED, PRIMARY, WHITE
 
 if TYPE_CHECKING:
     from klappt.report.pptx import _Deck
+
 
 @PPTX.register("cloud")
 def cloud(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
@@ -42,34 +43,38 @@ def cloud(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
 
 @PPTX.register("table")
 def stats_table(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
-    """A small statistics table (numbers, dates), sized to its rows."""
+    """A small statistics table (numbers, dates), sized to its box (:mod:`klappt.report.stats_layout`)."""
     table = panel.table
     if table is None or not table.formatted:
         return
+    lay = stats_layout(table, box.w, box.h)
     rows = len(table.formatted) + 1
-    row_h = min(34.0, box.h / rows)
-    w = min(box.w, 420.0) if len(table.columns) <= 2 else box.w  # a row per question: wide
     frame = slide.shapes.add_table(
-        rows, len(table.columns), *_Box(box.x, box.y + 6, w, row_h * rows).emu()
+        rows,
+        len(table.columns),
+        *_Box(box.x + lay.x, box.y + lay.y, lay.width, sum(lay.row_heights)).emu(),
     )
     frame.name = f"Table {panel.question}"
     t = frame.table
     for j, head in enumerate(table.columns):
-        _cell(deck, t.cell(0, j), head, True, j > 0)
+        _cell(deck, t.cell(0, j), head, True, j > 0, lay.size)
     for i, row in enumerate(table.formatted, start=1):
         for j, value in enumerate(row):
-            _cell(deck, t.cell(i, j), value, False, j > 0)
-    for i in range(rows):
-        t.rows[i].height = Emu(round(row_h * _PT))
-    widen_label_column(t, frame.width)
+            _cell(deck, t.cell(i, j), value, False, j > 0, lay.size)
+    for i, height in enumerate(lay.row_heights):
+        t.rows[i].height = Emu(round(height * _PT))
+    for col, width in zip(t.columns, lay.column_widths, strict=True):
+        col.width = Emu(round(width * _PT))
 
 
-def _cell(deck: _Deck, cell: Any, value: str, header: bool, right: bool) -> None:
+def _cell(deck: _Deck, cell: Any, value: str, header: bool, right: bool, size: float) -> None:
     cell.text = ""
+    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    cell.margin_left = cell.margin_right = Emu(round(PAD * _PT))
     p = cell.text_frame.paragraphs[0]
     p.alignment = PP_ALIGN.RIGHT if right else PP_ALIGN.LEFT
     r = p.add_run()
     r.text = value
-    deck._run_style(r, 14, WHITE if header else INK, header)
+    deck._run_style(r, size, WHITE if header else INK, header)
     cell.fill.solid()
     cell.fill.fore_color.rgb = RGBColor.from_string(PRIMARY if header else LIGHT)

@@ -17,7 +17,7 @@ from pptx.util import Emu, Pt
 
 from klappt.errors import ErrorCode, KlapptError, Text
 
-__all__ = ["check_layouts", "closing_top", "pick_layout", "stamp_mark", "widen_label_column"]
+__all__ = ["check_layouts", "closing_top", "pick_layout", "stamp_mark"]
 
 #: Placeholder types (``PP_PLACEHOLDER``) that hold a slide's title: title, centred title.
 _TITLE_TYPES = (1, 3)
@@ -127,19 +127,6 @@ def check_layouts(prs: Any, path: str | Path) -> None:
     raise KlapptError(ErrorCode.REPORT_010, path=Path(path), missing=what, found=found)
 
 
-def widen_label_column(table: Any, width: int) -> None:
-    """A table with a row per question: the question column takes 40 % of the width, the
-    numbers share the rest (equal columns wrapped each question into four lines)."""
-    columns = list(table.columns)
-    if len(columns) <= 2:
-        return
-    first = int(width * 0.4)
-    rest = (int(width) - first) // (len(columns) - 1)
-    columns[0].width = Emu(first)
-    for col in columns[1:]:
-        col.width = Emu(rest)
-
-
 def closing_top(slide: Any, default: float) -> float:
     """Where a closing slide's address starts (points): below the layout's title placeholder."""
     ph = slide.shapes.title
@@ -155,7 +142,7 @@ def stamp_mark(slide: Any, kind: str, mark: str | None, templated: bool, lang: s
     from pptx.dml.color import RGBColor
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 
-    from klappt.report.theme import FONT
+    from klappt.report.theme import FONT, MARK
 
     prs_part = slide.part.package.presentation_part.presentation
     w, h = int(prs_part.slide_width), int(prs_part.slide_height)
@@ -165,7 +152,7 @@ def stamp_mark(slide: Any, kind: str, mark: str | None, templated: bool, lang: s
     else:
         box = (Emu(int(w * 0.30)), Emu(h - int(Pt(22))), Emu(int(w * 0.40)), Emu(int(Pt(16))))
         size, bold = (14.0, True) if kind == "title" else (11.0, False)
-    color = "F4C7C0" if kind == "section" and not templated else "B03A2E"
+    color = "F4C7C0" if kind == "section" and not templated else MARK
     shape = slide.shapes.add_textbox(*box)
     shape.name = "Mark"
     tf = shape.text_frame

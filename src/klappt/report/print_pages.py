@@ -22,8 +22,9 @@ from klappt.report.cloud import cloud_color, layout_cloud
 from klappt.report.grid import INSET, result_grid
 from klappt.report.kinds import PRINT
 from klappt.report.print_charts import fit_lines, text_box
+from klappt.report.stats_layout import PAD, stats_layout
 from klappt.report.textfit import text_width, wrap
-from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MUTED, PRIMARY, WHITE
+from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MUTED, PRIMARY, WHITE
 from klappt.report.typography import list_items, typographic
 
 __all__ = ["DEFAULT_SIZE", "render_pages", "slide_size"]
@@ -86,7 +87,8 @@ def render_pages(built: BuiltReport, size: tuple[float, float] = DEFAULT_SIZE) -
     """
     width, height = size
     pages = "\n".join(
-        _Page(width, height, built.lang).slide(s, i) for i, s in enumerate(built.slides, start=1)
+        _Page(width, height, built.lang, built.mark).slide(s, i)
+        for i, s in enumerate(built.slides, start=1)
     )
     lang = "en" if built.lang == "en" else "de"
     css = f"""
@@ -97,8 +99,9 @@ body {{ margin: 0; font-family: {FONT_STACK}; color: #{INK}; }}
 /* p: a text box, i: a filled box, div: a chart's box, img: a ring or the logo */
 p, i, div, img {{ position: absolute; }}
 p {{ margin: 0; white-space: nowrap; line-height: 1.2; }}
-table.stats {{ position: absolute; border-collapse: collapse; font-size: 14pt; }}
-table.stats th, table.stats td {{ padding: 0 7pt; text-align: left; background: #{LIGHT}; }}
+table.stats {{ position: absolute; border-collapse: collapse; table-layout: fixed; line-height: 1.2; }}
+table.stats th, table.stats td {{ padding: 0 {PAD:.0f}pt; text-align: left; vertical-align: middle; background: #{LIGHT};
+  border: 1pt solid #FFFFFF; }}
 table.stats thead th {{ background: #{PRIMARY}; color: #FFFFFF; }}
 table.stats .num {{ text-align: right; }}
 """
@@ -112,8 +115,9 @@ table.stats .num {{ text-align: right; }}
 class _Page:
     """The deck's grid on a page of ``W`` × ``H`` points (see ``klappt.report.pptx._Deck``)."""
 
-    def __init__(self, width: float, height: float, lang: str) -> None:
+    def __init__(self, width: float, height: float, lang: str, mark: str | None = None) -> None:
         self.W, self.H = width, height
+        self.mark = mark  # "Demo – synthetische Daten": on the title page, as on the deck's
         self.M = width * 0.0375  # side margin: 36 pt on a 16:9 slide
         self.lang = lang
         self.parts: list[str] = []
@@ -215,6 +219,9 @@ class _Page:
         self.rect(0, 0, 18, H, PRIMARY)
         self.rect(18, 0, 6, H, ACCENT)
         logo_h = self._logo(s.logo) if s.logo else 0.0
+        if self.mark:  # where the deck stamps it (klappt.report.pptx_layouts.stamp_mark)
+            box = (W * 0.55, 20 + logo_h, W * 0.42, 34)
+            self.text(box, self.mark, 20, MARK, bold=True, align="right", anchor="middle")
         top = max(120.0, 40 + logo_h + 20)
         left = M + 48
         width = W - left - M
@@ -417,18 +424,20 @@ def _stats(panel: BuiltPanel, ident: str, w: float, h: float, lang: str) -> str:
     t = panel.table
     if t is None or not t.formatted:
         return ""
-    rows = len(t.formatted) + 1
-    row_h = min(34.0, h / rows)
+    lay = stats_layout(t, w, h)
+    cols = "".join(f'<col style="width:{cw:.1f}pt">' for cw in lay.column_widths)
     head = "".join(f"<th{' class=num' if i else ''}>{_e(c)}</th>" for i, c in enumerate(t.columns))
     body = "".join(
-        f'<tr style="height:{row_h:.1f}pt">'
+        f'<tr style="height:{rh:.1f}pt">'
         + "".join(f"<td{' class=num' if i else ''}>{_e(v)}</td>" for i, v in enumerate(r))
         + "</tr>"
-        for r in t.formatted
+        for r, rh in zip(t.formatted, lay.row_heights[1:], strict=True)
     )
     return (
-        f'<table class="stats" style="top:6pt;width:{min(w, 420.0):.1f}pt">'
-        f'<thead><tr style="height:{row_h:.1f}pt">{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'<table class="stats" style="left:{lay.x:.1f}pt;top:{lay.y:.1f}pt;'
+        f'width:{lay.width:.1f}pt;font-size:{lay.size:.0f}pt"><colgroup>{cols}</colgroup>'
+        f'<thead><tr style="height:{lay.row_heights[0]:.1f}pt">{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
     )
 
 

@@ -21,6 +21,7 @@ PRIMARY = "1F4E79"  # titles, section slides
 ACCENT = "E07B00"  # thin rules, highlights
 LIGHT = "EEF3F8"  # section band background
 WHITE = "FFFFFF"
+MARK = "B03A2E"  # "Demo – synthetische Daten" on the title slide (6:1 on white)
 
 #: Series colours in order: blue, orange, green, purple, magenta, olive, brown, teal. Each has a
 #: contrast of at least 3:1 against white (WCAG 1.4.11 for graphics), so a bar or slice is seen
