@@ -345,6 +345,9 @@ def test_the_whole_wave_from_init_to_the_deck_in_a_browser__ok(
     assert set(by_site) == set(SUBMITTING), by_site.keys()
     assert by_site["gt"][col["thm_vze"]] == "1,5"  # the reference return: 1.5
     assert by_site["gt"][col["thm_anzahl"]] == "3"  # the correction
+    # a submitted return keeps the answers of the form it was made with
+    assert by_site["gt"][col["koop_jc"]] == returns["gt"]["koop_jc"] == "intensiviert"
+    assert by_site["gt"][col["_form_version"]] == "1", header
     day = dt.date.fromisoformat(returns["gt"]["ausfuelldatum"])
     assert by_site["gt"][col["ausfuelldatum"]] == day.strftime("%d.%m.%Y")
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d", by_site["e"][col["_submission_time"]])
