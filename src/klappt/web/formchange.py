@@ -15,6 +15,7 @@ between the check and the confirmation, so the confirmation applies exactly the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,10 +175,14 @@ def check_site(old: Rules, new: Rules, sr: SiteReturn, lang: str | None) -> Site
             continue
         found = []
         codes = [c for c in problems.get(key, ()) if c in MISFIT_CODES]
-        # a number the new form accepts still fits when only the kind of number changed
-        # (a decimal question become an integer one and the answer "2")
+        # a number still fits when only the kind of number changed and it is one of the new
+        # kind (a decimal question become an integer one and the answer "2"); judged on the
+        # value itself, since the new form's checks skip a question it does not ask
         renumbered = (
-            before is not None and {before.type, after.type} <= set(NUMERIC_TYPES) and not codes
+            before is not None
+            and {before.type, after.type} <= set(NUMERIC_TYPES)
+            and not codes
+            and (after.type == "decimal" or re.fullmatch(r"[-+]?\d+", text.strip()) is not None)
         )
         if before is not None and _type_name(before) != _type_name(after) and not renumbered:
             found.append(
