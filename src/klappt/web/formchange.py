@@ -15,6 +15,7 @@ between the check and the confirmation, so the confirmation applies exactly the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE
+from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE
 from klappt.responses.one_return import Rules
 from klappt.store.models import Wave
 from klappt.web import instruments
@@ -173,7 +174,17 @@ def check_site(old: Rules, new: Rules, sr: SiteReturn, lang: str | None) -> Site
             )
             continue
         found = []
-        if before is not None and _type_name(before) != _type_name(after):
+        codes = [c for c in problems.get(key, ()) if c in MISFIT_CODES]
+        # a number still fits when only the kind of number changed and it is one of the new
+        # kind (a decimal question become an integer one and the answer "2"); judged on the
+        # value itself, since the new form's checks skip a question it does not ask
+        renumbered = (
+            before is not None
+            and {before.type, after.type} <= set(NUMERIC_TYPES)
+            and not codes
+            and (after.type == "decimal" or re.fullmatch(r"[-+]?\d+", text.strip()) is not None)
+        )
+        if before is not None and _type_name(before) != _type_name(after) and not renumbered:
             found.append(
                 _("The type changed from %(old)s to %(new)s.")
                 % {"old": _type_name(before), "new": _type_name(after)}
@@ -184,7 +195,6 @@ def check_site(old: Rules, new: Rules, sr: SiteReturn, lang: str | None) -> Site
                 found.append(
                     _("Choice no longer offered: %(choices)s.") % {"choices": ", ".join(gone)}
                 )
-        codes = [c for c in problems.get(key, ()) if c in MISFIT_CODES]
         if codes and not found:
             found.append(
                 _("The new form does not accept this answer (%(codes)s).")
