@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
 
 from klappt.analysis.disclosure import MIN_CELL, WithheldMention
 from klappt.instrument.model import Instrument
@@ -83,24 +82,3 @@ def note_free_text(spec: ReportSpec, instrument: Instrument, lang: str) -> Repor
         for s in spec.slides
     )
     return replace(spec, slides=slides)
-
-
-def recipe_min_cell(parser: Any, m: Any) -> int | None:
-    """A recipe's ``disclosure: {min_cell: 3}`` (at least 1), read by the recipe ``parser``
-    from its top-level mapping ``m``; a bad value is the recipe's error naming its line."""
-    value = m.get("disclosure")
-    if value is None:
-        return None
-    d = parser.mapping(value, m.key_lines.get("disclosure"), "disclosure")
-    parser.check_keys(d, ("min_cell",), "disclosure")
-    k = d.get("min_cell")
-    if k is None:
-        return None
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise parser.fail(
-            d.key_lines.get("min_cell", d.line),
-            f"Mindestfallzahl '{k}' ungültig: eine ganze Zahl ab 1 wird erwartet (Standard 3).",
-            f"minimum cell size '{k}' is invalid: a whole number of at least 1 is expected "
-            "(default 3).",
-        )
-    return int(k)
