@@ -7,9 +7,20 @@ request) and exits non-zero; tests assert on the code, not on the wording.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from enum import Enum
+
+from klappt.language import Text, current_language, in_language, say, use_language
+
+__all__ = [
+    "Detail",
+    "ErrorCode",
+    "KlapptError",
+    "Text",
+    "current_language",
+    "say",
+    "use_language",
+]
 
 
 @dataclass(frozen=True)
@@ -19,17 +30,6 @@ class Detail:
     name: str
     de: str
     en: str
-
-
-@dataclass(frozen=True)
-class Text:
-    """A parameter of a message that has a German and an English wording."""
-
-    de: str
-    en: str
-
-    def __str__(self) -> str:
-        return self.en if current_language() == "en" else self.de
 
 
 class ErrorCode(Enum):
@@ -542,12 +542,16 @@ class ErrorCode(Enum):
         "'{value}' ist keine Antwort der Form FRAGE=WERT (z. B. --set thm_anzahl=3).",
         "'{value}' is no answer of the form QUESTION=VALUE (e.g. --set thm_anzahl=3).",
     )
-
-
-def current_language() -> str:
-    """The language for messages: ``KLAPPT_LANG`` (``de`` or ``en``), German by default."""
-    lang = os.environ.get("KLAPPT_LANG", "de").lower()[:2]
-    return lang if lang in ("de", "en") else "de"
+    # Accounts of the web app (klappt createuser, klappt password)
+    ACCOUNT_001 = Detail(
+        "role_unknown", "Unbekannte Rolle '{role}'; möglich: {known}.", "Unknown role '{role}'; possible: {known}."
+    )
+    ACCOUNT_002 = Detail("username_empty", "Der Benutzername ist leer.", "The user name is empty.")
+    ACCOUNT_003 = Detail(
+        "program_unknown", "Unbekanntes Programm '{program}' (vorhanden: {known}).", "Unknown program '{program}' (existing: {known})."
+    )
+    ACCOUNT_004 = Detail("account_unknown", "Kein Konto '{name}'.", "There is no account '{name}'.")
+    ACCOUNT_005 = Detail("password_refused", "Das Passwort wird nicht angenommen: {problems}", "The password is refused: {problems}")
 
 
 class KlapptError(Exception):
@@ -560,12 +564,9 @@ class KlapptError(Exception):
 
     def message(self, lang: str | None = None) -> str:
         detail = self.code.value
-        template = detail.en if (lang or current_language()) == "en" else detail.de
         chosen = lang or current_language()
-        params = {
-            k: (v.en if chosen == "en" else v.de) if isinstance(v, Text) else v
-            for k, v in self.params.items()
-        }
+        template = say(detail.de, detail.en, chosen)
+        params = in_language({k: _text(v) for k, v in self.params.items()}, chosen)
         try:
             return template.format(**params)
         except (KeyError, IndexError):  # a missing parameter must never hide the error itself
@@ -573,3 +574,8 @@ class KlapptError(Exception):
 
     def __str__(self) -> str:
         return self.message()
+
+
+def _text(value: object) -> object:
+    # a member of a catalogue of texts (klappt.reasons.Reason) stands for its Text
+    return value.value if isinstance(value, Enum) and isinstance(value.value, Text) else value

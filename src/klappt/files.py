@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.reasons import Reason
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -40,11 +41,11 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise KlapptError(
-            ErrorCode.FILE_006, path=target, reason=f"der Ordner {folder} existiert nicht"
+            ErrorCode.FILE_006, path=target, reason=Reason.FOLDER_MISSING(folder=folder)
         )
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if target.is_dir():
-        raise KlapptError(ErrorCode.FILE_006, path=target, reason="ein Ordner, keine Datei")
+        raise KlapptError(ErrorCode.FILE_006, path=target, reason=Reason.IS_FOLDER())
     if target.exists() and not target.is_file():
         # a device or pipe (/dev/null, /dev/stdout, a FIFO): written into, never replaced
         try:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from klappt.cli.common import _chosen, _t, app, err, shown
+from klappt.cli.common import _chosen, app, err, shown
 from klappt.errors import KlapptError, current_language
+from klappt.language import say
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
         except KlapptError as exc:
             lang = _chosen["lang"] or current_language()
             err.print(
-                f"[bold red]{_t(lang, 'Fehler', 'Error')}:[/] {escape(shown(exc.message(lang), 2000))}",
+                f"[bold red]{say('Fehler', 'Error', lang)}:[/] {escape(shown(exc.message(lang), 2000))}",
                 highlight=False,
             )
             sys.exit(2)
@@ -81,7 +82,7 @@ def _resource_error(exc: BaseException, args: list[str]) -> None:
     code = ErrorCode.PARSE_003 if isinstance(exc, RecursionError) else ErrorCode.PARSE_004
     lang = _chosen["lang"] or current_language()
     message = KlapptError(code, files=shown).message(lang)
-    err.print(f"[bold red]{_t(lang, 'Fehler', 'Error')}:[/] {escape(message)}", highlight=False)
+    err.print(f"[bold red]{say('Fehler', 'Error', lang)}:[/] {escape(message)}", highlight=False)
 
 
 def _is_file(path: Path) -> bool:

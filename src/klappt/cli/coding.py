@@ -15,12 +15,12 @@ from klappt.cli.common import (
     ProjectOpt,
     _lang,
     _load,
-    _t,
     _write_or_print,
     app,
     err,
     out,
 )
+from klappt.language import say
 
 if TYPE_CHECKING:
     pass
@@ -93,10 +93,10 @@ def code_codebook(
     lang = _lang(lang)
     book = _codebook(path)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Codebuch {book.question} (Version {book.version}, Welle {book.wave or '–'}): {len(book.codes)} Codes.",
             f"[green]✓[/] Code book {book.question} (version {book.version}, wave {book.wave or '–'}): {len(book.codes)} codes.",
+            lang,
         )
     )
     if out is not None:
@@ -169,20 +169,20 @@ def code_export(
     lang = _lang(lang)
     if out is None:
         raise typer.BadParameter(
-            _t(
-                lang,
+            say(
                 "--out angeben (die Excel-Datei zum Codieren)",
                 "give --out (the workbook to code)",
+                lang,
             )
         )
     given = [x for x in (form, data, question) if x is not None]
     if wave is not None:
         if len(given) != 1:
             raise typer.BadParameter(
-                _t(
-                    lang,
+                say(
                     "mit --wave nur die Textfrage angeben, z. B. klappt code export --wave 2022 angebote",
                     "with --wave give only the text question, e.g. klappt code export --wave 2022 angebote",
+                    lang,
                 )
             )
         from klappt.cli.coding_store import export_inputs
@@ -192,10 +192,10 @@ def code_export(
     else:
         if len(given) != 3:
             raise typer.BadParameter(
-                _t(
-                    lang,
+                say(
                     "FORM DATA QUESTION angeben, oder --wave WELLE QUESTION",
                     "give FORM DATA QUESTION, or --wave WAVE QUESTION",
+                    lang,
                 )
             )
         rs, _ = _load(Path(given[0]), Path(given[1]))
@@ -216,10 +216,10 @@ def code_export(
     )
     write_atomic(out, result.workbook)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] {result.segments} Zeilen aus {result.answers} Antworten, {result.with_suggestions} mit Vorschlägen: {out}",
             f"[green]✓[/] {result.segments} rows from {result.answers} answers, {result.with_suggestions} with suggestions: {out}",
+            lang,
         )
     )
 
@@ -270,10 +270,10 @@ def code_import(
     if wave is not None:
         if out is not None:
             raise typer.BadParameter(
-                _t(
-                    lang,
+                say(
                     "entweder --out oder --wave, nicht beides",
                     "either --out or --wave, not both",
+                    lang,
                 )
             )
         from klappt.cli.coding_store import import_into_wave
@@ -281,10 +281,10 @@ def code_import(
         raise typer.Exit(import_into_wave(project, wave, workbook, coder, codebook, final, lang))
     if out is None or not coder:
         raise typer.BadParameter(
-            _t(
-                lang,
+            say(
                 "--coder und --out angeben (oder --wave WELLE)",
                 "give --coder and --out (or --wave WAVE)",
+                lang,
             )
         )
     result = import_coding(
@@ -293,12 +293,12 @@ def code_import(
     write_atomic(out, "\ufeff" + codings_to_csv(result.codings))
     s = result.summary
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] {len(result.imported)} Codierungen von {coder} übernommen: {out}. Stand: {s.coded} von {s.units} "
             f"Antwortteilen codiert, {s.codes} Codes, davon {s.from_suggestions} angenommene Vorschläge; {s.unresolved} Abweichungen offen.",
             f"[green]✓[/] {len(result.imported)} codings by {coder} taken over: {out}. Now {s.coded} of {s.units} answer parts "
             f"coded, {s.codes} codes, {s.from_suggestions} of them accepted suggestions; {s.unresolved} disagreements open.",
+            lang,
         )
     )
 
@@ -349,10 +349,10 @@ def code_agreement(
     if wave is not None:
         if codings:
             raise typer.BadParameter(
-                _t(
-                    lang,
+                say(
                     "entweder CODINGS-Dateien oder --wave, nicht beides",
                     "either CODINGS files or --wave, not both",
+                    lang,
                 )
             )
         from klappt.cli.coding_store import wave_codings
@@ -362,7 +362,7 @@ def code_agreement(
     else:
         if not codings:
             raise typer.BadParameter(
-                _t(lang, "CODINGS.csv angeben, oder --wave", "give CODINGS.csv, or --wave")
+                say("CODINGS.csv angeben, oder --wave", "give CODINGS.csv, or --wave", lang)
             )
         rows = tuple(c for path in codings for c in read_codings(path).codings)
         cs = CodingSet(rows, source=str(codings[0]))
@@ -373,10 +373,10 @@ def code_agreement(
         write_atomic(xlsx_out, disagreement_workbook(result, book, lang))
     if json_out != "-":
         rt = RichTable(
-            title=_t(
-                lang,
+            title=say(
                 f"Übereinstimmung ({result.n} mehrfach codierte Antworten)",
                 f"Agreement ({result.n} answers coded more than once)",
+                lang,
             )
         )
         for col in ("Code", "n", "Kappa", "Alpha"):
@@ -386,10 +386,10 @@ def code_agreement(
         out.print(rt)
         alpha = fmt_number(result.alpha, lang, 3)
         err.print(
-            _t(
-                lang,
+            say(
                 f"Alpha gesamt: {alpha}; offene Abweichungen: {len(result.disagreements)}",
                 f"Overall alpha: {alpha}; open disagreements: {len(result.disagreements)}",
+                lang,
             )
         )
 
@@ -457,12 +457,12 @@ def code_suggest(
     if wave is not None:
         if len(given) != 1 or codings is not None or codebook is not None:
             raise typer.BadParameter(
-                _t(
-                    lang,
+                say(
                     "mit --wave nur die Textfrage angeben (Codebuch und Codierungen kommen aus "
                     "dem Projekt), z. B. klappt code suggest --wave 2022 angebote",
                     "with --wave give only the text question (code book and codings come from "
                     "the project), e.g. klappt code suggest --wave 2022 angebote",
+                    lang,
                 )
             )
         from klappt.cli.coding_store import suggest_in_wave
@@ -471,10 +471,10 @@ def code_suggest(
     else:
         if len(given) != 2 or codebook is None:
             raise typer.BadParameter(
-                _t(
-                    lang,
+                say(
                     "FORM DATA und --codebook angeben, oder --wave WELLE FRAGE",
                     "give FORM DATA and --codebook, or --wave WAVE QUESTION",
+                    lang,
                 )
             )
         rs, _ = _load(Path(given[0]), Path(given[1]))
@@ -488,9 +488,9 @@ def code_suggest(
     if json_out != "-":
         rt = RichTable()
         for col in (
-            _t(lang, "Antwort", "Answer"),
-            _t(lang, "Text", "Text"),
-            _t(lang, "Vorschläge", "Suggestions"),
+            say("Antwort", "Answer", lang),
+            say("Text", "Text", lang),
+            say("Vorschläge", "Suggestions", lang),
         ):
             rt.add_column(col, overflow="fold")
         for s, sug in pairs:
@@ -577,12 +577,12 @@ def code_privacy(
             json_out, json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2)
         )
     if json_out != "-":
-        kinds = {"name": "Name", "email": "E-Mail", "phone": _t(lang, "Telefon", "phone")}
+        kinds = {"name": "Name", "email": "E-Mail", "phone": say("Telefon", "phone", lang)}
         rt = RichTable()
         for col in (
-            _t(lang, "Frage", "Question"),
-            _t(lang, "Rücklauf", "Return"),
-            _t(lang, "Art", "Kind"),
+            say("Frage", "Question", lang),
+            say("Rücklauf", "Return", lang),
+            say("Art", "Kind", lang),
             "Text",
         ):
             rt.add_column(col)
@@ -590,7 +590,7 @@ def code_privacy(
             rt.add_row(f.question, f.return_id, kinds[f.kind], escape(f.text))
         if findings:
             out.print(rt)
-        err.print(_t(lang, f"{len(findings)} Fundstellen.", f"{len(findings)} findings."))
+        err.print(say(f"{len(findings)} Fundstellen.", f"{len(findings)} findings.", lang))
     raise typer.Exit(1 if findings else 0)
 
 

@@ -10,7 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from klappt.cli.common import _project, _t, err, out
+from klappt.cli.common import _project, err, out
+from klappt.language import say
 
 if TYPE_CHECKING:
     from klappt.coding import Codebook, CodingSet
@@ -34,28 +35,28 @@ def store_codebook(project: Path | None, wave: str, book: Codebook, path: Path, 
     saved = save_codebook(wave_in(root, wave), book, form, by=_user(), source=path.name)
     if saved.status == "unchanged":
         err.print(
-            _t(
-                lang,
+            say(
                 f"Welle {wave}: Codebuch {book.question} unverändert (Version {saved.number}).",
                 f"Wave {wave}: code book {book.question} unchanged (version {saved.number}).",
+                lang,
             )
         )
     elif saved.previous is None:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[green]✓[/] Welle {wave}: Codebuch {book.question} gespeichert (Version 1).",
                 f"[green]✓[/] Wave {wave}: code book {book.question} stored (version 1).",
+                lang,
             )
         )
     else:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[green]✓[/] Welle {wave}: Codebuch {book.question} als Version {saved.number} "
                 f"gespeichert; Version {saved.previous} und die Codierungen damit bleiben.",
                 f"[green]✓[/] Wave {wave}: code book {book.question} stored as version "
                 f"{saved.number}; version {saved.previous} and the codings made with it stay.",
+                lang,
             )
         )
 
@@ -91,12 +92,12 @@ def suggest_in_wave(project: Path | None, wave: str, question: str, top: int, la
     pairs = store_suggestions(wave_in(root, wave), question, rs, top_k=top)
     with_any = sum(1 for _, s in pairs if s)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Welle {wave}, {question}: Vorschläge für {with_any} von {len(pairs)} "
             "noch nicht codierten Antwortteilen gespeichert; übernommen wird nichts.",
             f"[green]✓[/] Wave {wave}, {question}: suggestions for {with_any} of {len(pairs)} "
             "answer parts not coded yet stored; nothing is applied.",
+            lang,
         )
     )
     return pairs
@@ -136,7 +137,7 @@ def import_into_wave(
     else:
         if not coder or not coder.strip():
             raise typer.BadParameter(
-                _t(lang, "--coder angeben: wer hat codiert?", "give --coder: who coded?")
+                say("--coder angeben: wer hat codiert?", "give --coder: who coded?", lang)
             )
         if codebook_path is not None:
             question = read_codebook(codebook_path).question
@@ -155,28 +156,27 @@ def import_into_wave(
         codings = read_coding_workbook(path, coder, codebook=book, final=final)
     result = import_codings(w, codings, rs)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Welle {wave}: {result.imported} Codierungen aus {path.name} gespeichert"
             f"{f', {result.replaced} frühere ersetzt' if result.replaced else ''}.",
             f"[green]✓[/] Wave {wave}: {result.imported} codings from {path.name} stored"
             f"{f', {result.replaced} earlier ones replaced' if result.replaced else ''}.",
+            lang,
         )
     )
     for q, s in result.summaries.items():
         err.print(
-            _t(
-                lang,
+            say(
                 f"  {q}: {s.coded} von {s.units} Antwortteilen codiert, {s.codes} Codes, davon "
                 f"{s.from_suggestions} angenommene Vorschläge; {s.unresolved} Abweichungen offen.",
                 f"  {q}: {s.coded} of {s.units} answer parts coded, {s.codes} codes, "
                 f"{s.from_suggestions} of them accepted suggestions; {s.unresolved} disagreements open.",
+                lang,
             )
         )
     if result.gone:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[yellow]![/] {len(result.gone)} der Codierungen gehören zu Antworten, die es in "
                 f"Welle {wave} nicht (mehr) gibt: {escape(answer_list(result.gone))}. Sie sind "
                 "gespeichert und zählen, sobald die Antworten wieder da sind (richtige Daten "
@@ -184,17 +184,18 @@ def import_into_wave(
                 f"[yellow]![/] {len(result.gone)} of the codings belong to answers that are not "
                 f"(any longer) in wave {wave}: {escape(answer_list(result.gone))}. They are stored "
                 "and count once the answers are back (were the right data imported?).",
+                lang,
             )
         )
     if result.changed:
         coded = [c for c, _ in result.changed]
         err.print(
-            _t(
-                lang,
+            say(
                 f"[yellow]![/] {len(coded)} der Codierungen gehören zu Antworten, deren Text sich "
                 f"geändert hat: {escape(answer_list(coded))}. Sie sind gespeichert und nicht gezählt.",
                 f"[yellow]![/] {len(coded)} of the codings belong to answers whose text changed: "
                 f"{escape(answer_list(coded))}. They are stored and not counted.",
+                lang,
             )
         )
     return 1 if result.kept_aside else 0
@@ -243,16 +244,16 @@ def print_status(project: Path | None, wave: str, lang: str) -> dict:
                 "not_counted": check.kept_aside if check else 0,
             }
         )
-    table = RichTable(title=_t(lang, f"Codierung in Welle {wave}", f"Coding in wave {wave}"))
+    table = RichTable(title=say(f"Codierung in Welle {wave}", f"Coding in wave {wave}", lang))
     headers = (
-        (_t(lang, "Frage", "Question"), "question"),
-        (_t(lang, "Codebuch", "Code book"), "codebook_version"),
-        (_t(lang, "Codierende", "Coders"), "coders"),
-        (_t(lang, "codiert", "coded"), "coded"),
-        (_t(lang, "offen", "open"), "unresolved"),
+        (say("Frage", "Question", lang), "question"),
+        (say("Codebuch", "Code book", lang), "codebook_version"),
+        (say("Codierende", "Coders", lang), "coders"),
+        (say("codiert", "coded", lang), "coded"),
+        (say("offen", "open", lang), "unresolved"),
         ("Codes", "codes"),
-        (_t(lang, "aus Vorschlägen", "from suggestions"), "from_suggestions"),
-        (_t(lang, "nicht gezählt", "not counted"), "not_counted"),
+        (say("aus Vorschlägen", "from suggestions", lang), "from_suggestions"),
+        (say("nicht gezählt", "not counted", lang), "not_counted"),
     )
     for title, _key in headers:
         table.add_column(title)
@@ -270,5 +271,5 @@ def print_status(project: Path | None, wave: str, lang: str) -> dict:
         table.add_row(*cells)
     out.print(table)
     for note in codes.notes:
-        err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
+        err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {escape(note)}[/]")
     return {"wave": wave, "questions": rows}

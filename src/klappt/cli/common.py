@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from klappt.language import say, use_language
+
 if TYPE_CHECKING:
     from klappt.responses.report import ValidationReport
 
@@ -25,6 +27,15 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+
+
+@app.callback()
+def _each_command() -> None:
+    # a new invocation speaks KLAPPT_LANG until its --lang says otherwise (tests run many in one process)
+    _chosen["lang"] = ""
+    use_language("")
+
+
 out = Console()
 err = Console(stderr=True)
 
@@ -49,11 +60,8 @@ def _lang(lang: str) -> str:
     code = (lang or "de").lower()[:2]
     code = code if code in ("de", "en") else "de"
     _chosen["lang"] = code
+    use_language(code)  # the core's texts (klappt.language) speak the invocation's language too
     return code
-
-
-def _t(lang: str, de: str, en: str) -> str:
-    return en if lang == "en" else de
 
 
 def _load(form: Path, data: Path):
@@ -97,27 +105,27 @@ def _print_report(report: ValidationReport, lang: str, limit: int = 200) -> None
     name = Path(report.source).name
     if report.ok:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[green]✓[/] {report.responses} Rückläufe aus {name} ({report.detected}): keine Probleme.",
                 f"[green]✓[/] {report.responses} returns from {name} ({report.detected}): no problems.",
+                lang,
             )
         )
     else:
         problems = report.problems
         table = RichTable(
-            title=_t(lang, f"Probleme in {name}", f"Problems in {name}"), show_lines=False
+            title=say(f"Probleme in {name}", f"Problems in {name}", lang), show_lines=False
         )
         for col in (
-            _t(lang, "Zeile", "Row"),
-            _t(lang, "Spalte", "Column"),
-            _t(lang, "Wert", "Value"),
-            _t(lang, "Problem", "Problem"),
+            say("Zeile", "Row", lang),
+            say("Spalte", "Column", lang),
+            say("Wert", "Value", lang),
+            say("Problem", "Problem", lang),
         ):
             table.add_column(col, overflow="fold")
         for issue in problems[:limit]:
             table.add_row(
-                str(issue.row) if issue.row is not None else _t(lang, "alle", "all"),
+                str(issue.row) if issue.row is not None else say("alle", "all", lang),
                 shown(issue.column or "", 200),
                 shown(issue.value or "", 200),
                 shown(issue.message(lang)),
@@ -125,21 +133,21 @@ def _print_report(report: ValidationReport, lang: str, limit: int = 200) -> None
         out.print(table)
         if len(problems) > limit:
             out.print(
-                _t(
-                    lang,
+                say(
                     f"… und {len(problems) - limit} weitere (alle mit --json).",
                     f"… and {len(problems) - limit} more (all with --json).",
+                    lang,
                 )
             )
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(report.counts().items()))
         err.print(
-            _t(
-                lang,
+            say(
                 f"[yellow]![/] {report.rows} Zeilen aus {name} ({report.detected}), {len(problems)} Probleme ({summary}).",
                 f"[yellow]![/] {report.rows} rows from {name} ({report.detected}), {len(problems)} problems ({summary}).",
+                lang,
             )
         )
     for note in report.notes:
         err.print(
-            f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note.question}: {shown(note.message(lang))}[/]"
+            f"[dim]{say('Hinweis', 'Note', lang)}: {note.question}: {shown(note.message(lang))}[/]"
         )

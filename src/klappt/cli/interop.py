@@ -14,7 +14,6 @@ from klappt.cli.common import (
     ProjectOpt,
     _lang,
     _project,
-    _t,
     _write_or_print,
     app,
     err,
@@ -22,6 +21,7 @@ from klappt.cli.common import (
     shown,
 )
 from klappt.errors import KlapptError
+from klappt.language import say
 
 if TYPE_CHECKING:
     pass
@@ -69,10 +69,10 @@ def convert(
     lang = _lang(lang)
     fmt = detect_format(source)
     err.print(
-        _t(
-            lang,
+        say(
             f"Erkannt: {FORMAT_NAMES.get(fmt, fmt)}",
             f"Detected: {FORMAT_NAMES.get(fmt, fmt)}",
+            lang,
         )
     )
     result = read_any(source, companion)
@@ -169,10 +169,10 @@ def export(
     path = target or Path(f"{wave}{'_form' if key == 'xlsform' else ''}{SUFFIXES[key]}")
     write_atomic(path, data)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Welle {wave}: {rs.height} Rückläufe als {key} geschrieben.",
             f"[green]✓[/] Wave {wave}: {rs.height} returns written as {key}.",
+            lang,
         )
     )
     out.print(str(path))

@@ -10,7 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from klappt.cli.common import Lang, ProjectOpt, _lang, _project, _t, app, err, out
+from klappt.cli.common import Lang, ProjectOpt, _lang, _project, app, err, out
+from klappt.language import say
 
 wave_app = typer.Typer(
     help="Eine online erhobene Welle öffnen oder schließen (wie im Browser).\n\n"
@@ -106,12 +107,12 @@ def wave_open(
     w = opened.wave
     when = f"{w.deadline:%d.%m.%Y}" if w.deadline else "–"
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Welle {escape(w.name)} {'angelegt und ' if opened.created else ''}geöffnet: "
             f"{opened.sites} Standorte, {opened.links_issued} neue Links, Frist {when}.",
             f"[green]✓[/] Wave {escape(w.name)} {'created and ' if opened.created else ''}opened: "
             f"{opened.sites} sites, {opened.links_issued} new links, deadline {when}.",
+            lang,
         )
     )
 
@@ -133,10 +134,10 @@ def wave_close(
     lang = _lang(lang)
     w = runwave.close_wave(_wave(project, program, wave))
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Welle {escape(w.name)} geschlossen.",
             f"[green]✓[/] Wave {escape(w.name)} closed.",
+            lang,
         )
     )
 
@@ -175,10 +176,10 @@ def links(
     columns, rows = runwave.link_rows(w.program)
     write_atomic(csv, write_csv(columns, rows, _dialect(dialect), {"valid_until": "date"}))
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] {len(rows)} Links nach {escape(str(csv))} geschrieben.",
             f"[green]✓[/] {len(rows)} links written to {escape(str(csv))}.",
+            lang,
         )
     )
 
@@ -200,34 +201,34 @@ def _report_plan(plan: Any, lang: str, dry_run: bool, kind: str) -> None:
                 f"{escape(m.site.site_id)}\t{escape(m.site.name)}\t{escape(m.recipient)}\t{escape(m.subject)}"
             )
     n = len(plan.queued)
-    verb = _t(
-        lang,
+    verb = say(
         "würden versandt" if dry_run else "in den Postausgang gelegt",
         "would be sent" if dry_run else "queued",
+        lang,
     )
     err.print(f"[green]✓[/] {kind}: {n} {verb}.")
     if plan.already:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[dim]{len(plan.already)} schon bedacht, übersprungen (erneut: --again): {escape(_names(plan.already))}[/]",
                 f"[dim]{len(plan.already)} already done, skipped (again: --again): {escape(_names(plan.already))}[/]",
+                lang,
             )
         )
     if plan.submitted:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[dim]{len(plan.submitted)} haben schon abgesandt.[/]",
                 f"[dim]{len(plan.submitted)} have submitted already.[/]",
+                lang,
             )
         )
     if plan.no_address:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[yellow]![/] {len(plan.no_address)} ohne E-Mail-Adresse im Register, übersprungen: {escape(_names(plan.no_address))}",
                 f"[yellow]![/] {len(plan.no_address)} without an e-mail address in the register, skipped: {escape(_names(plan.no_address))}",
+                lang,
             )
         )
 
@@ -242,14 +243,14 @@ def _drain(lang: str, queue_only: bool) -> int:
     def show(event: Any) -> None:
         m = event.message
         text = {
-            "sent": _t(lang, "versandt", "sent"),
-            "retry": _t(
-                lang, "nicht zugestellt, neuer Versuch später", "not delivered, will retry"
+            "sent": say("versandt", "sent", lang),
+            "retry": say(
+                "nicht zugestellt, neuer Versuch später", "not delivered, will retry", lang
             ),
-            "failed": _t(lang, "fehlgeschlagen", "failed"),
-            "uncertain": _t(lang, "Zustellung ungewiss", "delivery uncertain"),
-            "lost": _t(
-                lang, "von einem anderen Versand übernommen", "taken over by another sender"
+            "failed": say("fehlgeschlagen", "failed", lang),
+            "uncertain": say("Zustellung ungewiss", "delivery uncertain", lang),
+            "lost": say(
+                "von einem anderen Versand übernommen", "taken over by another sender", lang
             ),
         }.get(event.outcome, event.outcome)
         where = escape(m.site.name if m.site else "")
@@ -258,22 +259,22 @@ def _drain(lang: str, queue_only: bool) -> int:
 
     result = outbox.drain(on_event=show)
     err.print(
-        _t(
-            lang,
+        say(
             f"Versandt: {result.count('sent')}, fehlgeschlagen: {result.count('failed')}, "
             f"ungewiss: {result.count('uncertain')}, wartend: {result.waiting}.",
             f"Sent: {result.count('sent')}, failed: {result.count('failed')}, "
             f"uncertain: {result.count('uncertain')}, waiting: {result.waiting}.",
+            lang,
         )
     )
     if result.waiting and result.next_at is not None:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[yellow]![/] {result.waiting} warten auf einen neuen Versuch ab {result.next_at:%d.%m.%Y %H:%M} UTC "
                 "(klappt serve versendet sie, oder später klappt mail send).",
                 f"[yellow]![/] {result.waiting} wait for another attempt from {result.next_at:%Y-%m-%d %H:%M} UTC "
                 "(klappt serve sends them, or klappt mail send later).",
+                lang,
             )
         )
     return 1 if result.count("failed") or result.count("uncertain") else 0
@@ -304,7 +305,7 @@ def mail_invite(
     from klappt.web import mail
 
     plan = mail.invite(w, _chosen(w, site), again=again, dry_run=dry_run, by="cli")
-    _report_and_send(plan, lang, dry_run, queue_only, _t(lang, "Einladungen", "Invitations"))
+    _report_and_send(plan, lang, dry_run, queue_only, say("Einladungen", "Invitations", lang))
 
 
 def _chosen(w: Any, ids: list[str] | None) -> Any:
@@ -338,7 +339,7 @@ def mail_remind(
     from klappt.web import mail
 
     plan = mail.remind(w, dry_run=dry_run, by="cli")
-    _report_and_send(plan, lang, dry_run, queue_only, _t(lang, "Erinnerungen", "Reminders"))
+    _report_and_send(plan, lang, dry_run, queue_only, say("Erinnerungen", "Reminders", lang))
 
 
 @mail_app.command("results")
@@ -359,7 +360,7 @@ def mail_results(
     from klappt.web import mail
 
     plan = mail.release_results(w, dry_run=dry_run, by="cli")
-    _report_and_send(plan, lang, dry_run, queue_only, _t(lang, "Ergebnisse", "Results"))
+    _report_and_send(plan, lang, dry_run, queue_only, say("Ergebnisse", "Results", lang))
 
 
 @mail_app.command("send")
@@ -394,10 +395,10 @@ def mail_retry(
     mail.require_ready()
     n = outbox.retry(wave=w)
     err.print(
-        _t(
-            lang,
+        say(
             f"{n} Nachrichten erneut in den Postausgang gelegt.",
             f"{n} messages queued again.",
+            lang,
         )
     )
     raise typer.Exit(_drain(lang, False))
@@ -428,13 +429,13 @@ def mail_status(
     rets = {r.site_id: r for r in SiteReturn.objects.filter(wave=w, site__isnull=False)}
     table = RichTable()
     for col in (
-        _t(lang, "Kennung", "Code"),
-        _t(lang, "Standort", "Site"),
-        _t(lang, "E-Mail", "E-mail"),
-        _t(lang, "Rücklauf", "Return"),
-        _t(lang, "eingeladen am", "invited on"),
-        _t(lang, "erinnert am", "reminded on"),
-        _t(lang, "letzte Nachricht", "last message"),
+        say("Kennung", "Code", lang),
+        say("Standort", "Site", lang),
+        say("E-Mail", "E-mail", lang),
+        say("Rücklauf", "Return", lang),
+        say("eingeladen am", "invited on", lang),
+        say("erinnert am", "reminded on", lang),
+        say("letzte Nachricht", "last message", lang),
     ):
         table.add_column(col, overflow="fold")
 
@@ -445,9 +446,9 @@ def mail_status(
         r = rets.get(s.pk)
         state = "none" if r is None or not r.version else r.status
         state = {
-            "none": _t(lang, "nicht begonnen", "not started"),
-            Status.DRAFT: _t(lang, "Entwurf", "draft"),
-            Status.SUBMITTED: _t(lang, "abgesandt", "submitted"),
+            "none": say("nicht begonnen", "not started", lang),
+            Status.DRAFT: say("Entwurf", "draft", lang),
+            Status.SUBMITTED: say("abgesandt", "submitted", lang),
         }.get(state, state)
         entry = log.get(s.pk, {})
         last = entry.get("last")
@@ -460,7 +461,7 @@ def mail_status(
         table.add_row(
             s.site_id,
             s.name,
-            ", ".join(mail.addresses(s)) or _t(lang, "(keine)", "(none)"),
+            ", ".join(mail.addresses(s)) or say("(keine)", "(none)", lang),
             state,
             when(entry.get("invited")),
             when(entry.get("reminded")),
@@ -521,10 +522,10 @@ def mail_template(
     out.print(escape(mail.show_links(mail.fill(s, values), "{link}")))
     out.print(escape(mail.show_links(mail.fill(b, values), "{link}", "{copy_link}")))
     err.print(
-        _t(
-            lang,
+        say(
             f"[dim]{'eigene Vorlage' if edited else 'Standardvorlage'} {kind}/{language}[/]",
             f"[dim]{'own template' if edited else 'default template'} {kind}/{language}[/]",
+            lang,
         )
     )
 
@@ -577,13 +578,13 @@ def mail_settings(
     if changes:
         MailSettings.objects.update_or_create(program=p, defaults=changes)
         current = mail.mail_settings(p)
-    days = current.reminder_days or _t(lang, "von Hand", "by hand")
+    days = current.reminder_days or say("von Hand", "by hand", lang)
     err.print(
-        _t(
-            lang,
+        say(
             f"Kontakt: {escape(current.contact or '–')}\nErinnerungen: {days}\n"
             f"Eingangsbestätigung: {'ja' if current.receipts else 'nein'}",
             f"Contact: {escape(current.contact or '–')}\nReminders: {days}\n"
             f"Receipts: {'yes' if current.receipts else 'no'}",
+            lang,
         )
     )

@@ -14,12 +14,12 @@ from klappt.cli.common import (
     ProjectOpt,
     _lang,
     _project,
-    _t,
     _write_or_print,
     app,
     err,
     out,
 )
+from klappt.language import say
 
 if TYPE_CHECKING:
     from klappt.report.coverage import DeckContext
@@ -114,10 +114,10 @@ def report(
     spec = load_recipe(recipe) if recipe else None
     if wave is not None and (form is not None or data is not None):
         raise typer.BadParameter(
-            _t(
-                code,
+            say(
                 "entweder FORM DATA oder --wave, nicht beides",
                 "either FORM DATA or --wave, not both",
+                code,
             )
         )
     main_wave = None
@@ -134,7 +134,7 @@ def report(
 
         contacts = register_contacts(root)  # free text naming a contact person is withheld
         for note in codes.notes:
-            err.print(f"[dim]{_t(code, 'Hinweis', 'Note')}: {escape(note)}[/]")
+            err.print(f"[dim]{say('Hinweis', 'Note', code)}: {escape(note)}[/]")
         main_wave = WaveData(wave, instrument, responses=rs, coding=codes.summaries)
 
         def loader(name: str) -> tuple:  # the recipe's other waves, from the store as well
@@ -149,15 +149,15 @@ def report(
         main_wave = read_wave(form, data, (spec.wave if spec and spec.wave else "") or "")
     elif form is not None or spec is None or not spec.waves:
         raise typer.BadParameter(
-            _t(code, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
+            say("FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave", code)
         )
     if init_recipe is not None:
         if main_wave is None:
             raise typer.BadParameter(
-                _t(
-                    code,
+                say(
                     "--init-recipe braucht FORM oder --wave",
                     "--init-recipe needs FORM or --wave",
+                    code,
                 )
             )
         _write_or_print(
@@ -166,12 +166,12 @@ def report(
         )
         if init_recipe != "-":
             err.print(
-                _t(code, f"Rezept geschrieben: {init_recipe}", f"Recipe written: {init_recipe}")
+                say(f"Rezept geschrieben: {init_recipe}", f"Recipe written: {init_recipe}", code)
             )
         return
     if not out_paths:
         raise typer.BadParameter(
-            _t(code, "mindestens ein --out angeben", "give at least one --out")
+            say("mindestens ein --out angeben", "give at least one --out", code)
         )
     if spec is None:
         assert main_wave is not None
@@ -268,7 +268,7 @@ def demo(
     out_dir.mkdir(parents=True, exist_ok=True)
     project = init_project(out_dir / "projekt")
     n_sites = import_register(project, reference_path("register.csv"))
-    err.print(_t(lang, f"Register: {n_sites} Standorte", f"Register: {n_sites} sites"))
+    err.print(say(f"Register: {n_sites} Standorte", f"Register: {n_sites} sites", lang))
     written: list[Path] = []
     for wave, (form_name, data_name) in sorted(REFERENCE_WAVES.items()):
         result = import_wave(project, wave, reference_path(form_name), reference_path(data_name))
@@ -296,10 +296,10 @@ def demo(
                 )
             )
         err.print(
-            _t(
-                lang,
+            say(
                 f"Welle {wave}: {result.responses} Rückläufe",
                 f"Wave {wave}: {result.responses} returns",
+                lang,
             )
         )
     from klappt.reference import reference_path as _ref

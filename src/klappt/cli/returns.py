@@ -10,9 +10,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from klappt.cli.common import Lang, ProjectOpt, _lang, _t, err, out
+from klappt.cli.common import Lang, ProjectOpt, _lang, err, out
 from klappt.cli.mail import ProgramOpt, _wave, wave_app
 from klappt.errors import ErrorCode, KlapptError
+from klappt.language import say
 
 Author = Annotated[
     str,
@@ -73,31 +74,31 @@ def replace_form(
                 f"[yellow]{escape(KlapptError(ErrorCode.RETURN_003, n=plan.misfits).message(lang))}[/]"
             )
             raise typer.Exit(1)
-        err.print(_t(lang, "Nichts geändert: mit --yes ersetzen.", "Nothing changed: pass --yes."))
+        err.print(say("Nichts geändert: mit --yes ersetzen.", "Nothing changed: pass --yes.", lang))
         return
     done = formchange.apply(w, staged, by, lang)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Fragebogen der Welle {escape(w.name)} ersetzt: Fassung {done.new_number}.",
             f"[green]✓[/] Form of wave {escape(w.name)} replaced: version {done.new_number}.",
+            lang,
         )
     )
 
 
 def _show_plan(plan: Any, lang: str) -> None:
     if plan.added:
-        out.print(_t(lang, "Neue Fragen: ", "New questions: ") + escape(", ".join(plan.added)))
+        out.print(say("Neue Fragen: ", "New questions: ", lang) + escape(", ".join(plan.added)))
     if plan.removed:
         out.print(
-            _t(lang, "Nicht mehr im Fragebogen: ", "No longer in the form: ")
+            say("Nicht mehr im Fragebogen: ", "No longer in the form: ", lang)
             + escape(", ".join(plan.removed))
         )
-    table = RichTable(title=_t(lang, "Vorhandene Rückläufe", "Returns already there"))
+    table = RichTable(title=say("Vorhandene Rückläufe", "Returns already there", lang))
     for header in (
-        _t(lang, "Standort", "Site"),
-        _t(lang, "Übernommen", "Carried over"),
-        _t(lang, "Passt nicht mehr", "No longer fits"),
+        say("Standort", "Site", lang),
+        say("Übernommen", "Carried over", lang),
+        say("Passt nicht mehr", "No longer fits", lang),
     ):
         table.add_column(header)
     for s in plan.sites:
@@ -141,13 +142,13 @@ def correct(
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in done.errors.items())
         raise KlapptError(ErrorCode.RETURN_004, site=sr.site.name, problems=problems)
     if done.version is None:
-        err.print(_t(lang, "Nichts geändert.", "Nothing changed."))
+        err.print(say("Nichts geändert.", "Nothing changed.", lang))
         return
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Korrigiert: Version {done.version.number} ({', '.join(done.changed)}).",
             f"[green]✓[/] Corrected: version {done.version.number} ({', '.join(done.changed)}).",
+            lang,
         )
     )
 
@@ -173,10 +174,10 @@ def reopen(
 
     v = corrections.reopen(_site_return(w, site), by, reason)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Wieder geöffnet für {escape(site)} (Version {v.number}).",
             f"[green]✓[/] Re-opened for {escape(site)} (version {v.number}).",
+            lang,
         )
     )
 
@@ -208,26 +209,26 @@ def history(
     table = RichTable()
     for header in (
         "Version",
-        _t(lang, "Art", "Kind"),
-        _t(lang, "Wann", "When"),
-        _t(lang, "Wer", "Who"),
-        _t(lang, "Warum", "Why"),
-        _t(lang, "Fassung", "Form"),
+        say("Art", "Kind", lang),
+        say("Wann", "When", lang),
+        say("Wer", "Who", lang),
+        say("Warum", "Why", lang),
+        say("Fassung", "Form", lang),
     ):
         table.add_column(header)
     kinds = {
-        "draft": _t(lang, "Entwurf", "draft"),
-        "submit": _t(lang, "abgesandt", "submitted"),
-        "correction": _t(lang, "korrigiert", "corrected"),
-        "reopen": _t(lang, "wieder geöffnet", "re-opened"),
-        "form": _t(lang, "neuer Fragebogen", "new form"),
+        "draft": say("Entwurf", "draft", lang),
+        "submit": say("abgesandt", "submitted", lang),
+        "correction": say("korrigiert", "corrected", lang),
+        "reopen": say("wieder geöffnet", "re-opened", lang),
+        "form": say("neuer Fragebogen", "new form", lang),
     }
     for v in corrections.history_rows(sr):
         table.add_row(
             str(v.number),
             kinds.get(v.kind, v.kind),
             timezone.localtime(v.created_at).strftime("%d.%m.%Y %H:%M"),
-            escape(v.author or _t(lang, "Standort", "site")),
+            escape(v.author or say("Standort", "site", lang)),
             escape(v.reason or "–"),
             str(v.form_number),
         )
@@ -239,8 +240,8 @@ def history(
             raise KlapptError(ErrorCode.RETURN_007, known=", ".join(map(str, sorted(by_number))))
         rules = instruments.rules(w)
         changes = corrections.compare(rules, a, b, lang)
-        diff = RichTable(title=_t(lang, "Geänderte Antworten", "Changed answers"))
-        for header in (_t(lang, "Frage", "Question"), f"v{a.number}", f"v{b.number}"):
+        diff = RichTable(title=say("Geänderte Antworten", "Changed answers", lang))
+        for header in (say("Frage", "Question", lang), f"v{a.number}", f"v{b.number}"):
             diff.add_column(header)
         for c in changes:
             diff.add_row(escape(c.question), escape(c.before or "–"), escape(c.after or "–"))

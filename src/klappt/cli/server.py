@@ -13,10 +13,10 @@ from klappt.cli.common import (
     ProjectOpt,
     _lang,
     _project,
-    _t,
     app,
     err,
 )
+from klappt.language import say
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,18 +47,18 @@ def _ask_password(lang: str, username: str, email: str, project: Path) -> str:
     for _attempt in range(_ATTEMPTS):
         try:
             first = _read_secret(
-                _t(lang, f"Passwort für {username}: ", f"Password for {username}: ")
+                say(f"Passwort für {username}: ", f"Password for {username}: ", lang)
             )
-            second = _read_secret(_t(lang, "Passwort wiederholen: ", "Repeat the password: "))
+            second = _read_secret(say("Passwort wiederholen: ", "Repeat the password: ", lang))
         except (EOFError, KeyboardInterrupt):
-            err.print(_t(lang, "Abgebrochen: kein Passwort.", "Stopped: no password."))
+            err.print(say("Abgebrochen: kein Passwort.", "Stopped: no password.", lang))
             raise typer.Exit(2) from None
         if first != second:
             err.print(
-                _t(
-                    lang,
+                say(
                     "[yellow]Die beiden Eingaben stimmen nicht überein. Bitte noch einmal.[/]",
                     "[yellow]The two entries do not match. Please try again.[/]",
+                    lang,
                 )
             )
             continue
@@ -68,10 +68,10 @@ def _ask_password(lang: str, username: str, email: str, project: Path) -> str:
             continue
         return first
     err.print(
-        _t(
-            lang,
+        say(
             f"Abgebrochen nach {_ATTEMPTS} Versuchen.",
             f"Stopped after {_ATTEMPTS} attempts.",
+            lang,
         )
     )
     raise typer.Exit(2)
@@ -111,10 +111,10 @@ def serve(
     def ready(opts: dict[str, Any]) -> None:
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         err.print(
-            _t(
-                lang,
+            say(
                 f"[green]✓[/] klappt läuft: http://{shown}:{port}/  (Projekt {root}, {opts['workers']} Prozesse; Strg+C beendet)",
                 f"[green]✓[/] klappt is running: http://{shown}:{port}/  (project {root}, {opts['workers']} workers; Ctrl+C stops)",
+                lang,
             )
         )
 
@@ -132,10 +132,10 @@ def migrate(project: ProjectOpt = None, lang: Lang = "de") -> None:
     lang = _lang(lang)
     applied = run_migrate(_project(project))
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Datenbank aktuell ({len(applied)} Migrationen angewendet).",
             f"[green]✓[/] Database up to date ({len(applied)} migrations applied).",
+            lang,
         )
     )
 
@@ -170,24 +170,21 @@ def createuser(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = _ask_password(lang, username, email, _project(project))
-    try:
-        result = run_createuser(
-            username,
-            password,
-            role=role,
-            program=program,
-            email=email,
-            project=_project(project),
-            lang=lang,
-        )
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    where = result.program or _t(lang, "alle Programme", "every program")
+    result = run_createuser(  # a refused role, program or password: KlapptError, in lang
+        username,
+        password,
+        role=role,
+        program=program,
+        email=email,
+        project=_project(project),
+        lang=lang,
+    )
+    where = result.program or say("alle Programme", "every program", lang)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Konto {result.username} {'angelegt' if result.created else 'aktualisiert'}: {result.role}, {where}.",
             f"[green]✓[/] Account {result.username} {'created' if result.created else 'updated'}: {result.role}, {where}.",
+            lang,
         )
     )
 
@@ -215,14 +212,11 @@ def password(
         secret = sys.stdin.readline().rstrip("\r\n")
     else:
         secret = _ask_password(lang, username, "", root)
-    try:
-        name = set_password(username, secret, root, lang)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    name = set_password(username, secret, root, lang)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Neues Passwort für {escape(name)} gesetzt.",
             f"[green]✓[/] New password set for {escape(name)}.",
+            lang,
         )
     )

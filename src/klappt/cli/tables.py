@@ -17,12 +17,12 @@ from klappt.cli.common import (
     _load,
     _print_report,
     _project,
-    _t,
     _write_or_print,
     app,
     err,
     out,
 )
+from klappt.language import say
 
 if TYPE_CHECKING:
     from klappt.analysis.tabulate import Tabulation
@@ -80,12 +80,12 @@ def validate(
 def _print_tabulation(tab: Tabulation, lang: str) -> None:
     from klappt.formatting import fmt_number, fmt_percent
 
-    out.print(_t(lang, f"[bold]{tab.responses} Rückläufe[/]", f"[bold]{tab.responses} returns[/]"))
+    out.print(say(f"[bold]{tab.responses} Rückläufe[/]", f"[bold]{tab.responses} returns[/]", lang))
     for t in tab.tables:
         title = f"{t.label} [dim]({t.question}, n={t.base})[/]"
         rt = RichTable(title=title, title_justify="left", show_edge=False)
-        rt.add_column(_t(lang, "Antwort", "Answer"), overflow="fold", max_width=60)
-        columns = [(_t(lang, "Gesamt", "Total"), t.cell)] + [
+        rt.add_column(say("Antwort", "Answer", lang), overflow="fold", max_width=60)
+        columns = [(say("Gesamt", "Total", lang), t.cell)] + [
             (f"{g.label} (n={g.cell.base})", g.cell) for g in t.groups if g.suppressed is None
         ]
         hidden = [g for g in t.groups if g.suppressed is not None]
@@ -102,11 +102,11 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
                 )
             if t.scale:
                 rt.add_row(
-                    _t(lang, "Mittelwert", "Mean"),
+                    say("Mittelwert", "Mean", lang),
                     *[fmt_number(c.mean, lang, 2) for _, c in columns],
                 )
                 rt.add_row(
-                    _t(lang, "Top 2", "Top two"), *[fmt_percent(c.top2, lang) for _, c in columns]
+                    say("Top 2", "Top two", lang), *[fmt_percent(c.top2, lang) for _, c in columns]
                 )
         elif t.cell.stats:
             for name, _ in columns:
@@ -125,29 +125,29 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
         else:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
-            rt.add_row(_t(lang, "beantwortet", "answered"), *[str(c.base) for _, c in columns])
+            rt.add_row(say("beantwortet", "answered", lang), *[str(c.base) for _, c in columns])
         out.print(rt)
         if hidden:
             names = ", ".join(g.label for g in hidden)
             out.print(
-                _t(
-                    lang,
+                say(
                     f"[dim]Zurückgehalten: {escape(names)} – eine Gruppe mit weniger als "
                     f"{tab.min_cell} Standorten, oder aus Summe und übrigen Gruppen errechenbar.[/]",
                     f"[dim]Withheld: {escape(names)} – a group of fewer than {tab.min_cell} "
                     "sites, or recomputable from the total and the other groups.[/]",
+                    lang,
                 )
             )
         if t.type == "select_multiple":
             out.print(
-                _t(
-                    lang,
+                say(
                     "[dim]*Es sind Mehrfachnennungen enthalten[/]",
                     "[dim]*Multiple answers included[/]",
+                    lang,
                 )
             )
     for note in tab.notes:
-        err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note}[/]")
+        err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {note}[/]")
 
 
 @app.command()
@@ -221,17 +221,17 @@ def tabulate(
         # the wave's stored code books and codings give q__codes, like --codebook/--codes
         _, rs, report, _codes = load_coded_wave(_project(project), wave)
         for note in _codes.notes:
-            err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
+            err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {escape(note)}[/]")
     else:
         assert form is not None and data is not None
         rs, report = _load(form, data)
     if codebook or codes:
         if not (codebook and codes):
             raise typer.BadParameter(
-                _t(
-                    lang,
+                say(
                     "--codebook und --codes gehören zusammen",
                     "--codebook and --codes go together",
+                    lang,
                 )
             )
         from klappt.coding import apply_codes, read_codebook, read_codings
@@ -240,7 +240,7 @@ def tabulate(
         for path in codebook:
             rs = apply_codes(rs, read_codebook(path), codings)
         for note in rs.notes:
-            err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
+            err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {escape(note)}[/]")
     tab = run_tabulate(rs, by=by, lang=lang)
     if by is not None and not no_suppress:
         from klappt.analysis.disclosure import protect
@@ -248,10 +248,10 @@ def tabulate(
         tab = protect(tab, _min_cell(min_cell, project if wave is None else _project(project)))
     if not report.ok:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[yellow]![/] {len(report.problems)} Probleme in den Daten; betroffene Werte sind nicht gezählt (Details: klappt validate).",
                 f"[yellow]![/] {len(report.problems)} problems in the data; affected values are not counted (details: klappt validate).",
+                lang,
             )
         )
     if json_out:
@@ -261,7 +261,7 @@ def tabulate(
         from klappt.files import write_atomic
 
         write_atomic(xlsx_out, tabulation_workbook(tab, lang))
-        err.print(_t(lang, f"Tabellen geschrieben: {xlsx_out}", f"Tables written: {xlsx_out}"))
+        err.print(say(f"Tabellen geschrieben: {xlsx_out}", f"Tables written: {xlsx_out}", lang))
     if not json_out and not xlsx_out:
         _print_tabulation(tab, lang)
 
@@ -270,15 +270,15 @@ def _either(form: Path | None, data: Path | None, wave: str | None, lang: str) -
     """FORM and DATA, or --wave: one of the two ways to name the returns."""
     if wave is not None and (form is not None or data is not None):
         raise typer.BadParameter(
-            _t(
-                lang,
+            say(
                 "entweder FORM DATA oder --wave, nicht beides",
                 "either FORM DATA or --wave, not both",
+                lang,
             )
         )
     if wave is None and (form is None or data is None):
         raise typer.BadParameter(
-            _t(lang, "FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave")
+            say("FORM und DATA angeben, oder --wave", "give FORM and DATA, or --wave", lang)
         )
 
 
@@ -381,37 +381,37 @@ def disclosure(
     if json_out != "-":
         if by is None and not held:
             out.print(
-                _t(
-                    lang,
+                say(
                     "Ohne --by gibt es keine Gruppen; die Gesamtwerte werden gezeigt.",
                     "Without --by there are no groups; the overall figures are shown.",
+                    lang,
                 )
             )
         elif by is not None and not found:
             out.print(
-                _t(
-                    lang,
+                say(
                     f"[green]✓[/] Keine Gruppe von {escape(by)} beruht auf weniger als {limit} Standorten.",
                     f"[green]✓[/] No group of {escape(by)} rests on fewer than {limit} sites.",
+                    lang,
                 )
             )
         for w in found:
             why = (
-                _t(lang, f"nur {w.base} Standorte", f"only {w.base} sites")
+                say(f"nur {w.base} Standorte", f"only {w.base} sites", lang)
                 if w.reason == "primary"
-                else _t(
-                    lang,
+                else say(
                     "sonst aus Summe und übrigen Gruppen errechenbar",
                     "else recomputable from the total and the other groups",
+                    lang,
                 )
             )
             out.print(f"{escape(w.question)} · {escape(w.group_label)}: {why}")
         for h in held:
             why = (
-                _t(lang, f"nur {h.count} Standorte", f"only {h.count} sites")
+                say(f"nur {h.count} Standorte", f"only {h.count} sites", lang)
                 if h.reason == "few"
-                else _t(lang, "personenbezogene Angaben", "personal data")
+                else say("personenbezogene Angaben", "personal data", lang)
             )
-            kind = _t(lang, "Nennung", "mention")
+            kind = say("Nennung", "mention", lang)
             out.print(f"{escape(h.question)} · {kind} „{escape(h.text)}“: {why}")
     raise typer.Exit(1 if found or held else 0)

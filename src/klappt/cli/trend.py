@@ -15,7 +15,6 @@ from klappt.cli.common import (
     ProjectOpt,
     _lang,
     _project,
-    _t,
     _write_or_print,
     app,
     err,
@@ -23,6 +22,7 @@ from klappt.cli.common import (
 )
 from klappt.cli.waves import waves_app
 from klappt.errors import ErrorCode, KlapptError, Text
+from klappt.language import say
 
 if TYPE_CHECKING:
     import polars as pl
@@ -71,7 +71,7 @@ def map_(
     if apply is not None:
         if source is not None or target is not None:
             raise typer.BadParameter(
-                _t(lang, "--apply braucht keine Wellen", "--apply takes no waves")
+                say("--apply braucht keine Wellen", "--apply takes no waves", lang)
             )
         text = _read_text(apply)
         a, b, sa, sb = _mapping_forms(root, text, str(apply))
@@ -79,19 +79,19 @@ def map_(
         where = store_mapping(root, a, b, text)
         mapped = sum(q.target is not None for q in m.questions.values())
         err.print(
-            _t(
-                lang,
+            say(
                 f"[green]✓[/] Zuordnung {escape(a)} → {escape(b)} gespeichert ({mapped} Fragen): {where}",
                 f"[green]✓[/] Mapping {escape(a)} → {escape(b)} stored ({mapped} questions): {where}",
+                lang,
             )
         )
         return
     if source is None or target is None:
         raise typer.BadParameter(
-            _t(
-                lang,
+            say(
                 "zwei Wellen angeben (klappt waves map 2020 2022) oder --apply DATEI",
                 "give two waves (klappt waves map 2020 2022) or --apply FILE",
+                lang,
             )
         )
     fa, fb = load_wave(root, source)[0], load_wave(root, target)[0]
@@ -103,17 +103,17 @@ def map_(
         _print_proposal(m, lang)
     if not out_file:
         err.print(
-            _t(
-                lang,
+            say(
                 "[dim]Mit --out DATEI als YAML schreiben, prüfen, dann --apply DATEI.[/]",
                 "[dim]Write it as YAML with --out FILE, check it, then --apply FILE.[/]",
+                lang,
             )
         )
 
 
 def _print_proposal(m: WaveMapping, lang: str) -> None:
     table = RichTable(title=f"{m.source} → {m.target}", title_justify="left", show_edge=False)
-    for col in (m.source, m.target, _t(lang, "Ähnlichkeit", "Score"), _t(lang, "nach", "by")):
+    for col in (m.source, m.target, say("Ähnlichkeit", "Score", lang), say("nach", "by", lang)):
         table.add_column(escape(col))
     for q in m.questions.values():
         table.add_row(
@@ -126,10 +126,10 @@ def _print_proposal(m: WaveMapping, lang: str) -> None:
     for wave, names in ((m.source, m.unmatched_source), (m.target, m.unmatched_target)):
         if names:
             out.print(
-                _t(
-                    lang,
+                say(
                     f"Ohne Gegenstück in {escape(wave)}: {escape(', '.join(names))}",
                     f"Unmatched in {escape(wave)}: {escape(', '.join(names))}",
+                    lang,
                 )
             )
 
@@ -256,12 +256,12 @@ def trend(
         from klappt.files import write_atomic
 
         write_atomic(xlsx_out, trend_workbook(result, lang))
-        err.print(_t(lang, f"Zeitreihen geschrieben: {xlsx_out}", f"Trends written: {xlsx_out}"))
+        err.print(say(f"Zeitreihen geschrieben: {xlsx_out}", f"Trends written: {xlsx_out}", lang))
     if not json_out and not xlsx_out:
         _print_trend(result, lang)
     elif json_out != "-":
         for note in result.get("notes", []):
-            err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
+            err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {escape(note)}[/]")
 
 
 def _inputs(root: Path, names: list[str], site_column: str | None) -> list[WaveInput]:
@@ -344,7 +344,7 @@ def _print_trend(result: dict[str, Any], lang: str) -> None:
         + (f" ({resp[w]['sites']}/{resp[w]['register']})" if resp[w].get("register") else "")
         for w in waves
     )
-    out.print(_t(lang, f"[bold]Rückläufe[/] {escape(line)}", f"[bold]Returns[/] {escape(line)}"))
+    out.print(say(f"[bold]Rückläufe[/] {escape(line)}", f"[bold]Returns[/] {escape(line)}", lang))
     for entry in result["trends"]:
         present = [w for w in waves if w in entry["waves"]]
         rt = RichTable(
@@ -352,7 +352,7 @@ def _print_trend(result: dict[str, Any], lang: str) -> None:
             title_justify="left",
             show_edge=False,
         )
-        rt.add_column(_t(lang, "Antwort", "Answer"), overflow="fold", max_width=50)
+        rt.add_column(say("Antwort", "Answer", lang), overflow="fold", max_width=50)
         for w in present:
             t = entry["waves"][w]
             rt.add_column(f"{escape(w)} (n={t['base']})", justify="right")
@@ -368,10 +368,10 @@ def _print_trend(result: dict[str, Any], lang: str) -> None:
             )
         if not first["rows"]:
             rt.add_row(
-                _t(lang, "beantwortet", "answered"),
+                say("beantwortet", "answered", lang),
                 *[str(entry["waves"][w]["base"]) for w in present],
             )
-            for key, name in (("mean", _t(lang, "Mittelwert", "Mean")), ("median", "Median")):
+            for key, name in (("mean", say("Mittelwert", "Mean", lang)), ("median", "Median")):
                 values = [(entry["waves"][w].get("stats") or {}).get(key) for w in present]
                 if any(v is not None for v in values):
                     rt.add_row(
@@ -387,12 +387,12 @@ def _print_trend(result: dict[str, Any], lang: str) -> None:
         for p in entry.get("panels", []):
             moved = ", ".join(f"{t['from']}→{t['to']}: {t['sites']}" for t in p["transitions"])
             out.print(
-                _t(
-                    lang,
+                say(
                     f"[dim]Dieselben Standorte {p['from']}→{p['to']}: {p['answered']} "
                     f"(nur {p['from']}: {p['only_from']}, nur {p['to']}: {p['only_to']}); {escape(moved)}[/]",
                     f"[dim]Same sites {p['from']}→{p['to']}: {p['answered']} "
                     f"(only {p['from']}: {p['only_from']}, only {p['to']}: {p['only_to']}); {escape(moved)}[/]",
+                    lang,
                 )
             )
         tested = [
@@ -410,6 +410,6 @@ def _print_trend(result: dict[str, Any], lang: str) -> None:
                     f"[dim]McNemar {escape(p['from'])}→{escape(p['to'])}: {escape(', '.join(paired))}[/]"
                 )
     for note in result.get("notes", []):
-        err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
+        err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {escape(note)}[/]")
     if result.get("footnote"):
         out.print(f"[dim]{escape(result['footnote'])}[/]")

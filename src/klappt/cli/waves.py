@@ -15,13 +15,13 @@ from klappt.cli.common import (
     _lang,
     _print_report,
     _project,
-    _t,
     app,
     err,
     out,
     shown,
 )
 from klappt.errors import KlapptError
+from klappt.language import say
 
 if TYPE_CHECKING:
     pass
@@ -46,7 +46,7 @@ def init(
     lang = _lang(lang)
     where = init_project(path)
     err.print(
-        _t(lang, f"[green]✓[/] Projekt bereit: {where}", f"[green]✓[/] Project ready: {where}")
+        say(f"[green]✓[/] Projekt bereit: {where}", f"[green]✓[/] Project ready: {where}", lang)
     )
 
 
@@ -60,17 +60,18 @@ def _wave_files(source: Path, data: Path | None, lang: str):
         return source, data, None
     result = read_any(source, data)
     err.print(
-        _t(lang, "Erkannt: ", "Detected: ") + escape(FORMAT_NAMES.get(result.format, result.format))
+        say("Erkannt: ", "Detected: ", lang)
+        + escape(FORMAT_NAMES.get(result.format, result.format))
     )
     lines = result.summary.lines()[1:]
     for line in lines[:12]:
         err.print(f"[dim]  {escape(shown(line))}[/]")
     if len(lines) > 12:
         err.print(
-            _t(
-                lang,
+            say(
                 f"[dim]  … {len(lines) - 12} weitere Hinweise (klappt convert zeigt alle)[/]",
                 f"[dim]  … {len(lines) - 12} more notes (klappt convert shows them all)[/]",
+                lang,
             )
         )
     if result.raw is None or result.xlsform is None:
@@ -138,15 +139,15 @@ def import_(
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     status = {
-        "created": _t(lang, "angelegt", "created"),
-        "replaced": _t(lang, "ersetzt", "replaced"),
-        "unchanged": _t(lang, "unverändert", "unchanged"),
+        "created": say("angelegt", "created", lang),
+        "replaced": say("ersetzt", "replaced", lang),
+        "unchanged": say("unverändert", "unchanged", lang),
     }.get(result.status, result.status)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] Welle {result.wave}: {status}, {result.responses} Rückläufe.",
             f"[green]✓[/] Wave {result.wave}: {status}, {result.responses} returns.",
+            lang,
         )
     )
     if not result.report.ok:
@@ -173,10 +174,10 @@ def register(
     lang = _lang(lang)
     n = import_register(_project(project), path)
     err.print(
-        _t(
-            lang,
+        say(
             f"[green]✓[/] {n} Standorte im Register.",
             f"[green]✓[/] {n} sites in the register.",
+            lang,
         )
     )
 
@@ -202,11 +203,11 @@ def waves(ctx: typer.Context, project: ProjectOpt = None, lang: Lang = "de") -> 
     infos = list_waves(_project(project))
     table = RichTable()
     for col in (
-        _t(lang, "Welle", "Wave"),
-        _t(lang, "Fragebogen", "Form"),
-        _t(lang, "Rückläufe", "Returns"),
-        _t(lang, "Datei", "File"),
-        _t(lang, "importiert", "imported"),
+        say("Welle", "Wave", lang),
+        say("Fragebogen", "Form", lang),
+        say("Rückläufe", "Returns", lang),
+        say("Datei", "File", lang),
+        say("importiert", "imported", lang),
     ):
         table.add_column(col)
     for w in infos:
@@ -221,10 +222,10 @@ def waves(ctx: typer.Context, project: ProjectOpt = None, lang: Lang = "de") -> 
         out.print(table)
     else:
         err.print(
-            _t(
-                lang,
+            say(
                 "Noch keine Welle gespeichert (klappt import WELLE FORM DATA).",
                 "No wave stored yet (klappt import WAVE FORM DATA).",
+                lang,
             )
         )
 

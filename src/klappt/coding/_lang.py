@@ -1,10 +1,8 @@
-"""The language of user-facing text made in the coding modules (messages, sheet headers)."""
+"""The language of user-facing text made in the coding modules (messages, sheet headers):
+:func:`klappt.language.say`, the one helper for a text in both languages (German, English, lang)."""
 
 from __future__ import annotations
 
-from klappt.errors import current_language
+from klappt.language import say as t
 
-
-def t(de: str, en: str, lang: str | None = None) -> str:
-    """``de`` or ``en``: ``lang`` when given, else the language of messages (``KLAPPT_LANG``)."""
-    return en if (lang or current_language()) == "en" else de
+__all__ = ["t"]

@@ -18,6 +18,7 @@ from typing import Any
 from klappt.coding._lang import t as _t
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import language_code, pick_label
+from klappt.reasons import Reason
 from klappt.spreadsheet import keep_as_text
 
 CODEBOOK_SUFFIXES = (".yaml", ".yml", ".xlsx")
@@ -498,7 +499,7 @@ def read_codebook(path: str | Path) -> Codebook:
         raise KlapptError(
             ErrorCode.FILE_004,
             path=p,
-            suffix=suffix or "(keine)",
+            suffix=suffix or Reason.NONE(),
             expected=", ".join(CODEBOOK_SUFFIXES),
         )
     if p.stat().st_size == 0:

@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import ErrorCode, KlapptError, Text
 from klappt.instrument.model import (
     DEFAULT_LANG_KEY,
     META_TYPES,
@@ -22,6 +22,7 @@ from klappt.instrument.model import (
     Question,
     language_code,
 )
+from klappt.reasons import Reason
 
 FORM_SUFFIXES = (".xlsx", ".xls", ".csv", ".md")
 
@@ -71,12 +72,12 @@ def read_instrument(path: str | Path) -> Instrument:
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
     if p.is_dir():
-        raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason=Reason.IS_FOLDER())
     if p.suffix.lower() not in FORM_SUFFIXES:
         raise KlapptError(
             ErrorCode.FILE_004,
             path=p,
-            suffix=p.suffix or "(keine)",
+            suffix=p.suffix or Reason.NONE(),
             expected=", ".join(FORM_SUFFIXES),
         )
     if p.stat().st_size == 0:
@@ -115,8 +116,7 @@ def _read(p: Path) -> Instrument:
             ErrorCode.INSTRUMENT_001,
             path=p,
             where="",
-            message="keine XLSForm: es fehlt das Blatt 'survey' mit den Spalten type, name und label "
-            "(Fragebogen und Daten vertauscht?)",
+            message=Reason.NOT_XLSFORM(),
         ) from None
     except (OSError, ValueError, KeyError, IndexError) as exc:
         # pyxform lets the spreadsheet libraries' own errors through for files that are no workbook
@@ -244,7 +244,7 @@ def _form_error(path: Path, message: str) -> KlapptError:
                 found_sheet, row_no, col_name = found
                 sheet = sheet or _Fixed(found_sheet)
                 column = column or _Fixed(col_name)
-    where = []
+    where: list[Text] = []
     sheet_name: str | None = (
         (sheet.group(1) or sheet.group(2))
         if isinstance(sheet, re.Match)
@@ -255,14 +255,18 @@ def _form_error(path: Path, message: str) -> KlapptError:
     if row_no and isinstance(sheet, re.Match) and not sheet.group(1):
         # "[row : 3] List name not in choices sheet": the row is the question's, on the survey sheet
         sheet_name = "survey"
-    where.append(f"Blatt '{(sheet_name or 'survey').lower()}'")
-    if row_no:
-        where.append(f"Zeile {row_no}")
-    if column:
-        where.append(f"Spalte '{column.group(1)}'")
-    return KlapptError(
-        ErrorCode.INSTRUMENT_001, path=path, where=", ".join(where) + ": ", message=msg
+    where.append(
+        Text(
+            f"Blatt '{(sheet_name or 'survey').lower()}'",
+            f"sheet '{(sheet_name or 'survey').lower()}'",
+        )
     )
+    if row_no:
+        where.append(Text(f"Zeile {row_no}", f"row {row_no}"))
+    if column:
+        where.append(Text(f"Spalte '{column.group(1)}'", f"column '{column.group(1)}'"))
+    place = Text(", ".join(w.de for w in where) + ": ", ", ".join(w.en for w in where) + ": ")
+    return KlapptError(ErrorCode.INSTRUMENT_001, path=path, where=place, message=msg)
 
 
 class _Fixed:

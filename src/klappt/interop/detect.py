@@ -15,6 +15,7 @@ from klappt.errors import ErrorCode, KlapptError
 from klappt.interop.base import ConvertedFile
 from klappt.interop.importers import BY_KEY, IMPORTERS, recognise
 from klappt.interop.sniff import Sniff
+from klappt.reasons import Reason
 
 #: Format keys and what the CLI calls them, in the order of the importers' table.
 FORMAT_NAMES = {i.key: i.name for i in IMPORTERS}
@@ -40,7 +41,7 @@ def detect_format(path: str | Path) -> str:
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
     if p.is_dir():
-        raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason=Reason.IS_FOLDER())
     sniff = Sniff.of(p)
     if not sniff.head.strip():
         raise KlapptError(ErrorCode.FILE_002, path=p)
@@ -95,7 +96,7 @@ def read_any(path: str | Path, companion: str | Path | None = None) -> Converted
         raise KlapptError(
             ErrorCode.INTEROP_010,
             path=p,
-            reason=f"{importer.name} wird nicht importiert",
+            reason=Reason.NOT_IMPORTED(name=importer.name),
             expected=_expected(),
         )
     if importer.needs_companion and other is None:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 from klappt.damaged import ZIP_ERRORS
+from klappt.errors import Text
+from klappt.reasons import Reason
 
 #: What the bytes are made of, before any tool's mark is looked for.
 Container = Literal["sav", "zsav", "stata", "parquet", "zip", "ole", "xml", "text"]
@@ -196,12 +198,12 @@ class Sniff:
         text = _text_head(self.head)
         return re.search(pattern, text if within is None else text[:within]) is not None
 
-    def unknown(self) -> str:
+    def unknown(self) -> Text:
         """Why no importer took the file, in the words of the message ``INTEROP_010``."""
         if self.damaged_zip:
-            return "ein beschädigtes Zip-Archiv"
+            return Reason.ZIP_DAMAGED()
         if self.container == "zip":
-            return f"ein Zip-Archiv mit {', '.join((self.members or [])[:5])}"
+            return Reason.ZIP_OTHER(members=", ".join((self.members or [])[:5]))
         if self.container == "xml":
-            return "XML, aber keine LimeSurvey- oder REDCap-Datei"
-        return f"unbekannter Inhalt ({self.container})"
+            return Reason.XML_OTHER()
+        return Reason.CONTENT_UNKNOWN(container=self.container)

@@ -13,6 +13,7 @@ from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError
 from klappt.errors import Text as Bilingual
+from klappt.reasons import Reason
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.comparison import compare_items, same_question
 from klappt.report.data import ReportData
@@ -391,5 +392,5 @@ def check_output_format(path: str | Path, known: tuple[str, ...]) -> None:
     p = Path(path)
     if p.suffix.lower() not in known:
         raise KlapptError(
-            ErrorCode.REPORT_003, path=p, suffix=p.suffix or "(keine)", expected=", ".join(known)
+            ErrorCode.REPORT_003, path=p, suffix=p.suffix or Reason.NONE(), expected=", ".join(known)
         )

@@ -129,6 +129,7 @@ def read_register(path: str | Path) -> list[RegisterSite]:
     Raises ``KlapptError`` (``STORE_004``) naming the file for a missing id or name column.
     """
     from klappt.errors import ErrorCode, KlapptError
+    from klappt.reasons import Reason
     from klappt.responses.io import read_table
 
     p = Path(path)
@@ -149,7 +150,7 @@ def read_register(path: str | Path) -> list[RegisterSite]:
             ErrorCode.STORE_004,
             path=p,
             row=1,
-            message=f"Spalte '{missing}' fehlt (gefundene Spalten: {', '.join(raw.columns)})",
+            message=Reason.COLUMN_MISSING(column=missing, columns=", ".join(raw.columns)),
         )
     out = []
     for record in raw.frame.iter_rows(named=True):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.reasons import Reason
 from klappt.report.built import BuiltReport
 
 __all__ = ["RENDERERS", "render", "write_outputs"]
@@ -60,16 +61,16 @@ def check_paths(paths: Iterable[str | Path]) -> list[Path]:
             raise KlapptError(
                 ErrorCode.REPORT_003,
                 path=p,
-                suffix=p.suffix or "(keine)",
+                suffix=p.suffix or Reason.NONE(),
                 expected=", ".join(RENDERERS),
             )
         folder = p.parent if str(p.parent) else Path(".")
         if not folder.is_dir():
-            raise KlapptError(ErrorCode.FILE_006, path=folder, reason="Ordner gibt es nicht")
+            raise KlapptError(ErrorCode.FILE_006, path=folder, reason=Reason.FOLDER_MISSING(folder=folder))
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise KlapptError(ErrorCode.FILE_006, path=folder, reason="keine Schreibrechte")
+            raise KlapptError(ErrorCode.FILE_006, path=folder, reason=Reason.NOT_WRITABLE())
         if p.is_dir():
-            raise KlapptError(ErrorCode.FILE_006, path=p, reason="ist ein Ordner")
+            raise KlapptError(ErrorCode.FILE_006, path=p, reason=Reason.IS_FOLDER())
         out.append(p)
     return out
 

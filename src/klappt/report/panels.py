@@ -96,7 +96,8 @@ class PanelBuilder:
             raise self.fail(
                 line,
                 f"unbekannte Frage '{name}'{where}" + (f"; gemeint: {hint}?" if hint else ""),
-                f"unknown question '{name}'{where}" + (f"; did you mean {hint}?" if hint else ""),
+                f"unknown question '{name}'{where.replace('Welle', 'wave')}"
+                + (f"; did you mean {hint}?" if hint else ""),
             )
         return q
 

@@ -21,6 +21,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.reasons import Reason
 from klappt.report.built import BuiltReport
 from klappt.report.grid import INSET
 from klappt.report.pptx_charts import EMU_PER_PT, MIN_SIZE
@@ -37,7 +38,7 @@ _INSET = INSET  # text box inner margin left/right in points (0.05 in)
 def _open_template(path: str | Path) -> Any:
     p = Path(path)
     if not p.is_file():
-        raise KlapptError(ErrorCode.REPORT_002, path=p, reason="Datei nicht gefunden")
+        raise KlapptError(ErrorCode.REPORT_002, path=p, reason=Reason.NOT_FOUND())
     from klappt.limits import check_file
 
     check_file(p, "form")

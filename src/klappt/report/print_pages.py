@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.reasons import Reason
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.cloud import cloud_color, layout_cloud
 from klappt.report.grid import INSET, result_grid
@@ -57,7 +58,7 @@ def slide_size(template: str | Path | None) -> tuple[float, float]:
         return DEFAULT_SIZE
     path = Path(template)
     if not path.is_file():
-        raise KlapptError(ErrorCode.REPORT_002, path=path, reason="Datei nicht gefunden")
+        raise KlapptError(ErrorCode.REPORT_002, path=path, reason=Reason.NOT_FOUND())
     from pptx import Presentation
 
     from klappt.limits import check_file
@@ -71,7 +72,7 @@ def slide_size(template: str | Path | None) -> tuple[float, float]:
             ErrorCode.REPORT_002, path=path, reason=f"{type(exc).__name__}: {exc}"
         ) from None
     if width <= 0 or height <= 0:
-        raise KlapptError(ErrorCode.REPORT_002, path=path, reason="keine Foliengröße")
+        raise KlapptError(ErrorCode.REPORT_002, path=path, reason=Reason.NO_SLIDE_SIZE())
     return width / _EMU_PER_PT, height / _EMU_PER_PT
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 from klappt import yamlsafe
-from klappt.errors import ErrorCode, KlapptError, current_language
+from klappt.errors import ErrorCode, KlapptError, say
+from klappt.errors import Text as Bilingual
 from klappt.report.kinds import CHART_KINDS, KindName, is_kind
 from klappt.report.recipe_options import check_options, read_min_cell
 from klappt.report.recipe_yaml import DuplicateKey, LineLoader, YMap, YSeq, line_of
@@ -34,20 +35,12 @@ from klappt.report.spec import (
     WaveSource,
 )
 
-__all__ = ["Msg", "default_spec", "dump_recipe", "load_recipe", "parse_recipe", "recipe_error"]
+__all__ = ["default_spec", "dump_recipe", "load_recipe", "parse_recipe", "recipe_error"]
 
 
-class Msg:
-    """A message part in both languages; formats in the language of the error message."""
-
-    def __init__(self, de: str, en: str) -> None:
-        self.de, self.en = de, en
-
-    def __format__(self, spec: str) -> str:
-        return format(self.en if current_language() == "en" else self.de, spec)
-
-    def __str__(self) -> str:
-        return format(self, "")
+def _in(what: str | Bilingual, lang: str) -> str:
+    # the place a message names ("Welle 2022" / "wave 2022") in the message's own language
+    return say(what.de, what.en, lang) if isinstance(what, Bilingual) else what
 
 
 def recipe_error(path: str | None, line: int | None, de: str, en: str) -> KlapptError:
@@ -56,7 +49,7 @@ def recipe_error(path: str | None, line: int | None, de: str, en: str) -> Klappt
         ErrorCode.REPORT_001,
         path=path or "(Standard)",
         line=line if line else "?",
-        message=Msg(de, en),
+        message=Bilingual(de, en),
     )
 
 
@@ -107,23 +100,23 @@ class _Reader:
     def fail(self, line: int | None, de: str, en: str) -> KlapptError:
         return recipe_error(self.path, line, de, en)
 
-    def mapping(self, value: Any, line: int | None, what: str) -> YMap:
+    def mapping(self, value: Any, line: int | None, what: str | Bilingual) -> YMap:
         if not isinstance(value, dict):
             raise self.fail(
                 line_of(value, line),
-                f"{what}: hier wird eine Zuordnung (Schlüssel: Wert) erwartet.",
-                f"{what}: a mapping (key: value) is expected here.",
+                f"{_in(what, 'de')}: hier wird eine Zuordnung (Schlüssel: Wert) erwartet.",
+                f"{_in(what, 'en')}: a mapping (key: value) is expected here.",
             )
         return value  # type: ignore[return-value]
 
-    def check_keys(self, m: YMap, allowed: Iterable[str], what: str) -> None:
+    def check_keys(self, m: YMap, allowed: Iterable[str], what: str | Bilingual) -> None:
         allowed = tuple(allowed)
         for key in m:
             if key not in allowed:
                 raise self.fail(
                     m.key_lines.get(key, m.line),
-                    f"unbekannter Schlüssel '{key}' bei {what}; möglich: {', '.join(allowed)}",
-                    f"unknown key '{key}' in {what}; possible: {', '.join(allowed)}",
+                    f"unbekannter Schlüssel '{key}' bei {_in(what, 'de')}; möglich: {', '.join(allowed)}",
+                    f"unknown key '{key}' in {_in(what, 'en')}; possible: {', '.join(allowed)}",
                 )
 
     def string(self, m: YMap, key: str, required: bool = False, what: str = "") -> str | None:
@@ -261,8 +254,9 @@ class _Reader:
             if src is None:
                 out.append(WaveSource(name=str(name), line=key_line))
                 continue
-            sm = self.mapping(src, key_line, f"Welle {name}")
-            self.check_keys(sm, ("form", "data", "codebooks", "codings"), f"Welle {name}")
+            wave = Bilingual(f"Welle {name}", f"wave {name}")
+            sm = self.mapping(src, key_line, wave)
+            self.check_keys(sm, ("form", "data", "codebooks", "codings"), wave)
             codebooks, codings = self.strings(sm, "codebooks"), self.strings(sm, "codings")
             if codebooks and not codings:
                 raise self.fail(

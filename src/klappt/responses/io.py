@@ -18,8 +18,9 @@ from typing import Any
 
 import polars as pl
 
-from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import ErrorCode, KlapptError, say
 from klappt.limits import Deadline, Kind, check_table_shape, current
+from klappt.reasons import Reason
 
 #: headers -> those that may be read as categories (see :func:`read_table`)
 Categories = Callable[[list[str]], Iterable[str]]
@@ -116,13 +117,13 @@ def read_table(
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
     if p.is_dir():
-        raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason=Reason.IS_FOLDER())
     suffix = p.suffix.lower()
     if suffix not in DATA_SUFFIXES:
         raise KlapptError(
             ErrorCode.FILE_004,
             path=p,
-            suffix=suffix or "(keine)",
+            suffix=suffix or Reason.NONE(),
             expected=", ".join(DATA_SUFFIXES),
         )
     if p.stat().st_size == 0:
@@ -224,7 +225,7 @@ def _check_headers(headers: list[str], path: Path) -> list[str]:
     # trailing unnamed columns are Excel's leftovers; an unnamed column in between keeps a name
     while names and not names[-1]:
         names.pop()
-    names = [n or f"Spalte {i + 1}" for i, n in enumerate(names)]
+    names = [n or f"{say('Spalte', 'column')} {i + 1}" for i, n in enumerate(names)]
     seen: dict[str, list[int]] = {}
     for i, n in enumerate(names):
         seen.setdefault(n, []).append(i + 1)
@@ -256,10 +257,14 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
                 return raw.decode(encoding), encoding
             except UnicodeDecodeError as exc:
                 raise KlapptError(
-                    ErrorCode.FILE_005, path=path, reason=f"{name}, byte {exc.start}: {exc.reason}"
+                    ErrorCode.FILE_005,
+                    path=path,
+                    reason=Reason.BYTES_BROKEN(
+                        encoding=name, position=exc.start, detail=exc.reason
+                    ),
                 ) from None
     if b"\x00" in raw[:4096]:
-        raise KlapptError(ErrorCode.FILE_005, path=path, reason="Binärdaten (Nullbytes) gefunden")
+        raise KlapptError(ErrorCode.FILE_005, path=path, reason=Reason.BYTES_NULL())
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -270,14 +275,12 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
         raise KlapptError(
             ErrorCode.FILE_005,
             path=path,
-            reason=f"weder UTF-8 noch Windows-1252 (Byte {exc.start})",
+            reason=Reason.BYTES_NEITHER(position=exc.start),
         ) from None
     # cp1252 decodes nearly any byte; control characters mean it was no text file at all
     controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t")
     if controls:
-        raise KlapptError(
-            ErrorCode.FILE_005, path=path, reason="Steuerzeichen gefunden, keine Textdatei"
-        )
+        raise KlapptError(ErrorCode.FILE_005, path=path, reason=Reason.BYTES_CONTROL())
     return text, "cp1252"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.reasons import Reason
 from klappt.safetext import scrub, scrub_frame
 from klappt.store.project import activate, get_program, project_program
 from klappt.store.wave_writer import BATCH_SIZE, relink
@@ -69,7 +70,7 @@ def _register_rows(raw: Any, path: Path) -> list[dict[str, Any]]:
                 ErrorCode.STORE_004,
                 path=path,
                 row=1,
-                message=f"Spalte '{wanted}' fehlt (gefundene Spalten: {', '.join(raw.columns)})",
+                message=Reason.COLUMN_MISSING(column=wanted, columns=", ".join(raw.columns)),
             )
     others = [c for c in raw.columns if c not in (id_col, name_col, typ_col)]
     seen: dict[str, int] = {}
@@ -84,18 +85,18 @@ def _register_rows(raw: Any, path: Path) -> list[dict[str, Any]]:
                 ErrorCode.STORE_004,
                 path=path,
                 row=row,
-                message=f"keine Kennung in Spalte '{id_col}'",
+                message=Reason.NO_ID(column=id_col),
             )
         if site_id in seen:
             raise KlapptError(
                 ErrorCode.STORE_004,
                 path=path,
                 row=row,
-                message=f"die Kennung '{site_id}' steht schon in Zeile {seen[site_id]}",
+                message=Reason.ID_TWICE(site_id=site_id, first=seen[site_id]),
             )
         if not name:
             raise KlapptError(
-                ErrorCode.STORE_004, path=path, row=row, message=f"kein Name in Spalte '{name_col}'"
+                ErrorCode.STORE_004, path=path, row=row, message=Reason.NO_NAME(column=name_col)
             )
         seen[site_id] = row
         out.append(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.reasons import Reason
 from klappt.store.project import activate, get_program, project_program
 from klappt.store.snapshots import (
     read_snapshot,
@@ -195,7 +196,7 @@ def stored_wave(project: Path, name: str) -> Any:
         known = list(
             Wave.objects.filter(program=program).order_by("name").values_list("name", flat=True)
         )
-        raise KlapptError(ErrorCode.STORE_002, wave=name, known=", ".join(known) or "(keine)")
+        raise KlapptError(ErrorCode.STORE_002, wave=name, known=", ".join(known) or Reason.NONE())
     return found
 
 

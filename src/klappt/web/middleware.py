@@ -71,7 +71,9 @@ class UploadLimitMiddleware:
 
 class LanguageMiddleware:
     """German unless the user chose English: the language cookie decides, not the browser's
-    Accept-Language (an English office browser in a German program still gets German)."""
+    Accept-Language (an English office browser in a German program still gets German). Only a
+    site's first visit to its form takes the browser's language, when the form has it
+    (:mod:`klappt.web.browser_language`)."""
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
@@ -80,12 +82,24 @@ class LanguageMiddleware:
         from django.conf import settings
         from django.utils import translation
 
+        from klappt.web.browser_language import first_visit_language
+
         code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        browser = first_visit_language(request)  # a site's first visit: its browser's language
         if code not in dict(settings.LANGUAGES):
-            code = settings.LANGUAGE_CODE
+            code = browser or settings.LANGUAGE_CODE
         translation.activate(code)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
+        if browser:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                browser,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
 

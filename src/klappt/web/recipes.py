@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.reasons import Reason
 from klappt.web.instruments import safe_filename
 from klappt.web.models import WaveRecipe
 
@@ -50,9 +51,9 @@ def save(wave: Any, upload: Any, author: str, lang: str) -> WaveRecipe:
 
     name = safe_filename(getattr(upload, "name", "recipe.yaml"), "recipe.yaml")
     if Path(name).suffix.lower() not in RECIPE_SUFFIXES:
-        raise KlapptError(ErrorCode.FILE_003, path=name, reason="YAML (.yaml, .yml)")
+        raise KlapptError(ErrorCode.FILE_003, path=name, reason=Reason.YAML_ONLY())
     if upload.size > settings.KLAPPT_MAX_UPLOAD:
-        raise KlapptError(ErrorCode.FILE_003, path=name, reason="> KLAPPT_MAX_UPLOAD_MB")
+        raise KlapptError(ErrorCode.FILE_003, path=name, reason=Reason.UPLOAD_TOO_LARGE())
     try:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from klappt.errors import ErrorCode, KlapptError
+
 SETTINGS = "klappt.web.settings"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -72,8 +74,8 @@ def createuser(
     """Create (or update the password and role of) an account.
 
     Without ``program`` the role holds for every program; a coordinator for every program may
-    also create programs. ``KlapptError``-free: a bad role or unknown program, or a password the
-    policy refuses (:mod:`klappt.web.passwords`, messages in ``lang``) raises ValueError.
+    also create programs. A bad role or unknown program, or a password the policy refuses
+    (:mod:`klappt.web.passwords`, messages in ``lang``) raises ``KlapptError`` (ACCOUNT_001-005).
     """
     migrate(project)
     from django.contrib.auth import get_user_model
@@ -83,22 +85,22 @@ def createuser(
     from klappt.web.models import Membership, Role
 
     if role not in Role.values:
-        raise ValueError(f"role must be one of {', '.join(Role.values)}")
+        raise KlapptError(ErrorCode.ACCOUNT_001, role=role, known=", ".join(Role.values))
     name = username.strip()
     if not name:
-        raise ValueError("the user name is empty")
+        raise KlapptError(ErrorCode.ACCOUNT_002)
     users = get_user_model()
     from klappt.web.passwords import problems
 
     wrong = problems(password, users(username=name, email=email or ""), lang)
     if wrong:
-        raise ValueError(" ".join(wrong))
+        raise KlapptError(ErrorCode.ACCOUNT_005, problems=" ".join(wrong))
     target = None
     if program:
         target = Program.objects.filter(slug=program).first()
         if target is None:
             known = ", ".join(Program.objects.values_list("slug", flat=True))
-            raise ValueError(f"unknown program {program!r} (known: {known})")
+            raise KlapptError(ErrorCode.ACCOUNT_003, program=program, known=known)
     with transaction.atomic():
         user = users.objects.filter(username=name).first()
         created = user is None
@@ -130,7 +132,7 @@ def set_password(
     username: str, password: str, project: Path | None = None, lang: str = "de"
 ) -> str:
     """Give an existing account a new password (its sessions end with the old one); its roles
-    stay as they are. Raises ValueError for an unknown account or a password the policy
+    stay as they are. Raises ``KlapptError`` for an unknown account or a password the policy
     refuses (messages in ``lang``)."""
     migrate(project)
     from django.contrib.auth import get_user_model
@@ -140,12 +142,10 @@ def set_password(
     name = username.strip()
     user = get_user_model().objects.filter(username=name).first()
     if user is None:
-        raise ValueError(
-            f"Kein Konto {name!r}." if lang == "de" else f"There is no account {name!r}."
-        )
+        raise KlapptError(ErrorCode.ACCOUNT_004, name=name)
     wrong = problems(password, user, lang)
     if wrong:
-        raise ValueError(" ".join(wrong))
+        raise KlapptError(ErrorCode.ACCOUNT_005, problems=" ".join(wrong))
     user.set_password(password)
     user.save(update_fields=["password"])
     return name

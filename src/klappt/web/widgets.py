@@ -42,7 +42,8 @@ def _attrs(b: Any, required: bool = True) -> str:
 def _required_mark(b: Any) -> str:
     if not b.required:
         return ""
-    return f'<span class="req" aria-hidden="true"> *</span><span class="sr"> ({escape(_("required"))})</span>'
+    said = escape(_("required"))  # outside the f-string: xgettext does not look into one
+    return f'<span class="req" aria-hidden="true"> *</span><span class="sr"> ({said})</span>'
 
 
 def _hint(b: Any) -> str:
@@ -84,7 +85,8 @@ def field(b: Any) -> SafeString:
     ]
     name, fid = escape(b.name), escape(b.id)
     if w == "dropdown":
-        opts = [f'<option value="">{escape(_("– please choose –"))}</option>']
+        choose = escape(_("– please choose –"))  # outside the f-string, for xgettext
+        opts = [f'<option value="">{choose}</option>']
         for o in b.options:
             sel = " selected" if o["checked"] else ""
             off = " hidden disabled" if o["hidden"] else ""
@@ -144,9 +146,10 @@ def _choices(b: Any) -> str:
     if w == "acknowledge":
         checked = " checked" if b.value == "OK" else ""
         oid = escape(b.id) + "-0"
+        confirmed = escape(_("Confirmed"))  # outside the f-string, for xgettext
         parts.append(
             f'<div class="opt"><input type="checkbox" name="{name}" id="{oid}" value="OK"{checked}{invalid}>'
-            f'<label for="{oid}">{escape(_("Confirmed"))}</label></div>'
+            f'<label for="{oid}">{confirmed}</label></div>'
         )
     else:
         kind = "checkbox" if w == "checkbox" else "radio"

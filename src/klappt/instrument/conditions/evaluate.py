@@ -107,7 +107,7 @@ class Evaluator:
             return self._op(node[1], self.eval(node[2]), self.eval(node[3]))
         if head == "call":
             return self._call(node[1], [self.eval(a) for a in node[2]])
-        raise UnsupportedExpression(head)
+        raise UnsupportedExpression(head, head)
 
     def _ref(self, name: str) -> _Val:
         q = self.instrument.question(name)
@@ -269,7 +269,7 @@ class Evaluator:
             return _Val("bool", self._str(args[1]) in self._str(args[0]))
         if name == "starts-with":
             return _Val("bool", self._str(args[0]).startswith(self._str(args[1])))
-        raise UnsupportedExpression(name)
+        raise UnsupportedExpression(name, name)
 
 
 def relevant_questions(

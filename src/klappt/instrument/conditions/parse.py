@@ -21,6 +21,7 @@ import re
 from collections.abc import Container
 from typing import Any
 
+from klappt.errors import Text
 from klappt.instrument.conditions.functions import function
 from klappt.instrument.model import Instrument
 
@@ -59,21 +60,33 @@ _LEVEL = {
 
 
 class UnsupportedExpression(ValueError):
-    """The expression uses something we do not evaluate; the message says what."""
+    """The expression uses something we do not evaluate; the message says what, in the
+    language of the report it ends up in (German first, English second, as everywhere)."""
+
+    def __init__(self, de: str, en: str) -> None:
+        super().__init__(de)
+        self.text = Text(de, en)
+
+    def __str__(self) -> str:
+        return str(self.text)
 
 
 def tokens(text: str) -> list[Token]:
     """The tokens of ``text`` (a path is a ``ref`` to its last step)."""
     if len(text) > MAX_LENGTH:
         raise UnsupportedExpression(
-            f"Ausdruck zu lang ({len(text)} Zeichen, höchstens {MAX_LENGTH})"
+            f"Ausdruck zu lang ({len(text)} Zeichen, höchstens {MAX_LENGTH})",
+            f"expression too long ({len(text)} characters, at most {MAX_LENGTH})",
         )
     out: list[Token] = []
     pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
-            raise UnsupportedExpression(f"unerwartetes Zeichen {text[pos]!r} an Stelle {pos + 1}")
+            raise UnsupportedExpression(
+                f"unerwartetes Zeichen {text[pos]!r} an Stelle {pos + 1}",
+                f"unexpected character {text[pos]!r} at position {pos + 1}",
+            )
         pos = m.end()
         kind = m.lastgroup or ""
         if kind == "ws":
@@ -202,12 +215,17 @@ class _Parser:
 
     def parse(self) -> Node:
         if not self.toks:
-            raise UnsupportedExpression("leerer Ausdruck")
+            raise UnsupportedExpression("leerer Ausdruck", "empty expression")
         node = self.expr()
         if self.i != len(self.toks):
-            raise UnsupportedExpression(f"unerwartetes {self.toks[self.i][1]!r}")
+            raise UnsupportedExpression(
+                f"unerwartetes {self.toks[self.i][1]!r}", f"unexpected {self.toks[self.i][1]!r}"
+            )
         if depth(node) > MAX_DEPTH:
-            raise UnsupportedExpression(f"Ausdruck zu tief verschachtelt (höchstens {MAX_DEPTH})")
+            raise UnsupportedExpression(
+                f"Ausdruck zu tief verschachtelt (höchstens {MAX_DEPTH})",
+                f"expression nested too deeply (at most {MAX_DEPTH})",
+            )
         return node
 
     def peek(self) -> Token | None:
@@ -216,14 +234,15 @@ class _Parser:
     def take(self, text: str) -> None:
         tok = self.peek()
         if tok is None or tok[1] != text:
-            raise UnsupportedExpression(f"{text!r} erwartet")
+            raise UnsupportedExpression(f"{text!r} erwartet", f"{text!r} expected")
         self.i += 1
 
     def enter(self) -> None:
         self.nesting += 1
         if self.nesting > MAX_NESTING:
             raise UnsupportedExpression(
-                f"Ausdruck zu tief verschachtelt (höchstens {MAX_NESTING} Klammern)"
+                f"Ausdruck zu tief verschachtelt (höchstens {MAX_NESTING} Klammern)",
+                f"expression nested too deeply (at most {MAX_NESTING} brackets)",
             )
 
     def expr(self, level: int = 0) -> Node:
@@ -247,13 +266,13 @@ class _Parser:
 
     def ref(self, name: str) -> Node:
         if name not in self.questions:
-            raise UnsupportedExpression(f"unbekannte Frage {name!r}")
+            raise UnsupportedExpression(f"unbekannte Frage {name!r}", f"unknown question {name!r}")
         return ["ref", name]
 
     def primary(self) -> Node:
         tok = self.peek()
         if tok is None:
-            raise UnsupportedExpression("Ausdruck endet zu früh")
+            raise UnsupportedExpression("Ausdruck endet zu früh", "expression ends too early")
         self.i += 1
         kind, text = tok
         if tok == ("op", "("):
@@ -270,14 +289,16 @@ class _Parser:
             return self.ref(text)
         if kind == "dot":
             if not self.self_name:
-                raise UnsupportedExpression("'.' ohne Bezugsfrage")
+                raise UnsupportedExpression(
+                    "'.' ohne Bezugsfrage", "'.' without a question it refers to"
+                )
             return self.ref(self.self_name)
         if kind == "name":
             if self.peek() == ("op", "("):
                 self.i += 1
                 return self.call(text)
             return ["col", text] if self.choice_filter else self.ref(text)
-        raise UnsupportedExpression(f"unerwartetes {text!r}")
+        raise UnsupportedExpression(f"unerwartetes {text!r}", f"unexpected {text!r}")
 
     def call(self, name: str) -> Node:
         self.enter()
@@ -291,12 +312,20 @@ class _Parser:
         self.nesting -= 1
         f = function(name, self.choice_filter)
         if f is None:
-            raise UnsupportedExpression(f"Funktion {name}() wird noch nicht ausgewertet")
+            raise UnsupportedExpression(
+                f"Funktion {name}() wird noch nicht ausgewertet",
+                f"function {name}() is not evaluated yet",
+            )
         if not f.takes(len(args)):
             wanted = str(f.min_args) if f.min_args == f.max_args else f"{f.min_args}–{f.max_args}"
-            raise UnsupportedExpression(f"{name}() erwartet {wanted} Argument(e), hat {len(args)}")
+            raise UnsupportedExpression(
+                f"{name}() erwartet {wanted} Argument(e), hat {len(args)}",
+                f"{name}() expects {wanted} argument(s), has {len(args)}",
+            )
         if self.written and f.written is not None:
             plain = f.written_in_filter if self.choice_filter else ("lit",)
             if args[f.written][0] not in plain:
-                raise UnsupportedExpression(f"{name}() mit berechnetem Argument")
+                raise UnsupportedExpression(
+                    f"{name}() mit berechnetem Argument", f"{name}() with a computed argument"
+                )
         return ["call", name, args]

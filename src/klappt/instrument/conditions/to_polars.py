@@ -61,14 +61,16 @@ class Compiler:
             return self._apply(node[1], self.value(node[2]), self.value(node[3]))
         if head == "call":
             return self._call(node[1], [self.value(a) for a in node[2]])
-        raise UnsupportedExpression(f"unerwartetes {head!r}")  # a choice's column: filters only
+        raise UnsupportedExpression(
+            f"unerwartetes {head!r}", f"unexpected {head!r}"
+        )  # a choice's column: filters only
 
     # -- values ---------------------------------------------------------------------------
 
     def _ref(self, name: str) -> Val:
         q = self.instrument.question(name)
         if q is None:
-            raise UnsupportedExpression(f"unbekannte Frage {name!r}")
+            raise UnsupportedExpression(f"unbekannte Frage {name!r}", f"unknown question {name!r}")
         if q.type == SELECT_MULTIPLE:
             return Val(pl.lit(None), "multi", q.name)
         if name not in self.columns:
@@ -220,7 +222,9 @@ class Compiler:
                 assert q is not None
                 lit = _literal(choice)
                 if lit is None:
-                    raise UnsupportedExpression("selected() mit berechneter Auswahl")
+                    raise UnsupportedExpression(
+                        "selected() mit berechneter Auswahl", "selected() with a computed choice"
+                    )
                 col = f"{q.name}/{lit}"
                 return Val(
                     pl.col(col).fill_null(False) if col in self.columns else pl.lit(False), "bool"
@@ -264,7 +268,9 @@ class Compiler:
         if name == "regex":
             pattern = _literal(args[1])
             if pattern is None:
-                raise UnsupportedExpression("regex() mit berechnetem Muster")
+                raise UnsupportedExpression(
+                    "regex() mit berechnetem Muster", "regex() with a computed pattern"
+                )
             return Val(
                 self._str(args[0]).str.contains(
                     f"^(?:{pattern})$" if not pattern.startswith("^") else pattern
@@ -289,8 +295,13 @@ class Compiler:
             try:
                 return Val(pl.lit(dt.date.fromisoformat(lit[:10])), "date")
             except ValueError:
-                raise UnsupportedExpression(f"date({lit!r}) ist kein Datum") from None
-        raise UnsupportedExpression(f"Funktion {name}() wird noch nicht ausgewertet")
+                raise UnsupportedExpression(
+                    f"date({lit!r}) ist kein Datum", f"date({lit!r}) is not a date"
+                ) from None
+        raise UnsupportedExpression(
+            f"Funktion {name}() wird noch nicht ausgewertet",
+            f"function {name}() is not evaluated yet",
+        )
 
 
 def _literal(v: Val) -> str | None:
@@ -311,7 +322,7 @@ def _digits(v: Val) -> int:
     """The places ``round()`` keeps: a computed number counts as 0, text is refused."""
     text = _literal(v) or "0"
     if not text.isdigit():  # Polars rounds to 0 or more places only
-        raise UnsupportedExpression(f"round() auf {text!r} Stellen")
+        raise UnsupportedExpression(f"round() auf {text!r} Stellen", f"round() to {text!r} digits")
     return int(text)
 
 

@@ -24,6 +24,7 @@ from klappt.interop.limesurvey.structure import check_document, parse_lss
 from klappt.interop.xlsform_writer import read_spec
 from klappt.interop.xmlsafe import parse_xml, table_fields, table_rows
 from klappt.limits import MIB, check_file, current, exceeded
+from klappt.reasons import Reason
 from klappt.responses.io import RawTable
 
 
@@ -32,7 +33,7 @@ def _read_bytes(path: str | Path) -> tuple[Path, bytes]:
     if not p.exists():
         raise KlapptError(ErrorCode.FILE_001, path=p)
     if p.is_dir():
-        raise KlapptError(ErrorCode.FILE_003, path=p, reason="ein Ordner, keine Datei")
+        raise KlapptError(ErrorCode.FILE_003, path=p, reason=Reason.IS_FOLDER())
     check_file(p, "form")
     data = p.read_bytes()
     if not data.strip():

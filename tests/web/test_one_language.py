@@ -1,0 +1,221 @@
+"""One language per screen (issue 17): every page of the web app, coordinator's and site's, in
+German and in English, shows no text of the other language; both translation catalogues are
+complete, without fuzzy entries; dates and numbers take the language's form.
+
+The pages are rendered with the reference program (register, the bilingual 2022 form, three
+returns submitted and one draft), so the results, the history and the coding pages have
+content. The user's own data (site names, answers, the form's labels in the page's language)
+is taken out of the text before it is searched for words of the other language
+(tests/web/language_markers.py).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from language_markers import foreign_words, in_context, visible_text, without
+
+LOCALE = Path(__file__).resolve().parents[2] / "src" / "klappt" / "web" / "locale"
+QUESTION = "mehrwert_text"
+SUBMITTED = ("gt", "e", "mk")
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_both_catalogues_are_complete_and_nothing_is_fuzzy__ok(lang: str) -> None:
+    po = LOCALE / lang / "LC_MESSAGES" / "django.po"
+    text = po.read_text(encoding="utf-8")
+    assert "#, fuzzy" not in text
+    if shutil.which("msgfmt") is None:
+        pytest.skip("msgfmt (gettext) is not installed")
+    done = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # "595 translated messages." and nothing untranslated or fuzzy
+    statistics = done.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ translated messages?\.", statistics), statistics
+
+
+def _user_data(web: Any, wave: Any, lang: str) -> list[str]:
+    from klappt.store.models import Site
+    from klappt.web import instruments, mail
+
+    form = instruments.instrument(wave)
+    data = [web.program.name, web.program.slug, wave.name, form.title, form.form_id]
+    for site in Site.objects.filter(program=web.program):
+        data += [site.name, site.site_id, site.typ, str(site.attributes.get("email", ""))]
+    for q in form.questions:
+        label = q.labels.get(lang, "")
+        data += [q.name, label, q.hints.get(lang, ""), *label.split(": ")]
+        data += list(q.constraint_messages.values())
+        data += [c.labels.get(lang, "") for c in q.choices] + [c.name for c in q.choices]
+    for g in form.groups:
+        data += [g.name, g.labels.get(lang, ""), *g.hints.values()]
+    for kommune in SUBMITTED:
+        data += [v for k, v in web.answers_of(kommune).items() if not k.startswith("_")]
+    # the form's own names in another language: "Employment agency (Agentur für Arbeit)"
+    data += [part for text in list(data) for part in re.findall(r"\(([^()]+)\)", text or "")]
+    # the texts of the mails to the sites: written for them, in the sites' language
+    for subject, body in mail.DEFAULTS.values():
+        data += [p.strip() for p in re.split(r"\{[^{}]*\}|\n", subject + "\n" + body)]
+    return data
+
+
+def _pages(web: Any, wave: Any) -> list[tuple[str, str]]:
+    slug, w, site = web.program.slug, wave.pk, web.site("gt").pk
+    coordinator = [
+        "/",
+        "/programs/new/",
+        "/account/password/",
+        "/account/reset/",
+        f"/p/{slug}/",
+        f"/p/{slug}/sites/",
+        f"/p/{slug}/sites/upload/",
+        f"/p/{slug}/sites/{site}/",
+        f"/p/{slug}/members/",
+        f"/p/{slug}/waves/new/",
+        f"/p/{slug}/mail/templates/",
+        f"/p/{slug}/w/{w}/",
+        f"/p/{slug}/w/{w}/?status=missing",
+        f"/p/{slug}/w/{w}/mail/",
+        f"/p/{slug}/w/{w}/settings/",
+        f"/p/{slug}/w/{w}/preview/",
+        f"/p/{slug}/w/{w}/results/",
+        f"/p/{slug}/w/{w}/sites/{site}/",
+        f"/p/{slug}/w/{w}/sites/{site}/history/",
+        f"/p/{slug}/w/{w}/sites/{site}/correct/",
+        f"/p/{slug}/w/{w}/form/",
+        f"/p/{slug}/w/{w}/recipe/",
+        f"/p/{slug}/w/{w}/coding/",
+        f"/p/{slug}/w/{w}/coding/{QUESTION}/",
+        f"/p/{slug}/w/{w}/coding/{QUESTION}/review/",
+        f"/p/{slug}/w/{w}/coding/{QUESTION}/agreement/",
+        f"/p/{slug}/w/{w}/nothing-here/",  # the 404 page
+    ]
+    token = web.token("kr")  # a site with a draft
+    done = web.token("gt")  # a site that submitted
+    site_pages = [
+        f"/r/{token}/",
+        f"/r/{token}/{w}/",
+        f"/r/{token}/{w}/?step=1",
+        f"/r/{token}/{w}/review/",
+        f"/r/{done}/{w}/summary/",
+        "/r/unknown-token-000000000000/",
+        "/login/",
+    ]
+    return [("coordinator", u) for u in coordinator] + [("site", u) for u in site_pages]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_every_page_speaks_one_language__ok(web: Any, web_backend: str, lang: str) -> None:
+    from django.conf import settings
+
+    from klappt.web.models import Role
+
+    wave = web.setup()
+    sender = web.client()
+    for kommune in SUBMITTED:
+        assert web.submit_reference(sender, wave, kommune).status_code == 302
+    draft = web.post(sender, wave, {"thm_anzahl": "2", "thm_vze": "1.5"}, site="kr")
+    assert draft.status_code == 302
+    admin = web.client(web.user(Role.COORDINATOR, program=None, name="koordination"))
+    visitor = web.client()
+    for client in (admin, visitor):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    data = _user_data(web, wave, lang) + ["koordination"]
+    found: dict[str, list[str]] = {}
+    for who, url in _pages(web, wave):
+        client = admin if who == "coordinator" else visitor
+        r = client.get(url)
+        assert r.status_code in (200, 404), (url, r.status_code)
+        assert r["Content-Language"] == lang, url
+        text = without(visible_text(r.content.decode()), data)
+        wrong = foreign_words(text, lang)
+        if wrong:
+            found[url] = [in_context(text, w) for w in sorted(set(wrong))]
+    assert not found, "\n".join(f"{url}: {' | '.join(words)}" for url, words in found.items())
+
+
+def test_dates_and_numbers_take_the_languages_form__ok(web: Any, web_backend: str) -> None:
+    """The results page: German 1,5 and 31.01.2027; English 1.5 and 31 Jan 2027; no doubled
+    full stop after a time ("1:50 p.m..")."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    wave = web.setup()
+    wave.deadline = timezone.make_aware(dt.datetime(2027, 1, 31, 13, 50))
+    wave.save()
+    sender = web.client()
+    for kommune in SUBMITTED:
+        assert web.submit_reference(sender, wave, kommune).status_code == 302
+    c = web.coordinator()
+    pages = {}
+    for lang in ("de", "en"):
+        c.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        pages[lang] = {
+            name: visible_text(c.get(url).content.decode())
+            for name, url in (
+                ("results", f"/p/{web.program.slug}/w/{wave.pk}/results/"),
+                ("dashboard", f"/p/{web.program.slug}/w/{wave.pk}/"),
+            )
+        }
+    de, en = pages["de"], pages["en"]
+    assert "31.01.2027" in de["dashboard"], de["dashboard"][:3000]
+    assert "31 Jan 2027" in en["dashboard"], en["dashboard"][:3000]
+    for text in (*de.values(), *en.values()):
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", text), text[:3000]  # no ISO dates
+        assert ".." not in text.replace("...", "")
+    # the mean of thm_vze (decimal): a comma in German, a point in English
+    assert re.search(r"\d,\d", de["results"]) and not re.search(r"\b\d+\.\d\b", de["results"])
+    assert re.search(r"\d\.\d", en["results"]) and not re.search(r"\b\d+,\d\b", en["results"])
+
+
+def test_the_browser_language_picks_the_forms_language_on_the_first_visit__ok(
+    web: Any, web_backend: str
+) -> None:
+    from django.conf import settings
+
+    wave = web.setup()
+    url = web.form_url(wave, "gt")
+    first = web.client().get(url, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9,de;q=0.5")
+    assert first["Content-Language"] == "en"
+    assert first.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"  # kept for the next pages
+    # German first in the browser, or a language the app does not speak: German
+    assert web.client().get(url, HTTP_ACCEPT_LANGUAGE="de-DE,en;q=0.8")["Content-Language"] == "de"
+    assert web.client().get(url, HTTP_ACCEPT_LANGUAGE="fr-FR")["Content-Language"] == "de"
+    # a chosen language wins over the browser's; the coordinator's pages keep German
+    chosen = web.client()
+    chosen.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    assert chosen.get(url, HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "de"
+    login = web.client().get("/login/", HTTP_ACCEPT_LANGUAGE="en")
+    assert login["Content-Language"] == "de"
+
+
+def test_a_form_without_the_browsers_language_stays_in_its_own__ok(
+    web: Any, web_backend: str, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label"])
+    survey.append(["integer", "anzahl", "Wie viele?"])
+    book.create_sheet("settings").append(["form_title"])
+    book["settings"].append(["Nur deutsch"])
+    path = tmp_path / "nur_deutsch.xlsx"
+    book.save(path)
+    web.load_register()
+    wave = web.make_wave(name="2023", form=path)
+    r = web.client().get(web.form_url(wave, "gt"), HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200
+    assert r["Content-Language"] == "de"
