@@ -36,7 +36,9 @@ def fill(text: str) -> str:
         if msgid is None or msgid == ['msgid ""']:
             continue  # the header
         plural = _field(lines, "msgid_plural")
-        targets = [("msgstr", msgid)] if plural is None else [("msgstr[0]", msgid), ("msgstr[1]", plural)]
+        targets = (
+            [("msgstr", msgid)] if plural is None else [("msgstr[0]", msgid), ("msgstr[1]", plural)]
+        )
         for name, source in targets:
             current = _field(lines, name)
             if current != [f'{name} ""']:

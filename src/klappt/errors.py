@@ -544,14 +544,22 @@ class ErrorCode(Enum):
     )
     # Accounts of the web app (klappt createuser, klappt password)
     ACCOUNT_001 = Detail(
-        "role_unknown", "Unbekannte Rolle '{role}'; möglich: {known}.", "Unknown role '{role}'; possible: {known}."
+        "role_unknown",
+        "Unbekannte Rolle '{role}'; möglich: {known}.",
+        "Unknown role '{role}'; possible: {known}.",
     )
     ACCOUNT_002 = Detail("username_empty", "Der Benutzername ist leer.", "The user name is empty.")
     ACCOUNT_003 = Detail(
-        "program_unknown", "Unbekanntes Programm '{program}' (vorhanden: {known}).", "Unknown program '{program}' (existing: {known})."
+        "program_unknown",
+        "Unbekanntes Programm '{program}' (vorhanden: {known}).",
+        "Unknown program '{program}' (existing: {known}).",
     )
     ACCOUNT_004 = Detail("account_unknown", "Kein Konto '{name}'.", "There is no account '{name}'.")
-    ACCOUNT_005 = Detail("password_refused", "Das Passwort wird nicht angenommen: {problems}", "The password is refused: {problems}")
+    ACCOUNT_005 = Detail(
+        "password_refused",
+        "Das Passwort wird nicht angenommen: {problems}",
+        "The password is refused: {problems}",
+    )
 
 
 class KlapptError(Exception):

@@ -129,7 +129,7 @@ def test_every_page_speaks_one_language__ok(web: Any, web_backend: str, lang: st
     visitor = web.client()
     for client in (admin, visitor):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
-    data = _user_data(web, wave, lang) + ["koordination"]
+    data = [*_user_data(web, wave, lang), "koordination"]
     found: dict[str, list[str]] = {}
     for who, url in _pages(web, wave):
         client = admin if who == "coordinator" else visitor

@@ -392,5 +392,8 @@ def check_output_format(path: str | Path, known: tuple[str, ...]) -> None:
     p = Path(path)
     if p.suffix.lower() not in known:
         raise KlapptError(
-            ErrorCode.REPORT_003, path=p, suffix=p.suffix or Reason.NONE(), expected=", ".join(known)
+            ErrorCode.REPORT_003,
+            path=p,
+            suffix=p.suffix or Reason.NONE(),
+            expected=", ".join(known),
         )

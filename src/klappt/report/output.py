@@ -66,7 +66,9 @@ def check_paths(paths: Iterable[str | Path]) -> list[Path]:
             )
         folder = p.parent if str(p.parent) else Path(".")
         if not folder.is_dir():
-            raise KlapptError(ErrorCode.FILE_006, path=folder, reason=Reason.FOLDER_MISSING(folder=folder))
+            raise KlapptError(
+                ErrorCode.FILE_006, path=folder, reason=Reason.FOLDER_MISSING(folder=folder)
+            )
         if not os.access(folder, os.W_OK | os.X_OK):
             raise KlapptError(ErrorCode.FILE_006, path=folder, reason=Reason.NOT_WRITABLE())
         if p.is_dir():

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from klappt.errors import ErrorCode, KlapptError
+from klappt.formatting import fmt_date, fmt_datetime
 from klappt.store.models import Program, Site, Wave
 from klappt.web import links, register
 from klappt.web.models import (
@@ -254,8 +255,8 @@ def _date(value: dt.datetime | None, lang: str, with_time: bool = False) -> str:
     if value is None:
         return "–"
     local = timezone.localtime(value)
-    if lang == "en":
-        return local.strftime("%d %B %Y, %H:%M" if with_time else "%d %B %Y")
+    if lang == "en":  # 31 Jan 2027, 13:50 (klappt.formatting, as on every page)
+        return fmt_datetime(local, "en") if with_time else fmt_date(local.date(), "en")
     return local.strftime("%d.%m.%Y, %H:%M Uhr" if with_time else "%d.%m.%Y")
 
 

@@ -138,6 +138,8 @@ TEMPLATES = [
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 LOCALE_PATHS = [str(WEB_DIR / "locale")]
+# dates as klappt.formatting writes them: 31.01.2027 / 31 Jan 2027, a 24-hour clock in both
+FORMAT_MODULE_PATH = ["klappt.web.formats"]
 LANGUAGE_COOKIE_NAME = "klappt_lang"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True

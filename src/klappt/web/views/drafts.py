@@ -16,6 +16,7 @@ from typing import Any
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -148,7 +149,7 @@ def autosave(request: Any, token: str, wave_id: int) -> Any:
     if saved.status == "closed":
         return _answer(409, "closed", message=respondent._closed_text())
     if saved.status == "conflict":
-        when = timezone.localtime(sr.updated_at).strftime("%d.%m.%Y %H:%M")
+        when = date_format(timezone.localtime(sr.updated_at), "SHORT_DATETIME_FORMAT")
         return _answer(409, "conflict", sr, saved_at=when)
     remember_step(sr, request.POST.get("section", ""))
     return _answer(200, "saved", sr)

@@ -397,7 +397,7 @@ def _closed_text() -> str:
 
 
 def _conflict_text(sr: SiteReturn) -> str:
-    when = timezone.localtime(sr.updated_at).strftime("%d.%m.%Y %H:%M")
+    when = date_format(timezone.localtime(sr.updated_at), "SHORT_DATETIME_FORMAT")
     return _(
         "This return was changed in another window or by a colleague (saved %(when)s) after you "
         "opened this page. Your entries below were not saved yet and are still here. Check them "

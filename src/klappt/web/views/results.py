@@ -3,10 +3,12 @@ and one site's return with its history."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -143,10 +145,7 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
         if len(rows) > LONG_LIST:  # e.g. the list of all sites: show the answers given
             hidden = sum(1 for r in rows if r["count"] == 0)
             rows = [r for r in rows if r["count"]]
-        stats = [
-            (k, fmt_number(v, lang, 2) if isinstance(v, float) else v)
-            for k, v in (t.cell.stats or {}).items()
-        ]
+        stats = [(_stat_label(k), _stat_value(v, lang)) for k, v in (t.cell.stats or {}).items()]
         groups = _by_groups(t, lang, MIN_CELL) if by is not None and t.question != by else None
         withheld = withheld or any(g.suppressed for g in t.groups)
         tables.append(
@@ -194,19 +193,16 @@ def _stat_label(key: str) -> str:
 def _stat_value(value: Any, lang: str) -> Any:
     import datetime as dt
 
-    from klappt.formatting import fmt_number
+    from klappt.formatting import fmt_date, fmt_datetime, fmt_number
 
     if isinstance(value, float):
         return fmt_number(value, lang, 2)
     if isinstance(value, int):
         return fmt_number(value, lang, 0)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
-    if isinstance(value, str) and lang == "de":
-        try:
-            return dt.date.fromisoformat(value[:10]).strftime("%d.%m.%Y")
-        except ValueError:
-            return value
+    if isinstance(value, dt.datetime):
+        return fmt_datetime(timezone.localtime(value) if timezone.is_aware(value) else value, lang)
+    if isinstance(value, (dt.date, str)) and re.match(r"\d{4}-\d{2}-\d{2}", str(value)):
+        return fmt_date(value, lang)  # an ISO date (a date question's answer) in the page's form
     return value
 
 

@@ -1,0 +1,1 @@
+"""See klappt.web.formats."""
