@@ -120,10 +120,17 @@ ENGLISH = frozenset(
 _WORD = re.compile(r"\w+(?:['’]\w+)?")  # site_id is one word, a name of the program
 
 
+#: what a message names rather than says: options (--waves), commands (`klappt wave open 7`),
+#: column and sheet names after their word ("die Spalte question")
+_CODE = re.compile(
+    r"--[\w-]+|`[^`]*`|\bklappt(?: [a-z][\w-]*)+|\b(?:Spalte|column|Blatt|sheet) '?\w+'?"
+)
+
+
 def foreign_words(text: str, lang: str) -> list[str]:
     """The words of ``text`` that belong to the other language than ``lang`` ("de"/"en")."""
     markers = ENGLISH if lang == "de" else GERMAN
-    return [w for w in _WORD.findall(text) if w in markers]
+    return [w for w in _WORD.findall(_CODE.sub(" ", text)) if w in markers]
 
 
 def in_context(text: str, word: str, width: int = 40) -> str:

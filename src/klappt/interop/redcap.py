@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import ErrorCode, KlapptError, Text
 from klappt.interop.base import (
     ConvertedFile,
     ImportSummary,
@@ -193,7 +193,10 @@ def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> Co
             continue
         if field in seen:
             raise KlapptError(
-                ErrorCode.INTEROP_007, path=dpath, value=field, where=f"rows {seen[field]}, {n}"
+                ErrorCode.INTEROP_007,
+                path=dpath,
+                value=field,
+                where=Text(f"Zeilen {seen[field]}, {n}", f"rows {seen[field]}, {n}"),
             )
         seen[field] = n
         if ftype not in FIELD_TYPES:
@@ -252,14 +255,17 @@ def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> Co
                 raise KlapptError(
                     ErrorCode.INTEROP_011,
                     path=dpath,
-                    where=f"row {n}, {field}",
-                    message="no choices",
+                    where=Text(f"Zeile {n}, {field}", f"row {n}, {field}"),
+                    message=Text("keine Antworten (select_choices_or_calculations)", "no choices"),
                 )
             codes: dict[str, str] = {}
             for code, text in options:
                 if code in codes:
                     raise KlapptError(
-                        ErrorCode.INTEROP_007, path=dpath, value=code, where=f"row {n}, {field}"
+                        ErrorCode.INTEROP_007,
+                        path=dpath,
+                        value=code,
+                        where=Text(f"Zeile {n}, {field}", f"row {n}, {field}"),
                     )
                 codes[code] = safe_choice(code)
                 spec.add_choice(name, codes[code], {"": text or code})
