@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from every_page import SUBMITTED, pages, seed
 from language_markers import foreign_words, in_context, visible_text, without
 
 LOCALE = Path(__file__).resolve().parents[2] / "src" / "klappt" / "web" / "locale"
-QUESTION = "mehrwert_text"
-SUBMITTED = ("gt", "e", "mk")
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
@@ -68,70 +67,20 @@ def _user_data(web: Any, wave: Any, lang: str) -> list[str]:
     return data
 
 
-def _pages(web: Any, wave: Any) -> list[tuple[str, str]]:
-    slug, w, site = web.program.slug, wave.pk, web.site("gt").pk
-    coordinator = [
-        "/",
-        "/programs/new/",
-        "/account/password/",
-        "/account/reset/",
-        f"/p/{slug}/",
-        f"/p/{slug}/sites/",
-        f"/p/{slug}/sites/upload/",
-        f"/p/{slug}/sites/{site}/",
-        f"/p/{slug}/members/",
-        f"/p/{slug}/waves/new/",
-        f"/p/{slug}/mail/templates/",
-        f"/p/{slug}/w/{w}/",
-        f"/p/{slug}/w/{w}/?status=missing",
-        f"/p/{slug}/w/{w}/mail/",
-        f"/p/{slug}/w/{w}/settings/",
-        f"/p/{slug}/w/{w}/preview/",
-        f"/p/{slug}/w/{w}/results/",
-        f"/p/{slug}/w/{w}/sites/{site}/",
-        f"/p/{slug}/w/{w}/sites/{site}/history/",
-        f"/p/{slug}/w/{w}/sites/{site}/correct/",
-        f"/p/{slug}/w/{w}/form/",
-        f"/p/{slug}/w/{w}/recipe/",
-        f"/p/{slug}/w/{w}/coding/",
-        f"/p/{slug}/w/{w}/coding/{QUESTION}/",
-        f"/p/{slug}/w/{w}/coding/{QUESTION}/review/",
-        f"/p/{slug}/w/{w}/coding/{QUESTION}/agreement/",
-        f"/p/{slug}/w/{w}/nothing-here/",  # the 404 page
-    ]
-    token = web.token("kr")  # a site with a draft
-    done = web.token("gt")  # a site that submitted
-    site_pages = [
-        f"/r/{token}/",
-        f"/r/{token}/{w}/",
-        f"/r/{token}/{w}/?step=1",
-        f"/r/{token}/{w}/review/",
-        f"/r/{done}/{w}/summary/",
-        "/r/unknown-token-000000000000/",
-        "/login/",
-    ]
-    return [("coordinator", u) for u in coordinator] + [("site", u) for u in site_pages]
-
-
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_every_page_speaks_one_language__ok(web: Any, web_backend: str, lang: str) -> None:
     from django.conf import settings
 
     from klappt.web.models import Role
 
-    wave = web.setup()
-    sender = web.client()
-    for kommune in SUBMITTED:
-        assert web.submit_reference(sender, wave, kommune).status_code == 302
-    draft = web.post(sender, wave, {"thm_anzahl": "2", "thm_vze": "1.5"}, site="kr")
-    assert draft.status_code == 302
+    wave = seed(web)
     admin = web.client(web.user(Role.COORDINATOR, program=None, name="koordination"))
     visitor = web.client()
     for client in (admin, visitor):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
     data = [*_user_data(web, wave, lang), "koordination"]
     found: dict[str, list[str]] = {}
-    for who, url in _pages(web, wave):
+    for who, url in pages(web, wave):
         client = admin if who == "coordinator" else visitor
         r = client.get(url)
         assert r.status_code in (200, 404), (url, r.status_code)
