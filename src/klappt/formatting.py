@@ -55,9 +55,10 @@ def fmt_date(value: dt.date | str | None, lang: str = "de") -> str:
         return "–"
     if isinstance(value, str):
         try:
-            value = dt.date.fromisoformat(value[:10])
+            day = dt.date.fromisoformat(value[:10])
         except ValueError:
             return value
+        return fmt_date(day, lang)
     if lang == "en":
         return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
     return f"{value.day:02d}.{value.month:02d}.{value.year}"

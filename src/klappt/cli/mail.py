@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from klappt.cli.common import Lang, ProjectOpt, _lang, _project, app, err, out
+from klappt.formatting import fmt_date, fmt_datetime
 from klappt.language import say
 
 wave_app = typer.Typer(
@@ -105,7 +106,7 @@ def wave_open(
     root = _setup(project)
     opened = runwave.open_wave(runwave.program(root, program), wave, form, day, from_wave)
     w = opened.wave
-    when = f"{w.deadline:%d.%m.%Y}" if w.deadline else "–"
+    when = fmt_date(_local_day(w.deadline), lang) if w.deadline else "–"
     err.print(
         say(
             f"[green]✓[/] Welle {escape(w.name)} {'angelegt und ' if opened.created else ''}geöffnet: "
@@ -270,9 +271,9 @@ def _drain(lang: str, queue_only: bool) -> int:
     if result.waiting and result.next_at is not None:
         err.print(
             say(
-                f"[yellow]![/] {result.waiting} warten auf einen neuen Versuch ab {result.next_at:%d.%m.%Y %H:%M} UTC "
+                f"[yellow]![/] {result.waiting} warten auf einen neuen Versuch ab {_local(result.next_at, lang)} "
                 "(klappt serve versendet sie, oder später klappt mail send).",
-                f"[yellow]![/] {result.waiting} wait for another attempt from {result.next_at:%Y-%m-%d %H:%M} UTC "
+                f"[yellow]![/] {result.waiting} wait for another attempt from {_local(result.next_at, lang)} "
                 "(klappt serve sends them, or klappt mail send later).",
                 lang,
             )
@@ -440,7 +441,7 @@ def mail_status(
         table.add_column(col, overflow="fold")
 
     def when(t: Any) -> str:
-        return f"{timezone.localtime(t):%d.%m.%Y %H:%M}" if t else ""
+        return fmt_datetime(timezone.localtime(t), lang) if t else ""
 
     for s in Site.objects.filter(program_id=w.program_id).order_by("position", "site_id"):
         r = rets.get(s.pk)
@@ -588,3 +589,16 @@ def mail_settings(
             lang,
         )
     )
+
+
+def _local(moment: Any, lang: str) -> str:
+    """A moment in the program's local time, in the language's form (31.01.2027, 13:50)."""
+    from django.utils import timezone
+
+    return fmt_datetime(timezone.localtime(moment), lang)
+
+
+def _local_day(moment: Any) -> Any:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).date()

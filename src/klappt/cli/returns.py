@@ -13,6 +13,7 @@ from rich.table import Table as RichTable
 from klappt.cli.common import Lang, ProjectOpt, _lang, err, out
 from klappt.cli.mail import ProgramOpt, _wave, wave_app
 from klappt.errors import ErrorCode, KlapptError
+from klappt.formatting import fmt_datetime
 from klappt.language import say
 
 Author = Annotated[
@@ -227,7 +228,7 @@ def history(
         table.add_row(
             str(v.number),
             kinds.get(v.kind, v.kind),
-            timezone.localtime(v.created_at).strftime("%d.%m.%Y %H:%M"),
+            fmt_datetime(timezone.localtime(v.created_at), lang),
             escape(v.author or say("Standort", "site", lang)),
             escape(v.reason or "–"),
             str(v.form_number),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -216,7 +217,7 @@ def waves(ctx: typer.Context, project: ProjectOpt = None, lang: Lang = "de") -> 
             str(w.form_title),
             str(w.responses),
             str(w.data_file),
-            f"{w.imported_at:%d.%m.%Y %H:%M}",
+            _local(w.imported_at, lang),
         )
     if infos:
         out.print(table)
@@ -231,3 +232,16 @@ def waves(ctx: typer.Context, project: ProjectOpt = None, lang: Lang = "de") -> 
 
 
 # -- report -----------------------------------------------------------------------------------
+
+
+def _local(moment: Any, lang: str) -> str:
+    """When a wave was imported, in the project's local time and the language's form."""
+    from zoneinfo import ZoneInfo
+
+    from klappt.formatting import fmt_datetime
+    from klappt.store.settings import TIME_ZONE
+
+    if moment is None:
+        return "–"
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return fmt_datetime(aware.astimezone(ZoneInfo(TIME_ZONE)), lang)
