@@ -1,7 +1,7 @@
 """The language of what klappt says: German by default, English on request.
 
 ``KLAPPT_LANG`` (``de`` or ``en``) chooses it for a process; the CLI's ``--lang`` chooses it for
-one invocation (:func:`use_language`), so a part of a message made deep in the core speaks the
+one invocation and the web app's language for one request (:func:`use_language`), so a part of a message made deep in the core speaks the
 language of the message it ends up in. :class:`Text` is a text in both languages, German first;
 :func:`say` picks one of two wordings, German first. There is no other argument order.
 """
@@ -9,21 +9,24 @@ language of the message it ends up in. :class:`Text` is a text in both languages
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-_chosen = {"lang": ""}  # set by the CLI's --lang for the invocation running
+#: the CLI's --lang for the invocation running, the page's language for a web request; a
+#: context variable, so the threads of a web server each keep their own
+_chosen: ContextVar[str] = ContextVar("klappt_language", default="")
 
 
 def current_language() -> str:
     """The language for messages: ``--lang`` of the running command, else ``KLAPPT_LANG``
     (``de`` or ``en``), German by default."""
-    lang = (_chosen["lang"] or os.environ.get("KLAPPT_LANG", "de")).lower()[:2]
+    lang = (_chosen.get() or os.environ.get("KLAPPT_LANG", "de")).lower()[:2]
     return lang if lang in ("de", "en") else "de"
 
 
 def use_language(lang: str) -> None:
     """Speak ``lang`` until told otherwise (``""``: back to ``KLAPPT_LANG``)."""
-    _chosen["lang"] = lang
+    _chosen.set(lang)
 
 
 def say(de: str, en: str, lang: str | None = None) -> str:

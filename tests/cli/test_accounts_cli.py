@@ -132,3 +132,26 @@ def test_password_of_an_unknown_account_or_a_weak_one_is_refused__error(project:
     assert done.returncode == 2
     assert "This password is too short" in done.stderr
     assert _check(project, "koordination", GOOD)[0] is True  # unchanged
+
+
+def test_createuser_and_password_speak_one_language__error(project: Path) -> None:
+    """Issue 17: the prompts and the refusals in German by default and in English with
+    --lang en, from the one catalogue (ACCOUNT_001-005), never Click's English "Invalid value"."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
+    from language_markers import foreign_words
+
+    for lang, expected in (("de", "Unbekannte Rolle 'chef'"), ("en", "Unknown role 'chef'")):
+        done = _klappt(
+            ["createuser", "x", "--role", "chef", "--lang", lang], f"{GOOD}\n{GOOD}\n", project
+        )
+        assert done.returncode == 2 and expected in done.stderr, done.stderr
+        assert "Invalid value" not in done.stderr and "Traceback" not in done.stderr
+        assert not foreign_words(done.stderr.replace("'chef'", ""), lang), done.stderr
+    for lang, expected in (("de", "Passwort für"), ("en", "Password for")):
+        done = _klappt(["createuser", "y", "--lang", lang], "", project)  # no password typed
+        assert expected in done.stderr, done.stderr
+        assert not foreign_words(done.stderr, lang), done.stderr
+    done = _klappt(
+        ["password", "niemand", "--password-stdin", "--lang", "en"], f"{GOOD}\n", project
+    )
+    assert done.returncode == 2 and "There is no account 'niemand'." in done.stderr, done.stderr

@@ -168,3 +168,35 @@ def test_a_form_without_the_browsers_language_stays_in_its_own__ok(
     r = web.client().get(web.form_url(wave, "gt"), HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 200
     assert r["Content-Language"] == "de"
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_wrong_file_as_a_form_is_refused_in_one_language__ok(
+    web: Any, web_backend: str, lang: str, tmp_path: Path
+) -> None:
+    """Issue 17: "the wrong-file error of the wave upload is half German" -- a data table
+    uploaded as the questionnaire, and a workbook without the sheet 'survey'."""
+    import openpyxl
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from reference_data import RETURNS
+
+    web.load_register()
+    c = web.coordinator()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    book = openpyxl.Workbook()
+    book.active.title = "Daten"
+    book.active.append(["kommune", "anzahl"])
+    book.save(tmp_path / "daten.xlsx")
+    for name, data in (
+        ("returns_2022.csv", RETURNS.read_bytes()),
+        ("daten.xlsx", (tmp_path / "daten.xlsx").read_bytes()),
+    ):
+        upload = SimpleUploadedFile(name, data)
+        r = c.post(f"/p/{web.program.slug}/waves/new/", {"name": "2023", "form_file": upload})
+        assert r.status_code == 200, name
+        html = r.content.decode()
+        found = re.search(r'id="error-summary">(.*?)</div>', html, re.S)
+        assert found, html[:3000]
+        text = visible_text(found.group(1)).replace(name, "")
+        assert not foreign_words(text, lang), text

@@ -229,7 +229,21 @@ def _short(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+#: pyxform's words for a sheet 'survey' without the column 'type' (or no such sheet at all)
+_NO_SURVEY = re.compile(
+    r"sheet: 'survey'\. One or more required column headers were not found: 'type'"
+    r"|must have a .survey. sheet|not found: 'survey'",
+    re.IGNORECASE,
+)
+
+
 def _form_error(path: Path, message: str) -> KlapptError:
+    if _NO_SURVEY.search(message):
+        # the most common wrong file: a data table or another workbook given as the form; said
+        # in the user's language, not in pyxform's English
+        return KlapptError(
+            ErrorCode.INSTRUMENT_001, path=path, where="", message=Reason.NOT_XLSFORM()
+        )
     row = _ROW.search(message)
     sheet: re.Match[str] | _Fixed | None = _SHEET.search(message)
     column: re.Match[str] | _Fixed | None = _COLUMN.search(message)

@@ -82,6 +82,7 @@ class LanguageMiddleware:
         from django.conf import settings
         from django.utils import translation
 
+        from klappt.language import use_language
         from klappt.web.browser_language import first_visit_language
 
         code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
@@ -90,7 +91,11 @@ class LanguageMiddleware:
             code = browser or settings.LANGUAGE_CODE
         translation.activate(code)
         request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        use_language(request.LANGUAGE_CODE)  # the core's texts (klappt.language) speak it too
+        try:
+            response = self.get_response(request)
+        finally:
+            use_language("")
         if browser:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
