@@ -154,9 +154,12 @@ class _Visible(HTMLParser):
         if tag in ("script", "style", "template"):
             self._hidden += 1
         values = dict(attrs)
-        for name in _SHOWN_ATTRIBUTES:
-            if values.get(name):
-                self.parts.append(str(values[name]))
+        for name, value in values.items():
+            # the texts a script shows or announces come in data-* attributes (data-saved, …)
+            # (a value without a space is an id or a URL there, not a text)
+            texts = name.startswith("data-") and " " in (value or "")
+            if value and (name in _SHOWN_ATTRIBUTES or texts):
+                self.parts.append(str(value))
         if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
             self.parts.append(str(values["value"]))
 
