@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -151,3 +151,19 @@ def _print_report(report: ValidationReport, lang: str, limit: int = 200) -> None
         err.print(
             f"[dim]{say('Hinweis', 'Note', lang)}: {note.question}: {shown(note.message(lang))}[/]"
         )
+
+
+def local_time(moment: Any, lang: str, date_only: bool = False) -> str:
+    """A stored moment (UTC) in the project's local time and the language's form:
+    ``31.01.2027, 13:50`` or ``31 Jan 2027, 13:50`` (klappt.formatting); ``–`` for none."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from klappt.formatting import fmt_date, fmt_datetime
+    from klappt.store.settings import TIME_ZONE
+
+    if moment is None:
+        return "–"
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    local = aware.astimezone(ZoneInfo(TIME_ZONE))
+    return fmt_date(local.date(), lang) if date_only else fmt_datetime(local, lang)

@@ -10,8 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from klappt.cli.common import Lang, ProjectOpt, _lang, _project, app, err, out
-from klappt.formatting import fmt_date, fmt_datetime
+from klappt.cli.common import Lang, ProjectOpt, _lang, _project, app, err, local_time, out
 from klappt.language import say
 
 wave_app = typer.Typer(
@@ -106,7 +105,7 @@ def wave_open(
     root = _setup(project)
     opened = runwave.open_wave(runwave.program(root, program), wave, form, day, from_wave)
     w = opened.wave
-    when = fmt_date(_local_day(w.deadline), lang) if w.deadline else "–"
+    when = local_time(w.deadline, lang, date_only=True)
     err.print(
         say(
             f"[green]✓[/] Welle {escape(w.name)} {'angelegt und ' if opened.created else ''}geöffnet: "
@@ -271,9 +270,9 @@ def _drain(lang: str, queue_only: bool) -> int:
     if result.waiting and result.next_at is not None:
         err.print(
             say(
-                f"[yellow]![/] {result.waiting} warten auf einen neuen Versuch ab {_local(result.next_at, lang)} "
+                f"[yellow]![/] {result.waiting} warten auf einen neuen Versuch ab {local_time(result.next_at, lang)} "
                 "(klappt serve versendet sie, oder später klappt mail send).",
-                f"[yellow]![/] {result.waiting} wait for another attempt from {_local(result.next_at, lang)} "
+                f"[yellow]![/] {result.waiting} wait for another attempt from {local_time(result.next_at, lang)} "
                 "(klappt serve sends them, or klappt mail send later).",
                 lang,
             )
@@ -418,7 +417,6 @@ def mail_status(
     """
     lang = _lang(lang)
     w = _wave(project, program, wave)
-    from django.utils import timezone
 
     from klappt.store.models import Site
     from klappt.web import mail
@@ -441,7 +439,7 @@ def mail_status(
         table.add_column(col, overflow="fold")
 
     def when(t: Any) -> str:
-        return fmt_datetime(timezone.localtime(t), lang) if t else ""
+        return local_time(t, lang) if t else ""
 
     for s in Site.objects.filter(program_id=w.program_id).order_by("position", "site_id"):
         r = rets.get(s.pk)
@@ -589,16 +587,3 @@ def mail_settings(
             lang,
         )
     )
-
-
-def _local(moment: Any, lang: str) -> str:
-    """A moment in the program's local time, in the language's form (31.01.2027, 13:50)."""
-    from django.utils import timezone
-
-    return fmt_datetime(timezone.localtime(moment), lang)
-
-
-def _local_day(moment: Any) -> Any:
-    from django.utils import timezone
-
-    return timezone.localtime(moment).date()

@@ -10,10 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from klappt.cli.common import Lang, ProjectOpt, _lang, err, out
+from klappt.cli.common import Lang, ProjectOpt, _lang, err, local_time, out
 from klappt.cli.mail import ProgramOpt, _wave, wave_app
 from klappt.errors import ErrorCode, KlapptError
-from klappt.formatting import fmt_datetime
 from klappt.language import say
 
 Author = Annotated[
@@ -202,7 +201,6 @@ def history(
     """
     lang = _lang(lang)
     w = _wave(project, program, wave)  # Django is set up from here on
-    from django.utils import timezone
 
     from klappt.web import corrections, instruments
 
@@ -228,7 +226,7 @@ def history(
         table.add_row(
             str(v.number),
             kinds.get(v.kind, v.kind),
-            fmt_datetime(timezone.localtime(v.created_at), lang),
+            local_time(v.created_at, lang),
             escape(v.author or say("Standort", "site", lang)),
             escape(v.reason or "–"),
             str(v.form_number),

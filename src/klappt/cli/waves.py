@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -18,6 +17,7 @@ from klappt.cli.common import (
     _project,
     app,
     err,
+    local_time,
     out,
     shown,
 )
@@ -217,7 +217,7 @@ def waves(ctx: typer.Context, project: ProjectOpt = None, lang: Lang = "de") -> 
             str(w.form_title),
             str(w.responses),
             str(w.data_file),
-            _local(w.imported_at, lang),
+            local_time(w.imported_at, lang),
         )
     if infos:
         out.print(table)
@@ -232,16 +232,3 @@ def waves(ctx: typer.Context, project: ProjectOpt = None, lang: Lang = "de") -> 
 
 
 # -- report -----------------------------------------------------------------------------------
-
-
-def _local(moment: Any, lang: str) -> str:
-    """When a wave was imported, in the project's local time and the language's form."""
-    from zoneinfo import ZoneInfo
-
-    from klappt.formatting import fmt_datetime
-    from klappt.store.settings import TIME_ZONE
-
-    if moment is None:
-        return "–"
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return fmt_datetime(aware.astimezone(ZoneInfo(TIME_ZONE)), lang)
