@@ -30,10 +30,12 @@ app = typer.Typer(
 
 
 @app.callback()
-def _each_command() -> None:
-    # a new invocation speaks KLAPPT_LANG until its --lang says otherwise (tests run many in one process)
+def _each_command(ctx: typer.Context) -> None:
+    # an invocation speaks KLAPPT_LANG until its --lang says otherwise, and leaves the language
+    # as it found it (tests and scripts run many invocations in one process)
     _chosen["lang"] = ""
     use_language("")
+    ctx.call_on_close(lambda: use_language(""))
 
 
 out = Console()
