@@ -28,6 +28,7 @@ from klappt.responses.one_return import Rules
 from klappt.store.models import Wave
 from klappt.web import instruments
 from klappt.web.answers import answer_questions, cleaned
+from klappt.web.choicechanges import ChoiceChange, choice_changes
 from klappt.web.models import FormVersion, ReturnVersion, SiteReturn, Status, VersionKind
 
 #: the number of a form uploaded and checked, not yet confirmed
@@ -69,6 +70,8 @@ class Plan:
     sites: list[SitePlan]
     added: list[str]  # question names new in the form
     removed: list[str]  # question names no longer in it
+    #: per question in both forms: choices added, removed, renamed, relabelled
+    choices: list[ChoiceChange] = field(default_factory=list)
 
     @property
     def misfits(self) -> int:
@@ -240,6 +243,7 @@ def plan(wave: Wave, new_form: Any, lang: str | None) -> Plan:
         removed=[
             q.name for q in old.form.questions if q.type != "note" and q.name not in new_names
         ],
+        choices=choice_changes(old.form, new.form, lang),
     )
 
 

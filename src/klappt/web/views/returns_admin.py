@@ -20,6 +20,7 @@ from klappt.store.models import Program, Site, Wave
 from klappt.web import corrections, formchange, instruments
 from klappt.web.access import program_view
 from klappt.web.answers import MAX_TEXT, text_of
+from klappt.web.choicechanges import choice_text
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views.coordinator import _form_error
 from klappt.web.webforms import ReplaceFormForm
@@ -302,6 +303,9 @@ def replace_form(request: Any, program: Program, wave: Wave) -> Any:
             "form_error": form_error,
             "pending": pending,
             "plan": plan,
+            "choice_lines": [
+                (c, choice_text(c, get_language() or "de")) for c in (plan.choices if plan else [])
+            ],
             "current": formchange.current_number(wave),
             "history": list(
                 formchange.FormVersion.objects.filter(wave=wave, number__gt=0)
