@@ -118,7 +118,7 @@ def test_deck_and_report_name_the_answers_a_replaced_form_does_not_count__ok(
         section,
     )
     assert removed and removed.group(1) == "3"
-    assert "jetzt Fassung 2" in section
+    assert "Fragebogen ersetzt (jetzt Fassung 2)" in section
     # what a site wrote is never shown, only how many
     assert "Integrationskurse" not in section
 
@@ -128,7 +128,7 @@ def test_deck_and_report_name_the_answers_a_replaced_form_does_not_count__ok(
     ]
     (slide,) = [t for t in texts if "Nicht gezählte Antworten" in t]
     assert "koop_jc" in slide and "intensiviert" in slide and "bildung_angebote" in slide
-    assert "Nicht gezählte Antworten" not in texts[-1] or len(texts) == 1
+    assert "Vielen Dank" in texts[-1] and "Nicht gezählte Antworten" in texts[-2]
 
     dash = coord.get(f"{base}/").content.decode()
     notice = dash.split('id="not-counted"', 1)[1].split("</div>", 1)[0]
@@ -147,3 +147,30 @@ def test_deck_without_a_replaced_form_has_no_such_slide__edge(web: Any, web_back
     base = f"/p/{web.program.slug}/w/{wave.pk}"
     assert "Nicht gezählte Antworten" not in coord.get(f"{base}/report.html").content.decode()
     assert 'id="not-counted"' not in coord.get(f"{base}/").content.decode()
+
+
+def test_many_questions_not_counted_go_on_continuation_slides__edge() -> None:
+    """Nothing is cut: beyond seven questions the list goes on on a further slide, before the
+    closing slide."""
+    from klappt.report.spec import ClosingSlide, ReportSpec, TextSlide
+    from klappt.web.notcounted import PER_SLIDE, NotCounted, add_slide
+
+    items = [NotCounted(f"q{i}", f"Frage {i}", "removed", i + 1, forms=(1,)) for i in range(9)]
+    spec = ReportSpec(title="Bericht", slides=(TextSlide("Daten"), ClosingSlide()))
+    slides = add_slide(spec, items, "de", 2).slides
+    assert [type(s).__name__ for s in slides] == [
+        "TextSlide",
+        "TextSlide",
+        "TextSlide",
+        "ClosingSlide",
+    ]
+    first, more = slides[1], slides[2]
+    assert first.title == "Nicht gezählte Antworten" and len(first.bullets) == PER_SLIDE
+    assert more.title == "Nicht gezählte Antworten (Fortsetzung)" and len(more.bullets) == 2
+    assert more.bullets[-1].template == (
+        "„Frage 8“ (q8): 9 Antworten nicht gezählt – die Frage steht nicht mehr im Fragebogen "
+        "(Fragebogen-Fassung 1)"
+    )
+    assert add_slide(spec, [], "de", 2) is spec
+    english = add_slide(spec, items[:1], "en", 2).slides[1]
+    assert english.bullets[0].template.startswith("“Frage 0” (q0): 1 answer not counted")

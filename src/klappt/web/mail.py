@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -496,14 +495,6 @@ def receipt(site_return: SiteReturn) -> OutboxMessage | None:
     when = _date(site_return.submitted_at or timezone.now(), lang, with_time=True)
     _queue(plan, wave, site, MailKind.RECEIPT, to, False, trigger, "", submitted_at=when)
     return plan.queued[0]
-
-
-def receipt_quietly(site_return: SiteReturn) -> None:
-    """:func:`receipt` for the submit view: a mail problem never fails a submit (it is logged)."""
-    try:
-        receipt(site_return)
-    except Exception:
-        logging.getLogger("klappt.web.mail").exception("receipt not queued")
 
 
 def scheduled_reminders(now: dt.datetime | None = None) -> int:

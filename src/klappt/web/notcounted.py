@@ -7,7 +7,8 @@ answer whose choice the new form removed, whose question it no longer asks, or w
 changed cannot be counted there. Decided: such answers are not counted under the old version
 (a chart mixing two versions' choices would compare unlike things), they stay unchanged in the
 data downloads, and every published output says what was left out: the deck and HTML report
-get a slide "Nicht gezählte Antworten" listing them per question, the overview page a notice
+get a slide "Nicht gezählte Antworten" listing them per question (continued on a further
+slide beyond seven questions), the overview page a notice
 above its downloads. Choice codes are named (they are the form's words); a free text or number
 given is never shown, only how many.
 """
@@ -125,10 +126,9 @@ _TEXTS = {
         REMOVED: "die Frage steht nicht mehr im Fragebogen",
         "unknown_choice": "Antwortmöglichkeit nicht mehr im Fragebogen: {choices}",
         "changed": "passt nicht zur geänderten Frage",
-        "note": "Der Fragebogen wurde während der Befragung ersetzt (jetzt Fassung {current}). "
-        "Diese Antworten wurden mit einer früheren Fassung gegeben und sind in den Zahlen "
-        "dieses Berichts nicht enthalten; in den Daten (CSV/Excel, Spalte _form_version) "
-        "stehen sie unverändert.",
+        "note": "Fragebogen ersetzt (jetzt Fassung {current}); die Daten (Spalte "
+        "_form_version) enthalten diese Antworten unverändert.",
+        "more": "Nicht gezählte Antworten (Fortsetzung)",
     },
     "en": {
         "title": "Answers not counted",
@@ -139,9 +139,9 @@ _TEXTS = {
         REMOVED: "the question is no longer in the questionnaire",
         "unknown_choice": "choice no longer in the questionnaire: {choices}",
         "changed": "does not fit the changed question",
-        "note": "The questionnaire was replaced during the survey (now version {current}). "
-        "These answers were given with an earlier version and are not in this report's "
-        "figures; the data (CSV/Excel, column _form_version) keep them unchanged.",
+        "note": "Questionnaire replaced (now version {current}); the data (column "
+        "_form_version) keep these answers unchanged.",
+        "more": "Answers not counted (continued)",
     },
 }
 
@@ -170,22 +170,30 @@ def line(item: NotCounted, lang: str) -> str:
     )
 
 
+#: lines per slide: more go on a continuation slide, so that nothing is cut
+PER_SLIDE = 7
+
+
 def add_slide(spec: Any, items: Sequence[NotCounted], lang: str, current: int) -> Any:
-    """The report's storyline with a slide listing ``items`` before its closing slide (at its
-    end when it has none); unchanged when nothing was left out."""
+    """The report's storyline with slides listing ``items`` (seven a slide) before its closing
+    slide (at its end when it has none); unchanged when nothing was left out."""
     from klappt.report.spec import ClosingSlide, Text, TextSlide
 
     if not items:
         return spec
     w = _words(lang)
-    slide = TextSlide(
-        w["title"],
-        bullets=tuple(Text(line(i, lang)) for i in items),
-        footnotes=(Text(w["note"].format(current=current)),),
-    )
+    note = (Text(w["note"].format(current=current)),)
+    new = [
+        TextSlide(
+            w["title"] if start == 0 else w["more"],
+            bullets=tuple(Text(line(i, lang)) for i in items[start : start + PER_SLIDE]),
+            footnotes=note,
+        )
+        for start in range(0, len(items), PER_SLIDE)
+    ]
     slides = list(spec.slides)
     at = len(slides)
     if slides and isinstance(slides[-1], ClosingSlide):
         at -= 1
-    slides.insert(at, slide)
+    slides[at:at] = new
     return replace(spec, slides=tuple(slides))
