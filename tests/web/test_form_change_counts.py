@@ -133,6 +133,8 @@ def test_deck_and_report_name_the_answers_a_replaced_form_does_not_count__ok(
     dash = coord.get(f"{base}/").content.decode()
     notice = dash.split('id="not-counted"', 1)[1].split("</div>", 1)[0]
     assert "koop_jc" in notice and "bildung_angebote" in notice
+    results = coord.get(f"{base}/results/").content.decode()
+    assert 'id="not-counted"' in results and "(koop_jc): 2 Antworten nicht gezählt" in results
     # the data keep them, with the version they were made with
     rows = {r["_site_id"]: r for r in _csv_rows(coord.get(f"{base}/data.csv").content)}
     assert rows["gt"]["koop_jc"] == "intensiviert" and rows["gt"]["_form_version"] == "1"

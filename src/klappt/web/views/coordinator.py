@@ -324,12 +324,12 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
             "repeats": _repeat_labels(wave),
             "closes_at": schedule.closes_at(wave),
             "form_number": formchange.current_number(wave),
-            "not_counted": _not_counted(wave),
+            "not_counted": not_counted_lines(wave),
         },
     )
 
 
-def _not_counted(wave: Wave) -> list[str]:
+def not_counted_lines(wave: Wave) -> list[str]:
     """The answers a replaced form's counts leave out, one line per question (issue 16: the
     deck and report name them on a slide; the page says so above the downloads)."""
     from klappt.web import exports, notcounted
