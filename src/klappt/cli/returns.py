@@ -93,10 +93,10 @@ def _show_plan(plan: Any, lang: str) -> None:
             _t(lang, "Nicht mehr im Fragebogen: ", "No longer in the form: ")
             + escape(", ".join(plan.removed))
         )
-    from klappt.web.choicechanges import choice_text
+    from klappt.web.choicechanges import grouped
 
-    for c in plan.choices:  # choices added, removed, renamed, relabelled, per question
-        out.print(escape(f"{c.question}: " + choice_text(c, lang)))
+    for questions, text in grouped(plan.choices, lang):  # choices added, removed, renamed, …
+        out.print(escape(", ".join(c.question for c in questions) + ": " + text))
     table = RichTable(title=_t(lang, "Vorhandene Rückläufe", "Returns already there"))
     for header in (
         _t(lang, "Standort", "Site"),

@@ -98,3 +98,12 @@ def choice_text(change: ChoiceChange, lang: str | None) -> str:
             + ", ".join(f"{c} {q0}{a}{q1} → {q0}{b}{q1}" for c, a, b in change.relabelled)
         )
     return "; ".join(parts)
+
+
+def grouped(changes: list[ChoiceChange], lang: str | None) -> list[tuple[list[ChoiceChange], str]]:
+    """The changes as lines: questions sharing a choice list change alike, so they share one
+    line ("Jobcenter, Agentur für Arbeit, …: neue Antworten: …"), in the form's order."""
+    lines: dict[str, list[ChoiceChange]] = {}
+    for c in changes:
+        lines.setdefault(choice_text(c, lang), []).append(c)
+    return [(questions, text) for text, questions in lines.items()]

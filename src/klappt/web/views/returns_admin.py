@@ -17,7 +17,7 @@ from klappt.errors import ErrorCode, KlapptError
 from klappt.store.models import Program, Site, Wave
 from klappt.web import correctform, corrections, formchange, instruments
 from klappt.web.access import program_view
-from klappt.web.choicechanges import choice_text
+from klappt.web.choicechanges import grouped
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views.coordinator import _form_error
 from klappt.web.webforms import ReplaceFormForm
@@ -276,9 +276,7 @@ def replace_form(request: Any, program: Program, wave: Wave) -> Any:
             "form_error": form_error,
             "pending": pending,
             "plan": plan,
-            "choice_lines": [
-                (c, choice_text(c, get_language() or "de")) for c in (plan.choices if plan else [])
-            ],
+            "choice_lines": grouped(plan.choices if plan else [], get_language() or "de"),
             "current": formchange.current_number(wave),
             "history": list(
                 formchange.FormVersion.objects.filter(wave=wave, number__gt=0)
