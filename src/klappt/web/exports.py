@@ -337,9 +337,13 @@ def _loaded(wave: Wave, form: Instrument, lang: str | None) -> tuple[Any, list[A
 def _left_out(
     wave: Wave, form: Instrument, report: Any, columns: Any, rows: Any, lang: str
 ) -> list[Any]:
+    """What the counts leave out of answers made with an earlier questionnaire; nothing for a
+    wave whose questionnaire was never replaced (its returns were all checked against it)."""
     from klappt.web import formchange, instruments, notcounted
 
     current = formchange.current_number(wave)
+    if current <= 1:
+        return []
     older = [instruments.instrument(formchange.form_of(wave, n)) for n in range(1, current)]
     code = form_language(form, lang)
     return notcounted.left_out(report, columns, rows, form, older, code)
@@ -350,7 +354,7 @@ def not_counted(wave: Wave, form: Instrument, lang: str) -> list[Any]:
     :mod:`klappt.web.notcounted`); nothing to look for while the form was never replaced."""
     from klappt.web import formchange
 
-    if formchange.current_number(wave) <= 1:
+    if formchange.current_number(wave) <= 1:  # before loading anything: the overview is hot
         return []
     return _loaded(wave, form, lang)[1]
 
