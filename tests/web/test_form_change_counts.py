@@ -99,7 +99,10 @@ def test_deck_and_report_name_the_answers_a_replaced_form_does_not_count__ok(
         assert web.submit_reference(web.client(), wave, kommune).status_code == 302
     coord, url, html = _stage(web, wave, form_v2(tmp_path))
     sha = html.split('name="sha256" value="', 1)[1].split('"', 1)[0]
+    type(wave).objects.filter(pk=wave.pk).update(report={"source": "made with form 1"})
     assert coord.post(url, {"what": "confirm", "sha256": sha}).status_code == 302
+    wave.refresh_from_db()
+    assert wave.report == {}  # the store's report is made again against the new form
     base = f"/p/{web.program.slug}/w/{wave.pk}"
 
     report = coord.get(f"{base}/report.html").content.decode()

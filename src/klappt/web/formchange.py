@@ -275,6 +275,9 @@ def apply(wave: Wave, new_form: FormVersion, author: str, lang: str | None) -> P
         w.form_title = new.form.title
         w.form_id = new.form.form_id
         w.form_version = new.form.version or ""
+        # the stored validation report was made against the old form: recomputed on next use
+        # (``klappt tabulate --wave``), so it names what the new form cannot count
+        w.report = {}
         w.save()
         for site_plan in result.sites:
             if site_plan.keeps_form:
