@@ -124,3 +124,54 @@ def test_correction_with_history_and_form_replaced_after_two_sites_started__ok(
     assert "Standardablauf" in page.locator("#recipe-now").inner_text()
     _shot(page, "26_rezept.png", web_backend)
     ctx.close()
+
+
+@pytest.mark.web_live
+def test_correction_of_repeated_entries_in_the_browser__ok(
+    web: Any, web_backend: str, live: Any, browser: Any, tmp_path: Path
+) -> None:
+    """Entries of a repeat corrected in Chromium: one removed, one added, one edited; Enter in
+    a field saves (it never presses "remove"); the history shows the changes inside the
+    repeat."""
+    from test_repeats import _entries, _wave
+    from web_helpers import PASSWORD
+
+    from klappt.web.models import SiteReturn
+
+    wave, _path = _wave(web, tmp_path)
+    web.user(name="koordination")
+    data = {
+        "land": "de",
+        "stadt": "b",
+        "anzahl": "2",
+        **_entries({"titel": "Lotsen", "jahre": "1"}, {"titel": "Sprachcafe", "jahre": "2"}),
+    }
+    assert web.post(web.client(), wave, data, action="submit").status_code == 302
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = ctx.new_page()
+    page.goto(live.url + "/login/")
+    page.fill("#id_username", "koordination")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    site = web.site("gt")
+    page.goto(live.url + f"/p/{web.program.slug}/w/{wave.pk}/sites/{site.pk}/correct/")
+
+    page.click("text=Eintrag 1 entfernen")
+    assert page.locator("fieldset.entry").count() == 1
+    assert page.locator("#f-proj-1-titel").input_value() == "Sprachcafe"
+    page.click("button:has-text('Eintrag hinzufügen')")
+    assert page.locator("fieldset.entry").count() == 2
+    page.fill("#f-proj-1-titel", "Sprachcafé")
+    page.fill("#f-proj-2-titel", "Patenschaften")
+    page.fill("#f-proj-2-jahre", "1")
+    page.fill("#f-reason", "Projektliste telefonisch berichtigt")
+    _shot(page, "23_korrektur_wiederholung.png", web_backend)
+    page.locator("#f-proj-2-jahre").press("Enter")  # the default button saves
+    page.wait_for_url("**/history/")
+    assert "Korrektur als Version" in page.locator(".messages").inner_text()
+    changes = page.locator("#changes tbody").inner_text()
+    assert "proj[1]/titel" in changes and "Lotsen" in changes and "Sprachcafe" in changes
+    assert "proj[2]/titel" in changes and "Patenschaften" in changes
+    entries = SiteReturn.objects.get(wave=wave).values["proj"]
+    assert [e["titel"] for e in entries] == ["Sprachcafé", "Patenschaften"]
+    ctx.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,8 @@ def test_returns_managed_from_the_command_line__ok(
     r = run(["wave", "replace-form", "2022", str(v2)], env)
     assert r.returncode == 1, r.stderr
     assert "Duisburg" in r.stdout and "intensiviert" in r.stdout and "thm_vze" in r.stdout
+    # the choices removed, once for the questions sharing the list
+    assert re.search(r"koop_jc, koop_aa, [\w, ]+: entfernt: intensiviert", r.stdout), r.stdout
     assert "nichts wurde geändert" in r.stderr
     page = coord.get(f"/p/default/w/{wave}/form/").text
     assert "Fassung 1" in page and 'id="plan"' not in page

@@ -8,11 +8,18 @@
 * a bounded load: 200 concurrent clients on 54 sites save drafts and submit; every return is
   stored exactly once and no request fails with a 5xx.
 
+The load and crash tests run with the mail sender ``klappt serve`` starts (issue 16): every
+site of the register has an address, ``KLAPPT_EMAIL_URL`` points at a real SMTP server in the
+test process (aiosmtpd on 127.0.0.1), and each submit queues a receipt. Afterwards every
+receipt reached the relay exactly once, also across the SIGKILL and the restart.
+
 Each test runs on SQLite and on PostgreSQL (see conftest.py).
 """
 
 from __future__ import annotations
 
+import csv
+import http.client
 import json
 import os
 import re
@@ -28,20 +35,90 @@ from typing import Any
 import pytest
 from databases import served_project
 from http_session import Session, form_state, klappt
-from reference_data import answers_for, post_data
+from reference_data import REGISTER, answers_for, post_data
+from smtp_relay import relay
 
 
 @pytest.fixture
 def served(web_backend: str, tmp_path: Path) -> Any:
-    """A project with a coordinator account and an open wave, served by ``klappt serve``."""
+    """A project with a coordinator account and an open wave, served by ``klappt serve`` with
+    its mail sender delivering to a real SMTP server (``served["smtp"]``)."""
     if not os.environ.get("KLAPPT_WEB_BACKEND"):
         yield None  # the outer run: the test runs in the child process of its backend
         return
+    register = tmp_path / "register_mit_adressen.csv"
+    with REGISTER.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with register.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, [*rows[0], "email"])
+        out.writeheader()
+        out.writerows({**r, "email": f"{r['site_id']}@example.org"} for r in rows)
     # every version stays, so that the crash test can hold each acknowledged save to it
-    with served_project(
-        web_backend, tmp_path, KLAPPT_LINK_FAILURES="100000", KLAPPT_KEEP_DRAFTS="100000"
-    ) as project:
-        yield project
+    with (
+        relay() as smtp,
+        served_project(
+            web_backend,
+            tmp_path,
+            register,
+            KLAPPT_LINK_FAILURES="100000",
+            KLAPPT_KEEP_DRAFTS="100000",
+            KLAPPT_EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}?timeout=20",
+            KLAPPT_EMAIL_FROM="Programmbüro <programm@example.org>",
+            KLAPPT_BASE_URL="https://umfrage.example.org",
+            KLAPPT_EMAIL_PER_MINUTE="100000",
+            KLAPPT_EMAIL_RETRY_SECONDS="0.5",
+            KLAPPT_EMAIL_LEASE_SECONDS="2",
+        ) as project,
+    ):
+        yield {**project, "smtp": smtp}
+
+
+def _outbox(served: dict[str, Any]) -> list[dict[str, Any]]:
+    conn = _db(served["env"], served["project"])
+    try:
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT o.recipient, o.kind, o.trigger, o.status, o.message_id, s.site_id "
+            "FROM klappt_web_outboxmessage o JOIN klappt_store_site s ON s.id = o.site_id"
+        )
+        keys = ("recipient", "kind", "trigger", "status", "message_id", "site")
+        return [dict(zip(keys, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def _delivered(served: dict[str, Any]) -> list[dict[str, Any]]:
+    """The outbox once the sender has worked through it (it polls every few seconds; the wait
+    ends as soon as nothing is queued or being sent)."""
+    deadline = time.monotonic() + 300
+    while True:
+        rows = _outbox(served)
+        if not [m for m in rows if m["status"] in ("queued", "sending")]:
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the sender did not finish: {Counter(m['status'] for m in rows)}")
+        time.sleep(0.5)
+
+
+def _each_sent_once(served: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Every message of the outbox reached the relay exactly once: none twice, none missing
+    (``uncertain``: the sender was killed between handing it over and the relay's reply; the
+    relay then has it once, and it is never sent again)."""
+    got = Counter(m["message_id"] for m in served["smtp"].messages)
+    assert all(n == 1 for n in got.values()), [i for i, n in got.items() if n > 1]
+    ids = {m["message_id"] for m in rows}
+    assert set(got) <= ids  # nothing the outbox does not know
+    assert {m["status"] for m in rows} <= {"sent", "uncertain"}, Counter(m["status"] for m in rows)
+    for m in rows:
+        assert got[m["message_id"]] == 1 or m["status"] == "uncertain", m
+        relayed = [r for r in served["smtp"].messages if r["message_id"] == m["message_id"]]
+        assert all(r["to"] == [m["recipient"]] for r in relayed)
+    # per address: as many as the outbox sent, and at most one more per uncertain message
+    to = Counter(a for r in served["smtp"].messages for a in r["to"])
+    for address in {m["recipient"] for m in rows}:
+        sent = sum(1 for m in rows if m["recipient"] == address and m["status"] == "sent")
+        unsure = sum(1 for m in rows if m["recipient"] == address and m["status"] == "uncertain")
+        assert sent <= to[address] <= sent + unsure, address
 
 
 def _db(env: dict[str, str], project: Path) -> Any:
@@ -208,6 +285,11 @@ def test_load_200_clients_every_return_stored_exactly_once__ok(
     assert all(sr["status"] == "submitted" for sr in state["returns"].values())
     dashboard = served["session"].get(f"/p/{served['slug']}/w/{wave}/").text
     assert re.search(r'id="ruecklauf">54 von 54<', dashboard)
+    # the mail sender ran beside the load: one receipt per site, each delivered once
+    mails = _delivered(served)
+    assert sorted(m["site"] for m in mails) == sites and {m["kind"] for m in mails} == {"receipt"}
+    _each_sent_once(served, mails)
+    assert len(served["smtp"].messages) == 54
     print(f"load: {sum(statuses.values())} requests in {seconds:.1f} s, {dict(statuses)}")
 
 
@@ -218,6 +300,7 @@ def test_kill_9_while_saving_leaves_each_return_whole__ok(
     base, wave, links = server.base, served["wave"], served["links"]
     sites = sorted(links)[:12]
     acknowledged: list[tuple[str, str]] = []
+    submits: set[str] = set()
     in_flight = Counter[str]()
     lock = threading.Lock()
     stop = threading.Event()
@@ -251,10 +334,12 @@ def test_kill_9_while_saving_leaves_each_return_whole__ok(
                 if r.status == 302:
                     with lock:
                         acknowledged.append((site, key))
+                        if action == "submit":
+                            submits.add(key)
                 else:
                     assert r.status in (409, 422), r.status
-            except (OSError, AttributeError):
-                return  # the server is gone
+            except (OSError, AttributeError, http.client.HTTPException):
+                return  # the server is gone (also in the middle of an answer)
             finally:
                 with lock:
                     in_flight["now"] -= 1
@@ -269,7 +354,7 @@ def test_kill_9_while_saving_leaves_each_return_whole__ok(
     while time.monotonic() < deadline:
         with lock:
             pending = in_flight["now"]
-            ready = pending > 0 and len(acknowledged) >= 3
+            ready = pending > 0 and len(acknowledged) >= 3 and len(submits) >= 2
         if ready:
             break
         time.sleep(0.05)
@@ -300,3 +385,19 @@ def test_kill_9_while_saving_leaves_each_return_whole__ok(
         )
         assert shown is not None and unescape(shown.group(1)).removeprefix("\n") == expected, site
         assert f'name="version" value="{sr["version"]}"' in html, site
+
+    # the mail sender, killed with the server, started again with it: every submit has its
+    # receipt (queued in the submit's transaction), and each message reached the relay once
+    mails = _delivered(served)
+    _each_sent_once(served, mails)
+    site_of = {pk: state["site_ids"][sr["site"]] for pk, sr in state["returns"].items()}
+    submitted = Counter(
+        (site_of[pk], f"submit:{v['number']}")
+        for pk, vs in state["versions"].items()
+        for v in vs
+        if v["kind"] == "submit"
+    )
+    receipts = Counter((m["site"], m["trigger"]) for m in mails if m["kind"] == "receipt")
+    assert receipts == submitted and submits
+    kept = {v["key"] for vs in state["versions"].values() for v in vs if v["kind"] == "submit"}
+    assert submits <= kept  # every acknowledged submit among them

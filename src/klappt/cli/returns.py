@@ -94,6 +94,10 @@ def _show_plan(plan: Any, lang: str) -> None:
             say("Nicht mehr im Fragebogen: ", "No longer in the form: ", lang)
             + escape(", ".join(plan.removed))
         )
+    from klappt.web.choicechanges import grouped
+
+    for questions, text in grouped(plan.choices, lang):  # choices added, removed, renamed, …
+        out.print(escape(", ".join(c.question for c in questions) + ": " + text))
     table = RichTable(title=say("Vorhandene Rückläufe", "Returns already there", lang))
     for header in (
         say("Standort", "Site", lang),

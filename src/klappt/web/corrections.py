@@ -57,8 +57,9 @@ def correct(
     lang: str | None = None,
     base_version: int | None = None,
 ) -> Corrected:
-    """Correct the submitted return ``sr``: ``answers`` (question name → text) replace the
-    main table's answers of the submitted version (the entries of repeats stay as they are).
+    """Correct the submitted return ``sr``: ``answers`` (question name → text; a repeat's name
+    → its entries, each ``{question: text}``) replace those answers of the submitted version;
+    a repeat not in ``answers`` keeps its entries. Entries are added, changed and removed so.
 
     The corrected return is checked as a site's submit is; with problems nothing is written and
     they are returned by question. Nothing changed → nothing written. Works on a closed wave
@@ -80,7 +81,9 @@ def correct(
         errors = check(rules, record, lang)
         for name, value in answers.items():
             # an answer to a question that does not apply would be dropped: say so instead
-            if value not in (None, "") and record.get(name) is None and name in record:
+            if isinstance(value, list):
+                _entries_kept(name, value, record.get(name), errors)
+            elif value not in (None, "") and record.get(name) is None and name in record:
                 errors.setdefault(name, []).append(
                     _(
                         "This question does not apply to the other answers; the answer would "
@@ -89,9 +92,13 @@ def correct(
                 )
         if errors:
             return Corrected(None, errors, [])
-        before = cleaned(rules, base)
-        changed = [
-            k for k in record if not isinstance(record[k], list) and record[k] != before.get(k)
+        before, after = _flat(cleaned(rules, base)), _flat(record)
+        # ``projekte[2]/titel`` for an answer inside a repeat; an entry removed changes its keys
+        changed = [k for k in {**before, **after} if before.get(k, "") != after.get(k, "")]
+        changed += [
+            r
+            for r in rules.repeats
+            if len(base.get(r) or []) != len(record.get(r) or []) and r not in changed
         ]
         if not changed:
             return Corrected(None, {}, [])
@@ -119,6 +126,24 @@ def correct(
         )
         refresh_wave(w, with_form_column(columns), ret, new_return)
     return Corrected(version, {}, changed)
+
+
+def _entries_kept(repeat: str, given: list[Any], kept: Any, errors: dict[str, list[str]]) -> None:
+    """An entry's answer to a question that does not apply in that entry would be dropped:
+    named by its field (``projekte[2]/titel``) instead."""
+    kept = kept if isinstance(kept, list) else []
+    for i, entry in enumerate(given, start=1):
+        if not isinstance(entry, dict):
+            continue
+        own = kept[i - 1] if i <= len(kept) and isinstance(kept[i - 1], dict) else {}
+        for q, value in entry.items():
+            if value not in (None, "") and own.get(q) is None and q in own:
+                errors.setdefault(f"{repeat}[{i}]/{q}", []).append(
+                    _(
+                        "This question does not apply to the other answers; the answer would "
+                        "not be kept."
+                    )
+                )
 
 
 def rules_of(wave: Wave, sr: SiteReturn) -> tuple[int, Rules]:

@@ -320,12 +320,43 @@ def response_set(wave: Wave, form: Instrument) -> ResponseSet:
 
 
 def _coded(wave: Wave, form: Instrument) -> Any:
+    return _loaded(wave, form, None)[0]
+
+
+def _loaded(wave: Wave, form: Instrument, lang: str | None) -> tuple[Any, list[Any]]:
+    """The coded responses and, with ``lang``, what their counts leave out."""
     from klappt.store.coding import coded_responses
 
     columns, rows = records(wave, form)
     raw = RawTable.from_records(columns, rows, source=f"{wave.name}.csv")
-    rs, _report = load_responses(form, raw)
-    return coded_responses(wave, rs)
+    rs, report = load_responses(form, raw)
+    left = [] if lang is None else _left_out(wave, form, report, columns, rows, lang)
+    return coded_responses(wave, rs), left
+
+
+def _left_out(
+    wave: Wave, form: Instrument, report: Any, columns: Any, rows: Any, lang: str
+) -> list[Any]:
+    """What the counts leave out of answers made with an earlier questionnaire; nothing for a
+    wave whose questionnaire was never replaced (its returns were all checked against it)."""
+    from klappt.web import formchange, instruments, notcounted
+
+    current = formchange.current_number(wave)
+    if current <= 1:
+        return []
+    older = [instruments.instrument(formchange.form_of(wave, n)) for n in range(1, current)]
+    code = form_language(form, lang)
+    return notcounted.left_out(report, columns, rows, form, older, code)
+
+
+def not_counted(wave: Wave, form: Instrument, lang: str) -> list[Any]:
+    """The answers the counts against the wave's current form leave out (see
+    :mod:`klappt.web.notcounted`); nothing to look for while the form was never replaced."""
+    from klappt.web import formchange
+
+    if formchange.current_number(wave) <= 1:  # before loading anything: the overview is hot
+        return []
+    return _loaded(wave, form, lang)[1]
 
 
 def _deck_context(wave: Wave, rs: Any, lang: str) -> Any:
@@ -349,8 +380,9 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     from klappt.report import RENDERERS, ReportData, build_report, default_spec
     from klappt.report.data import WaveData
     from klappt.report.withheld import note_free_text
+    from klappt.web import formchange, notcounted
 
-    codes = _coded(wave, form)
+    codes, left = _loaded(wave, form, lang)
     rs = codes.responses
     name = str(wave.name)
     from klappt.web.recipes import spec_of  # issue 16: the wave's own recipe, when uploaded
@@ -358,6 +390,8 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     spec = spec_of(wave) or note_free_text(
         default_spec(rs.instrument, lang, name, _deck_context(wave, rs, lang)), rs.instrument, lang
     )
+    # issue 16: answers a replaced form can no longer count are named, never dropped silently
+    spec = notcounted.add_slide(spec, left, lang, formchange.current_number(wave))
     contacts = contact_names(s.attributes or {} for s in Site.objects.filter(program=wave.program))
     data = ReportData(
         {name: WaveData(name, rs.instrument, rs, coding=codes.summaries, names=contacts)}

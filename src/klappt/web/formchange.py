@@ -28,6 +28,7 @@ from klappt.responses.one_return import Rules
 from klappt.store.models import Wave
 from klappt.web import instruments
 from klappt.web.answers import answer_questions, cleaned
+from klappt.web.choicechanges import ChoiceChange, choice_changes
 from klappt.web.models import FormVersion, ReturnVersion, SiteReturn, Status, VersionKind
 
 #: the number of a form uploaded and checked, not yet confirmed
@@ -69,6 +70,8 @@ class Plan:
     sites: list[SitePlan]
     added: list[str]  # question names new in the form
     removed: list[str]  # question names no longer in it
+    #: per question in both forms: choices added, removed, renamed, relabelled
+    choices: list[ChoiceChange] = field(default_factory=list)
 
     @property
     def misfits(self) -> int:
@@ -240,6 +243,7 @@ def plan(wave: Wave, new_form: Any, lang: str | None) -> Plan:
         removed=[
             q.name for q in old.form.questions if q.type != "note" and q.name not in new_names
         ],
+        choices=choice_changes(old.form, new.form, lang),
     )
 
 
@@ -271,6 +275,9 @@ def apply(wave: Wave, new_form: FormVersion, author: str, lang: str | None) -> P
         w.form_title = new.form.title
         w.form_id = new.form.form_id
         w.form_version = new.form.version or ""
+        # the stored validation report was made against the old form: recomputed on next use
+        # (``klappt tabulate --wave``), so it names what the new form cannot count
+        w.report = {}
         w.save()
         for site_plan in result.sites:
             if site_plan.keeps_form:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -144,7 +143,8 @@ def check_template(kind: str, language: str, subject: str, body: str) -> None:
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """``text`` with its placeholders replaced (check it first: unknown ones stay as written)."""
+    """``text`` with its placeholders replaced (check it first: unknown ones stay as written).
+    Without a contact the lines that would only lead to it are left out (see ``_no_contact``)."""
 
     def one(m: re.Match[str]) -> str:
         if m.group(0) in ("{{", "}}"):
@@ -152,7 +152,31 @@ def fill(text: str, values: dict[str, str]) -> str:
         name = (m.group(1) or "").strip()
         return values.get(name, m.group(0))
 
+    if "contact" in values and not values["contact"].strip():
+        text = _no_contact(text)
     return _PLACEHOLDER.sub(one, text)
+
+
+_CONTACT = re.compile(r"\{\s*contact\s*\}")
+
+
+def _no_contact(text: str) -> str:
+    """The template without its contact lines, for a program that set no contact: a line that
+    holds nothing but ``{contact}`` (or "Kontakt: {contact}") goes, and so does the line before
+    it when it only leads to it ("Bei Fragen erreichen Sie uns so:"); a mail never ends on a
+    dangling colon. Blank lines left at the end go too."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if _CONTACT.search(line):
+            rest = _CONTACT.sub("", line).strip()
+            if not rest or rest.endswith(":"):
+                if not rest and out and out[-1].rstrip().endswith(":"):
+                    out.pop()
+                continue
+        out.append(line)
+    while len(out) > 1 and not out[-1].strip() and not out[-2].strip():
+        out.pop()
+    return "\n".join(out)
 
 
 def template(program: Program, kind: str, language: str) -> tuple[str, str, bool]:
@@ -472,14 +496,6 @@ def receipt(site_return: SiteReturn) -> OutboxMessage | None:
     when = _date(site_return.submitted_at or timezone.now(), lang, with_time=True)
     _queue(plan, wave, site, MailKind.RECEIPT, to, False, trigger, "", submitted_at=when)
     return plan.queued[0]
-
-
-def receipt_quietly(site_return: SiteReturn) -> None:
-    """:func:`receipt` for the submit view: a mail problem never fails a submit (it is logged)."""
-    try:
-        receipt(site_return)
-    except Exception:
-        logging.getLogger("klappt.web.mail").exception("receipt not queued")
 
 
 def scheduled_reminders(now: dt.datetime | None = None) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -164,7 +165,7 @@ def save(
     sr = working_copy(wave, site)
     try:
         with transaction.atomic():
-            return _save_locked(
+            saved = _save_locked(
                 sr,
                 wave,
                 site,
@@ -177,6 +178,9 @@ def save(
                 editor if may_replace else "",
                 editor,
             )
+            if saved.status == "submitted":
+                _receipt(saved.site_return)
+            return saved
     except _ClosedMeanwhile:  # everything written in the transaction is rolled back
         return Saved("closed", SiteReturn.objects.get(pk=sr.pk))
     except IntegrityError:
@@ -185,6 +189,19 @@ def save(
         if request_key and sr.versions.filter(request_key=request_key).exists():
             return Saved("duplicate", sr, sr.versions.get(request_key=request_key))
         raise
+
+
+def _receipt(sr: SiteReturn) -> None:
+    """Queue the submit's receipt in the submit's own transaction (issue 16): a server killed
+    right after the submit committed can then not lose it. A mail problem never fails the
+    submit: the receipt's own savepoint is rolled back and the problem logged."""
+    from klappt.web import mail
+
+    try:
+        with transaction.atomic():
+            mail.receipt(sr)
+    except Exception:
+        logging.getLogger("klappt.web.mail").exception("receipt not queued")
 
 
 class _ClosedMeanwhile(Exception):

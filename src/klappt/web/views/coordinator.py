@@ -324,8 +324,22 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
             "repeats": _repeat_labels(wave),
             "closes_at": schedule.closes_at(wave),
             "form_number": formchange.current_number(wave),
+            "not_counted": not_counted_lines(wave),
         },
     )
+
+
+def not_counted_lines(wave: Wave) -> list[str]:
+    """The answers a replaced form's counts leave out, one line per question (issue 16: the
+    deck and report name them on a slide; the page says so above the downloads)."""
+    from klappt.web import exports, notcounted
+
+    lang = get_language() or "de"
+    try:
+        items = exports.not_counted(wave, instruments.instrument(wave), lang)
+    except KlapptError:
+        return []
+    return [notcounted.line(i, lang) for i in items]
 
 
 def type_labels(wave: Wave) -> dict[str, str]:

@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 
 from klappt.responses.one_return import MAX_ENTRIES
 from klappt.store.models import Site, Wave
-from klappt.web import instruments, links, mail, ratelimit, repeats, returns, schedule
+from klappt.web import instruments, links, ratelimit, repeats, returns, schedule
 from klappt.web.formbind import bind
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views import drafts
@@ -359,7 +359,7 @@ def fill(request: Any, token: str, wave_id: int) -> Any:
             return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
         return redirect(_form_url(token, wave, request.POST.get("step")))
     if submit:
-        mail.receipt_quietly(saved.site_return)  # issue 16: the receipt goes to the outbox
+        # issue 16: the receipt went to the outbox in the submit's transaction (returns.save)
         messages.success(request, _("Thank you! Your answers have been submitted."))
         return redirect("klappt_web:respond_summary", token=token, wave_id=wave.pk)
     when = timezone.localtime(saved.site_return.updated_at).strftime("%H:%M")

@@ -18,6 +18,7 @@ from klappt.store.models import Program, Site, Wave
 from klappt.web import downloads, exports, formchange, instruments
 from klappt.web.access import program_view
 from klappt.web.models import SiteReturn
+from klappt.web.views.coordinator import not_counted_lines
 from klappt.web.views.respondent import summary_context
 
 #: lists longer than this show only the answers given on the results page
@@ -172,6 +173,7 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
             "by_choices": by_choices,
             "min_cell": MIN_CELL,
             "withheld": withheld,
+            "not_counted": not_counted_lines(wave),
         },
     )
 

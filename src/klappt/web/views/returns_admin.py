@@ -14,12 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from klappt.errors import ErrorCode, KlapptError
-from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE
-from klappt.safetext import scrub
 from klappt.store.models import Program, Site, Wave
-from klappt.web import corrections, formchange, instruments
+from klappt.web import correctform, corrections, formchange, instruments
 from klappt.web.access import program_view
-from klappt.web.answers import MAX_TEXT, text_of
+from klappt.web.choicechanges import grouped
 from klappt.web.models import SiteReturn, Status
 from klappt.web.views.coordinator import _form_error
 from klappt.web.webforms import ReplaceFormForm
@@ -106,37 +104,6 @@ def history(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
     )
 
 
-def _fields(rules: Any, values: dict[str, Any], lang: str | None) -> list[dict[str, Any]]:
-    """The main table's questions as the correction page shows them."""
-    default = rules.form.default_language
-    out = []
-    for q in corrections.main_questions(rules):
-        value = text_of(values.get(q.name)) or ""
-        kind = "text"
-        if q.type == SELECT_ONE:
-            kind = "select"
-        elif q.type == SELECT_MULTIPLE:
-            kind = "multiple"
-        elif q.type == "text":
-            kind = "textarea"
-        picked = value.split()
-        out.append(
-            {
-                "name": q.name,
-                "label": q.label(lang, default) or q.name,
-                "kind": kind,
-                "value": value,
-                "choices": [
-                    (c.name, c.label(lang, default) or c.name, c.name in picked) for c in q.choices
-                ],
-                "unknown": [t for t in picked if q.choice(t) is None]
-                if kind in ("select", "multiple")
-                else [],
-            }
-        )
-    return out
-
-
 @never_cache
 @program_view()
 @_no_return
@@ -155,47 +122,16 @@ def correct(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
     reason = ""
     if request.method == "POST":
         reason = request.POST.get("reason", "")
-        answers = {}
-        for q in corrections.main_questions(rules):
-            if q.type == SELECT_MULTIPLE:
-                answers[q.name] = " ".join(request.POST.getlist(q.name)) or None
-            else:
-                # a browser sends a textarea's line breaks as CRLF; the site's form keeps LF
-                text = scrub(request.POST.get(q.name) or "").replace("\r\n", "\n").strip()
-                answers[q.name] = text[:MAX_TEXT] or None
+        answers, action = correctform.answers_from_post(rules, request.POST)
         values = {**values, **answers}
-        base = _number(request.POST.get("base"), -1)
-        try:
-            done = corrections.correct(
-                wave, sr, answers, request.user.get_username(), reason, lang, base_version=base
-            )
-        except KlapptError as exc:
-            if exc.code == ErrorCode.RETURN_008:
-                messages.error(request, exc.message(_lang()))
-                return redirect(
-                    "klappt_web:return_history", slug=program.slug, wave_id=wave.pk, site_pk=site.pk
-                )
-            errors["reason"] = [exc.message(_lang())]
-        else:
-            if done.errors:
-                errors = done.errors
-            elif done.version is None:
-                messages.info(request, _("Nothing was changed: the answers are as submitted."))
-                return redirect(
-                    "klappt_web:return_history", slug=program.slug, wave_id=wave.pk, site_pk=site.pk
-                )
-            else:
-                messages.success(
-                    request,
-                    _("Correction saved as version %(n)d (%(k)d answers changed).")
-                    % {"n": done.version.number, "k": len(done.changed)},
-                )
-                return redirect(
-                    "klappt_web:return_history", slug=program.slug, wave_id=wave.pk, site_pk=site.pk
-                )
-    fields = _fields(rules, values, lang)
-    for f in fields:
-        f["errors"] = errors.get(f["name"], [])
+        if action is None:  # "add an entry" and "remove an entry" only show the page again
+            saved = _save_correction(request, program, wave, site, sr, answers, reason, lang)
+            if not isinstance(saved, dict):
+                return saved
+            errors = saved
+    fields = correctform.fields(rules, values, lang)
+    blocks = correctform.repeat_blocks(rules, values, lang)
+    correctform.mark_errors(fields, blocks, errors)
     return render(
         request,
         "klappt_web/return_correct.html",
@@ -205,13 +141,51 @@ def correct(request: Any, program: Program, wave: Wave, site_pk: int) -> Any:
             "site": site,
             "site_return": sr,
             "fields": fields,
+            "repeats": blocks,
             "reason": reason,
             "reason_errors": errors.get("reason", []),
             "has_errors": bool(errors),
-            "has_repeats": bool(rules.repeats),
         },
         status=422 if errors else 200,
     )
+
+
+def _save_correction(
+    request: Any,
+    program: Program,
+    wave: Wave,
+    site: Site,
+    sr: SiteReturn,
+    answers: dict[str, Any],
+    reason: str,
+    lang: str | None,
+) -> Any:
+    """Save the correction: a redirect to the history when done (or nothing changed, or the
+    page was stale), else the problems by field."""
+    history = redirect(
+        "klappt_web:return_history", slug=program.slug, wave_id=wave.pk, site_pk=site.pk
+    )
+    base = _number(request.POST.get("base"), -1)
+    try:
+        done = corrections.correct(
+            wave, sr, answers, request.user.get_username(), reason, lang, base_version=base
+        )
+    except KlapptError as exc:
+        if exc.code == ErrorCode.RETURN_008:
+            messages.error(request, exc.message(_lang()))
+            return history
+        return {"reason": [exc.message(_lang())]}
+    if done.errors:
+        return done.errors
+    if done.version is None:
+        messages.info(request, _("Nothing was changed: the answers are as submitted."))
+    else:
+        messages.success(
+            request,
+            _("Correction saved as version %(n)d (%(k)d answers changed).")
+            % {"n": done.version.number, "k": len(done.changed)},
+        )
+    return history
 
 
 @program_view()
@@ -302,6 +276,7 @@ def replace_form(request: Any, program: Program, wave: Wave) -> Any:
             "form_error": form_error,
             "pending": pending,
             "plan": plan,
+            "choice_lines": grouped(plan.choices if plan else [], get_language() or "de"),
             "current": formchange.current_number(wave),
             "history": list(
                 formchange.FormVersion.objects.filter(wave=wave, number__gt=0)
