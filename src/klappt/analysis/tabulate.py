@@ -60,9 +60,14 @@ class Cell:
     mean: float | None = None
     top2: float | None = None
     stats: dict[str, Any] | None = None
+    #: the kinds of missing as rows of their own (refused, don't know, ``.a`` …), only when asked
+    #: for (:mod:`klappt.analysis.missing_kinds`); they are not in ``base``
+    missing: tuple[Row, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"base": self.base, "rows": [r.to_dict() for r in self.rows]}
+        if self.missing:
+            d["missing_kinds"] = [r.to_dict() for r in self.missing]
         if self.mentions is not None:
             d["mentions"] = self.mentions
         if self.mean is not None or self.top2 is not None:

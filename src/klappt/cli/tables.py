@@ -126,6 +126,11 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
             rt.add_row(_t(lang, "beantwortet", "answered"), *[str(c.base) for _, c in columns])
+        for kind in _kind_labels(columns):
+            rt.add_row(
+                f"[italic]{escape(kind)}[/]",
+                *[_kind_cell(c, kind, bool(t.rows), lang) for _, c in columns],
+            )
         out.print(rt)
         if hidden:
             names = ", ".join(g.label for g in hidden)
@@ -148,6 +153,20 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
             )
     for note in tab.notes:
         err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note}[/]")
+
+
+def _kind_labels(columns: list) -> list[str]:
+    """The kinds of missing shown in any column of a table (--show-missing-kinds)."""
+    return list(dict.fromkeys(r.label for _, c in columns for r in c.missing))
+
+
+def _kind_cell(cell, kind: str, shares: bool, lang: str) -> str:
+    from klappt.formatting import fmt_percent
+
+    found = next((r for r in cell.missing if r.label == kind), None)
+    if found is None:
+        return "0"
+    return f"{found.count} ({fmt_percent(found.percent, lang)})" if shares else str(found.count)
 
 
 @app.command()
@@ -192,6 +211,14 @@ def tabulate(
         typer.Option(
             "--no-suppress",
             help="Alle Gruppen zeigen, auch kleine (nur für die Analyse, nicht zur Veröffentlichung).",
+        ),
+    ] = False,
+    show_missing_kinds: Annotated[
+        bool,
+        typer.Option(
+            "--show-missing-kinds",
+            help="Arten fehlender Werte (verweigert, weiß nicht, trifft nicht zu, .a–.z aus "
+            "SPSS/Stata) als eigene Zeilen zeigen; sonst zählen sie als fehlend.",
         ),
     ] = False,
     project: ProjectOpt = None,
@@ -242,6 +269,10 @@ def tabulate(
         for note in rs.notes:
             err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {escape(note)}[/]")
     tab = run_tabulate(rs, by=by, lang=lang)
+    if show_missing_kinds:
+        from klappt.analysis.missing_kinds import show_missing_kinds as with_kinds
+
+        tab = with_kinds(tab, rs)
     if by is not None and not no_suppress:
         from klappt.analysis.disclosure import protect
 
