@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 import pandas as pd
 import pyreadstat
 
 from klappt.analysis.missing_kinds import show_missing_kinds
 from klappt.analysis.tabulate import tabulate
 from klappt.analysis.workbook import tabulation_workbook
+from klappt.errors import KlapptError
 from klappt.interop import read_any, returns_csv
 
 
@@ -39,7 +41,12 @@ def _sav(path: Path) -> Path:
 
 
 def test_kinds_are_missing_by_default__ok(tmp_path: Path) -> None:
-    rs = read_any(_sav(tmp_path / "m.sav")).responses
+    result = read_any(_sav(tmp_path / "m.sav"))
+    rs = result.responses
+    assert (
+        "note: missing kinds in 2 questions: -9 verweigert 3, -8 weiß nicht 1, "
+        "-7 trifft nicht zu 1 (missing in tables; klappt tabulate --show-missing-kinds shows them)"
+    ) in result.summary.lines()
     table = tabulate(rs).table("zuf")
     assert table.base == 3 and table.cell.missing == ()
     assert "missing_kinds" not in table.to_dict()
@@ -115,3 +122,35 @@ def test_tabulate_show_missing_kinds_on_the_cli__ok(tmp_path: Path) -> None:
         text=True,
     )
     assert "-8 weiß nicht" in screen.stdout and "trifft nicht zu" in screen.stdout
+
+
+def test_a_recipe_shows_the_kinds_as_categories__ok(tmp_path: Path) -> None:
+    from klappt.report import ReportData, build_report, parse_recipe
+    from klappt.report.pptx import render_pptx
+
+    rs = read_any(_sav(tmp_path / "m.sav")).responses
+    recipe = """
+title: Arten fehlender Werte
+wave: "w"
+options: {missing_kinds: %s}
+slides:
+  - result:
+      title: Zufriedenheit
+      charts:
+        - {question: zuf}
+"""
+    shown = build_report(parse_recipe(recipe % "show"), ReportData.single(rs.instrument, rs, "w"))
+    panel = shown.slides[0].panels[0]
+    # the missing codes are labelled choices of the SPSS variable: their bars get the counts
+    assert panel.categories == ("gut", "schlecht", "verweigert", "weiß nicht")
+    assert panel.series[0].counts == (2, 1, 2, 1)
+    assert panel.series[0].base == 6  # everyone asked: 3 answers and 3 kinds of missing
+    assert render_pptx(shown)[:2] == b"PK"
+    plain = build_report(
+        parse_recipe(recipe % "missing"), ReportData.single(rs.instrument, rs, "w")
+    )
+    assert plain.slides[0].panels[0].series[0].counts == (2, 1, 0, 0)
+    assert plain.slides[0].panels[0].series[0].base == 3
+    with pytest.raises(KlapptError) as exc:
+        parse_recipe(recipe % "rows")
+    assert "missing_kinds" in exc.value.message("en")

@@ -12,6 +12,7 @@ and the kinds' shares say how many of those asked refused, did not know, and so 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import polars as pl
 
@@ -19,7 +20,7 @@ from klappt.analysis.tabulate import Cell, Row, Tabulation, percent
 from klappt.responses.dataset import ResponseSet
 from klappt.responses.report import MISSING_PREFIX
 
-__all__ = ["show_missing_kinds"]
+__all__ = ["as_categories", "show_missing_kinds"]
 
 
 def _rows(kinds: pl.Series, base: int) -> tuple[Row, ...]:
@@ -90,3 +91,47 @@ def show_missing_kinds(tab: Tabulation, responses: ResponseSet) -> Tabulation:
             )
         tables.append(replace(t, cell=_with(t.cell, kinds), groups=groups))
     return replace(tab, tables=tuple(tables))
+
+
+def as_categories(tab: dict[str, Any]) -> dict[str, Any]:
+    """A tabulation's contract (``to_dict()``) for a report that shows the kinds: in each
+    choice table (and each group of it) the kinds become categories after the answers, and the
+    base counts them, so a chart's shares are of everyone asked."""
+
+    def fold(cell: dict[str, Any], shown: list[dict[str, Any]]) -> None:
+        found = {k["choice"]: k for k in cell.pop("missing_kinds", None) or ()}
+        if not shown or not cell.get("rows") or cell.get("base") is None:
+            return
+        # every group lists the table's kinds, in its order (a chart's bars line up)
+        kinds = [
+            {**k, "count": int(found[k["choice"]]["count"]) if k["choice"] in found else 0}
+            for k in shown
+        ]
+        base = int(cell["base"]) + sum(k["count"] for k in kinds)
+        # an SPSS missing code with a value label is a choice of the list already: its row
+        # takes the count, the label stays the user's
+        rows = [dict(r) for r in cell["rows"]]
+        at = {str(r["choice"]): r for r in rows}
+        for k in kinds:
+            if k["choice"] in at:
+                at[k["choice"]]["count"] = int(at[k["choice"]]["count"] or 0) + k["count"]
+            else:
+                rows.append(k)
+        for r in rows:
+            r["percent"] = percent(int(r["count"]), base)
+        cell["rows"], cell["base"] = rows, base
+
+    for table in tab.get("tables", []):
+        groups = (table.get("by") or {}).get("groups", [])
+        if table.get("type") != "select_one":
+            for cell in (table, *groups):
+                cell.pop("missing_kinds", None)
+            continue
+        shown = [dict(k) for k in table.get("missing_kinds") or ()]
+        fold(table, shown)
+        for group in groups:
+            if group.get("suppressed"):
+                group.pop("missing_kinds", None)
+                continue
+            fold(group, shown)
+    return tab

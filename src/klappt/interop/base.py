@@ -364,6 +364,21 @@ def complete_import(
                     f"'{marked[0].value}' read as not answered ({len(marked)} columns)",
                 ),
             )
+        kinds = report.missing_kinds()
+        if kinds:  # SPSS user-missing codes, Stata's .a-.z: how many of each kind
+            totals: dict[str, int] = {}
+            for per_kind in kinds.values():
+                for kind, n in per_kind.items():
+                    totals[kind] = totals.get(kind, 0) + n
+            shown = ", ".join(f"{k} {n}" for k, n in totals.items())
+            summary = replace(
+                summary,
+                notes=(
+                    *summary.notes,
+                    f"missing kinds in {len(kinds)} questions: {shown} "
+                    "(missing in tables; klappt tabulate --show-missing-kinds shows them)",
+                ),
+            )
     return ConvertedFile(
         format=fmt,
         instrument=instrument,
