@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import openpyxl
-import pytest
 import pandas as pd
 import pyreadstat
+import pytest
 
 from klappt.analysis.missing_kinds import show_missing_kinds
 from klappt.analysis.tabulate import tabulate
