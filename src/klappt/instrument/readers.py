@@ -377,6 +377,41 @@ def _languages(data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(k for k in seen if k != DEFAULT_LANG_KEY)
 
 
+def _unrolled(loop: dict[str, Any]) -> dict[str, Any]:
+    """A ``loop`` as pyxform builds its XForm: a group holding one group per choice of the list
+    it loops over, each with the loop's questions. A question is named ``loop_choice_name``
+    (one name per question, as klappt needs; an export's ``loop/choice/name`` column is read
+    as it, see :mod:`klappt.interop.dialects`)."""
+    name = str(loop.get("name") or "")
+    parts = []
+    for column in loop.get("columns") or []:
+        col = str(column.get("name") or "")
+        children = [
+            {
+                **child,
+                "name": f"{name}_{col}_{child.get('name', '')}",
+                "label": _looped(child.get("label"), column.get("label") or col),
+            }
+            for child in loop.get("children") or []
+        ]
+        parts.append(
+            {"type": "group", "name": col, "label": column.get("label"), "children": children}
+        )
+    return {"type": "group", "name": name, "label": loop.get("label"), "children": parts}
+
+
+def _looped(label: Any, choice: Any) -> Any:
+    """A looped question's label naming the choice it is asked for: ``Count (ja)``."""
+    if isinstance(label, dict):
+        return {
+            k: f"{v} ({choice.get(k, next(iter(choice.values()), '')) if isinstance(choice, dict) else choice})"
+            for k, v in label.items()
+        }
+    if isinstance(choice, dict):
+        choice = next(iter(choice.values()), "")
+    return f"{label} ({choice})" if label else label
+
+
 def _build(
     data: dict[str, Any],
     path: Path,
@@ -398,6 +433,9 @@ def _build(
             name = node.get("name", "")
             bind = node.get("bind") or {}
             control = node.get("control") or {}
+            if kind == "loop":  # the old ``begin loop over LIST``: one group per choice
+                walk([_unrolled(node)], path_, in_repeat)
+                continue
             if kind in ("group", "repeat"):
                 if name == "meta" and control.get("bodyless"):
                     continue  # pyxform's own meta/instanceID

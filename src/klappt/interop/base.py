@@ -364,6 +364,16 @@ def complete_import(
                     f"'{marked[0].value}' read as not answered ({len(marked)} columns)",
                 ),
             )
+        read = [i for i in report.notes if i.code == "dialect_read" and i.detail]
+        if read:  # what a dialect recognised in the file was read as (klappt.interop.dialects)
+            summary = replace(
+                summary,
+                notes=(
+                    *summary.notes,
+                    f"export dialect recognised: {read[0].value}",
+                    *(str(i.detail) for i in read),
+                ),
+            )
         kinds = report.missing_kinds()
         if kinds:  # SPSS user-missing codes, Stata's .a-.z: how many of each kind
             totals: dict[str, int] = {}
