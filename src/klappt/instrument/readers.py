@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import ErrorCode, KlapptError, Text
 from klappt.instrument.model import (
     DEFAULT_LANG_KEY,
     META_TYPES,
@@ -136,12 +136,41 @@ def _convert(p: Path, convert: Any, sheets: dict[str, Any], pyx_warnings: list[s
 
     try:
         return convert(xlsform=sheets, warnings=pyx_warnings, validate=False)
-    except AttributeError as exc:
+    except (AttributeError, TypeError) as exc:
+        # a form with a survey sheet that pyxform stops on (a CHT form's instance::tag on a
+        # group row raises a TypeError): pyxform's own reason, not "no survey sheet"
         raise KlapptError(
-            ErrorCode.INSTRUMENT_001, path=p, where="", message=f"pyxform: {detail(exc)}"
+            ErrorCode.INSTRUMENT_001,
+            path=p,
+            where="",
+            message=Text(
+                f"pyxform kann dieses XLSForm nicht übersetzen{_hint(sheets)} ({detail(exc)})",
+                f"pyxform cannot convert this XLSForm{_hint(sheets, 'en')} ({detail(exc)})",
+            ),
         ) from None
     except RecursionError:
         raise KlapptError(ErrorCode.PARSE_001, path=p, kind="XLSForm") from None
+
+
+def _hint(sheets: dict[str, Any], lang: str = "de") -> str:
+    """Which column of the survey sheet pyxform cannot take, where we know one: the
+    ``instance::`` columns of CHT forms (``instance::tag``) on group rows."""
+    rows = [r for r in sheets.get("survey") or [] if isinstance(r, dict)]
+    columns = sorted(
+        {
+            str(k)
+            for r in rows
+            if str(r.get("type", "")).strip().lower().startswith("begin")
+            for k, v in r.items()
+            if str(k).startswith("instance::") and v not in (None, "")
+        }
+    )
+    if not columns:
+        return ""
+    shown = ", ".join(columns)
+    if lang == "en":
+        return f": the column {shown} (a CHT extension) on a begin group row"
+    return f": die Spalte {shown} (eine CHT-Erweiterung) in einer begin-group-Zeile"
 
 
 def _workbook(p: Path, get_xlsform: Any) -> Any:
