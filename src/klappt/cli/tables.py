@@ -89,7 +89,9 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
             (f"{g.label} (n={g.cell.base})", g.cell) for g in t.groups if g.suppressed is None
         ]
         hidden = [g for g in t.groups if g.suppressed is not None]
-        if t.rows:
+        if t.cell.ranks:
+            _rank_rows(rt, columns, lang)
+        elif t.rows:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
             for i, row in enumerate(t.rows):
@@ -153,6 +155,26 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
             )
     for note in tab.notes:
         err.print(f"[dim]{_t(lang, 'Hinweis', 'Note')}: {note}[/]")
+
+
+def _rank_rows(rt: RichTable, columns: list, lang: str) -> None:
+    """A rank question: how often each choice was put at each place (overall), and its mean
+    rank in every column (1 = first)."""
+    from klappt.formatting import fmt_number
+
+    total = columns[0][1]
+    places = len(total.ranks)
+    for p in range(places):
+        rt.add_column(f"{p + 1}.", justify="right")
+    for name, _ in columns:
+        rt.add_column(_t(lang, f"Ø Rang {name}", f"mean rank {name}"), justify="right")
+    for i, row in enumerate(total.ranks):
+        means = [c.ranks[i].mean if c.ranks else None for _, c in columns]
+        rt.add_row(
+            row.label,
+            *[str(n) for n in row.positions],
+            *["–" if m is None else fmt_number(m, lang, 2) for m in means],
+        )
 
 
 def _kind_labels(columns: list) -> list[str]:

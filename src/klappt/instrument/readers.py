@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError, Text
+from klappt.instrument.loops_files import file_choices, from_file, unrolled
 from klappt.instrument.model import (
     DEFAULT_LANG_KEY,
     META_TYPES,
@@ -86,11 +87,19 @@ def read_instrument(path: str | Path) -> Instrument:
     check_file(p, "form")
     content = p.read_bytes()
     cached = _cache_get(content, p)
-    if cached is not None:
+    # choices from a file beside the form (select_one_from_file) are not in the form's bytes:
+    # such a form is read afresh every time
+    if cached is not None and not _beside(cached):
         return cached
     form = _read(p)
-    _cache_put(content, form)
+    if not _beside(form):
+        _cache_put(content, form)
     return form
+
+
+def _beside(form: Instrument) -> bool:
+    """The form takes choices from a file beside it."""
+    return any(from_file(q.list_name) for q in form.questions)
 
 
 def _read(p: Path) -> Instrument:
@@ -218,7 +227,7 @@ def _code_stamp() -> str:
     """A hash of the code that decides what a parsed form holds: an edit invalidates the cache."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("model.py", "readers.py", "serialize.py"):
+    for name in ("model.py", "readers.py", "serialize.py", "loops_files.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -406,41 +415,6 @@ def _languages(data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(k for k in seen if k != DEFAULT_LANG_KEY)
 
 
-def _unrolled(loop: dict[str, Any]) -> dict[str, Any]:
-    """A ``loop`` as pyxform builds its XForm: a group holding one group per choice of the list
-    it loops over, each with the loop's questions. A question is named ``loop_choice_name``
-    (one name per question, as klappt needs; an export's ``loop/choice/name`` column is read
-    as it, see :mod:`klappt.interop.dialects`)."""
-    name = str(loop.get("name") or "")
-    parts = []
-    for column in loop.get("columns") or []:
-        col = str(column.get("name") or "")
-        children = [
-            {
-                **child,
-                "name": f"{name}_{col}_{child.get('name', '')}",
-                "label": _looped(child.get("label"), column.get("label") or col),
-            }
-            for child in loop.get("children") or []
-        ]
-        parts.append(
-            {"type": "group", "name": col, "label": column.get("label"), "children": children}
-        )
-    return {"type": "group", "name": name, "label": loop.get("label"), "children": parts}
-
-
-def _looped(label: Any, choice: Any) -> Any:
-    """A looped question's label naming the choice it is asked for: ``Count (ja)``."""
-    if isinstance(label, dict):
-        return {
-            k: f"{v} ({choice.get(k, next(iter(choice.values()), '')) if isinstance(choice, dict) else choice})"
-            for k, v in label.items()
-        }
-    if isinstance(choice, dict):
-        choice = next(iter(choice.values()), "")
-    return f"{label} ({choice})" if label else label
-
-
 def _build(
     data: dict[str, Any],
     path: Path,
@@ -463,7 +437,7 @@ def _build(
             bind = node.get("bind") or {}
             control = node.get("control") or {}
             if kind == "loop":  # the old ``begin loop over LIST``: one group per choice
-                walk([_unrolled(node)], path_, in_repeat)
+                walk([unrolled(node)], path_, in_repeat)
                 continue
             if kind in ("group", "repeat"):
                 if name == "meta" and control.get("bodyless"):
@@ -495,6 +469,8 @@ def _build(
                 )
                 for c in (node.get("choices") or [])
             )
+            if not choices and from_file(list_name):
+                choices = file_choices(path, str(list_name), extra_warnings)
             or_other = any(c.name == "other" for c in choices) and any(
                 q.get("name") == f"{name}_other" for q in children
             )
@@ -538,7 +514,9 @@ def _build(
                 )
             )
 
+    extra_warnings: list[str] = []
     walk(data.get("children") or [], (), False)
+    pyx_warnings = (*pyx_warnings, *extra_warnings)
     if not any(q.type not in ("note", "calculate") for q in questions):
         raise KlapptError(ErrorCode.INSTRUMENT_002, path=path)
     settings_version = data.get("version")
