@@ -64,6 +64,10 @@ def test_set_members_stay_questions_of_their_own__ok(tmp_path: Path) -> None:
     assert counts == {"bus": 2, "bike": 2}
     assert form.question("spend").type == "select_multiple"
     assert tabulate(rs).table("rent").cell.stats["sum"] == 1062.5
+    # the summary says what each variable was read as (issue 20: nothing wrong without a word)
+    assert "note: read as: 3 decimal numbers, 3 single choices, 2 multiple choices" in (
+        result.summary.lines()
+    )
     assert any(
         "set travel (dichotomies) -> select_multiple travel; its variables kept" in n
         for n in result.summary.notes

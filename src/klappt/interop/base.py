@@ -329,6 +329,35 @@ def literal_label(text: str) -> str:
     return cell_text(text).replace("${", "$ {")
 
 
+#: how the summary names each question type, in the order it lists them
+_READ_AS = (
+    (("integer",), "whole numbers"),
+    (("decimal", "range"), "decimal numbers"),
+    (("select_one",), "single choices"),
+    (("select_multiple",), "multiple choices"),
+    (("rank",), "rankings"),
+    (("date", "dateTime", "time"), "dates and times"),
+    (("text",), "texts"),
+    (("calculate",), "calculations"),
+)
+
+
+def read_as(instrument: Instrument) -> str:
+    """``read as: 8 whole numbers, 3 single choices, …``: what the import made of the file's
+    variables, so that no number read as a text goes unnoticed."""
+    counts: dict[str, int] = {}
+    for q in instrument.questions:
+        counts[q.type] = counts.get(q.type, 0) + 1
+    parts = []
+    for types, name in _READ_AS:
+        n = sum(counts.pop(t, 0) for t in types)
+        if n:
+            parts.append(f"{n} {name}")
+    counts.pop("note", None)
+    parts += [f"{n} {t}" for t, n in counts.items()]
+    return "read as: " + (", ".join(parts) or "no questions")
+
+
 def complete_import(
     fmt: str,
     instrument: Instrument | None,
@@ -345,6 +374,7 @@ def complete_import(
         summary = replace(
             summary,
             questions=summary.questions or sum(1 for q in instrument.questions if q.type != "note"),
+            notes=(read_as(instrument), *summary.notes),
         )
     if raw is not None:
         summary = replace(summary, returns=raw.height)
