@@ -331,14 +331,14 @@ def literal_label(text: str) -> str:
 
 #: how the summary names each question type, in the order it lists them
 _READ_AS = (
-    (("integer",), "whole numbers"),
-    (("decimal", "range"), "decimal numbers"),
-    (("select_one",), "single choices"),
-    (("select_multiple",), "multiple choices"),
-    (("rank",), "rankings"),
-    (("date", "dateTime", "time"), "dates and times"),
-    (("text",), "texts"),
-    (("calculate",), "calculations"),
+    (("integer",), "whole number", "whole numbers"),
+    (("decimal", "range"), "decimal number", "decimal numbers"),
+    (("select_one",), "single choice", "single choices"),
+    (("select_multiple",), "multiple choice", "multiple choices"),
+    (("rank",), "ranking", "rankings"),
+    (("date", "dateTime", "time"), "date or time", "dates and times"),
+    (("text",), "text", "texts"),
+    (("calculate",), "calculation", "calculations"),
 )
 
 
@@ -349,10 +349,10 @@ def read_as(instrument: Instrument) -> str:
     for q in instrument.questions:
         counts[q.type] = counts.get(q.type, 0) + 1
     parts = []
-    for types, name in _READ_AS:
+    for types, one, many in _READ_AS:
         n = sum(counts.pop(t, 0) for t in types)
         if n:
-            parts.append(f"{n} {name}")
+            parts.append(f"{n} {one if n == 1 else many}")
     counts.pop("note", None)
     parts += [f"{n} {t}" for t, n in counts.items()]
     return "read as: " + (", ".join(parts) or "no questions")
@@ -374,7 +374,7 @@ def complete_import(
         summary = replace(
             summary,
             questions=summary.questions or sum(1 for q in instrument.questions if q.type != "note"),
-            notes=(read_as(instrument), *summary.notes),
+            notes=(*summary.notes, read_as(instrument)),
         )
     if raw is not None:
         summary = replace(summary, returns=raw.height)
