@@ -110,6 +110,21 @@ def test_each_record_event_is_one_return__ok(tmp_path: Path) -> None:
     assert "each record × event × repeat instance is one return" in text
 
 
+def test_an_instrument_not_filled_at_an_event_is_no_problem__ok(tmp_path: Path) -> None:
+    """visit_ok is required, but the visit instrument is not filled at week 2."""
+    dictionary = _write(tmp_path / "dictionary.csv", DICTIONARY)
+    records = _write(
+        tmp_path / "records.csv",
+        [HEAD, RECORDS[0], ["1", "week2_arm_1", "", "", "", "", "", "", ""]],
+    )
+    result = read_any(records, dictionary)
+    assert result.summary.report.ok and result.responses.height == 2
+    assert (
+        "required fields not enforced (a longitudinal project fills an instrument only at its "
+        "events): visit_ok"
+    ) in result.summary.notes
+
+
 def test_one_event_as_a_wave__ok(tmp_path: Path) -> None:
     dictionary, records = _project(tmp_path)
     base = read_any(dictionary, records, event="baseline_arm_1").responses

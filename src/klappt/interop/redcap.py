@@ -178,6 +178,8 @@ def read_redcap(
     repeating = set()
     if data_raw is not None and "redcap_repeat_instrument" in data_raw.columns:
         repeating = set(data_raw.frame["redcap_repeat_instrument"].drop_nulls().unique().to_list())
+    longitudinal = data_raw is not None and "redcap_event_name" in data_raw.columns
+    unenforced: list[str] = []
     spec = XLSFormSpec(title=dpath.stem, form_id=re.sub(r"\W+", "_", dpath.stem) or "redcap")
     names = Names()
     refs: dict[str, Var | Flag] = {}
@@ -236,6 +238,11 @@ def read_redcap(
         required = (
             "yes" if row.get("required_field", "").strip().lower() in ("y", "yes", "1") else None
         )
+        if required and longitudinal:
+            # an instrument is filled only at the events it is designated for: its required
+            # fields are empty, rightly, in every other event's row
+            unenforced.append(field)
+            required = None
         base = {
             "name": name,
             "label": label,
@@ -353,6 +360,11 @@ def read_redcap(
             verbatim.append(f"{field}: {logic} ({exc})")
     if identifiers:
         notes.append(f"identifier fields (personal data): {', '.join(identifiers)}")
+    if unenforced:
+        notes.append(
+            "required fields not enforced (a longitudinal project fills an instrument only at "
+            f"its events): {', '.join(unenforced)}"
+        )
     from klappt.interop.xlsform_writer import read_spec
 
     instrument, xlsform = read_spec(spec, source=str(dpath))
