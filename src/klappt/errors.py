@@ -331,6 +331,18 @@ class ErrorCode(Enum):
         "{path} enthält nur den Fragebogen ({format}); für eine Welle bitte auch die Rückläufe angeben.",
         "{path} holds the questionnaire only ({format}); a wave needs the returns as well.",
     )
+    INTEROP_016 = Detail(
+        "unknown_event",
+        "{path}: das Ereignis '{event}' kommt in den Rückläufen nicht vor; vorhanden: {events}.",
+        "{path}: the event '{event}' does not occur in the returns; there are: {events}.",
+    )
+    INTEROP_017 = Detail(
+        "event_without_events",
+        "{path}: --event gilt nur für Rückläufe eines REDCap-Projekts mit Ereignissen "
+        "(Spalte redcap_event_name); diese Datei ist {format}.",
+        "{path}: --event applies only to the returns of a REDCap project with events "
+        "(column redcap_event_name); this file is {format}.",
+    )
     # Coding of open answers (klappt.coding)
     CODING_001 = Detail(
         "codebook_duplicate_code",

@@ -65,7 +65,7 @@ def make_lss(survey: dict[str, Any], layout: str = "l10n") -> bytes:
                 "gid": gid,
                 "type": q["type"],
                 "title": q["code"],
-                "preg": "",
+                "preg": q.get("preg", ""),
                 "other": q.get("other", "N"),
                 "mandatory": q.get("mandatory", "N"),
                 "question_order": q_order,

@@ -130,8 +130,12 @@ def test_conditions_translated_or_kept_verbatim__ok(survey_file: Path) -> None:
     assert form.group("G2").relevant == "selected(${angebote}, 'SQ001')"
     assert form.question("traeger_other").relevant == "${traeger} = 'other'"
     assert form.question("summe").calculation == "(${plaetze} + 1)"
-    assert form.question("kommentar").relevant is None
-    assert any("kommentar" in v and "that." in v for v in result.summary.verbatim)
+    # count(that.zufr): how many of the array's items were answered (issue 20)
+    assert form.question("kommentar").relevant == (
+        "selected(${angebote}, 'SQ002') or "
+        "(if(${zufr_SQ001} != '', 1, 0) + if(${zufr_SQ002} != '', 1, 0)) > 1"
+    )
+    assert not any("kommentar" in v for v in result.summary.verbatim)
     assert any("plaetze" in t and "${traeger} = 'A1'" in t for t in result.summary.translated)
     assert result.summary.questions == 15
     assert result.summary.languages == ("de", "en")
@@ -148,7 +152,8 @@ def test_written_xlsform_is_accepted_by_read_instrument__ok(
 
     sheet = openpyxl.load_workbook(target)["survey"]
     header = [c.value for c in sheet[1]]
-    assert {"label::Deutsch (de)", "label::English (en)", "ls_code", "ls_relevance"} <= set(header)
+    assert {"label::Deutsch (de)", "label::English (en)", "ls_code"} <= set(header)
+    assert "ls_relevance" not in header  # every condition of this survey is translated
 
 
 # -- bad input -------------------------------------------------------------------------------

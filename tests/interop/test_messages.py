@@ -75,3 +75,32 @@ def test_naming_user_files_replaces_every_mention__ok() -> None:
         == "Die Datei daten/welle.dta lässt sich nicht lesen: Zeile 3 in daten/welle.dta"
     )
     assert named.message("en") == "Cannot read daten/welle.dta: line 3 in daten/welle.dta"
+
+
+def test_a_form_pyxform_stops_on_gets_pyxforms_reason__error(tmp_path: Path) -> None:
+    """A CHT form with instance::tag on a group row: pyxform's reason, not "no survey sheet"."""
+    import openpyxl
+
+    from klappt.errors import ErrorCode, KlapptError
+    from klappt.instrument import read_instrument
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in (
+        ["type", "name", "label", "instance::tag"],
+        ["begin group", "inputs", "Inputs", "hidden"],
+        ["text", "a", "A", ""],
+        ["end group", "", "", ""],
+    ):
+        ws.append(row)
+    path = tmp_path / "cht_form.xlsx"
+    wb.save(path)
+    with pytest.raises(KlapptError) as exc:
+        read_instrument(path)
+    assert exc.value.code is ErrorCode.INSTRUMENT_001
+    en, de = exc.value.message("en"), exc.value.message("de")
+    assert "cht_form.xlsx" in en
+    assert "the column instance::tag (a CHT extension) on a begin group row" in en
+    assert "node() got multiple values for argument 'tag'" in en
+    assert "survey" not in en.replace("cht_form", "") and "Blatt" not in de

@@ -118,7 +118,12 @@ def test_branching_logic_translates__ok(tmp_path: Path, logic: str, expected: st
 
 
 @pytest.mark.parametrize(
-    "logic", ["[event_1_arm_1][sex] = '1'", "datediff([dob], 'today', 'y') > 18"]
+    "logic",
+    [
+        "[event_1_arm_1][sex] = '1'",
+        "datediff([dob], 'today', 'w') > 18",  # no such unit
+        "rounddown([dob], [sex]) > 1",  # places must be a number
+    ],
 )
 def test_other_branching_logic_is_refused__error(logic: str) -> None:
     with pytest.raises(Untranslatable):
@@ -190,3 +195,46 @@ def test_old_mac_line_endings_cr_only__ok(corpora: Path, tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "f.xlsx").read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        ("[h]^2", "pow(${h}, 2)"),
+        ("round([w] / ([h] / 100)^2, 1)", "round((${w} div pow((${h} div 100), 2)), 1)"),
+        ("sum([w], [h], 3)", "(coalesce(${w}, 0) + coalesce(${h}, 0) + coalesce(3, 0))"),
+        ("rounddown([w] / 7)", "floor((${w} div 7))"),
+        ("rounddown([w], 2)", "(floor(${w} * 100) div 100)"),
+        ("roundup([w], 1)", "(ceiling(${w} * 10) div 10)"),
+        (
+            "datediff([dob], 'today', 'y')",
+            "abs(((decimal-date-time(today()) - decimal-date-time(${dob})) div 365.2425))",
+        ),
+        (
+            "datediff([dob], [visit], 'd', 'ymd', true)",
+            "(decimal-date-time(${visit}) - decimal-date-time(${dob}))",
+        ),
+        (
+            "datediff([dob], [visit], 'h', true)",
+            "((decimal-date-time(${visit}) - decimal-date-time(${dob})) * 24.0)",
+        ),
+        ("min([w], [h]) + abs([w] - 2)", "(min(${w}, ${h}) + abs((${w} - 2)))"),
+    ],
+)
+def test_calculations_translate__ok(tmp_path: Path, formula: str, expected: str) -> None:
+    """REDCap calculations with ^, sum(), rounddown(), datediff() (issue 20), through a real
+    dictionary: the calculate row holds the XPath, and pyxform accepts the form."""
+    dictionary = tmp_path / "dictionary.csv"
+    dictionary.write_text(
+        HEAD
+        + 'record_id,f,,text,"ID",,,,,,,,,,,,,\n'
+        + 'w,f,,text,"Weight",,,number,,,,,,,,,,\n'
+        + 'h,f,,text,"Height",,,number,,,,,,,,,,\n'
+        + 'dob,f,,text,"Born",,,date_ymd,,,,,,,,,,\n'
+        + 'visit,f,,text,"Visit",,,date_ymd,,,,,,,,,,\n'
+        + f'c,f,,calc,"Calc","{formula}",,,,,,,,,,,,\n',
+        encoding="utf-8",
+    )
+    result = read_redcap(dictionary)
+    assert result.instrument.question("c").calculation == expected
+    assert not result.summary.verbatim

@@ -47,6 +47,8 @@ FORM = """\
 |          | decimal               | stunden  | Stunden             |               |
 |          | date                  | beginn   | Beginn              |               |
 |          | calculate             | doppelt  | Doppelt             | ${anzahl} * 2 |
+|          | range                 | regler   | Regler              |               |
+|          | rank hilfe            | reihung  | Reihung             |               |
 | choices  |                       |          |                     |               |
 |          | list_name             | name     | label::Deutsch (de) |               |
 |          | gebiet                | stadt    | Stadtgebiet         |               |
@@ -61,11 +63,11 @@ FORM = """\
 """
 
 DATA = """\
-_id,gebiet,partner,hilfe,notiz,anzahl,stunden,beginn,doppelt
-1,stadt,ja,rat geld,Sprachcafe,3,1.5,2022-01-10,6
-2,land,nein,rat,Sprachcafe,5,2.25,2022-02-01,10
-3,stadt,ja,geld,Treffpunkt,4,3,2022-03-15,8
-4,land,ja,rat,Treffpunkt,6,1,2022-04-20,12
+_id,gebiet,partner,hilfe,notiz,anzahl,stunden,beginn,doppelt,regler,reihung
+1,stadt,ja,rat geld,Sprachcafe,3,1.5,2022-01-10,6,4,rat geld
+2,land,nein,rat,Sprachcafe,5,2.25,2022-02-01,10,7,geld rat
+3,stadt,ja,geld,Treffpunkt,4,3,2022-03-15,8,2,rat geld
+4,land,ja,rat,Treffpunkt,6,1,2022-04-20,12,9,rat
 """
 
 #: The question of the form above shown for each question type a kind may serve.
@@ -77,6 +79,8 @@ QUESTION_OF = {
     "decimal": "stunden",
     "date": "beginn",
     "calculate": "doppelt",
+    "range": "regler",
+    "rank": "reihung",
 }
 #: Question types allowed for a kind that the tabulation gives no table (a calculation): the
 #: recipe is refused with one clear error naming its line, never a traceback.

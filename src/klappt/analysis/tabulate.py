@@ -51,6 +51,25 @@ class Row:
 
 
 @dataclass(frozen=True)
+class RankRow:
+    """One choice of a ``rank`` question: how many returns put it first, second … and its mean
+    position (1 = first; over the returns that ranked it)."""
+
+    choice: str
+    label: str
+    positions: tuple[int, ...]
+    mean: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "choice": self.choice,
+            "label": self.label,
+            "positions": list(self.positions),
+            "mean_rank": self.mean,
+        }
+
+
+@dataclass(frozen=True)
 class Cell:
     """The figures of one question within one group of returns (all returns, or a banner group)."""
 
@@ -60,9 +79,18 @@ class Cell:
     mean: float | None = None
     top2: float | None = None
     stats: dict[str, Any] | None = None
+    #: a ``rank`` question: per choice, how often it was put at each position, and its mean
+    ranks: tuple[RankRow, ...] = ()
+    #: the kinds of missing as rows of their own (refused, don't know, ``.a`` …), only when asked
+    #: for (:mod:`klappt.analysis.missing_kinds`); they are not in ``base``
+    missing: tuple[Row, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"base": self.base, "rows": [r.to_dict() for r in self.rows]}
+        if self.ranks:
+            d["ranks"] = [r.to_dict() for r in self.ranks]
+        if self.missing:
+            d["missing_kinds"] = [r.to_dict() for r in self.missing]
         if self.mentions is not None:
             d["mentions"] = self.mentions
         if self.mean is not None or self.top2 is not None:
@@ -495,4 +523,8 @@ def tabulate(responses: ResponseSet, by: str | None = None, lang: str | None = N
         )
         for g in form.repeats
     )
+    if any(t.type == "rank" for t in tables):
+        from klappt.analysis.ranks import with_ranks
+
+        tables = with_ranks(tables, responses, lang)
     return Tabulation(responses=frame.height, tables=tuple(tables), by=by, notes=notes)

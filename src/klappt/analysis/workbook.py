@@ -182,6 +182,7 @@ def _write_table(
     for i, value in enumerate(base_row, start=1):
         ws.cell(row_no, i, value).font = bold
     row_no += 1
+    row_no = _write_missing_kinds(ws, table, cells, marks, row_no)
     if table.type == "select_multiple":
         ws.cell(row_no, 1, h["mr"]).font = note_font
         row_no += 1
@@ -189,6 +190,32 @@ def _write_table(
         ws.cell(row_no, 1, h["withheld"].format(k=min_cell)).font = note_font
         row_no += 1
     return row_no + 1
+
+
+def _write_missing_kinds(ws, table: Table, cells, marks, row_no: int) -> int:
+    """The kinds of missing shown as rows of their own (tabulate --show-missing-kinds), below
+    the base they are not part of."""
+    labels = list(dict.fromkeys(r.label for _, cell in cells for r in cell.missing))
+    step = 2 if table.rows else 1
+    for label in labels:
+        ws.cell(row_no, 1, safe_cell(label)).font = _italic()
+        for i, ((_, cell), mark) in enumerate(zip(cells, marks, strict=True)):
+            found = next((r for r in cell.missing if r.label == label), None)
+            count = (found.count if found else 0) if mark is None else mark
+            ws.cell(row_no, 2 + step * i, count)
+            if step == 2:
+                pc = ws.cell(
+                    row_no, 3 + step * i, found.percent if found and mark is None else mark
+                )
+                pc.number_format = "0.0"
+        row_no += 1
+    return row_no
+
+
+def _italic():
+    from openpyxl.styles import Font
+
+    return Font(italic=True)
 
 
 def _mark(suppressed: str | None, min_cell: int | None) -> str | None:

@@ -53,6 +53,14 @@ def convert(
         str | None,
         typer.Option("--json", help="Zusammenfassung als JSON in diese Datei ('-' = Bildschirm)."),
     ] = None,
+    event: Annotated[
+        str | None,
+        typer.Option(
+            "--event",
+            help="REDCap-Projekt mit Ereignissen: nur die Rückläufe dieses Ereignisses "
+            "(Rücklauf-ID = Datensatz).",
+        ),
+    ] = None,
     lang: Lang = "de",
 ) -> None:
     """Einen Fragebogen aus LimeSurvey, REDCap, SPSS oder Stata als XLSForm schreiben, zum Ansehen und Bearbeiten.
@@ -75,7 +83,7 @@ def convert(
             lang,
         )
     )
-    result = read_any(source, companion)
+    result = read_any(source, companion, event=event)
     if result.xlsform is None or result.instrument is None:
         from klappt.errors import ErrorCode
 

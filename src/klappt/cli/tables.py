@@ -89,7 +89,9 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
             (f"{g.label} (n={g.cell.base})", g.cell) for g in t.groups if g.suppressed is None
         ]
         hidden = [g for g in t.groups if g.suppressed is not None]
-        if t.rows:
+        if t.cell.ranks:
+            _rank_rows(rt, columns, lang)
+        elif t.rows:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
             for i, row in enumerate(t.rows):
@@ -126,6 +128,11 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
             for name, _ in columns:
                 rt.add_column(name, justify="right")
             rt.add_row(say("beantwortet", "answered", lang), *[str(c.base) for _, c in columns])
+        for kind in _kind_labels(columns):
+            rt.add_row(
+                f"[italic]{escape(kind)}[/]",
+                *[_kind_cell(c, kind, bool(t.rows), lang) for _, c in columns],
+            )
         out.print(rt)
         if hidden:
             names = ", ".join(g.label for g in hidden)
@@ -148,6 +155,40 @@ def _print_tabulation(tab: Tabulation, lang: str) -> None:
             )
     for note in tab.notes:
         err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {note}[/]")
+
+
+def _rank_rows(rt: RichTable, columns: list, lang: str) -> None:
+    """A rank question: how often each choice was put at each place (overall), and its mean
+    rank in every column (1 = first)."""
+    from klappt.formatting import fmt_number
+
+    total = columns[0][1]
+    places = len(total.ranks)
+    for p in range(places):
+        rt.add_column(f"{p + 1}.", justify="right")
+    for name, _ in columns:
+        rt.add_column(say(f"Ø Rang {name}", f"mean rank {name}", lang), justify="right")
+    for i, row in enumerate(total.ranks):
+        means = [c.ranks[i].mean if c.ranks else None for _, c in columns]
+        rt.add_row(
+            row.label,
+            *[str(n) for n in row.positions],
+            *["–" if m is None else fmt_number(m, lang, 2) for m in means],
+        )
+
+
+def _kind_labels(columns: list) -> list[str]:
+    """The kinds of missing shown in any column of a table (--show-missing-kinds)."""
+    return list(dict.fromkeys(r.label for _, c in columns for r in c.missing))
+
+
+def _kind_cell(cell, kind: str, shares: bool, lang: str) -> str:
+    from klappt.formatting import fmt_percent
+
+    found = next((r for r in cell.missing if r.label == kind), None)
+    if found is None:
+        return "0"
+    return f"{found.count} ({fmt_percent(found.percent, lang)})" if shares else str(found.count)
 
 
 @app.command()
@@ -192,6 +233,14 @@ def tabulate(
         typer.Option(
             "--no-suppress",
             help="Alle Gruppen zeigen, auch kleine (nur für die Analyse, nicht zur Veröffentlichung).",
+        ),
+    ] = False,
+    show_missing_kinds: Annotated[
+        bool,
+        typer.Option(
+            "--show-missing-kinds",
+            help="Arten fehlender Werte (verweigert, weiß nicht, trifft nicht zu, .a–.z aus "
+            "SPSS/Stata) als eigene Zeilen zeigen; sonst zählen sie als fehlend.",
         ),
     ] = False,
     project: ProjectOpt = None,
@@ -242,6 +291,10 @@ def tabulate(
         for note in rs.notes:
             err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {escape(note)}[/]")
     tab = run_tabulate(rs, by=by, lang=lang)
+    if show_missing_kinds:
+        from klappt.analysis.missing_kinds import show_missing_kinds as with_kinds
+
+        tab = with_kinds(tab, rs)
     if by is not None and not no_suppress:
         from klappt.analysis.disclosure import protect
 

@@ -51,15 +51,20 @@ def init(
     )
 
 
-def _wave_files(source: Path, data: Path | None, lang: str):
+def _wave_files(source: Path, data: Path | None, lang: str, event: str | None = None):
     """The XLSForm and the table of returns for a wave, converting other tools' files first."""
     from klappt.instrument.readers import FORM_SUFFIXES
     from klappt.interop import FORMAT_NAMES, detect_format, read_any, returns_csv
 
     fmt = detect_format(source)
-    if fmt == "xlsform" and data is not None and source.suffix.lower() in FORM_SUFFIXES:
+    if (
+        fmt == "xlsform"
+        and data is not None
+        and source.suffix.lower() in FORM_SUFFIXES
+        and event is None
+    ):
         return source, data, None
-    result = read_any(source, data)
+    result = read_any(source, data, event=event)
     err.print(
         say("Erkannt: ", "Detected: ", lang)
         + escape(FORMAT_NAMES.get(result.format, result.format))
@@ -109,6 +114,15 @@ def import_(
             help="Die Rückläufe (entfällt bei .lsa, .sav und .dta, die beides enthalten)."
         ),
     ] = None,
+    event: Annotated[
+        str | None,
+        typer.Option(
+            "--event",
+            help="REDCap-Projekt mit Ereignissen: nur dieses Ereignis als Welle einlesen "
+            "(Rücklauf-ID = Datensatz); ohne die Option ist jede Kombination Datensatz × "
+            "Ereignis ein Rücklauf.",
+        ),
+    ] = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
@@ -120,13 +134,14 @@ def import_(
       klappt import 2022 arbeitshilfe_2022.xlsx ruecklaeufe_2022.csv
       klappt import 2023 umfrage.lsa
       klappt import 2023 umfrage.lss antworten.csv
+      klappt import 2024 woerterbuch.csv records.csv --event baseline_arm_1
     """
     import shutil
 
     from klappt.store.api import import_wave
 
     lang = _lang(lang)
-    form_path, data_path, tmp = _wave_files(source, data, lang)
+    form_path, data_path, tmp = _wave_files(source, data, lang, event)
     try:
         result = import_wave(_project(project), wave, form_path, data_path)
     except KlapptError as exc:

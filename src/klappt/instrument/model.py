@@ -9,8 +9,10 @@ from functools import cached_property
 #: Question types we tabulate. Everything else is kept in the model but not counted.
 SELECT_ONE = "select_one"
 SELECT_MULTIPLE = "select_multiple"
-NUMERIC_TYPES = ("integer", "decimal")
-TABULATED_TYPES = (SELECT_ONE, SELECT_MULTIPLE, "integer", "decimal", "text", "date")
+#: ``range`` (a slider: a number between start and end) is a number like ``decimal``
+NUMERIC_TYPES = ("integer", "decimal", "range")
+#: ``rank``: the choices in the order a respondent put them (see klappt.analysis.ranks)
+TABULATED_TYPES = (SELECT_ONE, SELECT_MULTIPLE, *NUMERIC_TYPES, "text", "date", "rank")
 
 #: Types that hold no answer of the respondent (metadata or display only).
 META_TYPES = frozenset(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from klappt.errors import ErrorCode, KlapptError, Text
+from klappt.instrument.loops_files import file_choices, from_file, unrolled
 from klappt.instrument.model import (
     DEFAULT_LANG_KEY,
     META_TYPES,
@@ -87,11 +88,19 @@ def read_instrument(path: str | Path) -> Instrument:
     check_file(p, "form")
     content = p.read_bytes()
     cached = _cache_get(content, p)
-    if cached is not None:
+    # choices from a file beside the form (select_one_from_file) are not in the form's bytes:
+    # such a form is read afresh every time
+    if cached is not None and not _beside(cached):
         return cached
     form = _read(p)
-    _cache_put(content, form)
+    if not _beside(form):
+        _cache_put(content, form)
     return form
+
+
+def _beside(form: Instrument) -> bool:
+    """The form takes choices from a file beside it."""
+    return any(from_file(q.list_name) for q in form.questions)
 
 
 def _read(p: Path) -> Instrument:
@@ -136,12 +145,41 @@ def _convert(p: Path, convert: Any, sheets: dict[str, Any], pyx_warnings: list[s
 
     try:
         return convert(xlsform=sheets, warnings=pyx_warnings, validate=False)
-    except AttributeError as exc:
+    except (AttributeError, TypeError) as exc:
+        # a form with a survey sheet that pyxform stops on (a CHT form's instance::tag on a
+        # group row raises a TypeError): pyxform's own reason, not "no survey sheet"
         raise KlapptError(
-            ErrorCode.INSTRUMENT_001, path=p, where="", message=f"pyxform: {detail(exc)}"
+            ErrorCode.INSTRUMENT_001,
+            path=p,
+            where="",
+            message=Text(
+                f"pyxform kann dieses XLSForm nicht übersetzen{_hint(sheets)} ({detail(exc)})",
+                f"pyxform cannot convert this XLSForm{_hint(sheets, 'en')} ({detail(exc)})",
+            ),
         ) from None
     except RecursionError:
         raise KlapptError(ErrorCode.PARSE_001, path=p, kind="XLSForm") from None
+
+
+def _hint(sheets: dict[str, Any], lang: str = "de") -> str:
+    """Which column of the survey sheet pyxform cannot take, where we know one: the
+    ``instance::`` columns of CHT forms (``instance::tag``) on group rows."""
+    rows = [r for r in sheets.get("survey") or [] if isinstance(r, dict)]
+    columns = sorted(
+        {
+            str(k)
+            for r in rows
+            if str(r.get("type", "")).strip().lower().startswith("begin")
+            for k, v in r.items()
+            if str(k).startswith("instance::") and v not in (None, "")
+        }
+    )
+    if not columns:
+        return ""
+    shown = ", ".join(columns)
+    if lang == "en":
+        return f": the column {shown} (a CHT extension) on a begin group row"
+    return f": die Spalte {shown} (eine CHT-Erweiterung) in einer begin-group-Zeile"
 
 
 def _workbook(p: Path, get_xlsform: Any) -> Any:
@@ -189,7 +227,7 @@ def _code_stamp() -> str:
     """A hash of the code that decides what a parsed form holds: an edit invalidates the cache."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("model.py", "readers.py", "serialize.py"):
+    for name in ("model.py", "readers.py", "serialize.py", "loops_files.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -416,6 +454,9 @@ def _build(
             name = node.get("name", "")
             bind = node.get("bind") or {}
             control = node.get("control") or {}
+            if kind == "loop":  # the old ``begin loop over LIST``: one group per choice
+                walk([unrolled(node)], path_, in_repeat)
+                continue
             if kind in ("group", "repeat"):
                 if name == "meta" and control.get("bodyless"):
                     continue  # pyxform's own meta/instanceID
@@ -446,6 +487,8 @@ def _build(
                 )
                 for c in (node.get("choices") or [])
             )
+            if not choices and from_file(list_name):
+                choices = file_choices(path, str(list_name), extra_warnings)
             or_other = any(c.name == "other" for c in choices) and any(
                 q.get("name") == f"{name}_other" for q in children
             )
@@ -489,7 +532,9 @@ def _build(
                 )
             )
 
+    extra_warnings: list[str] = []
     walk(data.get("children") or [], (), False)
+    pyx_warnings = (*pyx_warnings, *extra_warnings)
     if not any(q.type not in ("note", "calculate") for q in questions):
         raise KlapptError(ErrorCode.INSTRUMENT_002, path=path)
     settings_version = data.get("version")

@@ -329,6 +329,35 @@ def literal_label(text: str) -> str:
     return cell_text(text).replace("${", "$ {")
 
 
+#: how the summary names each question type, in the order it lists them
+_READ_AS = (
+    (("integer",), "whole number", "whole numbers"),
+    (("decimal", "range"), "decimal number", "decimal numbers"),
+    (("select_one",), "single choice", "single choices"),
+    (("select_multiple",), "multiple choice", "multiple choices"),
+    (("rank",), "ranking", "rankings"),
+    (("date", "dateTime", "time"), "date or time", "dates and times"),
+    (("text",), "text", "texts"),
+    (("calculate",), "calculation", "calculations"),
+)
+
+
+def read_as(instrument: Instrument) -> str:
+    """``read as: 8 whole numbers, 3 single choices, …``: what the import made of the file's
+    variables, so that no number read as a text goes unnoticed."""
+    counts: dict[str, int] = {}
+    for q in instrument.questions:
+        counts[q.type] = counts.get(q.type, 0) + 1
+    parts = []
+    for types, one, many in _READ_AS:
+        n = sum(counts.pop(t, 0) for t in types)
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
+    counts.pop("note", None)
+    parts += [f"{n} {t}" for t, n in counts.items()]
+    return "read as: " + (", ".join(parts) or "no questions")
+
+
 def complete_import(
     fmt: str,
     instrument: Instrument | None,
@@ -345,6 +374,7 @@ def complete_import(
         summary = replace(
             summary,
             questions=summary.questions or sum(1 for q in instrument.questions if q.type != "note"),
+            notes=(*summary.notes, read_as(instrument)),
         )
     if raw is not None:
         summary = replace(summary, returns=raw.height)
@@ -362,6 +392,31 @@ def complete_import(
                     *summary.notes,
                     f"{report.detected.rsplit(', ', 1)[-1]} export: {cells} cells "
                     f"'{marked[0].value}' read as not answered ({len(marked)} columns)",
+                ),
+            )
+        read = [i for i in report.notes if i.code == "dialect_read" and i.detail]
+        if read:  # what a dialect recognised in the file was read as (klappt.interop.dialects)
+            summary = replace(
+                summary,
+                notes=(
+                    *summary.notes,
+                    f"export dialect recognised: {read[0].value}",
+                    *(str(i.detail) for i in read),
+                ),
+            )
+        kinds = report.missing_kinds()
+        if kinds:  # SPSS user-missing codes, Stata's .a-.z: how many of each kind
+            totals: dict[str, int] = {}
+            for per_kind in kinds.values():
+                for kind, n in per_kind.items():
+                    totals[kind] = totals.get(kind, 0) + n
+            shown = ", ".join(f"{k} {n}" for k, n in totals.items())
+            summary = replace(
+                summary,
+                notes=(
+                    *summary.notes,
+                    f"missing kinds in {len(kinds)} questions: {shown} "
+                    "(missing in tables; klappt tabulate --show-missing-kinds shows them)",
                 ),
             )
     return ConvertedFile(

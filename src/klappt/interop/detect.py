@@ -60,7 +60,9 @@ def _expected() -> str:
     return ", ".join(FORMAT_NAMES[k] for k in READABLE)
 
 
-def read_any(path: str | Path, companion: str | Path | None = None) -> ConvertedFile:
+def read_any(
+    path: str | Path, companion: str | Path | None = None, event: str | None = None
+) -> ConvertedFile:
     """Import a file of any supported format; ``instrument, raw = read_any(path)`` also works.
 
     Parameters
@@ -72,6 +74,9 @@ def read_any(path: str | Path, companion: str | Path | None = None) -> Converted
         The other half when one file is not enough: the structure file for a LimeSurvey
         response export, the dictionary for REDCap records (or the records for a dictionary),
         the XLSForm for a data table.
+    event:
+        A REDCap longitudinal project's event to import as a wave of its own (its rows only,
+        the record as the return id); ``INTEROP_017`` for any other file.
 
     Returns
     -------
@@ -103,4 +108,13 @@ def read_any(path: str | Path, companion: str | Path | None = None) -> Converted
         raise KlapptError(
             ErrorCode.INTEROP_012, path=p, format=importer.name, structure=importer.companion
         )
+    if event is not None:
+        # one event of a REDCap project as a wave: only that reader takes the choice
+        if importer.key not in ("redcap-dictionary", "redcap-records") or other is None:
+            raise KlapptError(ErrorCode.INTEROP_017, path=p, format=importer.name)
+        from klappt.interop.redcap import read_redcap
+
+        if importer.key == "redcap-dictionary":
+            return read_redcap(p, other, event=event)
+        return read_redcap(other, p, event=event)
     return importer.read()(p, other, importer.key)

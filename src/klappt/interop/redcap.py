@@ -10,6 +10,9 @@ Branching logic is translated where simple (``[q] = '1'``, ``[cb(2)] = '1'``, ``
 The records export (CSV, raw codes or labels) keeps one row per record; its checkbox
 columns ``field___code`` become one select_multiple column. Rows of repeating instruments
 are left out of the returns (klappt counts one return per record) and counted in the summary.
+A longitudinal project's export (``redcap_event_name``) has one return per record × event
+(× instance of a repeating event); one event can be imported as a wave of its own
+(``event``, ``klappt import --event``), the record then being the return id.
 """
 
 from __future__ import annotations
@@ -151,7 +154,9 @@ def _dictionary_rows(path: Path) -> list[dict[str, str]]:
     return [{k: (v or "") for k, v in row.items()} for row in frame.iter_rows(named=True)]
 
 
-def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> ConvertedFile:
+def read_redcap(
+    dictionary: str | Path, records: str | Path | None = None, event: str | None = None
+) -> ConvertedFile:
     """Import a REDCap data dictionary and, when given, a records export (CSV).
 
     Raises
@@ -173,6 +178,8 @@ def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> Co
     repeating = set()
     if data_raw is not None and "redcap_repeat_instrument" in data_raw.columns:
         repeating = set(data_raw.frame["redcap_repeat_instrument"].drop_nulls().unique().to_list())
+    longitudinal = data_raw is not None and "redcap_event_name" in data_raw.columns
+    unenforced: list[str] = []
     spec = XLSFormSpec(title=dpath.stem, form_id=re.sub(r"\W+", "_", dpath.stem) or "redcap")
     names = Names()
     refs: dict[str, Var | Flag] = {}
@@ -234,6 +241,11 @@ def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> Co
         required = (
             "yes" if row.get("required_field", "").strip().lower() in ("y", "yes", "1") else None
         )
+        if required and longitudinal:
+            # an instrument is filled only at the events it is designated for: its required
+            # fields are empty, rightly, in every other event's row
+            unenforced.append(field)
+            required = None
         base = {
             "name": name,
             "label": label,
@@ -354,12 +366,17 @@ def read_redcap(dictionary: str | Path, records: str | Path | None = None) -> Co
             verbatim.append(f"{field}: {logic} ({exc})")
     if identifiers:
         notes.append(f"identifier fields (personal data): {', '.join(identifiers)}")
+    if unenforced:
+        notes.append(
+            "required fields not enforced (a longitudinal project fills an instrument only at "
+            f"its events): {', '.join(unenforced)}"
+        )
     from klappt.interop.xlsform_writer import read_spec
 
     instrument, xlsform = read_spec(spec, source=str(dpath))
     raw = None
     if data_raw is not None:
-        raw, data_notes = _records(data_raw, fields, repeating, dpath, record_field)
+        raw, data_notes = _records(data_raw, fields, repeating, dpath, record_field, event)
         notes.extend(data_notes)
     summary = ImportSummary(
         source=str(dpath),
@@ -386,8 +403,76 @@ def _calc(formula: str, refs: dict[str, Var | Flag]) -> str:
     return translate_value(redcap_to_expression(formula), refs.get)
 
 
+def _units(
+    frame: pl.DataFrame, rows: tuple[int, ...], record_id: str, event: str | None, source: str
+) -> tuple[pl.DataFrame, tuple[int, ...], list[str]]:
+    """A longitudinal project's rows as returns: one per record × event (× repeat instance).
+
+    All events in one wave: the return id is ``record/event`` (``record/event/instance`` for a
+    repeating event), and ``_record`` keeps the record. One event as a wave (``event``): its
+    rows only, the return id is the record, so that waves made of events line up by record.
+    """
+    if "redcap_event_name" not in frame.columns or record_id not in frame.columns:
+        if event is not None:
+            raise KlapptError(
+                ErrorCode.INTEROP_017, path=source, format="REDCap records export without events"
+            )
+        return frame, rows, []
+    events = frame["redcap_event_name"].cast(pl.String)
+    counted = dict(
+        events.fill_null("").value_counts(sort=False).iter_rows()  # in order of first occurrence
+    )
+    order = list(dict.fromkeys(events.fill_null("").to_list()))
+    listing = ", ".join(f"{e or '(none)'} {counted[e]}" for e in order)
+    instance = (
+        frame["redcap_repeat_instance"].cast(pl.String)
+        if "redcap_repeat_instance" in frame.columns
+        else pl.Series([None] * frame.height, dtype=pl.String)
+    )
+    record = pl.col(record_id).cast(pl.String)
+    if event is not None:
+        if event not in counted:
+            raise KlapptError(
+                ErrorCode.INTEROP_016, path=source, event=event, events=", ".join(order)
+            )
+        keep = (events == event).fill_null(False)
+        rows = tuple(r for r, k in zip(rows, keep.to_list(), strict=True) if k)
+        frame = frame.filter(keep)
+        instance = instance.filter(keep)
+        note = (
+            f"longitudinal project, events: {listing}; event {event} imported as this wave "
+            f"({frame.height} returns, return id = record)"
+        )
+        if instance.drop_nulls().len():
+            frame = frame.with_columns(
+                pl.concat_str(
+                    [record, pl.Series(instance)], separator="/", ignore_nulls=True
+                ).alias(record_id),
+                record.alias("_record"),
+            )
+            note += "; a repeating event's instances as record/instance"
+        return frame, rows, [note]
+    unit = pl.concat_str(
+        [record, pl.col("redcap_event_name").cast(pl.String), pl.Series(instance)],
+        separator="/",
+        ignore_nulls=True,
+    )
+    frame = frame.with_columns(unit.alias(record_id), record.alias("_record"))
+    note = (
+        f"longitudinal project, events: {listing}; each record × event"
+        f"{' × repeat instance' if instance.drop_nulls().len() else ''} is one return "
+        "(return id record/event, the record in _record); one event as a wave: --event NAME"
+    )
+    return frame, rows, [note]
+
+
 def _records(
-    raw: RawTable, fields: dict[str, dict], repeating: set[str], dpath: Path, record_id: str
+    raw: RawTable,
+    fields: dict[str, dict],
+    repeating: set[str],
+    dpath: Path,
+    record_id: str,
+    event: str | None = None,
 ) -> tuple[RawTable, list[str]]:
     """The records export in klappt's layout: one row per record, checkboxes joined."""
     notes: list[str] = []
@@ -400,8 +485,8 @@ def _records(
         )
         rows = tuple(r for r, k in zip(rows, keep.to_list(), strict=True) if k)
         frame = frame.filter(keep)
-    if "redcap_event_name" in frame.columns:
-        notes.append("longitudinal project: each record-event row is one return")
+    frame, rows, unit_notes = _units(frame, rows, record_id, event, raw.source)
+    notes.extend(unit_notes)
     columns = list(frame.columns)
     exprs: list[pl.Expr] = []
     out_names: list[str] = []
@@ -457,9 +542,10 @@ def _records(
                 )
                 out_names.append(fields[base]["name"])
                 matched += 1
-        elif _META.match(col):
-            exprs.append(pl.col(col).alias(f"_{col}"))
-            out_names.append(f"_{col}")
+        elif _META.match(col) or col == "_record":
+            meta = col if col.startswith("_") else f"_{col}"
+            exprs.append(pl.col(col).alias(meta))
+            out_names.append(meta)
         else:
             unknown.append(col)
     if matched <= 1 or len(unknown) > matched:

@@ -116,6 +116,9 @@ class _Builder:
         # none under a base of 100 (default_spec sets "auto")
         decimals = spec.options.get("decimals", 1)
         self.panels.decimals = decimals if isinstance(decimals, int) else None
+        if spec.options.get("missing_kinds") == "show":
+            for w in data.waves.values():
+                w.show_missing_kinds()
 
     def fail(self, line: int | None, de: str, en: str) -> KlapptError:
         return recipe_error(self.spec.source, line, de, en)

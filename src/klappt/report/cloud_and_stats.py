@@ -104,6 +104,8 @@ def stats_panel(
     if len(panel.items) > 1:
         return stats_items_panel(pb, panel, w, heading)
     t = pb.table(w, q, panel.line)
+    if q.type == "rank":
+        return rank_panel(pb, w, q, heading, t)
     stats = t.get("stats") or {}
     base = int(t.get("base") or stats.get("n") or 0)
     rows_out = []
@@ -198,6 +200,54 @@ def stats_items_panel(pb: PanelBuilder, panel: ChartPanel, w: WaveData, heading:
         unit="count",
         decimals=1,
         base=bases[0] if single else None,
+        table=table,
+        description=description,
+        wave=w.name,
+    )
+
+
+def rank_panel(pb: PanelBuilder, w: WaveData, q: Question, heading: str, t: dict) -> BuiltPanel:
+    """A rank question as a table: a row per choice, how many put it at each place, and its
+    mean rank (1 = first), sorted by mean rank (klappt.analysis.ranks)."""
+    ranks = sorted(
+        t.get("ranks") or [],
+        key=lambda r: (r.get("mean_rank") is None, r.get("mean_rank") or 0),
+    )
+    places = len(ranks)
+    base = int(t.get("base") or 0)
+    cap = base_text(base, pb.lang)
+    rows_out = [
+        (str(r["label"]), *(int(n) for n in r["positions"]), r.get("mean_rank")) for r in ranks
+    ]
+    table = make_table(
+        pb,
+        heading or pb.label(w, q),
+        (
+            text("answer", pb.lang),
+            *(f"{p + 1}. {text('place', pb.lang)}" for p in range(places)),
+            text("mean_rank", pb.lang),
+        ),
+        ("text", *("int",) * places, "num"),
+        rows_out,
+        base,
+        cap,
+        q,
+        w,
+        2,
+    )
+    description = (
+        f"{text(KIND['table'].wording, pb.lang)}: "
+        + "; ".join(", ".join(row) for row in table.formatted)
+        + f"; {cap}"
+    )
+    return BuiltPanel(
+        kind="table",
+        question=q.name,
+        title=heading,
+        caption=cap,
+        unit="count",
+        decimals=2,
+        base=base,
         table=table,
         description=description,
         wave=w.name,

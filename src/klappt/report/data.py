@@ -76,6 +76,16 @@ class WaveData:
         self.min_cell = min_cell
         self.names = tuple(names)
         self._mentions: dict[str, tuple[list[Mention], list[WithheldMention]]] = {}
+        #: the kinds of missing as categories of their own (a recipe's
+        #: ``options: {missing_kinds: show}``); by default they are missing answers
+        self.missing_kinds = False
+
+    def show_missing_kinds(self) -> None:
+        """Tabulate this wave's kinds of missing (refused, don't know …) as categories."""
+        if not self.missing_kinds:
+            self.missing_kinds = True
+            self._cache.clear()
+            self._index.clear()
 
     def protect(self, min_cell: int | None, names: tuple[str, ...] | None = None) -> None:
         """Publish this wave with ``min_cell`` (and contact ``names``) from now on."""
@@ -103,11 +113,19 @@ class WaveData:
                 from klappt.analysis.tabulate import tabulate
 
                 tab = tabulate(self.responses, by=by, lang=lang)
+                if self.missing_kinds:
+                    from klappt.analysis.missing_kinds import show_missing_kinds
+
+                    tab = show_missing_kinds(tab, self.responses)
                 if by is not None and self.min_cell is not None:
                     from klappt.analysis.disclosure import protect
 
                     tab = protect(tab, self.min_cell)
                 self._cache[key] = _with_reasons(tab)
+                if self.missing_kinds:
+                    from klappt.analysis.missing_kinds import as_categories
+
+                    self._cache[key] = as_categories(self._cache[key])
             else:
                 raise LookupError(f"no tabulation by {by!r} for wave {self.name!r}")
         return self._cache[key]

@@ -44,7 +44,8 @@ Counts = Literal["shares", "mentions", "statistics"]
 
 _SELECT_ONE = "select_one"
 _SELECT_MULTIPLE = "select_multiple"
-_NUMBERS = ("integer", "decimal", "date", "calculate")
+#: statistics tables: numbers, dates, and rank questions (a row per choice: places, mean rank)
+_NUMBERS = ("integer", "decimal", "range", "date", "calculate", "rank")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ class Reader(Protocol):
 
 def check_options(r: Reader, options: dict[str, Any], line: int | None) -> None:
     """``decimals`` (0–3, the percentages' decimals, default 1; ``auto``: none under a base
-    of 100, else one) and ``source_line`` (a text with {survey}, {wave}, {n}, or false)."""
+    of 100, else one), ``source_line`` (a text with {survey}, {wave}, {n}, or false) and
+    ``missing_kinds`` (``show``: refused, don't know … as categories of their own)."""
     lines = getattr(options, "key_lines", {})
     decimals = options.get("decimals")
     if (
@@ -38,6 +39,13 @@ def check_options(r: Reader, options: dict[str, Any], line: int | None) -> None:
             lines.get("decimals", line),
             f"options.decimals: eine ganze Zahl von 0 bis 3 oder 'auto', nicht '{decimals}'.",
             f"options.decimals: a whole number from 0 to 3 or 'auto', not '{decimals}'.",
+        )
+    kinds = options.get("missing_kinds")
+    if kinds is not None and kinds not in ("missing", "show"):
+        raise r.fail(
+            lines.get("missing_kinds", line),
+            f"options.missing_kinds: 'missing' (Vorgabe) oder 'show', nicht '{kinds}'.",
+            f"options.missing_kinds: 'missing' (the default) or 'show', not '{kinds}'.",
         )
     source = options.get("source_line")
     if source is not None and source is not False and not isinstance(source, str):

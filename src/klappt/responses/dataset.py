@@ -94,8 +94,9 @@ def load_responses(instrument: Instrument, raw: RawTable) -> tuple[ResponseSet, 
 
     # a Kobo export "with labels" names its columns (and choices) by label: map them back
     raw = apply_label_headers(instrument, raw)
-    # an Ona export writes "n/a" where a question was not answered
-    raw, dialect = read_as_exported(raw)
+    # an Ona export writes "n/a" where a question was not answered; Briefcase splits geopoints,
+    # flattens repeats and writes US dates … (klappt.interop.dialects)
+    raw, dialect = read_as_exported(raw, instrument)
     cmap = map_columns(instrument, raw.columns)
     if not cmap.matched_any:
         shown = ", ".join(raw.columns[:8]) + (" …" if len(raw.columns) > 8 else "")
@@ -118,6 +119,8 @@ def _load(
             ld.issues.append(
                 Issue("not_answered_marker", None, header, dialect.marker, name, str(cells))
             )
+        for header, done in dialect.read:
+            ld.issues.append(Issue("dialect_read", None, header, dialect.name, header, done))
     for header in cmap.unknown:
         ld.issues.append(Issue("unknown_column", None, header, None, None, None))
     for header, name in cmap.duplicates:

@@ -45,6 +45,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "fehlend dieser Art (nicht gezählt); Rückläufe",
         "missing of this kind (not counted); returns",
     ),
+    "dialect_read": (
+        "so gelesen, wie das exportierende Werkzeug es meinte",
+        "read as the exporting tool meant it",
+    ),
     "not_answered_marker": (
         "vom Export für „nicht beantwortet“ geschrieben, als nicht beantwortet gelesen; Zellen",
         "written by the export for 'not answered', read as not answered; cells",
@@ -52,7 +56,9 @@ PROBLEMS: dict[str, tuple[str, str]] = {
 }
 
 #: Codes that describe the form rather than the data; they do not make a report fail.
-NOTE_CODES = frozenset({"expression_unsupported", "not_answered_marker", "missing_kind"})
+NOTE_CODES = frozenset(
+    {"expression_unsupported", "not_answered_marker", "missing_kind", "dialect_read"}
+)
 #: Metadata columns ``_missing_<question>``: which kind of missing each empty answer was (an
 #: SPSS user-missing code, a Stata ``.a``-``.z``), as an import from those files keeps it.
 MISSING_PREFIX = "_missing_"

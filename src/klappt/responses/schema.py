@@ -51,7 +51,7 @@ def columns_of(q: Question) -> list[tuple[str, pl.DataType]]:
         return [(f"{q.name}/{c.name}", pl.Boolean()) for c in q.choices]
     if q.type == "integer":
         return [(q.name, pl.Int64())]
-    if q.type == "decimal":
+    if q.type in ("decimal", "range"):
         return [(q.name, pl.Float64())]
     if q.type == "date":
         return [(q.name, pl.Date())]

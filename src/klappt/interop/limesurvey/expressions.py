@@ -22,7 +22,7 @@ _TOKEN = re.compile(
   | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
   | (?P<sgqa>\d+X\d+X\d+[A-Za-z0-9_#]*(?:\.[A-Za-z]+)?)
   | (?P<num>\d+\.\d*|\.\d+|\d+)
-  | (?P<op>==|!=|<=|>=|&&|\|\||<|>|!|\+|-|\*|/|\(|\)|,)
+  | (?P<op>==|!=|<=|>=|&&|\|\||<|>|!|\+|-|\*|/|\^|\(|\)|,)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?::[A-Za-z0-9_]+)?)
     """,
     re.VERBOSE,
@@ -42,6 +42,22 @@ _XPATH_CMP = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _INVERSE = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _SAME_VALUE_SUFFIXES = ("NAOK", "value", "code", "valueNAOK")
 _FUNCTIONS = {"intval": "int", "floatval": "number", "strlen": "string-length", "if": "if"}
+#: functions of one or more numbers with an XPath twin of the same meaning
+_NUMERIC = {
+    "abs": "abs",
+    "floor": "floor",
+    "ceil": "ceiling",
+    "sqrt": "sqrt",
+    "pow": "pow",
+    "min": "min",
+    "max": "max",
+    "exp": "exp",
+    "log": "log",
+}
+#: functions written by hand below (sums, counts, rounding, date differences)
+_SPECIAL = {"sum", "count", "round", "rounddown", "roundup", "datediff"}
+#: REDCap's datediff units as a factor on a difference in days
+_DAY_UNITS = {"y": 1 / 365.2425, "M": 1 / 30.44, "d": 1.0, "h": 24.0, "m": 1440.0, "s": 86400.0}
 
 
 class Untranslatable(ValueError):
@@ -182,7 +198,14 @@ class _Parser:
             return _Node("neg", args=(self.unary(),))
         if self.accept("!"):
             return _Node("not", args=(self.unary(),))
-        return self.primary()
+        return self.power()
+
+    def power(self) -> _Node:
+        """``a ^ b`` (REDCap), right-associative: ``2 ^ 3 ^ 2`` is ``2 ^ 9``."""
+        node = self.primary()
+        if self.accept("^") is not None:
+            return _Node("arith", op="^", args=(node, self.unary()))
+        return node
 
     def primary(self) -> _Node:
         tok = self.peek()
@@ -208,6 +231,14 @@ class _Parser:
                     args.append(self.or_())
                 self.expect(")")
             return _Node("call", value=text, args=tuple(args))
+        if kind == "name" and text.lower() in ("true", "false"):
+            return _Node("num", value="1" if text.lower() == "true" else "0")
+        if kind == "name" and text.split(".", 1)[0] in ("that", "self"):
+            # the answers of a question's items (LimeSurvey's that.Q1): only within sum()/count()
+            many = self.resolve(f"that.{text.split('.')[1]}") if "." in text else None
+            if not many:
+                raise Untranslatable(f"'{text}' refers to several answers at once")
+            return _Node("many", value=text, args=tuple(_Node("ref", ref=r) for r in many))
         if kind in ("name", "sgqa"):
             return _Node("ref", value=text, ref=self._ref(text))
         raise Untranslatable(f"unexpected {text!r}")
@@ -341,8 +372,14 @@ class _Emitter:
         if node.kind == "neg":
             return f"-{self.value(node.args[0])}"
         if node.kind == "arith":
+            if node.op == "^":
+                return f"pow({self.value(node.args[0])}, {self.value(node.args[1])})"
             op = "div" if node.op == "/" else node.op
             return f"({self.value(node.args[0])} {op} {self.value(node.args[1])})"
+        if node.kind == "many":
+            raise Untranslatable(f"'{node.value}' outside sum() or count()")
+        if node.kind == "call" and node.value.lower() in _SPECIAL | set(_NUMERIC):
+            return self._numeric(node.value.lower(), node.args)
         if node.kind == "call":
             fn = _FUNCTIONS.get(node.value)
             if fn is None:
@@ -357,6 +394,54 @@ class _Emitter:
         if node.kind in ("cmp", "and", "or", "not"):
             return self.bool_(node)
         raise Untranslatable(f"unexpected {node.kind}")
+
+    def _numeric(self, name: str, args: tuple[_Node, ...]) -> str:
+        """The numeric functions of ExpressionScript and REDCap with an XPath equivalent."""
+        if not args:
+            raise Untranslatable(f"{name}() without arguments")
+        if name in ("sum", "count"):
+            items = [a for arg in args for a in (arg.args if arg.kind == "many" else (arg,))]
+            values = [self.value(a) for a in items]
+            if name == "sum":  # an empty answer adds nothing, as in LimeSurvey and REDCap
+                return "(" + " + ".join(f"coalesce({v}, 0)" for v in values) + ")"
+            return "(" + " + ".join(f"if({v} != '', 1, 0)" for v in values) + ")"
+        if name == "datediff":
+            return self._datediff(args)
+        values = [self.value(a) for a in args]
+        if name in ("round", "rounddown", "roundup"):
+            places = values[1] if len(values) > 1 else "0"
+            if len(values) > 2 or not re.fullmatch(r"\d+", places):
+                raise Untranslatable(f"{name}() with places {places}")
+            if name == "round":
+                return f"round({values[0]}, {places})"
+            fn = "floor" if name == "rounddown" else "ceiling"
+            if places == "0":
+                return f"{fn}({values[0]})"
+            scale = 10 ** int(places)
+            return f"({fn}({values[0]} * {scale}) div {scale})"
+        fn = _NUMERIC[name]
+        if (fn == "pow" and len(values) != 2) or (
+            fn not in ("min", "max", "pow") and len(values) != 1
+        ):
+            raise Untranslatable(f"{name}() with {len(values)} arguments")
+        return f"{fn}({', '.join(values)})"
+
+    def _datediff(self, args: tuple[_Node, ...]) -> str:
+        """REDCap's ``datediff(d1, d2, unit[, format][, signed])``: d2 - d1 in the unit."""
+        if len(args) < 3 or args[2].kind != "str" or args[2].value not in _DAY_UNITS:
+            raise Untranslatable("datediff() without a unit y, M, d, h, m or s")
+
+        def date(node: _Node) -> str:
+            if node.kind == "str" and node.value.lower() in ("today", "now"):
+                return f"{node.value.lower()}()"
+            return self.value(node)
+
+        signed = any(a.kind == "num" and a.value == "1" for a in args[3:])
+        days = f"(decimal-date-time({date(args[1])}) - decimal-date-time({date(args[0])}))"
+        factor = _DAY_UNITS[args[2].value]
+        if factor != 1.0:
+            days = f"({days} {'*' if factor > 1 else 'div'} {factor if factor > 1 else round(1 / factor, 4)})"
+        return days if signed else f"abs({days})"
 
 
 def is_always(expression: str | None) -> bool:

@@ -42,6 +42,7 @@ from klappt.interop.limesurvey.expressions import (
     translate,
     translate_value,
 )
+from klappt.interop.limesurvey.filters import Check, apply_checks, that
 from klappt.interop.limesurvey.items import (
     ARRAY_TYPES,
     COMMENT,
@@ -100,6 +101,7 @@ class _Builder:
         self.names = Names()
         self.refs: dict[str, Ref] = {}
         self.pending: list[tuple[dict[str, str], str, str]] = []  # (row, expression, where)
+        self.checks: list[Check] = []  # array filters and validations (limesurvey.filters)
 
     # -- texts ------------------------------------------------------------------------------
 
@@ -173,6 +175,7 @@ class _Builder:
             if q.gid not in known_groups:
                 self.question(q, qnames[q.qid])
         self.resolve_pending()
+        apply_checks(self, self.checks)
         self.form.renamed = dict(self.names.renamed)
         if self.s.ignored_languages:
             self.form.notes.append(
@@ -200,7 +203,9 @@ class _Builder:
         if not is_always(expression):
             self.pending.append((row, expression, where))
 
-    def resolve(self, name: str) -> Ref | None:
+    def resolve(self, name: str) -> Ref | list[Var] | None:
+        if name.startswith("that."):  # the items of a question, within sum() or count()
+            return that(self, name[5:])
         ref = self.refs.get(name)
         if ref is None:
             lowered = {k.lower(): v for k, v in self.refs.items()}
@@ -295,19 +300,11 @@ class _Builder:
         if ok:
             if t != "X":
                 self.form.questions += 1
-            for attr in ("array_filter", "array_filter_exclude"):
-                if q.attrs.get(attr, "").strip():
-                    self.form.verbatim.append(
-                        f"{where}: {attr} {q.attrs[attr].strip()} (items shown by another question's answers; not checked)"
-                    )
-            if q.attrs.get("em_validation_q", "").strip():
-                self.form.verbatim.append(
-                    f"{where}: validation {q.attrs['em_validation_q'].strip()} (not checked)"
-                )
+            for attr in ("array_filter", "array_filter_exclude", "em_validation_q"):
+                if q.attrs.get(attr, "").strip():  # translated once every name is known
+                    self.checks.append(Check(q, name, attr, q.attrs[attr].strip(), where))
             if q.preg.strip():
-                self.form.verbatim.append(
-                    f"{where}: validation regex {q.preg.strip()} (not checked)"
-                )
+                self.checks.append(Check(q, name, "preg", q.preg.strip(), where))
 
     def finish_row(self, ctx: Ctx, row: dict[str, str]) -> dict[str, str]:
         self.defer(row, ctx.q.relevance, ctx.where, self.s.conditions.get(ctx.q.qid))

@@ -152,8 +152,14 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
     missing_columns: dict[str, list[str | None]] = {}
 
     kinds: dict[str, list[str | None]] = {}  # per variable: which missing each value was
+    cleaned: dict[str, list[Any]] = {}  # a set's member is read twice: as a choice and itself
 
     def clean(var: str) -> list[Any]:
+        if var not in cleaned:
+            cleaned[var] = _clean(var)
+        return cleaned[var]
+
+    def _clean(var: str) -> list[Any]:
         nonlocal missing_count
         values = list(df[var])
         miss = ranges.get(var, [])
@@ -172,17 +178,23 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
             kinds[var] = kind
         return out
 
-    in_sets = {v for s in mrsets.values() for v in s.get("variable_list", [])}
+    # A multiple-response set becomes a select_multiple question before its first member; the
+    # members stay questions of their own (a numeric amount in a set stays a number).
     done: set[str] = set()
+    variables = {v.lower() for v in meta.column_names}
     for var in meta.column_names:
-        if var in done:
-            continue
-        set_name = next((n for n, s in mrsets.items() if var in s.get("variable_list", [])), None)
+        set_name = next(
+            (n for n, s in mrsets.items() if n not in done and var in s.get("variable_list", [])),
+            None,
+        )
         if set_name is not None:
+            done.add(set_name)
             s = mrsets[set_name]
             members = [m for m in s["variable_list"] if m in df]
-            done.update(members)
-            qname = names.unique(set_name.lstrip("$"), original=set_name)
+            wanted = set_name.lstrip("$")
+            if wanted.lower() in variables:  # the variables keep their names, the set gives way
+                wanted = f"{wanted}_set"
+            qname = names.unique(wanted, original=set_name)
             list_rows: dict[str, str] = {}
             selections: list[set[str]] = [
                 set() for _ in range(len(df[members[0]]) if members else 0)
@@ -224,11 +236,8 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
                 for sel, ok in zip(selections, answered, strict=True)
             ]
             notes.append(
-                f"multiple-response set {set_name} ({'dichotomies' if s.get('is_dichotomy') else 'categories'}) -> select_multiple {qname}"
+                f"multiple-response set {set_name} ({'dichotomies' if s.get('is_dichotomy') else 'categories'}) -> select_multiple {qname}; its variables kept as questions of their own"
             )
-            continue
-        if var in in_sets:
-            continue
         if var.lower() in ("return_id", "_id") or var.lower().startswith("meta_"):
             meta = "_id" if var.lower() in ("return_id", "_id") else f"_{var[5:]}"
             columns[meta] = [_fmt(v) for v in df[var]]

@@ -179,13 +179,13 @@ def wave_variables(
                 members.append(var.name)
             if members:
                 mrsets.append(MrSet(set_names.make(q.name), label, members))
-        elif q.type in ("integer", "decimal"):
+        elif q.type in ("integer", "decimal", "range"):
             series = rs.frame[q.name].cast(pl.Float64)
             if stata and q.type == "integer" and _fits_long(rs.frame[q.name]):
                 # stored as an integer again (pyreadstat writes every integer as a Stata long)
                 series = rs.frame[q.name].cast(pl.Int32)
             decimals = 0
-            if q.type == "decimal":
+            if q.type != "integer":
                 fraction = (
                     series.cast(pl.String).str.extract(r"\.(\d*?)0*$", 1).str.len_chars().max()
                 )
