@@ -1601,7 +1601,9 @@ BEMERKUNGEN_2021_PHRASES = (
 )
 
 
-def build_2021(returns_2022: tuple[list[str], list[list[str]]]) -> tuple[list[str], list[list[str]]]:
+def build_2021(
+    returns_2022: tuple[list[str], list[list[str]]],
+) -> tuple[list[str], list[list[str]]]:
     """The 44 synthetic returns of the Entwicklungsstand 2021.
 
     A site that also answered in 2022 answers 2021 close to its 2022 answers (the same sites
