@@ -89,9 +89,13 @@ RENDERED = [(k, t) for k, t in COMBINATIONS if t not in WITHOUT_TABLE]
 def _recipe(folder: Path, combinations: list[tuple[str, str]]) -> Path:
     (folder / "form.md").write_text(FORM, encoding="utf-8")
     (folder / "data.csv").write_text(DATA, encoding="utf-8")
-    lines = ["title: Arten", "waves:", '  "1": {form: form.md, data: data.csv}', "slides:"]
+    lines = ["title: Arten", "waves:", '  "1": {form: form.md, data: data.csv}']
+    # the kinds over waves count a second wave of the same form, the same returns by _id
+    lines += ['  "2": {form: form.md, data: data.csv}', "trends: {sites: _id}", "slides:"]
     for kind, qtype in combinations:
         by = ", by: gebiet" if kind == "grouped" else ""  # grouped bars compare groups
+        if KIND[kind].over_waves:
+            by = ', waves: ["1", "2"]'
         lines += [
             "  - result:",
             f"      title: Folie {kind} {qtype}",
@@ -201,7 +205,7 @@ def test_a_kind_for_a_question_without_a_table_names_the_recipe_line__error(tmp_
         spec = load_recipe(_recipe(tmp_path, [(kind, qtype)]))
         with pytest.raises(KlapptError) as err:
             build_report(spec, load_data(spec))
-        assert "Zeile 7" in str(err.value) and QUESTION_OF[qtype] in str(err.value)
+        assert "Zeile 9" in str(err.value) and QUESTION_OF[qtype] in str(err.value)
 
 
 def test_a_kind_that_does_not_suit_the_question_names_the_recipe_line__error(tmp_path):

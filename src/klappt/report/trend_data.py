@@ -120,11 +120,12 @@ class TrendContext:
 
     def _sites(self, rs: Any) -> Any:
         column = self.sources.sites if self.sources else None
-        if column is None or column not in rs.frame.columns:
-            return None
         import polars as pl
 
-        return rs.frame.get_column(column).cast(pl.String)
+        for frame in (rs.frame, rs.meta):  # a question, or a column such as _id
+            if column is not None and column in frame.columns:
+                return frame.get_column(column).cast(pl.String)
+        return None
 
     def _stored(self, line: int | None) -> dict[tuple[str, str], WaveMapping]:
         """The recipe's mapping files, each read against its two waves' forms."""
