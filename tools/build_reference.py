@@ -949,7 +949,7 @@ FORMS: dict[str, ReferenceForm] = {
     ),
     "2021": ReferenceForm(
         file="entwicklungsstand_2021.xlsx",
-        title="Prozessmanagement ‚Gemeinsam klappt’s‘ – Entwicklungsstand 2021 (synthetisch)",
+        title="Entwicklungsstand 2021 (synthetisch)",
         form_id="entwicklungsstand_2021",
         version="2021040101",
         survey=SURVEY_2021,
@@ -2193,7 +2193,7 @@ prints only a count.
    not figures, and are not in `expected_figures.yaml`. The 2021 Arbeitshilfe
    ("Entwicklungsstand", April–May 2021) is mentioned by the deck but reports no figure.
 12. **The 2021 wave is synthetic as a whole**, form included (`entwicklungsstand_2021.xlsx`,
-   title "… Entwicklungsstand 2021 (synthetisch)"): the real form is not published. It exists so
+   title "Entwicklungsstand 2021 (synthetisch)"): the real form is not published. It exists so
    that the pack shows a trend over three waves whose forms change: `thm_personen`,
    `lw_massnahmen`, `ueberleitung_geplant` and `bewertung_strukturen` are 2022's `thm_anzahl`,
    `lebenswelt`, `ueberleitung` and `bewertung` renamed; "ja, in mehreren Bereichen" and "ja,
