@@ -213,7 +213,7 @@ def test_a_kind_that_does_not_suit_the_question_names_the_recipe_line__error(tmp
     with pytest.raises(KlapptError) as err:
         build_report(spec, load_data(spec))
     message = str(err.value)
-    assert "Zeile 7" in message and "'doughnut'" in message and "anzahl" in message
+    assert "Zeile 9" in message and "'doughnut'" in message and "anzahl" in message
     assert "möglich: table" in message
 
 
@@ -244,7 +244,8 @@ def test_the_table_and_the_literal_list_the_same_kinds_in_order__ok():
 
 
 def test_the_kinds_per_question_type_come_from_the_table__ok():
-    assert kinds_for("select_multiple") == ("bar", "column", "grouped", "cloud")
+    assert kinds_for("select_multiple") == ("bar", "column", "grouped", "cloud", "trend")
+    assert kinds_for("select_one")[-2:] == ("trend", "transitions")
     assert kinds_for("text") == ("cloud",)
     assert kinds_for("integer") == kinds_for("calculate") == ("table",)
     assert kinds_for("geopoint") == ()
@@ -275,7 +276,12 @@ DATA_EMPTY = DATA.replace("nein", "ja").replace("land", "stadt")
 @pytest.fixture(scope="module")
 def empty_answers(tmp_path_factory) -> BuiltReport:
     folder = tmp_path_factory.mktemp("leer")
-    combos = [(k, t) for k, t in RENDERED if t == "select_one" and KIND[k].counts == "shares"]
+    # (the kinds over waves show the answers the sites gave: see test_trend_report.py)
+    combos = [
+        (k, t)
+        for k, t in RENDERED
+        if t == "select_one" and KIND[k].counts == "shares" and not KIND[k].over_waves
+    ]
     spec = load_recipe(_recipe(folder, combos))
     (folder / "data.csv").write_text(DATA_EMPTY, encoding="utf-8")
     return build_report(spec, load_data(spec))

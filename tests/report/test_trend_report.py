@@ -85,9 +85,14 @@ def test_trend_chart_equals_each_wave_tabulated_and_mapped_by_hand__ok(deck):
 
 def test_trend_slide_names_the_question_each_wave_asked__ok(deck):
     n, _ = _panel(deck, "trend")
-    asked = next(f for f in deck.slides[n - 1].footnotes if f.startswith("Gefragt"))
-    assert "2020 „Gibt es Konzepte zur Lebensweltorientierung?“" in asked
-    assert "2021 „Gibt es Maßnahmen zur lebensweltlichen Integration?“" in asked
+    asked = [f for f in deck.slides[n - 1].footnotes if f.startswith("Frage ")]
+    assert asked == [
+        "Frage 2020: „Gibt es Konzepte zur Lebensweltorientierung?“",
+        "Frage 2021: „Gibt es Maßnahmen zur lebensweltlichen Integration?“",
+    ]
+    # the 2022 question is the chart's heading (the recipe gives the chart no title)
+    _, p = _panel(deck, "trend")
+    assert p.title.startswith("Gibt es in „Gemeinsam klappt’s“ Maßnahmen")
     source = deck.slides[n - 1].footnotes[-1]
     assert "n=46" in source and "n=44" in source and "n=40" in source
 
@@ -237,4 +242,4 @@ def test_trend_and_panel_slides_in_every_format__ok(deck, tmp_path):
             text=True,
             timeout=120,
         ).stdout.split("\f")
-        assert "2021: nein" in pages[n - 1] and "Gefragt" in pages[t - 1]
+        assert "2021: nein" in pages[n - 1] and "Frage 2020" in pages[t - 1]

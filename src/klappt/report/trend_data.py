@@ -167,18 +167,23 @@ class TrendContext:
         return found
 
 
-def question_texts(entry: dict[str, Any], lang: str) -> str | None:
-    """ "Gefragt: 2020 „…“; 2022 „…“" when the waves asked a mapped
-    question under another name or in other words; None when every wave asked the same."""
+def question_texts(entry: dict[str, Any], lang: str, headed: bool = False) -> tuple[str, ...]:
+    """ "Frage 2020: „…“", one line per wave, when the waves asked a mapped question under
+    another name or in other words; none when every wave asked the same. One line each, so
+    the deck's footer (sized by its number of notes) keeps room for the source and the mark.
+    ``headed``: the chart's heading is the last wave's question, whose line is then left out."""
     waves = entry["waves"]
     names = {w: t.get("question", entry["question"]) for w, t in waves.items()}
     texts = {w: " ".join(str(t.get("label") or "").split()) for w, t in waves.items()}
     if len(set(names.values())) <= 1 and len({t.casefold() for t in texts.values()}) <= 1:
-        return None
-    head = "Gefragt" if lang != "en" else "Asked"
+        return ()
     # the names stand in the data table ("Frage"); the footer has room for the words only
-    parts = [f"{w} „{texts[w]}“" if lang != "en" else f"{w} “{texts[w]}”" for w in waves]
-    return f"{head}: " + "; ".join(parts)
+    last = list(waves)[-1]
+    return tuple(
+        f"Frage {w}: „{texts[w]}“" if lang != "en" else f"Question {w}: “{texts[w]}”"
+        for w in waves
+        if not (headed and w == last)
+    )
 
 
 # -- live numbers: trend(q, choice), change(q, choice, from=, to=), stayed(q, choice) -----------

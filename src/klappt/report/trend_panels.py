@@ -106,9 +106,7 @@ def _trend(pb: PanelBuilder, ctx: TrendContext, panel: ChartPanel, slide_title: 
             rows_out.append(
                 (w, tables[w].get("question", q.name), labels.get(c, c), mark or bases[w], n, pct)
             )
-    asked = question_texts(entry, pb.lang)
-    if asked:
-        held.append(asked)
+    held.extend(question_texts(entry, pb.lang, headed=panel.title is None))
     caption = ", ".join(f"{w}: {base_text(bases[w], pb.lang)}" for w in present)
     heading = _heading(pb, panel, pb.label(last, q), slide_title)
     table = make_table(
@@ -203,8 +201,7 @@ def _transitions(
             else f"; mean change {change} scale points"
         )
     entry = ctx.entry((a, b), panel.question, panel.line)
-    asked = question_texts(entry, pb.lang)
-    notes = tuple(dict.fromkeys(held)) + ((asked,) if asked else ())
+    notes = tuple(dict.fromkeys(held)) + question_texts(entry, pb.lang, panel.title is None)
     heading = _heading(pb, panel, f"{pb.label(last, q)} ({a} → {b})", slide_title)
     table = make_table(
         pb,
