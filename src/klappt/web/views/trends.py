@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from klappt.errors import KlapptError
-from klappt.store.models import Program, Return, Wave
+from klappt.store.models import Program, Return, Site, Wave
 from klappt.web import downloads, exports, instruments
 from klappt.web.access import program_view
 
@@ -101,7 +101,12 @@ def _context(program: Program, error: str | None = None) -> dict[str, Any]:
     if len(inputs) >= 2:
         mappings = chain(names, {i.name: i.responses.instrument for i in inputs}, stored)
         result = trend(inputs, mappings, lang=lang).to_dict()
-        entries = [_entry(e, names, MIN_CELL, lang) for e in result["trends"]]
+        ids = set(Site.objects.filter(program=program).values_list("site_id", flat=True))
+        entries = [
+            _entry(e, names, MIN_CELL, lang)
+            for e in result["trends"]
+            if _shown(e, names[-1], ids)
+        ]
     pairs = [
         {
             "source": a,
@@ -130,6 +135,15 @@ def _context(program: Program, error: str | None = None) -> dict[str, Any]:
         "min_cell": MIN_CELL,
         "neighbours": list(itertools.pairwise(waves)),
     }
+
+
+def _shown(e: dict[str, Any], last: str, ids: set[str]) -> bool:
+    """Whether the page shows a question: not dates and free text (no trend of their own),
+    not the question naming the site (a list of who answered, not a finding)."""
+    if e["type"] in ("date", "text"):
+        return False
+    choices = {str(r["choice"]) for r in e["waves"].get(last, {}).get("rows", [])}
+    return not (choices and ids and choices <= ids)
 
 
 def _entry(e: dict[str, Any], names: list[str], k: int, lang: str) -> dict[str, Any]:
