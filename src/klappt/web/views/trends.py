@@ -103,9 +103,7 @@ def _context(program: Program, error: str | None = None) -> dict[str, Any]:
         result = trend(inputs, mappings, lang=lang).to_dict()
         ids = set(Site.objects.filter(program=program).values_list("site_id", flat=True))
         entries = [
-            _entry(e, names, MIN_CELL, lang)
-            for e in result["trends"]
-            if _shown(e, names[-1], ids)
+            _entry(e, names, MIN_CELL, lang) for e in result["trends"] if _shown(e, names[-1], ids)
         ]
     pairs = [
         {
@@ -191,6 +189,8 @@ def _entry(e: dict[str, Any], names: list[str], k: int, lang: str) -> dict[str, 
             stats.append(shown)
     panels = []
     by_label = {str(r["choice"]): str(r["label"]) for r in last["rows"]}
+    # a select_multiple's panels are per choice: ticked or not in each wave
+    by_label |= {"ticked": _("ticked"), "not_ticked": _("not ticked")}
     for p in e.get("panels", []):
         groups: dict[str, int] = {}
         for t in p["transitions"]:
@@ -204,7 +204,7 @@ def _entry(e: dict[str, Any], names: list[str], k: int, lang: str) -> dict[str, 
             for t in p["transitions"]
             if groups[t["from"]] >= k or t["to"] == t["from"]
         ]
-        panels.append({**p, "moves": moves})
+        panels.append({**p, "moves": moves, "choice_label": by_label.get(p.get("choice") or "")})
     asked_differently = (
         len({h["question"] for h in heads}) > 1
         or len({" ".join(str(h["label"]).split()) for h in heads}) > 1
