@@ -40,6 +40,7 @@ DEFAULT_OUT = ROOT / "src" / "klappt" / "reference"
 # One seed per wave: changing the 2020 data must not reshuffle the 2022 returns.
 SEED_2022 = 20220615
 SEED_2020 = 20200701
+SEED_2021 = 20210415  # the synthetic 2021 wave (trend example)
 
 DE = "Deutsch (de)"
 EN = "English (en)"
@@ -832,6 +833,91 @@ SURVEY_2020: list[Row] = [
 ]
 
 
+# ---- Entwicklungsstand 2021 (SYNTHETIC: form and returns invented for the trend) ---------
+# The deck mentions the 2021 Arbeitshilfe but prints no figure from it. We invent a short form
+# in its place so that the pack shows a trend over three waves whose forms change: questions
+# renamed (thm_personen, lw_massnahmen, ueberleitung_geplant, bewertung_strukturen), two
+# choices merged into one (ja_umfassend + ja_einzeln -> ja), one choice not comparable
+# (in_arbeit), one question the 2022 form dropped (buendnis).
+
+LISTS_2021: dict[str, Choices] = {
+    "janein": JANEIN,
+    "lw_stand": (
+        ("ja_umfassend", "ja, in mehreren Bereichen", "yes, in several areas"),
+        ("ja_einzeln", "ja, einzelne Angebote", "yes, single offers"),
+        ("nein", "nein", "no"),
+    ),
+    "regelung": (
+        ("ja", "ja", "yes"),
+        ("in_arbeit", "in Vorbereitung", "being prepared"),
+        ("nein", "nein", "no"),
+    ),
+    "bewertung5": LISTS_2022["bewertung5"],
+}
+
+SURVEY_2021: list[Row] = [
+    Row(
+        "note",
+        "intro",
+        "Prozessmanagement ‚Gemeinsam klappt’s‘ – Entwicklungsstand 2021. Bitte füllen Sie die "
+        "Arbeitshilfe bis Ende Mai 2021 aus.",
+        "Process management ‘Gemeinsam klappt’s’ – state of development 2021. Please fill in "
+        "the form by the end of May 2021.",
+    ),
+    *site_identification(
+        "2021-04-01", "2021-05-31", "von April bis Mai 2021", "from April to May 2021"
+    ),
+    Row("begin_group", "s1_stand", "1 Stand der Umsetzung", "1 State of implementation"),
+    Row(
+        "select_one janein",
+        "buendnis",
+        "Ist das lokale Bündnis „Gemeinsam klappt’s“ eingerichtet?",
+        "Has the local Gemeinsam klappt's alliance been set up?",
+        required="yes",
+    ),
+    Row(
+        "integer",
+        "thm_personen",
+        "Wie viele Teilhabemanager:innen (THM, FB6) sind in Ihrer Kommune tätig?",
+        "How many participation managers (THM, FB6) work in your municipality?",
+        "Personen, nicht Stellen",
+        "People, not posts",
+        required="yes",
+        constraint=THM_COUNT_CONSTRAINT,
+        msg_de=THM_COUNT_MSG[0],
+        msg_en=THM_COUNT_MSG[1],
+    ),
+    Row(
+        "select_one lw_stand",
+        "lw_massnahmen",
+        "Gibt es Maßnahmen zur lebensweltlichen Integration?",
+        "Are there measures for integration in everyday life?",
+        "z. B. Begegnungs-, Freizeit-, Sport- oder Gesundheitsangebote",
+        "e.g. offers for encounter, leisure, sport or health",
+        required="yes",
+    ),
+    Row(
+        "select_one regelung",
+        "ueberleitung_geplant",
+        "Gibt es Regelungen zur Überleitung der Zielgruppe nach dem Auslaufen des THM?",
+        "Are there arrangements for handing over the target group when THM ends?",
+        required="yes",
+    ),
+    Row("end_group", "s1_stand"),
+    Row("begin_group", "s2_bewertung", "2 Bewertung", "2 Assessment"),
+    Row(
+        "select_one bewertung5",
+        "bewertung_strukturen",
+        "Bewertung der Strukturentwicklung durch „Gemeinsam klappt's“ bisher",
+        "Assessment of the development of structures by Gemeinsam klappt's so far",
+        required="yes",
+        appearance="likert",
+    ),
+    Row("end_group", "s2_bewertung"),
+    Row("text", "bemerkungen", "Anmerkungen", "Remarks", appearance="multiline"),
+]
+
+
 @dataclass(frozen=True)
 class ReferenceForm:
     """One wave's form: the file it goes to, its settings, its rows and its own choice lists."""
@@ -860,6 +946,14 @@ FORMS: dict[str, ReferenceForm] = {
         version="2020050101",
         survey=SURVEY_2020,
         lists=LISTS_2020,
+    ),
+    "2021": ReferenceForm(
+        file="entwicklungsstand_2021.xlsx",
+        title="Entwicklungsstand 2021 (synthetisch)",
+        form_id="entwicklungsstand_2021",
+        version="2021040101",
+        survey=SURVEY_2021,
+        lists=LISTS_2021,
     ),
 }
 
@@ -1498,6 +1592,111 @@ def build_2020() -> tuple[list[str], list[list[str]]]:
 # --------------------------------------------------------------------------------------
 
 
+N_2021 = 44  # invented: the 2021 wave is synthetic as a whole
+BEMERKUNGEN_2021_PHRASES = (
+    "Bündnistreffen finden inzwischen digital statt",
+    "Stelle THM seit Jahresbeginn wieder besetzt",
+    "Angebote wegen der Pandemie verschoben",
+    "Austausch mit der ABH verbessert",
+)
+
+
+def build_2021(
+    returns_2022: tuple[list[str], list[list[str]]],
+) -> tuple[list[str], list[list[str]]]:
+    """The 44 synthetic returns of the Entwicklungsstand 2021.
+
+    A site that also answered in 2022 answers 2021 close to its 2022 answers (the same sites
+    change little from one year to the next), so the panel of the same sites has something to
+    show; every draw comes from ``SEED_2021``, the other waves' returns are only read.
+    """
+    b = Builder("2021", N_2021, SEED_2021)
+    b.sites()
+    header, rows = returns_2022
+    col = {name: k for k, name in enumerate(header)}
+    later = {r[col["kommune"]]: r for r in rows}
+    scale = [c for c, _de, _en in LISTS_2021["bewertung5"]]
+    rng = b.rng
+    for row in b.rows:
+        site = str(row["kommune"])
+        then = later.get(site)
+        row["buendnis"] = "ja" if rng.random() < 0.95 else "nein"
+        lw = then[col["lebenswelt"]] if then else None
+        p_ja = 0.75 if lw == "ja" else 0.25 if lw == "nein" else 0.5
+        if rng.random() < p_ja:
+            row["lw_massnahmen"] = "ja_umfassend" if rng.random() < 0.4 else "ja_einzeln"
+        else:
+            row["lw_massnahmen"] = "nein"
+        ue = then[col["ueberleitung"]] if then else None
+        weights = (5, 4, 1) if ue == "ja" else (0, 3, 7) if ue == "nein" else (3, 4, 3)
+        row["ueberleitung_geplant"] = rng.choices(("ja", "in_arbeit", "nein"), weights)[0]
+        rating = then[col["bewertung"]] if then else rng.choice(scale[:4])
+        step = rng.choices((-1, 0, 1), (15, 50, 35))[0]
+        row["bewertung_strukturen"] = scale[min(4, max(0, scale.index(rating) + step))]
+        count = then[col["thm_anzahl"]] if then and then[col["thm_anzahl"]] else None
+        base = int(count) if count is not None else rng.randint(0, 3)
+        row["thm_personen"] = str(max(0, base + rng.choice((-1, 0, 0, 1))))
+    b.texts(
+        "bemerkungen",
+        b.sample(b.all, 9),
+        lambda _i: b.phrases(BEMERKUNGEN_2021_PHRASES, 1)[0],
+    )
+    return b.finish(dt.date(2021, 4, 1), dt.date(2021, 5, 31), "es21")
+
+
+#: the mappings of the pack (file -> text): which question of 2020 and 2021 is which of 2022
+MAPPINGS: dict[str, str] = {
+    "mapping_2020_2022.yaml": """\
+# Zuordnung der Fragen 2020 → 2022 im Referenzpaket (klappt waves map --apply).
+# Die Fragen, die beide Bögen stellen: Kommune, Gebietstyp und Datum heißen gleich und
+# gelten ohne Eintrag als dieselben. Die Zahl der THM ist ausdrücklich genannt, obwohl sie
+# gleich heißt: die Frage 2020 zählt auch geplante Stellen („eingesetzt oder geplant“).
+# lebenswelt_konzept → lebenswelt: 2020 fragte nach KONZEPTEN, 2021 und 2022 nach
+# MASSNAHMEN. Wir führen sie als eine Zeitreihe; jeder Bericht nennt dazu die Frage jeder
+# Welle (der Vergleichsfolie nach sind es unterschiedliche Fragen).
+from: "2020"
+to: "2022"
+questions:
+  - from: thm_anzahl
+    to: thm_anzahl
+  - from: lebenswelt_konzept
+    to: lebenswelt
+  - from: buendnis
+    to: null          # 2022 nicht mehr gefragt
+  - from: handlungsfelder
+    to: null          # 2022 nicht mehr gefragt
+  - from: lebenswelt_planung
+    to: null
+""",
+    "mapping_2021_2022.yaml": """\
+# Zuordnung der Fragen 2021 → 2022 im Referenzpaket (klappt waves map --apply).
+# Die Welle 2021 ist SYNTHETISCH (siehe README.md): umbenannte Fragen, zwei Antworten, die
+# 2022 eine sind, und eine Antwort ohne Entsprechung.
+from: "2021"
+to: "2022"
+questions:
+  - from: thm_personen
+    to: thm_anzahl
+  - from: lw_massnahmen
+    to: lebenswelt
+    choices:
+      ja_umfassend: ja   # zusammengelegt
+      ja_einzeln: ja     # zusammengelegt
+      nein: nein
+  - from: ueberleitung_geplant
+    to: ueberleitung
+    choices:
+      ja: ja
+      in_arbeit: null    # „in Vorbereitung“ gibt es 2022 nicht: nicht vergleichbar
+      nein: nein
+  - from: bewertung_strukturen
+    to: bewertung
+  - from: buendnis
+    to: null          # 2022 nicht mehr gefragt
+""",
+}
+
+
 def percent(count: int, base: int) -> float:
     """One decimal, half-up, from exact counts (the tabulation contract)."""
     return float(
@@ -1903,11 +2102,13 @@ numbers) is invented, seeded and reproducible. Do not cite them as findings abou
 | `register.csv` | the 54 sites: `site_id,name,typ,regierungsbezirk` |
 | `returns_2022.csv` | 40 synthetic returns of the 2022 form |
 | `returns_2020.csv` | 46 synthetic returns of the 2020 checklist |
+| `entwicklungsstand_2021.xlsx`, `returns_2021.csv` | a SYNTHETIC 2021 wave ("Entwicklungsstand 2021", 44 returns): form and returns invented for the trend example (see below) |
+| `mapping_2020_2022.yaml`, `mapping_2021_2022.yaml` | which question of 2020 and of 2021 is which of 2022 (`klappt waves map --apply`) |
 | `codebook_notwendigkeit_text.yaml`, `codebook_mehrwert_nennungen.yaml` | code books of the two coded free-text questions: the deck's categories with labels, descriptions and examples |
 | `codings_2022.csv` | the codings of those answers (coder `iaq`, final codes, one row per line of an answer), as `klappt code import` writes them |
 | `expected_figures.yaml` | every figure the deck prints, as data (`printed: true`), and the numbers we chose (`printed: false`) |
 
-All files are written by `tools/build_reference.py` (seeds 20220615 and 20200701). The test
+All files are written by `tools/build_reference.py` (seeds 20220615, 20200701 and 20210415). The test
 `tests/reference/test_reference_pack.py` checks that the forms pass pyxform and ODK Validate, that
 the returns validate without a single issue, that `klappt.analysis.tabulate` reproduces every entry
 of `expected_figures.yaml`, and that the files equal what the script writes.
@@ -1990,8 +2191,20 @@ prints only a count.
    label reads „Gemeinsam klappt's"; the workbook itself is unchanged.
 11. **Numbers in the clouds** ("ca. 100 Kommunen", "FB 1"…"FB6", "ab 2023") are parts of answers,
    not figures, and are not in `expected_figures.yaml`. The 2021 Arbeitshilfe
-   ("Entwicklungsstand", April–May 2021) is mentioned by the deck but reports no figure; it is not
-   part of the pack.
+   ("Entwicklungsstand", April–May 2021) is mentioned by the deck but reports no figure.
+12. **The 2021 wave is synthetic as a whole**, form included (`entwicklungsstand_2021.xlsx`,
+   title "Entwicklungsstand 2021 (synthetisch)"): the real form is not published. It exists so
+   that the pack shows a trend over three waves whose forms change: `thm_personen`,
+   `lw_massnahmen`, `ueberleitung_geplant` and `bewertung_strukturen` are 2022's `thm_anzahl`,
+   `lebenswelt`, `ueberleitung` and `bewertung` renamed; "ja, in mehreren Bereichen" and "ja,
+   einzelne Angebote" are merged into 2022's "ja"; "in Vorbereitung" has no 2022 counterpart and
+   counts as no answer; `buendnis` was dropped in 2022. A site that answered in 2022 answers 2021
+   close to its 2022 answers, drawn with seed 20210415, so the panel of the same sites has
+   transitions to show. None of its figures is printed by the deck; the 2020 and 2022 returns
+   are not touched by it.
+13. **Lebensweltorientierung as one series.** `mapping_2020_2022.yaml` maps 2020's
+   `lebenswelt_konzept` (concepts) onto 2022's `lebenswelt` (measures). The deck's comparison
+   slide keeps saying they are different questions; trend charts name each wave's question.
 
 ## Numbers we chose (charts the deck shows without numbers)
 
@@ -2086,7 +2299,7 @@ def build(out: Path) -> list[Path]:
     """Write every data file of the pack into ``out``; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for wave in ("2022", "2020"):
+    for wave in ("2022", "2020", "2021"):
         path = out / FORMS[wave].file
         write_form(path, wave)
         written.append(path)
@@ -2097,8 +2310,12 @@ def build(out: Path) -> list[Path]:
     for name, (header, rows) in (
         ("returns_2022.csv", returns_2022),
         ("returns_2020.csv", build_2020()),
+        ("returns_2021.csv", build_2021(returns_2022)),
     ):
         write_text(out / name, csv_text(header, rows))
+        written.append(out / name)
+    for name, text in MAPPINGS.items():
+        write_text(out / name, text)
         written.append(out / name)
     for question in CODED_TEXTS:
         write_text(out / codebook_file(question), codebook_yaml(question))

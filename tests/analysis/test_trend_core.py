@@ -177,3 +177,42 @@ def test_panel_counts_sites_only_in_one_wave() -> None:
     assert p.transitions == (("ja", "ja", 1), ("nein", "ja", 1))
     ja = next(t for t in p.tests if t["choice"] == "ja")
     assert (ja["left"], ja["joined"]) == (0, 1)
+
+
+def test_multiple_choice_panels_per_choice_equal_a_direct_count__ok():
+    """A select_multiple's panel per choice: ticked/not ticked in each wave, for the same sites;
+    the second wave is the first with its sites rotated, so that answers move between sites."""
+    import polars as pl
+
+    from klappt.reference import load_reference
+
+    _, rs, _ = load_reference("2022")
+    sites = rs.frame.get_column("kommune").cast(pl.String)
+    moved = pl.Series("site", sites.to_list()[1:] + sites.to_list()[:1], dtype=pl.String)
+    forms = {"a": rs.instrument, "b": rs.instrument}
+    result = trend(
+        [WaveInput("a", rs, sites), WaveInput("b", rs, moved)], chain(["a", "b"], forms, {})
+    ).to_dict()
+    entry = next(e for e in result["trends"] if e["question"] == "mehrwert")
+    names = [c.name for c in rs.instrument.question("mehrwert").choices]
+    assert [p["choice"] for p in entry["panels"]] == names
+    frame = rs.frame
+
+    def state(i: int, c: str) -> str | None:
+        ticks = [bool(frame[f"mehrwert/{n}"][i]) for n in names]
+        if not any(ticks):
+            return None
+        return "ticked" if frame[f"mehrwert/{c}"][i] else "not_ticked"
+
+    a_of = {s: i for i, s in enumerate(sites.to_list())}
+    b_of = {s: i for i, s in enumerate(moved.to_list())}
+    for p in entry["panels"]:
+        direct: dict[tuple[str, str], int] = {}
+        for s in a_of:
+            x, y = state(a_of[s], p["choice"]), state(b_of[s], p["choice"])
+            if x is not None and y is not None:
+                direct[(x, y)] = direct.get((x, y), 0) + 1
+        assert {(t["from"], t["to"]): t["sites"] for t in p["transitions"]} == direct
+        assert p["answered"] == sum(direct.values()) and p["sites"] == 40
+    # something moved: a choice some sites gave up and others took up
+    assert any(t["from"] != t["to"] for p in entry["panels"] for t in p["transitions"])

@@ -37,6 +37,10 @@ PACK_FILES = (
     "register.csv",
     "returns_2022.csv",
     "returns_2020.csv",
+    "entwicklungsstand_2021.xlsx",
+    "returns_2021.csv",
+    "mapping_2020_2022.yaml",
+    "mapping_2021_2022.yaml",
     "codebook_notwendigkeit_text.yaml",
     "codebook_mehrwert_nennungen.yaml",
     "codings_2022.csv",
@@ -186,7 +190,7 @@ def test_form_site_lists_match_register__ok(wave: str) -> None:
 # REF-3 ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("wave", "n"), [("2022", 40), ("2020", 46)])
+@pytest.mark.parametrize(("wave", "n"), [("2022", 40), ("2020", 46), ("2021", 44)])
 def test_returns_validate_without_issues__ok(wave: str, n: int) -> None:
     rs, report = _loaded(wave)
     assert not report.issues, [i.to_dict() for i in report.issues]

@@ -93,9 +93,13 @@ RENDERED = [(k, t) for k, t in COMBINATIONS if t not in WITHOUT_TABLE]
 def _recipe(folder: Path, combinations: list[tuple[str, str]]) -> Path:
     (folder / "form.md").write_text(FORM, encoding="utf-8")
     (folder / "data.csv").write_text(DATA, encoding="utf-8")
-    lines = ["title: Arten", "waves:", '  "1": {form: form.md, data: data.csv}', "slides:"]
+    lines = ["title: Arten", "waves:", '  "1": {form: form.md, data: data.csv}']
+    # the kinds over waves count a second wave of the same form, the same returns by _id
+    lines += ['  "2": {form: form.md, data: data.csv}', "trends: {sites: _id}", "slides:"]
     for kind, qtype in combinations:
         by = ", by: gebiet" if kind == "grouped" else ""  # grouped bars compare groups
+        if KIND[kind].over_waves:
+            by = ', waves: ["1", "2"]'
         lines += [
             "  - result:",
             f"      title: Folie {kind} {qtype}",
@@ -205,7 +209,7 @@ def test_a_kind_for_a_question_without_a_table_names_the_recipe_line__error(tmp_
         spec = load_recipe(_recipe(tmp_path, [(kind, qtype)]))
         with pytest.raises(KlapptError) as err:
             build_report(spec, load_data(spec))
-        assert "Zeile 7" in str(err.value) and QUESTION_OF[qtype] in str(err.value)
+        assert "Zeile 9" in str(err.value) and QUESTION_OF[qtype] in str(err.value)
 
 
 def test_a_kind_that_does_not_suit_the_question_names_the_recipe_line__error(tmp_path):
@@ -213,7 +217,7 @@ def test_a_kind_that_does_not_suit_the_question_names_the_recipe_line__error(tmp
     with pytest.raises(KlapptError) as err:
         build_report(spec, load_data(spec))
     message = str(err.value)
-    assert "Zeile 7" in message and "'doughnut'" in message and "anzahl" in message
+    assert "Zeile 9" in message and "'doughnut'" in message and "anzahl" in message
     assert "möglich: table" in message
 
 
@@ -244,7 +248,8 @@ def test_the_table_and_the_literal_list_the_same_kinds_in_order__ok():
 
 
 def test_the_kinds_per_question_type_come_from_the_table__ok():
-    assert kinds_for("select_multiple") == ("bar", "column", "grouped", "cloud")
+    assert kinds_for("select_multiple") == ("bar", "column", "grouped", "cloud", "trend")
+    assert kinds_for("select_one")[-2:] == ("trend", "transitions")
     assert kinds_for("text") == ("cloud",)
     assert kinds_for("integer") == kinds_for("calculate") == ("table",)
     assert kinds_for("geopoint") == ()
@@ -275,7 +280,12 @@ DATA_EMPTY = DATA.replace("nein", "ja").replace("land", "stadt")
 @pytest.fixture(scope="module")
 def empty_answers(tmp_path_factory) -> BuiltReport:
     folder = tmp_path_factory.mktemp("leer")
-    combos = [(k, t) for k, t in RENDERED if t == "select_one" and KIND[k].counts == "shares"]
+    # (the kinds over waves show the answers the sites gave: see test_trend_report.py)
+    combos = [
+        (k, t)
+        for k, t in RENDERED
+        if t == "select_one" and KIND[k].counts == "shares" and not KIND[k].over_waves
+    ]
     spec = load_recipe(_recipe(folder, combos))
     (folder / "data.csv").write_text(DATA_EMPTY, encoding="utf-8")
     return build_report(spec, load_data(spec))

@@ -109,6 +109,10 @@ def test_every_url_answers_every_visitor_as_its_row_says__ok(web: Any, web_backe
         "repeat": "keine",  # the reference form has no repeat: 404 once let in
         "fmt": "html",
         "token": web.token("gt"),
+        # a mapping between two waves of the program (the proposal, none is kept)
+        "source_id": wave.pk,
+        "target_id": web.make_wave("2023").pk,
+        "ext": "yaml",
     }
     urls = _urls(get_resolver().url_patterns)
     # the sites' links first: later rows revoke and reissue links

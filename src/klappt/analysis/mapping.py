@@ -47,6 +47,7 @@ __all__ = [
     "compatible",
     "compose",
     "identity",
+    "mapping_from",
     "parse_mapping",
     "propose",
     "to_yaml",
@@ -309,9 +310,17 @@ def parse_mapping(text: str, path: str, source: Instrument, target: Instrument) 
     Questions and choices the file does not name: unchanged questions map to themselves
     (:func:`identity`), an unlisted choice to the choice of the same name.
     """
+    data, a, b = read_header(text, path)
+    return mapping_from(data, a, b, path, source, target)
+
+
+def mapping_from(
+    data: YMap, a: str, b: str, path: str, source: Instrument, target: Instrument
+) -> WaveMapping:
+    """The checks of :func:`parse_mapping` on an already parsed file (YAML, or a workbook read
+    by :mod:`klappt.analysis.mapping_xlsx` whose ``line`` is the sheet's row)."""
     from klappt.report.recipe_yaml import YSeq
 
-    data, a, b = read_header(text, path)
     items = data.get("questions")
     if items is None:
         items = YSeq()

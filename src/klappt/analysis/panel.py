@@ -16,7 +16,10 @@ import polars as pl
 
 from klappt.analysis.uncertainty import mcnemar
 
-__all__ = ["Panel", "panel", "site_answers"]
+__all__ = ["TICKED", "Panel", "panel", "site_answers", "ticked_answers"]
+
+#: the two "answers" of one choice of a select_multiple in its panel
+TICKED = ("ticked", "not_ticked")
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,12 @@ class Panel:
     transitions: tuple[tuple[str, str, int], ...]
     mean_change: float | None = None
     tests: tuple[dict[str, Any], ...] = ()
+    #: a select_multiple's panel is per choice: transitions between "ticked" and "not_ticked"
+    choice: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
+        d: dict[str, Any] = {} if self.choice is None else {"choice": self.choice}
+        d |= {
             "from": self.source,
             "to": self.target,
             "sites": self.sites,
@@ -59,6 +65,24 @@ def site_answers(frame: pl.DataFrame, sites: pl.Series, question: str) -> dict[s
     return dict(
         zip(last.get_column("site").to_list(), last.get_column("answer").to_list(), strict=True)
     )
+
+
+def ticked_answers(
+    frame: pl.DataFrame, sites: pl.Series, question: str, choice: str, names: list[str]
+) -> dict[str, str | None]:
+    """Each site's "ticked"/"not_ticked" of one choice of a select_multiple (its last return);
+    None where the return ticked nothing (the question not answered, as the base counts it)."""
+    ticks = [pl.col(f"{question}/{c}").fill_null(False) for c in names]
+    answered = pl.any_horizontal(ticks)
+    column = (
+        pl.when(~answered)
+        .then(None)
+        .when(pl.col(f"{question}/{choice}").fill_null(False))
+        .then(pl.lit(TICKED[0]))
+        .otherwise(pl.lit(TICKED[1]))
+        .alias("__ticked")
+    )
+    return site_answers(frame.select(column), sites, "__ticked")
 
 
 def panel(

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from klappt.analysis.mapping import WaveMapping, compose, identity
-from klappt.analysis.panel import Panel, panel, site_answers
+from klappt.analysis.panel import TICKED, Panel, panel, site_answers, ticked_answers
 from klappt.analysis.tabulate import Tabulation, tabulate
 from klappt.analysis.uncertainty import fisher, footnote, wilson
 from klappt.errors import ErrorCode, KlapptError
@@ -311,13 +311,22 @@ def _panels(
     present: list[int],
     tests: bool,
 ) -> list[Panel]:
-    if q.type != SELECT_ONE:
+    if q.type not in (SELECT_ONE, SELECT_MULTIPLE):
         return []
     choices = list(dict.fromkeys(c.name for c in q.choices))
     out = []
     for i, j in _pairs(present):
         si, sj = waves[i].sites, waves[j].sites
-        if si is None or sj is None or _names_the_site(mapped[i], si, q.name):
+        if si is None or sj is None:
+            continue
+        if q.type == SELECT_MULTIPLE:  # per choice: ticked or not, in each wave
+            for c in choices:
+                before = ticked_answers(mapped[i].frame, si, q.name, c, choices)
+                after = ticked_answers(mapped[j].frame, sj, q.name, c, choices)
+                p = panel(waves[i].name, waves[j].name, before, after, list(TICKED), tests=tests)
+                out.append(dataclasses.replace(p, choice=c))
+            continue
+        if _names_the_site(mapped[i], si, q.name):
             continue
         before = site_answers(mapped[i].frame, si, q.name)
         after = site_answers(mapped[j].frame, sj, q.name)

@@ -302,6 +302,14 @@ def demo(
                 lang,
             )
         )
+    from klappt.analysis.mapping import read_header
+    from klappt.reference import REFERENCE_MAPPINGS
+    from klappt.store.api import store_mapping
+
+    for name in REFERENCE_MAPPINGS:  # the pack's mappings, kept with the project (klappt trend)
+        mapping = reference_path(name).read_text(encoding="utf-8")
+        _, a, b = read_header(mapping, name)
+        store_mapping(project, a, b, mapping)
     from klappt.reference import reference_path as _ref
     from klappt.report import build_report as _build
     from klappt.report import load_recipe as _recipe

@@ -42,12 +42,16 @@ def map_(
     out_file: Annotated[
         str | None,
         typer.Option(
-            "--out", "-o", help="Den Vorschlag in diese YAML-Datei schreiben ('-' = Bildschirm)."
+            "--out",
+            "-o",
+            help="Den Vorschlag in diese YAML- oder Excel-Datei (.xlsx) schreiben ('-' = Bildschirm).",
         ),
     ] = None,
     apply: Annotated[
         Path | None,
-        typer.Option("--apply", help="Eine (geprüfte) Zuordnung mit dem Projekt speichern."),
+        typer.Option(
+            "--apply", help="Eine (geprüfte) Zuordnung (YAML oder .xlsx) mit dem Projekt speichern."
+        ),
     ] = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
@@ -73,9 +77,21 @@ def map_(
             raise typer.BadParameter(
                 say("--apply braucht keine Wellen", "--apply takes no waves", lang)
             )
-        text = _read_text(apply)
-        a, b, sa, sb = _mapping_forms(root, text, str(apply))
-        m = parse_mapping(text, str(apply), sa, sb)
+        if apply.suffix.lower() == ".xlsx":
+            # a workbook is checked as the YAML is, then kept as YAML (readable, diffable)
+            from klappt.analysis.mapping import mapping_from
+            from klappt.analysis.mapping_xlsx import read_mapping_xlsx
+
+            if not apply.is_file():
+                raise KlapptError(ErrorCode.FILE_001, path=apply)
+            data, a, b, place = read_mapping_xlsx(apply)
+            sa, sb = _forms_of(root, a, b, place, data)
+            m = mapping_from(data, a, b, place, sa, sb)
+            text = to_yaml(m, sa, sb)
+        else:
+            text = _read_text(apply)
+            a, b, sa, sb = _mapping_forms(root, text, str(apply))
+            m = parse_mapping(text, str(apply), sa, sb)
         where = store_mapping(root, a, b, text)
         mapped = sum(q.target is not None for q in m.questions.values())
         err.print(
@@ -97,7 +113,12 @@ def map_(
     fa, fb = load_wave(root, source)[0], load_wave(root, target)[0]
     m = propose(fa, fb, source, target)
     text = to_yaml(m, fa, fb)
-    if out_file:
+    if out_file and out_file.lower().endswith(".xlsx"):
+        from klappt.analysis.mapping_xlsx import to_xlsx
+        from klappt.files import write_atomic
+
+        write_atomic(Path(out_file), to_xlsx(m, fa, fb))
+    elif out_file:
         _write_or_print(out_file, text.rstrip("\n"))
     if out_file != "-":
         _print_proposal(m, lang)
@@ -149,9 +170,16 @@ def _read_text(path: Path) -> str:
 def _mapping_forms(root: Path, text: str, path: str) -> tuple[str, str, Instrument, Instrument]:
     """The two waves a mapping file names, and their forms; a wave not stored names its line."""
     from klappt.analysis.mapping import read_header
-    from klappt.store.api import load_wave
 
     data, a, b = read_header(text, path)
+    sa, sb = _forms_of(root, a, b, path, data)
+    return a, b, sa, sb
+
+
+def _forms_of(root: Path, a: str, b: str, path: str, data: Any) -> tuple[Instrument, Instrument]:
+    """The forms of the mapping's two waves; a wave not stored names its line (or row)."""
+    from klappt.store.api import load_wave
+
     forms = []
     for key, wave in (("from", a), ("to", b)):
         try:
@@ -168,7 +196,7 @@ def _mapping_forms(root: Path, text: str, path: str) -> tuple[str, str, Instrume
                     f"Wave '{wave}' is not stored ({exc.message('en')}).",
                 ),
             ) from None
-    return a, b, forms[0], forms[1]
+    return forms[0], forms[1]
 
 
 # -- klappt trend ---------------------------------------------------------------------------------

@@ -7,7 +7,12 @@ from pathlib import Path
 REFERENCE_WAVES: dict[str, tuple[str, str]] = {
     "2022": ("arbeitshilfe_2022.xlsx", "returns_2022.csv"),
     "2020": ("checkliste_2020.xlsx", "returns_2020.csv"),
+    # SYNTHETIC as a whole (form too): the trend example's middle wave, see README.md
+    "2021": ("entwicklungsstand_2021.xlsx", "returns_2021.csv"),
 }
+
+#: the pack's question mappings onto 2022 (``klappt waves map --apply``), earlier wave first
+REFERENCE_MAPPINGS: tuple[str, ...] = ("mapping_2020_2022.yaml", "mapping_2021_2022.yaml")
 
 #: wave -> (code books of its text questions, their codings), as the reference recipe uses them
 REFERENCE_CODING: dict[str, tuple[tuple[str, ...], str]] = {

@@ -112,6 +112,10 @@ class _Builder:
         self.lang = lang
         self.ev = Evaluator(data, lang, spec.source)
         self.panels = PanelBuilder(data, lang, self.ev, self.fail)
+        # trends over the recipe's waves, for the kinds and live numbers over waves
+        from klappt.report.trend_data import TrendContext
+
+        self.panels.trends = self.ev.trends = TrendContext(spec, data, lang, self.fail)
         # a recipe's percentages have one decimal unless it says otherwise; the derived deck's
         # none under a base of 100 (default_spec sets "auto")
         decimals = spec.options.get("decimals", 1)
@@ -202,7 +206,23 @@ class _Builder:
             q = self.panels.question(w, s.panels[0].question, s.panels[0].line)
             title = self.panels.label(w, q)
         panels = tuple(self.panels.build(p, title) for p in s.panels)
-        return self._result_slide(title, s.subtitle, panels, None, s.findings, s.footnotes)
+        # a chart over waves names each wave it counts in the source line
+        waves = tuple(
+            w
+            for p in panels
+            if p.kind in ("trend", "transitions")
+            for w in (
+                p.categories if p.kind == "trend" else [c.split(": ")[0] for c in p.categories[:1]]
+            )
+        )
+        over = tuple(
+            dict.fromkeys(
+                w for sp in s.panels if sp.kind in ("trend", "transitions") for w in sp.waves
+            )
+        )
+        return self._result_slide(
+            title, s.subtitle, panels, None, s.findings, s.footnotes, over or waves
+        )
 
     def comparison(self, s: ComparisonSlide) -> BuiltSlide:
         from klappt.report.spec import ChartPanel

@@ -24,6 +24,10 @@ Functions (``wave=`` picks another wave than the report's main one):
                                                mention when ``text`` is left out)
 ``top_mention(q, rank=1, wave=None)``          the most frequent free-text mention
 ``round(x, digits)``                           a computed number, rounded half-up
+``trend(q, choice, digits=0)``                 "2020: 39 % → 2021: 52 % → 2022: 60 %" over the
+                                               recipe's ``trends: waves`` (mapped questions)
+``change(q, choice, from=, to=, digits=0)``    the share's change in percentage points
+``stayed(q, choice, from=, to=)``              sites that gave ``choice`` in both waves
 =============================================  ==============================================
 """
 
@@ -91,7 +95,13 @@ FUNCTIONS = (
     "mention",
     "top_mention",
     "round",
+    "trend",
+    "change",
+    "stayed",
 )
+
+#: ``from=`` is a Python keyword: read as ``from_=`` (outside quotes, after "(" or ",")
+_FROM = re.compile(r"([(,]\s*)from\s*=")
 
 
 class Evaluator:
@@ -116,6 +126,8 @@ class Evaluator:
         self.lang = lang
         self.path = path
         self._mentions: dict[tuple[str, str], list[Mention]] = {}
+        #: the report's trends (klappt.report.trend_data.TrendContext), set by the builder
+        self.trends: Any = None
         self._functions: dict[str, Callable[..., Value]] = {
             name: getattr(self, f"_f_{name}") for name in FUNCTIONS
         }
@@ -151,7 +163,7 @@ class Evaluator:
         """The value of one expression (without the braces)."""
         t = text or Text(expression)
         try:
-            tree = ast.parse(expression.strip(), mode="eval")
+            tree = ast.parse(_FROM.sub(r"\1from_=", expression.strip()), mode="eval")
         except SyntaxError:
             raise self._error(
                 t,
@@ -469,6 +481,65 @@ class Evaluator:
         digits = _digits(digits)
         r = round_half_up(x, digits)
         return Value(int(r) if digits == 0 else float(r), digits)
+
+    # -- over waves (klappt.report.trend_data) -----------------------------------------------
+
+    def _trend_call(self, call: Callable[[], Any]) -> Any:
+        if self.trends is None:
+            raise ExpressionError(
+                "keine Zeitreihen in diesem Bericht.", "no trends in this report."
+            )
+        try:
+            return call()
+        except KlapptError as exc:
+            raise ExpressionError(exc.message("de"), exc.message("en")) from None
+        except ValueError as exc:
+            raise ExpressionError(*exc.args) from None
+
+    def _shares(self, q: str, choice: str, waves: tuple[str, ...], digits: int) -> list[Any]:
+        from klappt.report.trend_data import trend_shares
+
+        return list(self._trend_call(lambda: trend_shares(self.trends, q, choice, waves, digits)))
+
+    def _f_trend(self, q: str, choice: str, digits: int = 0) -> Value:
+        digits = _digits(digits)
+        parts = [
+            f"{w}: {'–' if v is None else fmt_number(v, self.lang, digits)}"
+            + ("" if v is None else "\u00a0%")
+            for w, v in self._shares(str(q), str(choice), (), digits)
+        ]
+        return Value(" → ".join(parts))
+
+    def _f_change(
+        self,
+        q: str,
+        choice: str,
+        from_: str | None = None,
+        to: str | None = None,
+        digits: int = 0,
+    ) -> Value:
+        digits = _digits(digits)
+        order = self._trend_call(lambda: self.trends.order)
+        a, b = str(from_ or order[0]), str(to or order[-1])
+        shares = dict(self._shares(str(q), str(choice), (a, b), 4))
+        if shares.get(a) is None or shares.get(b) is None:
+            raise ExpressionError(
+                f"'{q}' steht nicht in beiden Wellen {a} und {b}.",
+                f"'{q}' is not in both waves {a} and {b}.",
+            )
+        r = round_half_up(Decimal(str(shares[b])) - Decimal(str(shares[a])), digits)
+        return Value(int(r) if digits == 0 else float(r), digits)
+
+    def _f_stayed(
+        self, q: str, choice: str, from_: str | None = None, to: str | None = None
+    ) -> Value:
+        from klappt.report.trend_data import stayed_count
+
+        order = self._trend_call(lambda: self.trends.order)
+        a, b = str(from_ or order[0]), str(to or order[-1])
+        return Value(
+            int(self._trend_call(lambda: stayed_count(self.trends, str(q), str(choice), a, b)))
+        )
 
 
 def _digits(value: object) -> int:

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from klappt.report.textfit import fit
 
-__all__ = ["FINDINGS_SHARE", "GAP", "INSET", "ResultGrid", "bullets_height", "result_grid"]
+__all__ = [
+    "FINDINGS_SHARE",
+    "GAP",
+    "INSET",
+    "ResultGrid",
+    "bullets_height",
+    "footer_lines",
+    "result_grid",
+]
 
 #: The findings column beside one chart, as a share of the content width (every slide alike).
 FINDINGS_SHARE = 0.32
@@ -67,3 +75,10 @@ def result_grid(
         pw = (area_w - GAP * (n_panels - 1)) / n_panels
         panels = tuple((left + i * (pw + GAP), top, pw, bottom - top) for i in range(n_panels))
     return ResultGrid(findings, size, panels)
+
+
+def footer_lines(footnotes: tuple[str, ...], width: float) -> int:
+    """The lines a footer's notes take: one each, more where a note wraps at 12 pt (nothing on
+    a slide is smaller), so that a long source line (three waves' surveys) does not push the
+    last note, the demo mark, out of the box. Deck and PDF size their footers by it."""
+    return sum(max(1, len(fit(n, width - 2 * INSET - 2, 1e6, 12.0, 12.0)[1])) for n in footnotes)

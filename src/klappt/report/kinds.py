@@ -37,7 +37,18 @@ if TYPE_CHECKING:
     from klappt.report.pptx import _Box, _Deck
 
 #: The chart kinds a recipe may name (``kind:``), in the order of :data:`KINDS`.
-KindName = Literal["doughnut", "pie", "bar", "column", "stacked", "grouped", "cloud", "table"]
+KindName = Literal[
+    "doughnut",
+    "pie",
+    "bar",
+    "column",
+    "stacked",
+    "grouped",
+    "cloud",
+    "table",
+    "trend",
+    "transitions",
+]
 
 #: What a panel counts: shares of the choices, mentions (a cloud) or statistics (a table).
 Counts = Literal["shares", "mentions", "statistics"]
@@ -59,6 +70,7 @@ class ChartKind:
     hole: int = 0  # a ring's hole, in percent of its radius (0: a full pie)
     by_count: bool = False  # sorted by count unless the recipe says ``sort: form``
     data_table: bool = True  # the HTML repeats the numbers as a table for screen readers
+    over_waves: bool = False  # counts several waves through their mappings (``waves:``)
 
     @property
     def wording(self) -> str:
@@ -76,6 +88,10 @@ KINDS: tuple[ChartKind, ...] = (
     ChartKind("grouped", (_SELECT_ONE, _SELECT_MULTIPLE)),
     ChartKind("cloud", (_SELECT_ONE, _SELECT_MULTIPLE, "text"), counts="mentions"),
     ChartKind("table", _NUMBERS, counts="statistics", data_table=False),
+    # over waves whose forms may change (klappt.report.trend_panels): a choice's share per wave,
+    # and the same sites' answers in one wave against the next
+    ChartKind("trend", (_SELECT_ONE, _SELECT_MULTIPLE), over_waves=True),
+    ChartKind("transitions", (_SELECT_ONE,), over_waves=True),
 )
 
 #: The kinds by name.

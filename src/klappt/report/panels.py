@@ -74,6 +74,8 @@ class PanelBuilder:
         self.fail = fail
         #: the recipe's ``options: {decimals: N}``; ``None`` ("auto"): by the base
         self.decimals: int | None = None
+        #: the report's trends (klappt.report.trend_data), for the kinds over waves
+        self.trends: Any = None
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -136,6 +138,10 @@ class PanelBuilder:
     # -- panels ---------------------------------------------------------------------------
 
     def build(self, panel: ChartPanel, slide_title: str) -> BuiltPanel:
+        if panel.kind is not None and KIND[panel.kind].over_waves:
+            from klappt.report.trend_panels import over_waves_panel
+
+            return over_waves_panel(self, panel, slide_title)
         w = self.wave(panel.wave, panel.line)
         q = self.question(w, panel.question, panel.line)
         kind = panel.kind or auto_kind(

@@ -227,7 +227,7 @@ def _column_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None
     add_chart(slide, panel, _emu(box), XL_CHART_TYPE.COLUMN_CLUSTERED, _columns)
 
 
-@PPTX.register("grouped")
+@PPTX.register("grouped", "trend", "transitions")
 def _grouped_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
     if chart_style(panel) == "column":
         add_chart(slide, panel, _emu(box), XL_CHART_TYPE.COLUMN_CLUSTERED, _columns)
@@ -309,7 +309,7 @@ def chart_style(panel: BuiltPanel) -> str:
     PowerPoint and LibreOffice alike; horizontal bars are kept for long labels.
     """
     if (
-        panel.kind == "grouped"
+        panel.kind in ("grouped", "trend", "transitions")
         and len(panel.categories) <= 6
         and all(len(c) <= 18 for c in panel.categories)
     ):

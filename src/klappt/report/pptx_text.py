@@ -306,7 +306,9 @@ class DeckBase:
         text = "\n".join(footnotes)
         # up to six lines: a cloud's note of withheld mentions must not push the source or
         # the demo mark out of the box
-        h = min(15.5 * len(footnotes) + 6, 99.0)
+        from klappt.report.grid import footer_lines
+
+        h = min(15.5 * footer_lines(footnotes, self.W - 2 * self.M - 50) + 6, 99.0)
         self.text(
             slide,
             _Box(self.M, self.H - 10 - h, self.W - 2 * self.M - 50, h),

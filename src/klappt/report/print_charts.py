@@ -215,7 +215,7 @@ def _ring_svg(panel: BuiltPanel, d: float, size: float, colors: list[str]) -> st
     )
 
 
-@PRINT.register("bar", "grouped")
+@PRINT.register("bar", "grouped", "trend", "transitions")
 def _bars(panel: BuiltPanel, ident: str, width: float, height: float, lang: str) -> str:
     if chart_style(panel) == "column":
         return _columns(panel, ident, width, height, lang)

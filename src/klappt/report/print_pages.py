@@ -202,7 +202,10 @@ class _Page:
         self.text((W - M - 40, H - 28, 40, 18), str(number), 10, ink, align="right")
         if not footnotes:
             return H - 34
-        h = min(14.0 * len(footnotes) + 6, 90.0)  # up to six lines, as in the deck
+        from klappt.report.grid import footer_lines
+
+        # up to six lines, as in the deck
+        h = min(14.0 * footer_lines(footnotes, W - 2 * M - 50) + 6, 90.0)
         self.text(
             (M, H - 10 - h, W - 2 * M - 50, h), "\n".join(footnotes), 11, ink, anchor="bottom"
         )

@@ -18,6 +18,7 @@ from klappt.errors import ErrorCode, KlapptError, say
 from klappt.errors import Text as Bilingual
 from klappt.report.kinds import CHART_KINDS, KindName, is_kind
 from klappt.report.recipe_options import check_options, read_min_cell
+from klappt.report.recipe_trends import read_trends
 from klappt.report.recipe_yaml import DuplicateKey, LineLoader, YMap, YSeq, line_of
 from klappt.report.spec import (
     AgendaSlide,
@@ -55,7 +56,17 @@ def recipe_error(path: str | None, line: int | None, de: str, en: str) -> Klappt
 
 # --- recipe -> spec ---------------------------------------------------------------------
 
-_TOP_KEYS = ("title", "lang", "wave", "waves", "template", "slides", "options", "disclosure")
+_TOP_KEYS = (
+    "title",
+    "lang",
+    "wave",
+    "waves",
+    "template",
+    "slides",
+    "options",
+    "disclosure",
+    "trends",
+)
 _SLIDE_KEYS: dict[str, tuple[str, ...]] = {
     "title_slide": ("title", "subtitle", "date", "authors", "institution", "logo"),
     "agenda": ("title",),
@@ -240,6 +251,7 @@ class _Reader:
             source=self.path,
             options=dict(options),
             min_cell=min_cell,
+            trends=read_trends(self, m),
         )
 
     def waves(self, value: Any, line: int | None) -> tuple[WaveSource, ...]:

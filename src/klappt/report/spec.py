@@ -171,6 +171,21 @@ class WaveSource:
 
 
 @dataclass(frozen=True)
+class TrendSources:
+    """The recipe's ``trends:``: how its waves' questions correspond and who each return is.
+
+    ``mappings`` are mapping files (relative to the recipe, :mod:`klappt.analysis.mapping`);
+    ``sites`` names the question holding each return's site id (for the same sites' panels);
+    ``waves`` is the trend's order (default: the recipe's waves, sorted by name).
+    """
+
+    mappings: tuple[str, ...] = ()
+    sites: str | None = None
+    waves: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     """The storyline of a report.
 
@@ -207,6 +222,8 @@ class ReportSpec:
     options: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
     #: the recipe's ``disclosure: min_cell`` (None: the project's, else 3)
     min_cell: int | None = None
+    #: the recipe's ``trends:`` (trend and transitions charts, trend()/change()/stayed())
+    trends: TrendSources | None = None
 
     def __post_init__(self) -> None:
         numbered: list[Slide] = []

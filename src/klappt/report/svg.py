@@ -183,7 +183,7 @@ def _scale_max(panel: BuiltPanel) -> float:
     return max(1.0, top * 1.15)
 
 
-@SVG.register("bar", "grouped")
+@SVG.register("bar", "grouped", "trend", "transitions")
 def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
     n_series = len(panel.series)
     label_w, size = _label_column(panel.categories, 0.36, width)

@@ -82,6 +82,9 @@ TABLE: dict[str, Rule] = {
     "klappt_web:data_xlsx": Rule(READ, SHOW),
     "klappt_web:repeat_csv": Rule(READ, SHOW),
     "klappt_web:results": Rule(READ, SHOW),
+    "klappt_web:trends": Rule(READ, SHOW),
+    "klappt_web:trends_mapping": Rule(READ, SHOW),
+    "klappt_web:trends_mapping_upload": Rule(COORDINATE, ACT),
     "klappt_web:report": Rule(READ, SHOW),
     "klappt_web:site_return": Rule(READ, SHOW),
     # the coordinator manages the returns (issue 16)

@@ -14,6 +14,7 @@ from klappt.web.views import (
     results,
     returns_admin,
     sites,
+    trends,
 )
 from klappt.web.views import mail as mail_views
 
@@ -27,6 +28,18 @@ web_patterns = [
     path("programs/new/", coordinator.program_new, name="program_new"),
     path("p/<slug:slug>/", coordinator.program, name="program"),
     path("p/<slug:slug>/sites/", sites.sites, name="sites"),
+    # the program's trends over its waves and the mappings between them (issue 19)
+    path("p/<slug:slug>/zeitreihe/", trends.trends, name="trends"),
+    path(
+        "p/<slug:slug>/zeitreihe/zuordnung/",
+        trends.trends_mapping_upload,
+        name="trends_mapping_upload",
+    ),
+    path(
+        "p/<slug:slug>/zeitreihe/zuordnung/<int:source_id>-<int:target_id>.<str:ext>",
+        trends.trends_mapping,
+        name="trends_mapping",
+    ),
     path("p/<slug:slug>/sites/upload/", sites.register_upload, name="register_upload"),
     path("p/<slug:slug>/sites/links.csv", sites.links_csv, name="links_csv"),
     path("p/<slug:slug>/sites/links/", sites.links_issue_all, name="links_issue_all"),
