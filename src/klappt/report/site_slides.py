@@ -386,11 +386,12 @@ class SiteBuilder:
             label = self.main.group_labels.get(group, group)
             notes.append(word("group_note", self.lang).format(group=label, k=self.k))
         table = table_series(self.pb, w, q, title, cats, series, base, decimals)
+        heading = self.pb.label(w, q) if p.title is None else p.title
         panel = self.pb._finish(
             kind="grouped" if len(series) > 1 else "bar",
             q=q,
             w=w,
-            heading=self.pb.label(w, q) if p.title is None else p.title,
+            heading="" if heading.strip() == title.strip() else heading,
             base=base,
             caption=None,
             categories=cats,

@@ -207,6 +207,8 @@ class ReportSpec:
     options: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
     #: the recipe's ``disclosure: min_cell`` (None: the project's, else 3)
     min_cell: int | None = None
+    #: the recipe's ``site_slides:``, the storyline of each site's own report (issue 18)
+    site_slides: tuple[Slide, ...] = ()
 
     def __post_init__(self) -> None:
         numbered: list[Slide] = []
