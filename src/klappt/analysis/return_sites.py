@@ -31,7 +31,11 @@ def detect_site_question(rs: ResponseSet, ids: Collection[str]) -> str | None:
         if q.type != "select_one" or not q.choices or q.name not in rs.frame.columns:
             continue
         names = [c.name for c in q.choices]
-        if sum(n in wanted for n in names) >= SHARE * len(names):
+        # its choices are register ids, or the register's ids are its choices (a register that
+        # lacks some sites still finds the question, and the missing ones are named then)
+        if sum(n in wanted for n in names) >= SHARE * len(names) or (
+            wanted and sum(i in set(names) for i in wanted) >= SHARE * len(wanted)
+        ):
             return q.name
     return None
 
