@@ -3,10 +3,9 @@ written; and a run that writes every site's report."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import subprocess
 import sys
+from pathlib import Path
 
 from klappt.reference import reference_path
 
@@ -58,8 +57,14 @@ def test_unsafe_site_id(tmp_path: Path):
 
 def test_writes_every_site(tmp_path: Path):
     r = _run(
-        "--register", str(REGISTER), "--site-column", "kommune", "--absent", "none",
-        "--out", str(tmp_path / "b" / "{site_id}.html"),
+        "--register",
+        str(REGISTER),
+        "--site-column",
+        "kommune",
+        "--absent",
+        "none",
+        "--out",
+        str(tmp_path / "b" / "{site_id}.html"),
     )
     assert r.exit_code == 0, r.output
     files = sorted(p.name for p in (tmp_path / "b").glob("*.html"))

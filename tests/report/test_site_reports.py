@@ -46,7 +46,7 @@ def test_reference_figures_equal_direct_counts(reference, site_id, question):
     rows = _rows("returns_2022.csv")
     typ = {s.site_id: s.attrs.get("typ") for s in sites}
     built = reports.built(site_id)
-    slide, p = _panel(built, question)
+    _, p = _panel(built, question)
     own = next(r[question] for r in rows if r["kommune"] == site_id)
     answered = [r for r in rows if r[question]]
     group = [r for r in answered if typ[r["kommune"]] == typ[site_id]]
@@ -140,7 +140,7 @@ def _small():
 
 
 def test_small_case_figures():
-    reports, records = _small()
+    reports, _ = _small()
     built = reports.built("a")
     _, p = _panel(built, "q1")
     assert p.series[0].counts == (4, 3)
@@ -149,7 +149,9 @@ def test_small_case_figures():
     assert p.series[1].counts == (2, 2) and p.series[1].base == 4
     assert p.categories == ("ja" + MARK, "nein")
     _, pm = _panel(built, "m")
-    ticked = dict(zip([c.replace(MARK, "") for c in pm.categories], pm.series[0].counts, strict=True))
+    ticked = dict(
+        zip([c.replace(MARK, "") for c in pm.categories], pm.series[0].counts, strict=True)
+    )
     assert ticked == {"p": 4, "r": 3, "s": 2}
     assert sorted(c.replace(MARK, "") for c in pm.categories if c.endswith(MARK)) == ["p", "r"]
     slide, pn = _panel(built, "n")
@@ -160,7 +162,7 @@ def test_small_case_figures():
 
 
 def test_small_case_alone_in_its_group_and_no_other_site():
-    reports, records = _small()
+    reports, _ = _small()
     built = reports.built("h")
     _, p = _panel(built, "q1")
     assert len(p.series) == 1  # no group comparison for a site alone in its type
@@ -197,13 +199,14 @@ def test_write_all_index_and_zip(tmp_path: Path):
     from klappt.report.site_writer import write_site_reports
 
     reports, _ = _small()
-    reports.sites = (*reports.sites[:-1], Site("k", "=HYPERLINK(\"x\")", {"typ": "x"}, "k@x.de"))
+    reports.sites = (*reports.sites[:-1], Site("k", '=HYPERLINK("x")', {"typ": "x"}, "k@x.de"))
     reports.__post_init__()
     done = write_site_reports(
         reports, [str(tmp_path / "out" / "{site_id}.html")], jobs=2, zip_path=tmp_path / "a.zip"
     )
     assert sorted(p.name for p in done.files) == sorted(f"{s.site_id}.html" for s in reports.sites)
-    rows = list(csv.DictReader(open(done.index, encoding="utf-8")))
+    with open(done.index, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     assert [r["site_id"] for r in rows] == [s.site_id for s in reports.sites]
     k = rows[-1]
     assert k["name"].startswith("'=") and k["email"] == "k@x.de" and k["returned"] == "nein"

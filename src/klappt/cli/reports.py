@@ -108,7 +108,10 @@ def report(
         ),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Mit --per-site: so viele Prozesse teilen sich die Arbeit.")
+        int,
+        typer.Option(
+            "--jobs", "-j", help="Mit --per-site: so viele Prozesse teilen sich die Arbeit."
+        ),
     ] = 1,
     zip_path: Annotated[
         Path | None,
@@ -144,9 +147,20 @@ def report(
         if absent not in ("program", "none"):
             raise typer.BadParameter("--absent: program | none")
         run_per_site(
-            form=form, data=data, wave=wave, out_paths=list(out_paths or []), recipe=recipe,
-            register=register, site_column=site_column, min_cell=min_cell, project=project,
-            lang=code, jobs=jobs, zip_path=zip_path, absent=absent, template=template,
+            form=form,
+            data=data,
+            wave=wave,
+            out_paths=list(out_paths or []),
+            recipe=recipe,
+            register=register,
+            site_column=site_column,
+            min_cell=min_cell,
+            project=project,
+            lang=code,
+            jobs=jobs,
+            zip_path=zip_path,
+            absent=absent,
+            template=template,
         )
         return
     if min_cell is not None:

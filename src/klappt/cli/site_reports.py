@@ -63,9 +63,7 @@ def per_site(
         from klappt.responses.dataset import read_responses
 
         if register is None:
-            raise KlapptError(
-                ErrorCode.REPORT_023, where=Bilingual(f" zu {data}", f" for {data}")
-            )
+            raise KlapptError(ErrorCode.REPORT_023, where=Bilingual(f" zu {data}", f" for {data}"))
         sites = read_sites(register)
         reg_name = str(register)
         rs, _ = read_responses(read_instrument(form), data)

@@ -63,7 +63,15 @@ def recipe_error(path: str | None, line: int | None, de: str, en: str) -> Klappt
 # --- recipe -> spec ---------------------------------------------------------------------
 
 _TOP_KEYS = (
-    "title", "lang", "wave", "waves", "template", "slides", "site_slides", "options", "disclosure"
+    "title",
+    "lang",
+    "wave",
+    "waves",
+    "template",
+    "slides",
+    "site_slides",
+    "options",
+    "disclosure",
 )
 _SLIDE_KEYS: dict[str, tuple[str, ...]] = {
     "title_slide": ("title", "subtitle", "date", "authors", "institution", "logo"),

@@ -253,7 +253,9 @@ def _default_storyline(
     from klappt.report.storyline import default_spec
 
     form = main.data.instrument
-    form = replace(form, questions=tuple(q for q in form.questions if q.name != "_vergleichsgruppe"))
+    form = replace(
+        form, questions=tuple(q for q in form.questions if q.name != "_vergleichsgruppe")
+    )
     context = deck_context(
         main.data.responses,
         lang,

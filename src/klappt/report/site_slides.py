@@ -20,7 +20,9 @@ from klappt.report.data import ReportData
 from klappt.report.expressions import Evaluator, ExpressionError, Value
 from klappt.report.panels import PanelBuilder
 from klappt.report.recipe import recipe_error
+from klappt.report.site_numbers import numbers_panel
 from klappt.report.site_values import GROUP, Previous, Site, SiteWave, rank_words
+from klappt.report.site_words import DATIVE, word
 from klappt.report.spec import (
     ChartPanel,
     ClosingSlide,
@@ -31,7 +33,6 @@ from klappt.report.spec import (
     TextSlide,
     TitleSlide,
 )
-from klappt.report.site_numbers import numbers_panel
 from klappt.report.tables import table_series
 from klappt.report.wording import base_text, exact_share, fmt_number, fmt_percent
 
@@ -39,80 +40,6 @@ if TYPE_CHECKING:
     from klappt.errors import KlapptError
 
 __all__ = ["SiteBuilder", "word"]
-
-#: The fixed wording of site reports (the deck's is in :mod:`klappt.report.wording`).
-WORDS: dict[str, dict[str, str]] = {
-    "de": {
-        "yours": "Ihre Angabe",
-        "yours_many": "Ihre Angaben",
-        "your_value": "Ihr Wert",
-        "your_text": "Ihre Antwort",
-        "none": "keine Angabe",
-        "all": "Alle Kommunen",
-        "compare": "Ihre Angaben im Vergleich mit allen teilnehmenden Kommunen (n={n})",
-        "compare_group": " und mit {group} (n={g})",
-        "no_group": "; ein Vergleich mit Ihrer Gruppe entfällt (weniger als {k} Rückläufe)",
-        "absent": "Ergebnisse des Programms – von Ihrer Kommune liegt für diese Welle kein "
-        "Rücklauf vor",
-        "mean": "Mittelwert aller Kommunen: {mean} (Skala 1 = {first} bis {k} = {last})",
-        "mean_group": "{group}: {mean}",
-        "median": "Median aller Kommunen: {median} (mittlere Hälfte: {q1} bis {q3})",
-        "rank": "Ihre Kommune liegt damit {where}.",
-        "program_change": "Alle Kommunen („{choice}“): {before} → {after}",
-        "group_note": "Ein Vergleich mit der Gruppe „{group}“ entfällt hier: weniger als {k} "
-        "Kommunen (zum Schutz einzelner Kommunen).",
-        "reading": "So lesen Sie diesen Bericht",
-        "reading_1": "„Ihre Angabe“ markiert die Antwort Ihrer Kommune; daneben stehen die "
-        "Anteile aller teilnehmenden Kommunen und Ihrer Vergleichsgruppe.",
-        "reading_2": "Vergleichsgruppen mit weniger als {k} Kommunen werden nicht gezeigt; "
-        "Angaben anderer einzelner Kommunen und deren Freitexte enthält der Bericht nicht.",
-        "reading_3": "Wo Ihre Kommune in einer früheren Welle dieselbe Frage beantwortet hat, "
-        "steht die frühere Angabe dabei: „2020: nein → 2022: ja“.",
-        "free_text": "Ihre Freitextangaben",
-        "median_row": "Median alle",
-        "q1_row": "unteres Quartil",
-        "q3_row": "oberes Quartil",
-        "group_median_row": "Median {group}",
-    },
-    "en": {
-        "yours": "Your answer",
-        "yours_many": "Your answers",
-        "your_value": "Your value",
-        "your_text": "Your answer",
-        "none": "no answer",
-        "all": "All sites",
-        "compare": "Your answers compared with all participating sites (n={n})",
-        "compare_group": " and with {group} (n={g})",
-        "no_group": "; no comparison with your group (fewer than {k} returns)",
-        "absent": "The program's results – your site has no return in this wave",
-        "mean": "Mean of all sites: {mean} (scale 1 = {first} to {k} = {last})",
-        "mean_group": "{group}: {mean}",
-        "median": "Median of all sites: {median} (middle half: {q1} to {q3})",
-        "rank": "Your site lies {where}.",
-        "program_change": "All sites (“{choice}”): {before} → {after}",
-        "group_note": "No comparison with the group “{group}” here: fewer than {k} sites (to "
-        "protect single sites).",
-        "reading": "How to read this report",
-        "reading_1": "“Your answer” marks your site's answer, beside the shares of all "
-        "participating sites and of your comparison group.",
-        "reading_2": "Comparison groups of fewer than {k} sites are not shown; the report holds "
-        "no other single site's answers or free text.",
-        "reading_3": "Where your site answered the same question in an earlier wave, that "
-        "answer is given too: “2020: no → 2022: yes”.",
-        "free_text": "Your free-text answers",
-        "median_row": "Median, all",
-        "q1_row": "lower quartile",
-        "q3_row": "upper quartile",
-        "group_median_row": "Median {group}",
-    },
-}
-
-#: "den kreisfreien Städten": a register group in the title's sentence.
-DATIVE = {"kreisfreie_stadt": "den kreisfreien Städten", "kreis": "den Kreisen"}
-
-
-def word(key: str, lang: str) -> str:
-    return WORDS.get(lang, WORDS["de"])[key]
 
 
 class SiteEvaluator(Evaluator):
@@ -218,7 +145,9 @@ class SiteBuilder:
         slides: list[BuiltSlide] = [self.title_slide(program, date), self.reading_slide()]
         for s in self.spec.slides:
             if isinstance(s, SectionSlide):
-                slides.append(BuiltSlide(kind="section", title=self.ev.render(s.title), number=s.number))
+                slides.append(
+                    BuiltSlide(kind="section", title=self.ev.render(s.title), number=s.number)
+                )
             elif isinstance(s, ResultSlide):
                 built = self.result(s)
                 if built is not None:
@@ -250,7 +179,11 @@ class SiteBuilder:
                 lang=self.lang,
                 slides=tuple(slides),
                 waves=(self.main.name,),
-                meta={"main_wave": self.main.name, "site": self.site.site_id, "source": self.spec.source or ""},
+                meta={
+                    "main_wave": self.main.name,
+                    "site": self.site.site_id,
+                    "source": self.spec.source or "",
+                },
             )
         )
         return with_mark(built, mark) if mark else built
@@ -262,7 +195,9 @@ class SiteBuilder:
         g = self.main.group_returns(self.site.site_id)
         if group is not None and g is not None:
             name = self.group_dative(group)
-            line += word("compare_group", self.lang).format(group=name, g=fmt_number(g, self.lang, 0))
+            line += word("compare_group", self.lang).format(
+                group=name, g=fmt_number(g, self.lang, 0)
+            )
         elif group is not None or self.site.site_id in self.main.no_group:
             line += word("no_group", self.lang).format(k=self.k)
         if self.row is None:
@@ -311,15 +246,26 @@ class SiteBuilder:
             q = questions[0]
             if len(questions) > 1 and all(x.type in NUMERIC_TYPES for x in questions):
                 for x in questions:  # each number beside its own median and quartiles
-                    panel, more, note = numbers_panel(self, x, ChartPanel(question=x.name, line=p.line), "")
+                    panel, more, note = numbers_panel(
+                        self, x, ChartPanel(question=x.name, line=p.line), ""
+                    )
                     panels.append(panel)
                     bullets.extend(more)
                     notes.extend(n for n in note if n not in notes)
                     bullets.extend(self.before(x))
                 continue
             if len(questions) > 1:  # a grid: the program's chart, the site's answers beside it
-                panels.append(self.pb.build(ChartPanel(question=q.name, items=p.items, kind=p.kind, title=p.title, line=p.line), title))
-                bullets.extend(f"{self.pb.label(self.main.data, x)}: {self.answer_text(x)}" for x in questions)
+                panels.append(
+                    self.pb.build(
+                        ChartPanel(
+                            question=q.name, items=p.items, kind=p.kind, title=p.title, line=p.line
+                        ),
+                        title,
+                    )
+                )
+                bullets.extend(
+                    f"{self.pb.label(self.main.data, x)}: {self.answer_text(x)}" for x in questions
+                )
                 continue
             if not title:
                 title = self.pb.label(self.main.data, q)
@@ -343,18 +289,26 @@ class SiteBuilder:
         if not panels:
             return None
         if not title:
-            first = form.question(s.panels[0].items[0] if s.panels[0].items else s.panels[0].question)
+            first = form.question(
+                s.panels[0].items[0] if s.panels[0].items else s.panels[0].question
+            )
             title = s.panels[0].title or (self.pb.label(self.main.data, first) if first else "")
         bullets.extend(self.ev.render(f) for f in s.findings)
         footnotes = list(notes)
-        for p in panels:
-            footnotes.extend(n for n in p.held_back if n not in footnotes)
-        if any(p.multiple for p in panels):
+        for bp in panels:
+            footnotes.extend(n for n in bp.held_back if n not in footnotes)
+        if any(bp.multiple for bp in panels):
             from klappt.report.wording import text
 
             footnotes.insert(0, f"*{text('multiple', self.lang)}")
         footnotes.extend(self.ev.render(f) for f in s.footnotes)
-        return BuiltSlide(kind="result", title=title, panels=tuple(panels), bullets=tuple(bullets), footnotes=tuple(footnotes))
+        return BuiltSlide(
+            kind="result",
+            title=title,
+            panels=tuple(panels),
+            bullets=tuple(bullets),
+            footnotes=tuple(footnotes),
+        )
 
     def choice_panel(
         self, q: Question, p: ChartPanel, title: str
@@ -365,14 +319,18 @@ class SiteBuilder:
         labels = self.pb.choice_labels(w, q, t)
         rows = list(t.get("rows", []))
         if q.type == SELECT_MULTIPLE or q.name.endswith("__codes"):  # most ticked first
-            rows = [r for _, r in sorted(enumerate(rows), key=lambda ir: (-int(ir[1]["count"]), ir[0]))]
+            rows = [
+                r for _, r in sorted(enumerate(rows), key=lambda ir: (-int(ir[1]["count"]), ir[0]))
+            ]
         names = [str(r["choice"]) for r in rows]
         own = set(self.ticked(q))
         mark = word("yours", self.lang)
         cats = [f"{labels.get(c, c)} ◀ {mark}" if c in own else labels.get(c, c) for c in names]
         base = int(t.get("base") or 0)
         decimals = self.pb.auto_decimals([base])
-        series = [self._series(f"{word('all', self.lang)} ({base_text(base, self.lang)})", rows, base)]
+        series = [
+            self._series(f"{word('all', self.lang)} ({base_text(base, self.lang)})", rows, base)
+        ]
         notes: list[str] = []
         group = self.main.group_of.get(self.site.site_id)
         g = self.main.group_table(q.name, self.site.site_id, self.lang)
@@ -414,14 +372,18 @@ class SiteBuilder:
             )
             if g is not None and g.get("mean") is not None:
                 label = self.main.group_labels.get(group or "", group or "")
-                line += "; " + word("mean_group", self.lang).format(group=label, mean=fmt_number(g["mean"], self.lang, 1))
+                line += "; " + word("mean_group", self.lang).format(
+                    group=label, mean=fmt_number(g["mean"], self.lang, 1)
+                )
             more.append(line)
         return panel, more, notes
 
     @staticmethod
     def _series(name: str, rows: list[dict[str, Any]], base: int) -> Series:
         counts = tuple(int(r.get("count") or 0) for r in rows)
-        return Series(name, tuple(exact_share(c, base) if base else 0.0 for c in counts), counts, base)
+        return Series(
+            name, tuple(exact_share(c, base) if base else 0.0 for c in counts), counts, base
+        )
 
     # -- the previous wave --------------------------------------------------------------------
 
@@ -436,7 +398,9 @@ class SiteBuilder:
             return []
         source, choices = found
         pq = prev.wave.data.instrument.question(source)
-        if pq is None or pq.type != q.type and not (pq.type in NUMERIC_TYPES and q.type in NUMERIC_TYPES):
+        if pq is None or (
+            pq.type != q.type and not (pq.type in NUMERIC_TYPES and q.type in NUMERIC_TYPES)
+        ):
             return []
         then = self._previous_answer(pq, row, choices)
         if then is None:
@@ -447,7 +411,9 @@ class SiteBuilder:
             out.extend(self._program_change(q, pq, now[0], choices))
         return out
 
-    def _previous_answer(self, pq: Question, row: dict[str, Any], choices: dict[str, str | None]) -> str | None:
+    def _previous_answer(
+        self, pq: Question, row: dict[str, Any], choices: dict[str, str | None]
+    ) -> str | None:
         def mapped(name: str) -> str:  # the earlier wave's own wording of its answer
             return self.choice_label(pq, name)
 
@@ -463,7 +429,9 @@ class SiteBuilder:
             return fmt_number(v, self.lang, None if float(v).is_integer() else 1)
         return None
 
-    def _program_change(self, q: Question, pq: Question, choice: str, choices: dict[str, str | None]) -> list[str]:
+    def _program_change(
+        self, q: Question, pq: Question, choice: str, choices: dict[str, str | None]
+    ) -> list[str]:
         t_now = self.main.data.table(q.name, lang=self.lang)
         t_then = self.previous.wave.data.table(pq.name, lang=self.lang) if self.previous else None
         if not t_now or not t_then:
@@ -471,13 +439,21 @@ class SiteBuilder:
         b0, b1 = int(t_then.get("base") or 0), int(t_now.get("base") or 0)
         if b0 < self.k or b1 < self.k:
             return []
-        sources = [c.name for c in pq.choices if (choices.get(c.name, c.name) if choices else c.name) == choice]
+        sources = [
+            c.name
+            for c in pq.choices
+            if (choices.get(c.name, c.name) if choices else c.name) == choice
+        ]
         c0 = sum(int(r["count"]) for r in t_then.get("rows", []) if r["choice"] in sources)
         c1 = sum(int(r["count"]) for r in t_now.get("rows", []) if r["choice"] == choice)
         d0, d1 = self.pb.auto_decimals([b0]), self.pb.auto_decimals([b1])
         before = f"{self.previous.wave.name if self.previous else ''}: {fmt_percent(exact_share(c0, b0), self.lang, d0)}"
         after = f"{self.main.name}: {fmt_percent(exact_share(c1, b1), self.lang, d1)}"
-        return [word("program_change", self.lang).format(choice=self.choice_label(q, choice), before=before, after=after)]
+        return [
+            word("program_change", self.lang).format(
+                choice=self.choice_label(q, choice), before=before, after=after
+            )
+        ]
 
     # -- free text ----------------------------------------------------------------------------
 
@@ -494,7 +470,7 @@ class SiteBuilder:
             for p in s.panels
             if p.question.endswith("__codes")
         }
-        out = []
+        out: list[BuiltSlide] = []
         for q in form.tabulated:
             if q.type != "text" or q.name in shown or q.name == self.main.site_question:
                 continue
@@ -504,7 +480,11 @@ class SiteBuilder:
             if not out:
                 out.append(BuiltSlide(kind="section", title=word("free_text", self.lang)))
             lines = [x.strip() for x in str(v).splitlines() if x.strip()]
-            out.append(BuiltSlide(kind="text", title=self.pb.label(self.main.data, q), bullets=tuple(lines)))
+            out.append(
+                BuiltSlide(
+                    kind="text", title=self.pb.label(self.main.data, q), bullets=tuple(lines)
+                )
+            )
         return out
 
 

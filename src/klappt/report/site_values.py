@@ -226,7 +226,10 @@ def site_wave(
         if sid is not None and sid not in by_id:
             ret = rs.meta.get_column("return_id")[i] if "return_id" in rs.meta.columns else i + 1
             row = rs.meta.get_column("row")[i] if "row" in rs.meta.columns else i + 2
-            where = Bilingual(f"{rs.source or 'Welle ' + name}, Zeile {row}", f"{rs.source or 'wave ' + name}, row {row}")
+            where = Bilingual(
+                f"{rs.source or 'Welle ' + name}, Zeile {row}",
+                f"{rs.source or 'wave ' + name}, row {row}",
+            )
             raise KlapptError(
                 ErrorCode.REPORT_020, ret=ret, where=where, site=sid, register=register_name
             )
@@ -234,9 +237,7 @@ def site_wave(
     group_of, labels = comparison_groups(
         register, returned, group_by, min_cell or 1, lang, group_labels
     )
-    groups = [
-        group_of.get(str(s), "").lstrip("~") or None if s is not None else None for s in ids
-    ]
+    groups = [group_of.get(str(s), "").lstrip("~") or None if s is not None else None for s in ids]
     # a site of a small type ("~host") counts in its host group but compares with none
     no_group = frozenset(k for k, v in group_of.items() if v.startswith("~"))
     group_of = {k: v for k, v in group_of.items() if not v.startswith("~")}
@@ -246,7 +247,10 @@ def site_wave(
         tab = protect(tab, min_cell)
     crossed = _with_reasons(tab)
     # the plain topline is the crossed one without its groups: one tabulation serves both
-    plain = {**crossed, "tables": [{k: v for k, v in t.items() if k != "by"} for t in crossed["tables"]]}
+    plain = {
+        **crossed,
+        "tables": [{k: v for k, v in t.items() if k != "by"} for t in crossed["tables"]],
+    }
     data = WaveData(
         name,
         with_group.instrument,

@@ -66,7 +66,9 @@ def _init(reports: SiteReports) -> None:
     _REPORTS = reports
 
 
-def _render(site_ids: list[str], patterns: list[str], folder: str) -> tuple[list[tuple[str, str, str]], float]:
+def _render(
+    site_ids: list[str], patterns: list[str], folder: str
+) -> tuple[list[tuple[str, str, str]], float]:
     """Render ``site_ids`` into ``folder``: (site, pattern, temporary file) per file."""
     from klappt.report.output import RENDERERS
 
@@ -112,7 +114,7 @@ def write_site_reports(
             _init(reports)
             rendered, result.render_seconds = _render(ids, patterns, str(work))
         else:
-            chunks = [ids[i::jobs * 4] for i in range(jobs * 4)]
+            chunks = [ids[i :: jobs * 4] for i in range(jobs * 4)]
             with ProcessPoolExecutor(
                 jobs, mp_context=get_context("spawn"), initializer=_init, initargs=(reports,)
             ) as pool:
