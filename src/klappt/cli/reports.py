@@ -373,5 +373,9 @@ def demo(
     written.extend(
         _write(built, [out_dir / f"referenz_2022.{ext}" for ext in ("pptx", "html", "pdf", "xlsx")])
     )
+    from klappt.cli.site_reports import demo_sites
+
+    # every site gets its own report back (issue 18): three example sites
+    written.extend(demo_sites(project, out_dir, lang, _text("demo_mark", lang)))
     for path in written:
         out.print(str(path))

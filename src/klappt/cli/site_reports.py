@@ -67,6 +67,25 @@ def per_site(
         sites = read_sites(register)
         reg_name = str(register)
         rs, _ = read_responses(read_instrument(form), data)
+    elif spec is not None and spec.waves:  # the recipe names its waves' files
+        from klappt.report.site_values import read_sites
+        from klappt.report.sources import load_data
+
+        if register is None:
+            raise KlapptError(
+                ErrorCode.REPORT_023, where=Bilingual(f" zu {recipe}", f" for {recipe}")
+            )
+        sites, reg_name = read_sites(register), str(register)
+        loaded = load_data(spec)
+        main = loaded.wave(spec.wave)
+        assert main.responses is not None
+        rs = main.responses
+        kwargs = {"coding": main.coding}
+        earlier = [n for n in loaded.names if n < main.name]
+        if earlier:
+            prev = loaded.wave(earlier[-1])
+            if prev.responses is not None:
+                kwargs["previous"] = (prev.name, prev.responses)
     else:
         raise KlapptError(ErrorCode.REPORT_023, where="")
     if min_cell is None:
@@ -119,7 +138,7 @@ def _stored(
     from klappt.report.site_values import Site, read_sites
     from klappt.store.api import list_waves
     from klappt.store.coding import load_coded_wave
-    from klappt.store.project import get_program, project_program
+    from klappt.store.project import DEFAULT_PROGRAM, get_program, project_program
     from klappt.store.register import register_contacts
 
     _, rs, _, codes = load_coded_wave(root, wave)
@@ -147,7 +166,7 @@ def _stored(
     kwargs: dict[str, Any] = {
         "names": register_contacts(root),
         "coding": codes.summaries,
-        "program": prog.name or None,
+        "program": prog.name if prog.name and prog.name != DEFAULT_PROGRAM else None,
     }
     names = [w.name for w in list_waves(root)]
     earlier = [n for n in names if n < wave]
@@ -170,3 +189,39 @@ def _mapping(root: Path, source: str, target: str, a: Any, b: Any) -> Any:
         if (x, y) == (source, target):
             return parse_mapping(text, str(path), a, b)
     return None
+
+
+def demo_sites(project: Path, out_dir: Path, lang: str, mark: str) -> list[Path]:
+    """``klappt demo``: the reports of three example sites, from the stored 2022 wave with the
+    reference pack's site recipe: a Kreis and a kreisfreie Stadt that answered in 2020 too, and
+    a site without a return in 2020."""
+    from klappt.reference import reference_path
+    from klappt.report.site_report import build_site_reports
+    from klappt.report.site_writer import write_site_reports
+
+    rs, sites, name, kwargs = _stored(project, "2022", None)
+    reports = build_site_reports(
+        rs,
+        sites,
+        wave="2022",
+        spec=site_spec(reference_path("site_recipe_2022.yaml")),
+        lang=lang,
+        mark=mark,
+        register_name=name,
+        **kwargs,
+    )
+    before = reports.previous.wave.row_of if reports.previous else {}
+    typ = {s.site_id: s.attrs.get("typ") for s in sites}
+    answered = [s.site_id for s in sites if reports.returned(s.site_id)]
+    chosen = [
+        next(s for s in answered if typ[s] == "kreis" and s in before),
+        next(s for s in answered if typ[s] == "kreisfreie_stadt" and s in before),
+        next(s for s in answered if s not in before),
+    ]
+    folder = out_dir / "standortberichte"
+    done = write_site_reports(
+        reports,
+        [str(folder / "{site_id}.pdf"), str(folder / "{site_id}.html")],
+        site_ids=chosen,
+    )
+    return [*done.files, *([done.index] if done.index else [])]

@@ -172,7 +172,9 @@ class SiteBuilder:
                         contacts=tuple(s.contacts),
                     )
                 )
-        slides.extend(self.free_text_slides())
+        # the site's own free text goes before the closing slide
+        at = next((i for i, x in enumerate(slides) if x.kind == "closing"), len(slides))
+        slides[at:at] = self.free_text_slides()
         built = typeset(
             BuiltReport(
                 title=self.site.name,
@@ -202,7 +204,8 @@ class SiteBuilder:
             line += word("no_group", self.lang).format(k=self.k)
         if self.row is None:
             line = word("absent", self.lang)
-        head = ", ".join(x for x in (program, self.main.name) if x)
+        wave = self.main.name if self.main.name and self.main.name not in (program or "") else ""
+        head = ", ".join(x for x in (program, wave) if x)
         return BuiltSlide(
             kind="title",
             title=self.site.name,
@@ -361,7 +364,11 @@ class SiteBuilder:
         more = []
         if self.row is not None:
             key = "yours_many" if q.type == SELECT_MULTIPLE else "yours"
-            more.append(f"{word(key, self.lang)}: {self.answer_text(q)}")
+            answer = self.answer_text(q)
+            chosen = self.ticked(q)
+            if q.ordered and len(chosen) == 1:  # its place on the scale, beside the mean
+                answer += f" ({[c.name for c in q.choices].index(chosen[0]) + 1})"
+            more.append(f"{word(key, self.lang)}: {answer}")
         if q.ordered and t.get("mean") is not None and q.choices:
             dl = w.instrument.default_language
             line = word("mean", self.lang).format(
@@ -470,22 +477,34 @@ class SiteBuilder:
             for p in s.panels
             if p.question.endswith("__codes")
         }
-        out: list[BuiltSlide] = []
+        answers: list[tuple[str, list[str]]] = []
         for q in form.tabulated:
             if q.type != "text" or q.name in shown or q.name == self.main.site_question:
                 continue
             v = self.value(q.name)
             if v is None or not str(v).strip():
                 continue
-            if not out:
-                out.append(BuiltSlide(kind="section", title=word("free_text", self.lang)))
             lines = [x.strip() for x in str(v).splitlines() if x.strip()]
-            out.append(
-                BuiltSlide(
-                    kind="text", title=self.pb.label(self.main.data, q), bullets=tuple(lines)
-                )
-            )
+            answers.append((self.pb.label(self.main.data, q), lines))
+        # a few questions a slide, each answer nested under its question ("- ")
+        out: list[BuiltSlide] = []
+        page: list[str] = []
+        for label, lines in answers:
+            if page and len(page) + len(lines) + 1 > FREE_TEXT_LINES:
+                out.append(self._free_text(page, len(out)))
+                page = []
+            page += [label, *(f"- {x}" for x in lines)]
+        if page:
+            out.append(self._free_text(page, len(out)))
         return out
+
+    def _free_text(self, bullets: list[str], before: int) -> BuiltSlide:
+        title = word("free_text", self.lang) + (f" ({before + 1})" if before else "")
+        return BuiltSlide(kind="text", title=title, bullets=tuple(bullets))
+
+
+#: Lines of free text on one slide (questions and their answers).
+FREE_TEXT_LINES = 8
 
 
 def site_title(spec: ReportSpec) -> str | None:

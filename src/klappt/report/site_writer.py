@@ -134,7 +134,9 @@ def write_site_reports(
         from klappt.files import write_atomic
 
         index_path = Path(index) if index is not None else first / "index.csv"
-        result.index = write_atomic(index_path, index_csv(reports, by_site))
+        result.index = write_atomic(
+            index_path, index_csv(reports, by_site, set(ids) if site_ids is not None else None)
+        )
         if zip_path is not None:
             result.zip = write_atomic(zip_path, _zip(result.files, result.index, first))
     finally:
@@ -143,15 +145,19 @@ def write_site_reports(
     return result
 
 
-def index_csv(reports: SiteReports, files: dict[str, list[Path]]) -> str:
-    """site_id, name, email, returned, files: one row per site of the register, for a mail
-    merge; every cell neutralised against formulas."""
+def index_csv(
+    reports: SiteReports, files: dict[str, list[Path]], only: set[str] | None = None
+) -> str:
+    """site_id, name, email, returned, files: one row per site of the register (of ``only``),
+    for a mail merge; every cell neutralised against formulas."""
     from klappt.spreadsheet import neutral
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["site_id", "name", "email", "returned", "files"])
     for s in reports.sites:
+        if only is not None and s.site_id not in only and s.site_id not in files:
+            continue
         paths = " ".join(str(p) for p in files.get(s.site_id, []))
         returned = "ja" if reports.returned(s.site_id) else "nein"
         w.writerow([neutral(x) for x in (s.site_id, s.name, s.email or "", returned, paths)])
