@@ -214,3 +214,44 @@ def test_write_all_index_and_zip(tmp_path: Path):
     import zipfile
 
     assert len(zipfile.ZipFile(done.zip).namelist()) == len(reports.sites) + 1
+
+
+def test_reference_site_recipe_live_numbers():
+    """The pack's site recipe: ``site_slides:`` as the storyline, ``site_answer``/``site_rank``
+    filled with the site's own values."""
+    from dataclasses import replace
+
+    from klappt.report import load_recipe
+    from klappt.report.sources import load_data
+
+    spec = load_recipe(reference_path("site_recipe_2022.yaml"))
+    assert spec.site_slides
+    spec = replace(spec, slides=spec.site_slides)
+    data = load_data(spec)
+    reports = build_site_reports(
+        data.wave("2022").responses,
+        read_sites(reference_path("register.csv")),
+        wave="2022",
+        spec=spec,
+    )
+    rows = {r["kommune"]: r for r in _rows("returns_2022.csv")}
+    values = sorted(int(r["thm_anzahl"]) for r in rows.values() if r["thm_anzahl"])
+    q1, q3 = values[len(values) // 4], values[(3 * len(values)) // 4]
+    for site in ("e", "gt"):
+        slide, _ = _panel(reports.built(site), "thm_anzahl")
+        own = int(rows[site]["thm_anzahl"])
+        sentence = next(b for b in slide.bullets if b.startswith("Mit "))
+        assert sentence.startswith(f"Mit {own} THM liegt Ihre Kommune im ")
+        if own > q3:
+            assert "oberen Viertel" in sentence
+        elif own < q1:
+            assert "unteren Viertel" in sentence
+
+
+def test_recipe_site_slides_errors_name_the_line():
+    from klappt.errors import KlapptError
+    from klappt.report import parse_recipe
+
+    with pytest.raises(KlapptError) as exc:
+        parse_recipe("site_slides: 3\n", "r.yaml")
+    assert "Zeile 1" in exc.value.message("de") and "site_slides" in exc.value.message("de")
