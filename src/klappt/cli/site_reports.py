@@ -53,6 +53,8 @@ def per_site(
     if wave is not None:
         root = _project(project)
         rs, sites, reg_name, kwargs = _stored(root, wave, register)
+        if site_column is not None:  # the user's column wins over the links
+            kwargs.pop("return_site_ids", None)
         if min_cell is None:
             from klappt.store.project import project_min_cell
 
@@ -163,7 +165,10 @@ def _stored(
         raise KlapptError(
             ErrorCode.REPORT_023, where=Bilingual(f" (Welle {wave})", f" (wave {wave})")
         )
+    from klappt.store.api import return_sites
+
     kwargs: dict[str, Any] = {
+        "return_site_ids": return_sites(root, wave, rs),  # web returns: by their link
         "names": register_contacts(root),
         "coding": codes.summaries,
         "program": prog.name if prog.name and prog.name != DEFAULT_PROGRAM else None,

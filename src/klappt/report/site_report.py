@@ -143,6 +143,7 @@ def build_site_reports(
     wave: str = "",
     spec: ReportSpec | None = None,
     site_column: str | None = None,
+    return_site_ids: pl.Series | None = None,
     group_by: str | None = "typ",
     previous: tuple[str, ResponseSet] | None = None,
     mapping: WaveMapping | None = None,
@@ -170,6 +171,8 @@ def build_site_reports(
         The site storyline (a recipe's ``site_slides:``); default: the derived deck's.
     site_column:
         The question or column naming each return's site; default: detected.
+    return_site_ids:
+        Each return's site id, row for row, when known otherwise (a web return's link).
     previous:
         The previous wave (name, returns): each site's earlier answer to the same (or, with
         ``mapping``, the mapped) question.
@@ -191,7 +194,14 @@ def build_site_reports(
     check_site_ids(register, register_name)
     if rs.height == 0:
         raise KlapptError(ErrorCode.REPORT_011, where="")
-    sites, site_q = return_sites(rs, register, site_column)
+    if return_site_ids is not None:  # web returns: the site of each one's link
+        sites, site_q = return_site_ids, None
+        if site_column is None:  # the question naming the site is still left out of the charts
+            from klappt.analysis.return_sites import detect_site_question
+
+            site_q = detect_site_question(rs, [s.site_id for s in register])
+    else:
+        sites, site_q = return_sites(rs, register, site_column)
     main = site_wave(
         wave,
         rs,

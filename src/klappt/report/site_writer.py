@@ -135,7 +135,10 @@ def write_site_reports(
 
         index_path = Path(index) if index is not None else first / "index.csv"
         result.index = write_atomic(
-            index_path, index_csv(reports, by_site, set(ids) if site_ids is not None else None)
+            index_path,
+            index_csv(
+                reports, by_site, set(ids) if site_ids is not None else None, index_path.parent
+            ),
         )
         if zip_path is not None:
             result.zip = write_atomic(zip_path, _zip(result.files, result.index, first))
@@ -146,7 +149,10 @@ def write_site_reports(
 
 
 def index_csv(
-    reports: SiteReports, files: dict[str, list[Path]], only: set[str] | None = None
+    reports: SiteReports,
+    files: dict[str, list[Path]],
+    only: set[str] | None = None,
+    base: Path = Path("."),
 ) -> str:
     """site_id, name, email, returned, files: one row per site of the register (of ``only``),
     for a mail merge; every cell neutralised against formulas."""
@@ -158,7 +164,8 @@ def index_csv(
     for s in reports.sites:
         if only is not None and s.site_id not in only and s.site_id not in files:
             continue
-        paths = " ".join(str(p) for p in files.get(s.site_id, []))
+        # names relative to the index's folder: a mail merge finds them beside it
+        paths = " ".join(os.path.relpath(p, base) for p in files.get(s.site_id, []))
         returned = "ja" if reports.returned(s.site_id) else "nein"
         w.writerow([neutral(x) for x in (s.site_id, s.name, s.email or "", returned, paths)])
     return buf.getvalue()
