@@ -74,3 +74,40 @@ def test_writes_every_site(tmp_path: Path):
         returned = {row["kommune"] for row in csv.DictReader(fh)}
     assert files == sorted(f"{s}.html" for s in returned)
     assert (tmp_path / "b" / "index.csv").exists()
+
+
+def _klappt(cwd: Path, *args: str) -> _Done:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("KLAPPT_PROJECT", "DATABASE_URL")}
+    env["KLAPPT_LANG"] = "de"
+    cmd = [sys.executable, "-m", "klappt", *args]
+    return _Done(subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=cwd, env=env))
+
+
+def test_stored_wave_without_a_register_then_with_one(tmp_path: Path):
+    """A wave without a register: one message, nothing written; with the register loaded the
+    same command writes every site's report and the index."""
+    assert _klappt(tmp_path, "init", "p").exit_code == 0
+    project = tmp_path / "p"
+    assert _klappt(project, "import", "2022", FORM, DATA).exit_code == 0
+    r = _klappt(project, "report", "--per-site", "--wave", "2022", "--out", "b/{site_id}.html")
+    assert r.exit_code == 2 and "Register" in r.output and "2022" in r.output
+    assert not (project / "b").exists()
+    assert _klappt(project, "register", str(REGISTER)).exit_code == 0
+    r = _klappt(
+        project,
+        "report",
+        "--per-site",
+        "--wave",
+        "2022",
+        "--absent",
+        "none",
+        "--out",
+        "b/{site_id}.html",
+        "--zip",
+        "alle.zip",
+    )
+    assert r.exit_code == 0, r.output
+    assert len(list((project / "b").glob("*.html"))) == 40
+    assert (project / "alle.zip").exists()
