@@ -255,3 +255,42 @@ def test_recipe_site_slides_errors_name_the_line():
     with pytest.raises(KlapptError) as exc:
         parse_recipe("site_slides: 3\n", "r.yaml")
     assert "Zeile 1" in exc.value.message("de") and "site_slides" in exc.value.message("de")
+
+
+def test_previous_wave_through_a_mapping():
+    """A question renamed between the waves (2020 ``lebenswelt_konzept`` → 2022 ``lebenswelt``)
+    is followed through the mapping: the site's own answers of both waves, and the program's
+    shares then and now, as counted directly from the returns."""
+    from klappt.analysis.mapping import parse_mapping
+
+    f22, rs, _ = load_reference("2022")
+    f20, rs20, _ = load_reference("2020")
+    text = (
+        'from: "2020"\nto: "2022"\nquestions:\n  - from: lebenswelt_konzept\n    to: lebenswelt\n'
+    )
+    mapping = parse_mapping(text, "m.yaml", f20, f22)
+    reports = build_site_reports(
+        rs,
+        read_sites(reference_path("register.csv")),
+        wave="2022",
+        previous=("2020", rs20),
+        mapping=mapping,
+    )
+    r20 = {r["kommune"]: r for r in _rows("returns_2020.csv")}
+    r22 = {r["kommune"]: r for r in _rows("returns_2022.csv")}
+    both = [s for s in r22 if s in r20 and r20[s]["lebenswelt_konzept"]]
+    assert both
+    words = {"ja": "ja", "nein": "nein"}
+    for site in both[:5]:
+        slide, _ = _panel(reports.built(site), "lebenswelt")
+        then, now = r20[site]["lebenswelt_konzept"], r22[site]["lebenswelt"]
+        assert f"2020: {words[then]} → 2022: {words[now]}" in slide.bullets
+        share = [b for b in slide.bullets if b.startswith("Alle Kommunen (")]
+        answered20 = [r for r in r20.values() if r["lebenswelt_konzept"]]
+        answered22 = [r for r in r22.values() if r["lebenswelt"]]
+        c20 = sum(r["lebenswelt_konzept"] == now for r in answered20)
+        c22 = sum(r["lebenswelt"] == now for r in answered22)
+        p20 = (200 * c20 + len(answered20)) // (2 * len(answered20))  # half up, no decimals
+        p22 = (200 * c22 + len(answered22)) // (2 * len(answered22))
+        pct = "\u202f%"
+        assert share == [f"Alle Kommunen („{now}“): 2020: {p20}{pct} → 2022: {p22}{pct}"]
