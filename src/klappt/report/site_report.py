@@ -196,12 +196,9 @@ def build_site_reports(
         raise KlapptError(ErrorCode.REPORT_011, where="")
     if return_site_ids is not None:  # web returns: the site of each one's link
         sites, site_q = return_site_ids, None
-        if site_column is None:  # the question naming the site is still left out of the charts
-            from klappt.analysis.return_sites import detect_site_question
-
-            site_q = detect_site_question(rs, [s.site_id for s in register])
     else:
         sites, site_q = return_sites(rs, register, site_column)
+    hidden = _site_questions(rs, register, site_q)
     main = site_wave(
         wave,
         rs,
@@ -212,7 +209,7 @@ def build_site_reports(
         min_cell=min_cell,
         names=names,
         coding=coding,
-        site_question=site_q,
+        site_questions=hidden,
         lang=lang,
         group_labels=group_labels,
     )
@@ -220,6 +217,7 @@ def build_site_reports(
     if previous is not None:
         name, prs = previous
         psites, pq = return_sites(prs, register, site_column if site_column else None)
+        phidden = _site_questions(prs, register, pq)
         pwave = site_wave(
             name,
             prs,
@@ -229,7 +227,7 @@ def build_site_reports(
             group_by=None,
             min_cell=min_cell,
             names=names,
-            site_question=pq,
+            site_questions=phidden,
             lang=lang,
         )
         before = Previous(pwave, mapping)
@@ -248,6 +246,15 @@ def build_site_reports(
         template=template or spec.template,
         tabulation_seconds=time.perf_counter() - started,
     )
+
+
+def _site_questions(rs: ResponseSet, register: Sequence[Site], named: str | None) -> frozenset[str]:
+    """The questions that name the site: the one given, and any whose choices are the
+    register's ids (its chart would list the other sites)."""
+    from klappt.analysis.return_sites import detect_site_question
+
+    found = {named, detect_site_question(rs, [s.site_id for s in register])}
+    return frozenset(q for q in found if q)
 
 
 def _default_storyline(

@@ -244,7 +244,9 @@ class SiteBuilder:
                 continue
             names = p.items or (p.question,)
             questions = [q for q in (form.question(n) for n in names) if q is not None]
-            if not questions or any(q.name in (self.main.site_question, GROUP) for q in questions):
+            if not questions or any(
+                q.name in self.main.site_questions or q.name == GROUP for q in questions
+            ):
                 continue
             q = questions[0]
             if len(questions) > 1 and all(x.type in NUMERIC_TYPES for x in questions):
@@ -479,7 +481,7 @@ class SiteBuilder:
         }
         answers: list[tuple[str, list[str]]] = []
         for q in form.tabulated:
-            if q.type != "text" or q.name in shown or q.name == self.main.site_question:
+            if q.type != "text" or q.name in shown or q.name in self.main.site_questions:
                 continue
             v = self.value(q.name)
             if v is None or not str(v).strip():

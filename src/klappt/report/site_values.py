@@ -99,7 +99,8 @@ class SiteWave:
     row_of: dict[str, int]
     group_of: dict[str, str]  # site id -> its group's choice name (register value)
     group_labels: dict[str, str]
-    site_question: str | None
+    #: the questions naming the site (never charted: their choices are the sites' names)
+    site_questions: frozenset[str]
     quartiles: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     sites_total: int = 0
     #: sites whose group has too few returns to be shown (they compare with all sites only)
@@ -208,7 +209,7 @@ def site_wave(
     min_cell: int | None = 3,
     names: tuple[str, ...] = (),
     coding: Mapping[str, CodingSummary] | None = None,
-    site_question: str | None = None,
+    site_questions: frozenset[str] = frozenset(),
     lang: str = "de",
     group_labels: Mapping[str, str] | None = None,
 ) -> SiteWave:
@@ -270,7 +271,7 @@ def site_wave(
         row_of=row_of,
         group_of=group_of,
         group_labels=labels,
-        site_question=site_question,
+        site_questions=site_questions,
         quartiles=_quartiles(with_group),
         sites_total=len(register),
         no_group=no_group,
