@@ -46,9 +46,21 @@ def synthetic(n: int):
     return rs2, sites
 
 
-def run(rs, sites, jobs: int, fmt: str, label: str) -> float:
+def storyline(kind: str):
+    """The reference pack's site recipe (``recipe``) or the derived default (``default``)."""
+    if kind != "recipe":
+        return None
+    from dataclasses import replace
+
+    from klappt.report import load_recipe
+
+    spec = load_recipe(reference_path("site_recipe_2022.yaml"))
+    return replace(spec, slides=spec.site_slides)
+
+
+def run(rs, sites, jobs: int, fmt: str, label: str, spec=None) -> float:
     t0 = time.perf_counter()
-    reports = build_site_reports(rs, sites, wave="2022", absent="none")
+    reports = build_site_reports(rs, sites, wave="2022", absent="none", spec=spec)
     with tempfile.TemporaryDirectory() as d:
         done = write_site_reports(reports, [os.path.join(d, "{site_id}." + fmt)], jobs=jobs)
     wall = time.perf_counter() - t0
@@ -66,13 +78,23 @@ def main() -> None:
     ap.add_argument("--synthetic", type=int, default=1000)
     ap.add_argument("--fmt", default="pdf")
     ap.add_argument("--skip-one", action="store_true", help="no one-process baseline")
+    ap.add_argument(
+        "--storyline",
+        choices=("recipe", "default"),
+        default="recipe",
+        help="the reference site recipe (19 slides) or the derived default (30 slides)",
+    )
     a = ap.parse_args()
-    print(f"load average: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}")
+    spec = storyline(a.storyline)
+    print(
+        f"load average: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}, "
+        f"storyline: {a.storyline}, format: {a.fmt}"
+    )
     _, rs, _ = load_reference("2022")
     sites = read_sites(reference_path("register.csv"))
     # every register site gets one: the 14 without a return a program report
     t0 = time.perf_counter()
-    reports = build_site_reports(rs, sites, wave="2022")
+    reports = build_site_reports(rs, sites, wave="2022", spec=spec)
     with tempfile.TemporaryDirectory() as d:
         done = write_site_reports(reports, [os.path.join(d, "{site_id}." + a.fmt)], jobs=a.jobs)
     multi = time.perf_counter() - t0
@@ -89,7 +111,11 @@ def main() -> None:
         print(f"reference, jobs=1: wall {one:.1f} s; speedup {one / multi:.2f}x")
     if a.synthetic:
         rs2, sites2 = synthetic(a.synthetic)
-        run(rs2, sites2, a.jobs, a.fmt, f"synthetic {a.synthetic} sites")
+        wall = run(rs2, sites2, a.jobs, a.fmt, f"synthetic {a.synthetic} sites", spec)
+        if a.synthetic != 1000:
+            print(
+                f"extrapolated to 1,000 sites (linear, same load): {wall * 1000 / a.synthetic:.0f} s"
+            )
 
 
 if __name__ == "__main__":

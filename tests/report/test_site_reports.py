@@ -294,3 +294,33 @@ def test_previous_wave_through_a_mapping():
         p22 = (200 * c22 + len(answered22)) // (2 * len(answered22))
         pct = "\u202f%"
         assert share == [f"Alle Kommunen („{now}“): 2020: {p20}{pct} → 2022: {p22}{pct}"]
+
+
+def test_recipe_names_the_group_column():
+    """``options: {site_group: bezirk}``: the groups come from that register column."""
+    from dataclasses import replace
+
+    from klappt.report import parse_recipe
+
+    reports, _ = _small()
+    spec = parse_recipe(
+        "options: {site_group: bezirk}\nsite_slides:\n  - result: q1\n", "site.yaml"
+    )
+    spec = replace(spec, slides=spec.site_slides)
+    bezirk = {
+        "a": "nord",
+        "b": "nord",
+        "c": "sued",
+        "d": "sued",
+        "f": "sued",
+        "g": "nord",
+        "h": "nord",
+    }
+    sites = tuple(
+        Site(s.site_id, s.name, {**s.attrs, "bezirk": bezirk.get(s.site_id, "nord")})
+        for s in reports.sites
+    )
+    by_bezirk = build_site_reports(reports.main.data.responses, sites, wave="2024", spec=spec)
+    _, p = _panel(by_bezirk.built("c"), "q1")
+    # sued: c (ja), d (ja), f (nein)
+    assert p.series[1].name.startswith("sued") and p.series[1].counts == (2, 1)

@@ -166,7 +166,8 @@ def build_site_reports(
         The wave's typed returns (coded free text as ``q__codes`` where coded).
     register:
         The sites (:func:`klappt.report.site_values.read_sites`); ``group_by`` names the
-        register column of the comparison groups (``typ``).
+        register column of the comparison groups (``typ``; a recipe's
+        ``options: {site_group: COLUMN}`` names another).
     spec:
         The site storyline (a recipe's ``site_slides:``); default: the derived deck's.
     site_column:
@@ -194,6 +195,8 @@ def build_site_reports(
     check_site_ids(register, register_name)
     if rs.height == 0:
         raise KlapptError(ErrorCode.REPORT_011, where="")
+    if spec is not None and isinstance(spec.options.get("site_group"), str):
+        group_by = str(spec.options["site_group"]).strip().lower()  # options: {site_group: col}
     if return_site_ids is not None:  # web returns: the site of each one's link
         sites, site_q = return_site_ids, None
     else:

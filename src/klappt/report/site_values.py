@@ -151,7 +151,8 @@ def _with_group(rs: ResponseSet, groups: list[str | None], labels: dict[str, str
         labels={"default": "Vergleichsgruppe"},
         choices=tuple(Choice(c, {"default": lab}) for c, lab in labels.items()),
     )
-    form = replace(rs.instrument, questions=(*rs.instrument.questions, q))
+    kept = tuple(x for x in rs.instrument.questions if x.name != GROUP)  # idempotent
+    form = replace(rs.instrument, questions=(*kept, q))
     column = pl.Series(GROUP, groups, dtype=pl.String).cast(choice_enum(q))
     return replace(rs, instrument=form, frame=rs.frame.with_columns(column))
 
