@@ -29,7 +29,6 @@ from klappt.report.spec import (
     ReportSpec,
     ResultSlide,
     SectionSlide,
-    Text,
     TextSlide,
     TitleSlide,
 )
@@ -513,7 +512,3 @@ def site_title(spec: ReportSpec) -> str | None:
     """The program's name as a recipe's title slide gives it."""
     t = next((s for s in spec.slides if isinstance(s, TitleSlide)), None)
     return t.title if t is not None else None
-
-
-def text_of(t: Text | str) -> str:
-    return t.template if isinstance(t, Text) else t

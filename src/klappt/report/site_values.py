@@ -102,7 +102,6 @@ class SiteWave:
     #: the questions naming the site (never charted: their choices are the sites' names)
     site_questions: frozenset[str]
     quartiles: dict[str, tuple[float, float, float]] = field(default_factory=dict)
-    sites_total: int = 0
     #: sites whose group has too few returns to be shown (they compare with all sites only)
     no_group: frozenset[str] = frozenset()
 
@@ -274,7 +273,6 @@ def site_wave(
         group_labels=labels,
         site_questions=site_questions,
         quartiles=_quartiles(with_group),
-        sites_total=len(register),
         no_group=no_group,
     )
 
