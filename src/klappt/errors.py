@@ -225,6 +225,31 @@ class ErrorCode(Enum):
         "No submitted returns{where}: a report would show nothing but 0%. Import returns or "
         "have them submitted in the web form first, then build the report.",
     )
+    REPORT_020 = Detail(  # site reports (issue 18): klappt.report.site_report
+        "site_not_in_register",
+        "Rücklauf {ret} ({where}) gehört zum Standort '{site}', den das Register {register} nicht kennt. Standort im Register ergänzen oder den Rücklauf berichtigen; es wurde nichts geschrieben.",
+        "Return {ret} ({where}) belongs to site '{site}', which the register {register} does not know. Add the site to the register or correct the return; nothing was written.",
+    )
+    REPORT_021 = Detail(
+        "site_out_pattern",
+        "--out {path}: Mit --per-site muss der Dateiname {{site_id}} enthalten (z. B. berichte/{{site_id}}.pdf), sonst überschriebe jeder Bericht den vorigen.",
+        "--out {path}: with --per-site the file name must contain {{site_id}} (e.g. reports/{{site_id}}.pdf), or every report would overwrite the last.",
+    )
+    REPORT_022 = Detail(
+        "site_id_unsafe",
+        "Die Standort-ID '{site}' im Register {register} taugt nicht als Dateiname: erlaubt sind Buchstaben, Ziffern, Punkt, Binde- und Unterstrich (höchstens 64 Zeichen, nicht mit Punkt beginnend). Es wurde nichts geschrieben.",
+        "The site id '{site}' in the register {register} cannot be part of a file name: letters, digits, dot, hyphen and underscore are allowed (at most 64 characters, not starting with a dot). Nothing was written.",
+    )
+    REPORT_023 = Detail(
+        "site_register_missing",
+        "Berichte je Standort brauchen ein Register der Standorte{where}: mit --register register.csv angeben oder mit „klappt register register.csv“ in das Projekt laden.",
+        "Reports per site need a register of the sites{where}: give it with --register register.csv or load it into the project with 'klappt register register.csv'.",
+    )
+    REPORT_024 = Detail(
+        "site_column_unknown",
+        "Zu welchem Standort ein Rücklauf gehört, ist in {source} nicht zu erkennen: keine Einfachauswahl hat die Standort-IDs des Registers als Auswahlen{column}. Die Spalte mit --site-column NAME nennen.",
+        "Which site a return belongs to cannot be told in {source}: no single-choice question has the register's site ids as choices{column}. Name the column with --site-column NAME.",
+    )
     # Disclosure control (klappt.analysis.disclosure)
     DISCLOSURE_001 = Detail(
         "min_cell_invalid",

@@ -35,6 +35,10 @@ def test_demo_writes_the_reference_case_and_can_run_again__ok(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     for name in ("pptx", "html", "pdf", "xlsx"):
         assert (out / f"referenz_2022.{name}").stat().st_size > 1000
+    # three example sites get their own report (issue 18), each named in the index
+    reports = sorted(p.stem for p in (out / "standortberichte").glob("*.pdf"))
+    index = (out / "standortberichte" / "index.csv").read_text(encoding="utf-8")
+    assert len(reports) == 3 and all(f"\n{s}," in index for s in reports)
     tables = json.loads((out / "tabellen_2022.json").read_text(encoding="utf-8"))
     assert tables["responses"] == 40
     needs = next(t for t in tables["tables"] if t["question"] == "notwendigkeit_text__codes")

@@ -91,6 +91,40 @@ def report(
             envvar="KLAPPT_LANG",
         ),
     ] = None,
+    per_site: Annotated[
+        bool,
+        typer.Option(
+            "--per-site",
+            help="Je Standort einen eigenen Bericht („Ihre Angabe“ im Vergleich mit allen und "
+            "der eigenen Gruppe); --out braucht {site_id}, z. B. berichte/{site_id}.pdf.",
+        ),
+    ] = False,
+    site_column: Annotated[
+        str | None,
+        typer.Option(
+            "--site-column",
+            help="Mit --per-site: Frage/Spalte mit der Standort-ID (sonst erkannt: die "
+            "Einfachauswahl mit den IDs des Registers).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", help="Mit --per-site: so viele Prozesse teilen sich die Arbeit."
+        ),
+    ] = 1,
+    zip_path: Annotated[
+        Path | None,
+        typer.Option("--zip", help="Mit --per-site: alle Berichte und den Index in ein ZIP."),
+    ] = None,
+    absent: Annotated[
+        str,
+        typer.Option(
+            "--absent",
+            help="Mit --per-site: Standorte ohne Rücklauf bekommen die Programmergebnisse "
+            "('program') oder keinen Bericht ('none').",
+        ),
+    ] = "program",
 ) -> None:
     """Den Ergebnisbericht bauen: Foliensatz, HTML, PDF und Excel mit denselben Zahlen.
 
@@ -98,6 +132,8 @@ def report(
       klappt report fragebogen.xlsx ruecklaeufe.csv --out bericht.pptx --out bericht.html
       klappt report --wave 2022 --recipe bericht.yaml --out bericht.pptx --out bericht.pdf
       klappt report fragebogen.xlsx --init-recipe bericht.yaml
+      klappt report --per-site --wave 2022 --out berichte/{site_id}.pdf --jobs 2 --zip berichte.zip
+      klappt report fragebogen.xlsx daten.csv --per-site --register register.csv --out berichte/{site_id}.html
     """
     from klappt.analysis.disclosure import check_min_cell
     from klappt.cli.tables import _min_cell
@@ -105,6 +141,28 @@ def report(
     from klappt.report.sources import load_data, read_wave
 
     code = _lang(lang or "de")
+    if per_site:
+        from klappt.cli.site_reports import per_site as run_per_site
+
+        if absent not in ("program", "none"):
+            raise typer.BadParameter("--absent: program | none")
+        run_per_site(
+            form=form,
+            data=data,
+            wave=wave,
+            out_paths=list(out_paths or []),
+            recipe=recipe,
+            register=register,
+            site_column=site_column,
+            min_cell=min_cell,
+            project=project,
+            lang=code,
+            jobs=jobs,
+            zip_path=zip_path,
+            absent=absent,
+            template=template,
+        )
+        return
     if min_cell is not None:
         check_min_cell(min_cell)
     if out_paths:
@@ -323,5 +381,9 @@ def demo(
     written.extend(
         _write(built, [out_dir / f"referenz_2022.{ext}" for ext in ("pptx", "html", "pdf", "xlsx")])
     )
+    from klappt.cli.site_reports import demo_sites
+
+    # every site gets its own report back (issue 18): three example sites
+    written.extend(demo_sites(project, out_dir, lang, _text("demo_mark", lang)))
     for path in written:
         out.print(str(path))

@@ -312,25 +312,20 @@ def _inputs(root: Path, names: list[str], site_column: str | None) -> list[WaveI
 
 
 def _column(rs: Any, wave: str, column: str) -> pl.Series:
-    import polars as pl
+    from klappt.analysis.return_sites import named_site_column
 
-    for frame in (rs.frame, rs.meta):
-        if column in frame.columns:
-            return frame.get_column(column).cast(pl.String).str.strip_chars()
-    raise KlapptError(ErrorCode.TREND_004, wave=wave, column=column)
+    found = named_site_column(rs, column)
+    if found is None:
+        raise KlapptError(ErrorCode.TREND_004, wave=wave, column=column)
+    return found
 
 
 def _detected(rs: Any, ids: set[str]) -> pl.Series | None:
-    """The select_one whose choices are (nine in ten at least) the register's site ids."""
-    import polars as pl
+    """The select_one whose choices are the register's site ids (one rule for trends and site
+    reports: :mod:`klappt.analysis.return_sites`)."""
+    from klappt.analysis.return_sites import detected_sites
 
-    for q in rs.instrument.questions:
-        if q.type != "select_one" or not q.choices or q.name not in rs.frame.columns:
-            continue
-        names = [c.name for c in q.choices]
-        if sum(n in ids for n in names) >= 0.9 * len(names):
-            return rs.frame.get_column(q.name).cast(pl.String)
-    return None
+    return detected_sites(rs, ids)
 
 
 def _stored(

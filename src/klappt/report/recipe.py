@@ -63,6 +63,7 @@ _TOP_KEYS = (
     "waves",
     "template",
     "slides",
+    "site_slides",
     "options",
     "disclosure",
     "trends",
@@ -215,7 +216,10 @@ class _Reader:
                 f"no language '{lang}'; possible: de, en",
             )
         waves = self.waves(m.get("waves"), m.key_lines.get("waves"))
+        site_slides = self.slide_list(m, "site_slides") if "site_slides" in m else ()
         slides_value = m.get("slides")
+        if site_slides and slides_value is None:  # a recipe of site reports only
+            slides_value = m["site_slides"]
         if not isinstance(slides_value, list) or not slides_value:
             raise self.fail(
                 m.key_lines.get("slides", m.line),
@@ -252,7 +256,20 @@ class _Reader:
             options=dict(options),
             min_cell=min_cell,
             trends=read_trends(self, m),
+            site_slides=site_slides,
         )
+
+    def slide_list(self, m: YMap, key: str) -> tuple[Slide, ...]:
+        """A list of slides (``site_slides:``: the storyline of the per-site reports)."""
+        value = m.get(key)
+        if not isinstance(value, list) or not value:
+            raise self.fail(
+                m.key_lines.get(key, m.line),
+                f"'{key}' muss eine Liste von Folien sein.",
+                f"'{key}' must be a list of slides.",
+            )
+        lines = value.item_lines if isinstance(value, YSeq) else [None] * len(value)
+        return tuple(self.slide(v, ln) for v, ln in zip(value, lines, strict=True))
 
     def waves(self, value: Any, line: int | None) -> tuple[WaveSource, ...]:
         if value is None:

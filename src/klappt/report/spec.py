@@ -224,6 +224,8 @@ class ReportSpec:
     min_cell: int | None = None
     #: the recipe's ``trends:`` (trend and transitions charts, trend()/change()/stayed())
     trends: TrendSources | None = None
+    #: the recipe's ``site_slides:``, the storyline of each site's own report (issue 18)
+    site_slides: tuple[Slide, ...] = ()
 
     def __post_init__(self) -> None:
         numbered: list[Slide] = []
