@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from klappt.cli.common import _project, _t, err, out
+from klappt.cli.common import _project, err, out
 from klappt.errors import ErrorCode, KlapptError
 from klappt.errors import Text as Bilingual
+from klappt.language import current_language, say
 
 if TYPE_CHECKING:
     from klappt.report.site_values import Site
@@ -160,7 +161,7 @@ def _stored(
             )
             for r in rows
         ]
-        name = say("Register des Projekts", "the project's register", "de")
+        name = say("Register des Projekts", "the project's register", current_language())
     if not sites:
         raise KlapptError(
             ErrorCode.REPORT_023, where=Bilingual(f" (Welle {wave})", f" (wave {wave})")
