@@ -133,9 +133,7 @@ def read_snapshot(
         both = pl.read_parquet(path)
         form = dataclasses.replace(form, source=form_filename)
         meta_cols = [c for c in both.columns if c.startswith(_META_PREFIX)]
-        frame = snapshot_codec.decode(
-            both.drop(meta_cols), metadata[snapshot_codec.LAYOUT_KEY]
-        )
+        frame = snapshot_codec.decode(both.drop(meta_cols), metadata[snapshot_codec.LAYOUT_KEY])
     except Exception:  # a torn, foreign or older file is only a cache miss
         return None
     meta = both.select(meta_cols).rename({c: c[len(_META_PREFIX) :] for c in meta_cols})
