@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 LAYOUT_KEY = "klappt.layout"
 #: Boolean columns per packed byte
 PACK = 8
-_CODES = "c:"
-_BITS = "b:"
-_PLAIN = "f:"
+CODES = "c:"
+BITS = "b:"
+PLAIN = "f:"
 
 
 def encode(frame: pl.DataFrame) -> tuple[pl.DataFrame, str]:
@@ -44,21 +44,21 @@ def encode(frame: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     for name, dtype in frame.schema.items():
         if isinstance(dtype, pl.Enum):
             layout["enums"][name] = list(dtype.categories)
-            exprs.append(pl.col(name).to_physical().alias(_CODES + name))
+            exprs.append(pl.col(name).to_physical().alias(CODES + name))
         elif dtype == pl.Boolean:
             booleans.append(name)
         else:
             layout["plain"].append(name)
-            exprs.append(pl.col(name).alias(_PLAIN + name))
+            exprs.append(pl.col(name).alias(PLAIN + name))
     nulls = frame.select(pl.col(booleans).null_count()).row(0) if booleans else ()
     has_null = dict(zip(booleans, (n > 0 for n in nulls), strict=True))
     for g in range(0, len(booleans), PACK):
         group = booleans[g : g + PACK]
-        values = f"{_BITS}{g // PACK}:v"
+        values = f"{BITS}{g // PACK}:v"
         exprs.append(_pack([pl.col(c).fill_null(False) for c in group]).alias(values))
         entry: dict[str, Any] = {"columns": group, "values": values, "nulls": None}
         if any(has_null[c] for c in group):
-            entry["nulls"] = f"{_BITS}{g // PACK}:n"
+            entry["nulls"] = f"{BITS}{g // PACK}:n"
             exprs.append(_pack([pl.col(c).is_null() for c in group]).alias(entry["nulls"]))
         layout["bits"].append(entry)
     return frame.select(exprs), json.dumps(layout, ensure_ascii=False)
@@ -81,9 +81,9 @@ def decode(stored: pl.DataFrame, layout_json: str) -> pl.DataFrame:
     columns: dict[str, pl.Series | pl.Expr] = {}
     for name, categories in layout["enums"].items():
         dictionary = pl.Series(name, categories, dtype=pl.Enum(categories))
-        columns[name] = dictionary.gather(stored.get_column(_CODES + name))
+        columns[name] = dictionary.gather(stored.get_column(CODES + name))
     for name in layout["plain"]:
-        columns[name] = stored.get_column(_PLAIN + name).alias(name)
+        columns[name] = stored.get_column(PLAIN + name).alias(name)
     for entry in layout["bits"]:
         values = pl.col(entry["values"])
         nulls = pl.col(entry["nulls"]) if entry["nulls"] else None
