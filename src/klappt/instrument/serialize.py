@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -34,13 +35,18 @@ def instrument_from_json(text: str) -> Instrument:
 
 
 def _revive(cls: type, values: dict[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
     kwargs = {
-        f.name: _revive_value(hints.get(f.name, Any), values[f.name])
-        for f in dataclasses.fields(cls)
-        if f.init and f.name in values
+        name: _revive_value(hint, values[name]) for name, hint in _fields(cls) if name in values
     }
     return cls(**kwargs)
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    """A dataclass's init fields with their type hints, worked out once per class (resolving
+    the hints of every question and choice anew took most of a stored wave's load time)."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints.get(f.name, Any)) for f in dataclasses.fields(cls) if f.init)
 
 
 def _revive_value(hint: Any, value: Any) -> Any:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from klappt.instrument.serialize import instrument_from_json, instrument_to_json
-from klappt.store import private
+from klappt.store import private, snapshot_codec
 from klappt.store.project import STATE_DIR
 
 if TYPE_CHECKING:
@@ -30,10 +30,10 @@ if TYPE_CHECKING:
     from klappt.responses.report import ValidationReport
 
 SNAPSHOT_DIR = "snapshots"
-SNAPSHOT_FORMAT = 1
+#: 2: choice codes and packed Booleans (:mod:`klappt.store.snapshot_codec`); 1 stored the frame as is
+SNAPSHOT_FORMAT = 2
 #: stored returns decoded from JSON per slice when a wave is rebuilt from the database
 DECODE_BATCH = 50_000
-_FRAME_PREFIX = "f:"
 _META_PREFIX = "m:"
 
 
@@ -75,15 +75,15 @@ def _write_snapshot(path: Path, wave: str, rs: ResponseSet) -> Path:
     """The typed frame and meta of the wave in one Parquet file, the instrument in its metadata."""
     import polars as pl
 
+    # the codec's names start with "c:", "b:" or "f:", never with the meta prefix "m:"
+    stored, layout = snapshot_codec.encode(rs.frame)
     frame = pl.concat(
-        [
-            rs.frame.rename({c: _FRAME_PREFIX + c for c in rs.frame.columns}),
-            rs.meta.rename({c: _META_PREFIX + c for c in rs.meta.columns}),
-        ],
+        [stored, rs.meta.rename({c: _META_PREFIX + c for c in rs.meta.columns})],
         how="horizontal",
     )
     metadata = {
         "klappt.snapshot": str(SNAPSHOT_FORMAT),
+        snapshot_codec.LAYOUT_KEY: layout,
         "klappt.key": path.stem.rsplit("-", 1)[-1],
         "klappt.wave": wave,
         "klappt.instrument": instrument_to_json(rs.instrument),
@@ -131,12 +131,11 @@ def read_snapshot(
             return None
         form = instrument_from_json(metadata["klappt.instrument"])
         both = pl.read_parquet(path)
+        form = dataclasses.replace(form, source=form_filename)
+        meta_cols = [c for c in both.columns if c.startswith(_META_PREFIX)]
+        frame = snapshot_codec.decode(both.drop(meta_cols), metadata[snapshot_codec.LAYOUT_KEY])
     except Exception:  # a torn, foreign or older file is only a cache miss
         return None
-    form = dataclasses.replace(form, source=form_filename)
-    frame_cols = [c for c in both.columns if c.startswith(_FRAME_PREFIX)]
-    meta_cols = [c for c in both.columns if c.startswith(_META_PREFIX)]
-    frame = both.select(frame_cols).rename({c: c[len(_FRAME_PREFIX) :] for c in frame_cols})
     meta = both.select(meta_cols).rename({c: c[len(_META_PREFIX) :] for c in meta_cols})
     return form, _response_set(form, frame, meta, data_filename)
 

@@ -7,11 +7,14 @@ the wave keeps the form file's bytes and the headers in file order.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import itertools
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from klappt.coding.segments import SITE_COLUMNS  # the columns that name a return's site
-from klappt.safetext import scrub_frame
+from klappt.safetext import CONTROL
 
 if TYPE_CHECKING:
     import polars as pl
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
     from klappt.responses.dataset import ResponseSet
     from klappt.responses.report import ValidationReport
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 50_000
 #: Data columns holding the submission time (raw text), most specific first.
 SUBMITTED_COLUMNS = ("_submission_time", "SubmissionDate", "submission_time", "end")
 #: Stored return id of a return whose id cell is empty: the prefix and its file row.
@@ -131,7 +134,6 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame, raw: Any) -> int:
     with ``executemany`` (SQLite) or as CSV text through ``COPY`` (PostgreSQL), which Polars
     writes for a whole batch at once. Returns the number linked to a site.
     """
-    import polars as pl
     from django.db import connection
 
     from klappt.store.models import Return
@@ -145,65 +147,105 @@ def _insert_returns(wave_pk: int, frame: pl.DataFrame, raw: Any) -> int:
     else:
         marks = ", ".join(["%s"] * len(_RETURN_COLUMNS))
         statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-    columns = list(raw.columns)
     sites = frame.get_column("site_id")
     linked = sites.len() - sites.null_count()
+    batches = _batches(wave_pk, frame, raw, postgres, ops)
     with connection.cursor() as cursor:
-        for chunk in frame.iter_slices(n_rows=BATCH_SIZE):
-            submitted = chunk.get_column("submitted")
-            if submitted.null_count() == submitted.len():
-                times: list[Any] = [None] * chunk.height
-            else:
-                times = [
-                    ops.adapt_datetimefield_value(_parse_when(t)) if t else None
-                    for t in submitted.to_list()
-                ]
-            # the raw records {header: text or null} in file order, as JSON, by Polars
-            at = chunk.get_column("at")
-            first, last = at[0], at[-1]
-            if last - first + 1 == chunk.height and at.is_sorted():  # no duplicate left out
-                records = raw.frame.slice(first, chunk.height)
-            else:
-                records = raw.frame[at]
-            # the text without control characters: PostgreSQL refuses a NUL in JSON
-            values = (
-                scrub_frame(records)
-                .select(pl.struct(pl.col(columns)).struct.json_encode())
-                .to_series()
-            )
-            if postgres:
-                stamps = [t.isoformat() if t else None for t in times]
-                rows: Any = chunk.select(
-                    pl.lit(wave_pk, dtype=pl.Int64).alias("wave_id"),
-                    "return_id",
-                    "row",
-                    "site_id",
-                    values.alias("values"),
-                    pl.Series("submitted_at", stamps, dtype=pl.String),
-                )
-            else:
-                rows = [
-                    (wave_pk, rid, row, site, text, when)
-                    for (rid, row, site), text, when in zip(
-                        chunk.select("return_id", "row", "site_id").iter_rows(),
-                        values.to_list(),
-                        times,
-                        strict=True,
-                    )
-                ]
+        # the next batch is made (Polars, in a worker thread) while the database takes this one
+        for rows in _ahead(batches):
             _insert_batch(cursor, statement, rows, postgres)
     return linked
 
 
-def _insert_batch(cursor: Any, statement: str, rows: Any, copy: bool) -> None:
-    """One batch: rows as tuples (``executemany``) or, for ``COPY``, a frame sent as CSV text."""
-    if copy:
-        import io
+def _batches(
+    wave_pk: int, frame: pl.DataFrame, raw: Any, postgres: bool, ops: Any
+) -> Iterator[Any]:
+    """The rows of the return table batch by batch: tuples (SQLite) or CSV text (``COPY``)."""
+    import polars as pl
 
-        text = io.BytesIO()
-        rows.write_csv(text, include_header=False)
+    columns = list(raw.columns)
+    # the text without control characters (PostgreSQL refuses a NUL in JSON): one scan of the
+    # whole table finds the columns that have any, and only those are cleaned batch by batch
+    dirty = _columns_with_controls(raw.frame)
+    to_json = pl.struct(pl.col(columns)).struct.json_encode()
+    for chunk in frame.iter_slices(n_rows=BATCH_SIZE):
+        submitted = chunk.get_column("submitted")
+        if submitted.null_count() == submitted.len():
+            times: list[Any] = [None] * chunk.height
+        else:
+            times = [
+                ops.adapt_datetimefield_value(_parse_when(t)) if t else None
+                for t in submitted.to_list()
+            ]
+        # the raw records {header: text or null} in file order, as JSON, by Polars
+        at = chunk.get_column("at")
+        first, last = at[0], at[-1]
+        if last - first + 1 == chunk.height and at.is_sorted():  # no duplicate left out
+            records = raw.frame.slice(first, chunk.height)
+        else:
+            records = raw.frame[at]
+        if dirty:
+            records = records.with_columns(pl.col(dirty).str.replace_all(CONTROL, ""))
+        values = records.select(to_json).to_series()
+        if postgres:
+            stamps = [t.isoformat() if t else None for t in times]
+            text = io.BytesIO()
+            chunk.select(
+                pl.lit(wave_pk, dtype=pl.Int64).alias("wave_id"),
+                "return_id",
+                "row",
+                "site_id",
+                values.alias("values"),
+                pl.Series("submitted_at", stamps, dtype=pl.String),
+            ).write_csv(text, include_header=False)
+            rows: Any = text.getvalue()
+        else:
+            # columns turned into Python lists at once, not row by row
+            rows = list(
+                zip(
+                    itertools.repeat(wave_pk, chunk.height),
+                    chunk.get_column("return_id").to_list(),
+                    chunk.get_column("row").to_list(),
+                    chunk.get_column("site_id").to_list(),
+                    values.to_list(),
+                    times,
+                    strict=True,
+                )
+            )
+        yield rows
+
+
+_END = object()
+
+
+def _ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """The items of ``items``, each next one made in a worker thread while the caller is busy
+    with the current one (Polars and the database drivers let go of the GIL meanwhile)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="klappt-import") as pool:
+        coming = pool.submit(next, items, _END)
+        while (item := coming.result()) is not _END:
+            coming = pool.submit(next, items, _END)
+            yield item
+
+
+def _columns_with_controls(frame: pl.DataFrame) -> list[str]:
+    """The text columns holding a control character anywhere (one vectorised pass)."""
+    import polars as pl
+
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    if not text or frame.height == 0:
+        return []
+    found = frame.select(pl.col(text).str.contains(CONTROL).any()).row(0)
+    return [c for c, hit in zip(text, found, strict=True) if hit]
+
+
+def _insert_batch(cursor: Any, statement: str, rows: Any, copy: bool) -> None:
+    """One batch: rows as tuples (``executemany``) or, for ``COPY``, CSV text."""
+    if copy:
         with cursor.cursor.copy(statement) as out:
-            out.write(text.getvalue())
+            out.write(rows)
     else:
         cursor.executemany(statement, rows)
 
