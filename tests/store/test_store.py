@@ -583,7 +583,9 @@ def test_register_with_a_duplicate_id(
     assert err.value.code is ErrorCode.STORE_004
     assert err.value.params["row"] == 4
     assert err.value.params["path"] == files["register_duplicate"]
-    assert "K01" in err.value.params["message"] and "Zeile 2" in err.value.params["message"]
+    assert "K01" in str(err.value.params["message"]) and "Zeile 2" in str(
+        err.value.params["message"]
+    )
     assert "Zeile 4" in str(err.value)
 
     no_name = write(tmp_path, "ohne_name.csv", "site_id,name\nK01,Altstadt\nK02,\n")
@@ -595,7 +597,7 @@ def test_register_with_a_duplicate_id(
     with pytest.raises(KlapptError) as err:
         store.import_register(project, no_column)
     assert (err.value.code, err.value.params["row"]) == (ErrorCode.STORE_004, 1)
-    assert "site_id" in err.value.params["message"]
+    assert "site_id" in str(err.value.params["message"])
     assert dump(project) == before
 
 
