@@ -183,8 +183,8 @@ def count(
         overall.update(frame.select(aggs).row(0, named=True))
         if by is not None:
             # only the numbers go through the grouping, each group aggregated on its own
-            part = frame.select(*dates).with_columns(pl.Series(SEP, g))
-            for (i,), piece in part.partition_by(SEP, as_dict=True).items():
+            dated = frame.select(*dates).with_columns(pl.Series(SEP, g))
+            for (i,), piece in dated.partition_by(SEP, as_dict=True).items():
                 out[int(i)].update(piece.select(aggs).row(0, named=True))
     return overall, out if by is not None else []
 

@@ -21,7 +21,6 @@ from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, 
 from klappt.responses.dataset import ResponseSet, choice_enum
 
 
-
 def percent(count: int, base: int) -> float | None:
     """``count`` of ``base`` in percent, one decimal, rounded half up from the exact fraction."""
     if base <= 0:
