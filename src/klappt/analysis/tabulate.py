@@ -2,8 +2,10 @@
 
 Each choice question is turned into one small integer per return (the choice's position, or
 the set of choices as bits), crossed with the banner group; one histogram of that integer gives
-every count of the question, overall and per group, its base included. Numbers and dates are
-aggregated by Polars. Percentages are derived afterwards from the exact integer counts.
+every count of the question, overall and per group, its base included. A frame typed by
+``load_responses`` is counted straight from its columns' memory (:mod:`klappt.analysis.counting`,
+:mod:`klappt.analysis.number_stats`); any other frame through the Polars plan below, with the
+same figures. Percentages are derived afterwards from the exact integer counts.
 """
 
 from __future__ import annotations
