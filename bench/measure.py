@@ -30,6 +30,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import baseline_engines  # noqa: E402
 import baseline_pandas  # noqa: E402
 import generate  # noqa: E402
 
@@ -115,6 +116,38 @@ def strip_by(tab: dict) -> dict:
     }
 
 
+def phases(form: Any, path: Path, repeat: int) -> dict[str, float]:
+    """Where the time of ``klappt tabulate FORM DATA --json -`` goes, step by step in this
+    process (medians): reading the file, typing and checking, counting, writing the JSON."""
+    from klappt.analysis.tabulate import tabulate
+    from klappt.responses.columns import category_headers
+    from klappt.responses.dataset import load_responses
+    from klappt.responses.io import read_table
+
+    steps: dict[str, list[float]] = {"read": [], "typing": [], "counting": [], "json": []}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        raw = read_table(path, categories=lambda h: category_headers(form, h))
+        t1 = time.perf_counter()
+        rs, _ = load_responses(form, raw)
+        raw = None
+        t2 = time.perf_counter()
+        tab = tabulate(rs)
+        t3 = time.perf_counter()
+        json.dumps(tab.to_dict(), ensure_ascii=False, indent=2)
+        t4 = time.perf_counter()
+        for k, a, b in (
+            ("read", t0, t1),
+            ("typing", t1, t2),
+            ("counting", t2, t3),
+            ("json", t3, t4),
+        ):
+            steps[k].append(b - a)
+        rs = tab = None
+        gc.collect()
+    return {k: statistics.median(v) for k, v in steps.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", required=True)
@@ -166,6 +199,30 @@ def main(argv: list[str] | None = None) -> int:
     out["klappt_tabulate"] = {**summary(times), "peak_mib": peak}
     times_top, peak_top, _ = timed(lambda rs=rs: tabulate(rs).to_dict(), args.repeat)
     out["klappt_tabulate_topline"] = {**summary(times_top), "peak_mib": peak_top}
+
+    # -- the Polars and DuckDB baselines on the same typed frame -------------------------------
+    flat = baseline_engines.counts(engine)
+    times, peak, got = timed(
+        lambda rs=rs: baseline_engines.polars_tables(rs.frame, form, BANNER), args.repeat
+    )
+    out["polars_tabulate"] = {**summary(times), "peak_mib": peak}
+    out["check_polars"] = baseline_engines.compare(flat, got)
+    try:
+        import duckdb
+
+        out["versions"]["duckdb"] = duckdb.__version__
+        con = baseline_engines.duckdb_connect(rs.frame)
+        times, peak, got = timed(
+            lambda: baseline_engines.duckdb_tables(con, form, BANNER), args.repeat
+        )
+        out["duckdb_tabulate"] = {**summary(times), "peak_mib": peak}
+        out["check_duckdb"] = baseline_engines.compare(flat, got)
+        con.close()
+    except ImportError:
+        out["duckdb_tabulate"] = None  # duckdb is a bench dependency (requirements-test.lock)
+    out["phases"] = {
+        fmt: phases(form, folder / f"data.{fmt}", load_repeat) for fmt in ("parquet", "csv")
+    }
     rs = report = None
     gc.collect()
 

@@ -2,8 +2,10 @@
 
 Each choice question is turned into one small integer per return (the choice's position, or
 the set of choices as bits), crossed with the banner group; one histogram of that integer gives
-every count of the question, overall and per group, its base included. Numbers and dates are
-aggregated by Polars. Percentages are derived afterwards from the exact integer counts.
+every count of the question, overall and per group, its base included. A frame typed by
+``load_responses`` is counted straight from its columns' memory (:mod:`klappt.analysis.counting`,
+:mod:`klappt.analysis.number_stats`); any other frame through the Polars plan below, with the
+same figures. Percentages are derived afterwards from the exact integer counts.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from typing import Any
 
 import polars as pl
 
+from klappt.analysis import counting
+from klappt.analysis.counting import SEP as _SEP
 from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument.model import NUMERIC_TYPES, SELECT_MULTIPLE, SELECT_ONE, Instrument, Question
 from klappt.responses.dataset import ResponseSet, choice_enum
-
-_SEP = "\x1f"  # joins question, part and choice in aggregate names; never in an XLSForm name
 
 
 def percent(count: int, base: int) -> float | None:
@@ -199,6 +201,10 @@ class Tabulation:
 # with the banner group, ``group * width + code``, one ``bincount`` over all returns gives every
 # count of the question in every group at once, the base included. Numbers, dates and texts are
 # aggregated by Polars. No string is compared while counting.
+
+#: counts through :mod:`klappt.analysis.counting` where the frame allows (False: always the
+#: Polars plan below, which any frame takes; the property tests compare the two)
+_FAST = True
 
 #: a select_multiple with at most this many choices is counted as one bit-set code (2**n cells)
 _MAX_SET_BITS = 12
@@ -483,11 +489,12 @@ def tabulate(responses: ResponseSet, by: str | None = None, lang: str | None = N
     overall: dict[str, Any] = {}
     per_group: dict[str | None, dict[str, Any]] = {}
     if frame.height:
+        fast = counting.count(frame, questions, by_q) if _FAST else None
         if by_q is None:
-            overall, _ = _count(frame, questions, None)
+            overall, _ = fast or _count(frame, questions, None)
         else:
             banner, index, k = _choice_code(by_q, frame.schema, _key("", "by"))
-            overall, counts = _count(frame, questions, banner)
+            overall, counts = fast or _count(frame, questions, banner)
             for choice, i in index.items():
                 per_group[choice] = counts[i]
             if counts[k].get(_key("", "n")):
