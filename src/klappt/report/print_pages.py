@@ -98,7 +98,9 @@ body {{ margin: 0; font-family: {FONT_STACK}; color: #{INK}; }}
 .page + .page {{ page-break-before: always; }}
 /* p: a text box, i: a filled box, div: a chart's box, img: a ring or the logo */
 p, i, div, img {{ position: absolute; }}
-p {{ margin: 0; white-space: nowrap; line-height: 1.2; }}
+/* a text box without its own width spans the page: its lines are set already (nowrap), and an
+   absolute box of auto width would be laid out twice to find its width (shrink-to-fit) */
+p {{ width: 100%; margin: 0; white-space: nowrap; line-height: 1.2; }}
 table.stats {{ position: absolute; border-collapse: collapse; table-layout: fixed; line-height: 1.2; }}
 table.stats th, table.stats td {{ padding: 0 {PAD:.0f}pt; text-align: left; vertical-align: middle; background: #{LIGHT};
   border: 1pt solid #FFFFFF; }}
