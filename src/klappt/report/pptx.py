@@ -337,12 +337,31 @@ def _heading(panel: BuiltPanel) -> str:
     return panel.title + (f" ({panel.caption})" if panel.title else panel.caption)
 
 
+#: Bars of a short chart grow up to this thickness (slot, points) ...
+BAR_SLOT_MAX = 48.0
+#: ... until the tallest chart of the slide fills this share of its box: two or three bars
+#: at the usual thickness would leave three quarters of the slide white.
+FILL_SHARE = 0.5
+
+
 def _bar_slot(panels: tuple[BuiltPanel, ...], width: float, height: float) -> float:
-    """One bar thickness for the bar charts of a slide: the most the tightest of them allows."""
+    """One bar thickness for the bar charts of a slide: the most the tightest of them allows;
+    thicker when the slide holds only short bar charts (see :data:`FILL_SHARE`)."""
     slot = BAR_SLOT
-    for p in panels:
-        if p.kind in ("bar", "grouped", "stacked") and chart_style(p) != "column":
-            need = bar_chart_height(p, width, BAR_SLOT)
-            if need > height:
-                slot = min(slot, BAR_SLOT * height / need)
+    bars = [
+        p
+        for p in panels
+        if p.kind in ("bar", "grouped", "stacked") and chart_style(p) != "column"
+    ]
+    for p in bars:
+        need = bar_chart_height(p, width, BAR_SLOT)
+        if need > height:
+            slot = min(slot, BAR_SLOT * height / need)
+    if slot == BAR_SLOT and bars and all(p.kind != "stacked" for p in bars):
+        tallest = max(bar_chart_height(p, width, BAR_SLOT) for p in bars)
+        if tallest < height * FILL_SHARE:
+            slot = min(BAR_SLOT_MAX, BAR_SLOT * height * FILL_SHARE / tallest)
+            # the height grows a little less than the slot (labels, margins): never beyond the box
+            while slot > BAR_SLOT and max(bar_chart_height(p, width, slot) for p in bars) > height:
+                slot -= 1.0
     return slot

@@ -24,28 +24,133 @@ __all__ = ["distinct", "question_statement"]
 
 #: a question word and what may follow it before the finite verb
 _W_PRONOUNS = frozenset(
-    "was wer wen wem wessen wo wann warum wieso weshalb weswegen wodurch womit wofür worin "
-    "worauf woran wozu wohin woher inwiefern inwieweit".split()
+    [
+        "was",
+        "wer",
+        "wen",
+        "wem",
+        "wessen",
+        "wo",
+        "wann",
+        "warum",
+        "wieso",
+        "weshalb",
+        "weswegen",
+        "wodurch",
+        "womit",
+        "wofür",
+        "worin",
+        "worauf",
+        "woran",
+        "wozu",
+        "wohin",
+        "woher",
+        "inwiefern",
+        "inwieweit",
+    ]
 )
 _W_DETERMINERS = re.compile(r"^welche[nmrs]?$|^wieviele?$", re.IGNORECASE)
 #: "Wie" followed by a degree word: "Wie viele THM", "Wie zufrieden", "Wie oft"
 _HOW = "wie"
 _DEGREE = frozenset(
-    "viele viel hoch oft lange gut groß zufrieden wichtig stark häufig schnell sicher weit "
-    "hilfreich sinnvoll schwierig einfach".split()
+    [
+        "viele",
+        "viel",
+        "hoch",
+        "oft",
+        "lange",
+        "gut",
+        "groß",
+        "zufrieden",
+        "wichtig",
+        "stark",
+        "häufig",
+        "schnell",
+        "sicher",
+        "weit",
+        "hilfreich",
+        "sinnvoll",
+        "schwierig",
+        "einfach",
+    ]
 )
 _PREPOSITIONS = frozenset(
-    "in im an am auf aus bei mit nach seit von vom zu zum zur für über unter vor durch gegen "
-    "ohne um bis ab außerhalb innerhalb".split()
+    [
+        "in",
+        "im",
+        "an",
+        "am",
+        "auf",
+        "aus",
+        "bei",
+        "mit",
+        "nach",
+        "seit",
+        "von",
+        "vom",
+        "zu",
+        "zum",
+        "zur",
+        "für",
+        "über",
+        "unter",
+        "vor",
+        "durch",
+        "gegen",
+        "ohne",
+        "um",
+        "bis",
+        "ab",
+        "außerhalb",
+        "innerhalb",
+    ]
 )
 #: words that link one noun to the next in a noun phrase ("Art der Überleitung")
 _LINKS = frozenset(
-    "der die das des dem den von vom zur zum für im und oder bzw. sowie mit".split()
+    [
+        "der",
+        "die",
+        "das",
+        "des",
+        "dem",
+        "den",
+        "von",
+        "vom",
+        "zur",
+        "zum",
+        "für",
+        "im",
+        "und",
+        "oder",
+        "bzw.",
+        "sowie",
+        "mit",
+    ]
 )
 #: separable verb particles: "Laufen … weiter?" -> "… weiterlaufen"
 _PARTICLES = frozenset(
-    "ab an auf aus bei ein fest fort her hin los mit nach teil vor weg weiter zu zurück "
-    "zusammen".split()
+    [
+        "ab",
+        "an",
+        "auf",
+        "aus",
+        "bei",
+        "ein",
+        "fest",
+        "fort",
+        "her",
+        "hin",
+        "los",
+        "mit",
+        "nach",
+        "teil",
+        "vor",
+        "weg",
+        "weiter",
+        "zu",
+        "zurück",
+        "zusammen",
+    ]
 )
 _RESPONDENT = (
     (re.compile(r"\bIhrer\b"), "der"),
@@ -63,7 +168,7 @@ _LEADING_PLACE = re.compile(rf"^((?:in|im|bei|an)\s+(?:{_QUOTED}|(?:der|dem|den)
 
 
 def _is_noun(word: str) -> bool:
-    w = word.lstrip("„\"»(")
+    w = word.lstrip('„"»(')
     return bool(w) and (w[0].isupper() or w[0].isdigit())
 
 
@@ -116,8 +221,8 @@ def _to_end(words: list[str], verb: int) -> list[str]:
     finite = words[verb]
     rest = words[:verb] + words[verb + 1 :]
     if len(rest) > verb and rest[-1].casefold() in _PARTICLES:
-        return rest[:-1] + [rest[-1].casefold() + finite]
-    return rest + [finite]
+        return [*rest[:-1], rest[-1].casefold() + finite]
+    return [*rest, finite]
 
 
 def question_statement(label: str, lang: str = "de") -> str | None:
