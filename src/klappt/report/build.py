@@ -100,6 +100,12 @@ def build_report(
         # a deck of 0 % charts reads as findings; say what is missing instead
         where = Bilingual(f" in Welle {data.main}", f" in wave {data.main}") if data.main else ""
         raise KlapptError(ErrorCode.REPORT_011, where=where)
+    returned, k = data.wave().responses_count(lang), data.min_cell
+    if k is not None and returned < k:
+        # overall figures on fewer returns than the minimum are withheld like a small group:
+        # with two returns each site can read the other's answers off every chart
+        where = Bilingual(f" in Welle {data.main}", f" in wave {data.main}") if data.main else ""
+        raise KlapptError(ErrorCode.REPORT_012, n=returned, k=k, where=where)
     built = _Builder(spec, data, lang).run()
     return with_mark(built, mark) if mark else built
 

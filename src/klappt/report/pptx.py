@@ -349,9 +349,7 @@ def _bar_slot(panels: tuple[BuiltPanel, ...], width: float, height: float) -> fl
     thicker when the slide holds only short bar charts (see :data:`FILL_SHARE`)."""
     slot = BAR_SLOT
     bars = [
-        p
-        for p in panels
-        if p.kind in ("bar", "grouped", "stacked") and chart_style(p) != "column"
+        p for p in panels if p.kind in ("bar", "grouped", "stacked") and chart_style(p) != "column"
     ]
     for p in bars:
         need = bar_chart_height(p, width, BAR_SLOT)

@@ -33,7 +33,7 @@ from klappt.report.spec import (
     TextSlide,
     TitleSlide,
 )
-from klappt.report.titles import question_statement
+from klappt.report.titles import question_statement, respondent
 from klappt.report.wording import text
 
 __all__ = ["MAX_DEFAULT_CHOICES", "default_spec", "dump_recipe"]
@@ -208,7 +208,8 @@ def _titles(
     if own:
         return own, question if question else ""
     if statement:
-        return statement, question if question else ""
+        title = respondent(statement) if lang != "en" else statement
+        return title, question if question else ""
     said = question_statement(question or "", lang)
     if said:
         return said, question

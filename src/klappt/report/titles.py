@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["distinct", "question_statement"]
+__all__ = ["distinct", "question_statement", "respondent"]
 
 #: a question word and what may follow it before the finite verb
 _W_PRONOUNS = frozenset(
@@ -164,7 +164,10 @@ _RESPONDENT = (
 _THERE_IS_DE = re.compile(r"^(?:gibt|gab) es\s+(.+)$", re.IGNORECASE)
 _THERE_IS_EN = re.compile(r"^(?:is|are|was|were) there\s+(?:any\s+)?(.+)$", re.IGNORECASE)
 _QUOTED = r"(?:„[^“]*“|\"[^\"]*\"|»[^«]*«)"
-_LEADING_PLACE = re.compile(rf"^((?:in|im|bei|an)\s+(?:{_QUOTED}|(?:der|dem|den)\s+\S+))\s+(.+)$")
+_LEADING_PLACE = re.compile(
+    rf"^((?:in|im|bei|an)\s+(?:{_QUOTED}|(?:der|dem|den|einer|einem)\s+\S+))\s+(.+)$"
+)
+_ARTICLES = frozenset(["ein", "eine", "einen", "der", "die", "das", "den"])
 
 
 def _is_noun(word: str) -> bool:
@@ -176,7 +179,8 @@ def _capital(s: str) -> str:
     return s[:1].upper() + s[1:] if s else s
 
 
-def _respondent(s: str) -> str:
+def respondent(s: str) -> str:
+    """The respondent's "Ihre Kommune" as "die Kommune", "Sie" as "die Befragten"."""
     for pattern, repl in _RESPONDENT:
         s = pattern.sub(repl, s)
     return s
@@ -248,11 +252,11 @@ def question_statement(label: str, lang: str = "de") -> str | None:
         return _capital(m.group(1)) if m else None
     m = _THERE_IS_DE.match(body)
     if m:
-        what = m.group(1)
+        what = respondent(m.group(1))
         place = _LEADING_PLACE.match(what)
-        if place and _is_noun(place.group(2)):
+        if place and (_is_noun(place.group(2)) or place.group(2).split()[0] in _ARTICLES):
             what = f"{place.group(2)} {place.group(1)}"
-        return _capital(_respondent(what))
+        return _capital(what)
     words = body.split(" ")
     if len(words) < 2:
         return None
@@ -261,10 +265,10 @@ def question_statement(label: str, lang: str = "de") -> str | None:
         # a yes/no question starts with its finite verb: "Werden die Angebote … fortgeführt?"
         if words[0].casefold() in _PREPOSITIONS:
             return None
-        return _respondent(" ".join(_to_end(["Ob", words[0].casefold(), *words[1:]], 1)))
+        return respondent(" ".join(_to_end(["Ob", words[0].casefold(), *words[1:]], 1)))
     if verb >= len(words):
-        return _respondent(body)
-    return _respondent(" ".join(_to_end(words, verb)))
+        return respondent(body)
+    return respondent(" ".join(_to_end(words, verb)))
 
 
 def distinct(titles: Sequence[str], alternatives: Sequence[str | None]) -> list[str]:
