@@ -97,7 +97,8 @@ def test_the_report_title_column_names_the_slide__ok(tmp_path):
     form = read_instrument(form_md)
     spec = default_spec(form)
     results = [s for s in spec.slides if isinstance(s, ResultSlide)]
-    assert [s.title for s in results] == ["Kommunen mit Netzwerk", "Zusammenarbeit vor Ort"]
+    # a label that only asks is turned into what it asks about (klappt.report.titles)
+    assert [s.title for s in results] == ["Kommunen mit Netzwerk", "Ein Beirat in der Kommune"]
     # without its own title the question stays as the chart's heading
     assert results[1].panels[0].title == "Gibt es in Ihrer Kommune einen Beirat?"
 

@@ -256,6 +256,8 @@ def question_statement(label: str, lang: str = "de") -> str | None:
         place = _LEADING_PLACE.match(what)
         if place and (_is_noun(place.group(2)) or place.group(2).split()[0] in _ARTICLES):
             what = f"{place.group(2)} {place.group(1)}"
+        # "es gibt einen Beirat" names "ein Beirat" (the heading is a nominative)
+        what = re.sub(r"^(k?ein)en\s", r"\1 ", what)
         return _capital(what)
     words = body.split(" ")
     if len(words) < 2:
