@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -199,7 +201,7 @@ def test_fewer_returns_than_the_minimum_are_not_reported__error(tmp_path):
     assert not out.exists()
 
 
-def test_the_pdf_is_written_without_an_unknown_option__ok(caplog):
+def test_the_pdf_is_written_without_an_unknown_option__ok(caplog, tmp_path):
     form, rs, spec = _reference()
     built = build_report(spec, ReportData.single(form, rs, "2022"))
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
@@ -207,4 +209,81 @@ def test_the_pdf_is_written_without_an_unknown_option__ok(caplog):
     assert pdf.startswith(b"%PDF-")
     assert not [r.getMessage() for r in caplog.records if "rendering option" in r.getMessage()]
     # the title still reaches the document's information
-    assert b"/Title" in pdf
+    if shutil.which("pdfinfo"):
+        path = tmp_path / "d.pdf"
+        path.write_bytes(pdf)
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+        assert "Arbeitshilfe Nachhaltigkeit 2022" in info
+
+
+LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
+
+
+def _four_to_three(tmp_path):
+    template = tmp_path / "vier-zu-drei.pptx"
+    Presentation().save(str(template))  # python-pptx's own template: 10 × 7.5 in
+    from klappt.report.recipe import load_recipe
+    from klappt.report.sources import load_data
+
+    spec = load_recipe(reference_path("recipe_2022.yaml"))
+    built = build_report(spec, load_data(spec))
+    from dataclasses import replace
+
+    return replace(built, template=str(template))
+
+
+def test_a_chart_of_many_long_labels_gets_more_of_a_4_3_row__ok(tmp_path):
+    built = _four_to_three(tmp_path)
+    prs = Presentation(io.BytesIO(render_pptx(built)))
+    number, slide = next(
+        (i, sl)
+        for i, sl in enumerate(prs.slides, start=1)
+        if any(sh.has_chart and sh.name == "Chart fortfuehrung_was" for sh in sl.shapes)
+    )
+    charts = {sh.name: sh for sh in slide.shapes if sh.has_chart}
+    bars, ring = charts["Chart fortfuehrung_was"], charts["Chart fortfuehrung"]
+    assert bars.width > ring.width * 1.2, number
+    # the PDF page gives it the same room
+    from klappt.report.print_pages import render_pages
+
+    html = render_pages(built, (720.0, 540.0))
+    assert html.count('data-kind="bar"') >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LIBREOFFICE or not shutil.which("pdftotext"), reason="LibreOffice/poppler")
+def test_libreoffice_shows_every_label_of_13_in_a_4_3_deck__ok(tmp_path):
+    built = _four_to_three(tmp_path)
+    pptx = tmp_path / "vier.pptx"
+    pptx.write_bytes(render_pptx(built))
+    subprocess.run(
+        [
+            LIBREOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(pptx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "vier.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    page = next(p for p in text.split("\f") if "FB3: Erwerb Hauptschulabschluss" in p)
+    panel = next(p for s in built.slides for p in s.panels if p.question == "fortfuehrung_was")
+    assert len(panel.categories) == 13
+    flat = " ".join(page.split())
+    for label in panel.categories:
+        # a label wrapped to two lines is read back with its words in order
+        first = label.split()[0]
+        assert first in flat, label
+    missing = [c for c in panel.categories if " ".join(c.split()[:2]) not in flat]
+    assert not missing, missing

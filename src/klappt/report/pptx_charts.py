@@ -153,6 +153,49 @@ def bar_chart_height(panel: BuiltPanel, width_pt: float, slot: float = BAR_SLOT)
     return rows * per_row / 0.85 + legend + 16
 
 
+#: The room a row's headings are assumed to take when widths are shared out (two lines).
+SHARE_HEADING = 48.0
+
+
+def panel_shares(
+    panels: tuple[BuiltPanel, ...], width: float, height: float
+) -> tuple[float, ...] | None:
+    """Widths of two charts in a row as shares, when a bar chart's labels need more than half.
+
+    A bar chart of many long labels beside a ring, at half the width of a 4:3 slide, wraps its
+    labels to two lines that no longer fit their rows, and LibreOffice then leaves out every
+    other label (``tickLblSkip`` notwithstanding). Such a chart gets 55 % of the row when its
+    labels fit their rows there, else 60 % (seen in LibreOffice: the 13 labels of the
+    reference's "Was sollte fortgeführt werden?" all shown, the ring's legend still legible);
+    ``None``: equal widths.
+    """
+    if len(panels) != 2:
+        return None
+    bars = [
+        i
+        for i, p in enumerate(panels)
+        if p.kind in ("bar", "grouped") and chart_style(p) not in ("column",)
+    ]
+    if len(bars) != 1:
+        return None
+    i = bars[0]
+    room = width - 22.0  # the grid's gap between the two
+
+    def fits(w: float) -> bool:
+        # as the chart will wrap its labels at that width and height (up to 60 % for labels):
+        # LibreOffice hides a label that overlaps its neighbour, so each pair of neighbours
+        # must fit into the distance between their rows
+        room = category_label_width(panels[i], w, height) - 8
+        tall = [len(wrap(c, room, MIN_SIZE)) * MIN_SIZE * 1.2 + 2 for c in panels[i].categories]
+        pitch = (height - 16) * 0.85 / max(1, len(tall))
+        return all((a + b) / 2 <= pitch for a, b in zip(tall, tall[1:], strict=False))
+
+    if fits(room / 2):
+        return None
+    share = 0.55 if fits(room * 0.55) else 0.6
+    return (share, 1 - share) if i == 0 else (1 - share, share)
+
+
 def label_size(panel: BuiltPanel, width_pt: float, height_pt: float) -> float:
     """Font size of category, data and legend labels: one size, never under 12 pt.
 
@@ -546,5 +589,6 @@ __all__ = [
     "bar_chart_height",
     "chart_style",
     "label_size",
+    "panel_shares",
     "wrapped_categories",
 ]
