@@ -13,6 +13,7 @@ shows the names as written: its cached labels are text, never evaluated.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -188,7 +189,7 @@ def panel_shares(
         room = category_label_width(panels[i], w, height) - 8
         tall = [len(wrap(c, room, MIN_SIZE)) * MIN_SIZE * 1.2 + 2 for c in panels[i].categories]
         pitch = (height - 16) * 0.85 / max(1, len(tall))
-        return all((a + b) / 2 <= pitch for a, b in zip(tall, tall[1:], strict=False))
+        return all((a + b) / 2 <= pitch for a, b in pairwise(tall))
 
     if fits(room / 2):
         return None
