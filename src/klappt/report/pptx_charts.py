@@ -13,11 +13,11 @@ shows the names as written: its cached labels are text, never evaluated.
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
