@@ -187,8 +187,8 @@ def panel_shares(
         # LibreOffice hides a label that overlaps its neighbour, so each pair of neighbours
         # must fit into the distance between their rows
         room = category_label_width(panels[i], w, height) - 8
-        tall = [len(wrap(c, room, MIN_SIZE)) * MIN_SIZE * 1.2 + 2 for c in panels[i].categories]
-        pitch = (height - 16) * 0.85 / max(1, len(tall))
+        tall = [len(wrap(c, room, MIN_SIZE)) * MIN_SIZE * 1.2 for c in panels[i].categories]
+        pitch = (height - 16) / max(1, len(tall))
         return all((a + b) / 2 <= pitch for a, b in pairwise(tall))
 
     if fits(room / 2):
