@@ -225,16 +225,6 @@ class ErrorCode(Enum):
         "No submitted returns{where}: a report would show nothing but 0%. Import returns or "
         "have them submitted in the web form first, then build the report.",
     )
-    REPORT_012 = Detail(
-        "too_few_returns",
-        "Nur {n} eingereichte Rückläufe{where}, weniger als die Mindestfallzahl {k}: jede Zahl "
-        "des Berichts ließe auf einzelne Standorte schließen (bei zwei Rückläufen kennt jeder "
-        "Standort die Antworten des anderen). Es wurde nichts geschrieben; erst ab {k} "
-        "Rückläufen wird berichtet.",
-        "Only {n} submitted returns{where}, fewer than the minimum cell size {k}: every figure "
-        "of the report would point at single sites (with two returns each site knows the "
-        "other's answers). Nothing was written; a report needs at least {k} returns.",
-    )
     # Disclosure control (klappt.analysis.disclosure)
     DISCLOSURE_001 = Detail(
         "min_cell_invalid",

@@ -21,7 +21,6 @@ from pptx import Presentation
 from typer.testing import CliRunner
 
 from klappt import cli
-from klappt.errors import ErrorCode, KlapptError
 from klappt.instrument import read_instrument
 from klappt.reference import load_reference, reference_path
 from klappt.report import ReportData, build_report, default_spec
@@ -173,18 +172,20 @@ def test_a_question_about_the_sites_work_keeps_its_small_counts__ok():
     assert "< 3" not in panel.series[0].labels and None not in panel.series[0].values
 
 
-def test_fewer_returns_than_the_minimum_are_not_reported__error(tmp_path):
+def test_fewer_returns_than_the_minimum_show_no_figure__ok(tmp_path):
     form, _, _ = load_reference("2022")
     raw = read_table(reference_path("returns_2022.csv"))
     two = RawTable.from_records(raw.columns, raw.records()[:2], source="zwei.csv")
     rs, _ = load_responses(form, two)
-    with pytest.raises(KlapptError) as exc:
-        build_report(default_spec(form), ReportData.single(form, rs, "2022"))
-    assert exc.value.code is ErrorCode.REPORT_012
-    assert "Nur 2 eingereichte Rückläufe in Welle 2022" in exc.value.message("de")
-    # an analyst's own run without a minimum still gets the deck
+    built = build_report(default_spec(form, "de", "2022"), ReportData.single(form, rs, "2022"))
+    # the title, and a slide saying why there is nothing else: no chart, no table, no number
+    assert [s.kind for s in built.slides] == ["title", "text"]
+    assert built.slides[1].title == "Ergebnisse nicht ausgewiesen"
+    assert "weniger als die Mindestfallzahl von 3" in " ".join(built.slides[1].bullets)
+    assert not [p for s in built.slides for p in s.panels]
+    # an analyst's own run without a minimum still gets every chart
     data = ReportData.single(form, rs, "2022").protect(None)
-    assert build_report(default_spec(form), data).slides
+    assert any(s.panels for s in build_report(default_spec(form), data).slides)
 
     path = tmp_path / "zwei.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
@@ -196,9 +197,10 @@ def test_fewer_returns_than_the_minimum_are_not_reported__error(tmp_path):
         cli.app,
         ["report", str(reference_path("arbeitshilfe_2022.xlsx")), str(path), "--out", str(out)],
     )
-    assert result.exit_code != 0
-    assert "Mindestfallzahl 3" in str(result.exception or "") + result.output
-    assert not out.exists()
+    assert result.exit_code == 0, result.output
+    prs = Presentation(str(out))
+    assert len(prs.slides) == 2
+    assert not [sh for sl in prs.slides for sh in sl.shapes if sh.has_chart or sh.has_table]
 
 
 def test_the_pdf_is_written_without_an_unknown_option__ok(caplog, tmp_path):

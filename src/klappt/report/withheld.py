@@ -14,7 +14,7 @@ from dataclasses import replace
 from klappt.analysis.disclosure import MIN_CELL, WithheldMention
 from klappt.instrument.model import Instrument, Question
 from klappt.report.built import Series
-from klappt.report.spec import ReportSpec, Text, TextSlide
+from klappt.report.spec import ReportSpec, Text, TextSlide, TitleSlide
 from klappt.report.wording import text
 
 
@@ -119,4 +119,20 @@ def note_free_text(spec: ReportSpec, instrument: Instrument, lang: str) -> Repor
         else s
         for s in spec.slides
     )
+    return replace(spec, slides=slides)
+
+
+def too_few_spec(spec: ReportSpec, returned: int, min_cell: int, lang: str) -> ReportSpec:
+    """The report of a wave with fewer returns than ``min_cell``: its title slide, then one
+    slide saying that no results are shown and why, and nothing else (no figure at all: with
+    two returns each site could read the other's answers off every chart)."""
+    title = next((s for s in spec.slides if isinstance(s, TitleSlide)), None)
+    notice = TextSlide(
+        title=text("too_few_title", lang),
+        bullets=(
+            Text(text("too_few_returns", lang).format(n=returned, k=min_cell)),
+            Text(text("too_few_why", lang).format(k=min_cell)),
+        ),
+    )
+    slides = ((title,) if title is not None else (TitleSlide(title=spec.title),)) + (notice,)
     return replace(spec, slides=slides)
