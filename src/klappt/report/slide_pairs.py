@@ -16,9 +16,9 @@ from klappt.report.titles import distinct, question_statement
 __all__ = ["SMALL_BARS", "distinct_titles", "pairs"]
 
 
-#: A bar chart of at most this many bars fills less than half a slide: two such charts in a
-#: row share one slide (the first one's title, each its own heading) instead of leaving the
-#: lower half of two slides white.
+#: A bar chart of at most this many bars fills less than half a slide: such a chart and its
+#: follow-up question's share one slide (the first one's title, each its own heading) instead
+#: of leaving the lower half of two slides white.
 SMALL_BARS = 6
 
 
@@ -41,7 +41,7 @@ def _follows(b: Question, a: Question) -> bool:
 def pairs(instrument: Instrument, slides: list[Slide]) -> list[Slide]:
     """A slide of a small bar chart followed by one of its follow-up question (asked
     depending on its answer, also a small bar chart): both on one slide, under the first
-    one's title. Unrelated charts are not put together: the slide's title names both."""
+    one's title. Unrelated charts are not put together, since the title names only the first."""
     out: list[Slide] = []
     i = 0
     while i < len(slides):
