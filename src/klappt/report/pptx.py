@@ -22,6 +22,7 @@ from klappt.report.grid import result_grid
 from klappt.report.kinds import PPTX
 from klappt.report.pptx_charts import (
     BAR_SLOT,
+    BAR_SLOT_MAX,
     MIN_SIZE,
     SHARE_HEADING,
     bar_chart_height,
@@ -351,9 +352,8 @@ def _heading(panel: BuiltPanel) -> str:
     return panel.title + (f" ({panel.caption})" if panel.title else panel.caption)
 
 
-#: Bars of a short chart grow up to this thickness (slot, points) ...
-BAR_SLOT_MAX = 48.0
-#: ... until the tallest chart of the slide fills this share of its box: two or three bars
+#: Bars of a short chart grow up to ``BAR_SLOT_MAX`` (slot, points) until the tallest chart of
+#: the slide fills this share of its box: two or three bars
 #: at the usual thickness would leave three quarters of the slide white.
 FILL_SHARE = 0.5
 

@@ -88,6 +88,9 @@ MIN_SIZE = 12.0
 #: The height of one bar with its gap, in points, wherever there is room: paired charts get
 #: bars of one thickness whatever their number of categories.
 BAR_SLOT = 30.0
+#: The thickest bar slot, in points: a short chart's bars grow to it on the slide, and the
+#: PDF page draws no thicker bars either.
+BAR_SLOT_MAX = 48.0
 #: A row of a 100 % stacked chart is this many bar slots high.
 STACK_FACTOR = 1.6
 
@@ -584,6 +587,7 @@ def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend
 
 __all__ = [
     "BAR_SLOT",
+    "BAR_SLOT_MAX",
     "EMU_PER_PT",
     "MIN_SIZE",
     "add_chart",
