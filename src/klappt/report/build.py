@@ -33,6 +33,7 @@ from klappt.report.spec import (
     TitleSlide,
 )
 from klappt.report.typography import typographic
+from klappt.report.withheld import too_few_spec
 from klappt.report.wording import LANGS, fmt_number, text
 
 __all__ = ["build_report"]
@@ -101,6 +102,11 @@ def build_report(
         # a deck of 0 % charts reads as findings; say what is missing instead
         where = Bilingual(f" in Welle {data.main}", f" in wave {data.main}") if data.main else ""
         raise KlapptError(ErrorCode.REPORT_011, where=where)
+    returned, k = data.wave().responses_count(lang), data.min_cell
+    if k is not None and returned < k:
+        # overall figures on fewer returns than the minimum are withheld like a small group:
+        # with two returns each site can read the other's answers off every chart
+        spec = too_few_spec(spec, returned, k, lang)
     built = _Builder(spec, data, lang).run()
     return with_mark(built, mark) if mark else built
 

@@ -48,6 +48,9 @@ class Series:
     #: disclosure control withheld this series' figures: "primary" (too few sites) or
     #: "secondary" (recomputable from the total and the other series); values are None
     withheld: str | None = None
+    #: per point, the disclosure mark of a figure withheld on its own ("< 3", "x"; the value
+    #: and count are None), else None: a small count of a question describing the site
+    marks: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)

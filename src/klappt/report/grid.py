@@ -50,7 +50,13 @@ def bullets_height(items: list[str], width: float, size: float) -> float:
 
 
 def result_grid(
-    left: float, top: float, width: float, bottom: float, bullets: list[str], n_panels: int
+    left: float,
+    top: float,
+    width: float,
+    bottom: float,
+    bullets: list[str],
+    n_panels: int,
+    shares: tuple[float, ...] | None = None,
 ) -> ResultGrid:
     """Boxes of a result slide whose content runs from ``left``/``top`` over ``width`` to
     ``bottom``: one chart has its findings in a column at the right (at one place on every
@@ -72,8 +78,15 @@ def result_grid(
         findings = (left, top + 4, area_w, bottom - top - 4)
     panels: tuple[Box, ...] = ()
     if n_panels:
-        pw = (area_w - GAP * (n_panels - 1)) / n_panels
-        panels = tuple((left + i * (pw + GAP), top, pw, bottom - top) for i in range(n_panels))
+        # equal widths, unless ``shares`` gives a chart of many long labels more of the row
+        shares = shares if shares and len(shares) == n_panels else (1 / n_panels,) * n_panels
+        room = area_w - GAP * (n_panels - 1)
+        x = left
+        boxes = []
+        for share in shares:
+            boxes.append((x, top, room * share, bottom - top))
+            x += room * share + GAP
+        panels = tuple(boxes)
     return ResultGrid(findings, size, panels)
 
 

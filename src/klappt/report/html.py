@@ -88,7 +88,7 @@ figure {{ margin: 0; min-width: 0; position: relative; }}
 figcaption {{ font-size: 18px; margin-bottom: 8px; }}
 figcaption strong {{ color: #{PRIMARY}; }}
 .base {{ color: #{MUTED}; }}
-svg.chart {{ width: 100%; height: auto; display: block; max-height: 460px; }}
+svg.chart {{ width: 100%; height: auto; display: block; }}
 .phone {{ display: none; }}
 .findings {{ flex: 0 0 32%; margin: 0; padding-left: 1.2em; font-size: 20px; }}
 .findings.wide {{ flex: 1; }}
@@ -321,12 +321,15 @@ def _result(s: BuiltSlide, number: int, lang: str, level: int) -> str:
         out.append(f'<p class="headline">{_e(s.headline)}</p>')
     parts = []
     if s.panels:
-        # drawn about as wide as they are shown on a 1280 px screen, so their text keeps
-        # its size there (a slide's content is about 1050 px wide, findings take a third)
-        area = 1050.0 - (360.0 if s.bullets else 0.0)
+        # drawn as wide as they are shown on the narrowest screen that gets the wide layout
+        # (NARROW + 1 px: the slide's content is 773 px wide there, findings take a third and
+        # a gap): a drawing is only ever shown at its size or larger, so its 12 px text never
+        # gets smaller than 12 px (at 1280 px it is about 16 px)
+        content = NARROW + 1 - 2 * 16 - 2 * 48 - 4  # 4 px to spare for rounding
+        area = content - (content * 0.32 + 28 if s.bullets else 0.0)
         n = len(s.panels)
         columns = 2 if n == 4 else n
-        width = max(300.0, min(720.0, (area - 28 * (columns - 1)) / columns))
+        width = (area - 28 * (columns - 1)) / columns
         figures = "".join(
             _panel(p, f"s{number}p{i}", lang, width) for i, p in enumerate(s.panels, start=1)
         )

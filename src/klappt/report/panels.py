@@ -22,7 +22,7 @@ from klappt.report.grids import items_grouped, stacked
 from klappt.report.kinds import KIND, KindName, kinds_for
 from klappt.report.spec import ChartPanel
 from klappt.report.tables import table_series, table_single
-from klappt.report.withheld import series_notes, withheld_series
+from klappt.report.withheld import series_notes, small_count_marks, withheld_series
 from klappt.report.wording import (
     base_text,
     exact_share,
@@ -218,8 +218,14 @@ class PanelBuilder:
                 s.values,
                 s.counts,
                 s.base,
-                s.labels if s.withheld else tuple(self._fmt(v, unit, decimals) for v in s.values),
+                s.labels
+                if s.withheld
+                else tuple(
+                    (s.marks[i] if s.marks and s.marks[i] else None) or self._fmt(v, unit, decimals)
+                    for i, v in enumerate(s.values)
+                ),
                 withheld=s.withheld,
+                marks=s.marks,
             )
             for s in series
         ]
@@ -307,9 +313,22 @@ class PanelBuilder:
         cats = [labels.get(str(r["choice"]), str(r["choice"])) for r in rows]
         counts = [int(r["count"]) for r in rows]
         pcts = [self._pct(r, base, decimals) for r in rows]
-        values = pcts if unit == "percent" else counts
-        series = [Series(self.label(w, q), tuple(values), tuple(counts), base)]
-        table = table_single(self, w, q, heading, base, t, labels, decimals)
+        values: list[float | int | None] = list(pcts if unit == "percent" else counts)
+        # a small count of a question describing the site names sites: withheld, marked
+        marks = small_count_marks(q, counts, w.min_cell)
+        shown_counts = [None if m else c for c, m in zip(counts, marks, strict=True)]
+        values = [None if m else v for v, m in zip(values, marks, strict=True)]
+        series = [
+            Series(
+                self.label(w, q),
+                tuple(values),
+                tuple(shown_counts),
+                base,
+                marks=marks if any(marks) else (),
+            )
+        ]
+        by_choice = {str(r["choice"]): m for r, m in zip(rows, marks, strict=True)}
+        table = table_single(self, w, q, heading, base, t, labels, decimals, by_choice)
         return self._finish(
             kind=kind,
             q=q,

@@ -47,7 +47,9 @@ def render_pdf(built: BuiltReport, template: str | Path | None = None) -> bytes:
     size = slide_size(template or built.template)
     # charts and the logo are data: URLs; anything else (file, http) is refused
     document = HTML(string=render_pages(built, size), url_fetcher=_fetcher(), base_url=None)
-    return document.write_pdf(pdf_variant=None, metadata=True)
+    # the document's title and language come from the pages' <title> and lang by default;
+    # only options WeasyPrint knows are passed (an unknown one is logged as an error each time)
+    return document.write_pdf()
 
 
 def _fetcher() -> object:

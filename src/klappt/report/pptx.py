@@ -20,7 +20,15 @@ import klappt.report.pptx_cloud  # noqa: F401  (registers the cloud and table dr
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.grid import result_grid
 from klappt.report.kinds import PPTX
-from klappt.report.pptx_charts import BAR_SLOT, MIN_SIZE, bar_chart_height, chart_style
+from klappt.report.pptx_charts import (
+    BAR_SLOT,
+    BAR_SLOT_MAX,
+    MIN_SIZE,
+    SHARE_HEADING,
+    bar_chart_height,
+    chart_style,
+    panel_shares,
+)
 from klappt.report.pptx_layouts import closing_top, stamp_mark
 from klappt.report.pptx_text import _INSET, _PT, DeckBase, _Box, _to_back
 from klappt.report.textfit import fit
@@ -281,14 +289,21 @@ class _Deck(DeckBase):
                 name="Headline",
             )
             top += 40
-        grid = result_grid(M, top, W - 2 * M, bottom, list(s.bullets), len(s.panels))
+        grid = result_grid(
+            M,
+            top,
+            W - 2 * M,
+            bottom,
+            list(s.bullets),
+            len(s.panels),
+            _shares(s, W - 2 * M, top, bottom),
+        )
         if grid.findings:
             self.bullets(slide, _Box(*grid.findings), list(s.bullets), grid.findings_size, 12)
         if s.panels:
             boxes = [_Box(*b) for b in grid.panels]
-            pw = boxes[0].w
-            head = self._heading_height(s.panels, pw)
-            self.bar_slot = _bar_slot(s.panels, pw, boxes[0].h - head)
+            head = self._heading_height(s.panels, min(b.w for b in boxes))
+            self.bar_slot = _bar_slot(s.panels, [b.w for b in boxes], boxes[0].h - head)
             for panel, box in zip(s.panels, boxes, strict=True):
                 self.panel(slide, panel, box, head)
 
@@ -337,12 +352,38 @@ def _heading(panel: BuiltPanel) -> str:
     return panel.title + (f" ({panel.caption})" if panel.title else panel.caption)
 
 
-def _bar_slot(panels: tuple[BuiltPanel, ...], width: float, height: float) -> float:
-    """One bar thickness for the bar charts of a slide: the most the tightest of them allows."""
+#: Bars of a short chart grow up to ``BAR_SLOT_MAX`` (slot, points) until the tallest chart of
+#: the slide fills this share of its box: two or three bars
+#: at the usual thickness would leave three quarters of the slide white.
+FILL_SHARE = 0.5
+
+
+def _shares(s: BuiltSlide, width: float, top: float, bottom: float) -> tuple[float, ...] | None:
+    """Unequal widths of a slide's two charts (see :func:`panel_shares`); the PDF pages ask
+    the same question with the same figures."""
+    if s.bullets:
+        return None
+    return panel_shares(s.panels, width, bottom - top - SHARE_HEADING)
+
+
+def _bar_slot(panels: tuple[BuiltPanel, ...], widths: list[float], height: float) -> float:
+    """One bar thickness for the bar charts of a slide: the most the tightest of them allows;
+    thicker when the slide holds only short bar charts (see :data:`FILL_SHARE`)."""
     slot = BAR_SLOT
-    for p in panels:
-        if p.kind in ("bar", "grouped", "stacked") and chart_style(p) != "column":
-            need = bar_chart_height(p, width, BAR_SLOT)
-            if need > height:
-                slot = min(slot, BAR_SLOT * height / need)
+    bars = [
+        (p, w)
+        for p, w in zip(panels, widths, strict=True)
+        if p.kind in ("bar", "grouped", "stacked") and chart_style(p) != "column"
+    ]
+    for p, width in bars:
+        need = bar_chart_height(p, width, BAR_SLOT)
+        if need > height:
+            slot = min(slot, BAR_SLOT * height / need)
+    if slot == BAR_SLOT and bars and all(p.kind != "stacked" for p, _ in bars):
+        tallest = max(bar_chart_height(p, w, BAR_SLOT) for p, w in bars)
+        if tallest < height * FILL_SHARE:
+            slot = min(BAR_SLOT_MAX, BAR_SLOT * height * FILL_SHARE / tallest)
+            # the height grows a little less than the slot (labels, margins): never beyond the box
+            while slot > BAR_SLOT and max(bar_chart_height(p, w, slot) for p, w in bars) > height:
+                slot -= 1.0
     return slot

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -87,6 +88,9 @@ MIN_SIZE = 12.0
 #: The height of one bar with its gap, in points, wherever there is room: paired charts get
 #: bars of one thickness whatever their number of categories.
 BAR_SLOT = 30.0
+#: The thickest bar slot, in points: a short chart's bars grow to it on the slide, and the
+#: PDF page draws no thicker bars either.
+BAR_SLOT_MAX = 48.0
 #: A row of a 100 % stacked chart is this many bar slots high.
 STACK_FACTOR = 1.6
 
@@ -151,6 +155,49 @@ def bar_chart_height(panel: BuiltPanel, width_pt: float, slot: float = BAR_SLOT)
         legend_height([s.name for s in panel.series], width_pt) if len(panel.series) > 1 else 0.0
     )
     return rows * per_row / 0.85 + legend + 16
+
+
+#: The room a row's headings are assumed to take when widths are shared out (two lines).
+SHARE_HEADING = 48.0
+
+
+def panel_shares(
+    panels: tuple[BuiltPanel, ...], width: float, height: float
+) -> tuple[float, ...] | None:
+    """Widths of two charts in a row as shares, when a bar chart's labels need more than half.
+
+    A bar chart of many long labels beside a ring, at half the width of a 4:3 slide, wraps its
+    labels to two lines that no longer fit their rows, and LibreOffice then leaves out every
+    other label (``tickLblSkip`` notwithstanding). Such a chart gets 55 % of the row when its
+    labels fit their rows there, else 60 % (seen in LibreOffice: the 13 labels of the
+    reference's "Was sollte fortgeführt werden?" all shown, the ring's legend still legible);
+    ``None``: equal widths.
+    """
+    if len(panels) != 2:
+        return None
+    bars = [
+        i
+        for i, p in enumerate(panels)
+        if p.kind in ("bar", "grouped") and chart_style(p) not in ("column",)
+    ]
+    if len(bars) != 1:
+        return None
+    i = bars[0]
+    room = width - 22.0  # the grid's gap between the two
+
+    def fits(w: float) -> bool:
+        # as the chart will wrap its labels at that width and height (up to 60 % for labels):
+        # LibreOffice hides a label that overlaps its neighbour, so each pair of neighbours
+        # must fit into the distance between their rows
+        room = category_label_width(panels[i], w, height) - 8
+        tall = [len(wrap(c, room, MIN_SIZE)) * MIN_SIZE * 1.2 for c in panels[i].categories]
+        pitch = (height - 16) / max(1, len(tall))
+        return all((a + b) / 2 <= pitch for a, b in pairwise(tall))
+
+    if fits(room / 2):
+        return None
+    share = 0.55 if fits(room * 0.55) else 0.6
+    return (share, 1 - share) if i == 0 else (1 - share, share)
 
 
 def label_size(panel: BuiltPanel, width_pt: float, height_pt: float) -> float:
@@ -540,11 +587,13 @@ def _plot_layout(chart: Any, left: float, right: float, height_pt: float, legend
 
 __all__ = [
     "BAR_SLOT",
+    "BAR_SLOT_MAX",
     "EMU_PER_PT",
     "MIN_SIZE",
     "add_chart",
     "bar_chart_height",
     "chart_style",
     "label_size",
+    "panel_shares",
     "wrapped_categories",
 ]

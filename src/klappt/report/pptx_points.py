@@ -45,10 +45,23 @@ def withheld_marks(plot: Any, panel: BuiltPanel, size: float) -> None:
     the series' name carries the mark as well.
     """
     for s, built in zip(plot.series, panel.series, strict=True):
-        if not built.withheld:
+        if not built.withheld and not any(built.marks):
             continue
         _zero_cache(s._element, len(built.labels))
+        if not built.withheld:
+            # the series now has labels of its own, which replace the chart's: the shown
+            # figures keep theirs
+            dl = s.data_labels
+            dl.show_value = True
+            dl.number_format = panel.number_format
+            dl.number_format_is_linked = False
+            dl.position = XL_LABEL_POSITION.OUTSIDE_END
+            dl.font.size = Pt(size)
+            dl.font.name = FONT
+            dl.font.color.rgb = _rgb(INK)
         for i, mark in enumerate(built.labels):
+            if not built.withheld and not built.marks[i]:
+                continue  # a figure shown: its own label
             label = s.points[i].data_label
             label.has_text_frame = True
             label.text_frame.text = mark

@@ -17,7 +17,12 @@ from html import escape
 
 from klappt.report.built import BuiltPanel
 from klappt.report.kinds import KIND, PRINT
-from klappt.report.pptx_charts import category_label_width, chart_style, label_size
+from klappt.report.pptx_charts import (
+    BAR_SLOT_MAX,
+    category_label_width,
+    chart_style,
+    label_size,
+)
 from klappt.report.svg import arc_path
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import (
@@ -231,7 +236,9 @@ def _bars(panel: BuiltPanel, ident: str, width: float, height: float, lang: str)
     plot_h = height - legend_h
     label_w = category_label_width(panel, width)
     n = max(len(panel.categories), 1)
-    row = plot_h / n
+    # no thicker than the deck's thickest bars: a yes/no chart is two bars, not two blocks
+    # (several series keep the whole height: their legend sits at the foot of the box)
+    row = min(plot_h / n, BAR_SLOT_MAX) if n_series == 1 else plot_h / n
     lsize, wrapped = _labels_fitting(list(panel.categories), label_w - 8, row, size)
     gap = 0.5 if n_series > 1 else 0.6  # the native charts' gap width
     bar = row / (n_series + gap)

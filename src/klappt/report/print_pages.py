@@ -22,6 +22,7 @@ from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.cloud import cloud_color, layout_cloud
 from klappt.report.grid import INSET, result_grid
 from klappt.report.kinds import PRINT
+from klappt.report.pptx_charts import SHARE_HEADING, panel_shares
 from klappt.report.print_charts import fit_lines, text_box
 from klappt.report.stats_layout import PAD, stats_layout
 from klappt.report.textfit import text_width, wrap
@@ -99,7 +100,9 @@ body {{ margin: 0; font-family: {FONT_STACK}; color: #{INK}; }}
 .page + .page {{ page-break-before: always; }}
 /* p: a text box, i: a filled box, div: a chart's box, img: a ring or the logo */
 p, i, div, img {{ position: absolute; }}
-p {{ margin: 0; white-space: nowrap; line-height: 1.2; }}
+/* a text box without its own width spans the page: its lines are set already (nowrap), and an
+   absolute box of auto width would be laid out twice to find its width (shrink-to-fit) */
+p {{ width: 100%; margin: 0; white-space: nowrap; line-height: 1.2; }}
 table.stats {{ position: absolute; border-collapse: collapse; table-layout: fixed; line-height: 1.2; }}
 table.stats th, table.stats td {{ padding: 0 {PAD:.0f}pt; text-align: left; vertical-align: middle; background: #{LIGHT};
   border: 1pt solid #FFFFFF; }}
@@ -336,12 +339,15 @@ class _Page:
         if s.headline:
             self.text((M, top, W - 2 * M, 34), s.headline, 24, PRIMARY, True)
             top += 40
-        grid = result_grid(M, top, W - 2 * M, bottom, list(s.bullets), len(s.panels))
+        shares = (
+            None if s.bullets else panel_shares(s.panels, W - 2 * M, bottom - top - SHARE_HEADING)
+        )
+        grid = result_grid(M, top, W - 2 * M, bottom, list(s.bullets), len(s.panels), shares)
         if grid.findings:
             self.bullets(grid.findings, list(s.bullets), grid.findings_size)
         if s.panels:
             # one heading size and height for the charts of a row, as in the deck
-            width = grid.panels[0][2] - 2 * _INSET - 2
+            width = min(b[2] for b in grid.panels) - 2 * _INSET - 2
             size = min(fit_lines(_heading(p), width, 46, 16, True)[0] for p in s.panels)
             lines = max(len(fit_lines(_heading(p), width, 46, size, True)[1]) for p in s.panels)
             head = lines * size * 1.2 + 10

@@ -19,6 +19,7 @@ from klappt.errors import KlapptError
 from klappt.instrument.model import Group, Instrument, Question, pick_label
 from klappt.report.coverage import DeckContext, returns_lines
 from klappt.report.kinds import CHART_KINDS, KindName
+from klappt.report.slide_pairs import distinct_titles, pairs
 from klappt.report.spec import (
     AgendaSlide,
     ChartPanel,
@@ -32,6 +33,7 @@ from klappt.report.spec import (
     TextSlide,
     TitleSlide,
 )
+from klappt.report.titles import question_statement, respondent
 from klappt.report.wording import text
 
 __all__ = ["MAX_DEFAULT_CHOICES", "default_spec", "dump_recipe"]
@@ -129,8 +131,9 @@ def default_spec(
             # "1 Nachhaltige Entwicklungen ..." -> the agenda numbers sections itself
             section_title = _group_title(group, lang, instrument.default_language)
             slides.append(SectionSlide(title=section_title))
-        slides.extend(_result_slides(instrument, questions, lang, section_title))
+        slides.extend(pairs(instrument, _result_slides(instrument, questions, lang, section_title)))
     slides.append(ClosingSlide())
+    slides = distinct_titles(slides, lang)
     return ReportSpec(
         title=instrument.title,
         slides=tuple(slides),
@@ -195,7 +198,9 @@ def _titles(
     """(slide title, chart heading or ``None`` for none) of one question.
 
     The ``report_title`` column wins; else the statement before ": " of the label; a label
-    that only asks a question gives the slide its group's title and stays as the heading.
+    that only asks a question gives the slide the question as a statement
+    (:func:`klappt.report.titles.question_statement`: "Ob die Angebote fortgeführt werden"),
+    else its group's title, and stays as the heading.
     """
     dl = instrument.default_language
     own = pick_label(q.report_titles, lang, dl)
@@ -203,7 +208,11 @@ def _titles(
     if own:
         return own, question if question else ""
     if statement:
-        return statement, question if question else ""
+        title = respondent(statement) if lang != "en" else statement
+        return title, question if question else ""
+    said = question_statement(question or "", lang)
+    if said:
+        return said, question
     group = instrument.group(q.group_path[-1]) if q.group_path else None
     title = _group_title(group, lang, dl) if group else (fallback or instrument.title)
     return title, question
@@ -256,10 +265,13 @@ def _result_slides(
         if len(block) > 1:
             sub = instrument.group(q.group_path[-1])
             title, heading = (
+                # the numbers of a section (no group of their own) are named by the first
                 _titles(instrument, q, lang, section)
-                if sub is None
+                if sub is None or len(q.group_path) < 2
                 else (_group_title(sub, lang, dl), _split(sub.label(lang, dl))[1] or "")
             )
+            if q.type in ("integer", "decimal"):
+                heading = ""  # the table's rows carry the questions
             kind: KindName = "stacked" if q.type == "select_one" and q.ordered else "grouped"
             if q.type in ("integer", "decimal"):
                 kind = "table"

@@ -26,16 +26,17 @@ def table_single(
     t: dict[str, Any],
     labels: dict[str, str],
     decimals: int,
+    marks: dict[str, str | None] | None = None,
 ) -> DataTable:
+    """The table of one question; a choice with a disclosure mark shows the mark, not figures."""
     columns = (text("answer", pb.lang), text("count", pb.lang), text("percent", pb.lang))
-    rows = [
-        (
-            labels.get(str(r["choice"]), str(r["choice"])),
-            int(r["count"]),
-            pb._pct(r, base, decimals),
+    rows: list[tuple[str, int | str, float | str]] = []
+    for r in t.get("rows", []):
+        mark = (marks or {}).get(str(r["choice"]))
+        label = labels.get(str(r["choice"]), str(r["choice"]))
+        rows.append(
+            (label, mark, mark) if mark else (label, int(r["count"]), pb._pct(r, base, decimals))
         )
-        for r in t.get("rows", [])
-    ]
     notes = (f"*{text('multiple', pb.lang)}",) if q.type == "select_multiple" else ()
     return make_table(
         pb,

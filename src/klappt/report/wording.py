@@ -31,6 +31,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "nicht ausgewiesen",
         "withheld_recomputable": "x: nicht ausgewiesen, da aus Gesamtwert und übrigen Gruppen "
         "errechenbar",
+        "too_few_title": "Ergebnisse nicht ausgewiesen",
+        "too_few_returns": "Rücklauf: {n} Fragebögen – weniger als die Mindestfallzahl von {k}.",
+        "too_few_why": "Zum Schutz der einzelnen Standorte werden keine Ergebnisse ausgewiesen: "
+        "bei so wenigen Rückläufen könnte jeder Standort die Antworten der anderen ablesen. "
+        "Ergebnisse folgen ab {k} Rückläufen.",
         "mentions_few": "{n} Nennung(en) von weniger als {k} Standorten nicht ausgewiesen "
         "(Schutz einzelner Standorte)",
         "mentions_personal": "{n} Nennung(en) mit personenbezogenen Angaben nicht ausgewiesen",
@@ -99,6 +104,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "withheld_few": "< {k}: fewer than {k} sites – not shown to protect single sites",
         "withheld_recomputable": "x: not shown, as it could be worked out from the total and "
         "the other groups",
+        "too_few_title": "Results not shown",
+        "too_few_returns": "Response: {n} questionnaires – fewer than the minimum cell size of {k}.",
+        "too_few_why": "To protect single sites no results are shown: with so few returns each "
+        "site could read off the others' answers. Results follow from {k} returns on.",
         "mentions_few": "{n} mention(s) by fewer than {k} sites not shown (to protect single "
         "sites)",
         "mentions_personal": "{n} mention(s) with personal data not shown",
