@@ -78,6 +78,20 @@ def test_returns_managed_from_the_command_line__ok(
     assert r.returncode == 0 and "Fassung 2" in r.stderr, r.stderr
     r = run(["wave", "history", "2022", "du"], env)
     assert "neuer Fragebogen" in r.stdout and "koordination" in r.stdout
+    # the deck of `klappt report --wave` names what the new form does not count, as the web's
+    # (one return: a minimum cell size of 1, else the deck would show no results at all)
+    deck = tmp_path / "bericht.html"
+    r = subprocess.run(
+        [sys.executable, "-m", "klappt", "report", "--wave", "2022", "--min-cell", "1"]
+        + ["--out", str(deck)],
+        env={**env, "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    shown = deck.read_text(encoding="utf-8").split("Nicht gezählte Antworten", 1)
+    assert len(shown) == 2 and "intensiviert" in shown[1] and "(koop_jc)" in shown[1]
 
     # a correction: a new version with who and why, the answers compared
     r = run(["wave", "correct", "2022", "gt", "--set", "thm_anzahl=3", "--reason", " "], env)

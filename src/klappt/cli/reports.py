@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -186,6 +186,7 @@ def report(
         from klappt.store.coding import load_coded_wave
 
         root = _project(project)
+        _web_setup(root)  # before the store configures Django alone: the form versions are web's
         # stored code books and codings give q__codes; the deck says how many were suggestions
         instrument, rs, _, codes = load_coded_wave(root, wave)
         from klappt.store.register import register_contacts
@@ -238,12 +239,36 @@ def report(
         from klappt.report.withheld import note_free_text
 
         spec = note_free_text(spec, main_wave.instrument, lang or "de")  # the deck quotes none
+    if wave is not None:
+        spec = _with_not_counted(spec, _project(project), wave, lang or "de")
     data_in = load_data(spec, main_wave, loader)
     # published as it comes out: the project's minimum cell size unless recipe or --min-cell say
     data_in.protect(_min_cell(None, project if wave is None else _project(project)), contacts)
     built = build_report(spec, data_in, lang, min_cell=min_cell)
     for path in write_outputs(built, out_paths, template):
         out.print(str(path))
+
+
+def _web_setup(root: Path) -> None:
+    """Django with the web app's models too, so that the wave's questionnaire versions can be
+    read (``klappt mail`` and ``klappt wave`` set it up alike)."""
+    from klappt.web.runwave import setup
+
+    setup(root)
+
+
+def _with_not_counted(spec: Any, root: Path, name: str, lang: str) -> Any:
+    """Issue 16, nothing dropped silently: after the questionnaire of a web wave was replaced,
+    the deck names the answers its counts leave out, as the web app's downloads do."""
+    from klappt.store.coding import wave_in
+    from klappt.web import exports, formchange, instruments, notcounted
+
+    stored = wave_in(root, name)
+    current = formchange.current_number(stored)
+    if current <= 1:
+        return spec
+    left = exports.not_counted(stored, instruments.instrument(stored), lang)
+    return notcounted.add_slide(spec, left, lang, current)
 
 
 def _deck_context(
