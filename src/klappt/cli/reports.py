@@ -334,8 +334,9 @@ def demo(
     ] = Path("out"),
     lang: Lang = "de",
 ) -> None:
-    """Den Referenzfall „Gemeinsam klappt's“ durchrechnen: Register und Wellen 2020/2022 in ein
-    Projekt laden, die Tabellen und den Ergebnisbericht (PowerPoint, HTML, PDF, Excel) schreiben.
+    """Den Referenzfall „Gemeinsam klappt's“ durchrechnen: Register, die Wellen 2020, 2021
+    (synthetisch) und 2022 und ihre Zuordnungen in ein Projekt laden, die Tabellen, den
+    Ergebnisbericht (PowerPoint, HTML, PDF, Excel) und drei Standortberichte schreiben.
 
     Beispiel: klappt demo --out out
     """
