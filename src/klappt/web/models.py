@@ -259,7 +259,19 @@ from klappt.web.mail_models import (  # noqa: E402 - after the models above
     OutboxMessage,
 )
 
+# the site reports' release, cache and download log (issue 18) too
+from klappt.web.site_report_models import (  # noqa: E402 - after the models above
+    Absent,
+    SiteReportDownload,
+    SiteReportFile,
+    SiteReportRelease,
+)
+
 __all__ = [
+    "Absent",
+    "SiteReportDownload",
+    "SiteReportFile",
+    "SiteReportRelease",
     "FormVersion",
     "MailKind",
     "MailSettings",

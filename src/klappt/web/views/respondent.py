@@ -127,7 +127,10 @@ def landing(request: Any, token: str) -> Any:
             "wave_id", "status", "submitted_at", "version"
         )
     }
-    rows = [{"wave": w, "ret": done.get(w.pk)} for w in waves]
+    from klappt.web.site_reports import released_for  # issue 18: the site's own reports
+
+    reports = released_for(site, waves)
+    rows = [{"wave": w, "ret": done.get(w.pk), "report": w.pk in reports} for w in waves]
     return render(
         request,
         "klappt_web/respond_landing.html",
