@@ -91,6 +91,22 @@ def test_each_link_downloads_its_own_report__ok(web: Any, web_backend: str) -> N
     assert "noch nicht abgerufen" in page  # mk
 
 
+def test_an_open_waves_summary_offers_the_report__ok(web: Any, web_backend: str) -> None:
+    """While the wave is still open the link shows the site's submitted answers: the report's
+    links are there too, for the link's own site only."""
+    wave = _wave(web)
+    token = web.token("e")
+    before = web.client().get(f"/r/{token}/", follow=True).content.decode()
+    assert "Ihr Standortbericht" not in before
+    _release(web, wave, absent="none")
+    after = web.client().get(f"/r/{token}/", follow=True).content.decode()
+    assert f"/r/{token}/{wave.pk}/bericht.pdf" in after
+    assert "Ihr Standortbericht" in after
+    # Düsseldorf did not return and gets no report: its page offers none
+    page = web.client().get(f"/r/{web.token('d')}/", follow=True).content.decode()
+    assert "Ihr Standortbericht" not in page
+
+
 def test_a_link_never_reaches_another_sites_report__security(web: Any, web_backend: str) -> None:
     from klappt.store.models import Program, Site, Wave
     from klappt.web import links
