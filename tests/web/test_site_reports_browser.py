@@ -76,7 +76,10 @@ def test_release_and_download_from_the_link__ok(
     site.close()
 
     page.goto(dashboard)
-    assert "1 Standort hat seinen Bericht abgerufen" in page.locator("#site-reports-state").inner_text()
+    assert (
+        "1 Standort hat seinen Bericht abgerufen"
+        in page.locator("#site-reports-state").inner_text()
+    )
     row = page.locator("tr", has=page.locator("th", has_text="Essen"))
     assert "1 Mal heruntergeladen" in row.locator("td.fetched").inner_text()
     if web_backend == "sqlite":

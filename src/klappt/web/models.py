@@ -269,9 +269,6 @@ from klappt.web.site_report_models import (  # noqa: E402 - after the models abo
 
 __all__ = [
     "Absent",
-    "SiteReportDownload",
-    "SiteReportFile",
-    "SiteReportRelease",
     "FormVersion",
     "MailKind",
     "MailSettings",
@@ -283,6 +280,9 @@ __all__ = [
     "ReturnVersion",
     "Role",
     "SiteLink",
+    "SiteReportDownload",
+    "SiteReportFile",
+    "SiteReportRelease",
     "SiteReturn",
     "Status",
     "VersionKind",
