@@ -58,6 +58,8 @@ NOT_FOUND_INSIDE = {
     ("klappt_web:repeat_csv", "GET"): {"404"},
     ("klappt_web:coding_screen", "POST"): {"404"},
     ("klappt_web:coding_agreement", "POST"): {"404"},
+    # a site report is not found before its release (and "html" is no site format)
+    ("klappt_web:respond_site_report", "GET"): {"404"},
 }
 
 
