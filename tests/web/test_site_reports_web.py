@@ -197,3 +197,24 @@ def test_a_wave_without_returns_is_not_released__error(web: Any, web_backend: st
     page = coord.get(f"/p/{web.program.slug}/w/{wave.pk}/").content.decode()
     assert "Nicht freigegeben" in page
     assert "Keine eingereichten Rückläufe (2022)" in page
+
+
+def test_the_previous_web_wave_is_compared__ok(web: Any, web_backend: str) -> None:
+    """An earlier wave of the program with returns gives each site its own previous answer."""
+    web.load_register()
+    earlier = web.make_wave(name="2020")
+    wave = web.make_wave(name="2022")
+    client = web.client()
+    for w in (earlier, wave):
+        for kommune in ("gt", "e", "mk"):
+            assert web.submit_reference(client, w, kommune).status_code == 302
+    _release(web, wave, absent="none")
+    with_before = _pdf_text(_report(web, wave, "e", "pdf").content)
+    assert "2020" in with_before and "→" in with_before
+    # without the earlier wave's returns there is nothing to compare with
+    from klappt.store.models import Return
+
+    Return.objects.filter(wave=earlier).delete()
+    _release(web, wave, absent="none")
+    alone = _pdf_text(_report(web, wave, "e", "pdf").content)
+    assert "Essen" in alone and "→" not in alone

@@ -96,20 +96,49 @@ def build(wave: Wave, absent: str, lang: str) -> Any:
         raise KlapptError(ErrorCode.REPORT_011, where=f" ({wave.name})")
     program = wave.program
     rows = Site.objects.filter(program_id=wave.program_id)
-    return build_site_reports(
-        rs,
-        sites,
-        wave=str(wave.name),
-        spec=_spec(wave),
-        return_site_ids=_link_sites(wave, rs),
-        names=contact_names(s.attributes or {} for s in rows),
-        coding=codes.summaries,
-        program=program.name if program.name and program.name != DEFAULT_PROGRAM else None,
-        lang=lang,
-        min_cell=3,
-        absent=absent,
-        register_name=f"{program.name or program.slug}",
-    )
+    kwargs: dict[str, Any] = {
+        "wave": str(wave.name),
+        "spec": _spec(wave),
+        "return_site_ids": _link_sites(wave, rs),
+        "names": contact_names(s.attributes or {} for s in rows),
+        "coding": codes.summaries,
+        "program": program.name if program.name and program.name != DEFAULT_PROGRAM else None,
+        "lang": lang,
+        "min_cell": 3,
+        "absent": absent,
+        "register_name": f"{program.name or program.slug}",
+    }
+    before = _previous(wave)
+    if before is not None:
+        try:
+            return build_site_reports(rs, sites, previous=before, **kwargs)
+        except KlapptError as exc:
+            # the core finds the sites of an earlier wave by its site question; a wave without
+            # one gives the reports without "2020: nein → 2022: ja" rather than none
+            if exc.code is not ErrorCode.REPORT_024:
+                raise
+    return build_site_reports(rs, sites, **kwargs)
+
+
+def _previous(wave: Wave) -> tuple[str, Any] | None:
+    """The program's wave before this one (by name, as ``klappt report --per-site --wave``)
+    with submitted returns: (name, typed returns), or None."""
+    from klappt.web import exports, instruments
+
+    earlier = [
+        w
+        for w in Wave.objects.filter(program_id=wave.program_id).defer("form_file")
+        if str(w.name) < str(wave.name) and Return.objects.filter(wave=w).exists()
+    ]
+    if not earlier:
+        return None
+    prev = max(earlier, key=lambda w: str(w.name))
+    prev = Wave.objects.get(pk=prev.pk)
+    try:
+        rs = exports.response_set(prev, instruments.instrument(prev))
+    except KlapptError:
+        return None  # an earlier wave whose form cannot be read: no comparison, not no reports
+    return (str(prev.name), rs) if rs.height else None
 
 
 def release(wave: Wave, absent: str, lang: str, author: str) -> SiteReportRelease:
