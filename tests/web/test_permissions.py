@@ -116,7 +116,8 @@ def test_every_url_answers_every_visitor_as_its_row_says__ok(web: Any, web_backe
     # the sites' links first: later rows revoke and reissue links
     order = sorted(TABLE, key=lambda name: TABLE[name].who != SITE_LINK)
     wrong = []
-    with override_settings(KLAPPT_LINK_FAILURES=10_000):
+    # the site reports' ZIP renders one report per request then (issue 18)
+    with override_settings(KLAPPT_LINK_FAILURES=10_000, KLAPPT_SITE_ZIP_SECONDS=0):
         for name in order:
             rule = TABLE[name]
             url = reverse(name, kwargs={p: values[p] for p in urls[name]})

@@ -153,8 +153,18 @@ def test_the_zip_is_for_coordinators_only__security(web: Any, web_backend: str) 
     assert web.analyst().get(url).status_code == 403
     # a site's token is no key to it either
     assert web.client().get(url + f"?token={web.token('e')}").status_code == 302
-    r = coord.get(url)
+    # each request renders at least one report, then stops when its time is used (0 s here):
+    # the page says how far it got, and the next request goes on
+    from django.test import override_settings
+
+    with override_settings(KLAPPT_SITE_ZIP_SECONDS=0):
+        for done in range(1, 8):
+            page = coord.get(url)
+            assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+            assert f"{done} von 8 Berichten sind fertig" in page.content.decode()
+        r = coord.get(url)
     assert r.status_code == 200 and r["Content-Type"] == "application/zip"
+    assert coord.get(url).content == r.content  # kept: the same bytes at once
     names = sorted(zipfile.ZipFile(io.BytesIO(r.content)).namelist())
     reports = [n for n in names if not n.endswith(".csv")]
     assert reports == sorted(f"{s}.{f}" for s in ("d", "e", "gt", "mk") for f in ("pdf", "pptx"))

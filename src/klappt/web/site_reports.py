@@ -10,7 +10,6 @@ per (release, site, format), so a new release never serves an old report.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -202,24 +201,71 @@ def log_download(rel: SiteReportRelease, site: Site, fmt: str) -> None:
     SiteReportDownload.objects.create(release=rel, site=site, fmt=fmt)
 
 
-def all_zip(rel: SiteReportRelease) -> bytes:
-    """Every site's report (PDF and PPTX) and the index for a mail merge, in one ZIP, written
-    by the core's writer."""
-    from klappt.report.site_writer import write_site_reports
+def zip_progress(rel: SiteReportRelease) -> tuple[int, int]:
+    """Render the release's reports not yet kept, at least one and then until
+    ``KLAPPT_SITE_ZIP_SECONDS`` (30) are used: (done, total) files. All 54 sites of the
+    reference case in PDF and PPTX take about 100 s on one core, more than one request may last
+    (gunicorn ends a worker at 60 s); each request continues where the last one stopped."""
+    import time
+
+    from django.conf import settings
+
+    from klappt.report.site_report import render_site_report
+
+    budget = float(getattr(settings, "KLAPPT_SITE_ZIP_SECONDS", 30))
+    started = time.monotonic()
+    rendered = 0
+    ids = list(rel.site_ids or [])
+    sites = {s.site_id: s for s in Site.objects.filter(program_id=rel.wave.program_id)}
+    kept = set(
+        SiteReportFile.objects.filter(release=rel, site__isnull=False).values_list(
+            "site__site_id", "fmt"
+        )
+    )
+    wanted = [(sid, fmt) for sid in ids for fmt in SITE_FORMATS if sid in sites]
+    done = sum(1 for w in wanted if w in kept)
+    for sid, fmt in wanted:
+        if (sid, fmt) in kept:
+            continue
+        if rendered and time.monotonic() - started > budget:
+            break
+        _cached(rel, sites[sid], fmt, lambda s=sid, f=fmt: render_site_report(_reports(rel), s, f))
+        rendered += 1
+        done += 1
+    return done, len(wanted)
+
+
+def all_zip(rel: SiteReportRelease) -> tuple[bytes | None, int, int]:
+    """Every site's report (PDF and PPTX, ``{site_id}.pdf``) and the core's ``index.csv`` for a
+    mail merge in one ZIP, with (done, total) reports; no bytes while reports are still to be
+    rendered (see :func:`zip_progress`)."""
+    import io
+    import zipfile
+
+    from klappt.report.site_writer import index_csv
 
     def make() -> bytes:
-        with tempfile.TemporaryDirectory(prefix="klappt-site-zip-") as tmp:
-            folder = Path(tmp) / "standortberichte"
-            target = Path(tmp) / "alle.zip"
-            write_site_reports(
-                _reports(rel),
-                [str(folder / "{site_id}.pdf"), str(folder / "{site_id}.pptx")],
-                zip_path=target,
-                site_ids=list(rel.site_ids or []),
-            )
-            return target.read_bytes()
+        rows = SiteReportFile.objects.filter(release=rel, site__isnull=False).select_related("site")
+        files = {(r.site.site_id, r.fmt): bytes(r.data) for r in rows}
+        order = [(sid, fmt) for sid in rel.site_ids or [] for fmt in SITE_FORMATS]
+        buf = io.BytesIO()
+        named: dict[str, list[Path]] = {}
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for sid, fmt in order:
+                if (sid, fmt) in files:
+                    z.writestr(f"{sid}.{fmt}", files[(sid, fmt)])
+                    named.setdefault(sid, []).append(Path(f"{sid}.{fmt}"))
+            z.writestr("index.csv", index_csv(_reports(rel), named, set(named)))
+        return buf.getvalue()
 
-    return _cached(rel, None, "zip", make)
+    kept = SiteReportFile.objects.filter(release=rel, site=None, fmt="zip").first()
+    total = len(rel.site_ids or []) * len(SITE_FORMATS)
+    if kept is not None:
+        return bytes(kept.data), total, total
+    done, total = zip_progress(rel)
+    if done < total:
+        return None, done, total
+    return _cached(rel, None, "zip", make), done, total
 
 
 def downloads_by_site(rel: SiteReportRelease | None) -> dict[int, dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -57,7 +57,13 @@ def all_zip(request: Any, program: Program, wave: Wave) -> Any:
     rel = site_reports.current(wave)
     if rel is None:
         raise Http404
-    data = site_reports.all_zip(rel)
+    data, done, total = site_reports.all_zip(rel)
+    if data is None:  # not every report rendered yet: say how far; the next request goes on
+        return render(
+            request,
+            "klappt_web/site_reports_wait.html",
+            {"program": program, "wave": wave, "done": done, "total": total},
+        )
     return downloads.file_response(
         data, "application/zip", f"standortberichte_{program.slug}_{_stem(wave)}.zip"
     )
