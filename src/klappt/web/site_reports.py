@@ -74,6 +74,8 @@ def _link_sites(wave: Wave, rs: Any) -> Any:
         .order_by("row", "return_id")
         .values_list("site__site_id", flat=True)
     )
+    if not any(order):
+        return None  # an imported wave: the core finds the question naming the sites
     rows = rs.meta.get_column("row").cast(pl.Int64).to_list()
     return pl.Series("site", [order[r - 2] if 0 <= r - 2 < len(order) else None for r in rows])
 
