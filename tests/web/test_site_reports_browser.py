@@ -73,6 +73,8 @@ def test_release_and_download_from_the_link__ok(
         ["pdftotext", str(target), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Essen" in text and "Kreis Gütersloh" not in text
+    if web_backend == "sqlite":  # kept beside the screenshots, to look at
+        (SHOTS / "32_standortbericht_essen.pdf").write_bytes(target.read_bytes())
     site.close()
 
     page.goto(dashboard)

@@ -60,6 +60,10 @@ def test_nothing_before_the_release__edge(web: Any, web_backend: str) -> None:
     assert "bericht.pdf" not in landing
     page = coord.get(f"/p/{web.program.slug}/w/{wave.pk}/").content.decode()
     assert "Nicht freigegeben" in page
+    coord.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = coord.get(f"/p/{web.program.slug}/w/{wave.pk}/").content.decode()
+    assert "Not released: the sites see no report yet." in english
+    assert "Release the site reports" in english
 
 
 def test_each_link_downloads_its_own_report__ok(web: Any, web_backend: str) -> None:
