@@ -58,6 +58,8 @@ NOT_FOUND_INSIDE = {
     ("klappt_web:repeat_csv", "GET"): {"404"},
     ("klappt_web:coding_screen", "POST"): {"404"},
     ("klappt_web:coding_agreement", "POST"): {"404"},
+    # a site report is not found before its release (and "html" is no site format)
+    ("klappt_web:respond_site_report", "GET"): {"404"},
 }
 
 
@@ -118,7 +120,8 @@ def test_every_url_answers_every_visitor_as_its_row_says__ok(web: Any, web_backe
     # the sites' links first: later rows revoke and reissue links
     order = sorted(TABLE, key=lambda name: TABLE[name].who != SITE_LINK)
     wrong = []
-    with override_settings(KLAPPT_LINK_FAILURES=10_000):
+    # the site reports' ZIP renders one report per request then (issue 18)
+    with override_settings(KLAPPT_LINK_FAILURES=10_000, KLAPPT_SITE_ZIP_SECONDS=0):
         for name in order:
             rule = TABLE[name]
             url = reverse(name, kwargs={p: values[p] for p in urls[name]})

@@ -81,9 +81,9 @@ def test_returns_managed_from_the_command_line__ok(
     # the deck of `klappt report --wave` names what the new form does not count, as the web's
     # (one return: a minimum cell size of 1, else the deck would show no results at all)
     deck = tmp_path / "bericht.html"
+    args = ["report", "--wave", "2022", "--min-cell", "1", "--out", str(deck)]
     r = subprocess.run(
-        [sys.executable, "-m", "klappt", "report", "--wave", "2022", "--min-cell", "1"]
-        + ["--out", str(deck)],
+        [sys.executable, "-m", "klappt", *args],
         env={**env, "COLUMNS": "250"},
         capture_output=True,
         text=True,

@@ -259,7 +259,16 @@ from klappt.web.mail_models import (  # noqa: E402 - after the models above
     OutboxMessage,
 )
 
+# the site reports' release, cache and download log (issue 18) too
+from klappt.web.site_report_models import (  # noqa: E402 - after the models above
+    Absent,
+    SiteReportDownload,
+    SiteReportFile,
+    SiteReportRelease,
+)
+
 __all__ = [
+    "Absent",
     "FormVersion",
     "MailKind",
     "MailSettings",
@@ -271,6 +280,9 @@ __all__ = [
     "ReturnVersion",
     "Role",
     "SiteLink",
+    "SiteReportDownload",
+    "SiteReportFile",
+    "SiteReportRelease",
     "SiteReturn",
     "Status",
     "VersionKind",

@@ -93,6 +93,9 @@ TABLE: dict[str, Rule] = {
     "klappt_web:return_reopen": Rule(COORDINATE, ACT),
     "klappt_web:replace_form": Rule(COORDINATE, PAGE),
     "klappt_web:wave_recipe": Rule(COORDINATE, PAGE),
+    # issue 18: releasing the site reports, and all of them as a ZIP
+    "klappt_web:site_reports_release": Rule(COORDINATE, ACT),
+    "klappt_web:site_reports_zip": Rule(COORDINATE, SHOW),
     # coding open answers: analysts code too
     "klappt_web:coding": Rule(READ, SHOW),
     "klappt_web:coding_codebook": Rule(READ, ACT),
@@ -109,6 +112,8 @@ TABLE: dict[str, Rule] = {
     # (a GET of the autosave address goes to the form: an unknown link is not found there too)
     "klappt_web:respond_autosave": Rule(SITE_LINK, frozenset({"GET", "POST"})),
     "klappt_web:respond_review": Rule(SITE_LINK, SHOW),
+    # issue 18: the link's own site report (the site comes from the token, never the URL)
+    "klappt_web:respond_site_report": Rule(SITE_LINK, SHOW),
 }
 
 

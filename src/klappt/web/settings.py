@@ -194,6 +194,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # An upload read row by row stops with a message on the page before gunicorn's 60 s timeout
 # would end the request in a 500 (klappt.limits reads it; the command line keeps its 600 s).
 os.environ.setdefault("KLAPPT_MAX_SECONDS", "45")
+# issue 18: seconds one request of the site reports' ZIP spends rendering (then it goes on
+# with the next request), so that a large program stays within gunicorn's 60 s
+KLAPPT_SITE_ZIP_SECONDS = float(os.environ.get("KLAPPT_SITE_ZIP_SECONDS", "30"))
 KLAPPT_BASE_URL = os.environ.get("KLAPPT_BASE_URL", "").strip().rstrip("/")
 #: Failures (unknown, revoked or expired site links; wrong passwords) a client address (and,
 #: for logins, an account) may have before each further failure waits: KLAPPT_RATE_DELAY

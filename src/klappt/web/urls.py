@@ -13,6 +13,7 @@ from klappt.web.views import (
     respondent,
     results,
     returns_admin,
+    site_reports,
     sites,
     trends,
 )
@@ -114,6 +115,22 @@ web_patterns = [
         "p/<slug:slug>/w/<int:wave_id>/coding/<str:question>/agreement/",
         coding.agreement_page,
         name="coding_agreement",
+    ),
+    # issue 18: the site reports, released by the coordinator, each site fetches its own
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/site-reports/release/",
+        site_reports.release,
+        name="site_reports_release",
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/site-reports/all.zip",
+        site_reports.all_zip,
+        name="site_reports_zip",
+    ),
+    path(
+        "r/<str:token>/<int:wave_id>/bericht.<str:fmt>",
+        site_reports.site_download,
+        name="respond_site_report",
     ),
     path("r/<str:token>/", respondent.landing, name="respond"),
     path("r/<str:token>/<int:wave_id>/", respondent.fill, name="respond_wave"),

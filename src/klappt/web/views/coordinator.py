@@ -298,8 +298,14 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
     totals = {k: sum(1 for r in rows if r["status"] == k) for k in ("none", "draft", "submitted")}
     totals["missing"] = totals["none"] + totals["draft"]
     labels = type_labels(wave)
+    from klappt.web import site_reports  # issue 18: the release in force, who fetched theirs
+
+    released = site_reports.current(wave)
+    fetched = site_reports.downloads_by_site(released)
     for r in rows:
         r["type_label"] = labels.get(r["site"].typ, r["site"].typ)
+        r["fetched"] = fetched.get(r["site"].pk)
+        r["gets_report"] = released is not None and r["site"].site_id in released.site_ids
     wanted = request.GET.get("status", "all")
     wanted = wanted if wanted in STATUS_FILTERS else "all"
     if wanted == "missing":
@@ -325,6 +331,8 @@ def dashboard(request: Any, program: Program, wave: Wave) -> Any:
             "closes_at": schedule.closes_at(wave),
             "form_number": formchange.current_number(wave),
             "not_counted": not_counted_lines(wave),
+            "released": released,
+            "fetched_count": len(fetched),
         },
     )
 

@@ -127,7 +127,10 @@ def landing(request: Any, token: str) -> Any:
             "wave_id", "status", "submitted_at", "version"
         )
     }
-    rows = [{"wave": w, "ret": done.get(w.pk)} for w in waves]
+    from klappt.web.site_reports import released_for  # issue 18: the site's own reports
+
+    reports = released_for(site, waves)
+    rows = [{"wave": w, "ret": done.get(w.pk), "report": w.pk in reports} for w in waves]
     return render(
         request,
         "klappt_web/respond_landing.html",
@@ -457,9 +460,11 @@ def summary(request: Any, token: str, wave_id: int) -> Any:
         return stop
     wave = _wave_for(site, wave_id)
     sr = SiteReturn.objects.filter(wave=wave, site=site).first()
-    return render(
-        request, "klappt_web/respond_summary.html", summary_context(request, wave, site, sr, token)
-    )
+    ctx = summary_context(request, wave, site, sr, token)
+    from klappt.web.site_reports import released_for  # issue 18: also while the wave is open
+
+    ctx["site_report"] = wave.pk in released_for(site, [wave])
+    return render(request, "klappt_web/respond_summary.html", ctx)
 
 
 def summary_context(
