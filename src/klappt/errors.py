@@ -579,6 +579,28 @@ class ErrorCode(Enum):
         "'{value}' ist keine Antwort der Form FRAGE=WERT (z. B. --set thm_anzahl=3).",
         "'{value}' is no answer of the form QUESTION=VALUE (e.g. --set thm_anzahl=3).",
     )
+    RETURN_009 = Detail(
+        "unknown_repeat",
+        "'{name}': {repeat} ist keine Wiederholungsgruppe des Fragebogens. Vorhanden: {known}",
+        "'{name}': {repeat} is no repeated section of the form. There are: {known}",
+    )
+    RETURN_010 = Detail(
+        "entry_out_of_range",
+        "'{name}': diesen Eintrag gibt es nicht; {repeat} hat {n} Einträge (1 bis {n}; ein "
+        "neuer Eintrag mit --add {repeat} oder als {repeat}[{next}]/…).",
+        "'{name}': there is no such entry; {repeat} has {n} entries (1 to {n}; a new entry "
+        "with --add {repeat} or as {repeat}[{next}]/…).",
+    )
+    RETURN_011 = Detail(
+        "unknown_question",
+        "'{name}': {question} ist keine Frage {where}, die sich korrigieren lässt. Fragen: {known}",
+        "'{name}': {question} is no question {where} that can be corrected. Questions: {known}",
+    )
+    RETURN_012 = Detail(
+        "nothing_to_correct",
+        "Nichts zu korrigieren: --set FRAGE=WERT, --add GRUPPE oder --remove GRUPPE[N] angeben.",
+        "Nothing to correct: give --set QUESTION=VALUE, --add SECTION or --remove SECTION[N].",
+    )
     # Accounts of the web app (klappt createuser, klappt password)
     ACCOUNT_001 = Detail(
         "role_unknown",

@@ -37,10 +37,15 @@ def real_database(backend: str, folder: Path) -> Iterator[dict[str, str]]:
 
 @contextlib.contextmanager
 def served_project(
-    backend: str, tmp_path: Path, register: Path = REGISTER, **settings: str
+    backend: str,
+    tmp_path: Path,
+    register: Path = REGISTER,
+    form: Path = FORM,
+    **settings: str,
 ) -> Iterator[dict[str, Any]]:
-    """A project with a coordinator and an open wave (``register`` and the form imported
-    through the pages), served by ``klappt serve`` with ``settings`` in its environment."""
+    """A project with a coordinator and an open wave (``register`` and ``form``, the reference
+    form unless given, imported through the pages), served by ``klappt serve`` with
+    ``settings`` in its environment."""
     project = tmp_path / "projekt"
     with real_database(backend, project) as extra:
         env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
@@ -55,7 +60,7 @@ def served_project(
         server = Server(project, env, tmp_path / "server.log")
         server.start()
         try:
-            setup = set_up_wave(server, "koordination", PASSWORD, register, FORM)
+            setup = set_up_wave(server, "koordination", PASSWORD, register, form)
             yield {"server": server, "env": env, "project": project, **setup}
         finally:
             server.stop()

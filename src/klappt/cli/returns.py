@@ -115,33 +115,53 @@ def _show_plan(plan: Any, lang: str) -> None:
 def correct(
     wave: Annotated[str, typer.Argument(help="Name der Welle.")],
     site: Annotated[str, typer.Argument(help="Kennung des Standorts (site_id).")],
-    set_: Annotated[
-        list[str],
-        typer.Option("--set", help="Antwort FRAGE=WERT (mehrfach möglich; leer: WERT weglassen)."),
-    ],
     reason: Reason,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Antwort FRAGE=WERT, in einer Wiederholungsgruppe GRUPPE[N]/FRAGE=WERT (N nach "
+            "dem letzten Eintrag: ein neuer Eintrag); mehrfach möglich; leer: WERT weglassen.",
+        ),
+    ] = None,
+    add: Annotated[
+        list[str] | None,
+        typer.Option("--add", help="Einen leeren Eintrag an die Wiederholungsgruppe anhängen."),
+    ] = None,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option("--remove", help="Den Eintrag GRUPPE[N] entfernen (Nummern wie im Verlauf)."),
+    ] = None,
     by: Author = "cli",
     program: ProgramOpt = None,
     project: ProjectOpt = None,
     lang: Lang = "de",
 ) -> None:
     """Einen abgesandten Rücklauf korrigieren (z. B. einen Tippfehler, den der Standort meldet):
-    eine neue Version mit Wer, Wann und Warum.
+    eine neue Version mit Wer, Wann und Warum, geprüft wie die Korrektur im Browser.
 
-    Beispiel: klappt wave correct 2024 gt --set thm_anzahl=3 --reason "Anruf 7.12."
+    Beispiele: klappt wave correct 2024 gt --set thm_anzahl=3 --reason "Anruf 7.12."
+    · klappt wave correct 2024 gt --set "proj[2]/titel=Neuer Titel" --remove "proj[1]"
+    --reason "Anruf 7.12."
     """
     lang = _lang(lang)
+    if not (set_ or add or remove):
+        raise KlapptError(ErrorCode.RETURN_012)
     w = _wave(project, program, wave)  # Django is set up from here on
-    from klappt.web import corrections
+    from klappt.web import correctform, corrections
 
-    answers: dict[str, Any] = {}
-    for item in set_:
+    sets: list[tuple[str, str | None]] = []
+    for item in set_ or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise KlapptError(ErrorCode.RETURN_005, value=item)
-        answers[name.strip()] = value.strip() or None
+        sets.append((name.strip(), correctform.text(value)))
     sr = _site_return(w, site)
-    done = corrections.correct(w, sr, answers, by, reason, lang)
+    _number, rules = corrections.rules_of(w, sr)
+    answers = correctform.answers_from_edits(
+        rules, corrections.submitted(sr), sets, add or [], remove or []
+    )
+    done = corrections.correct(w, sr, answers, by, reason, lang, base_version=sr.submitted_version)
     if done.errors:
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in done.errors.items())
         raise KlapptError(ErrorCode.RETURN_004, site=sr.site.name, problems=problems)

@@ -42,6 +42,18 @@ def field_name(repeat: str, index: int | str, question: str) -> str:
     return f"{repeat}[{index}]/{question}"
 
 
+_FIELD = re.compile(r"^(?P<repeat>[A-Za-z_][\w.\-]*)\[(?P<index>\d+)\](?:/(?P<question>[^/]+))?$")
+
+
+def parse_field(text: str) -> tuple[str, int, str | None] | None:
+    """``projekte[2]/titel`` → ``("projekte", 2, "titel")``; ``projekte[2]`` → question ``None``;
+    anything else (a main question's name) → ``None``. The inverse of :func:`field_name`."""
+    m = _FIELD.match(text.strip())
+    if m is None:
+        return None
+    return m.group("repeat"), int(m.group("index")), m.group("question")
+
+
 def entries_from_post(
     rules: Rules, post: Any, read: Any, remove: Action | None = None
 ) -> dict[str, list[dict[str, str | None]]]:
