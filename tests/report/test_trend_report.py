@@ -136,7 +136,9 @@ def test_live_numbers_trend_change_stayed__ok(deck):
     )
     # 2020 asked for concepts, 2021 and 2022 for measures: a change only between the same question
     change = share(24, 40, 4) - share(ja[1]["ja"], sum(ja[1].values()), 4)
-    assert bullets[1] == f"Veränderung 2021 bis 2022 (dieselbe Frage): {round(change)} Prozentpunkte"
+    assert (
+        bullets[1] == f"Veränderung 2021 bis 2022 (dieselbe Frage): {round(change)} Prozentpunkte"
+    )
     assert "kein direkter Vergleich mit 2020" in bullets[2]
     assert not any("2020 bis 2022" in b for b in bullets)
     m, p = _panel(deck, "transitions")
