@@ -150,8 +150,9 @@ def stamp_mark(slide: Any, kind: str, mark: str | None, templated: bool, lang: s
         box = (Emu(int(w * 0.55)), Emu(int(Pt(20))), Emu(int(w * 0.42)), Emu(int(Pt(34))))
         size, bold = 20.0, True
     else:
-        box = (Emu(int(w * 0.30)), Emu(h - int(Pt(22))), Emu(int(w * 0.40)), Emu(int(Pt(16))))
-        size, bold = (14.0, True) if kind == "title" else (11.0, False)
+        box = (Emu(int(w * 0.30)), Emu(h - int(Pt(24))), Emu(int(w * 0.40)), Emu(int(Pt(20))))
+        # 12 pt, the smallest text of a deck (issue 15), also at the foot of a section slide
+        size, bold = (14.0, True) if kind == "title" else (12.0, False)
     color = "F4C7C0" if kind == "section" and not templated else MARK
     shape = slide.shapes.add_textbox(*box)
     shape.name = "Mark"

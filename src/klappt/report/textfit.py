@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import pyphen
+
 # Carlito Regular advance widths in 1/1000 em for these characters, in this order.
 _CHARS = (
     " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
@@ -144,8 +146,9 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     """Break ``text`` into lines no wider than ``width`` points; explicit newlines are kept.
 
-    A word longer than a line is broken inside (at a hyphen if it has one), so nothing
-    runs out of its box.
+    A word longer than a line is broken inside, so nothing runs out of its box: at a
+    hyphen it has, else at a syllable with a hyphen added ("Kooperations-" / "beziehungen",
+    German rules), never between two letters without a mark.
     """
     lines: list[str] = []
     for para in text.split("\n"):
@@ -163,12 +166,31 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
                 lines.append(current)
             current = ""
             while text_width(word, size, bold) > width:
-                cut = _cut(word, width, size, bold)
-                lines.append(word[:cut])
-                word = word[cut:]
+                head, word = _split(word, width, size, bold)
+                lines.append(head)
             current = word
         lines.append(current)
     return lines
+
+
+@lru_cache(maxsize=1)
+def _hyphenator() -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang="de_DE")
+
+
+def _split(word: str, width: float, size: float, bold: bool) -> tuple[str, str]:
+    """The longest head of ``word`` that fits ``width`` and the rest.
+
+    An existing hyphen wins; then the last syllable break at which head and an added
+    hyphen fit; only a word without such a break is cut where the line ends.
+    """
+    cut = _cut(word, width, size, bold)
+    if word[cut - 1 : cut] == "-":
+        return word[:cut], word[cut:]
+    for pos in reversed(_hyphenator().positions(word)):
+        if 1 < pos < len(word) - 1 and text_width(word[:pos] + "-", size, bold) <= width:
+            return word[:pos] + "-", word[pos:]
+    return word[:cut], word[cut:]
 
 
 def _cut(word: str, width: float, size: float, bold: bool) -> int:
