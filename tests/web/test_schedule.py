@@ -138,7 +138,7 @@ def test_a_wave_closes_by_itself_days_after_its_deadline__ok(web: Any, web_backe
     r = site.get(web.form_url(wave))
     assert r["Location"].endswith("/summary/")
     summary = _html(site.get(r["Location"]))
-    assert re.search(r"Diese Befragung wurde am \d\d\.\d\d\.\d{4} \d\d:\d\d geschlossen", summary)
+    assert re.search(r"Diese Befragung wurde am \d\d\.\d\d\.\d{4}, \d\d:\d\d geschlossen", summary)
     dash = _messages(c, f"/p/{web.program.slug}/w/{wave.pk}/")
     assert "geschlossen am" in dash and "geschlossen</span>" in dash
 

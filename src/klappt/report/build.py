@@ -105,7 +105,10 @@ def build_report(
     returned, k = data.wave().responses_count(lang), data.min_cell
     if k is not None and returned < k:
         # overall figures on fewer returns than the minimum are withheld like a small group:
-        # with two returns each site can read the other's answers off every chart
+        # with two returns each site can read the other's answers off every chart. The whole
+        # storyline is still built (and thrown away) so that a recipe's mistakes are named
+        # however few sites returned, as when a recipe is checked on upload
+        _Builder(spec, data, lang).run()
         spec = too_few_spec(spec, returned, k, lang)
     built = _Builder(spec, data, lang).run()
     return with_mark(built, mark) if mark else built
