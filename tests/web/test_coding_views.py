@@ -24,6 +24,7 @@ PAGES = [
     ("/p/{slug}/w/{wave}/coding/{q}/review/", "get"),
     ("/p/{slug}/w/{wave}/coding/{q}/agreement/", "get"),
     ("/p/{slug}/w/{wave}/coding/{q}/suggest/", "post"),
+    ("/p/{slug}/w/{wave}/coding/{q}/codes/", "post"),
     ("/p/{slug}/w/{wave}/codebooks/", "post"),
 ]
 
