@@ -136,6 +136,8 @@ def _run(
         t.join()
     elapsed = time.perf_counter() - began
     cpu = (_server_cpu(pgid) - cpu0) if pgid else float("nan")
+    if cpu < 0:  # a worker was replaced meanwhile (gunicorn's max-requests): its CPU is gone
+        cpu = float("nan")
     return {
         "cpu_ms_per_request": 1000 * cpu / max(1, len(latencies) + sum(errors.values())),
         "requests": len(latencies),
