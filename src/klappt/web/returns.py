@@ -240,7 +240,9 @@ def _save_locked(
             return Saved("duplicate", sr, done)
     # a first look without the lock, so that "closed" is said before "changed elsewhere"
     reopened = sr.reopened_at is not None
-    if not reopened and not _open(Wave.objects.only("pk", "opened_at", "closed_at").get(pk=wave.pk)):
+    if not reopened and not _open(
+        Wave.objects.only("pk", "opened_at", "closed_at").get(pk=wave.pk)
+    ):
         return Saved("closed", sr)
     if sr.version != base_version:
         return Saved("conflict", sr)
@@ -269,9 +271,9 @@ def _save_locked(
     # slips in after it.
     w = Wave.objects.select_for_update(of=("self",)).select_related("web_schedule")
     # a draft needs only whether the wave is open; the header and report are a submit's
-    w = (w.defer("form_file") if submit else w.only("pk", "opened_at", "closed_at", "web_schedule")).get(
-        pk=wave.pk
-    )
+    w = (
+        w.defer("form_file") if submit else w.only("pk", "opened_at", "closed_at", "web_schedule")
+    ).get(pk=wave.pk)
     when = schedule.closes_at(w)
     if not reopened and (not w.is_open or (when is not None and when <= timezone.now())):
         raise _ClosedMeanwhile
