@@ -73,8 +73,35 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def _run(clients: int, seconds: float, make: Callable[[int], Callable[[], int]]) -> dict[str, Any]:
-    """Each client repeats its request until the time is up; latencies of the 2xx/3xx answers."""
+def _server_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the server's processes (its process group):
+    the machine is shared, so the server's own CPU per request is printed beside the times."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _run(
+    clients: int,
+    seconds: float,
+    make: Callable[[int], Callable[[], int]],
+    pause: float = 0.0,
+    pgid: int | None = None,
+) -> dict[str, Any]:
+    """Each client repeats its request until the time is up; latencies of the 2xx/3xx answers.
+
+    With ``pause`` a client waits that long after each answer (a respondent's browser saving
+    ``pause`` seconds after the last change, as keep.js debounces), and the clients start spread
+    over the first ``pause`` seconds; without, each sends its next request at once."""
     latencies: list[float] = []
     errors: dict[int, int] = {}
     lock = threading.Lock()
@@ -84,6 +111,8 @@ def _run(clients: int, seconds: float, make: Callable[[int], Callable[[], int]])
     def loop(i: int) -> None:
         request = make(i)
         start_gate.wait()
+        if pause:
+            time.sleep(pause * i / clients)
         while time.monotonic() < stop_at[0]:
             t = time.perf_counter()
             status = request()
@@ -93,17 +122,24 @@ def _run(clients: int, seconds: float, make: Callable[[int], Callable[[], int]])
                     latencies.append(dt)
                 else:
                     errors[status] = errors.get(status, 0) + 1
+            if pause:
+                time.sleep(pause)
 
     threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     stop_at.append(time.monotonic() + seconds)
+    cpu0 = _server_cpu(pgid) if pgid else float("nan")
     began = time.perf_counter()
     start_gate.wait()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
+    cpu = (_server_cpu(pgid) - cpu0) if pgid else float("nan")
+    if cpu < 0:  # a worker was replaced meanwhile (gunicorn's max-requests): its CPU is gone
+        cpu = float("nan")
     return {
+        "cpu_ms_per_request": 1000 * cpu / max(1, len(latencies) + sum(errors.values())),
         "requests": len(latencies),
         "rps": len(latencies) / elapsed,
         "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
@@ -119,6 +155,7 @@ REQUESTS = (
     ("form_page", "form page"),
     ("submit", "submit"),
     ("autosave", "autosave"),
+    ("autosave_paced", "autosave"),
 )
 
 
@@ -132,6 +169,7 @@ def _median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "rps": statistics.median(r["rps"] for r in rounds),
         "p50_ms": statistics.median(r["p50_ms"] for r in rounds),
         "p99_ms": statistics.median(r["p99_ms"] for r in rounds),
+        "cpu_ms_per_request": statistics.median(r["cpu_ms_per_request"] for r in rounds),
         "requests": sum(r["requests"] for r in rounds),
         "errors": errors,
         "rounds": rounds,
@@ -146,6 +184,7 @@ def bench_backend(
     threads: int,
     rounds: int,
     autosave_clients: int = 50,
+    autosave_pause: float = 1.5,
 ) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix=f"klappt-web-bench-{backend}-") as tmp,
@@ -229,15 +268,21 @@ def bench_backend(
             _run(min(clients, 4), 1, submit)
             makers = {"static": static, "trivial": trivial, "form_page": form_page}
             out: dict[str, Any] = {"backend": backend}
+            pgid = server.proc.pid if server.proc is not None else None
             for key, _label in REQUESTS:
-                if key == "autosave" and not autosave_clients:
+                if key.startswith("autosave") and not autosave_clients:
                     continue
                 n = min(clients, len(sites)) if key == "submit" else clients
-                if key == "autosave":
+                pause = 0.0
+                if key.startswith("autosave"):
                     n = min(autosave_clients, len(sites))
-                make = {"submit": submit, "autosave": autosave}.get(key) or makers[key]
-                out[key] = _median_round([_run(n, seconds, make) for _ in range(rounds)])
+                    pause = autosave_pause if key == "autosave_paced" else 0.0
+                make = {"submit": submit}.get(key) or makers.get(key) or autosave
+                out[key] = _median_round(
+                    [_run(n, seconds, make, pause, pgid) for _ in range(rounds)]
+                )
             out["clients"] = {"autosave": min(autosave_clients, len(sites))}
+            out["pause"] = autosave_pause
             return out
         finally:
             server.stop()
@@ -357,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         help="clients autosaving at once, one per site (default 50; 0: skip)",
     )
     parser.add_argument(
+        "--autosave-pause",
+        type=float,
+        default=1.5,
+        help="seconds a paced autosave client waits after each answer (keep.js PAUSE, 1.5)",
+    )
+    parser.add_argument(
         "--storage-only", action="store_true", help="only the storage of 50 saves of one link"
     )
     parser.add_argument("--skip-postgres", action="store_true")
@@ -382,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                         args.threads,
                         args.rounds,
                         args.autosave_clients,
+                        args.autosave_pause,
                     )
                 )
             storage.append(bench_storage(backend))
@@ -418,8 +470,9 @@ def table(
         f"(medians), gunicorn {workers} workers x {args.threads} threads, {os.cpu_count()} cores, "
         f"load average {load0:.1f} -> {load1:.1f}",
         "",
-        "| database | request | req/s | p50 ms | p99 ms | requests | vs trivial view | errors |",
-        "|:--|:--|--:|--:|--:|--:|--:|:--|",
+        "| database | request | req/s | p50 ms | p99 ms | requests | server CPU ms/req "
+        "| vs trivial view | errors |",
+        "|:--|:--|--:|--:|--:|--:|--:|--:|:--|",
     ]
     for r in results:
         base = r["trivial"]["rps"] or float("nan")
@@ -428,11 +481,17 @@ def table(
                 continue
             m = r[key]
             if key == "autosave":
-                label = f"autosave ({r['clients']['autosave']} clients)"
+                label = f"autosave ({r['clients']['autosave']} clients, back to back)"
+            if key == "autosave_paced":
+                label = (
+                    f"autosave ({r['clients']['autosave']} clients, each {r['pause']:g} s "
+                    "after its last answer)"
+                )
             errors = ", ".join(f"{k}: {v}" for k, v in m["errors"].items()) or "–"
             lines.append(
                 f"| {r['backend']} | {label} | {m['rps']:.1f} | {m['p50_ms']:.1f} | "
-                f"{m['p99_ms']:.1f} | {m['requests']} | {m['rps'] / base:.2f}x | {errors} |"
+                f"{m['p99_ms']:.1f} | {m['requests']} | {m['cpu_ms_per_request']:.1f} | "
+                f"{m['rps'] / base:.2f}x | {errors} |"
             )
     return "\n".join(lines)
 

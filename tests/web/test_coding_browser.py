@@ -243,3 +243,62 @@ def test_analyst_codes_by_keyboard_accepts_a_suggestion_and_tabulate_counts_it__
     row = next(q for q in status if q["question"] == QUESTION)
     # ob#1's accepted suggestion was overruled by the resolution; rs#1's still counts
     assert (row["codes"], row["from_suggestions"], row["unresolved"]) == (4, 1, 0)
+
+
+def _overflow(page: Any) -> dict[str, Any]:
+    """How far the page and the overview's table scroll sideways, and how wide the table is."""
+    return page.evaluate(
+        """() => { const w = document.querySelector('.table-wrap');
+        const t = w.querySelector('table');
+        return {page: document.documentElement.scrollWidth, view: window.innerWidth,
+                wrap: w.scrollWidth, client: w.clientWidth, table: t.getBoundingClientRect().width}; }"""
+    )
+
+
+@pytest.mark.web_live
+def test_overview_does_not_scroll_sideways_and_a_code_is_added_while_reading__ok(
+    web: Any, web_backend: str, live: Any, browser: Any
+) -> None:
+    """Issue 17: the coding overview fits (1280 px; at 200 % zoom only the table scrolls, and
+    only as far as the table goes); a coder opens "Code hinzufügen" under the answer, adds a
+    code with description and example, and is back at the same part with the code and its
+    description shown."""
+    from web_helpers import PASSWORD
+
+    wave = _coded_wave(web, sites=("ob", "rs", "bor"))
+    web.user(name="anna")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="de-DE")
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live.url + "/login/")
+    page.fill("#id_username", "anna")
+    page.fill("#id_password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(live.url + "/")
+    page.goto(f"{live.url}/p/{web.program.slug}/w/{wave.pk}/coding/")
+    wide = _overflow(page)
+    assert wide["page"] <= wide["view"] and wide["wrap"] <= wide["client"], wide
+    page.set_viewport_size({"width": 683, "height": 384})  # 200 % zoom of 1366×768
+    _shot(page, "11b_codierung_uebersicht_200.png", web_backend, full=True)
+    zoomed = _overflow(page)
+    assert zoomed["page"] <= zoomed["view"], zoomed  # the page itself never scrolls sideways
+    assert zoomed["wrap"] <= zoomed["table"] + 1, zoomed  # the table scrolls, no empty space
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(f"{live.url}/p/{web.program.slug}/w/{wave.pk}/coding/{QUESTION}/?n=2")
+    answer = _answer(page)
+    page.locator("summary", has_text="Code hinzufügen").click()
+    page.fill("input[name=label]", "Sprache und Kultur")
+    page.fill("textarea[name=description]", "Deutschkurse und Dolmetschen")
+    page.fill("textarea[name=examples]", "Sprachcafé")
+    page.get_by_role("button", name="Code hinzufügen").click()
+    page.wait_for_load_state()
+    assert "hinzugefügt: Codebuch Version 2" in page.locator(".messages").inner_text()
+    assert _answer(page) == answer  # back at the part being read
+    box = page.locator("input[value=sprache_und_kultur]")
+    about = page.locator("#" + box.get_attribute("aria-describedby")).inner_text()
+    assert "Deutschkurse und Dolmetschen" in about and "Sprachcafé" in about
+    _shot(page, "11c_codierung_code_hinzu.png", web_backend, full=True)
+    ctx.close()
+    assert not errors

@@ -24,6 +24,7 @@ PAGES = [
     ("/p/{slug}/w/{wave}/coding/{q}/review/", "get"),
     ("/p/{slug}/w/{wave}/coding/{q}/agreement/", "get"),
     ("/p/{slug}/w/{wave}/coding/{q}/suggest/", "post"),
+    ("/p/{slug}/w/{wave}/coding/{q}/codes/", "post"),
     ("/p/{slug}/w/{wave}/codebooks/", "post"),
 ]
 
@@ -236,7 +237,9 @@ def test_several_coders_code_independently__ok(web: Any, web_backend: str) -> No
     ben = web.client(web.user(name="ben"))
     _press(anna, web, wave, "mk#1", action="set", code="beratung", on="1")
     html = ben.get(_url(web, wave) + "?n=1").content.decode()
-    assert 'value="beratung" id="code-1" data-key="1">' in html  # not ticked for ben
+    assert (
+        'value="beratung" id="code-1" data-key="1" aria-describedby="code-1-about">' in html
+    )  # not ticked for ben
     _press(ben, web, wave, "mk#1", action="set", code="angebote", on="1")
     assert _mine(wave, "anna") == {("mk#1", "beratung", False)}
     assert _mine(wave, "ben") == {("mk#1", "angebote", False)}

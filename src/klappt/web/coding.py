@@ -148,6 +148,7 @@ def unit_context(
                 "code": c.code,
                 "label": c.label(lang),
                 "description": c.description,
+                "examples": c.examples,
                 "key": CODE_KEYS[i] if i < len(CODE_KEYS) else "",
                 "child": c.parent is not None,
                 "checked": row is not None,

@@ -101,6 +101,7 @@ TABLE: dict[str, Rule] = {
     "klappt_web:coding_codebook": Rule(READ, ACT),
     "klappt_web:coding_screen": Rule(READ, PAGE),
     "klappt_web:coding_suggest": Rule(READ, ACT),
+    "klappt_web:coding_add_code": Rule(READ, ACT),
     "klappt_web:coding_review": Rule(READ, SHOW),
     "klappt_web:coding_agreement": Rule(READ, PAGE),
     # the sites' links

@@ -162,7 +162,9 @@ def save(
     On submit, ``record`` (the answers as the data file holds them, see :func:`cleaned`) becomes
     the store's Return of the site, and the wave's ``columns``/``responses`` are brought up to date.
     """
-    sr = working_copy(wave, site)
+    # only the id here: the row (with its answers, the largest column) is read once, locked
+    pk = SiteReturn.objects.filter(wave=wave, site=site).values_list("pk", flat=True).first()
+    sr = working_copy(wave, site) if pk is None else SiteReturn(pk=pk)
     try:
         with transaction.atomic():
             saved = _save_locked(
@@ -238,7 +240,9 @@ def _save_locked(
             return Saved("duplicate", sr, done)
     # a first look without the lock, so that "closed" is said before "changed elsewhere"
     reopened = sr.reopened_at is not None
-    if not reopened and not _open(Wave.objects.defer("form_file").get(pk=wave.pk)):
+    if not reopened and not _open(
+        Wave.objects.only("pk", "opened_at", "closed_at").get(pk=wave.pk)
+    ):
         return Saved("closed", sr)
     if sr.version != base_version:
         return Saved("conflict", sr)
@@ -265,12 +269,11 @@ def _save_locked(
     # waits for it, while the rows above are the site's own. A wave closed by now (by hand, or
     # its closing time came) undoes the whole save; closing takes the same lock, so no save
     # slips in after it.
+    w = Wave.objects.select_for_update(of=("self",)).select_related("web_schedule")
+    # a draft needs only whether the wave is open; the header and report are a submit's
     w = (
-        Wave.objects.select_for_update(of=("self",))
-        .select_related("web_schedule")
-        .defer("form_file")
-        .get(pk=wave.pk)
-    )
+        w.defer("form_file") if submit else w.only("pk", "opened_at", "closed_at", "web_schedule")
+    ).get(pk=wave.pk)
     when = schedule.closes_at(w)
     if not reopened and (not w.is_open or (when is not None and when <= timezone.now())):
         raise _ClosedMeanwhile

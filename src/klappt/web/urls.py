@@ -7,6 +7,7 @@ from django.urls import include, path
 from klappt.web.views import (
     account,
     auth,
+    codebook_add,
     coding,
     coordinator,
     drafts,
@@ -100,6 +101,11 @@ web_patterns = [
     ),
     path(
         "p/<slug:slug>/w/<int:wave_id>/coding/<str:question>/", coding.screen, name="coding_screen"
+    ),
+    path(
+        "p/<slug:slug>/w/<int:wave_id>/coding/<str:question>/codes/",
+        codebook_add.add_code,
+        name="coding_add_code",
     ),
     path(
         "p/<slug:slug>/w/<int:wave_id>/coding/<str:question>/suggest/",

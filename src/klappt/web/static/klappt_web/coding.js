@@ -158,5 +158,13 @@
     document.addEventListener("keydown", onKey);
     root.addEventListener("change", onChange);
     root.addEventListener("click", onClick);
+    /* adding a code comes back to the part being read, not the first open one */
+    var add = document.querySelector(".add-code-form [data-current-n]");
+    if (add) {
+      add.form.addEventListener("submit", function () {
+        var u = unit();
+        add.value = u ? u.getAttribute("data-n") : "";
+      });
+    }
   });
 })();
