@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from klappt.instrument.model import Instrument, Question
 from klappt.report.spec import ChartPanel, ResultSlide, SectionSlide, Slide, TextSlide
-from klappt.report.titles import distinct, question_statement
+from klappt.report.titles import distinct, in_sentence, question_statement
 
 __all__ = ["ROOM_BARS", "SMALL_BARS", "distinct_titles", "pairs", "unrepeated"]
 
@@ -91,7 +91,7 @@ def _pass(
                 i += 2
                 continue
             if fits(na, nb):
-                title = f"{_bare(a.title)} {'and' if lang == 'en' else 'und'} {_bare(b.title)}"
+                title = f"{_bare(a.title)} {'and' if lang == 'en' else 'und'} {in_sentence(_bare(b.title))}"
                 out.append(ResultSlide(title=title, panels=(_headed(a), _headed(b))))
                 i += 2
                 continue
@@ -132,13 +132,20 @@ def distinct_titles(slides: list[Slide], lang: str) -> list[Slide]:
 
 
 def unrepeated(slides: list[Slide], lang: str) -> list[Slide]:
-    """A slide titled by its one chart's question, said as a statement, does not repeat the
-    question as the chart's heading just below: the chart is headed by its n alone."""
+    """A slide titled by a chart's question, said as a statement, does not repeat the question
+    as that chart's heading just below: the chart is headed by its n alone (a follow-up beside
+    it keeps its own question)."""
     out: list[Slide] = []
     for s in slides:
-        if isinstance(s, ResultSlide) and len(s.panels) == 1 and s.panels[0].title and s.title:
-            said = question_statement(s.panels[0].title, lang)
-            if said and said.rstrip(" *") == s.title.rstrip(" *"):
-                s = replace(s, panels=(replace(s.panels[0], title=""),))
+        if isinstance(s, ResultSlide) and s.title:
+            title = s.title.rstrip(" *")
+            panels = tuple(
+                replace(p, title="")
+                if p.title and (question_statement(p.title, lang) or "").rstrip(" *") == title
+                else p
+                for p in s.panels
+            )
+            if panels != s.panels:
+                s = replace(s, panels=panels)
         out.append(s)
     return out
