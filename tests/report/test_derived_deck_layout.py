@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import shutil
 import subprocess
@@ -153,7 +154,7 @@ def test_no_two_small_charts_of_a_section_stand_on_slides_of_their_own__ok(which
     slides = list(spec.slides)
     lonely = [
         (a.title, b.title)
-        for a, b in zip(slides, slides[1:], strict=False)
+        for a, b in itertools.pairwise(slides)
         if _small_single(form, a) and _small_single(form, b)
     ]
     assert not lonely, lonely
@@ -177,7 +178,7 @@ def test_no_two_small_charts_of_a_section_stand_on_slides_of_their_own__ok(which
 
 
 def test_no_chart_heading_repeats_the_question_its_slide_is_titled_by__ok(case):
-    spec, built = case
+    _, built = case
     for s in built.slides:
         for p in s.panels:
             if p.title:

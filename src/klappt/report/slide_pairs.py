@@ -67,9 +67,7 @@ def pairs(instrument: Instrument, slides: list[Slide], lang: str = "de") -> list
     # follow-ups first: a pair of unrelated charts must not take a follow-up from its filter
     out = _pass(instrument, slides, lang, lambda a, b: False)
     out = _pass(instrument, out, lang, lambda a, b: a <= SMALL_BARS and b <= SMALL_BARS)
-    return _pass(
-        instrument, out, lang, lambda a, b: min(a, b) <= SMALL_BARS and a + b <= ROOM_BARS
-    )
+    return _pass(instrument, out, lang, lambda a, b: min(a, b) <= SMALL_BARS and a + b <= ROOM_BARS)
 
 
 def _pass(

@@ -131,7 +131,9 @@ def default_spec(
             # "1 Nachhaltige Entwicklungen ..." -> the agenda numbers sections itself
             section_title = _group_title(group, lang, instrument.default_language)
             slides.append(SectionSlide(title=section_title))
-        slides.extend(pairs(instrument, _result_slides(instrument, questions, lang, section_title), lang))
+        slides.extend(
+            pairs(instrument, _result_slides(instrument, questions, lang, section_title), lang)
+        )
     slides.append(ClosingSlide())
     slides = unrepeated(distinct_titles(slides, lang), lang)
     return ReportSpec(
