@@ -295,17 +295,14 @@ def distinct(titles: Sequence[str], alternatives: Sequence[str | None]) -> list[
     return out
 
 
-#: articles that open a statement ("Ein Beirat in der Kommune") and are lower case inside one
-_ARTICLES = ("ein", "eine", "einen", "der", "die", "das", "den", "dem", "des")
-
-
 def in_sentence(statement: str) -> str:
     """``statement`` continued inside a sentence ("X und ob ..."): a leading "Ob", question
     word or article in lower case; any other first word (a noun, say) keeps its capital."""
     first, _, rest = statement.partition(" ")
     low = first.casefold()
     if (
-        low in ("ob", "whether", _HOW, *_ARTICLES)
+        low in ("ob", "whether", _HOW)
+        or low in _ARTICLES  # "Ein Beirat in der Kommune"
         or low in _W_PRONOUNS
         or _W_DETERMINERS.match(first)
     ):
