@@ -7,13 +7,14 @@ own must not repeat its section's title (see :mod:`klappt.report.titles`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from klappt.instrument.model import Instrument, Question
 from klappt.report.spec import ChartPanel, ResultSlide, SectionSlide, Slide, TextSlide
-from klappt.report.titles import distinct, question_statement
+from klappt.report.titles import distinct, in_sentence, question_statement
 
-__all__ = ["SMALL_BARS", "distinct_titles", "pairs"]
+__all__ = ["ROOM_BARS", "SMALL_BARS", "distinct_titles", "pairs", "unrepeated"]
 
 
 #: A bar chart of at most this many bars fills less than half a slide: such a chart and its
@@ -33,34 +34,73 @@ def _bar_question(instrument: Instrument, slide: Slide | None) -> Question | Non
     return q if len(q.choices) <= SMALL_BARS else None
 
 
+#: Two bar charts side by side hold this many bars together without crowding a row: a small
+#: chart left alone goes beside its neighbour when both fit (the reference recipe deck puts
+#: "Einstellung/Beendigung" beside its 13 named structures the same way).
+ROOM_BARS = 16
+
+
+def _bars(instrument: Instrument, slide: Slide | None) -> int | None:
+    """The bars of the one plain bar chart of ``slide``, ``None`` for any other slide."""
+    if not isinstance(slide, ResultSlide) or len(slide.panels) != 1:
+        return None
+    p = slide.panels[0]
+    q = instrument.question(p.question) if p.question else None
+    if p.kind != "bar" or p.items or q is None or not q.is_select:
+        return None
+    return len(q.choices)
+
+
 def _follows(b: Question, a: Question) -> bool:
     """``b`` is asked only depending on the answer to ``a`` (its follow-up question)."""
     return "${" + a.name + "}" in (b.relevant or "")
 
 
-def pairs(instrument: Instrument, slides: list[Slide]) -> list[Slide]:
-    """A slide of a small bar chart followed by one of its follow-up question (asked
-    depending on its answer, also a small bar chart): both on one slide, under the first
-    one's title. Unrelated charts are not put together, since the title names only the first."""
+def pairs(instrument: Instrument, slides: list[Slide], lang: str = "de") -> list[Slide]:
+    """Two consecutive bar charts of one section on one slide where each alone would leave
+    the slide mostly white.
+
+    A small bar chart followed by its follow-up question's: under the first one's title. Any
+    two consecutive small charts, and then a small chart still alone beside a neighbour when
+    both fit (:data:`ROOM_BARS`): under both titles joined, each chart headed by its question.
+    """
+    # follow-ups first: a pair of unrelated charts must not take a follow-up from its filter
+    out = _pass(instrument, slides, lang, lambda a, b: False)
+    out = _pass(instrument, out, lang, lambda a, b: a <= SMALL_BARS and b <= SMALL_BARS)
+    return _pass(instrument, out, lang, lambda a, b: min(a, b) <= SMALL_BARS and a + b <= ROOM_BARS)
+
+
+def _pass(
+    instrument: Instrument,
+    slides: list[Slide],
+    lang: str,
+    fits: Callable[[int, int], bool],
+) -> list[Slide]:
     out: list[Slide] = []
     i = 0
     while i < len(slides):
         a = slides[i]
         b = slides[i + 1] if i + 1 < len(slides) else None
-        qa, qb = _bar_question(instrument, a), _bar_question(instrument, b)
-        if (
-            isinstance(a, ResultSlide)
-            and isinstance(b, ResultSlide)
-            and qa is not None
-            and qb is not None
-            and _follows(qb, qa)
-        ):
-            out.append(ResultSlide(title=a.title, panels=(a.panels[0], _headed(b))))
-            i += 2
-            continue
+        na, nb = _bars(instrument, a), _bars(instrument, b)
+        if isinstance(a, ResultSlide) and isinstance(b, ResultSlide) and na and nb:
+            qa, qb = _bar_question(instrument, a), _bar_question(instrument, b)
+            if qa is not None and qb is not None and _follows(qb, qa):
+                out.append(ResultSlide(title=a.title, panels=(a.panels[0], _headed(b))))
+                i += 2
+                continue
+            if fits(na, nb):
+                title = f"{_bare(a.title)} {'and' if lang == 'en' else 'und'} {in_sentence(_bare(b.title))}"
+                out.append(ResultSlide(title=title, panels=(_headed(a), _headed(b))))
+                i += 2
+                continue
         out.append(a)
         i += 1
     return out
+
+
+def _bare(title: str | None) -> str:
+    """A slide title without its trailing ellipsis or mark, to join it with another."""
+    return (title or "").rstrip(" *").removesuffix("...").removesuffix("…").rstrip(" :")
 
 
 def _headed(slide: ResultSlide) -> ChartPanel:
@@ -86,4 +126,24 @@ def distinct_titles(slides: list[Slide], lang: str) -> list[Slide]:
     for (i, s), title in zip(titled, new, strict=True):
         if title != s.title:
             out[i] = replace(s, title=title)
+    return out
+
+
+def unrepeated(slides: list[Slide], lang: str) -> list[Slide]:
+    """A slide titled by a chart's question, said as a statement, does not repeat the question
+    as that chart's heading just below: the chart is headed by its n alone (a follow-up beside
+    it keeps its own question)."""
+    out: list[Slide] = []
+    for s in slides:
+        if isinstance(s, ResultSlide) and s.title:
+            title = s.title.rstrip(" *")
+            panels = tuple(
+                replace(p, title="")
+                if p.title and (question_statement(p.title, lang) or "").rstrip(" *") == title
+                else p
+                for p in s.panels
+            )
+            if panels != s.panels:
+                s = replace(s, panels=panels)
+        out.append(s)
     return out

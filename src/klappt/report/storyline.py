@@ -19,7 +19,7 @@ from klappt.errors import KlapptError
 from klappt.instrument.model import Group, Instrument, Question, pick_label
 from klappt.report.coverage import DeckContext, returns_lines
 from klappt.report.kinds import CHART_KINDS, KindName
-from klappt.report.slide_pairs import distinct_titles, pairs
+from klappt.report.slide_pairs import distinct_titles, pairs, unrepeated
 from klappt.report.spec import (
     AgendaSlide,
     ChartPanel,
@@ -131,9 +131,11 @@ def default_spec(
             # "1 Nachhaltige Entwicklungen ..." -> the agenda numbers sections itself
             section_title = _group_title(group, lang, instrument.default_language)
             slides.append(SectionSlide(title=section_title))
-        slides.extend(pairs(instrument, _result_slides(instrument, questions, lang, section_title)))
+        slides.extend(
+            pairs(instrument, _result_slides(instrument, questions, lang, section_title), lang)
+        )
     slides.append(ClosingSlide())
-    slides = distinct_titles(slides, lang)
+    slides = unrepeated(distinct_titles(slides, lang), lang)
     return ReportSpec(
         title=instrument.title,
         slides=tuple(slides),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["distinct", "question_statement", "respondent"]
+__all__ = ["distinct", "in_sentence", "question_statement", "respondent"]
 
 #: a question word and what may follow it before the finite verb
 _W_PRONOUNS = frozenset(
@@ -293,3 +293,18 @@ def distinct(titles: Sequence[str], alternatives: Sequence[str | None]) -> list[
         used.add(new.casefold())
         out.append(new)
     return out
+
+
+def in_sentence(statement: str) -> str:
+    """``statement`` continued inside a sentence ("X und ob ..."): a leading "Ob", question
+    word or article in lower case; any other first word (a noun, say) keeps its capital."""
+    first, _, rest = statement.partition(" ")
+    low = first.casefold()
+    if (
+        low in ("ob", "whether", _HOW)
+        or low in _ARTICLES  # "Ein Beirat in der Kommune"
+        or low in _W_PRONOUNS
+        or _W_DETERMINERS.match(first)
+    ):
+        return f"{low} {rest}".rstrip()
+    return statement
