@@ -113,7 +113,15 @@ def test_a_follow_up_question_shares_the_slide_of_its_filter__ok():
         for s in spec.slides
         if isinstance(s, ResultSlide) and len(s.panels) == 2
     ]
-    assert ("lebenswelt", "lebenswelt_bereiche") in pairs
+    assert ("abh_fortfuehrung", "abh_ueber") in pairs
+    # a filter with two small follow-ups: all three on one slide, under the filter's title
+    three = next(s for s in spec.slides if isinstance(s, ResultSlide) and len(s.panels) == 3)
+    assert [p.question for p in three.panels] == [
+        "lebenswelt",
+        "lebenswelt_bereiche",
+        "lebenswelt_weiter",
+    ]
+    assert three.title.startswith("Maßnahmen zur lebensweltlichen Integration")
     assert ("abh_fortfuehrung", "abh_ueber") in pairs
     # unrelated small charts put together are both named in the title (issue 15)
     titled = {
@@ -135,8 +143,9 @@ def test_no_result_slide_is_mostly_white__ok(case):
         frames = [sh for sh in slide.shapes if sh.has_chart or sh.has_table]
         assert frames, number
         used = sum(sh.width / EMU * sh.height / EMU for sh in frames)
-        # 0.34 before small charts shared a slide (issue 15: "Gebietstyp", "Neue Arbeitsabläufe")
-        assert used / content >= 0.35, (number, s.title, round(used / content, 2))
+        # 0.34 before small charts shared a slide (issue 15: "Gebietstyp", "Neue Arbeitsabläufe"),
+        # 0.35 before charts were stacked and grown to fill (klappt.report.slide_fill): 0.59 now
+        assert used / content >= 0.5, (number, s.title, round(used / content, 2))
 
 
 def _small_single(form, s) -> bool:
@@ -159,9 +168,10 @@ def test_no_two_small_charts_of_a_section_stand_on_slides_of_their_own__ok(which
     ]
     assert not lonely, lonely
     if which == "reference":
-        # 24 slides before, 22 now: "Neue Arbeitsabläufe" beside the Hürden, and
-        # "Einstellung/Beendigung" beside the structures to carry on, as the recipe deck has it
-        assert len(slides) == 22
+        # 24 slides before, 21 now: "Neue Arbeitsabläufe" beside the Hürden,
+        # "Einstellung/Beendigung" beside the structures to carry on, as the recipe deck has it,
+        # and "Werden die Angebote fortgeführt?" on its filter's slide
+        assert len(slides) == 21
         shared = {
             tuple(p.question for p in s.panels): s.title
             for s in slides
@@ -185,7 +195,14 @@ def test_no_chart_heading_repeats_the_question_its_slide_is_titled_by__ok(case):
                 said = question_statement(p.title)
                 assert said is None or said != s.title.rstrip("*"), (s.title, p.title)
     # the n stays above the chart whose heading went
-    one = [s for s in built.slides if s.title.startswith(("Ob die Angebote", "Ob ein Ausbau"))]
+    one = [s for s in built.slides if s.title.startswith("Ob ein Ausbau")]
+    if built.title.startswith("Arbeitshilfe Nachhaltigkeit"):
+        # there it shares its filter's slide, under its own question
+        heads = [
+            p.title for s in built.slides for p in s.panels if p.question == "lebenswelt_weiter"
+        ]
+        assert heads == ["Werden die Angebote auch nach „Gemeinsam klappt’s“ fortgeführt?"], heads
+        return
     assert len(one) == 1, [s.title for s in built.slides]
     assert one[0].panels[0].title == "" and one[0].panels[0].caption.startswith("n=")
 

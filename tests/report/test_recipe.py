@@ -134,6 +134,8 @@ def test_dump_recipe_reads_back__ok(form):
         getattr(s, "title", None) for s in spec.slides
     ]
     assert again.options == spec.options == {"decimals": "auto"}
+    # the derived deck's "charts fill the slide" survives --init-recipe
+    assert {s.layout for s in again.slides if isinstance(s, ResultSlide)} == {"fill"}
     assert [s.panels for s in again.slides if isinstance(s, ResultSlide)] == [
         tuple(p._replace(line=q.line) for p, q in zip(s.panels, t.panels, strict=True))
         for s, t in zip(

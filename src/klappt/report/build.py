@@ -229,9 +229,10 @@ class _Builder:
                 w for sp in s.panels if sp.kind in ("trend", "transitions") for w in sp.waves
             )
         )
-        return self._result_slide(
-            title, s.subtitle, panels, None, s.findings, s.footnotes, over or waves
+        built = self._result_slide(
+            title, s.subtitle, panels, None, s.findings, s.footnotes, over or waves, s.layout
         )
+        return dataclasses.replace(built, layout=s.layout) if s.layout else built
 
     def comparison(self, s: ComparisonSlide) -> BuiltSlide:
         from klappt.report.spec import ChartPanel
@@ -289,11 +290,21 @@ class _Builder:
         findings: tuple[Text, ...],
         footnotes: tuple[Text, ...],
         waves: tuple[str, ...] = (),
+        layout: str | None = None,
     ) -> BuiltSlide:
         notes: list[str] = []
         if any(p.multiple for p in panels):
             notes.append(f"*{text('multiple', self.lang)}")
-            if any(p.multiple and not p.title for p in panels) and not title.endswith("*"):
+            unmarked = any(p.multiple and not p.title for p in panels)
+            if unmarked and layout == "fill":
+                # a derived slide's title is a statement: the mark goes on the chart's base
+                panels = tuple(
+                    dataclasses.replace(p, caption=p.caption + "*")
+                    if p.multiple and not p.title and not p.caption.endswith("*")
+                    else p
+                    for p in panels
+                )
+            elif unmarked and not title.endswith("*"):
                 title += "*"
         if any(p.rounded_off for p in panels):
             notes.append(text("rounded_off", self.lang))

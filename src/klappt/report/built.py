@@ -103,6 +103,7 @@ class BuiltSlide:
     institution: str | None = None
     logo: str | None = None  # absolute path of an image
     contacts: tuple[str, ...] = ()
+    layout: str | None = None  # "fill": a derived deck's slide (klappt.report.slide_fill)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from klappt.report.pptx_charts import (
 )
 from klappt.report.pptx_layouts import closing_top, stamp_mark
 from klappt.report.pptx_text import _INSET, _PT, DeckBase, _Box, _to_back
+from klappt.report.slide_fill import fill_slot, stack_boxes
 from klappt.report.textfit import fit
 from klappt.report.theme import ACCENT, INK, MUTED, PRIMARY, WHITE
 
@@ -289,6 +290,11 @@ class _Deck(DeckBase):
                 name="Headline",
             )
             top += 40
+        fill = s.layout == "fill"
+        self.fill = fill
+        stacked = (
+            stack_boxes(s.panels, M, top, W - 2 * M, bottom) if fill and not s.bullets else None
+        )
         grid = result_grid(
             M,
             top,
@@ -300,7 +306,22 @@ class _Deck(DeckBase):
         )
         if grid.findings:
             self.bullets(slide, _Box(*grid.findings), list(s.bullets), grid.findings_size, 12)
-        if s.panels:
+        if s.panels and stacked:
+            # some one above another: each chart under its own heading, bars grown to fill
+            boxes = [_Box(*b) for b in stacked]
+            heads = [self._heading_height((p,), b.w) for p, b in zip(s.panels, boxes, strict=True)]
+            self.bar_slot = fill_slot(
+                s.panels, [(b.w, b.h - hd) for b, hd in zip(boxes, heads, strict=True)]
+            )
+            for panel, box in zip(s.panels, boxes, strict=True):
+                self.panel(slide, panel, box)
+        elif s.panels and fill:
+            boxes = [_Box(*b) for b in grid.panels]
+            head = self._heading_height(s.panels, min(b.w for b in boxes))
+            self.bar_slot = fill_slot(s.panels, [(b.w, b.h - head) for b in boxes])
+            for panel, box in zip(s.panels, boxes, strict=True):
+                self.panel(slide, panel, box, head)
+        elif s.panels:
             boxes = [_Box(*b) for b in grid.panels]
             head = self._heading_height(s.panels, min(b.w for b in boxes))
             self.bar_slot = _bar_slot(s.panels, [b.w for b in boxes], boxes[0].h - head)

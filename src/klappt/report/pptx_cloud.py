@@ -12,7 +12,7 @@ from klappt.report.built import BuiltPanel
 from klappt.report.cloud import SMALLEST, cloud_color, layout_cloud
 from klappt.report.kinds import PPTX
 from klappt.report.pptx_text import _PT, _Box
-from klappt.report.stats_layout import PAD, stats_layout
+from klappt.report.stats_layout import PAD, TABLE_FILL, stats_layout
 from klappt.report.theme import INK, LIGHT, MUTED, PRIMARY, WHITE
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def stats_table(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> None:
     table = panel.table
     if table is None or not table.formatted:
         return
-    lay = stats_layout(table, box.w, box.h)
+    lay = stats_layout(table, box.w, box.h, TABLE_FILL if getattr(deck, "fill", False) else 0.0)
     rows = len(table.formatted) + 1
     frame = slide.shapes.add_table(
         rows,

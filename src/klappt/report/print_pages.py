@@ -24,6 +24,7 @@ from klappt.report.grid import INSET, result_grid
 from klappt.report.kinds import PRINT
 from klappt.report.pptx_charts import SHARE_HEADING, panel_shares
 from klappt.report.print_charts import fit_lines, text_box
+from klappt.report.slide_fill import stack_boxes
 from klappt.report.stats_layout import PAD, stats_layout
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MUTED, PRIMARY, WHITE
@@ -345,7 +346,16 @@ class _Page:
         grid = result_grid(M, top, W - 2 * M, bottom, list(s.bullets), len(s.panels), shares)
         if grid.findings:
             self.bullets(grid.findings, list(s.bullets), grid.findings_size)
-        if s.panels:
+        stacked = (
+            stack_boxes(s.panels, M, top, W - 2 * M, bottom)
+            if s.layout == "fill" and not s.bullets
+            else None
+        )
+        if stacked:
+            # a derived slide's charts one above another, as on the slide: each its heading
+            for i, (panel, box) in enumerate(zip(s.panels, stacked, strict=True)):
+                self.panel(panel, box, f"s{number}p{i + 1}")
+        elif s.panels:
             # one heading size and height for the charts of a row, as in the deck
             width = min(b[2] for b in grid.panels) - 2 * _INSET - 2
             size = min(fit_lines(_heading(p), width, 46, 16, True)[0] for p in s.panels)

@@ -72,7 +72,16 @@ _SLIDE_KEYS: dict[str, tuple[str, ...]] = {
     "title_slide": ("title", "subtitle", "date", "authors", "institution", "logo"),
     "agenda": ("title",),
     "section": ("title",),
-    "result": ("title", "subtitle", "chart", "charts", "question", "findings", "footnotes"),
+    "result": (
+        "title",
+        "subtitle",
+        "chart",
+        "charts",
+        "question",
+        "findings",
+        "footnotes",
+        "layout",
+    ),
     "text": ("title", "subtitle", "bullets", "footnotes"),
     "comparison": (
         "title",
@@ -409,6 +418,13 @@ class _Reader:
                 f"Höchstens 4 Diagramme pro Folie, nicht {len(panels)}.",
                 f"At most 4 charts per slide, not {len(panels)}.",
             )
+        layout = self.string(m, "layout")
+        if layout is not None and layout != "fill":
+            raise self.fail(
+                m.key_lines.get("layout", line),
+                f"'layout' kennt nur 'fill' (Diagramme füllen die Folie), nicht '{layout}'.",
+                f"'layout' knows only 'fill' (charts fill the slide), not '{layout}'.",
+            )
         return ResultSlide(
             title=self.string(m, "title") or "",
             subtitle=self.string(m, "subtitle"),
@@ -416,6 +432,7 @@ class _Reader:
             findings=self.texts(m, "findings"),
             footnotes=self.texts(m, "footnotes"),
             line=line,
+            layout=layout,
         )
 
     def panel(self, value: Any, line: int | None) -> ChartPanel:

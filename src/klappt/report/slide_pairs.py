@@ -25,13 +25,20 @@ SMALL_BARS = 6
 
 def _bar_question(instrument: Instrument, slide: Slide | None) -> Question | None:
     """The question of the one small bar chart of ``slide``, ``None`` for any other slide."""
+    q = _question(instrument, slide)
+    n = _bars(instrument, slide)
+    return q if q is not None and n is not None and n <= SMALL_BARS else None
+
+
+def _question(instrument: Instrument, slide: Slide | None) -> Question | None:
+    """The question of the one plain bar chart (or one-row scale) of ``slide``."""
     if not isinstance(slide, ResultSlide) or len(slide.panels) != 1:
         return None
     p = slide.panels[0]
     q = instrument.question(p.question) if p.question else None
-    if p.kind != "bar" or p.items or q is None or not q.is_select:
+    if p.kind not in ("bar", "stacked") or p.items or q is None or not q.is_select:
         return None
-    return q if len(q.choices) <= SMALL_BARS else None
+    return q
 
 
 #: Two bar charts side by side hold this many bars together without crowding a row: a small
@@ -41,14 +48,12 @@ ROOM_BARS = 16
 
 
 def _bars(instrument: Instrument, slide: Slide | None) -> int | None:
-    """The bars of the one plain bar chart of ``slide``, ``None`` for any other slide."""
-    if not isinstance(slide, ResultSlide) or len(slide.panels) != 1:
+    """The bars of the one plain bar chart of ``slide``, ``None`` for any other slide; a scale
+    question alone is one 100 % bar (counted as two: its legend takes a row)."""
+    q = _question(instrument, slide)
+    if q is None or not isinstance(slide, ResultSlide):
         return None
-    p = slide.panels[0]
-    q = instrument.question(p.question) if p.question else None
-    if p.kind != "bar" or p.items or q is None or not q.is_select:
-        return None
-    return len(q.choices)
+    return 2 if slide.panels[0].kind == "stacked" else len(q.choices)
 
 
 def _follows(b: Question, a: Question) -> bool:
@@ -65,9 +70,44 @@ def pairs(instrument: Instrument, slides: list[Slide], lang: str = "de") -> list
     both fit (:data:`ROOM_BARS`): under both titles joined, each chart headed by its question.
     """
     # follow-ups first: a pair of unrelated charts must not take a follow-up from its filter
-    out = _pass(instrument, slides, lang, lambda a, b: False)
+    out = _thirds(instrument, _pass(instrument, slides, lang, lambda a, b: False))
     out = _pass(instrument, out, lang, lambda a, b: a <= SMALL_BARS and b <= SMALL_BARS)
     return _pass(instrument, out, lang, lambda a, b: min(a, b) <= SMALL_BARS and a + b <= ROOM_BARS)
+
+
+#: A filter question with two follow-ups shares one slide when the two smaller charts hold
+#: this many bars together (set one above another beside the third, see
+#: :func:`klappt.report.slide_fill.stack_boxes`).
+THIRD_BARS = 6
+
+
+def _thirds(instrument: Instrument, slides: list[Slide]) -> list[Slide]:
+    """A second small follow-up of a filter joins the slide of the filter and its first
+    follow-up, instead of standing alone on the next slide (the reference's "Werden die
+    Angebote fortgeführt?" after "Maßnahmen zur lebensweltlichen Integration")."""
+    out: list[Slide] = []
+    for s in slides:
+        prev = out[-1] if out else None
+        q = _bar_question(instrument, s)
+        if (
+            q is not None
+            and isinstance(s, ResultSlide)
+            and isinstance(prev, ResultSlide)
+            and len(prev.panels) == 2
+            and prev.panels[0].kind == "bar"
+        ):
+            filt = instrument.question(prev.panels[0].question or "")
+            small = _bars(instrument, ResultSlide(title="", panels=prev.panels[:1]))
+            if (
+                filt is not None
+                and small is not None
+                and _follows(q, filt)
+                and small + len(q.choices) <= THIRD_BARS
+            ):
+                out[-1] = replace(prev, panels=(*prev.panels, _headed(s)))
+                continue
+        out.append(s)
+    return out
 
 
 def _pass(
@@ -86,6 +126,13 @@ def _pass(
             qa, qb = _bar_question(instrument, a), _bar_question(instrument, b)
             if qa is not None and qb is not None and _follows(qb, qa):
                 out.append(ResultSlide(title=a.title, panels=(a.panels[0], _headed(b))))
+                i += 2
+                continue
+            qa, qb = _question(instrument, a), _question(instrument, b)
+            if fits(na, nb) and qa is not None and qb is not None and _follows(qb, qa):
+                # a follow-up of many answers beside its filter: under the filter's title (the
+                # two titles joined ran to three lines over the slide's top)
+                out.append(ResultSlide(title=a.title, panels=(_headed(a), _headed(b))))
                 i += 2
                 continue
             if fits(na, nb):

@@ -104,6 +104,9 @@ class ResultSlide:
     findings: tuple[Text, ...] = ()
     footnotes: tuple[Text, ...] = ()
     line: int | None = None
+    #: ``"fill"`` (the derived deck): charts stacked where they fit and grown to use the slide
+    #: (see :mod:`klappt.report.slide_fill`); ``None``: the recipe deck's grid as it is
+    layout: str | None = None
 
     def _replace(self, **changes: object) -> ResultSlide:
         return replace(self, **changes)  # type: ignore[arg-type]

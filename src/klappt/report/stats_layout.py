@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from klappt.report.built import DataTable
-from klappt.report.textfit import wrap
+from klappt.report.textfit import text_width, wrap
 
 LARGEST, SMALLEST = 18.0, 14.0
+#: The share of its box a statistics table of few rows grows to on a derived slide.
+TABLE_FILL = 0.6
 PAD = 5.0  # a cell's inner margin left and right, in points
 
 
@@ -45,8 +47,22 @@ def _row_height(
     return lines * size * 1.2 + size * 0.8
 
 
-def stats_layout(table: DataTable, w: float, h: float) -> StatsLayout:
-    """The layout of ``table`` in a box ``w`` × ``h`` points."""
+def _words_fit(
+    rows: list[tuple[tuple[str, ...], bool]], widths: tuple[float, ...], size: float
+) -> bool:
+    """No word of a cell is wider than its column at ``size`` (a header "Mittelwert" broken
+    into "Mittelwe/rt" was seen at 18 pt in a 105 pt column)."""
+    return all(
+        text_width(word, size, bold) <= w - 2 * PAD
+        for cells, bold in rows
+        for c, w in zip(cells, widths, strict=True)
+        for word in str(c).split()
+    )
+
+
+def stats_layout(table: DataTable, w: float, h: float, fill: float = 0.0) -> StatsLayout:
+    """The layout of ``table`` in a box ``w`` × ``h`` points; with ``fill`` (a derived slide,
+    :mod:`klappt.report.slide_fill`) its rows grow until the table takes that share of the box."""
     n = len(table.columns)
     width = min(w, 560.0) if n <= 2 else w  # a row per question needs the width; two columns not
     widths = column_widths(n, width)
@@ -55,7 +71,7 @@ def stats_layout(table: DataTable, w: float, h: float) -> StatsLayout:
     s = LARGEST
     while s >= SMALLEST:
         heights = [_row_height(c, widths, s, b) for c, b in rows]
-        if sum(heights) <= h:
+        if sum(heights) <= h and _words_fit(rows, widths, s):
             size, need = s, heights
             break
         s -= 1.0
@@ -63,6 +79,8 @@ def stats_layout(table: DataTable, w: float, h: float) -> StatsLayout:
     airy = size * 2.6
     spare = max(0.0, h - sum(need))
     grow = min(spare / len(rows), max(0.0, airy - min(need)))
+    if fill:
+        grow = max(grow, min(spare, fill * h - sum(need)) / len(rows))
     rows_h = tuple(x + grow for x in need)
     total = sum(rows_h)
     return StatsLayout(
@@ -75,4 +93,4 @@ def stats_layout(table: DataTable, w: float, h: float) -> StatsLayout:
     )
 
 
-__all__ = ["StatsLayout", "column_widths", "stats_layout"]
+__all__ = ["TABLE_FILL", "StatsLayout", "column_widths", "stats_layout"]

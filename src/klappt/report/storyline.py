@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 import yaml
 
@@ -135,7 +136,7 @@ def default_spec(
             pairs(instrument, _result_slides(instrument, questions, lang, section_title), lang)
         )
     slides.append(ClosingSlide())
-    slides = unrepeated(distinct_titles(slides, lang), lang)
+    slides = [_filled(s) for s in unrepeated(distinct_titles(slides, lang), lang)]
     return ReportSpec(
         title=instrument.title,
         slides=tuple(slides),
@@ -143,6 +144,27 @@ def default_spec(
         lang=lang,
         options={"decimals": "auto"},
     )
+
+
+#: "..." or "…" a label trails off into its choices with ("Mit der ABH kooperieren wir über ...")
+_TRAILING_DOTS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
+
+
+def _clean(title: str | None) -> str | None:
+    """A title or heading as a statement: no trailing "..." (the label ran on into its choices)
+    nor a footnote mark of the form ("Jobcenter*")."""
+    if not title:
+        return title
+    return _TRAILING_DOTS.sub("", title.rstrip(" *")).rstrip(" :*") or title
+
+
+def _filled(slide: Slide) -> Slide:
+    """A result slide of the derived deck: clean title and headings, charts grown to use the
+    slide (:mod:`klappt.report.slide_fill`)."""
+    if not isinstance(slide, ResultSlide):
+        return slide
+    panels = tuple(replace(p, title=_clean(p.title)) for p in slide.panels)
+    return replace(slide, title=_clean(slide.title) or slide.title, panels=panels, layout="fill")
 
 
 def _title_slide(instrument: Instrument, lang: str, ctx: DeckContext) -> TitleSlide:
@@ -265,7 +287,8 @@ def _result_slides(
         if q.name in done:
             continue
         if len(block) > 1:
-            sub = instrument.group(q.group_path[-1])
+            # numbers outside any group (a form without groups) have no group to be named by
+            sub = instrument.group(q.group_path[-1]) if q.group_path else None
             title, heading = (
                 # the numbers of a section (no group of their own) are named by the first
                 _titles(instrument, q, lang, section)
@@ -486,6 +509,8 @@ def _dump_slide(s: Slide) -> list[str]:
                 out += _dump_panel(p, i + "  ")
         out += _dump_texts("findings", s.findings, i)
         out += _dump_texts("footnotes", s.footnotes, i)
+        if s.layout:
+            out.append(f"{i}layout: {_q(s.layout)}")
         return out
     if isinstance(s, TextSlide):
         out = ["  - text:", f"{i}title: {_q(s.title)}"]
