@@ -138,7 +138,9 @@ def test_an_unknown_layout_names_its_recipe_line__fail():
     from klappt.errors import KlapptError
     from klappt.report.recipe import parse_recipe
 
-    recipe = "title: B\nslides:\n  - result:\n      title: A\n      question: q\n      layout: wide\n"
+    recipe = (
+        "title: B\nslides:\n  - result:\n      title: A\n      question: q\n      layout: wide\n"
+    )
     with pytest.raises(KlapptError) as err:
         parse_recipe(recipe)
     assert "Zeile 6" in str(err.value) and "layout" in str(err.value)
