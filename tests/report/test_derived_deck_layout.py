@@ -168,10 +168,10 @@ def test_no_two_small_charts_of_a_section_stand_on_slides_of_their_own__ok(which
     ]
     assert not lonely, lonely
     if which == "reference":
-        # 24 slides before, 21 now: "Neue Arbeitsabläufe" beside the Hürden,
+        # 24 slides before, 20 now: "Neue Arbeitsabläufe" beside the Hürden,
         # "Einstellung/Beendigung" beside the structures to carry on, as the recipe deck has it,
         # and "Werden die Angebote fortgeführt?" on its filter's slide
-        assert len(slides) == 21
+        assert len(slides) == 20  # and "Gebietstyp" left to the data slide (register by type)
         shared = {
             tuple(p.question for p in s.panels): s.title
             for s in slides
@@ -207,12 +207,31 @@ def test_no_chart_heading_repeats_the_question_its_slide_is_titled_by__ok(case):
     assert one[0].panels[0].title == "" and one[0].panels[0].caption.startswith("n=")
 
 
+def _without_register():
+    # without a register the data slide has no response by type, so the form's own site-type
+    # question keeps its chart
+    form, rs, _ = load_reference("2022")
+    return form, rs, default_spec(form, "de", "2022")
+
+
+def test_the_forms_site_type_question_is_left_to_the_data_slide_when_a_register_is_known__ok():
+    form, rs, spec = _reference()
+    built = build_report(spec, ReportData.single(form, rs, "2022"))
+    assert not any(p.question == "gebietstyp" for s in built.slides for p in s.panels)
+    data = next(s for s in built.slides if s.title == "Datengrundlage")
+    said = " ".join(str(b) for b in data.bullets)
+    assert "40 von 54 Standorten" in said and "Kreise: 22 von 31" in said, said
+    form, rs, spec = _without_register()
+    built = build_report(spec, ReportData.single(form, rs, "2022"))
+    assert any(p.question == "gebietstyp" for s in built.slides for p in s.panels)
+
+
 def _gebietstyp_panel(built):
     return next(p for s in built.slides for p in s.panels if p.question == "gebietstyp")
 
 
 def test_a_site_type_resting_on_one_site_is_withheld_in_the_overall_chart__ok():
-    form, rs, spec = _reference()
+    form, rs, spec = _without_register()
     built = build_report(spec, ReportData.single(form, rs, "2022"))
     panel = _gebietstyp_panel(built)
     by = dict(zip(panel.categories, panel.series[0].labels, strict=True))

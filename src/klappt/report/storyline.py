@@ -35,6 +35,7 @@ from klappt.report.spec import (
     TitleSlide,
 )
 from klappt.report.titles import question_statement, respondent
+from klappt.report.withheld import describes_site
 from klappt.report.wording import text
 
 __all__ = ["MAX_DEFAULT_CHOICES", "default_spec", "dump_recipe"]
@@ -126,7 +127,13 @@ def default_spec(
     if len(named_sections) >= 2:
         slides.append(AgendaSlide())
     slides.append(_data_slide(instrument, lang, ctx))
+    # the data slide already gives the response by site type from the register; the form's own
+    # question on the site's type would repeat it, with most of its bars withheld (a type of one
+    # or two sites names them)
+    by_type = ctx.coverage is not None and bool(ctx.coverage.by_type)
     for group, questions in sections:
+        if by_type:
+            questions = [q for q in questions if not describes_site(q)]
         section_title = None
         if group is not None:
             # "1 Nachhaltige Entwicklungen ..." -> the agenda numbers sections itself
