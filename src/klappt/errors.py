@@ -256,6 +256,19 @@ class ErrorCode(Enum):
         "Ungültige Mindestfallzahl {value} ({where}): eine ganze Zahl ab 1 wird gebraucht (Vorgabe: 3).",
         "Invalid minimum cell size {value} ({where}): a whole number of at least 1 is needed (default: 3).",
     )
+    # Fonts: a warning, the PDF is still written (klappt.report.fonts)
+    FONT_001 = Detail(
+        "pdf_font_missing",
+        "Die Schrift Carlito ist nicht installiert (gesucht: {where}). Das PDF wird mit einer "
+        "breiteren Ersatzschrift gesetzt: Text kann über den Seitenrand laufen und sich "
+        "überlappen. Abhilfe: das Debian-Paket fonts-crosextra-carlito installieren "
+        "(apt-get install fonts-crosextra-carlito) oder mit {variable} den Ordner mit "
+        "Carlito-Regular.ttf nennen.",
+        "The font Carlito is not installed (looked in: {where}). The PDF is set in a wider "
+        "fallback font: text may run off the page and overlap. Fix: install the Debian "
+        "package fonts-crosextra-carlito (apt-get install fonts-crosextra-carlito) or name the "
+        "folder holding Carlito-Regular.ttf with {variable}.",
+    )
     # Trends across waves (klappt.analysis.mapping, trend, panel; issue 19)
     TREND_001 = Detail(
         "mapping_invalid",

@@ -337,3 +337,44 @@ def test_none_and_no_answers_are_neutral__ok():
 def test_reference_recipe_pairs_the_two_ratings__ok():
     text = Path(reference_path("recipe_2022.yaml")).read_text(encoding="utf-8")
     assert "items: [bewertung, bewertung_zg]" in text
+
+
+def test_dont_know_answers_are_grey_in_every_format__ok():
+    """ "noch offen", "noch unklar" (don't know, undecided) are grey like "nein", in a lighter
+    shade so that the two stay apart in one chart: the same hex in the PPTX and the SVG."""
+    from klappt.reference import load_reference
+    from klappt.report import ReportData, default_spec
+    from klappt.report.colors import DONT_KNOW_WORDS, neutral_color
+    from klappt.report.html import render_html
+    from klappt.report.theme import UNDECIDED
+
+    assert neutral_color("noch offen") == neutral_color("not decided yet") == UNDECIDED
+    assert neutral_color("weiß nicht") == neutral_color("don't know") == UNDECIDED
+    assert neutral_color("nein") == neutral_color("keine Notwendigkeit") == NEUTRAL
+    assert neutral_color("offene Angebote") is None and neutral_color("ja") is None
+    assert {"noch offen", "noch unklar", "don't know"} <= set(DONT_KNOW_WORDS)
+    assert UNDECIDED != NEUTRAL and contrast(UNDECIDED) >= 3.0
+    form, rs, _ = load_reference("2022")
+    built = build_report(default_spec(form, "de", "2022"), ReportData.single(form, rs, "2022"))
+    panels = [p for s in built.slides for p in s.panels if "noch offen" in p.categories]
+    assert panels
+    p = panels[0]
+    colours = dict(zip(p.categories, p.category_colors, strict=True))
+    assert colours["noch offen"] == UNDECIDED and colours["nein"] == NEUTRAL
+    assert colours["ja"] not in (UNDECIDED, NEUTRAL)
+    # the deck: the chart of "ja/nein/noch offen" fills its "noch offen" point with the grey
+    deck = Presentation(io.BytesIO(render_pptx(built)))
+    chart = next(
+        c for c in _charts(deck) if "noch offen" in [str(x) for x in c.plots[0].categories]
+    )
+    index = [str(x) for x in chart.plots[0].categories].index("noch offen")
+    xml = etree.tostring(chart._chartSpace).decode()
+    point = re.search(
+        rf'<c:dPt><c:idx val="{index}"/>.*?<a:srgbClr val="([0-9A-F]{{6}})"', xml, re.S
+    )
+    assert point and point.group(1) == UNDECIDED
+    # the HTML's SVG and the PDF's pages: bars in that grey
+    from klappt.report.print_pages import render_pages
+
+    assert f'fill="#{UNDECIDED}"' in render_html(built)
+    assert UNDECIDED in render_pages(built).upper()

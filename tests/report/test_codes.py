@@ -101,9 +101,11 @@ def test_report_says_how_many_codes_were_accepted_suggestions__ok(tmp_path, lang
     spec = _recipe_with_codings(tmp_path, path)
     built = build_report(spec, load_data(spec), lang)
     slide = next(s for s in built.slides if s.panels)
-    # issue 15, defect 10: coding bookkeeping is a method note of the table, not slide text
+    # issue 15, defect 10: coding bookkeeping is a method note of the workbook's table, not
+    # slide text nor a caption of the HTML's data table
     assert note not in slide.footnotes
-    assert note in slide.panels[0].table.notes
+    assert note in slide.panels[0].table.method_notes
+    assert note not in slide.panels[0].table.notes
     deck, workbook = write_outputs(built, [tmp_path / "b.pptx", tmp_path / "b.xlsx"])
     texts = [
         sh.text_frame.text
@@ -132,7 +134,7 @@ def test_only_charts_of_coded_answers_carry_the_coding_note__ok():
     for s in built.slides:
         assert not any(n.startswith("Codierte Freitexte") for n in s.footnotes), s.title
         for p in s.panels:
-            noted = any(n.startswith("Codierte Freitexte") for n in p.table.notes)
+            noted = any(n.startswith("Codierte Freitexte") for n in p.table.method_notes)
             assert p.question.endswith("__codes") == noted, s.title
     plain = read_wave(reference_path("arbeitshilfe_2022.xlsx"), reference_path("returns_2022.csv"))
     assert plain.coding == {}

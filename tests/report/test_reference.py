@@ -100,8 +100,11 @@ def test_numbers_in_sentences_equal_the_tabulation__ok(reference):
     text = "\n".join(
         b for s in built.slides for b in (*s.bullets, *([s.headline] if s.headline else []))
     )
-    assert f"Rücklauf: {data.wave('2022').responses_count()} Arbeitshilfen" in "\n".join(
-        b for s in built.slides for b in s.bullets
+    # the data slide counts the register's sites that answered (each return is one site)
+    register = reference_path("register.csv").read_text(encoding="utf-8").strip().splitlines()
+    assert (
+        f"Rücklauf: {data.wave('2022').responses_count()} von {len(register) - 1} Standorten"
+        in "\n".join(b for s in built.slides for b in s.bullets)
     )
     assert f"(n={row(t20, 'lebenswelt_konzept', 'ja')['count']})" in text
     assert f"(n={row(t22, 'ueberleitung', 'ja')['count']})" in text

@@ -376,6 +376,7 @@ def test_recipe_uploaded_makes_the_deck__ok(web: Any, web_backend: str) -> None:
     recipe = (
         b"title: Unser eigener Bericht\nslides:\n  - title_slide:\n      title: Unser eigener "
         b"Bericht\n  - result: thm_anzahl\n"
+        b"  - text:\n      title: Daten\n      bullets: ['{{ response() }}']\n"
     )
     r = coord.post(
         url, {"what": "upload", "recipe_file": _upload("bericht.yaml", recipe)}, follow=True
@@ -386,7 +387,10 @@ def test_recipe_uploaded_makes_the_deck__ok(web: Any, web_backend: str) -> None:
     slides = Presentation(io.BytesIO(deck)).slides
     texts = [sh.text_frame.text for s in slides for sh in s.shapes if sh.has_text_frame]
     assert any("Unser eigener Bericht" in t for t in texts)
-    assert len(slides) == 2
+    # response() counts the program's register: 3 of its sites answered
+    sites = web.program.sites.count()
+    assert any(f"Rücklauf: 3 von {sites} Standorten" in t for t in texts), texts
+    assert len(slides) == 3
 
 
 def test_recipe_with_an_error_is_refused_and_nothing_kept__error(

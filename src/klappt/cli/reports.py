@@ -242,6 +242,10 @@ def report(
     if wave is not None:
         spec = _with_not_counted(spec, _project(project), wave, lang or "de")
     data_in = load_data(spec, main_wave, loader)
+    if register is not None:  # response() of a recipe counts the register's sites
+        from klappt.report.coverage import read_register
+
+        data_in.sites = read_register(register)
     # published as it comes out: the project's minimum cell size unless recipe or --min-cell say
     data_in.protect(_min_cell(None, project if wave is None else _project(project)), contacts)
     built = build_report(spec, data_in, lang, min_cell=min_cell)

@@ -358,8 +358,8 @@ class _Builder:
 
     def _with_coding_notes(self, panels: tuple[BuiltPanel, ...]) -> tuple[BuiltPanel, ...]:
         """How many codes count and how many were accepted suggestions: a method note for the
-        tables behind charts of coded free text (workbook, HTML data table), not a line under
-        a chart that a ministry reads."""
+        workbook's tables behind charts of coded free text, not a line under a chart or in the
+        HTML's data table that a ministry reads."""
         from klappt.coding.apply import SUFFIX
 
         out = []
@@ -377,7 +377,7 @@ class _Builder:
                 codes=fmt_number(summary.codes, self.lang, 0),
                 suggested=fmt_number(summary.from_suggestions, self.lang, 0),
             )
-            table = dataclasses.replace(p.table, notes=(*p.table.notes, note))
+            table = dataclasses.replace(p.table, method_notes=(*p.table.method_notes, note))
             out.append(dataclasses.replace(p, table=table))
         return tuple(out)
 

@@ -34,6 +34,9 @@ class DataTable:
     question_label: str = ""
     wave: str | None = None
     notes: tuple[str, ...] = ()
+    #: notes on how the figures were made ("52 codes, 0 of them accepted suggestions"): for
+    #: the workbook, which is the method record, never in a published caption
+    method_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from klappt.instrument.model import Instrument
 if TYPE_CHECKING:
     from klappt.coding.codings import CodingSummary
     from klappt.coding.mentions import Mention
+    from klappt.report.coverage import RegisterSite
     from klappt.responses.dataset import ResponseSet
 
 Tabulation = dict[str, Any]
@@ -217,6 +218,8 @@ class ReportData:
         self.main = str(main) if main is not None else list(self.waves)[-1]
         if self.main not in self.waves:
             raise KeyError(self.main)
+        #: the sites' register (recipe ``register:`` or ``--register``), for ``response()``
+        self.sites: list[RegisterSite] = []
 
     @classmethod
     def single(cls, instrument: Instrument, responses: ResponseSet, name: str = "") -> ReportData:

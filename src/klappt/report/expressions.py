@@ -98,6 +98,8 @@ FUNCTIONS = (
     "trend",
     "change",
     "stayed",
+    "response",
+    "response_by_type",
 )
 
 #: ``from=`` is a Python keyword: read as ``from_=`` (outside quotes, after "(" or ",")
@@ -341,6 +343,27 @@ class Evaluator:
 
     def _f_responses(self, wave: str | None = None) -> Value:
         return Value(self._wave(wave).responses_count(self.lang))
+
+    def _response_lines(self, wave: str | None) -> list[str]:
+        """The data slide's lines of a derived deck (:func:`klappt.report.coverage.returns_lines`):
+        the register's sites that answered, in all and per site type."""
+        from klappt.report.coverage import DeckContext, coverage, returns_lines
+
+        w = self._wave(wave)
+        cov = None
+        if w.responses is not None and self.data.sites:
+            cov = coverage(w.responses, self.data.sites, w.min_cell or 3)
+        return returns_lines(
+            DeckContext(coverage=cov, returns=w.responses_count(self.lang)), self.lang
+        )
+
+    def _f_response(self, wave: str | None = None) -> Value:
+        lines = self._response_lines(wave)
+        return Value(lines[0] if lines else "")
+
+    def _f_response_by_type(self, wave: str | None = None) -> Value:
+        by_type = [ln[2:] for ln in self._response_lines(wave) if ln.startswith("- ")]
+        return Value(by_type[0] if by_type else "")
 
     def _f_base(self, q: str, wave: str | None = None) -> Value:
         _, table = self._table(q, wave)

@@ -16,6 +16,7 @@ __all__ = [
     "INSET",
     "ResultGrid",
     "bullets_height",
+    "findings_below",
     "footer_lines",
     "result_grid",
 ]
@@ -49,6 +50,17 @@ def bullets_height(items: list[str], width: float, size: float) -> float:
     return lines * size * 1.2 + len(items) * size * 0.5 + 4
 
 
+def findings_below(has_findings: bool, n_panels: int) -> bool:
+    """Whether a result slide's findings go under its charts rather than in a column beside
+    them: two or more charts would be squeezed by a third column (their labels wrap to five
+    lines and long words break). The deck, the PDF pages and the HTML report all ask here.
+
+    >>> findings_below(True, 1), findings_below(True, 2), findings_below(False, 3)
+    (False, True, False)
+    """
+    return has_findings and n_panels >= 2
+
+
 def result_grid(
     left: float,
     top: float,
@@ -64,12 +76,12 @@ def result_grid(
     findings: Box | None = None
     size = 24.0
     area_w = width
-    if bullets and n_panels == 1:
+    if bullets and n_panels and not findings_below(True, n_panels):
         fw = area_w * FINDINGS_SHARE
         findings = (left + width - fw, top + 4, fw, bottom - top - 4)
         size = 18.0
         area_w -= fw + GAP
-    elif bullets and n_panels:
+    elif bullets and n_panels:  # findings_below
         fh = min(bullets_height(bullets, area_w, BELOW_SIZE), (bottom - top) * BELOW_SHARE)
         findings = (left, bottom - fh, area_w, fh)
         size = BELOW_SIZE

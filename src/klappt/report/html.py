@@ -17,6 +17,7 @@ from html import escape
 from klappt.report import svg as _svg  # noqa: F401  (registers the SVG drawers)
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide, DataTable
 from klappt.report.cloud import cloud_sizes
+from klappt.report.grid import findings_below
 from klappt.report.kinds import KIND, SVG
 from klappt.report.textfit import text_width
 from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MUTED, PRIMARY
@@ -92,6 +93,8 @@ svg.chart {{ width: 100%; height: auto; display: block; }}
 .phone {{ display: none; }}
 .findings {{ flex: 0 0 32%; margin: 0; padding-left: 1.2em; font-size: 20px; }}
 .findings.wide {{ flex: 1; }}
+.body.findings-below {{ flex-direction: column; align-items: stretch; }}
+.findings-below .panels, .findings-below .findings {{ flex: none; }}
 .findings li, .bullets li {{ margin-bottom: 10px; }}
 .bullets {{ font-size: 22px; padding-left: 1.2em; }}
 ul.sub {{ padding-left: 1.2em; margin: 6px 0 0; font-size: 0.9em; }}
@@ -320,14 +323,16 @@ def _result(s: BuiltSlide, number: int, lang: str, level: int) -> str:
     if s.headline:
         out.append(f'<p class="headline">{_e(s.headline)}</p>')
     parts = []
+    # findings beside one chart, under two or more: the deck's decision (klappt.report.grid)
+    below = findings_below(bool(s.bullets), len(s.panels))
     if s.panels:
         # drawn as wide as they are shown on the narrowest screen that gets the wide layout
         # (NARROW + 1 px: the slide's content is 773 px wide there, findings take a third and
         # a gap): a drawing is only ever shown at its size or larger, so its 12 px text never
         # gets smaller than 12 px (at 1280 px it is about 16 px)
         content = NARROW + 1 - 2 * 16 - 2 * 48 - 4  # 4 px to spare for rounding
-        area = content - (content * 0.32 + 28 if s.bullets else 0.0)
         n = len(s.panels)
+        area = content - (content * 0.32 + 28 if s.bullets and not below else 0.0)
         columns = 2 if n == 4 else n
         width = (area - 28 * (columns - 1)) / columns
         figures = "".join(
@@ -338,6 +343,7 @@ def _result(s: BuiltSlide, number: int, lang: str, level: int) -> str:
         wide = "" if s.panels else " wide"
         parts.append(_list(s.bullets, f"findings{wide}", text("findings", lang)))
     cls = "body with-findings" if s.panels and s.bullets else "body"
+    cls += " findings-below" if below else ""
     out.append(f'<div class="{cls}">{"".join(parts)}</div>')
     out.append(_footnotes(s.footnotes))
     return "\n".join(out)

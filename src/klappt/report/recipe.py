@@ -67,6 +67,7 @@ _TOP_KEYS = (
     "options",
     "disclosure",
     "trends",
+    "register",
 )
 _SLIDE_KEYS: dict[str, tuple[str, ...]] = {
     "title_slide": ("title", "subtitle", "date", "authors", "institution", "logo"),
@@ -266,6 +267,7 @@ class _Reader:
             min_cell=min_cell,
             trends=read_trends(self, m),
             site_slides=site_slides,
+            register=self.string(m, "register"),
         )
 
     def slide_list(self, m: YMap, key: str) -> tuple[Slide, ...]:

@@ -101,7 +101,12 @@ def load_data(
             "Keine Daten: FORM und DATA angeben, --wave nutzen oder im Rezept 'waves' mit form/data nennen.",
             "No data: give FORM and DATA, use --wave, or name 'waves' with form/data in the recipe.",
         )
-    return ReportData(waves, main=main_name if main_name in waves else None)
+    data = ReportData(waves, main=main_name if main_name in waves else None)
+    if spec.register:
+        from klappt.report.coverage import read_register
+
+        data.sites = read_register(_path(base, spec.register))
+    return data
 
 
 def _coded(wave: WaveData, src: WaveSource, base: Path, recipe: str | None) -> WaveData:

@@ -229,6 +229,9 @@ class ReportSpec:
     trends: TrendSources | None = None
     #: the recipe's ``site_slides:``, the storyline of each site's own report (issue 18)
     site_slides: tuple[Slide, ...] = ()
+    #: the recipe's ``register:``, the sites' register (relative to the recipe): the live
+    #: numbers ``response()`` and ``response_by_type()`` count its sites that answered
+    register: str | None = None
 
     def __post_init__(self) -> None:
         numbered: list[Slide] = []

@@ -29,6 +29,9 @@ MARK = "B03A2E"  # "Demo – synthetische Daten" on the title slide (6:1 on whit
 QUALITATIVE = ("2F6DB5", "C06A00", "009E73", "8E5EA2", "B0477A", "7A7A22", "8C5A2B", "1A7F8C")
 #: "none", "no", "don't know": a grey that says "nothing to see" and still reads on white.
 NEUTRAL = "6F6F6F"
+#: "don't know", "not decided yet": a lighter grey (3.2:1 on white), told apart from "no"
+#: when a list has both ("ja", "nein", "noch offen")
+UNDECIDED = "909090"
 
 _BEST = (0x1F, 0x4E, 0x79)
 _MIDDLE = (0x86, 0x94, 0xA3)
@@ -98,12 +101,12 @@ def legend_colors(panel: BuiltPanel) -> list[str]:
 
 def single_colors(panel: BuiltPanel) -> list[str]:
     """Bars or columns of one series: a scale's points in their colours; the choices of a list
-    in one colour and its "none/no" answers in neutral grey (with no legend, a bar's colour
+    in one colour and its "none/no/don't know" answers in neutral grey (with no legend, a bar's colour
     names nothing, and a rainbow would only distract)."""
     color = legend_colors(panel)[0] if panel.series else QUALITATIVE[0]
     if panel.ordered and panel.category_colors:
         return list(panel.category_colors)
     return [
-        NEUTRAL if c == NEUTRAL else color
+        c if c in (NEUTRAL, UNDECIDED) else color
         for c in (panel.category_colors or [color] * len(panel.categories))
     ]

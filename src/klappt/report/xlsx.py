@@ -165,7 +165,7 @@ def _table_sheet(
             if i % 2 == 0:
                 c.fill = _BAND_FILL
     r = head_row + len(t.rows) + 2
-    notes = list(t.notes) + [n for n in slide.footnotes if n not in t.notes]
+    notes = [*t.notes, *t.method_notes] + [n for n in slide.footnotes if n not in t.notes]
     for note in notes:
         put(row=r, column=1, value=safe_text(note)).font = _MUTED_FONT
         r += 1

@@ -396,5 +396,13 @@ def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     data = ReportData(
         {name: WaveData(name, rs.instrument, rs, coding=codes.summaries, names=contacts)}
     )
+    from klappt.report.coverage import RegisterSite
+
+    # a recipe's response() counts the program's register (a recipe's own register: file is
+    # never read on the server)
+    data.sites = [
+        RegisterSite(site.site_id, site.name, site.typ or None)
+        for site in Site.objects.filter(program=wave.program).order_by("position", "site_id")
+    ]
     built = build_report(spec, data, lang)
     return RENDERERS[fmt](built, None)
