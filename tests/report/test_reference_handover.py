@@ -170,3 +170,6 @@ def test_response_follows_the_register_and_the_returns__ok(tmp_path):
     spec_plain = replace(spec, register=None)
     plain = build_report(spec_plain, load_data(spec_plain), "de")
     assert plain.slides[2].bullets[1] == "Rücklauf: 40 Fragebögen"
+    # and no empty point where the response by type had nothing to say
+    assert not [b for b in plain.slides[2].bullets if not b.strip(" -–")], plain.slides[2].bullets
+    assert len(plain.slides[2].bullets) == 2, plain.slides[2].bullets

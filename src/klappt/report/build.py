@@ -8,6 +8,7 @@ recipe line, so no output is half written.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +197,7 @@ class _Builder:
             kind="text",
             title=self.render(s.title),
             subtitle=self.render(s.subtitle) if s.subtitle else None,
-            bullets=tuple(self.render(b) for b in s.bullets),
+            bullets=_said(self.render(b) for b in s.bullets),
             footnotes=tuple(self.render(f) for f in s.footnotes),
         )
 
@@ -321,7 +322,7 @@ class _Builder:
             subtitle=self.render(subtitle) if subtitle else None,
             panels=panels,
             headline=headline,
-            bullets=tuple(self.render(f) for f in findings),
+            bullets=_said(self.render(f) for f in findings),
             footnotes=tuple(notes),
         )
 
@@ -440,3 +441,9 @@ def check_output_format(path: str | Path, known: tuple[str, ...]) -> None:
             suffix=p.suffix or Reason.NONE(),
             expected=", ".join(known),
         )
+
+
+def _said(lines: Iterable[str]) -> tuple[str, ...]:
+    """The bullets that say something: a live number with nothing to say ("- {{
+    response_by_type() }}" without site types) leaves no empty point or bare dash."""
+    return tuple(x for x in lines if x.strip().lstrip("-–").strip())
