@@ -11,7 +11,36 @@ from pathlib import Path
 from klappt.report.built import BuiltReport
 from klappt.report.print_pages import render_pages, slide_size
 
-__all__ = ["render_pdf"]
+__all__ = ["UA_RULES", "render_pdf"]
+
+#: The rules of WeasyPrint's HTML user-agent stylesheet (``css/html5_ua.css``) that apply to
+#: the elements :mod:`klappt.report.print_pages` writes (html, body, section, p, i, b, span,
+#: br, div, img, and the tables of statistics), and nothing else. WeasyPrint matches every
+#: element against its whole stylesheet of some 200 rules for forms, lists, headings … before
+#: it lays a page out: a third of the PDF's time for none of our elements (bench/README.md).
+#: ``tests/report/test_pdf_speed_look.py`` renders the reference deck with both and
+#: compares the pages pixel by pixel, so that a rule missing here cannot go unseen.
+UA_RULES = """
+html, body, section, p, div { display: block }
+head, meta, style, title { display: none }
+html { color-scheme: light }
+body { margin: 8px }
+p { margin-top: 1em; margin-bottom: 1em }
+b, th { font-weight: bold }
+i { font-style: italic }
+br::before { content: "\\A"; white-space: pre-line }
+img { overflow: hidden }
+table { display: table; box-sizing: border-box; border-spacing: 2px; border-collapse: separate;
+  text-indent: initial; border-color: gray }
+thead { display: table-header-group }
+tbody { display: table-row-group }
+thead, tbody, table > tr { vertical-align: middle }
+thead, tbody, tr { border-color: inherit }
+tr { display: table-row }
+td, th { display: table-cell; padding: 1px; border-color: gray }
+tr, td, th { vertical-align: inherit }
+@page { margin: 75px }
+"""
 
 
 def render_pdf(built: BuiltReport, template: str | Path | None = None) -> bytes:
@@ -38,18 +67,40 @@ def render_pdf(built: BuiltReport, template: str | Path | None = None) -> bytes:
     """
     import logging
 
-    from weasyprint import HTML
-
     # WeasyPrint logs every CSS property it does not know as a warning
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
 
     size = slide_size(template or built.template)
     # charts and the logo are data: URLs; anything else (file, http) is refused
-    document = HTML(string=render_pages(built, size), url_fetcher=_fetcher(), base_url=None)
+    document = _pages_html()(
+        string=render_pages(built, size), url_fetcher=_fetcher(), base_url=None
+    )
     # the document's title and language come from the pages' <title> and lang by default;
     # only options WeasyPrint knows are passed (an unknown one is logged as an error each time)
     return document.write_pdf()
+
+
+_PAGES_HTML: list[type] = []
+
+
+def _pages_html() -> type:
+    """WeasyPrint's ``HTML`` with :data:`UA_RULES` as its user-agent stylesheet (made once).
+
+    ``_ua_stylesheets`` is WeasyPrint's own hook for it (its form stylesheet uses the same);
+    a WeasyPrint without it simply keeps its whole stylesheet, with the same pages.
+    """
+    if not _PAGES_HTML:
+        from weasyprint import CSS, HTML
+
+        ua = CSS(string=UA_RULES)
+
+        class PagesHTML(HTML):
+            def _ua_stylesheets(self, forms: bool = False) -> list[object]:
+                return [ua]
+
+        _PAGES_HTML.append(PagesHTML)
+    return _PAGES_HTML[0]
 
 
 def _fetcher() -> object:
