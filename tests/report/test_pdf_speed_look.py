@@ -26,12 +26,29 @@ def _pages(pdf: bytes, where: Path) -> list[bytes]:
     return [p.read_bytes() for p in sorted(where.glob("p-*.png"))]
 
 
-def test_pdf_pages_look_as_with_weasyprints_whole_stylesheet__ok(tmp_path: Path):
+def _every_kind(folder: Path) -> Path:
+    # the recipe of every chart kind × question type (statistics tables among them)
+    import importlib.util
+
+    found = importlib.util.spec_from_file_location(
+        "kinds_cases", Path(__file__).with_name("test_kinds.py")
+    )
+    assert found is not None and found.loader is not None
+    cases = importlib.util.module_from_spec(found)
+    found.loader.exec_module(cases)
+    return cases._recipe(folder, cases.RENDERED)
+
+
+@pytest.mark.parametrize("which", ["reference", "every kind"])
+def test_pdf_pages_look_as_with_weasyprints_whole_stylesheet__ok(tmp_path: Path, which: str):
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm is not installed")
     from weasyprint import HTML
 
-    spec = load_recipe(reference_path("recipe_2022.yaml"))
+    if which == "reference":
+        spec = load_recipe(reference_path("recipe_2022.yaml"))
+    else:
+        spec = load_recipe(_every_kind(tmp_path))
     built = build_report(spec, load_data(spec), mark="Demo – synthetische Daten")
     ours = render_pdf(built)
     page = render_pages(built, slide_size(built.template))

@@ -15,9 +15,9 @@ __all__ = ["UA_RULES", "render_pdf"]
 
 #: The rules of WeasyPrint's HTML user-agent stylesheet (``css/html5_ua.css``) that apply to
 #: the elements :mod:`klappt.report.print_pages` writes (html, body, section, p, i, b, span,
-#: br, div, img, and the tables of statistics), and nothing else. WeasyPrint matches every
+#: br, div, img, and the tables of statistics with their colgroup), and nothing else. WeasyPrint matches every
 #: element against its whole stylesheet of some 200 rules for forms, lists, headings … before
-#: it lays a page out: a third of the PDF's time for none of our elements (bench/README.md).
+#: it lays a page out: some 15 % of the PDF's CPU time for none of our elements (bench/README.md).
 #: ``tests/report/test_pdf_speed_look.py`` renders the reference deck with both and
 #: compares the pages pixel by pixel, so that a rule missing here cannot go unseen.
 UA_RULES = """
@@ -37,6 +37,8 @@ tbody { display: table-row-group }
 thead, tbody, table > tr { vertical-align: middle }
 thead, tbody, tr { border-color: inherit }
 tr { display: table-row }
+colgroup { display: table-column-group }
+col { display: table-column }
 td, th { display: table-cell; padding: 1px; border-color: gray }
 tr, td, th { vertical-align: inherit }
 @page { margin: 75px }
