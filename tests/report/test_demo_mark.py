@@ -1,5 +1,6 @@
 """``klappt demo`` shows real names and dates beside synthetic numbers, so every slide says so
-(issue 15, defect 11): the title slide and every footer carry "Demo – synthetische Daten"."""
+(issue 15, defect 11): every slide carries "Demo – synthetische Daten", in one place on every
+kind of slide (the top right corner, klappt.report.grid.mark_box), not among the footnotes."""
 
 from __future__ import annotations
 
@@ -30,13 +31,26 @@ def _slide_texts(deck) -> list[str]:
 def _check(deck, mark: str) -> None:
     texts = _slide_texts(deck)
     assert all(mark in t for t in texts), [i for i, t in enumerate(texts, 1) if mark not in t]
-    title = next(sh for sh in deck.slides[0].shapes if sh.name == "Mark")
-    assert title.text_frame.text == mark
-    # on a result slide: in the footer, below the chart
-    result = next(s for s in deck.slides if any(sh.name == "Footnotes" for sh in s.shapes))
-    foot = next(sh for sh in result.shapes if sh.name == "Footnotes")
-    assert mark in foot.text_frame.text
-    assert foot.top > deck.slide_height * 0.8
+    marks = [[sh for sh in slide.shapes if sh.name == "Mark"] for slide in deck.slides]
+    assert all(len(m) == 1 for m in marks), [len(m) for m in marks]
+    assert all(m[0].text_frame.text == mark for m in marks)
+    # one place on every kind of slide: title, agenda, text, section, result, closing alike
+    kinds = {slide.slide_layout.name for slide in deck.slides}
+    places = {(m[0].left, m[0].top, m[0].width, m[0].height) for m in marks}
+    assert len(places) == 1, (kinds, places)
+    left, top, width, _ = places.pop()
+    assert top < deck.slide_height * 0.05  # the top of the slide
+    assert left + width > deck.slide_width * 0.9  # at its right
+    # and no longer among the footnotes (at the foot of one slide, under the bullets of another)
+    for slide in deck.slides:
+        foot = [sh for sh in slide.shapes if sh.name == "Footnotes"]
+        assert not any(mark in sh.text_frame.text for sh in foot)
+    # every slide's title stays clear of it
+    for slide, m in zip(deck.slides, marks, strict=True):
+        for sh in slide.shapes:
+            beside = sh.left + sh.width > m[0].left
+            if sh.name != "Mark" and sh.has_text_frame and sh.text_frame.text.strip() and beside:
+                assert sh.top >= m[0].top + m[0].height or sh.name == "Background", sh.name
 
 
 def test_a_marked_report_carries_the_mark_on_every_slide__ok():

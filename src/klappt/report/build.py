@@ -15,6 +15,7 @@ from typing import Any
 from klappt.errors import ErrorCode, KlapptError
 from klappt.errors import Text as Bilingual
 from klappt.reasons import Reason
+from klappt.report.abbreviations import explain_abbreviations
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.comparison import compare_items, same_question
 from klappt.report.data import ReportData
@@ -59,7 +60,7 @@ def build_report(
         ``de`` or ``en``; default: the recipe's language, else German.
     mark:
         A line every slide carries (``klappt demo``: "Demo – synthetische Daten"): on the
-        title slide and in every footer.
+        top right corner of every slide (:func:`klappt.report.grid.mark_box`).
     min_cell:
         The minimum cell size of disclosure control (``--min-cell``); default: the recipe's
         ``disclosure: min_cell``, else what ``data`` was given (the project's, else 3).
@@ -112,6 +113,9 @@ def build_report(
         _Builder(spec, data, lang).run()
         spec = too_few_spec(spec, returned, k, lang)
     built = _Builder(spec, data, lang).run()
+    glossary = spec.options.get("abbreviations")
+    if isinstance(glossary, dict):  # checked by the recipe reader (recipe_options)
+        built = explain_abbreviations(built, glossary)
     return with_mark(built, mark) if mark else built
 
 
@@ -384,16 +388,10 @@ class _Builder:
 
 
 def with_mark(built: BuiltReport, mark: str) -> BuiltReport:
-    """``built`` with ``mark`` in the footnotes of its result and text slides (every format
-    prints those in the footer) and as ``built.mark``, which the deck also stamps on the
-    title, agenda, section and closing slides."""
-    slides = tuple(
-        dataclasses.replace(s, footnotes=(*s.footnotes, mark))
-        if s.kind in ("result", "text") and mark not in s.footnotes
-        else s
-        for s in built.slides
-    )
-    return dataclasses.replace(built, slides=slides, mark=mark)
+    """``built`` with ``mark`` as ``built.mark``: every format sets it in one place on every
+    slide (:func:`klappt.report.grid.mark_box`, the top right corner), not among a slide's
+    footnotes, where it stood at the foot of one slide and under the bullets of the next."""
+    return dataclasses.replace(built, mark=mark)
 
 
 #: Fields that hold names, paths or numbers as data, not text a reader sees.

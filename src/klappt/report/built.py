@@ -125,7 +125,7 @@ class BuiltReport:
     slides: tuple[BuiltSlide, ...]
     template: str | None = None
     waves: tuple[str, ...] = ()
-    mark: str | None = None  # "Demo – synthetische Daten": on the title slide and every footer
+    mark: str | None = None  # "Demo – synthetische Daten": top right on every slide (grid.mark_box)
     meta: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def tables(self) -> list[tuple[int, BuiltSlide, BuiltPanel]]:

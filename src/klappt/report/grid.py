@@ -14,10 +14,12 @@ __all__ = [
     "FINDINGS_SHARE",
     "GAP",
     "INSET",
+    "MARK_SIZE",
     "ResultGrid",
     "bullets_height",
     "findings_below",
     "footer_lines",
+    "mark_box",
     "result_grid",
 ]
 
@@ -33,6 +35,20 @@ BELOW_SHARE = 0.3
 BELOW_SIZE = 16.0
 
 Box = tuple[float, float, float, float]  # x, y, width, height in points
+
+#: The size of a mark such as "Demo – synthetische Daten" (bold), the smallest text of a deck.
+MARK_SIZE = 12.0
+
+
+def mark_box(width: float, margin: float) -> Box:
+    """Where a mark such as "Demo – synthetische Daten" goes on every slide, set right-aligned:
+    the top right corner, above the title (which starts 16 pt down), clear of footnotes, slide
+    number, the title slide's logo (30 pt down) and the section slide's number.
+
+    One place on every kind of slide, in the deck, the PDF and (as a corner label) the HTML,
+    so that a reader finds it where they found it on the slide before.
+    """
+    return (width / 2, 0.0, width / 2 - margin, 16.0)
 
 
 @dataclass(frozen=True)

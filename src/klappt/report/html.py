@@ -20,7 +20,7 @@ from klappt.report.cloud import cloud_sizes
 from klappt.report.grid import findings_below
 from klappt.report.kinds import KIND, SVG
 from klappt.report.textfit import text_width
-from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MUTED, PRIMARY
+from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MARK_ON_DARK, MUTED, PRIMARY
 from klappt.report.typography import list_items, typographic
 from klappt.report.wording import fmt_number, text
 
@@ -111,7 +111,9 @@ details.data summary {{ cursor: pointer; color: #{PRIMARY}; }}
 .slide-title {{ border-left: 24px solid #{PRIMARY}; justify-content: center; }}
 .slide-title .details {{ color: #{MUTED}; margin-top: 28px; font-size: 20px; }}
 .slide-title .details p {{ margin: 0; }}
-.slide-title .mark {{ color: #{MARK}; font-weight: bold; font-size: 22px; margin: 0 0 12px; }}
+.slide > .mark {{ position: absolute; top: 9px; right: 48px; margin: 0; color: #{MARK}; font-weight: bold;
+  font-size: 15px; line-height: 1.2; }}
+.slide-section > .mark {{ color: #{MARK_ON_DARK}; }}
 .slide-title .logo {{ position: absolute; top: 28px; right: 40px; max-width: 200px; max-height: 90px; }}
 .slide-section {{ background: #{PRIMARY}; justify-content: center; }}
 .slide-section h2 {{ color: #FFFFFF; font-size: 40px; }}
@@ -149,6 +151,7 @@ footer.meta {{ color: #{MUTED}; font-size: 13px; text-align: center; }}
 @media (max-width: {NARROW}px) {{
   main {{ padding: 8px 0 24px; }}
   .slide {{ padding: 20px 16px 32px; min-height: 0; border-radius: 0; margin-bottom: 12px; }}
+  .slide > .mark {{ top: 2px; right: 16px; font-size: 13px; }}
   .slide h1 {{ font-size: 30px; }}
   .slide h2, .slide h3 {{ font-size: 23px; }}
   .slide-section h2 {{ font-size: 27px; }}
@@ -236,7 +239,7 @@ _SLIDES = {
 
 def _slide(s: BuiltSlide, number: int, lang: str, level: int, mark: str | None = None) -> str:
     body = _SLIDES[s.kind](s, number, lang, level)
-    if mark and s.kind == "title":  # as on the deck's title slide; the footers carry it too
+    if mark:  # top right on every slide, as in the deck and the PDF (grid.mark_box)
         body = f'<p class="mark">{_e(mark)}</p>\n{body}'
     return (
         f'<section class="slide slide-{s.kind}" id="s{number}" aria-labelledby="s{number}-h">\n{body}\n'

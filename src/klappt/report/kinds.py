@@ -71,6 +71,10 @@ class ChartKind:
     by_count: bool = False  # sorted by count unless the recipe says ``sort: form``
     data_table: bool = True  # the HTML repeats the numbers as a table for screen readers
     over_waves: bool = False  # counts several waves through their mappings (``waves:``)
+    #: when its bars stand upright (columns) in every format: ``always`` (a trend: one group
+    #: per wave, read left to right as time), ``short`` (when the categories are few and short:
+    #: a series order that reads as the legend in PowerPoint and LibreOffice alike), ``never``
+    columns: Literal["always", "short", "never"] = "never"
 
     @property
     def wording(self) -> str:
@@ -85,13 +89,13 @@ KINDS: tuple[ChartKind, ...] = (
     ChartKind("bar", (_SELECT_ONE, _SELECT_MULTIPLE), by_count=True),
     ChartKind("column", (_SELECT_ONE, _SELECT_MULTIPLE)),
     ChartKind("stacked", (_SELECT_ONE,)),
-    ChartKind("grouped", (_SELECT_ONE, _SELECT_MULTIPLE)),
+    ChartKind("grouped", (_SELECT_ONE, _SELECT_MULTIPLE), columns="short"),
     ChartKind("cloud", (_SELECT_ONE, _SELECT_MULTIPLE, "text"), counts="mentions"),
     ChartKind("table", _NUMBERS, counts="statistics", data_table=False),
     # over waves whose forms may change (klappt.report.trend_panels): a choice's share per wave,
     # and the same sites' answers in one wave against the next
-    ChartKind("trend", (_SELECT_ONE, _SELECT_MULTIPLE), over_waves=True),
-    ChartKind("transitions", (_SELECT_ONE,), over_waves=True),
+    ChartKind("trend", (_SELECT_ONE, _SELECT_MULTIPLE), over_waves=True, columns="always"),
+    ChartKind("transitions", (_SELECT_ONE,), over_waves=True, columns="short"),
 )
 
 #: The kinds by name.
@@ -99,6 +103,23 @@ KIND: dict[str, ChartKind] = {k.name: k for k in KINDS}
 
 #: The names of the kinds, in order.
 CHART_KINDS: tuple[KindName, ...] = tuple(k.name for k in KINDS)
+
+
+def chart_style(panel: BuiltPanel) -> str:
+    """How a panel is drawn in every format: ``"column"`` when its kind's bars stand upright
+    (:attr:`ChartKind.columns`), else its kind's name.
+
+    The one rule for the deck, the HTML and the PDF, so that a chart has the same form in all
+    three (a trend was columns in the deck and horizontal bars in the HTML).
+    """
+    rule = KIND[panel.kind].columns if panel.kind in KIND else "never"
+    if rule == "always" or (
+        rule == "short"
+        and len(panel.categories) <= 6
+        and all(len(c) <= 18 for c in panel.categories)
+    ):
+        return "column"
+    return panel.kind
 
 
 def is_kind(name: object) -> TypeGuard[KindName]:

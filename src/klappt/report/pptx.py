@@ -67,8 +67,7 @@ def render_pptx(built: BuiltReport, template: str | Path | None = None) -> bytes
     deck = _Deck(built, template)
     for number, slide in enumerate(built.slides, start=1):
         deck.add(slide, number)
-        if slide.kind not in ("result", "text"):  # those carry the mark among their footnotes
-            stamp_mark(deck.prs.slides[-1], slide.kind, built.mark, deck.templated, built.lang)
+        stamp_mark(deck.prs.slides[-1], slide.kind, built.mark, deck.templated, built.lang)
     out = io.BytesIO()
     deck.prs.save(out)
     return out.getvalue()

@@ -30,7 +30,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from klappt.report.built import BuiltPanel
-from klappt.report.kinds import KIND, PPTX
+from klappt.report.kinds import KIND, PPTX, chart_style
 from klappt.report.pptx_points import hide_label, point_fills, show_value_only, withheld_marks
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import FONT, INK, legend_colors, point_colors, single_colors, text_on
@@ -347,21 +347,6 @@ def _stacked_chart(deck: _Deck, slide: Any, panel: BuiltPanel, box: _Box) -> Non
     slot = min(getattr(deck, "bar_slot", BAR_SLOT) * STACK_FACTOR, box.h)
     box = replace(box, h=min(box.h, 44.0 + bar_chart_height(panel, box.w, slot)))
     add_chart(slide, panel, _emu(box), XL_CHART_TYPE.BAR_STACKED_100, _stacked)
-
-
-def chart_style(panel: BuiltPanel) -> str:
-    """How a kind is drawn: grouped bars with short labels stand upright (columns).
-
-    Columns keep the series in the same left-to-right order as the legend in
-    PowerPoint and LibreOffice alike; horizontal bars are kept for long labels.
-    """
-    if (
-        panel.kind in ("grouped", "trend", "transitions")
-        and len(panel.categories) <= 6
-        and all(len(c) <= 18 for c in panel.categories)
-    ):
-        return "column"
-    return panel.kind
 
 
 def _language(chart: Any, lang: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pptx.util import Emu, Pt
+from pptx.util import Pt
 
 from klappt.errors import ErrorCode, KlapptError, Text
 
@@ -134,38 +134,36 @@ def closing_top(slide: Any, default: float) -> float:
 
 
 def stamp_mark(slide: Any, kind: str, mark: str | None, templated: bool, lang: str) -> None:
-    """A mark such as "Demo – synthetische Daten" on a slide: large at the top right of klappt's
-    own title slide (at the foot of a template's, clear of its design), small at the foot of
-    every other slide, light on klappt's dark section slides."""
+    """A mark such as "Demo – synthetische Daten" on a slide, in the one place every slide
+    has it (:func:`klappt.report.grid.mark_box`: top right, above the title), light on
+    klappt's dark section slides."""
     if not mark:
         return
     from pptx.dml.color import RGBColor
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 
-    from klappt.report.theme import FONT, MARK
+    from klappt.report.grid import INSET, MARK_SIZE, mark_box
+    from klappt.report.theme import FONT, MARK, MARK_ON_DARK
 
     prs_part = slide.part.package.presentation_part.presentation
-    w, h = int(prs_part.slide_width), int(prs_part.slide_height)
-    if kind == "title" and not templated:
-        box = (Emu(int(w * 0.55)), Emu(int(Pt(20))), Emu(int(w * 0.42)), Emu(int(Pt(34))))
-        size, bold = 20.0, True
-    else:
-        box = (Emu(int(w * 0.30)), Emu(h - int(Pt(24))), Emu(int(w * 0.40)), Emu(int(Pt(20))))
-        # 12 pt, the smallest text of a deck (issue 15), also at the foot of a section slide
-        size, bold = (14.0, True) if kind == "title" else (12.0, False)
-    color = "F4C7C0" if kind == "section" and not templated else MARK
-    shape = slide.shapes.add_textbox(*box)
+    w = int(prs_part.slide_width)
+    # the deck's side margin (klappt.report.pptx_text: 3.75 % of the width)
+    x, y, bw, bh = mark_box(w / Pt(1), w / Pt(1) * 0.0375)
+    shape = slide.shapes.add_textbox(Pt(x), Pt(y), Pt(bw), Pt(bh))
     shape.name = "Mark"
     tf = shape.text_frame
     tf.word_wrap = True
+    tf.margin_top = tf.margin_bottom = 0
+    tf.margin_left = tf.margin_right = Pt(INSET)  # as every text box of the deck and the PDF
     tf.vertical_anchor = MSO_ANCHOR.MIDDLE
     p = tf.paragraphs[0]
-    p.alignment = PP_ALIGN.RIGHT if kind == "title" and not templated else PP_ALIGN.CENTER
+    p.alignment = PP_ALIGN.RIGHT
     run = p.add_run()
     run.text = mark
     font = run.font
-    font.size = Pt(size)
-    font.bold = bold
+    font.size = Pt(MARK_SIZE)
+    font.bold = True
     font.name = FONT
+    color = MARK_ON_DARK if kind == "section" and not templated else MARK
     font.color.rgb = RGBColor.from_string(color)
     run._r.get_or_add_rPr().set("lang", "en-GB" if lang == "en" else "de-DE")

@@ -121,20 +121,6 @@ def legend(
     return "".join(parts), len(rows) * step if names else 0.0
 
 
-def _column_legend(
-    names: list[str], colors: list[str], x: float, y: float, width: float, size: float
-) -> tuple[str, float]:
-    """One legend entry under the other, each wrapped at ``width``; returns markup and height."""
-    key = size * 0.75
-    parts, top = [], y
-    for name, color in zip(names, colors, strict=True):
-        lines = wrap(name, width - key - 4, size)
-        parts.append(_rect(x, top + (size * 1.2 - key) / 2, key, key, color))
-        parts.append(text_box(x + key + 4, top, width - key - 4, lines, size))
-        top += len(lines) * size * 1.2 + size * 0.4
-    return "".join(parts), top - y
-
-
 def _axis_max(panel: BuiltPanel) -> float:
     """The value axis of the native chart: room for labels beyond the longest bar."""
     top = max((v or 0) for s in panel.series for v in s.values) if panel.series else 0
@@ -167,20 +153,12 @@ def _ring(panel: BuiltPanel, ident: str, width: float, height: float, lang: str)
     size = label_size(panel, width, height)
     colors = point_colors(panel)
     names = list(panel.categories)
-    if width > height * 1.3:  # legend right of the ring, as in the deck
-        legend_w = min(width * 0.42, max(text_width(n, size) for n in names) + size + 8)
-        _, legend_h = _column_legend(names, colors, 0, 0, legend_w, size)
-        d = min(width - legend_w - 12, height)
-        x0 = (width - d - 12 - legend_w) / 2
-        keys, _ = _column_legend(
-            names, colors, x0 + d + 12, (height - legend_h) / 2, legend_w, size
-        )
-        ring_x, ring_y = x0, (height - d) / 2
-    else:
-        _, legend_h = legend(names, colors, 0, 0, width, size)
-        d = max(40.0, min(width, height - legend_h - 8))
-        ring_x, ring_y = (width - d) / 2, 0.0
-        keys, _ = legend(names, colors, 0, d + 8, width, size)
+    # the legend under the ring, as in the deck and the HTML: one position in every format
+    # and on every slide (a ring alone on a slide once had its legend right, the next below)
+    _, legend_h = legend(names, colors, 0, 0, width, size)
+    d = max(40.0, min(width, height - legend_h - 8))
+    ring_x, ring_y = (width - d) / 2, 0.0
+    keys, _ = legend(names, colors, 0, d + 8, width, size)
     svg = _ring_svg(panel, d, size + 1, colors)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (

@@ -20,14 +20,24 @@ from klappt.errors import ErrorCode, KlapptError
 from klappt.reasons import Reason
 from klappt.report.built import BuiltPanel, BuiltReport, BuiltSlide
 from klappt.report.cloud import cloud_color, layout_cloud
-from klappt.report.grid import INSET, result_grid
+from klappt.report.grid import INSET, MARK_SIZE, mark_box, result_grid
 from klappt.report.kinds import PRINT
 from klappt.report.pptx_charts import SHARE_HEADING, panel_shares
 from klappt.report.print_charts import fit_lines, text_box
 from klappt.report.slide_fill import stack_boxes
 from klappt.report.stats_layout import PAD, stats_layout
 from klappt.report.textfit import text_width, wrap
-from klappt.report.theme import ACCENT, FONT_STACK, INK, LIGHT, MARK, MUTED, PRIMARY, WHITE
+from klappt.report.theme import (
+    ACCENT,
+    FONT_STACK,
+    INK,
+    LIGHT,
+    MARK,
+    MARK_ON_DARK,
+    MUTED,
+    PRIMARY,
+    WHITE,
+)
 from klappt.report.typography import list_items, typographic
 
 __all__ = ["DEFAULT_SIZE", "render_pages", "slide_size"]
@@ -122,7 +132,7 @@ class _Page:
 
     def __init__(self, width: float, height: float, lang: str, mark: str | None = None) -> None:
         self.W, self.H = width, height
-        self.mark = mark  # "Demo – synthetische Daten": on the title page, as on the deck's
+        self.mark = mark  # "Demo – synthetische Daten": top right on every page, as in the deck
         self.M = width * 0.0375  # side margin: 36 pt on a 16:9 slide
         self.lang = lang
         self.parts: list[str] = []
@@ -220,6 +230,22 @@ class _Page:
     def slide(self, s: BuiltSlide, number: int) -> str:
         self.parts = []
         getattr(self, f"_{s.kind}")(s, number)
+        if self.mark:  # where the deck stamps it (klappt.report.pptx_layouts.stamp_mark)
+            color = MARK_ON_DARK if s.kind == "section" else MARK
+            x, y, w, h = mark_box(self.W, self.M)
+            top = y + (h - MARK_SIZE * 1.2) / 2  # one line, centred in its box as in the deck
+            self.parts.append(
+                text_box(
+                    x + _INSET,
+                    top,
+                    w - 2 * _INSET,
+                    [typographic(self.mark)],
+                    MARK_SIZE,
+                    color,
+                    True,
+                    "right",
+                )
+            )
         return f'<section class="page page-{s.kind}">' + "".join(self.parts) + "</section>"
 
     def _title(self, s: BuiltSlide, number: int) -> None:
@@ -227,9 +253,6 @@ class _Page:
         self.rect(0, 0, 18, H, PRIMARY)
         self.rect(18, 0, 6, H, ACCENT)
         logo_h = self._logo(s.logo) if s.logo else 0.0
-        if self.mark:  # where the deck stamps it (klappt.report.pptx_layouts.stamp_mark)
-            box = (W * 0.55, 20 + logo_h, W * 0.42, 34)
-            self.text(box, self.mark, 20, MARK, bold=True, align="right", anchor="middle")
         top = max(120.0, 40 + logo_h + 20)
         left = M + 48
         width = W - left - M

@@ -27,7 +27,9 @@ class Reader(Protocol):
 def check_options(r: Reader, options: dict[str, Any], line: int | None) -> None:
     """``decimals`` (0–3, the percentages' decimals, default 1; ``auto``: none under a base
     of 100, else one), ``source_line`` (a text with {survey}, {wave}, {n}, or false) and
-    ``missing_kinds`` (``show``: refused, don't know … as categories of their own)."""
+    ``missing_kinds`` (``show``: refused, don't know … as categories of their own) and
+    ``abbreviations`` (abbreviation: text written out, explained in a footnote of each slide
+    that uses it, :mod:`klappt.report.abbreviations`)."""
     lines = getattr(options, "key_lines", {})
     decimals = options.get("decimals")
     if (
@@ -46,6 +48,21 @@ def check_options(r: Reader, options: dict[str, Any], line: int | None) -> None:
             lines.get("missing_kinds", line),
             f"options.missing_kinds: 'missing' (Vorgabe) oder 'show', nicht '{kinds}'.",
             f"options.missing_kinds: 'missing' (the default) or 'show', not '{kinds}'.",
+        )
+    glossary = options.get("abbreviations")
+    if glossary is not None and (
+        not isinstance(glossary, dict)
+        or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+            for k, v in glossary.items()
+        )
+    ):
+        raise r.fail(
+            lines.get("abbreviations", line),
+            "options.abbreviations: je Abkürzung ihr ausgeschriebener Text "
+            "(zum Beispiel 'THM: Teilhabemanagement').",
+            "options.abbreviations: each abbreviation with its text written out "
+            "(for example 'THM: Teilhabemanagement').",
         )
     source = options.get("source_line")
     if source is not None and source is not False and not isinstance(source, str):

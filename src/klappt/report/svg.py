@@ -11,7 +11,7 @@ import math
 from html import escape
 
 from klappt.report.built import BuiltPanel
-from klappt.report.kinds import KIND, SVG
+from klappt.report.kinds import KIND, SVG, chart_style
 from klappt.report.textfit import text_width, wrap
 from klappt.report.theme import INK, legend_colors, point_colors, single_colors, text_on
 from klappt.report.typography import typographic
@@ -185,6 +185,8 @@ def _scale_max(panel: BuiltPanel) -> float:
 
 @SVG.register("bar", "grouped", "trend", "transitions")
 def _bars(panel: BuiltPanel, ident: str, width: float, lang: str) -> str:
+    if chart_style(panel) == "column":  # as the deck and the PDF draw it (kinds.chart_style)
+        return _columns(panel, ident, width, lang)
     n_series = len(panel.series)
     label_w, size = _label_column(panel.categories, 0.36, width)
     plot_x, plot_w = label_w + 8, width - label_w - 8 - 56

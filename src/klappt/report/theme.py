@@ -21,7 +21,8 @@ PRIMARY = "1F4E79"  # titles, section slides
 ACCENT = "E07B00"  # thin rules, highlights
 LIGHT = "EEF3F8"  # section band background
 WHITE = "FFFFFF"
-MARK = "B03A2E"  # "Demo – synthetische Daten" on the title slide (6:1 on white)
+MARK = "B03A2E"  # "Demo – synthetische Daten" at the top right of every slide (6:1 on white)
+MARK_ON_DARK = "F4C7C0"  # the mark on klappt's dark section slides
 
 #: Series colours in order: blue, orange, green, purple, magenta, olive, brown, teal. Each has a
 #: contrast of at least 3:1 against white (WCAG 1.4.11 for graphics), so a bar or slice is seen
