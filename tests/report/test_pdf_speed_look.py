@@ -43,7 +43,10 @@ def _every_kind(folder: Path) -> Path:
 def test_pdf_pages_look_as_with_weasyprints_whole_stylesheet__ok(tmp_path: Path, which: str):
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm is not installed")
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from klappt.report.fonts import font_faces, font_urls
 
     if which == "reference":
         spec = load_recipe(reference_path("recipe_2022.yaml"))
@@ -52,7 +55,14 @@ def test_pdf_pages_look_as_with_weasyprints_whole_stylesheet__ok(tmp_path: Path,
     built = build_report(spec, load_data(spec), mark="Demo – synthetische Daten")
     ours = render_pdf(built)
     page = render_pages(built, slide_size(built.template))
-    whole = HTML(string=page, url_fetcher=_fetcher(), base_url=None).write_pdf()
+    # the same fonts as render_pdf, with WeasyPrint's whole user-agent stylesheet
+    fetcher = _fetcher(font_urls())
+    fonts = FontConfiguration()
+    faces = font_faces()
+    sheets = [CSS(string=faces, font_config=fonts, url_fetcher=fetcher)] if faces else []
+    whole = HTML(string=page, url_fetcher=fetcher, base_url=None).write_pdf(
+        stylesheets=sheets, font_config=fonts
+    )
     a, b = _pages(ours, tmp_path / "lean"), _pages(whole, tmp_path / "whole")
     assert len(a) == len(b) == len(built.slides)
     differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True), start=1) if x != y]
