@@ -141,3 +141,17 @@ def test_report_downloads_use_the_projects_minimum__ok(
         c.get(f"/p/{web.program.slug}/w/{wave.pk}/report.html").content.decode()
     )
     assert "Mindestfallzahl" not in page and "Rücklauf: 4 von" in page
+
+
+def test_site_reports_use_the_projects_minimum__ok(
+    web: Any, web_backend: str, project_min_cell: Any
+) -> None:
+    from test_site_reports_web import _pptx_text, _release, _report, _wave
+
+    project_min_cell(5)
+    wave = _wave(web, ("gt", "e", "mk", "bm", "vie", "rs"))
+    _release(web, wave)
+    wave.closed_at = wave.opened_at
+    wave.save()
+    text = " ".join(_pptx_text(_report(web, wave, "gt", "pptx").content).split())
+    assert "weniger als 5 Kommunen" in text and "weniger als 3 " not in text
