@@ -129,8 +129,9 @@ def test_scale_items_and_numbers_of_a_group_share_one_slide__ok(derived):
     numbers = next(s for s in _results(built) if s.panels[0].kind == "table")
     table = numbers.panels[0].table
     assert [row[0] for row in table.rows] == [
-        "Wie viele Teilhabemanager:innen (THM, FB6) sind derzeit in Ihrer Kommune tätig?",
-        "Wie viele Vollzeitstellen (VZÄ) umfasst das THM insgesamt?",
+        # statements as the slide titles, not asked of the respondent (issue 15 review item 6)
+        "Wie viele Teilhabemanager:innen (THM, FB6) derzeit in der Kommune tätig sind",
+        "Wie viele Vollzeitstellen (VZÄ) das THM insgesamt umfasst",
     ]
     assert table.columns[1:] == ("Basis (n)", "Mittelwert", "Median", "Minimum", "Maximum")
     deck = Presentation(io.BytesIO(render_pptx(built)))

@@ -224,6 +224,20 @@ def test_mention_of_two_sites_is_withheld_with_three_and_shown_with_two__ok(
     assert TWO_SITES not in " ".join(relaxed.output.split())
 
 
+def test_disclosure_listing_says_one_site_and_no_answer_in_words__ok(pack):
+    """ "nur 1 Standort" in the singular; a group nobody in it answered (Aachen skipped the
+    follow-ups of lebenswelt) is listed as such, not as "nur 0 Standorte"."""
+    args = ["disclosure", FORM, str(pack / "returns.csv"), "--by", "gebietstyp"]
+    de = " ".join(runner.invoke(app, args).output.split())
+    assert "lebenswelt · kreisangehörige Stadt: nur 1 Standort " in de + " "
+    assert "lebenswelt_angebote · kreisangehörige Stadt: keine Antwort in dieser Gruppe" in de
+    assert "nur 1 Standorte" not in de and "nur 0 " not in de
+    en = " ".join(runner.invoke(app, [*args, "--lang", "en"]).output.split())
+    assert re.search(r"lebenswelt · [^:·]*: only 1 site lebenswelt_angebote", en)
+    assert re.search(r"lebenswelt_angebote · [^:·]*: no answer in this group", en)
+    assert "only 1 sites" not in en and "only 0 " not in en
+
+
 def test_recipe_sets_the_minimum__ok(pack, tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text(RECIPE + "disclosure: {min_cell: 2}\n", encoding="utf-8")
@@ -329,3 +343,28 @@ def test_a_compared_wave_on_too_few_sites_is_withheld__ok(here):
     plain = build_report(spec, load_data(spec))
     compared = next(s for s in plain.slides if s.title == items.title).panels[0]
     assert None not in compared.series[0].values
+
+
+def test_notes_on_one_mention_or_one_return_are_singular__ok():
+    from klappt.analysis.disclosure import WithheldMention
+    from klappt.report.spec import ReportSpec, TitleSlide
+    from klappt.report.withheld import mention_notes, too_few_spec
+
+    one = [WithheldMention("q", "[E-Mail]", 1, "personal"), WithheldMention("q", "a", 1, "few")]
+    assert mention_notes(one, 3, "de") == (
+        "1 Nennung von weniger als 3 Standorten nicht ausgewiesen (Schutz einzelner Standorte)",
+        "1 Nennung mit personenbezogenen Angaben nicht ausgewiesen",
+    )
+    assert mention_notes(one * 2, 3, "en") == (
+        "2 mentions by fewer than 3 sites not shown (to protect single sites)",
+        "2 mentions with personal data not shown",
+    )
+    spec = ReportSpec(title="T", slides=(TitleSlide(title="T"),))
+    for lang, n, said in (
+        ("de", 1, "Rücklauf: 1 Fragebogen –"),
+        ("de", 2, "Rücklauf: 2 Fragebögen –"),
+        ("en", 1, "Response: 1 questionnaire –"),
+        ("en", 2, "Response: 2 questionnaires –"),
+    ):
+        notice = too_few_spec(spec, n, 3, lang).slides[1]
+        assert notice.bullets[0].template.startswith(said), notice.bullets[0]

@@ -94,7 +94,7 @@ def test_register_contact_is_personal_data_for_a_stored_wave__ok(
     assert done.returncode == 0, done.stderr
     page = out.read_text(encoding="utf-8")
     assert "Kowalczyk" not in page and "Sprachcafé" in page
-    assert "1 Nennung(en) mit personenbezogenen Angaben nicht ausgewiesen" in page
+    assert "1 Nennung mit personenbezogenen Angaben nicht ausgewiesen" in page
 
 
 def test_project_minimum_is_the_reports_minimum__ok(

@@ -80,7 +80,14 @@ def validate(
 def _print_tabulation(tab: Tabulation, lang: str) -> None:
     from klappt.formatting import fmt_number, fmt_percent
 
-    out.print(say(f"[bold]{tab.responses} Rückläufe[/]", f"[bold]{tab.responses} returns[/]", lang))
+    one = tab.responses == 1
+    out.print(
+        say(
+            f"[bold]{tab.responses} {'Rücklauf' if one else 'Rückläufe'}[/]",
+            f"[bold]{tab.responses} {'return' if one else 'returns'}[/]",
+            lang,
+        )
+    )
     for t in tab.tables:
         title = f"{t.label} [dim]({t.question}, n={t.base})[/]"
         rt = RichTable(title=title, title_justify="left", show_edge=False)
@@ -335,6 +342,17 @@ def _either(form: Path | None, data: Path | None, wave: str | None, lang: str) -
         )
 
 
+def _few_sites(n: int, lang: str) -> str:
+    """Why a group or mention is withheld: "nur 1 Standort", "nur 2 Standorte". A group nobody
+    in it answered is withheld too (its 0 could give away the answer to a filter question of a
+    group too small to show), and says so instead of "nur 0 Standorte"."""
+    if n == 0:
+        return say("keine Antwort in dieser Gruppe", "no answer in this group", lang)
+    if n == 1:
+        return say("nur 1 Standort", "only 1 site", lang)
+    return say(f"nur {n} Standorte", f"only {n} sites", lang)
+
+
 def _min_cell(given: int | None, project: Path | None) -> int:
     """--min-cell, else the project's setting (when there is a project), else the default."""
     from klappt.analysis.disclosure import MIN_CELL, check_min_cell
@@ -450,7 +468,7 @@ def disclosure(
             )
         for w in found:
             why = (
-                say(f"nur {w.base} Standorte", f"only {w.base} sites", lang)
+                _few_sites(w.base, lang)
                 if w.reason == "primary"
                 else say(
                     "sonst aus Summe und übrigen Gruppen errechenbar",
@@ -461,7 +479,7 @@ def disclosure(
             out.print(f"{escape(w.question)} · {escape(w.group_label)}: {why}")
         for h in held:
             why = (
-                say(f"nur {h.count} Standorte", f"only {h.count} sites", lang)
+                _few_sites(h.count, lang)
                 if h.reason == "few"
                 else say("personenbezogene Angaben", "personal data", lang)
             )

@@ -14,7 +14,7 @@ from klappt.report.data import WaveData
 from klappt.report.kinds import KIND, KindName
 from klappt.report.mentions import Mention
 from klappt.report.spec import ChartPanel
-from klappt.report.tables import make_table
+from klappt.report.tables import make_table, row_label
 from klappt.report.withheld import mention_notes
 from klappt.report.wording import base_text, excel_number_format, fmt_number, text
 
@@ -168,7 +168,10 @@ def stats_items_panel(pb: PanelBuilder, panel: ChartPanel, w: WaveData, heading:
         stats = t.get("stats") or {}
         b = int(t.get("base") or stats.get("n") or 0)
         bases.append(b)
-        rows_out.append((pb.label(w, x), b, *(stats.get(k) for k in _ITEM_STATS)))
+        # a row names its question as a statement, not asked of the respondent
+        rows_out.append(
+            (row_label(pb.label(w, x), pb.lang), b, *(stats.get(k) for k in _ITEM_STATS))
+        )
     single = len(set(bases)) == 1
     cap = (
         base_text(bases[0], pb.lang)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from klappt.report.wording import fmt_number, fmt_percent, share, text
+from klappt.report.wording import fmt_number, fmt_percent, share, text, text_n
 
 if TYPE_CHECKING:
     from klappt.responses.dataset import ResponseSet
@@ -233,7 +233,11 @@ def returns_lines(context: DeckContext, lang: str) -> list[str]:
     if cov is None:
         if context.returns is None:
             return []
-        return [text("returns_line", lang).format(n=fmt_number(context.returns, lang, 0))]
+        return [
+            text_n("returns_line", context.returns, lang).format(
+                n=fmt_number(context.returns, lang, 0)
+            )
+        ]
     lines = [
         text("returns_of_sites", lang).format(
             n=fmt_number(cov.answered, lang, 0),
@@ -254,7 +258,11 @@ def returns_lines(context: DeckContext, lang: str) -> list[str]:
             )
         )
     if context.returns is not None and context.returns != cov.answered:
-        lines.append(text("returns_line", lang).format(n=fmt_number(context.returns, lang, 0)))
+        lines.append(
+            text_n("returns_line", context.returns, lang).format(
+                n=fmt_number(context.returns, lang, 0)
+            )
+        )
     return lines
 
 

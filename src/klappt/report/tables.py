@@ -11,10 +11,25 @@ from typing import TYPE_CHECKING, Any
 from klappt.instrument.model import Question
 from klappt.report.built import DataTable, Series
 from klappt.report.data import WaveData
+from klappt.report.titles import question_statement, respondent
 from klappt.report.wording import base_text, fmt_number, fmt_percent, text
 
 if TYPE_CHECKING:
     from klappt.report.panels import PanelBuilder
+
+
+def published(label: str, lang: str) -> str:
+    """A question's wording as a published table names it: asked of the ministry's reader,
+    not of the respondent ("in Ihrer Kommune" -> "in der Kommune", as slide titles get it:
+    :func:`klappt.report.titles.respondent`)."""
+    return respondent(label) if lang != "en" else label
+
+
+def row_label(label: str, lang: str) -> str:
+    """A question as the row label of a table of several questions (a statistics table): the
+    statement its slide title would be ("Wie viele THM in der Kommune tätig sind",
+    :func:`klappt.report.titles.question_statement`), else its wording as :func:`published`."""
+    return question_statement(label, lang) or published(label, lang)
 
 
 def table_single(
@@ -112,7 +127,7 @@ def make_table(
         for row in rows
     )
     return DataTable(
-        title=title,
+        title=published(title, pb.lang),
         columns=columns,
         kinds=kinds,
         rows=tuple(tuple(r) for r in rows),
@@ -120,7 +135,7 @@ def make_table(
         base=base,
         base_text=caption,
         question=q.name,
-        question_label=pb.label(w, q),
+        question_label=published(pb.label(w, q), pb.lang),
         wave=w.name or None,
         notes=notes,
     )

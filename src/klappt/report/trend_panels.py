@@ -188,10 +188,13 @@ def _transitions(
     ]
     rows_out = [(labels[c], labels[d], moved.get((c, d), 0)) for c in cat_names for d in later]
     sites = fmt_number(p["answered"], pb.lang, 0)
+    one = p["answered"] == 1  # "derselbe 1 Standort", not "dieselben 1 Standorte"
     caption = (
-        f"dieselben {sites} Standorte; nur {a}: {p['only_from']}, nur {b}: {p['only_to']}"
+        f"{'derselbe 1 Standort' if one else f'dieselben {sites} Standorte'}; "
+        f"nur {a}: {p['only_from']}, nur {b}: {p['only_to']}"
         if pb.lang != "en"
-        else f"the same {sites} sites; only {a}: {p['only_from']}, only {b}: {p['only_to']}"
+        else f"the same {'1 site' if one else f'{sites} sites'}; "
+        f"only {a}: {p['only_from']}, only {b}: {p['only_to']}"
     )
     if p.get("mean_change") is not None:
         change = fmt_number(p["mean_change"], pb.lang, 2)

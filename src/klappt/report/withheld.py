@@ -15,7 +15,7 @@ from klappt.analysis.disclosure import MIN_CELL, WithheldMention
 from klappt.instrument.model import Instrument, Question
 from klappt.report.built import Series
 from klappt.report.spec import ReportSpec, Text, TextSlide, TitleSlide
-from klappt.report.wording import text
+from klappt.report.wording import text, text_n
 
 
 def group_mark(reason: str, min_cell: int | None) -> str:
@@ -99,9 +99,9 @@ def mention_notes(
     personal = sum(1 for h in held if h.reason == "personal")
     out = []
     if few:
-        out.append(text("mentions_few", lang).format(n=few, k=min_cell or MIN_CELL))
+        out.append(text_n("mentions_few", few, lang).format(n=few, k=min_cell or MIN_CELL))
     if personal:
-        out.append(text("mentions_personal", lang).format(n=personal))
+        out.append(text_n("mentions_personal", personal, lang).format(n=personal))
     return tuple(out)
 
 
@@ -130,7 +130,7 @@ def too_few_spec(spec: ReportSpec, returned: int, min_cell: int, lang: str) -> R
     notice = TextSlide(
         title=text("too_few_title", lang),
         bullets=(
-            Text(text("too_few_returns", lang).format(n=returned, k=min_cell)),
+            Text(text_n("too_few_returns", returned, lang).format(n=returned, k=min_cell)),
             Text(text("too_few_why", lang).format(k=min_cell)),
         ),
     )

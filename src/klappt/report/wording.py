@@ -34,12 +34,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "errechenbar",
         "too_few_title": "Ergebnisse nicht ausgewiesen",
         "too_few_returns": "Rücklauf: {n} Fragebögen – weniger als die Mindestfallzahl von {k}.",
+        "too_few_returns_one": "Rücklauf: 1 Fragebogen – weniger als die Mindestfallzahl von {k}.",
         "too_few_why": "Zum Schutz der einzelnen Standorte werden keine Ergebnisse ausgewiesen: "
         "bei so wenigen Rückläufen könnte jeder Standort die Antworten der anderen ablesen. "
         "Ergebnisse folgen ab {k} Rückläufen.",
-        "mentions_few": "{n} Nennung(en) von weniger als {k} Standorten nicht ausgewiesen "
+        "mentions_few": "{n} Nennungen von weniger als {k} Standorten nicht ausgewiesen "
         "(Schutz einzelner Standorte)",
-        "mentions_personal": "{n} Nennung(en) mit personenbezogenen Angaben nicht ausgewiesen",
+        "mentions_few_one": "1 Nennung von weniger als {k} Standorten nicht ausgewiesen "
+        "(Schutz einzelner Standorte)",
+        "mentions_personal": "{n} Nennungen mit personenbezogenen Angaben nicht ausgewiesen",
+        "mentions_personal_one": "1 Nennung mit personenbezogenen Angaben nicht ausgewiesen",
         "free_text_held": "Freitextantworten ({n} Fragen) sind nicht wörtlich enthalten: sie "
         "könnten einzelne Standorte oder Personen erkennbar machen; codierte Kategorien werden "
         "gezeigt",
@@ -64,6 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "responses": "Rücklauf",
         "data_basis": "Datengrundlage",
         "returns_line": "Rücklauf: {n} Fragebögen",
+        "returns_line_one": "Rücklauf: 1 Fragebogen",
         "wave": "Welle",
         "contents": "Inhalt",
         "slide": "Folie",
@@ -108,11 +113,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "the other groups",
         "too_few_title": "Results not shown",
         "too_few_returns": "Response: {n} questionnaires – fewer than the minimum cell size of {k}.",
+        "too_few_returns_one": "Response: 1 questionnaire – fewer than the minimum cell size of {k}.",
         "too_few_why": "To protect single sites no results are shown: with so few returns each "
         "site could read off the others' answers. Results follow from {k} returns on.",
-        "mentions_few": "{n} mention(s) by fewer than {k} sites not shown (to protect single "
-        "sites)",
-        "mentions_personal": "{n} mention(s) with personal data not shown",
+        "mentions_few": "{n} mentions by fewer than {k} sites not shown (to protect single sites)",
+        "mentions_few_one": "1 mention by fewer than {k} sites not shown (to protect single sites)",
+        "mentions_personal": "{n} mentions with personal data not shown",
+        "mentions_personal_one": "1 mention with personal data not shown",
         "free_text_held": "Free-text answers ({n} questions) are not quoted: they could identify "
         "single sites or persons; coded categories are shown",
         "answer": "Answer",
@@ -136,6 +143,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "responses": "Returns",
         "data_basis": "Data",
         "returns_line": "Returns: {n} questionnaires",
+        "returns_line_one": "Returns: 1 questionnaire",
         "wave": "Wave",
         "contents": "Contents",
         "slide": "Slide",
@@ -166,6 +174,12 @@ TEXTS: dict[str, dict[str, str]] = {
 def text(key: str, lang: str) -> str:
     """A fixed phrase in ``lang`` (German when the language is unknown)."""
     return TEXTS.get(lang, TEXTS["de"]).get(key) or TEXTS["de"][key]
+
+
+def text_n(key: str, n: int, lang: str) -> str:
+    """The phrase ``key`` for a count ``n``: its singular (``key_one``) when ``n`` is 1, so a
+    report never says "1 Fragebögen" or "1 Nennung(en)"."""
+    return text(f"{key}_one", lang) if n == 1 and f"{key}_one" in TEXTS["de"] else text(key, lang)
 
 
 def round_half_up(value: float | Decimal, decimals: int) -> Decimal:

@@ -363,38 +363,52 @@ def _deck_context(wave: Wave, rs: Any, lang: str) -> Any:
     """Program, field period, date and the register's response for the deck's first slides."""
     from klappt.report.coverage import RegisterSite, deck_context
     from klappt.store.project import DEFAULT_PROGRAM
+    from klappt.web import min_cell
 
     program = wave.program
     sites = [RegisterSite(s.site_id, s.name, s.typ or None) for s in program.sites.all()]
     name = program.name if program.name and program.name != DEFAULT_PROGRAM else None
-    return deck_context(rs, lang, wave=str(wave.name), program=name, sites=sites)
+    return deck_context(
+        rs, lang, wave=str(wave.name), program=name, sites=sites, min_cell=min_cell.project()
+    )
 
 
 def report_bytes(wave: Wave, form: Instrument, fmt: str, lang: str) -> bytes:
     """The results deck (``.pptx``) or HTML report of the wave, built by :mod:`klappt.report`.
 
-    Published as it comes out: groups and free-text mentions on fewer than 3 sites, and mentions
-    holding personal data (names of the register's contacts included), are held back, and the
-    footnotes say so."""
+    Published as it comes out: groups and free-text mentions on fewer sites than the minimum cell
+    size (the recipe's, else the project's: :mod:`klappt.web.min_cell`), and mentions holding
+    personal data (names of the register's contacts included), are held back, and the footnotes
+    say so."""
     from klappt.coding.privacy import contact_names
     from klappt.report import RENDERERS, ReportData, build_report, default_spec
     from klappt.report.data import WaveData
     from klappt.report.withheld import note_free_text
-    from klappt.web import formchange, notcounted
+    from klappt.web import formchange, min_cell, notcounted
 
     codes, left = _loaded(wave, form, lang)
     rs = codes.responses
     name = str(wave.name)
     from klappt.web.recipes import spec_of  # issue 16: the wave's own recipe, when uploaded
 
-    spec = spec_of(wave) or note_free_text(
+    recipe = spec_of(wave)
+    spec = recipe or note_free_text(
         default_spec(rs.instrument, lang, name, _deck_context(wave, rs, lang)), rs.instrument, lang
     )
     # issue 16: answers a replaced form can no longer count are named, never dropped silently
     spec = notcounted.add_slide(spec, left, lang, formchange.current_number(wave))
     contacts = contact_names(s.attributes or {} for s in Site.objects.filter(program=wave.program))
     data = ReportData(
-        {name: WaveData(name, rs.instrument, rs, coding=codes.summaries, names=contacts)}
+        {
+            name: WaveData(
+                name,
+                rs.instrument,
+                rs,
+                coding=codes.summaries,
+                min_cell=min_cell.of_spec(recipe),
+                names=contacts,
+            )
+        }
     )
     from klappt.report.coverage import RegisterSite
 

@@ -86,7 +86,8 @@ def build(wave: Wave, absent: str, lang: str) -> Any:
     from klappt.coding.privacy import contact_names
     from klappt.report.site_report import build_site_reports
     from klappt.store.project import DEFAULT_PROGRAM
-    from klappt.web import exports, instruments
+    from klappt.web import exports, instruments, min_cell
+    from klappt.web.recipes import spec_of
 
     sites = register(wave)
     if not sites:
@@ -105,7 +106,8 @@ def build(wave: Wave, absent: str, lang: str) -> Any:
         "coding": codes.summaries,
         "program": program.name if program.name and program.name != DEFAULT_PROGRAM else None,
         "lang": lang,
-        "min_cell": 3,
+        # the recipe's, else the project's (klappt.web.min_cell), as the deck download
+        "min_cell": min_cell.of_spec(spec_of(wave)),
         "absent": absent,
         "register_name": f"{program.name or program.slug}",
     }

@@ -111,9 +111,12 @@ def _by_groups(t: Any, lang: str, min_cell: int) -> dict[str, Any] | None:
 def results(request: Any, program: Program, wave: Wave) -> Any:
     """Every question counted from the submitted returns (what ``klappt tabulate`` gives);
     with ``?by=Q`` crossed by a single-choice question, groups on too few sites withheld."""
-    from klappt.analysis.disclosure import MIN_CELL, protect
+    from klappt.analysis.disclosure import protect
     from klappt.analysis.tabulate import tabulate
     from klappt.formatting import fmt_number, fmt_percent
+    from klappt.web import min_cell
+
+    k = min_cell.project()  # the project's, as ``klappt tabulate --by`` publishes
 
     form = instruments.instrument(wave)
     rs = exports.response_set(wave, form)
@@ -129,7 +132,7 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
         by = None
     tab = tabulate(rs, by=by, lang=lang) if rs.height else None
     if tab is not None and by is not None:
-        tab = protect(tab, MIN_CELL)  # published: no site identifiable
+        tab = protect(tab, k)  # published: no site identifiable
     withheld = False
     tables = []
     for t in tab.tables if tab else ():
@@ -147,7 +150,7 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
             hidden = sum(1 for r in rows if r["count"] == 0)
             rows = [r for r in rows if r["count"]]
         stats = [(_stat_label(k), _stat_value(v, lang)) for k, v in (t.cell.stats or {}).items()]
-        groups = _by_groups(t, lang, MIN_CELL) if by is not None and t.question != by else None
+        groups = _by_groups(t, lang, k) if by is not None and t.question != by else None
         withheld = withheld or any(g.suppressed for g in t.groups)
         tables.append(
             {
@@ -171,7 +174,7 @@ def results(request: Any, program: Program, wave: Wave) -> Any:
             "role": request.klappt_role,
             "by": by,
             "by_choices": by_choices,
-            "min_cell": MIN_CELL,
+            "min_cell": k,
             "withheld": withheld,
             "not_counted": not_counted_lines(wave),
         },

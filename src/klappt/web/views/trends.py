@@ -83,8 +83,10 @@ def _stored(program: Program, forms: dict[str, Any]) -> tuple[dict[Any, Any], li
 
 
 def _context(program: Program, error: str | None = None) -> dict[str, Any]:
-    from klappt.analysis.disclosure import MIN_CELL
     from klappt.analysis.trend import WaveInput, chain, trend
+    from klappt.web import min_cell
+
+    k = min_cell.project()  # the project's, as ``klappt trend`` publishes
 
     lang = _lang()
     waves = _waves(program)
@@ -102,9 +104,7 @@ def _context(program: Program, error: str | None = None) -> dict[str, Any]:
         mappings = chain(names, {i.name: i.responses.instrument for i in inputs}, stored)
         result = trend(inputs, mappings, lang=lang).to_dict()
         ids = set(Site.objects.filter(program=program).values_list("site_id", flat=True))
-        entries = [
-            _entry(e, names, MIN_CELL, lang) for e in result["trends"] if _shown(e, names[-1], ids)
-        ]
+        entries = [_entry(e, names, k, lang) for e in result["trends"] if _shown(e, names[-1], ids)]
     pairs = [
         {
             "source": a,
@@ -130,7 +130,7 @@ def _context(program: Program, error: str | None = None) -> dict[str, Any]:
         "pairs": pairs,
         "problems": problems,
         "error": error,
-        "min_cell": MIN_CELL,
+        "min_cell": k,
         "neighbours": list(itertools.pairwise(waves)),
     }
 
