@@ -10,6 +10,7 @@ The words that give a language away are shared with the web app's test
 from __future__ import annotations
 
 import ast
+import re
 import string
 import subprocess
 import sys
@@ -118,6 +119,59 @@ def test_no_module_fills_a_message_with_text_in_one_language__ok() -> None:
     """``KlapptError(..., reason="ein Ordner, keine Datei")`` leaked German into English
     messages; a part of a message is a Reason or a Text with both wordings."""
     assert _one_language_literals() == []
+
+
+#: where the importers put what they tell the user: the lists of the import summary
+_SUMMARY_LISTS = ("notes", "translated", "verbatim", "skipped")
+
+
+def _words_outside_fields(node: ast.expr) -> bool:
+    """A literal with words of its own (not only ``{fields}``, punctuation and numbers)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = re.sub(r"\{[^{}]*\}", "", node.value)
+    elif isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    else:
+        return False
+    return bool(re.search(r"[A-Za-zÄÖÜäöüß]{2,}", text))
+
+
+def _summary_literals(root: Path) -> list[str]:
+    """Literals in one language given to an import summary: appended to one of its lists,
+    passed as one of them, or as the reason of an untranslatable condition."""
+    found = []
+    for path in sorted((root / "interop").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            parts: list[ast.expr] = []
+            if isinstance(func, ast.Attribute) and func.attr in ("append", "extend"):
+                target = func.value
+                name = getattr(target, "attr", getattr(target, "id", ""))
+                if name.endswith(_SUMMARY_LISTS):
+                    parts = list(node.args)
+            if getattr(func, "id", "") == "Untranslatable":
+                parts = list(node.args)
+            parts += [kw.value for kw in node.keywords if kw.arg in _SUMMARY_LISTS]
+            for part in parts:
+                elements = part.elts if isinstance(part, ast.Tuple | ast.List) else [part]
+                found += [
+                    f"{path.relative_to(root)}:{e.lineno}: {ast.unparse(e)[:70]}"
+                    for e in elements
+                    if _words_outside_fields(e)
+                ]
+    return found
+
+
+def test_no_importer_says_a_summary_line_in_one_language__ok() -> None:
+    """``notes.append(f"{n} user-missing values set to missing")`` printed English inside a
+    German run (issue 20): every line of an import summary is a Text with both wordings."""
+    assert _summary_literals(SRC) == []
+    # the scan finds such a line: the importers before issue 20 had them
+    sample = ast.parse('notes.append(f"{n} timing columns left out")\nraise Untranslatable("x y")')
+    assert sum(_words_outside_fields(n) for n in ast.walk(sample) if isinstance(n, ast.expr)) >= 2
 
 
 def test_the_language_of_the_command_reaches_the_core__ok() -> None:

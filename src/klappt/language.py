@@ -58,3 +58,21 @@ class Text:
 def in_language(params: dict[str, object], lang: str) -> dict[str, object]:
     """``params`` with every :class:`Text` replaced by its wording in ``lang``."""
     return {k: say(v.de, v.en, lang) if isinstance(v, Text) else v for k, v in params.items()}
+
+
+def counted(n: int, one: Text, many: Text) -> Text:
+    """``n`` with the noun in its number, in both languages (German and English agree: one is
+    singular, every other count plural).
+
+    >>> counted(2, Text("Frage", "question"), Text("Fragen", "questions"))
+    Text(de='2 Fragen', en='2 questions')
+    """
+    noun = one if n == 1 else many
+    return Text(f"{n} {noun.de}", f"{n} {noun.en}")
+
+
+def rendered(part: object, lang: str | None = None) -> str:
+    """``part`` as a string in ``lang``: a :class:`Text` in its wording, anything else as is."""
+    if isinstance(part, Text):
+        return say(part.de, part.en, lang)
+    return str(part)

@@ -46,7 +46,7 @@ def test_kinds_are_missing_by_default__ok(tmp_path: Path) -> None:
     assert (
         "note: missing kinds in 2 questions: -9 verweigert 3, -8 weiß nicht 1, "
         "-7 trifft nicht zu 1 (missing in tables; klappt tabulate --show-missing-kinds shows them)"
-    ) in result.summary.lines()
+    ) in result.summary.lines("en")
     table = tabulate(rs).table("zuf")
     assert table.base == 3 and table.cell.missing == ()
     assert "missing_kinds" not in table.to_dict()

@@ -20,7 +20,7 @@ def test_import_limesurvey_archive_twice_changes_nothing__ok(corpora, tmp_path):
     assert _klappt(tmp_path, "init", ".").returncode == 0
     first = _klappt(tmp_path, "import", "2023", str(renamed))
     assert first.returncode == 0, first.stderr
-    assert "LimeSurvey survey archive" in first.stderr
+    assert "Erkannt: LimeSurvey-Umfragearchiv (.lsa)" in first.stderr
     assert "angelegt, 10 Rückläufe" in first.stderr
     again = _klappt(tmp_path, "import", "2023", str(renamed))
     assert "unverändert, 10 Rückläufe" in again.stderr

@@ -71,7 +71,7 @@ def test_the_import_summary_says_so__ok(form, tmp_path: Path, write_form) -> Non
     result = read_any(data, companion=write_form(FORM, "form.md"))
     assert result.summary.report.ok
     assert "note: Ona export: 8 cells 'n/a' read as not answered (5 columns)" in (
-        result.summary.lines()
+        result.summary.lines("en")
     )
 
 

@@ -57,8 +57,8 @@ def test_both_layouts_give_the_same_instrument__ok(tmp_path: Path) -> None:
         path.write_bytes(make_lss(SURVEY, layout))
         results.append(read_lss(path))
     assert _shape(results[0].instrument) == _shape(results[1].instrument)
-    assert "4.x+ layout" in results[0].summary.notes[0]
-    assert "pre-4.x layout" in results[1].summary.notes[0]
+    assert "4.x+ layout" in results[0].summary.to_dict()["notes"][0]
+    assert "pre-4.x layout" in results[1].summary.to_dict()["notes"][0]
 
 
 @pytest.mark.parametrize(
@@ -135,8 +135,10 @@ def test_conditions_translated_or_kept_verbatim__ok(survey_file: Path) -> None:
         "selected(${angebote}, 'SQ002') or "
         "(if(${zufr_SQ001} != '', 1, 0) + if(${zufr_SQ002} != '', 1, 0)) > 1"
     )
-    assert not any("kommentar" in v for v in result.summary.verbatim)
-    assert any("plaetze" in t and "${traeger} = 'A1'" in t for t in result.summary.translated)
+    assert not any("kommentar" in v for v in result.summary.to_dict()["verbatim"])
+    assert any(
+        "plaetze" in t and "${traeger} = 'A1'" in t for t in result.summary.to_dict()["translated"]
+    )
     assert result.summary.questions == 15
     assert result.summary.languages == ("de", "en")
 

@@ -102,9 +102,10 @@ def test_array_filters_and_validations_translate__ok(tmp_path: Path) -> None:
     assert form.question("alter").constraint == ". >= 18 and . < 100"
     assert form.question("plz").constraint == "regex(., '^[0-9]{5}$')"
     assert form.question("mail").constraint is None
-    verbatim = "\n".join(result.summary.verbatim)
+    verbatim = "\n".join(result.summary.to_dict()["verbatim"])
     assert "question mail: validation regexMatch('/@/', mail)" in verbatim
     assert "question mail: validation regex /^.+@.+$/i" in verbatim
-    assert "array filters and validations: 5 of 7 translated, 2 kept verbatim" in (
-        result.summary.notes
+    assert (
+        "array filters and validations: 5 of 7 translated, 2 kept verbatim"
+        in (result.summary.to_dict()["notes"])
     )

@@ -46,9 +46,9 @@ def test_every_limesurvey_file_imports_or_stops_clearly__ok(corpora: Path) -> No
         imported.append(path.name)
         assert result.instrument is not None and result.xlsform and result.xlsform[:2] == b"PK"
         assert result.summary.questions > 0
-        translated += len(result.summary.translated)
-        verbatim += len(result.summary.verbatim)
-        for item in result.summary.skipped:
+        translated += len(result.summary.to_dict()["translated"])
+        verbatim += len(result.summary.to_dict()["verbatim"])
+        for item in result.summary.to_dict()["skipped"]:
             with_skips[item.split(": ", 1)[1]] += 1
     lss = [p for p in files if p.suffix == ".lss"]
     lss_ok = sum(1 for name in imported if name.endswith(".lss"))

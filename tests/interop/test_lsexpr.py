@@ -77,7 +77,10 @@ def test_simple_conditions_translate__ok(expression: str, expected: str) -> None
         ("a ~ b", "unexpected character"),
     ],
 )
-def test_other_conditions_are_refused_with_a_reason__error(expression: str, reason: str) -> None:
+def test_other_conditions_are_refused_with_a_reason__error(
+    expression: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KLAPPT_LANG", "en")  # the reasons in English (they are bilingual)
     with pytest.raises(Untranslatable, match=reason.replace(".", r"\.").replace("(", r"\(")):
         translate(expression, REFS.get)
 

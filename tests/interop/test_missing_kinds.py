@@ -66,7 +66,7 @@ def test_spss_user_missing_kinds_are_kept__ok(tmp_path: Path) -> None:
     assert report.to_dict()["missing_kinds"] == report.missing_kinds()
     assert any(
         line.startswith("note: 4 user-missing values set to missing")
-        for line in result.summary.lines()
+        for line in result.summary.lines("en")
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from klappt.analysis.tabulate import tabulate
 from klappt.instrument import read_instrument
 from klappt.interop import read_any
+from klappt.language import rendered
 from klappt.responses.dataset import load_responses
 from klappt.responses.io import read_table
 
@@ -74,7 +75,7 @@ def test_a_briefcase_export_reads_as_meant__ok(tmp_path: Path) -> None:
     # a repeat's flattened instances are no answers of the main table, but kept with the return
     assert rs.frame["age"].to_list() == [None, None, None]
     assert rs.meta["_people[2]_age"].to_list() == ["40", None, None]
-    assert "English dates (M/D/Y)" in report.detected
+    assert "englische Datumsangaben (M/D/Y)" in report.detected
     assert "ODK Briefcase/Aggregate" in report.detected
     tab = tabulate(rs)
     assert tab.table("lp_nein_cnt").cell.stats["sum"] == 6
@@ -86,7 +87,7 @@ def test_day_first_when_a_value_says_so__ok(tmp_path: Path) -> None:
     rs, report = load_responses(form, read_table(data))
     assert [str(d) for d in rs.frame["visit"].to_list()] == ["2015-10-09", "2015-12-24"]
     assert any(
-        "(D/M/Y decided by a value over 12)" in (i.detail or "")
+        "(D/M/Y decided by a value over 12)" in rendered(i.detail, "en")
         for i in report.notes
         if i.code == "dialect_read"
     )
@@ -101,7 +102,7 @@ def test_dates_no_order_fits_stay_problems__error(tmp_path: Path) -> None:
 
 def test_the_import_summary_says_what_was_read_how__ok(tmp_path: Path) -> None:
     result = read_any(_data(tmp_path, BRIEFCASE), _form(tmp_path))
-    lines = result.summary.lines()
+    lines = result.summary.lines("en")
     assert (
         "note: export dialect recognised: ODK Briefcase/Aggregate, ODK loop, "
         "flattened repeats, English dates (M/D/Y)"

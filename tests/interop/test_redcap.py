@@ -86,9 +86,11 @@ def test_repeating_instrument_rows_are_left_out__ok(corpora: Path) -> None:
     dictionary, data = _project(corpora, "repeating-instruments")
     result = read_redcap(dictionary, data)
     assert result.summary.returns == 2
-    assert any("repeating instruments (bp)" in n for n in result.summary.notes)
+    assert any("repeating instruments (bp)" in n for n in result.summary.to_dict()["notes"])
     assert result.instrument.question("bp_systolic").in_repeat
-    assert any("identifier fields" in n and "first_name" in n for n in result.summary.notes)
+    assert any(
+        "identifier fields" in n and "first_name" in n for n in result.summary.to_dict()["notes"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -237,4 +239,4 @@ def test_calculations_translate__ok(tmp_path: Path, formula: str, expected: str)
     )
     result = read_redcap(dictionary)
     assert result.instrument.question("c").calculation == expected
-    assert not result.summary.verbatim
+    assert not result.summary.to_dict()["verbatim"]

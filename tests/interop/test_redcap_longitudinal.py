@@ -105,7 +105,7 @@ def test_each_record_event_is_one_return__ok(tmp_path: Path) -> None:
     assert tab.table("visit_ok").base == 6
     assert [r.count for r in tab.table("visit_ok").rows] == [4, 2]
     assert tab.table("age").base == 3  # asked at baseline only
-    text = "\n".join(result.summary.lines())
+    text = "\n".join(result.summary.lines("en"))
     assert "events: baseline_arm_1 3, followup_arm_1 3" in text
     assert "each record × event × repeat instance is one return" in text
 
@@ -122,7 +122,7 @@ def test_an_instrument_not_filled_at_an_event_is_no_problem__ok(tmp_path: Path) 
     assert (
         "required fields not enforced (a longitudinal project fills an instrument only at its "
         "events): visit_ok"
-    ) in result.summary.notes
+    ) in result.summary.to_dict()["notes"]
 
 
 def test_one_event_as_a_wave__ok(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_one_event_as_a_wave__ok(tmp_path: Path) -> None:
     follow = read_any(records, dictionary, event="followup_arm_1")
     assert follow.responses.meta["return_id"].to_list() == ["1", "3/1", "3/2"]
     assert "event followup_arm_1 imported as this wave (3 returns" in "\n".join(
-        follow.summary.lines()
+        follow.summary.lines("en")
     )
 
 

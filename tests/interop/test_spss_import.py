@@ -60,7 +60,7 @@ def test_labels_missing_values_and_mr_sets__ok(corpora: Path) -> None:
 def test_user_missing_values_become_missing__ok(corpora: Path) -> None:
     path = corpora / "data" / "spss" / "pyreadstat" / "basic__sample_missing.sav"
     result = read_spss(path)
-    assert any("user-missing" in n for n in result.summary.notes)
+    assert any("user-missing" in n for n in result.summary.to_dict()["notes"])
     df, meta = pyreadstat.read_sav(
         str(path), user_missing=False
     )  # pyreadstat's own reading: missing -> NaN

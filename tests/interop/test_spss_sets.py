@@ -66,11 +66,11 @@ def test_set_members_stay_questions_of_their_own__ok(tmp_path: Path) -> None:
     assert tabulate(rs).table("rent").cell.stats["sum"] == 1062.5
     # the summary says what each variable was read as (issue 20: nothing wrong without a word)
     assert "note: read as: 3 decimal numbers, 3 single choices, 2 multiple choices" in (
-        result.summary.lines()
+        result.summary.lines("en")
     )
     assert any(
         "set travel (dichotomies) -> select_multiple travel; its variables kept" in n
-        for n in result.summary.notes
+        for n in result.summary.to_dict()["notes"]
     )
 
 

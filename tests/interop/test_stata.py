@@ -41,7 +41,9 @@ def test_stata_integers_are_numbers_in_every_version__ok(tmp_path: Path, version
     assert result.responses.frame["kinder"].to_list() == [3, None, 0, 12]
     assert result.responses.frame["kinder"].dtype == pl.Int64
     assert _stats(result, "kinder")["n"] == 3 and _stats(result, "kinder")["sum"] == 15
-    assert "note: Stata integers read as integer numbers: kinder (long)" in result.summary.lines()
+    assert "note: Stata integers read as integer numbers: kinder (long)" in result.summary.lines(
+        "en"
+    )
 
 
 @pytest.mark.parametrize("release", [111, 113, 114, 115])
@@ -62,7 +64,7 @@ def test_stata_byte_int_and_long_of_older_formats__ok(tmp_path: Path, release: i
         "i": [300, 2, None],
         "l": [70000, None, 5],
     }
-    assert any("b (byte), i (int), l (long)" in line for line in result.summary.lines())
+    assert any("b (byte), i (int), l (long)" in line for line in result.summary.lines("en"))
 
 
 def test_stata_numbers_round_trip_with_their_storage_type__ok(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from klappt.cli.common import (
     shown,
 )
 from klappt.errors import KlapptError
-from klappt.language import say
+from klappt.language import rendered, say
 
 if TYPE_CHECKING:
     pass
@@ -76,13 +76,8 @@ def convert(
 
     lang = _lang(lang)
     fmt = detect_format(source)
-    err.print(
-        say(
-            f"Erkannt: {FORMAT_NAMES.get(fmt, fmt)}",
-            f"Detected: {FORMAT_NAMES.get(fmt, fmt)}",
-            lang,
-        )
-    )
+    name = rendered(FORMAT_NAMES.get(fmt, fmt), lang)
+    err.print(say("Erkannt: ", "Detected: ", lang) + escape(name))
     result = read_any(source, companion, event=event)
     if result.xlsform is None or result.instrument is None:
         from klappt.errors import ErrorCode
@@ -104,7 +99,7 @@ def convert(
             json_out, json.dumps(result.summary.to_dict(), ensure_ascii=False, indent=2)
         )
     if json_out != "-":
-        for line in result.summary.lines()[1:]:
+        for line in result.summary.lines(lang)[1:]:
             err.print(f"[dim]{escape(shown(line))}[/]")
         for path in written:
             out.print(str(path))

@@ -22,7 +22,7 @@ from klappt.cli.common import (
     shown,
 )
 from klappt.errors import KlapptError
-from klappt.language import say
+from klappt.language import rendered, say
 
 if TYPE_CHECKING:
     pass
@@ -67,9 +67,9 @@ def _wave_files(source: Path, data: Path | None, lang: str, event: str | None = 
     result = read_any(source, data, event=event)
     err.print(
         say("Erkannt: ", "Detected: ", lang)
-        + escape(FORMAT_NAMES.get(result.format, result.format))
+        + escape(rendered(FORMAT_NAMES.get(result.format, result.format), lang))
     )
-    lines = result.summary.lines()[1:]
+    lines = result.summary.lines(lang)[1:]
     for line in lines[:12]:
         err.print(f"[dim]  {escape(shown(line))}[/]")
     if len(lines) > 12:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from klappt.errors import KlapptError, Text
+from klappt.language import counted, rendered
 
 if TYPE_CHECKING:
     from klappt.instrument.model import Instrument
@@ -211,13 +212,20 @@ class XLSFormSpec:
         self.choices.append(row)
 
 
+#: a line of an import summary: a :class:`Text` in both languages, or a string without words
+#: (an expression and its translation, a file name)
+Note = str | Text
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     """What an import did, in a few lines: counts, languages, and every liberty taken.
 
     ``translated`` lists conditions rewritten into XLSForm syntax (``old -> new``), ``verbatim``
     those kept as written because we could not translate them (they are in an ``ls_*`` column of
-    the written XLSForm and are not checked), ``skipped`` what was left out and why.
+    the written XLSForm and are not checked), ``skipped`` what was left out and why. Their items
+    are :data:`Note` s: the importers say everything in both languages, and :meth:`lines` picks
+    the user's.
     """
 
     source: str
@@ -225,11 +233,11 @@ class ImportSummary:
     questions: int = 0
     returns: int | None = None
     languages: tuple[str, ...] = ()
-    translated: tuple[str, ...] = ()
-    verbatim: tuple[str, ...] = ()
-    skipped: tuple[str, ...] = ()
+    translated: tuple[Note, ...] = ()
+    verbatim: tuple[Note, ...] = ()
+    skipped: tuple[Note, ...] = ()
     renamed: dict[str, str] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     report: ValidationReport | None = None
 
     def with_report(self, report: ValidationReport, returns: int) -> ImportSummary:
@@ -237,47 +245,70 @@ class ImportSummary:
 
         return replace(self, report=report, returns=returns)
 
-    def lines(self) -> list[str]:
-        """The summary as short lines of English text (the CLI prints them)."""
+    def lines(self, lang: str | None = None) -> list[str]:
+        """The summary as short lines in ``lang`` (else the language of the command running)."""
         out = [f"{self.source}: {self.format}"]
-        counts = f"{self.questions} questions"
+        parts = [counted(self.questions, _QUESTION, _QUESTIONS)]
         if self.returns is not None:
-            counts += f", {self.returns} returns"
+            parts.append(counted(self.returns, _RETURN, _RETURNS))
         if self.languages:
-            counts += f", languages: {', '.join(self.languages)}"
-        out.append(counts)
+            parts.append(_LANGUAGES.format(languages=", ".join(self.languages)))
+        out.append(", ".join(rendered(p, lang) for p in parts))
         for title, items in (
-            ("translated", self.translated),
-            ("kept verbatim (not checked)", self.verbatim),
-            ("skipped", self.skipped),
-            ("note", self.notes),
+            (_TRANSLATED, self.translated),
+            (_VERBATIM, self.verbatim),
+            (_SKIPPED, self.skipped),
+            (_NOTE, self.notes),
         ):
-            out.extend(f"{title}: {item}" for item in items)
+            out.extend(f"{rendered(title, lang)}: {rendered(item, lang)}" for item in items)
         if self.renamed:
             shown = ", ".join(f"{a} -> {b}" for a, b in list(self.renamed.items())[:20])
             more = f" (+{len(self.renamed) - 20})" if len(self.renamed) > 20 else ""
-            out.append(f"renamed: {shown}{more}")
+            out.append(f"{rendered(_RENAMED, lang)}: {shown}{more}")
         if self.report is not None:
+            r = self.report
+            counts = [
+                counted(r.responses, _RETURN, _RETURNS),
+                counted(len(r.problems), _PROBLEM, _PROBLEMS),
+                counted(len(r.notes), _NOTE, _NOTES),
+            ]
             out.append(
-                f"validation: {self.report.responses} returns, {len(self.report.problems)} problems, "
-                f"{len(self.report.notes)} notes"
+                f"{rendered(_VALIDATION, lang)}: " + ", ".join(rendered(c, lang) for c in counts)
             )
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The summary for ``--json``: its texts in ``lang``, English unless asked (a program
+        reading it should not depend on the user's language)."""
+
+        def texts(items: tuple[Note, ...]) -> list[str]:
+            return [rendered(i, lang) for i in items]
+
         return {
             "source": self.source,
             "format": self.format,
             "questions": self.questions,
             "returns": self.returns,
             "languages": list(self.languages),
-            "translated": list(self.translated),
-            "verbatim": list(self.verbatim),
-            "skipped": list(self.skipped),
+            "translated": texts(self.translated),
+            "verbatim": texts(self.verbatim),
+            "skipped": texts(self.skipped),
             "renamed": dict(self.renamed),
-            "notes": list(self.notes),
-            "report": self.report.to_dict("en") if self.report is not None else None,
+            "notes": texts(self.notes),
+            "report": self.report.to_dict(lang) if self.report is not None else None,
         }
+
+
+_QUESTION, _QUESTIONS = Text("Frage", "question"), Text("Fragen", "questions")
+_RETURN, _RETURNS = Text("Rücklauf", "return"), Text("Rückläufe", "returns")
+_PROBLEM, _PROBLEMS = Text("Problem", "problem"), Text("Probleme", "problems")
+_NOTE, _NOTES = Text("Hinweis", "note"), Text("Hinweise", "notes")
+_LANGUAGES = Text("Sprachen: {languages}", "languages: {languages}")
+_TRANSLATED = Text("übersetzt", "translated")
+_VERBATIM = Text("wörtlich übernommen (nicht geprüft)", "kept verbatim (not checked)")
+_SKIPPED = Text("ausgelassen", "skipped")
+_RENAMED = Text("umbenannt", "renamed")
+_VALIDATION = Text("Prüfung", "validation")
 
 
 @dataclass(frozen=True)
@@ -331,31 +362,52 @@ def literal_label(text: str) -> str:
 
 #: how the summary names each question type, in the order it lists them
 _READ_AS = (
-    (("integer",), "whole number", "whole numbers"),
-    (("decimal", "range"), "decimal number", "decimal numbers"),
-    (("select_one",), "single choice", "single choices"),
-    (("select_multiple",), "multiple choice", "multiple choices"),
-    (("rank",), "ranking", "rankings"),
-    (("date", "dateTime", "time"), "date or time", "dates and times"),
-    (("text",), "text", "texts"),
-    (("calculate",), "calculation", "calculations"),
+    (("integer",), Text("Ganzzahl", "whole number"), Text("Ganzzahlen", "whole numbers")),
+    (
+        ("decimal", "range"),
+        Text("Dezimalzahl", "decimal number"),
+        Text("Dezimalzahlen", "decimal numbers"),
+    ),
+    (
+        ("select_one",),
+        Text("Einfachauswahl", "single choice"),
+        Text("Einfachauswahlen", "single choices"),
+    ),
+    (
+        ("select_multiple",),
+        Text("Mehrfachauswahl", "multiple choice"),
+        Text("Mehrfachauswahlen", "multiple choices"),
+    ),
+    (("rank",), Text("Rangfolge", "ranking"), Text("Rangfolgen", "rankings")),
+    (
+        ("date", "dateTime", "time"),
+        Text("Datum oder Uhrzeit", "date or time"),
+        Text("Datums- und Zeitangaben", "dates and times"),
+    ),
+    (("text",), Text("Text", "text"), Text("Texte", "texts")),
+    (("calculate",), Text("Berechnung", "calculation"), Text("Berechnungen", "calculations")),
 )
 
 
-def read_as(instrument: Instrument) -> str:
+def read_as(instrument: Instrument) -> Text:
     """``read as: 8 whole numbers, 3 single choices, …``: what the import made of the file's
     variables, so that no number read as a text goes unnoticed."""
     counts: dict[str, int] = {}
     for q in instrument.questions:
         counts[q.type] = counts.get(q.type, 0) + 1
-    parts = []
+    parts: list[Text] = []
     for types, one, many in _READ_AS:
         n = sum(counts.pop(t, 0) for t in types)
         if n:
-            parts.append(f"{n} {one if n == 1 else many}")
+            parts.append(counted(n, one, many))
     counts.pop("note", None)
-    parts += [f"{n} {t}" for t, n in counts.items()]
-    return "read as: " + (", ".join(parts) or "no questions")
+    parts += [Text(f"{n} {t}", f"{n} {t}") for t, n in counts.items()]  # XLSForm type names
+    if not parts:
+        return Text("gelesen als: keine Fragen", "read as: no questions")
+    return Text(
+        "gelesen als: " + ", ".join(p.de for p in parts),
+        "read as: " + ", ".join(p.en for p in parts),
+    )
 
 
 def complete_import(
@@ -385,13 +437,23 @@ def complete_import(
         summary = summary.with_report(report, responses.height)
         marked = [i for i in report.notes if i.code == "not_answered_marker"]
         if marked:  # an export dialect's mark for "not answered" (Ona's n/a), read as such
-            cells = sum(int(i.detail or 0) for i in marked)
+            cells = sum(int(str(i.detail or 0)) for i in marked)
             summary = replace(
                 summary,
                 notes=(
                     *summary.notes,
-                    f"{report.detected.rsplit(', ', 1)[-1]} export: {cells} cells "
-                    f"'{marked[0].value}' read as not answered ({len(marked)} columns)",
+                    Text(
+                        "{tool}-Export: {cells} '{marker}' als nicht beantwortet gelesen "
+                        "({columns})",
+                        "{tool} export: {cells} '{marker}' read as not answered ({columns})",
+                    ).format(
+                        tool=report.detected.rsplit(", ", 1)[-1],
+                        cells=counted(cells, Text("Zelle", "cell"), Text("Zellen", "cells")),
+                        marker=marked[0].value,
+                        columns=counted(
+                            len(marked), Text("Spalte", "column"), Text("Spalten", "columns")
+                        ),
+                    ),
                 ),
             )
         read = [i for i in report.notes if i.code == "dialect_read" and i.detail]
@@ -400,8 +462,10 @@ def complete_import(
                 summary,
                 notes=(
                     *summary.notes,
-                    f"export dialect recognised: {read[0].value}",
-                    *(str(i.detail) for i in read),
+                    Text(
+                        "Export-Dialekt erkannt: {name}", "export dialect recognised: {name}"
+                    ).format(name=read[0].value),
+                    *(i.detail for i in read if i.detail is not None),
                 ),
             )
         kinds = report.missing_kinds()
@@ -415,8 +479,12 @@ def complete_import(
                 summary,
                 notes=(
                     *summary.notes,
-                    f"missing kinds in {len(kinds)} questions: {shown} "
-                    "(missing in tables; klappt tabulate --show-missing-kinds shows them)",
+                    Text(
+                        "Arten von Fehlend in {questions}: {shown} (in Tabellen fehlend; "
+                        "klappt tabulate --show-missing-kinds zeigt sie)",
+                        "missing kinds in {questions}: {shown} "
+                        "(missing in tables; klappt tabulate --show-missing-kinds shows them)",
+                    ).format(questions=counted(len(kinds), _QUESTION, _QUESTIONS), shown=shown),
                 ),
             )
     return ConvertedFile(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import ErrorCode, KlapptError, Text
 from klappt.interop.base import ConvertedFile
 from klappt.interop.importers import BY_KEY, IMPORTERS, recognise
 from klappt.interop.sniff import Sniff
@@ -56,8 +56,9 @@ def detect_format(path: str | Path) -> str:
     return importer.key
 
 
-def _expected() -> str:
-    return ", ".join(FORMAT_NAMES[k] for k in READABLE)
+def _expected() -> Text:
+    names = [FORMAT_NAMES[k] for k in READABLE]
+    return Text(", ".join(n.de for n in names), ", ".join(n.en for n in names))
 
 
 def read_any(

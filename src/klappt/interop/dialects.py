@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from klappt.language import Text
 from klappt.responses.io import RawTable
 
 if TYPE_CHECKING:
@@ -56,11 +57,11 @@ ONA_NOT_ANSWERED = "n/a"
 class Dialect:
     """The export dialect recognised, and the cells read as not answered (column -> count)."""
 
-    name: str
+    name: Text  # the tools' names, in both languages ("englische Datumsangaben" …)
     marker: str  # the text that meant "not answered"
     not_answered: dict[str, int]
     #: what else was read as its tool meant it: (column, what was done)
-    read: tuple[tuple[str, str], ...] = field(default=())
+    read: tuple[tuple[str, Text], ...] = field(default=())
 
 
 def read_as_exported(
@@ -74,17 +75,24 @@ def read_as_exported(
     if instrument is None:
         return raw, ona
     names = [ona.name] if ona is not None else []
-    read: list[tuple[str, str]] = []
+    read: list[tuple[str, Text]] = []
     for step in (_split_geopoints, _loops, _flattened_repeats, _us_dates):
         raw, name, done = step(raw, instrument)
-        if done:
+        if done and isinstance(name, Text):
             names.append(name)
             read.extend(done)
     if not names:
         return raw, None
     if ona is None:
-        return raw, Dialect(", ".join(names), "", {}, tuple(read))
-    return raw, replace(ona, name=", ".join(dict.fromkeys(names)), read=tuple(read))
+        return raw, Dialect(_joined(names), "", {}, tuple(read))
+    return raw, replace(ona, name=_joined(list(dict.fromkeys(names))), read=tuple(read))
+
+
+def _joined(names: list[Text]) -> Text:
+    return Text(", ".join(n.de for n in names), ", ".join(n.en for n in names))
+
+
+_ONA = Text("Ona", "Ona")
 
 
 def _ona(raw: RawTable) -> tuple[RawTable, Dialect | None]:
@@ -94,7 +102,7 @@ def _ona(raw: RawTable) -> tuple[RawTable, Dialect | None]:
     frame = raw.frame
     texts = [c for c, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical)]
     if not texts or frame.height == 0:
-        return raw, Dialect("Ona", ONA_NOT_ANSWERED, {})
+        return raw, Dialect(_ONA, ONA_NOT_ANSWERED, {})
     counts = frame.select(
         (pl.col(c).cast(pl.String) == ONA_NOT_ANSWERED).sum().alias(c) for c in texts
     ).row(0, named=True)
@@ -107,13 +115,13 @@ def _ona(raw: RawTable) -> tuple[RawTable, Dialect | None]:
             .alias(c)
             for c in found
         )
-    return replace(raw, frame=frame), Dialect("Ona", ONA_NOT_ANSWERED, found)
+    return replace(raw, frame=frame), Dialect(_ONA, ONA_NOT_ANSWERED, found)
 
 
 # -- the dialects that need the form ------------------------------------------------------
 
 _SEPARATORS = "/-:."
-Step = tuple[RawTable, str, list[tuple[str, str]]]
+Step = tuple[RawTable, Text | str, list[tuple[str, Text]]]
 
 
 def _tail_of(header: str, name: str) -> bool:
@@ -151,8 +159,16 @@ def _split_geopoints(raw: RawTable, instrument: Instrument) -> Step:
                 .otherwise(point)
                 .alias(head)
             ).drop(parts)
-            done.append((head, f"{', '.join(parts)} read as the geopoint {name}"))
-    return (_renamed(raw, frame) if done else raw), "ODK Briefcase/Aggregate", done
+            done.append(
+                (
+                    head,
+                    Text(
+                        "{parts} als Geopunkt {name} gelesen", "{parts} read as the geopoint {name}"
+                    ).format(parts=", ".join(parts), name=name),
+                )
+            )
+    briefcase = Text("ODK Briefcase/Aggregate", "ODK Briefcase/Aggregate")
+    return (_renamed(raw, frame) if done else raw), briefcase, done
 
 
 _INSTANCE = re.compile(r"^(?:.*[/\-:.])?([A-Za-z_][\w.-]*)\[(\d+)\]([/\-:.].+)$")
@@ -176,12 +192,18 @@ def _flattened_repeats(raw: RawTable, instrument: Instrument) -> Step:
     done = [
         (
             name,
-            f"repeat {name}: {len(cols)} columns of {len(set(cols))} flattened instances "
-            f"kept with each return as _{name}[1]_… (repeats are not tabulated)",
+            Text(
+                "Wiederholung {name}: {columns} Spalten von {instances} flach geschriebenen "
+                "Durchgängen, bei jedem Rücklauf als _{name}[1]_… aufbewahrt "
+                "(Wiederholungen werden nicht tabelliert)",
+                "repeat {name}: {columns} columns of {instances} flattened instances "
+                "kept with each return as _{name}[1]_… (repeats are not tabulated)",
+            ).format(name=name, columns=len(cols), instances=len(set(cols))),
         )
         for name, cols in moved.items()
     ]
-    return _renamed(raw, raw.frame.rename(rename)), "flattened repeats", done
+    flat = Text("flach geschriebene Wiederholungen", "flattened repeats")
+    return _renamed(raw, raw.frame.rename(rename)), flat, done
 
 
 def _loops(raw: RawTable, instrument: Instrument) -> Step:
@@ -202,8 +224,17 @@ def _loops(raw: RawTable, instrument: Instrument) -> Step:
             rename[c] = hit
     if not rename:
         return raw, "", []
-    done = [(new, f"loop column {old} read as {new}") for old, new in rename.items()]
-    return _renamed(raw, raw.frame.rename(rename)), "ODK loop", done
+    done = [
+        (
+            new,
+            Text(
+                "Schleifen-Spalte {old} als {new} gelesen", "loop column {old} read as {new}"
+            ).format(old=old, new=new),
+        )
+        for old, new in rename.items()
+    ]
+    loop = Text("ODK-Schleife", "ODK loop")
+    return _renamed(raw, raw.frame.rename(rename)), loop, done
 
 
 _SLASH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -252,10 +283,18 @@ def _us_dates(raw: RawTable, instrument: Instrument) -> Step:
             continue
         frame = frame.with_columns(pl.col(c).cast(pl.String).replace(mapping).alias(c))
         how = (
-            "decided by a value over 12"
+            Text("entschieden durch einen Wert über 12", "decided by a value over 12")
             if (day_first or month_first)
-            else "assumed, no value decides"
+            else Text("angenommen, kein Wert entscheidet", "assumed, no value decides")
         )
-        done.append((c, f"{len(mapping)} dates in {order} read as YYYY-MM-DD ({order} {how})"))
-    name = f"English dates ({order})"
+        done.append(
+            (
+                c,
+                Text(
+                    "{n} Datumsangaben in {order} als JJJJ-MM-TT gelesen ({order} {how})",
+                    "{n} dates in {order} read as YYYY-MM-DD ({order} {how})",
+                ).format(n=len(mapping), order=order, how=how),
+            )
+        )
+    name = Text("englische Datumsangaben ({order})", "English dates ({order})").format(order=order)
     return (_renamed(raw, frame) if done else raw), name, done

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from klappt.interop.sniff import Sniff
+from klappt.language import Text
 
 if TYPE_CHECKING:
     from klappt.interop.base import ConvertedFile
@@ -34,13 +35,17 @@ class Reader(Protocol):
     def __call__(self, path: Path, companion: Path | None, key: str) -> ConvertedFile: ...
 
 
+NO_COMPANION = Text("", "")
+
+
 @dataclass(frozen=True)
 class Importer:
     key: str
-    name: str  # what the CLI and the messages call it
+    name: Text  # what the CLI and the messages call it, in both languages
     recognises: Callable[[Sniff], bool]
     reader: str | None = None  # "module:function" (a Reader); None: recognised, not imported
-    companion: str = ""  # the other file it takes, as a message names it ("" takes none)
+    #: the other file it takes, as a message names it (empty: takes none)
+    companion: Text = NO_COMPANION
     needs_companion: bool = False  # refused without it (a table of returns without its form)
 
     def read(self) -> Reader:
@@ -151,96 +156,148 @@ _LS = "klappt.interop.limesurvey.read"
 _NATIVE = "klappt.interop.native"
 _REDCAP = "klappt.interop.redcap"
 _SPSS = "klappt.interop.spss.read"
-_FORM = "XLSForm"
+_FORM = Text("XLSForm", "XLSForm")
 
 #: Every format, in the order that decides a file several rows would take.
 IMPORTERS: tuple[Importer, ...] = (
-    Importer("spss-sav", "SPSS data file (.sav)", _container("sav"), f"{_SPSS}:import_spss"),
     Importer(
-        "spss-zsav", "SPSS compressed data file (.zsav)", _container("zsav"), f"{_SPSS}:import_spss"
+        "spss-sav",
+        Text("SPSS-Datendatei (.sav)", "SPSS data file (.sav)"),
+        _container("sav"),
+        f"{_SPSS}:import_spss",
     ),
-    Importer("stata-dta", "Stata data file (.dta)", _container("stata"), f"{_SPSS}:import_spss"),
-    Importer("parquet", "Parquet table", _container("parquet"), f"{_NATIVE}:import_returns", _FORM),
+    Importer(
+        "spss-zsav",
+        Text("komprimierte SPSS-Datendatei (.zsav)", "SPSS compressed data file (.zsav)"),
+        _container("zsav"),
+        f"{_SPSS}:import_spss",
+    ),
+    Importer(
+        "stata-dta",
+        Text("Stata-Datendatei (.dta)", "Stata data file (.dta)"),
+        _container("stata"),
+        f"{_SPSS}:import_spss",
+    ),
+    Importer(
+        "parquet",
+        Text("Parquet-Tabelle", "Parquet table"),
+        _container("parquet"),
+        f"{_NATIVE}:import_returns",
+        _FORM,
+    ),
     Importer(
         "limesurvey-lsa",
-        "LimeSurvey survey archive (.lsa)",
+        Text("LimeSurvey-Umfragearchiv (.lsa)", "LimeSurvey survey archive (.lsa)"),
         _lsa,
         f"{_LS}:import_archive",
-        "LimeSurvey response export",
+        Text("LimeSurvey-Antwortexport", "LimeSurvey response export"),
     ),
     # before every table row: a workbook with a "survey" sheet is a form, whatever its headings
     Importer(
         "xlsform",
-        "XLSForm questionnaire",
+        Text("XLSForm-Fragebogen", "XLSForm questionnaire"),
         _xlsform,
         f"{_NATIVE}:import_xlsform",
-        "table of returns",
+        Text("Tabelle der Rückläufe", "table of returns"),
     ),
-    Importer("limesurvey-lsr", "LimeSurvey responses (.lsr)", _doctype("Responses")),
-    Importer("limesurvey-lst", "LimeSurvey participants (.lst)", _doctype("Tokens")),
-    Importer("limesurvey-lsg", "LimeSurvey question group (.lsg)", _doctype("Group")),
-    Importer("limesurvey-lsq", "LimeSurvey question (.lsq)", _doctype("Question")),
+    Importer(
+        "limesurvey-lsr",
+        Text("LimeSurvey-Antworten (.lsr)", "LimeSurvey responses (.lsr)"),
+        _doctype("Responses"),
+    ),
+    Importer(
+        "limesurvey-lst",
+        Text("LimeSurvey-Teilnehmende (.lst)", "LimeSurvey participants (.lst)"),
+        _doctype("Tokens"),
+    ),
+    Importer(
+        "limesurvey-lsg",
+        Text("LimeSurvey-Fragegruppe (.lsg)", "LimeSurvey question group (.lsg)"),
+        _doctype("Group"),
+    ),
+    Importer(
+        "limesurvey-lsq",
+        Text("LimeSurvey-Frage (.lsq)", "LimeSurvey question (.lsq)"),
+        _doctype("Question"),
+    ),
     Importer(
         "limesurvey-lss",
-        "LimeSurvey survey structure (.lss)",
+        Text("LimeSurvey-Umfragestruktur (.lss)", "LimeSurvey survey structure (.lss)"),
         _lss,
         f"{_LS}:import_structure",
-        "LimeSurvey response export",
+        Text("LimeSurvey-Antwortexport", "LimeSurvey response export"),
     ),
     Importer(
         "redcap-odm",
-        "REDCap project (CDISC ODM XML)",
+        Text("REDCap-Projekt (CDISC ODM XML)", "REDCap project (CDISC ODM XML)"),
         lambda s: s.xml_has(r"<ODM\b"),
     ),
-    Importer("limesurvey-tsv", "LimeSurvey tab-separated survey structure (.txt)", _ls_tsv),
+    Importer(
+        "limesurvey-tsv",
+        Text(
+            "LimeSurvey-Umfragestruktur, tabulatorgetrennt (.txt)",
+            "LimeSurvey tab-separated survey structure (.txt)",
+        ),
+        _ls_tsv,
+    ),
     # the rows from here to "odk-central-export" read the headings of a CSV or a workbook
     Importer(
         "redcap-dictionary",
-        "REDCap data dictionary (CSV)",
+        Text("REDCap-Datenwörterbuch (CSV)", "REDCap data dictionary (CSV)"),
         _redcap_dictionary,
         f"{_REDCAP}:import_dictionary",
-        "REDCap records export",
+        Text("REDCap-Datensatzexport", "REDCap records export"),
     ),
     Importer(
         "limesurvey-responses",
-        "LimeSurvey response export (CSV)",
+        Text("LimeSurvey-Antwortexport (CSV)", "LimeSurvey response export (CSV)"),
         _ls_responses,
         f"{_LS}:import_responses",
-        ".lss / .lsa",
+        Text(".lss / .lsa", ".lss / .lsa"),
         needs_companion=True,
     ),
     Importer(
         "redcap-records",
-        "REDCap records export (CSV)",
+        Text("REDCap-Datensatzexport (CSV)", "REDCap records export (CSV)"),
         _redcap_records,
         f"{_REDCAP}:import_records",
-        "REDCap data dictionary",
+        Text("REDCap-Datenwörterbuch", "REDCap data dictionary"),
         needs_companion=True,
     ),
-    Importer("kobo-export", "KoboToolbox export", _kobo, f"{_NATIVE}:import_returns", _FORM),
+    Importer(
+        "kobo-export",
+        Text("KoboToolbox-Export", "KoboToolbox export"),
+        _kobo,
+        f"{_NATIVE}:import_returns",
+        _FORM,
+    ),
     Importer(
         "odk-central-export",
-        "ODK Central export",
+        Text("ODK-Central-Export", "ODK Central export"),
         _odk_central,
         f"{_NATIVE}:import_returns",
         _FORM,
     ),
     Importer(
         "data-xlsx",
-        "table of returns (Excel)",
+        Text("Tabelle der Rückläufe (Excel)", "table of returns (Excel)"),
         lambda s: s.is_xlsx,
         f"{_NATIVE}:import_returns",
         _FORM,
     ),
     Importer(
         "data-xls",
-        "table of returns (Excel 97-2003)",
+        Text("Tabelle der Rückläufe (Excel 97-2003)", "table of returns (Excel 97-2003)"),
         _container("ole"),
         f"{_NATIVE}:import_returns",
         _FORM,
     ),
     Importer(
-        "data-csv", "table of returns (CSV)", _container("text"), f"{_NATIVE}:import_returns", _FORM
+        "data-csv",
+        Text("Tabelle der Rückläufe (CSV)", "table of returns (CSV)"),
+        _container("text"),
+        f"{_NATIVE}:import_returns",
+        _FORM,
     ),
 )
 

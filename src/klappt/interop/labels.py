@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from klappt.instrument.model import SELECT_MULTIPLE, SELECT_ONE, Instrument, Question
+from klappt.language import Text, counted
 from klappt.responses.io import RawTable
 
 SEPARATORS = ("/", " / ", "-", " - ", ":", ".")
@@ -179,11 +180,15 @@ def apply_label_headers(instrument: Instrument, raw: RawTable) -> RawTable:
             translated.append(old)
     if exprs:
         frame = frame.with_columns(exprs)
-    notes = (
-        *raw.notes,
-        f"{len(mapping)} label headings read as question names"
-        + (f"; answer labels translated in {len(translated)} columns" if translated else ""),
-    )
+    note = Text(
+        "{n} Beschriftungen als Fragenamen gelesen", "{n} label headings read as question names"
+    ).format(n=len(mapping))
+    if translated:
+        more = Text(
+            "; Antwortbeschriftungen in {n} übersetzt", "; answer labels translated in {n}"
+        ).format(n=counted(len(translated), Text("Spalte", "column"), Text("Spalten", "columns")))
+        note = Text(note.de + more.de, note.en + more.en)
+    notes = (*raw.notes, note)
     return RawTable(
         frame=frame,
         columns=tuple(frame.columns),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from klappt.interop.base import ConvertedFile, ImportSummary, complete_import
+from klappt.language import Text
 
 
 def import_xlsform(path: Path, data: Path | None, key: str = "xlsform") -> ConvertedFile:
@@ -43,6 +44,11 @@ def import_returns(path: Path, form: Path | None, key: str) -> ConvertedFile:
     summary = ImportSummary(
         source=str(path),
         format=key,
-        notes=("returns only: give the XLSForm to check and count them",),
+        notes=(
+            Text(
+                "nur Rückläufe: zum Prüfen und Zählen das XLSForm dazu angeben",
+                "returns only: give the XLSForm to check and count them",
+            ),
+        ),
     )
     return complete_import(key, None, raw, summary)

@@ -27,12 +27,14 @@ from klappt.interop.base import (
     ConvertedFile,
     ImportSummary,
     Names,
+    Note,
     XLSFormSpec,
     complete_import,
     plain_text,
     safe_choice,
 )
-from klappt.interop.limesurvey.expressions import Flag, Untranslatable, Var, translate
+from klappt.interop.limesurvey.expressions import Flag, Untranslatable, Var, reason, translate
+from klappt.language import counted
 from klappt.responses.io import RawTable, read_table
 
 #: Column headings of a dictionary downloaded from the web interface -> the API's names.
@@ -107,7 +109,7 @@ def _checkbox_key(code: str) -> str:
 def redcap_to_expression(logic: str) -> str:
     """REDCap branching logic in ExpressionScript syntax, for :func:`klappt.interop.limesurvey.expressions.translate`."""
     if re.search(r"\]\s*\[", logic):
-        raise Untranslatable("refers to another event")
+        raise Untranslatable(Text("verweist auf ein anderes Ereignis", "refers to another event"))
     out: list[str] = []
     i = 0
     while i < len(logic):
@@ -115,13 +117,15 @@ def redcap_to_expression(logic: str) -> str:
         if ch in "'\"":
             end = logic.find(ch, i + 1)
             if end < 0:
-                raise Untranslatable("unclosed quote")
+                raise Untranslatable(
+                    Text("nicht geschlossenes Anführungszeichen", "unclosed quote")
+                )
             out.append(logic[i : end + 1])
             i = end + 1
         elif ch == "[":
             end = logic.find("]", i)
             if end < 0:
-                raise Untranslatable("unclosed [")
+                raise Untranslatable(Text("nicht geschlossene [", "unclosed ["))
             inner = logic[i + 1 : end]
             m = re.fullmatch(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\(\s*([^)]+?)\s*\))?\s*", inner)
             if not m:
@@ -185,9 +189,9 @@ def read_redcap(
     refs: dict[str, Var | Flag] = {}
     fields: dict[str, dict] = {}
     pending: list[tuple[dict[str, str], str, str]] = []
-    translated: list[str] = []
-    verbatim: list[str] = []
-    notes: list[str] = []
+    translated: list[Note] = []
+    verbatim: list[Note] = []
+    notes: list[Note] = []
     identifiers: list[str] = []
     seen: dict[str, int] = {}
     current_form = None
@@ -214,7 +218,12 @@ def read_redcap(
             # REDCap's first field is the record id: the return id, not a question
             record_field = field
             refs[field] = Var("_id", "text")
-            notes.append(f"{field}: record id, used as the return id")
+            notes.append(
+                Text(
+                    "{field}: Datensatz-ID, als Rücklauf-ID verwendet",
+                    "{field}: record id, used as the return id",
+                ).format(field=field)
+            )
             continue
         form = row.get("form_name", "").strip() or "form"
         if form != current_form:
@@ -328,10 +337,20 @@ def read_redcap(
             calc = "''"
             try:
                 calc = _calc(formula, refs)
-                translated.append(f"{field}: calculation {formula} -> {calc}")
+                translated.append(
+                    Text(
+                        "{field}: Berechnung {formula} -> {calc}",
+                        "{field}: calculation {formula} -> {calc}",
+                    ).format(field=field, formula=formula, calc=calc)
+                )
             except Untranslatable as exc:
                 verbatim.append(
-                    f"{field}: calculation {formula} ({exc}; the exported values are imported)"
+                    Text(
+                        "{field}: Berechnung {formula} ({reason}; die exportierten Werte werden "
+                        "importiert)",
+                        "{field}: calculation {formula} ({reason}; the exported values are "
+                        "imported)",
+                    ).format(field=field, formula=formula, reason=reason(exc))
                 )
             spec.add(
                 type="calculate",
@@ -345,10 +364,20 @@ def read_redcap(
             info = {"kind": "none", "name": name}
         elif ftype == "file":
             spec.add(type="file", **base)
-            notes.append(f"{field}: file upload imported as 'file' (the file names)")
+            notes.append(
+                Text(
+                    "{field}: Datei-Upload als 'file' importiert (die Dateinamen)",
+                    "{field}: file upload imported as 'file' (the file names)",
+                ).format(field=field)
+            )
         else:  # sql
             spec.add(type="text", **base)
-            notes.append(f"{field}: dynamic SQL field imported as text")
+            notes.append(
+                Text(
+                    "{field}: dynamisches SQL-Feld als Text importiert",
+                    "{field}: dynamic SQL field imported as text",
+                ).format(field=field)
+            )
         fields[field] = info
         logic = row.get("branching_logic", "").strip()
         if logic:
@@ -363,13 +392,26 @@ def read_redcap(
             translated.append(f"{field}: {logic} -> {row_['relevant']}")
         except Untranslatable as exc:
             row_["redcap_branching_logic"] = logic
-            verbatim.append(f"{field}: {logic} ({exc})")
+            verbatim.append(
+                Text("{field}: {logic} ({reason})", "{field}: {logic} ({reason})").format(
+                    field=field, logic=logic, reason=reason(exc)
+                )
+            )
     if identifiers:
-        notes.append(f"identifier fields (personal data): {', '.join(identifiers)}")
+        notes.append(
+            Text(
+                "Identifikationsfelder (personenbezogene Daten): {fields}",
+                "identifier fields (personal data): {fields}",
+            ).format(fields=", ".join(identifiers))
+        )
     if unenforced:
         notes.append(
-            "required fields not enforced (a longitudinal project fills an instrument only at "
-            f"its events): {', '.join(unenforced)}"
+            Text(
+                "Pflichtfelder nicht erzwungen (ein Längsschnittprojekt füllt ein Instrument nur "
+                "bei seinen Ereignissen): {fields}",
+                "required fields not enforced (a longitudinal project fills an instrument only at "
+                "its events): {fields}",
+            ).format(fields=", ".join(unenforced))
         )
     from klappt.interop.xlsform_writer import read_spec
 
@@ -405,7 +447,7 @@ def _calc(formula: str, refs: dict[str, Var | Flag]) -> str:
 
 def _units(
     frame: pl.DataFrame, rows: tuple[int, ...], record_id: str, event: str | None, source: str
-) -> tuple[pl.DataFrame, tuple[int, ...], list[str]]:
+) -> tuple[pl.DataFrame, tuple[int, ...], list[Note]]:
     """A longitudinal project's rows as returns: one per record × event (× repeat instance).
 
     All events in one wave: the return id is ``record/event`` (``record/event/instance`` for a
@@ -415,15 +457,22 @@ def _units(
     if "redcap_event_name" not in frame.columns or record_id not in frame.columns:
         if event is not None:
             raise KlapptError(
-                ErrorCode.INTEROP_017, path=source, format="REDCap records export without events"
+                ErrorCode.INTEROP_017,
+                path=source,
+                format=Text(
+                    "REDCap-Datensatzexport ohne Ereignisse", "REDCap records export without events"
+                ),
             )
         return frame, rows, []
     events = frame["redcap_event_name"].cast(pl.String)
-    counted = dict(
+    counts = dict(
         events.fill_null("").value_counts(sort=False).iter_rows()  # in order of first occurrence
     )
     order = list(dict.fromkeys(events.fill_null("").to_list()))
-    listing = ", ".join(f"{e or '(none)'} {counted[e]}" for e in order)
+    listing = Text(
+        ", ".join(f"{e or '(keines)'} {counts[e]}" for e in order),
+        ", ".join(f"{e or '(none)'} {counts[e]}" for e in order),
+    )
     instance = (
         frame["redcap_repeat_instance"].cast(pl.String)
         if "redcap_repeat_instance" in frame.columns
@@ -431,7 +480,7 @@ def _units(
     )
     record = pl.col(record_id).cast(pl.String)
     if event is not None:
-        if event not in counted:
+        if event not in counts:
             raise KlapptError(
                 ErrorCode.INTEROP_016, path=source, event=event, events=", ".join(order)
             )
@@ -439,9 +488,15 @@ def _units(
         rows = tuple(r for r, k in zip(rows, keep.to_list(), strict=True) if k)
         frame = frame.filter(keep)
         instance = instance.filter(keep)
-        note = (
-            f"longitudinal project, events: {listing}; event {event} imported as this wave "
-            f"({frame.height} returns, return id = record)"
+        note = Text(
+            "Längsschnittprojekt, Ereignisse: {listing}; Ereignis {event} als diese Welle "
+            "importiert ({returns}, Rücklauf-ID = Datensatz)",
+            "longitudinal project, events: {listing}; event {event} imported as this wave "
+            "({returns}, return id = record)",
+        ).format(
+            listing=listing,
+            event=event,
+            returns=counted(frame.height, Text("Rücklauf", "return"), Text("Rückläufe", "returns")),
         )
         if instance.drop_nulls().len():
             frame = frame.with_columns(
@@ -450,7 +505,10 @@ def _units(
                 ).alias(record_id),
                 record.alias("_record"),
             )
-            note += "; a repeating event's instances as record/instance"
+            note = Text(
+                note.de + "; die Durchgänge eines wiederholten Ereignisses als Datensatz/Durchgang",
+                note.en + "; a repeating event's instances as record/instance",
+            )
         return frame, rows, [note]
     unit = pl.concat_str(
         [record, pl.col("redcap_event_name").cast(pl.String), pl.Series(instance)],
@@ -458,11 +516,17 @@ def _units(
         ignore_nulls=True,
     )
     frame = frame.with_columns(unit.alias(record_id), record.alias("_record"))
-    note = (
-        f"longitudinal project, events: {listing}; each record × event"
-        f"{' × repeat instance' if instance.drop_nulls().len() else ''} is one return "
-        "(return id record/event, the record in _record); one event as a wave: --event NAME"
-    )
+    repeated = bool(instance.drop_nulls().len())
+    note = Text(
+        "Längsschnittprojekt, Ereignisse: {listing}; jede Kombination Datensatz × Ereignis"
+        + (" × Durchgang" if repeated else "")
+        + " ist ein Rücklauf (Rücklauf-ID Datensatz/Ereignis, der Datensatz in _record); "
+        "ein Ereignis als Welle: --event NAME",
+        "longitudinal project, events: {listing}; each record × event"
+        + (" × repeat instance" if repeated else "")
+        + " is one return (return id record/event, the record in _record); one event as a "
+        "wave: --event NAME",
+    ).format(listing=listing)
     return frame, rows, [note]
 
 
@@ -473,15 +537,21 @@ def _records(
     dpath: Path,
     record_id: str,
     event: str | None = None,
-) -> tuple[RawTable, list[str]]:
+) -> tuple[RawTable, list[Note]]:
     """The records export in klappt's layout: one row per record, checkboxes joined."""
-    notes: list[str] = []
+    notes: list[Note] = []
     frame = raw.frame
     rows = raw.file_rows or tuple(range(2, raw.height + 2))
     if repeating and "redcap_repeat_instrument" in frame.columns:
         keep = frame["redcap_repeat_instrument"].is_null()
         notes.append(
-            f"{int((~keep).sum())} rows of repeating instruments ({', '.join(sorted(repeating))}) left out of the returns"
+            Text(
+                "{rows} wiederholter Instrumente ({names}) nicht in die Rückläufe übernommen",
+                "{rows} of repeating instruments ({names}) left out of the returns",
+            ).format(
+                rows=counted(int((~keep).sum()), Text("Zeile", "row"), Text("Zeilen", "rows")),
+                names=", ".join(sorted(repeating)),
+            )
         )
         rows = tuple(r for r, k in zip(rows, keep.to_list(), strict=True) if k)
         frame = frame.filter(keep)
@@ -559,7 +629,12 @@ def _records(
             examples=shown or "-",
         )
     if unknown:
-        notes.append(f"columns not in the dictionary: {', '.join(unknown[:10])}")
+        notes.append(
+            Text(
+                "Spalten, die das Datenwörterbuch nicht kennt: {columns}",
+                "columns not in the dictionary: {columns}",
+            ).format(columns=", ".join(unknown[:10]))
+        )
     table = RawTable(
         frame=frame.select(exprs),
         columns=tuple(out_names),

@@ -113,7 +113,7 @@ def _load(
     ld = Loader(instrument, raw, cmap)
     detected = sniff_summary(raw)
     if dialect is not None:
-        detected += f", {dialect.name}"
+        detected += f", {dialect.name}"  # in the language of the command
         for header, cells in dialect.not_answered.items():
             name = next((q for q, h in cmap.questions.items() if h == header), None)
             ld.issues.append(

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from klappt.errors import ErrorCode, KlapptError, say
+from klappt.errors import ErrorCode, KlapptError, Text, say
 from klappt.limits import Deadline, Kind, check_table_shape, current
 from klappt.reasons import Reason
 
@@ -41,7 +41,7 @@ class RawTable:
     encoding: str | None = None
     separator: str | None = None
     decimal_comma: bool = False
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str | Text, ...] = field(default=())  # what the reader did, in both languages
 
     @property
     def height(self) -> int:
@@ -530,11 +530,13 @@ def sniff_summary(table: RawTable) -> str:
     if table.encoding:
         parts.append(table.encoding)
     if table.separator:
-        parts.append(
-            {";": "Semikolon", ",": "Komma", "\t": "Tabulator", "|": "senkrechter Strich"}[
-                table.separator
-            ]
-        )
+        de, en = {
+            ";": ("Semikolon", "semicolon"),
+            ",": ("Komma", "comma"),
+            "\t": ("Tabulator", "tab"),
+            "|": ("senkrechter Strich", "vertical bar"),
+        }[table.separator]
+        parts.append(say(de, en))  # in the language of the command reading the file
     if table.decimal_comma:
-        parts.append("Dezimalkomma")
+        parts.append(say("Dezimalkomma", "decimal comma"))
     return ", ".join(parts)

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from klappt.language import Text, rendered
+
 #: Problem codes with their message in German and English. ``{detail}`` is filled per issue.
 PROBLEMS: dict[str, tuple[str, str]] = {
     "unknown_choice": ("unbekannter Auswahlcode", "unknown choice code"),
@@ -71,23 +73,25 @@ class Issue:
     code: str
     row: int | None
     column: str | None
-    value: str | None = None
+    value: str | Text | None = None  # a Text: an export dialect's name (dialect_read)
     question: str | None = None
-    detail: str | None = None  # e.g. the constraint message or the unknown code
+    #: e.g. the constraint message or the unknown code; a Text where klappt says what it did
+    #: (an export dialect's column read as its tool meant it)
+    detail: str | Text | None = None
 
     def message(self, lang: str = "de") -> str:
         de, en = PROBLEMS.get(self.code, (self.code, self.code))
         text = en if lang == "en" else de
-        return f"{text}: {self.detail}" if self.detail else text
+        return f"{text}: {rendered(self.detail, lang)}" if self.detail else text
 
     def to_dict(self, lang: str = "de") -> dict[str, Any]:
         return {
             "row": self.row,
             "column": self.column,
-            "value": self.value,
+            "value": rendered(self.value, lang) if self.value is not None else None,
             "code": self.code,
             "question": self.question,
-            "detail": self.detail,
+            "detail": rendered(self.detail, lang) if self.detail is not None else None,
             "message": self.message(lang),
         }
 
@@ -121,7 +125,7 @@ class ValidationReport:
         out: dict[str, dict[str, int]] = {}
         for i in self.notes:
             if i.code == "missing_kind" and i.question and i.value is not None:
-                out.setdefault(i.question, {})[i.value] = int(i.detail or 0)
+                out.setdefault(i.question, {})[str(i.value)] = int(str(i.detail or 0))
         return out
 
     def to_dict(self, lang: str = "de") -> dict[str, Any]:

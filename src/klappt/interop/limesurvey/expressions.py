@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from klappt.language import Text
+
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -61,7 +63,14 @@ _DAY_UNITS = {"y": 1 / 365.2425, "M": 1 / 30.44, "d": 1.0, "h": 24.0, "m": 1440.
 
 
 class Untranslatable(ValueError):
-    """The condition uses something without a simple XLSForm equivalent; the message says what."""
+    """The condition uses something without a simple XLSForm equivalent; the message says what
+    (a :class:`Text` in both languages, or the bare expression part it stumbled on)."""
+
+
+def reason(exc: Exception) -> Text | str:
+    """What an :class:`Untranslatable` says, still in both languages, for an import summary."""
+    said = exc.args[0] if exc.args else ""
+    return said if isinstance(said, Text) else str(exc)
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,9 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
-            raise Untranslatable(f"unexpected character {text[pos]!r}")
+            raise Untranslatable(
+                Text(f"unerwartetes Zeichen {text[pos]!r}", f"unexpected character {text[pos]!r}")
+            )
         pos = m.end()
         kind = m.lastgroup or ""
         if kind == "ws":
@@ -132,11 +143,11 @@ class _Parser:
 
     def expect(self, op: str) -> None:
         if self.accept(op) is None:
-            raise Untranslatable(f"{op!r} expected")
+            raise Untranslatable(Text(f"{op!r} erwartet", f"{op!r} expected"))
 
     def parse(self) -> _Node:
         if not self.toks:
-            raise Untranslatable("empty expression")
+            raise Untranslatable(Text("leerer Ausdruck", "empty expression"))
         from klappt.limits import current
 
         # each bracket or prefix operator is a few frames of this recursive parser
@@ -148,13 +159,22 @@ class _Parser:
             elif kind == "op" and value == ")":
                 depth = max(0, depth - 1)
         if deepest > current().nesting:
-            raise Untranslatable(f"nested deeper than {current().nesting} levels")
+            raise Untranslatable(
+                Text(
+                    f"tiefer verschachtelt als {current().nesting} Ebenen",
+                    f"nested deeper than {current().nesting} levels",
+                )
+            )
         try:
             node = self.or_()
         except RecursionError:
-            raise Untranslatable("nested too deeply") from None
+            raise Untranslatable(Text("zu tief verschachtelt", "nested too deeply")) from None
         if self.i != len(self.toks):
-            raise Untranslatable(f"unexpected {self.toks[self.i][1]!r}")
+            raise Untranslatable(
+                Text(
+                    f"unerwartet: {self.toks[self.i][1]!r}", f"unexpected {self.toks[self.i][1]!r}"
+                )
+            )
         return node
 
     def or_(self) -> _Node:
@@ -210,7 +230,7 @@ class _Parser:
     def primary(self) -> _Node:
         tok = self.peek()
         if tok is None:
-            raise Untranslatable("expression ends too early")
+            raise Untranslatable(Text("der Ausdruck endet zu früh", "expression ends too early"))
         kind, text = tok
         if kind == "op" and text == "(":
             self.i += 1
@@ -237,23 +257,35 @@ class _Parser:
             # the answers of a question's items (LimeSurvey's that.Q1): only within sum()/count()
             many = self.resolve(f"that.{text.split('.')[1]}") if "." in text else None
             if not many:
-                raise Untranslatable(f"'{text}' refers to several answers at once")
+                raise Untranslatable(
+                    Text(
+                        f"'{text}' verweist auf mehrere Antworten zugleich",
+                        f"'{text}' refers to several answers at once",
+                    )
+                )
             return _Node("many", value=text, args=tuple(_Node("ref", ref=r) for r in many))
         if kind in ("name", "sgqa"):
             return _Node("ref", value=text, ref=self._ref(text))
-        raise Untranslatable(f"unexpected {text!r}")
+        raise Untranslatable(Text(f"unerwartet: {text!r}", f"unexpected {text!r}"))
 
     def _ref(self, text: str) -> Ref:
         if ":" in text:
-            raise Untranslatable(f"{text} is not an answer")
+            raise Untranslatable(Text(f"{text} ist keine Antwort", f"{text} is not an answer"))
         base, _, attr = text.partition(".")
         if base in ("that", "self", "this"):
-            raise Untranslatable(f"'{base}.' refers to several answers at once")
+            raise Untranslatable(
+                Text(
+                    f"'{base}.' verweist auf mehrere Antworten zugleich",
+                    f"'{base}.' refers to several answers at once",
+                )
+            )
         if attr and attr not in _SAME_VALUE_SUFFIXES:
-            raise Untranslatable(f"'.{attr}' is not the answer code")
+            raise Untranslatable(
+                Text(f"'.{attr}' ist nicht der Antwortcode", f"'.{attr}' is not the answer code")
+            )
         ref = self.resolve(base)
         if ref is None:
-            raise Untranslatable(f"unknown variable {base}")
+            raise Untranslatable(Text(f"unbekannte Variable {base}", f"unknown variable {base}"))
         return ref
 
 
@@ -262,7 +294,9 @@ def _quote(value: str) -> str:
         return f"'{value}'"
     if '"' not in value:
         return f'"{value}"'
-    raise Untranslatable("a text with both kinds of quotes")
+    raise Untranslatable(
+        Text("ein Text mit beiden Arten von Anführungszeichen", "a text with both kinds of quotes")
+    )
 
 
 class _Emitter:
@@ -278,10 +312,12 @@ class _Emitter:
         if node.kind == "call" and node.value == "is_empty":
             return self._is_empty(node)
         if node.kind == "call" and node.value not in _FUNCTIONS:
-            raise Untranslatable(f"function {node.value}()")
+            raise Untranslatable(Text(f"Funktion {node.value}()", f"function {node.value}()"))
         if node.kind == "num":
             return "true()" if float(node.value) != 0 else "false()"
-        raise Untranslatable("a value used as a condition")
+        raise Untranslatable(
+            Text("ein Wert als Bedingung verwendet", "a value used as a condition")
+        )
 
     def _negate(self, node: _Node) -> str:
         if node.kind == "cmp":
@@ -303,7 +339,12 @@ class _Emitter:
     @staticmethod
     def _single_ref(node: _Node) -> Ref:
         if len(node.args) != 1 or node.args[0].kind != "ref" or node.args[0].ref is None:
-            raise Untranslatable("is_empty() of something else than one answer")
+            raise Untranslatable(
+                Text(
+                    "is_empty() von etwas anderem als einer Antwort",
+                    "is_empty() of something else than one answer",
+                )
+            )
         return node.args[0].ref
 
     @staticmethod
@@ -332,12 +373,20 @@ class _Emitter:
             ref, other = flag
             if other.kind != "str" or op not in ("==", "!="):
                 raise Untranslatable(
-                    'a multiple-choice box compared with something else than "Y" or ""'
+                    Text(
+                        'ein Kästchen einer Mehrfachauswahl verglichen mit etwas anderem als "Y" oder ""',
+                        'a multiple-choice box compared with something else than "Y" or ""',
+                    )
                 )
             # LimeSurvey writes "Y" for a ticked box, REDCap "1" (and "0" for an unticked one)
             ticked = other.value.strip().upper() in ("Y", "1")
             if not ticked and other.value.strip() not in ("", "0"):
-                raise Untranslatable(f"a multiple-choice box compared with {other.value!r}")
+                raise Untranslatable(
+                    Text(
+                        f"ein Kästchen einer Mehrfachauswahl verglichen mit {other.value!r}",
+                        f"a multiple-choice box compared with {other.value!r}",
+                    )
+                )
             positive = ticked == (op == "==")
             return self._selected(ref) if positive else f"not({self._selected(ref)})"
         codes: dict[str, str] = {}
@@ -345,7 +394,10 @@ class _Emitter:
             if side.kind == "ref" and isinstance(side.ref, Var):
                 if side.ref.kind == "select_multiple":
                     raise Untranslatable(
-                        f"the whole multiple-choice question {side.ref.name} compared"
+                        Text(
+                            f"die ganze Mehrfachauswahl-Frage {side.ref.name} verglichen",
+                            f"the whole multiple-choice question {side.ref.name} compared",
+                        )
                     )
                 if side.ref.kind == "select_one":
                     codes = side.ref.codes
@@ -366,7 +418,12 @@ class _Emitter:
         if node.kind == "ref":
             ref = node.ref
             if isinstance(ref, Flag):
-                raise Untranslatable("a multiple-choice box used as a value")
+                raise Untranslatable(
+                    Text(
+                        "ein Kästchen einer Mehrfachauswahl als Wert verwendet",
+                        "a multiple-choice box used as a value",
+                    )
+                )
             assert ref is not None
             return f"${{{ref.name}}}"
         if node.kind == "neg":
@@ -377,28 +434,40 @@ class _Emitter:
             op = "div" if node.op == "/" else node.op
             return f"({self.value(node.args[0])} {op} {self.value(node.args[1])})"
         if node.kind == "many":
-            raise Untranslatable(f"'{node.value}' outside sum() or count()")
+            raise Untranslatable(
+                Text(
+                    f"'{node.value}' außerhalb von sum() oder count()",
+                    f"'{node.value}' outside sum() or count()",
+                )
+            )
         if node.kind == "call" and node.value.lower() in _SPECIAL | set(_NUMERIC):
             return self._numeric(node.value.lower(), node.args)
         if node.kind == "call":
             fn = _FUNCTIONS.get(node.value)
             if fn is None:
-                raise Untranslatable(f"function {node.value}()")
+                raise Untranslatable(Text(f"Funktion {node.value}()", f"function {node.value}()"))
             if fn == "if":
                 if len(node.args) != 3:
-                    raise Untranslatable("if() needs three arguments")
+                    raise Untranslatable(
+                        Text("if() braucht drei Argumente", "if() needs three arguments")
+                    )
                 return f"if({self.bool_(node.args[0])}, {self.value(node.args[1])}, {self.value(node.args[2])})"
             if len(node.args) != 1:
-                raise Untranslatable(f"{node.value}() with {len(node.args)} arguments")
+                raise Untranslatable(
+                    Text(
+                        f"{node.value}() mit {len(node.args)} Argumenten",
+                        f"{node.value}() with {len(node.args)} arguments",
+                    )
+                )
             return f"{fn}({self.value(node.args[0])})"
         if node.kind in ("cmp", "and", "or", "not"):
             return self.bool_(node)
-        raise Untranslatable(f"unexpected {node.kind}")
+        raise Untranslatable(Text(f"unerwartet: {node.kind}", f"unexpected {node.kind}"))
 
     def _numeric(self, name: str, args: tuple[_Node, ...]) -> str:
         """The numeric functions of ExpressionScript and REDCap with an XPath equivalent."""
         if not args:
-            raise Untranslatable(f"{name}() without arguments")
+            raise Untranslatable(Text(f"{name}() ohne Argumente", f"{name}() without arguments"))
         if name in ("sum", "count"):
             items = [a for arg in args for a in (arg.args if arg.kind == "many" else (arg,))]
             values = [self.value(a) for a in items]
@@ -411,7 +480,9 @@ class _Emitter:
         if name in ("round", "rounddown", "roundup"):
             places = values[1] if len(values) > 1 else "0"
             if len(values) > 2 or not re.fullmatch(r"\d+", places):
-                raise Untranslatable(f"{name}() with places {places}")
+                raise Untranslatable(
+                    Text(f"{name}() mit Stellen {places}", f"{name}() with places {places}")
+                )
             if name == "round":
                 return f"round({values[0]}, {places})"
             fn = "floor" if name == "rounddown" else "ceiling"
@@ -423,13 +494,23 @@ class _Emitter:
         if (fn == "pow" and len(values) != 2) or (
             fn not in ("min", "max", "pow") and len(values) != 1
         ):
-            raise Untranslatable(f"{name}() with {len(values)} arguments")
+            raise Untranslatable(
+                Text(
+                    f"{name}() mit {len(values)} Argumenten",
+                    f"{name}() with {len(values)} arguments",
+                )
+            )
         return f"{fn}({', '.join(values)})"
 
     def _datediff(self, args: tuple[_Node, ...]) -> str:
         """REDCap's ``datediff(d1, d2, unit[, format][, signed])``: d2 - d1 in the unit."""
         if len(args) < 3 or args[2].kind != "str" or args[2].value not in _DAY_UNITS:
-            raise Untranslatable("datediff() without a unit y, M, d, h, m or s")
+            raise Untranslatable(
+                Text(
+                    "datediff() ohne eine Einheit y, M, d, h, m oder s",
+                    "datediff() without a unit y, M, d, h, m or s",
+                )
+            )
 
         def date(node: _Node) -> str:
             if node.kind == "str" and node.value.lower() in ("today", "now"):
@@ -472,7 +553,7 @@ def translate(expression: str, resolve) -> str:
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     if "{" in text or "}" in text:
-        raise Untranslatable("nested {…} expressions")
+        raise Untranslatable(Text("verschachtelte {…}-Ausdrücke", "nested {…} expressions"))
     node = _Parser(text, resolve).parse()
     out = _Emitter().bool_(node)
     if out.startswith("(") and out.endswith(")") and _balanced(out[1:-1]):
@@ -486,7 +567,7 @@ def translate_value(expression: str, resolve) -> str:
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     if "{" in text or "}" in text or not text:
-        raise Untranslatable("text around the {…} expression")
+        raise Untranslatable(Text("Text um den {…}-Ausdruck", "text around the {…} expression"))
     node = _Parser(text, resolve).parse()
     return _Emitter().value(node)
 
@@ -514,7 +595,12 @@ def conditions_to_expression(conditions: list[dict[str, str]], multi_fields: set
         method = (c.get("method") or "==").strip()
         value = c.get("value") or ""
         if method in ("RX",) or value.startswith("@") or field_name.startswith("{"):
-            raise Untranslatable(f"condition {field_name} {method} {value!r}")
+            raise Untranslatable(
+                Text(
+                    f"Bedingung {field_name} {method} {value!r}",
+                    f"condition {field_name} {method} {value!r}",
+                )
+            )
         if field_name in multi_fields:
             term = f'{field_name}{value}.NAOK {"!=" if method == "!=" else "=="} "Y"'
         elif value.strip() == "":

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from klappt.interop.limesurvey.expressions import Untranslatable, Var, translate
+from klappt.interop.limesurvey.expressions import Untranslatable, Var, reason, translate
+from klappt.language import Text
 
 if TYPE_CHECKING:
     from klappt.interop.limesurvey.form import _Builder
@@ -35,7 +36,7 @@ class Check:
     name: str  # the question's name in the XLSForm
     attr: str  # array_filter | array_filter_exclude | em_validation_q | preg
     value: str
-    where: str
+    where: Text
 
 
 def items_of(b: _Builder, code: str) -> list[tuple[str, dict[str, str]]]:
@@ -65,10 +66,20 @@ def _and(row: dict[str, str], column: str, condition: str) -> None:
 def _array_filter(b: _Builder, c: Check) -> None:
     source = b.resolve(c.value)
     if not isinstance(source, Var) or source.kind != "select_multiple":
-        raise Untranslatable(f"{c.value} is no multiple-choice question of the survey")
+        raise Untranslatable(
+            Text(
+                f"{c.value} ist keine Mehrfachauswahl-Frage der Umfrage",
+                f"{c.value} is no multiple-choice question of the survey",
+            )
+        )
     items = items_of(b, c.question.code)
     if not items:
-        raise Untranslatable("the filtered question has no items of its own")
+        raise Untranslatable(
+            Text(
+                "die gefilterte Frage hat keine eigenen Teilfragen",
+                "the filtered question has no items of its own",
+            )
+        )
     for sub, row in items:
         choice = source.codes.get(sub)
         if choice is None:
@@ -94,11 +105,21 @@ def _validation(b: _Builder, c: Check) -> None:
 def _regex(b: _Builder, c: Check) -> None:
     text = c.value
     if len(text) < 2 or text[0] != "/" or text.rfind("/") == 0:
-        raise Untranslatable("a regex without its /…/ delimiters")
+        raise Untranslatable(
+            Text(
+                "ein regulärer Ausdruck ohne seine Begrenzer /…/",
+                "a regex without its /…/ delimiters",
+            )
+        )
     end = text.rfind("/")
     pattern, flags = text[1:end], text[end + 1 :]
     if flags.strip() or "'" in pattern:
-        raise Untranslatable(f"regex flags {flags!r} or a quote in the pattern")
+        raise Untranslatable(
+            Text(
+                f"Regex-Schalter {flags!r} oder ein Anführungszeichen im Muster",
+                f"regex flags {flags!r} or a quote in the pattern",
+            )
+        )
     rows = [row for _, row in items_of(b, c.question.code)] or [
         r for r in b.spec.survey if r.get("name") == c.name
     ]
@@ -118,16 +139,33 @@ def apply_checks(b: _Builder, checks: list[Check]) -> None:
                 _regex(b, c)
             else:
                 _array_filter(b, c)
-            b.form.translated.append(f"{c.where}: {c.attr} {c.value}")
+            b.form.translated.append(
+                Text("{where}: {attr} {value}", "{where}: {attr} {value}").format(
+                    where=c.where, attr=c.attr, value=c.value
+                )
+            )
         except Untranslatable as exc:
             kept += 1
             what = {
-                "em_validation_q": "validation",
-                "preg": "validation regex",
-            }.get(c.attr, f"{c.attr} (items shown by another question's answers)")
-            b.form.verbatim.append(f"{c.where}: {what} {c.value} ({exc}; not checked)")
+                "em_validation_q": Text("Prüfung", "validation"),
+                "preg": Text("Prüf-Regex", "validation regex"),
+            }.get(
+                c.attr,
+                Text(
+                    "{attr} (Teilfragen gezeigt nach den Antworten einer anderen Frage)",
+                    "{attr} (items shown by another question's answers)",
+                ).format(attr=c.attr),
+            )
+            b.form.verbatim.append(
+                Text(
+                    "{where}: {what} {value} ({reason}; nicht geprüft)",
+                    "{where}: {what} {value} ({reason}; not checked)",
+                ).format(where=c.where, what=what, value=c.value, reason=reason(exc))
+            )
     if checks:
         b.form.notes.append(
-            f"array filters and validations: {len(checks) - kept} of {len(checks)} translated, "
-            f"{kept} kept verbatim"
+            Text(
+                "Matrixfilter und Prüfungen: {done} von {all} übersetzt, {kept} wörtlich übernommen",
+                "array filters and validations: {done} of {all} translated, {kept} kept verbatim",
+            ).format(done=len(checks) - kept, all=len(checks), kept=kept)
         )

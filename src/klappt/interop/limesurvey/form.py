@@ -30,8 +30,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.base import Names, XLSFormSpec, language_key, plain_text, safe_choice
+from klappt.errors import ErrorCode, KlapptError, Text
+from klappt.interop.base import (
+    Names,
+    Note,
+    XLSFormSpec,
+    language_key,
+    plain_text,
+    safe_choice,
+)
 from klappt.interop.limesurvey.expressions import (
     Flag,
     Ref,
@@ -39,6 +46,7 @@ from klappt.interop.limesurvey.expressions import (
     Var,
     conditions_to_expression,
     is_always,
+    reason,
     translate,
     translate_value,
 )
@@ -61,7 +69,7 @@ from klappt.interop.limesurvey.items import (
     q_ranking,
     range_constraint,
 )
-from klappt.interop.limesurvey.structure import LS_TYPES, LsQuestion, LsSurvey
+from klappt.interop.limesurvey.structure import LS_TYPES, LsQuestion, LsSurvey, type_name
 
 
 @dataclass
@@ -73,10 +81,10 @@ class LsForm:
     fields: list[LsField]
     source: str
     questions: int = 0
-    translated: list[str] = field(default_factory=list)
-    verbatim: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    translated: list[Note] = field(default_factory=list)
+    verbatim: list[Note] = field(default_factory=list)
+    skipped: list[Note] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
 
 
@@ -100,7 +108,7 @@ class _Builder:
         self.form = LsForm(survey=survey, spec=self.spec, fields=[], source=source)
         self.names = Names()
         self.refs: dict[str, Ref] = {}
-        self.pending: list[tuple[dict[str, str], str, str]] = []  # (row, expression, where)
+        self.pending: list[tuple[dict[str, str], str, Text]] = []  # (row, expression, where)
         self.checks: list[Check] = []  # array filters and validations (limesurvey.filters)
 
     # -- texts ------------------------------------------------------------------------------
@@ -167,7 +175,8 @@ class _Builder:
             gname = self.names.unique(f"G{i + 1}", fallback="G")
             labels = self.texts(g.texts, fallback=f"Group {i + 1}")
             row = self.spec.add(type="begin_group", name=gname, **self.cols("label", labels))
-            self.defer(row, g.relevance, f"group {labels.get(self.keys[self.base], gname)}")
+            group = labels.get(self.keys[self.base], gname)
+            self.defer(row, g.relevance, Text(f"Gruppe {group}", f"group {group}"))
             for q in qs:
                 self.question(q, qnames[q.qid])
             self.spec.add(type="end_group")
@@ -179,7 +188,10 @@ class _Builder:
         self.form.renamed = dict(self.names.renamed)
         if self.s.ignored_languages:
             self.form.notes.append(
-                f"texts in languages the survey does not declare were ignored: {', '.join(self.s.ignored_languages)}"
+                Text(
+                    "Texte in Sprachen, die die Umfrage nicht angibt, wurden übergangen: {langs}",
+                    "texts in languages the survey does not declare were ignored: {langs}",
+                ).format(langs=", ".join(self.s.ignored_languages))
             )
         return self.form
 
@@ -187,7 +199,7 @@ class _Builder:
         self,
         row: dict[str, str],
         expression: str,
-        where: str,
+        where: Text,
         conditions: list[dict[str, str]] | None = None,
     ) -> None:
         if conditions and is_always(expression):
@@ -195,7 +207,12 @@ class _Builder:
             try:
                 expression = conditions_to_expression(conditions, multi)
             except Untranslatable as exc:
-                self.form.verbatim.append(f"{where}: conditions table ({exc})")
+                self.form.verbatim.append(
+                    Text(
+                        "{where}: Bedingungstabelle ({reason})",
+                        "{where}: conditions table ({reason})",
+                    ).format(where=where, reason=reason(exc))
+                )
                 row["ls_relevance"] = "; ".join(
                     f"{c.get('cfieldname')} {c.get('method')} {c.get('value')}" for c in conditions
                 )
@@ -216,10 +233,18 @@ class _Builder:
         for row, expression, where in self.pending:
             try:
                 row["relevant"] = translate(expression, self.resolve)
-                self.form.translated.append(f"{where}: {expression.strip()} -> {row['relevant']}")
+                self.form.translated.append(
+                    Text("{where}: {old} -> {new}", "{where}: {old} -> {new}").format(
+                        where=where, old=expression.strip(), new=row["relevant"]
+                    )
+                )
             except Untranslatable as exc:
                 row["ls_relevance"] = expression.strip()
-                self.form.verbatim.append(f"{where}: {expression.strip()} ({exc})")
+                self.form.verbatim.append(
+                    Text("{where}: {old} ({reason})", "{where}: {old} ({reason})").format(
+                        where=where, old=expression.strip(), reason=reason(exc)
+                    )
+                )
 
     def add_field(self, f: LsField, ref: Ref | None = None) -> None:
         self.form.fields.append(f)
@@ -258,14 +283,19 @@ class _Builder:
     # -- questions --------------------------------------------------------------------------
 
     def question(self, q: LsQuestion, name: str) -> None:
-        where = f"question {q.code}"
+        where = Text(f"Frage {q.code}", f"question {q.code}")
         labels = self.texts(q.texts, fallback=q.code or name)
         hints = self.texts(q.helps)
         common = {**self.cols("label", labels), **self.cols("hint", hints), "ls_code": q.code}
         required = "yes" if q.mandatory == "Y" else None
         if q.mandatory == "S":
             self.form.notes.append(
-                f"{where}: soft mandatory (answer requested, not required) imported as not required"
+                Text(
+                    "{where}: weiche Pflicht (Antwort erbeten, nicht verlangt) als nicht "
+                    "verpflichtend importiert",
+                    "{where}: soft mandatory (answer requested, not required) imported as not "
+                    "required",
+                ).format(where=where)
             )
         sid = f"{self.s.sid}X{q.gid}X{q.qid}"
         heading = plain_text(q.texts.get(self.base, "")).replace("\n", " ")
@@ -383,13 +413,19 @@ class _Builder:
             try:
                 row["calculation"] = translate_value(equation, self.resolve)
                 self.form.translated.append(
-                    f"{ctx.where}: equation {equation.strip()} -> {row['calculation']}"
+                    Text(
+                        "{where}: Gleichung {old} -> {new}", "{where}: equation {old} -> {new}"
+                    ).format(where=ctx.where, old=equation.strip(), new=row["calculation"])
                 )
             except Untranslatable as exc:
                 row["calculation"] = "''"
                 row["ls_equation"] = equation.strip()
                 self.form.verbatim.append(
-                    f"{ctx.where}: equation {equation.strip()} ({exc}; its stored results are imported)"
+                    Text(
+                        "{where}: Gleichung {old} ({reason}; ihre gespeicherten Ergebnisse werden "
+                        "importiert)",
+                        "{where}: equation {old} ({reason}; its stored results are imported)",
+                    ).format(where=ctx.where, old=equation.strip(), reason=reason(exc))
                 )
         self.finish_row(ctx, self.spec.add(**row))
         ref = Var(ctx.name, kind if kind != "other" else "text", codes)
@@ -419,7 +455,12 @@ class _Builder:
                 )
             )
             self.form.notes.append(
-                f"{ctx.where}: file upload imported as 'file' (the file names); the file count column is left out"
+                Text(
+                    "{where}: Datei-Upload als 'file' importiert (die Dateinamen); die Spalte mit "
+                    "der Anzahl der Dateien bleibt weg",
+                    "{where}: file upload imported as 'file' (the file names); the file count "
+                    "column is left out",
+                ).format(where=ctx.where)
             )
         return True
 
@@ -450,7 +491,11 @@ class _Builder:
         if q.other:
             options.append(self.other_option(q, "-oth-"))
         if not options:
-            self.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without answer options")
+            self.form.skipped.append(
+                Text(
+                    "{where}: {kind} ohne Antwortoptionen", "{where}: {kind} without answer options"
+                ).format(where=ctx.where, kind=type_name(q.type))
+            )
             return False
         codes, labels = self.choice_list(ctx.name, options)
         row = {
@@ -495,7 +540,12 @@ class _Builder:
         if q.other:
             options.append(self.other_option(q, "other"))
         if not options:
-            self.form.skipped.append(f"{ctx.where}: multiple choice without options")
+            self.form.skipped.append(
+                Text(
+                    "{where}: Mehrfachauswahl ohne Optionen",
+                    "{where}: multiple choice without options",
+                ).format(where=ctx.where)
+            )
             return False
         codes, _ = self.choice_list(ctx.name, options)
         constraint = count_constraint(
@@ -529,7 +579,10 @@ class _Builder:
             )
             if not is_always(s.relevance):
                 self.form.verbatim.append(
-                    f"{ctx.where}: option {s.code} shown only if {s.relevance.strip()} (not checked)"
+                    Text(
+                        "{where}: Option {code} nur gezeigt, wenn {cond} (nicht geprüft)",
+                        "{where}: option {code} shown only if {cond} (not checked)",
+                    ).format(where=ctx.where, code=s.code, cond=s.relevance.strip())
                 )
         if q.other:
             self.add_field(

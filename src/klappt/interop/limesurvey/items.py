@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from klappt.interop.base import plain_text
 from klappt.interop.limesurvey.expressions import Var, is_always
-from klappt.interop.limesurvey.structure import LS_TYPES, LsQuestion
+from klappt.interop.limesurvey.structure import LsQuestion, type_name
+from klappt.language import Text
 
 if TYPE_CHECKING:
     from klappt.interop.limesurvey.form import _Builder
@@ -101,11 +102,15 @@ def pick(table: dict[str, str], lang: str) -> str:
     return table.get(lang) or table.get(lang.split("-")[0]) or table["en"]
 
 
+_NO_SUBS = Text("Teilfragen", "subquestions")
+_NO_OPTIONS = Text("Antwortoptionen", "answer options")
+
+
 @dataclass
 class Ctx:
     q: LsQuestion
     name: str
-    where: str
+    where: Text  # "question X", to name it in the import summary
     common: dict[str, str]
     labels: dict[str, str]
     required: str | None
@@ -176,7 +181,13 @@ def sub_item(
         **extra,
     )
     if not is_always(relevance):
-        b.defer(row, relevance, f"{ctx.where} item {sub_code}")
+        b.defer(
+            row,
+            relevance,
+            Text("{where} Teilfrage {sub}", "{where} item {sub}").format(
+                where=ctx.where, sub=sub_code
+            ),
+        )
     return item
 
 
@@ -195,7 +206,9 @@ def q_array(b: _Builder, ctx: Ctx) -> bool:
         options = b.fixed_options(INCREASE)
     if not subs or not options:
         b.form.skipped.append(
-            f"{ctx.where}: {LS_TYPES[t]} without {'subquestions' if not subs else 'answer options'}"
+            Text("{where}: {kind} ohne {what}", "{where}: {kind} without {what}").format(
+                where=ctx.where, kind=type_name(t), what=_NO_SUBS if not subs else _NO_OPTIONS
+            )
         )
         return False
     codes, labels = b.choice_list(ctx.name, options)
@@ -235,7 +248,9 @@ def q_dual(b: _Builder, ctx: Ctx) -> bool:
     scales = [b.answer_options(q, 0), b.answer_options(q, 1)]
     if not subs or not scales[0]:
         b.form.skipped.append(
-            f"{ctx.where}: dual scale array without {'subquestions' if not subs else 'answer options'}"
+            Text("{where}: {kind} ohne {what}", "{where}: {kind} without {what}").format(
+                where=ctx.where, kind=type_name("1"), what=_NO_SUBS if not subs else _NO_OPTIONS
+            )
         )
         return False
     maps = [
@@ -285,7 +300,12 @@ def q_matrix(b: _Builder, ctx: Ctx) -> bool:
     q = ctx.q
     rows, columns = q.subs_on(0), q.subs_on(1)
     if not rows or not columns:
-        b.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without rows or columns")
+        b.form.skipped.append(
+            Text(
+                "{where}: {kind} ohne Zeilen oder Spalten",
+                "{where}: {kind} without rows or columns",
+            ).format(where=ctx.where, kind=type_name(q.type))
+        )
         return False
     if q.type == ":":
         checkbox = q.attrs.get("multiflexible_checkbox", "").strip() == "1"
@@ -318,7 +338,11 @@ def q_multi_input(b: _Builder, ctx: Ctx) -> bool:
     q = ctx.q
     subs = q.subs_on(0)
     if not subs:
-        b.form.skipped.append(f"{ctx.where}: {LS_TYPES[q.type]} without subquestions")
+        b.form.skipped.append(
+            Text("{where}: {kind} ohne {what}", "{where}: {kind} without {what}").format(
+                where=ctx.where, kind=type_name(q.type), what=_NO_SUBS
+            )
+        )
         return False
     if q.type == "K":
         xtype = "integer" if q.attrs.get("num_value_int_only", "").strip() == "1" else "decimal"
@@ -349,7 +373,11 @@ def q_ranking(b: _Builder, ctx: Ctx) -> bool:
     q = ctx.q
     options = b.answer_options(q)
     if not options:
-        b.form.skipped.append(f"{ctx.where}: ranking without answer options")
+        b.form.skipped.append(
+            Text("{where}: {kind} ohne {what}", "{where}: {kind} without {what}").format(
+                where=ctx.where, kind=type_name("R"), what=_NO_OPTIONS
+            )
+        )
         return False
     codes, labels = b.choice_list(ctx.name, options)
     begin_item_group(b, ctx)
@@ -373,6 +401,9 @@ def q_ranking(b: _Builder, ctx: Ctx) -> bool:
         )
     b.spec.add(type="end_group")
     b.form.notes.append(
-        f"{ctx.where}: ranking imported as {len(options)} select_one items, one per rank"
+        Text(
+            "{where}: Rangfolge als {n} select_one-Teilfragen importiert, eine je Rang",
+            "{where}: ranking imported as {n} select_one items, one per rank",
+        ).format(where=ctx.where, n=len(options))
     )
     return True

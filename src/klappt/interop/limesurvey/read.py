@@ -16,13 +16,14 @@ import zipfile
 from pathlib import Path
 
 from klappt.damaged import ZIP_ERRORS
-from klappt.errors import ErrorCode, KlapptError
-from klappt.interop.base import ConvertedFile, ImportSummary, complete_import
+from klappt.errors import ErrorCode, KlapptError, Text
+from klappt.interop.base import ConvertedFile, ImportSummary, Note, complete_import
 from klappt.interop.limesurvey.form import LsForm, build_form
 from klappt.interop.limesurvey.responses import convert_responses
 from klappt.interop.limesurvey.structure import check_document, parse_lss
 from klappt.interop.xlsform_writer import read_spec
 from klappt.interop.xmlsafe import parse_xml, table_fields, table_rows
+from klappt.language import counted
 from klappt.limits import MIB, check_file, current, exceeded
 from klappt.reasons import Reason
 from klappt.responses.io import RawTable
@@ -46,11 +47,11 @@ def lss_form(data: bytes, source: str | Path) -> LsForm:
     return build_form(parse_lss(data, source), source)
 
 
-def _summary(form: LsForm, fmt: str, notes: list[str] | None = None) -> ImportSummary:
+def _summary(form: LsForm, fmt: str, notes: list[Note] | None = None) -> ImportSummary:
     layout = (
-        "4.x+ layout (*_l10ns tables)"
+        Text("Aufbau ab 4.x (*_l10ns-Tabellen)", "4.x+ layout (*_l10ns tables)")
         if form.survey.layout == "l10n"
-        else "pre-4.x layout (one row per language)"
+        else Text("Aufbau vor 4.x (eine Zeile je Sprache)", "pre-4.x layout (one row per language)")
     )
     return ImportSummary(
         source=form.source,
@@ -62,7 +63,10 @@ def _summary(form: LsForm, fmt: str, notes: list[str] | None = None) -> ImportSu
         skipped=tuple(form.skipped),
         renamed=dict(form.renamed),
         notes=(
-            f"LimeSurvey structure, {layout}, DBVersion {form.survey.dbversion or '?'}",
+            Text(
+                "LimeSurvey-Struktur, {layout}, DBVersion {version}",
+                "LimeSurvey structure, {layout}, DBVersion {version}",
+            ).format(layout=layout, version=form.survey.dbversion or "?"),
             *form.notes,
             *(notes or []),
         ),
@@ -210,23 +214,41 @@ def read_lsa(path: str | Path) -> ConvertedFile:
     lst = [n for n in members if n.lower().endswith(".lst")]
     form = lss_form(members[lss[0]], f"{p}:{lss[0]}")
     raw = None
-    notes: list[str] = []
+    notes: list[Note] = []
     if lsr:
         table = read_lsr(members[lsr[0]], f"{p}:{lsr[0]}")
         if table.height:
             raw, _ = convert_responses(form, table)
             notes.extend(raw.notes)
         else:
-            notes.append("the archive holds no returns")
+            notes.append(Text("das Archiv enthält keine Rückläufe", "the archive holds no returns"))
     else:
-        notes.append("the archive holds no responses file")
+        notes.append(
+            Text("das Archiv enthält keine Antwortdatei", "the archive holds no responses file")
+        )
     participants = None
     if lst:
         participants = read_lst(members[lst[0]], f"{p}:{lst[0]}")
-        notes.append(f"{participants.height} participants (kept apart from the returns)")
+        notes.append(
+            Text(
+                "{n} (getrennt von den Rückläufen aufbewahrt)",
+                "{n} (kept apart from the returns)",
+            ).format(
+                n=counted(
+                    participants.height,
+                    Text("Teilnehmende Person", "participant"),
+                    Text("Teilnehmende", "participants"),
+                )
+            )
+        )
     skipped = [n for n in members if not n.lower().endswith((".lss", ".lsr", ".lst"))]
     if skipped:
-        notes.append(f"archive members not imported: {', '.join(skipped)}")
+        notes.append(
+            Text(
+                "nicht importierte Dateien des Archivs: {names}",
+                "archive members not imported: {names}",
+            ).format(names=", ".join(skipped))
+        )
     instrument, xlsform = _instrument(form)
     summary = _summary(form, "limesurvey-lsa", notes)
     return complete_import("limesurvey-lsa", instrument, raw, summary, xlsform, participants)
@@ -263,10 +285,19 @@ def read_limesurvey_responses(structure: str | Path, data: str | Path) -> Conver
         form = lss_form(content, sp)
     raw_in = read_table(data)
     raw, match = convert_responses(form, raw_in)
-    notes = [f"response headings: {match.style}", *raw.notes]
+    notes: list[Note] = [
+        Text("Spaltenköpfe der Antworten: {style}", "response headings: {style}").format(
+            style=match.style
+        ),
+        *raw.notes,
+    ]
     if match.unknown:
+        shown = ", ".join(match.unknown[:10]) + (" …" if len(match.unknown) > 10 else "")
         notes.append(
-            f"columns not matched to the survey: {', '.join(match.unknown[:10])}{' …' if len(match.unknown) > 10 else ''}"
+            Text(
+                "Spalten, die keiner Frage der Umfrage zugeordnet sind: {columns}",
+                "columns not matched to the survey: {columns}",
+            ).format(columns=shown)
         )
     instrument, xlsform = _instrument(form)
     summary = _summary(form, "limesurvey-responses", notes)

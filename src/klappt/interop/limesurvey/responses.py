@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import ErrorCode, KlapptError, Text
 from klappt.interop.limesurvey.form import LsField, LsForm
+from klappt.language import counted
 from klappt.responses.io import RawTable
 
 #: LimeSurvey's own response-table columns -> klappt metadata columns.
@@ -248,7 +249,15 @@ def convert_responses(form: LsForm, raw: RawTable) -> tuple[RawTable, DataMatch]
     frame = raw.frame.select(exprs)
     notes = list(raw.notes)
     if match.timings:
-        notes.append(f"{len(match.timings)} timing columns left out")
+        notes.append(
+            Text("{n} ausgelassen", "{n} left out").format(
+                n=counted(
+                    len(match.timings),
+                    Text("Zeitmessungs-Spalte", "timing column"),
+                    Text("Zeitmessungs-Spalten", "timing columns"),
+                )
+            )
+        )
     table = RawTable(
         frame=frame,
         columns=tuple(names),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from klappt.errors import ErrorCode, KlapptError
+from klappt.errors import ErrorCode, KlapptError, Text
 from klappt.interop.xmlsafe import parse_xml, table_rows
 
 if TYPE_CHECKING:
@@ -57,6 +57,43 @@ LS_TYPES: dict[str, str] = {
     "|": "file upload",
     "*": "equation",
 }
+#: the same names in German, for the import summary
+_LS_TYPES_DE: dict[str, str] = {
+    "1": "Matrix mit zwei Skalen",
+    "5": "5-Punkte-Auswahl",
+    "A": "Matrix 5-Punkte-Auswahl",
+    "B": "Matrix 10-Punkte-Auswahl",
+    "C": "Matrix ja/unsicher/nein",
+    "D": "Datum/Uhrzeit",
+    "E": "Matrix mehr/gleich/weniger",
+    "F": "Matrix",
+    "G": "Geschlecht",
+    "H": "Matrix nach Spalte",
+    "I": "Sprachwechsel",
+    "K": "mehrfache Zahleneingabe",
+    "L": "Liste (Optionsfelder)",
+    "M": "Mehrfachauswahl",
+    "N": "Zahleneingabe",
+    "O": "Liste mit Kommentar",
+    "P": "Mehrfachauswahl mit Kommentaren",
+    "Q": "mehrfacher kurzer Text",
+    "R": "Rangfolge",
+    "S": "kurzer Freitext",
+    "T": "langer Freitext",
+    "U": "sehr langer Freitext",
+    "X": "Textanzeige",
+    "Y": "Ja/Nein",
+    "!": "Liste (Aufklappmenü)",
+    ":": "Matrix (Zahlen)",
+    ";": "Matrix (Texte)",
+    "|": "Datei-Upload",
+    "*": "Gleichung",
+}
+
+
+def type_name(code: str) -> Text:
+    """LimeSurvey's name of a question type, in both languages."""
+    return Text(_LS_TYPES_DE.get(code, code), LS_TYPES.get(code, code))
 
 
 @dataclass

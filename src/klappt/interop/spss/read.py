@@ -19,10 +19,13 @@ from klappt.interop.base import (
     ConvertedFile,
     ImportSummary,
     Names,
+    Note,
     XLSFormSpec,
     complete_import,
     literal_label,
 )
+from klappt.language import Text
+from klappt.language import counted as count_of
 from klappt.responses.io import RawTable
 from klappt.responses.report import MISSING_PREFIX
 
@@ -145,8 +148,8 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
     stored: dict[str, str] = dict(getattr(meta, "readstat_variable_types", None) or {})
     measures: dict[str, str] = dict(getattr(meta, "variable_measure", None) or {})
     columns: dict[str, list[str | None]] = {}
-    notes: list[str] = []
-    skipped: list[str] = []
+    notes: list[Note] = []
+    skipped: list[Note] = []
     missing_count = 0
     integers: list[str] = []  # Stata byte/int/long variables read as integer questions
     missing_columns: dict[str, list[str | None]] = {}
@@ -235,8 +238,18 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
                 " ".join(c for c in order if c in sel) or None if ok else None
                 for sel, ok in zip(selections, answered, strict=True)
             ]
+            kind = (
+                Text("Dichotomien", "dichotomies")
+                if s.get("is_dichotomy")
+                else Text("Kategorien", "categories")
+            )
             notes.append(
-                f"multiple-response set {set_name} ({'dichotomies' if s.get('is_dichotomy') else 'categories'}) -> select_multiple {qname}; its variables kept as questions of their own"
+                Text(
+                    "Mehrfachantwort-Set {set} ({kind}) -> select_multiple {name}; seine "
+                    "Variablen bleiben eigene Fragen",
+                    "multiple-response set {set} ({kind}) -> select_multiple {name}; its "
+                    "variables kept as questions of their own",
+                ).format(set=set_name, kind=kind, name=qname)
             )
         if var.lower() in ("return_id", "_id") or var.lower().startswith("meta_"):
             meta = "_id" if var.lower() in ("return_id", "_id") else f"_{var[5:]}"
@@ -258,7 +271,12 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
             len(missing_codes) == len(vl) or any(not float(v).is_integer() for v in numeric_seen)
         ):
             notes.append(
-                f"{var}: value labels ({', '.join(sorted(str(_fmt(c)) for c in vl))}) name special codes of a number; imported as a number"
+                Text(
+                    "{var}: die Wertelabels ({codes}) benennen Sondercodes einer Zahl; als Zahl "
+                    "importiert",
+                    "{var}: value labels ({codes}) name special codes of a number; imported as "
+                    "a number",
+                ).format(var=var, codes=", ".join(sorted(str(_fmt(c)) for c in vl)))
             )
             vl = {}
         if vl:
@@ -276,7 +294,10 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
                 list_rows[re.sub(r"\s+", "_", t)] = t
             if extra:
                 notes.append(
-                    f"{var}: values without a label became choices of their own: {', '.join(extra[:10])}"
+                    Text(
+                        "{var}: Werte ohne Label wurden eigene Antwortoptionen: {values}",
+                        "{var}: values without a label became choices of their own: {values}",
+                    ).format(var=var, values=", ".join(extra[:10]))
                 )
             ordered = measures.get(var) == "ordinal"
             for choice, text in list_rows.items():
@@ -327,10 +348,26 @@ def _import(p: Path, df: dict[str, Any], meta: Any, fmt: str) -> ConvertedFile:
         shown = ", ".join(integers[:20]) + (
             f" (+{len(integers) - 20})" if len(integers) > 20 else ""
         )
-        notes.append(f"Stata integers read as integer numbers: {shown}")
+        notes.append(
+            Text(
+                "Stata-Ganzzahlen als Ganzzahlen gelesen: {shown}",
+                "Stata integers read as integer numbers: {shown}",
+            ).format(shown=shown)
+        )
     if missing_count:
-        kept = f", their kinds kept in {MISSING_PREFIX}<question>" if missing_columns else ""
-        notes.append(f"{missing_count} user-missing values set to missing{kept}")
+        how_many = count_of(
+            missing_count,
+            Text("benutzerdefiniert fehlender Wert", "user-missing value"),
+            Text("benutzerdefiniert fehlende Werte", "user-missing values"),
+        )
+        if missing_columns:
+            missing = Text(
+                "{n} auf fehlend gesetzt, ihre Arten in {prefix}<Frage> aufbewahrt",
+                "{n} set to missing, their kinds kept in {prefix}<question>",
+            )
+        else:
+            missing = Text("{n} auf fehlend gesetzt", "{n} set to missing")
+        notes.append(missing.format(n=how_many, prefix=MISSING_PREFIX))
     if not spec.survey:
         raise KlapptError(ErrorCode.INTEROP_009, path=p, count=0, displays=0)
     from klappt.interop.xlsform_writer import read_spec
