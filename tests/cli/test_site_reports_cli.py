@@ -111,3 +111,27 @@ def test_stored_wave_without_a_register_then_with_one(tmp_path: Path):
     assert r.exit_code == 0, r.output
     assert len(list((project / "b").glob("*.html"))) == 40
     assert (project / "alle.zip").exists()
+
+
+def test_stored_wave_the_recipes_minimum_wins_over_the_projects(tmp_path: Path):
+    """As `klappt report`: --min-cell, then the recipe's minimum, then the project's."""
+    assert _klappt(tmp_path, "init", "p").exit_code == 0
+    project = tmp_path / "p"
+    assert _klappt(project, "import", "2022", FORM, DATA).exit_code == 0
+    assert _klappt(project, "register", str(REGISTER)).exit_code == 0
+    marker = project / "klappt-project.toml"
+    marker.write_text(marker.read_text(encoding="utf-8").replace("min_cell = 3", "min_cell = 5"))
+    recipe = tmp_path / "site.yaml"
+    recipe.write_text(
+        reference_path("site_recipe_2022.yaml").read_text(encoding="utf-8")
+        + "\ndisclosure: {min_cell: 4}\n",
+        encoding="utf-8",
+    )
+    args = ("report", "--per-site", "--wave", "2022", "--absent", "none")
+    r = _klappt(project, *args, "--recipe", str(recipe), "--out", "r/{site_id}.html")
+    assert r.exit_code == 0, r.output
+    page = next((project / "r").glob("*.html")).read_text(encoding="utf-8")
+    assert "weniger als 4 Kommunen" in page and "weniger als 5" not in page
+    r = _klappt(project, *args, "--out", "p/{site_id}.html")  # no recipe: the project's
+    assert r.exit_code == 0, r.output
+    assert "weniger als 5 Kommunen" in next((project / "p").glob("*.html")).read_text("utf-8")

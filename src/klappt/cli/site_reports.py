@@ -56,7 +56,8 @@ def per_site(
         rs, sites, reg_name, kwargs = _stored(root, wave, register)
         if site_column is not None:  # the user's column wins over the links
             kwargs.pop("return_site_ids", None)
-        if min_cell is None:
+        if min_cell is None and not (spec and spec.min_cell):
+            # as `klappt report`: --min-cell, then the recipe's, then the project's
             from klappt.store.project import project_min_cell
 
             min_cell = project_min_cell(root)
