@@ -148,3 +148,57 @@ def test_file_mistakes__error(tmp_path, content, name, code):
         read_table(path)
     assert info.value.code is code
     assert name in info.value.message()
+
+
+def test_parquet_all_text_categories__ok(tmp_path):
+    import polars as pl
+
+    # every column text: read by Polars itself, the category columns cast on the way; several
+    # row groups, missing cells and a choice with a space kept as written
+    path = tmp_path / "d.parquet"
+    n = 3000
+    s = [["c1", "c2", None, " c3"][i % 4] for i in range(n)]
+    # (a row with no cell at all is dropped as a blank line: never both missing here)
+    t = [f"Text {i}" if i % 5 or i % 4 == 2 else None for i in range(n)]
+    pl.DataFrame({"s": s, "t": t}).write_parquet(path, row_group_size=700)
+    table = read_table(path, categories=lambda headers: ["s"])
+    assert table.frame.schema == {"s": pl.Categorical(), "t": pl.String()}
+    assert table.frame["s"].cast(pl.String).to_list() == s
+    assert table.frame["t"].to_list() == t
+    assert table.columns == ("s", "t") and table.format == "parquet"
+    plain = read_table(path)
+    assert plain.frame.schema == {"s": pl.String(), "t": pl.String()}
+    assert plain.frame["s"].to_list() == s
+
+
+def test_parquet_all_text_over_the_row_limit__error(tmp_path, monkeypatch):
+    import polars as pl
+
+    # the row count comes from the file's footer, before any data is read
+    monkeypatch.setenv("KLAPPT_MAX_ROWS", "10")
+    path = tmp_path / "viele.parquet"
+    pl.DataFrame({"a": [str(i) for i in range(50)]}).write_parquet(path)
+    with pytest.raises(KlapptError) as info:
+        read_table(path)
+    assert info.value.code is ErrorCode.FILE_007
+
+
+def test_csv_only_unicode_spaces__error(tmp_path):
+    # white space beyond ASCII (no-break space, ideographic space) is no content either
+    path = tmp_path / "leer.csv"
+    path.write_bytes(" \u00a0\n\u3000 \n".encode())
+    with pytest.raises(KlapptError) as info:
+        read_table(path)
+    assert info.value.code is ErrorCode.FILE_002
+
+
+def test_csv_long_multibyte_header__ok(tmp_path):
+    # a header line of multibyte names longer than the part read ahead as bytes: the separator
+    # and the header come out whole
+    names = [f"Größe_{i:05d}_ü" for i in range(3000)]
+    path = tmp_path / "breit.csv"
+    path.write_text(";".join(names) + "\n" + ";".join("1" for _ in names) + "\n", "utf-8")
+    table = read_table(path, kind="data")
+    assert table.columns == tuple(names)
+    assert table.separator == ";" and table.encoding == "utf-8"
+    assert table.frame.row(0) == tuple("1" for _ in names)
