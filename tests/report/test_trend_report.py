@@ -131,8 +131,10 @@ def test_live_numbers_trend_change_stayed__ok(deck):
         )
     ]
     pct = [share(c["ja"], sum(c.values()), 0) for c in ja]
-    assert bullets[0] == "Ja-Anteil: " + " → ".join(
-        f"{w}: {int(v)}\u00a0%" for w, v in zip(("2020", "2021", "2022"), pct, strict=True)
+    # an arrow only between the waves that asked the same question (2021 and 2022)
+    assert bullets[0] == (
+        f"Ja-Anteil: 2021: {int(pct[1])}\u00a0% → 2022: {int(pct[2])}\u00a0%; "
+        f"2020 (nach Konzepten gefragt): {int(pct[0])}\u00a0%"
     )
     # 2020 asked for concepts, 2021 and 2022 for measures: a change only between the same question
     change = share(24, 40, 4) - share(ja[1]["ja"], sum(ja[1].values()), 4)

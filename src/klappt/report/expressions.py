@@ -24,8 +24,8 @@ Functions (``wave=`` picks another wave than the report's main one):
                                                mention when ``text`` is left out)
 ``top_mention(q, rank=1, wave=None)``          the most frequent free-text mention
 ``round(x, digits)``                           a computed number, rounded half-up
-``trend(q, choice, digits=0)``                 "2020: 39 % → 2021: 52 % → 2022: 60 %" over the
-                                               recipe's ``trends: waves`` (mapped questions)
+``trend(q, choice, digits=0, waves=None)``     "2021: 52 % → 2022: 60 %" over the recipe's
+                                               ``trends: waves`` or the ``waves`` given
 ``change(q, choice, from=, to=, digits=0)``    the share's change in percentage points
 ``stayed(q, choice, from=, to=)``              sites that gave ``choice`` in both waves
 =============================================  ==============================================
@@ -524,12 +524,16 @@ class Evaluator:
 
         return list(self._trend_call(lambda: trend_shares(self.trends, q, choice, waves, digits)))
 
-    def _f_trend(self, q: str, choice: str, digits: int = 0) -> Value:
+    def _f_trend(
+        self, q: str, choice: str, digits: int = 0, waves: str | list[str] | None = None
+    ) -> Value:
         digits = _digits(digits)
+        # ``waves``: only those (a trend only over the waves that asked the same question)
+        chosen = tuple(str(w) for w in ([waves] if isinstance(waves, str) else waves or []))
         parts = [
             f"{w}: {'–' if v is None else fmt_number(v, self.lang, digits)}"
             + ("" if v is None else "\u00a0%")
-            for w, v in self._shares(str(q), str(choice), (), digits)
+            for w, v in self._shares(str(q), str(choice), chosen, digits)
         ]
         return Value(" → ".join(parts))
 
