@@ -197,6 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     # -- klappt: tabulation alone --------------------------------------------------------------
     times, peak, engine = timed(lambda rs=rs: tabulate(rs, by=BANNER).to_dict(), args.repeat)
     out["klappt_tabulate"] = {**summary(times), "peak_mib": peak}
+    # the same on one core (the independent parts of a count in turn, not on two threads)
+    from klappt.analysis import counting
+
+    workers, counting.WORKERS = counting.WORKERS, 1
+    try:
+        times, peak, _ = timed(lambda rs=rs: tabulate(rs, by=BANNER).to_dict(), args.repeat)
+    finally:
+        counting.WORKERS = workers
+    out["klappt_tabulate_one_core"] = {**summary(times), "peak_mib": peak}
     times_top, peak_top, _ = timed(lambda rs=rs: tabulate(rs).to_dict(), args.repeat)
     out["klappt_tabulate_topline"] = {**summary(times_top), "peak_mib": peak_top}
 

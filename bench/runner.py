@@ -602,10 +602,10 @@ def report(res: Results, info: dict[str, str], command: str, started: str, elaps
         "timing), each compared with klappt's counts:\n"
     )
     L.append(
-        "| returns | klappt | Polars group_by | DuckDB SQL | Polars ÷ klappt | DuckDB ÷ klappt | "
-        "same counts |"
+        "| returns | klappt | klappt one core | Polars group_by | DuckDB SQL | Polars ÷ klappt | "
+        "DuckDB ÷ klappt | same counts |"
     )
-    L.append("|---:|---:|---:|---:|---:|---:|:---|")
+    L.append("|---:|---:|---:|---:|---:|---:|---:|:---|")
     for n in sizes:
         d = res.tab.get(n)
         if d is None or not d.get("polars_tabulate"):
@@ -615,7 +615,8 @@ def report(res: Results, info: dict[str, str], command: str, started: str, elaps
         diffs = (d.get("check_polars") or []) + (d.get("check_duckdb") or [])
         duck_ratio = f"{duck['median'] / k:.1f}×" if duck else "–"
         L.append(
-            f"| {n:,} | {fmt_s(k)} | {fmt_s(pol['median'])} | "
+            f"| {n:,} | {fmt_s(k)} | {fmt_s((d.get('klappt_tabulate_one_core') or {}).get('median'))} | "
+            f"{fmt_s(pol['median'])} | "
             f"{fmt_s(duck['median']) if duck else 'not installed'} | {pol['median'] / k:.1f}× | "
             f"{duck_ratio} | "
             f"{'OK' if not diffs else 'MISMATCH: ' + '; '.join(diffs[:3])} |"

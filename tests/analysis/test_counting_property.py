@@ -45,7 +45,17 @@ def waves(draw: Any) -> tuple[Instrument, list[list[str]], str | None]:
     kinds = draw(
         st.lists(
             st.sampled_from(
-                ["one", "scale", "multi", "int", "wide_int", "decimal", "text", "date"]
+                [
+                    "one",
+                    "scale",
+                    "multi",
+                    "int",
+                    "wide_int",
+                    "decimal",
+                    "odd_decimal",
+                    "text",
+                    "date",
+                ]
             ),
             min_size=1,
             max_size=7,
@@ -74,7 +84,9 @@ def waves(draw: Any) -> tuple[Instrument, list[list[str]], str | None]:
                 )
             )
         else:
-            qtype = {"int": "integer", "wide_int": "integer"}.get(kind, kind)
+            qtype = {"int": "integer", "wide_int": "integer", "odd_decimal": "decimal"}.get(
+                kind, kind
+            )
             qs.append(Question(name, qtype, {"default": name}, relevant=relevant))
     form = Instrument("Form", "form", tuple(qs), source="form.xlsx")
     n = draw(st.integers(1, 40))
@@ -97,6 +109,15 @@ def waves(draw: Any) -> tuple[Instrument, list[list[str]], str | None]:
                 row.append(str(draw(st.integers(-3, 12))))
             elif kind == "wide_int":
                 row.append(str(draw(st.integers(-(10**12), 10**12))))
+            elif kind == "odd_decimal":
+                # three places, whole numbers, values off any decimal grid, wide ones
+                row.append(
+                    draw(
+                        st.sampled_from(
+                            ["0.125", "-2.375", "7", "1.3333333333", "1e-7", "123456.789", "0.1"]
+                        )
+                    )
+                )
             elif q.type == "decimal":
                 row.append(f"{draw(st.integers(-5000, 5000)) / 100:.2f}")
             elif q.type == "date":
@@ -222,3 +243,26 @@ def test_fast_path_output_equals_the_polars_plan(wave: Any, min_cell: int) -> No
                 if cell.get("stats"):
                     cell["stats"]["mean"] = round(cell["stats"]["mean"] or 0, 1)
     assert a == b
+
+
+@settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(waves())
+def test_parts_on_threads_equal_the_parts_in_turn(wave: Any) -> None:
+    """The three parts of a count (select_one, bit sets, numbers) on threads of their own give
+    the very dicts they give one after the other (small waves run them in turn otherwise)."""
+    form, rows, by = wave
+    rs = _load(form, rows)
+    banner = form.question(by) if by else None
+    counting = tab_mod.counting
+    saved = counting.WORKERS, counting.PARALLEL_FROM
+    try:
+        counting.WORKERS, counting.PARALLEL_FROM = 1, 1
+        serial = counting.count(rs.frame, list(form.tabulated), banner)
+        counting.WORKERS = 2
+        threaded = counting.count(rs.frame, list(form.tabulated), banner)
+    finally:
+        counting.WORKERS, counting.PARALLEL_FROM = saved
+    assert serial is not None
+    assert threaded == serial

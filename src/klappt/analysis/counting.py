@@ -16,6 +16,11 @@ them takes a few hundredths of a second. This module gets there without building
   AND group)`` per group over 64 returns a word, and a question's base is the OR of its choices.
   A bit mask of the choices per return (``group * 256 + mask``, one bincount) was measured
   against this and lost: packing eight Boolean columns into bytes reads each of them unpacked.
+  Groups nobody is in are skipped, and the last group's counts are all returns' less the
+  others' (one AND pass fewer);
+- **the three parts** (select_one, bit sets, numbers) are independent and run on two threads
+  from :data:`PARALLEL_FROM` returns on (numpy and Polars let go of the GIL while counting);
+  :data:`WORKERS` = 1 runs them in turn (the bench prints that one-core figure beside).
 
 Only frames typed by :func:`klappt.responses.dataset.load_responses` (every select_one an
 ``Enum`` of its choices) take this path; :func:`count` answers None for any other frame and the
@@ -25,6 +30,7 @@ Every figure is an exact integer; the keys are those of :mod:`klappt.analysis.ta
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -88,27 +94,39 @@ def _index_type(size: int) -> Any:
     return np.uint8 if size <= 1 << 8 else np.uint16 if size <= 1 << 16 else np.uint32
 
 
-def _bitmap(series: pl.Series, words: int) -> np.ndarray:
-    """A Boolean column as one bit per return (true and valid), in ``words`` 64-bit words."""
+def _bitmap(series: pl.Series, out: np.ndarray) -> None:
+    """A Boolean column as one bit per return (true and valid), written into ``out`` (64-bit
+    words, the bits past the last return zero)."""
     import numpy as np
 
     arr = series.to_arrow()  # one piece (a Boolean column is an eighth of a byte per return)
     n = len(arr)
-    out = np.zeros(words, dtype=np.uint64)
     dest = out.view(np.uint8)
     validity, values = arr.buffers()[:2]
     if values is None or n == 0:
-        return out
+        dest[:] = 0
+        return
     if arr.offset % 8:  # a slice that does not start on a byte: unpack and pack again
         bits = arr.fill_null(False).to_numpy(zero_copy_only=False)
         packed = np.packbits(bits, bitorder="little")
         dest[: packed.size] = packed
-        return out
+        dest[packed.size :] = 0
+        return
     start, nbytes = arr.offset // 8, (n + 7) // 8
     dest[:nbytes] = np.frombuffer(values, dtype=np.uint8)[start : start + nbytes]
+    dest[nbytes:] = 0
+    if n % 8:  # the bits past the last return in its byte
+        dest[nbytes - 1] &= (1 << (n % 8)) - 1
     if validity is not None and arr.null_count:
         dest[:nbytes] &= np.frombuffer(validity, dtype=np.uint8)[start : start + nbytes]
-    return out
+
+
+#: threads for the independent parts of a count (1: all on the calling thread; the bench sets
+#: it to print the one-core figure beside)
+WORKERS = min(2, os.cpu_count() or 1)
+#: from this many returns on, the parts run on their own threads (below, starting them costs
+#: more than they save)
+PARALLEL_FROM = 100_000
 
 
 def count(
@@ -152,19 +170,47 @@ def count(
             bool_cols += [f"{q.name}/{c}" for c in names]
         elif not (q.type in NUMERIC_TYPES or q.type == "date"):
             texts.append(q.name)
-    for batch in _batches(ones, groups):
-        _count_ones(frame, batch, g, groups, sizes, out)
-    if bool_cols or texts:
-        _count_bits(frame, g, groups, words, bool_cols, sets, texts, out)
-    overall = {k: sum(cell[k] for cell in out) for k in out[0]}
     from klappt.analysis.number_stats import number_stats
 
     numbers = [q for q in questions if q.type in NUMERIC_TYPES]
-    if numbers:
-        stats, per_group = number_stats(frame, numbers, g, groups)
-        overall.update(stats)
-        for cell, part in zip(out, per_group, strict=True):
-            cell.update(part)
+
+    # three independent parts, each into dicts of its own; numpy and Polars let go of the GIL
+    # while they count, so on two cores two parts run at once (merged below in a fixed order)
+    def count_ones() -> list[dict[str, Any]]:
+        part: list[dict[str, Any]] = [{} for _ in range(groups)]
+        for batch in _batches(ones, groups):
+            _count_ones(frame, batch, g, groups, sizes, part)
+        return part
+
+    def count_bits() -> list[dict[str, Any]]:
+        part: list[dict[str, Any]] = [{} for _ in range(groups)]
+        if bool_cols or texts:
+            _count_bits(frame, g, groups, sizes, words, bool_cols, sets, texts, part)
+        return part
+
+    def count_numbers() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if not numbers:
+            return {}, [{} for _ in range(groups)]
+        return number_stats(frame, numbers, g, groups)
+
+    if WORKERS > 1 and n >= PARALLEL_FROM:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(WORKERS) as pool:
+            bits_done = pool.submit(count_bits)
+            numbers_done = pool.submit(count_numbers)
+            ones_part = count_ones()
+            bits_part, (stats, per_group) = bits_done.result(), numbers_done.result()
+    else:
+        ones_part, bits_part = count_ones(), count_bits()
+        stats, per_group = count_numbers()
+    for cell, a, b in zip(out, ones_part, bits_part, strict=True):
+        cell.update(a)
+        cell.update(b)
+    overall = {k: sum(cell[k] for cell in out) for k in out[0]}
+    overall.update(stats)
+    for cell, part in zip(out, per_group, strict=True):
+        cell.update(part)
     dates, aggs = number_aggs([q for q in questions if q.type == "date"])
     if aggs:
         overall.update(frame.select(aggs).row(0, named=True))
@@ -232,6 +278,7 @@ def _count_bits(
     frame: pl.DataFrame,
     g: np.ndarray,
     groups: int,
+    sizes: np.ndarray,
     words: int,
     bool_cols: list[str],
     sets: list[tuple[str, list[str], int, int]],
@@ -245,21 +292,30 @@ def _count_bits(
     rows = len(bool_cols) + len(sets) + len(texts)
     bits = np.empty((rows, words), dtype=np.uint64)
     for r, name in enumerate(bool_cols):
-        bits[r] = _bitmap(frame.get_column(name), words)
+        _bitmap(frame.get_column(name), bits[r])
     r = len(bool_cols)
     for _, _, first, width in sets:  # a select_multiple is answered when any choice is chosen
         np.bitwise_or.reduce(bits[first : first + width], axis=0, out=bits[r])
         r += 1
     for t in texts:
         assert given is not None
-        bits[r] = _bitmap(given.get_column(t), words)
+        _bitmap(given.get_column(t), bits[r])
         r += 1
-    counts = np.empty((groups, rows), dtype=np.int64)
-    for i in range(groups):
+    # per group: popcount(bits AND the group's members); groups nobody is in are skipped, and
+    # the last group is what all returns have less the other groups (one AND pass fewer)
+    counts = np.zeros((groups, rows), dtype=np.int64)
+    present = np.flatnonzero(sizes).tolist()
+    if present:
+        *anded, last = present
+        counts[last] = np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
+        tmp = np.empty_like(bits) if anded else bits  # one buffer for every AND
         member = np.zeros(words, dtype=np.uint64)
-        packed = np.packbits(g == i, bitorder="little")
-        member.view(np.uint8)[: packed.size] = packed
-        counts[i] = np.bitwise_count(bits & member).sum(axis=1, dtype=np.int64)
+        for i in anded:
+            packed = np.packbits(g == i, bitorder="little")
+            member.view(np.uint8)[: packed.size] = packed
+            np.bitwise_and(bits, member, out=tmp)
+            counts[i] = np.bitwise_count(tmp).sum(axis=1, dtype=np.int64)
+            counts[last] -= counts[i]
     for i in range(groups):
         row = counts[i].tolist()
         cell = out[i]
