@@ -305,16 +305,19 @@ def _count_bits(
     # the last group is what all returns have less the other groups (one AND pass fewer)
     counts = np.zeros((groups, rows), dtype=np.int64)
     present = np.flatnonzero(sizes).tolist()
+    # the popcounts (one byte a word) summed in four bytes: a row's sum is at most the number
+    # of returns (measured: a third of the time of summing in eight)
+    wide = np.uint32 if words * 64 < 1 << 32 else np.int64
     if present:
         *anded, last = present
-        counts[last] = np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
+        counts[last] = np.bitwise_count(bits).sum(axis=1, dtype=wide)
         tmp = np.empty_like(bits) if anded else bits  # one buffer for every AND
         member = np.zeros(words, dtype=np.uint64)
         for i in anded:
             packed = np.packbits(g == i, bitorder="little")
             member.view(np.uint8)[: packed.size] = packed
             np.bitwise_and(bits, member, out=tmp)
-            counts[i] = np.bitwise_count(tmp).sum(axis=1, dtype=np.int64)
+            counts[i] = np.bitwise_count(tmp).sum(axis=1, dtype=wide)
             counts[last] -= counts[i]
     for i in range(groups):
         row = counts[i].tolist()
