@@ -57,3 +57,36 @@ def test_grid_statistics_equal_those_of_the_values() -> None:
         assert got["x" + SEP + "median"] == statistics.median(want)
         assert got["x" + SEP + "sum"] == float(exact)  # the exact sum, rounded once
         assert got["x" + SEP + "mean"] == float(exact / len(want))
+
+
+def test_nulls_among_values_far_from_zero_get_code_zero() -> None:
+    # the value written under a null before the codes are made is the column's minimum: the
+    # codes of answers start at 1 and a null's is 0, whatever side of zero the values lie
+    codes = _whole_codes(pl.Series([-12.5, None, -3.25, None, -7.0], dtype=pl.Float64), 2)
+    assert codes is not None
+    values, lo, width, scale = codes
+    assert (scale, lo, width) == (100, -1250, -325 + 1250 + 2)
+    assert values.tolist() == [1, 0, 926, 0, 551]
+    codes = _whole_codes(pl.Series([1000.5, None, 1002.0], dtype=pl.Float64), 1)
+    assert codes is not None and codes[0].tolist() == [1, 0, 16] and codes[1:] == (10005, 17, 10)
+    # whole numbers past 2**52 are not exact as floats: not counted as a grid
+    assert _whole_codes(pl.Series([2.0**53, None, 1.0, 2.0], dtype=pl.Float64), 1) is None
+    assert _whole_codes(pl.Series([-(2.0**53), None, 1.0, 2.0], dtype=pl.Float64), 1) is None
+
+
+def test_grid_statistics_of_negative_values_with_nulls() -> None:
+    values = [-12.5, None, -3.25, None, -7.0, -0.5, None, -3.25]
+    groups = [0, 0, 1, 1, 1, 2, 2, 0]
+    overall, per_group = _stats(values, groups)
+    for got, want in [
+        (overall, [v for v in values if v is not None]),
+        *(
+            (per_group[i], [v for v, gi in zip(values, groups, strict=True) if gi == i and v])
+            for i in (0, 1, 2)
+        ),
+    ]:
+        exact = sum(Fraction(str(v)) for v in want)
+        assert got["x" + SEP + "base"] == len(want)
+        assert got["x" + SEP + "min"] == min(want) and got["x" + SEP + "max"] == max(want)
+        assert got["x" + SEP + "median"] == statistics.median(want)
+        assert got["x" + SEP + "sum"] == float(exact)

@@ -20,6 +20,7 @@ a median of an even count is the mean of the two middle values). Dates go throug
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -132,15 +133,24 @@ def _pieces(s: pl.Series) -> list[tuple[np.ndarray, np.ndarray | None]]:
     return out
 
 
-def _decimal_grid(s: pl.Series) -> tuple[np.ndarray, np.ndarray | None, int] | None:
+def _decimal_grid(
+    s: pl.Series,
+) -> tuple[np.ndarray, np.ndarray | None, int, float, float] | None:
     """A decimal column as whole numbers ``value * scale`` (``scale`` 1, 10, 100 or 1000) when
     every value is exactly the float of such a number over ``scale``, as decimals typed with up
-    to three places are: (the whole numbers, 0 under a null; validity; scale). None otherwise,
-    when -0.0 is among them (it prints as such), or when most returns left the question out
-    (their few values are sorted faster than all returns are counted)."""
+    to three places are: (the whole numbers, the minimum's under a null; validity; scale; the
+    column's minimum and maximum). None otherwise, when -0.0 is among them (it prints as such),
+    or when most returns left the question out (their few values are sorted faster than all
+    returns are counted)."""
     import numpy as np
 
     if s.null_count() * 2 > s.len():
+        return None
+    lo, hi = s.min(), s.max()
+    # not finite: NaN or infinity (a NaN that Polars' minimum and maximum leave out fails the
+    # comparison at the end: NaN equals nothing)
+    lo_f, hi_f = float(lo), float(hi)  # type: ignore[arg-type]
+    if not (math.isfinite(lo_f) and math.isfinite(hi_f)):
         return None
     pieces = _pieces(s)
     v = np.concatenate([p[0] for p in pieces])
@@ -149,9 +159,10 @@ def _decimal_grid(s: pl.Series) -> tuple[np.ndarray, np.ndarray | None, int] | N
         valid = np.concatenate(
             [p[1] if p[1] is not None else np.ones(p[0].size, np.uint8) for p in pieces]
         )
-        np.copyto(v, 0.0, where=valid == 0)
-    lo, hi = s.min(), s.max()
-    if lo <= 0 <= hi:  # type: ignore[operator]
+        # the minimum under a null: its whole number is then in range of the codes (the
+        # codes of no answer are made 0 afterwards)
+        np.copyto(v, lo_f, where=valid == 0)
+    if lo_f <= 0 <= hi_f:
         zero = v == 0
         if np.signbit(v[zero]).any():
             return None
@@ -162,15 +173,17 @@ def _decimal_grid(s: pl.Series) -> tuple[np.ndarray, np.ndarray | None, int] | N
             break
     if not scale:
         return None
+    # the bounds from the column's minimum and maximum (rounding ``value * scale`` keeps the
+    # order, so they bound every whole number: no two passes over them)
+    if not (round(hi_f * scale) < 2**52 and round(lo_f * scale) > -(2**52)):
+        return None
     whole = v * scale
     np.rint(whole, out=whole)
-    if not (whole.max() < 2**52 and whole.min() > -(2**52)):  # also NaN and infinity
-        return None
     # ``whole / scale`` rounded once, as the typed value was (Polars' division multiplies by
     # the reciprocal, which can be one bit off)
     if not np.array_equal(whole / scale, v):
         return None
-    return whole, valid, scale
+    return whole, valid, scale, lo_f, hi_f
 
 
 def _hist_stats(
@@ -221,16 +234,17 @@ def _whole_codes(s: pl.Series, groups: int) -> tuple[np.ndarray, int, int, int] 
     grid = _decimal_grid(s)
     if grid is None:
         return None
-    whole, valid, scale = grid
-    lo = round(float(s.min()) * scale)  # type: ignore[arg-type]
-    hi = round(float(s.max()) * scale)  # type: ignore[arg-type]
+    whole, valid, scale, lo_f, hi_f = grid
+    lo = round(lo_f * scale)
+    hi = round(hi_f * scale)
     width = hi - lo + 2
     if width * groups > _HIST_CELLS:
         return None
     whole -= lo - 1
+    codes = whole.astype(_small(width * groups))
     if valid is not None:
-        whole *= valid  # no answer: 0
-    return whole.astype(_small(width * groups)), lo, width, scale
+        codes *= valid  # no answer: 0 (in the codes' one or two bytes, not in eight)
+    return codes, lo, width, scale
 
 
 def number_stats(
