@@ -202,3 +202,66 @@ def test_csv_long_multibyte_header__ok(tmp_path):
     assert table.columns == tuple(names)
     assert table.separator == ";" and table.encoding == "utf-8"
     assert table.frame.row(0) == tuple("1" for _ in names)
+
+
+def test_categories_empty_texts_blank_rows_and_long_cells(tmp_path, monkeypatch):
+    import polars as pl
+
+    # an empty text in a category column is a missing cell, a row of nothing but empty or
+    # missing cells is no return, and a cell over the limit is refused in a category column as
+    # in a text column; the longest category of the process bounds a column, never decides it
+    path = tmp_path / "d.parquet"
+    pl.DataFrame(
+        {
+            "a": ["x", "", None, "y", ""],
+            "b": ["p", "", None, "", "q"],
+            "t": ["t1", "", None, "t4", ""],
+        }
+    ).write_parquet(path)
+    table = read_table(path, categories=lambda headers: ["a", "b"])
+    assert table.frame.schema == {"a": pl.Categorical(), "b": pl.Categorical(), "t": pl.String()}
+    assert table.frame["a"].cast(pl.String).to_list() == ["x", "y", None]
+    assert table.frame["b"].cast(pl.String).to_list() == ["p", None, "q"]
+    assert table.frame["t"].to_list() == ["t1", "t4", None]
+    assert [table.file_row(i) for i in range(table.height)] == [2, 5, 6]
+
+    monkeypatch.setenv("KLAPPT_MAX_CELL", "10")
+    long = tmp_path / "long.parquet"
+    pl.DataFrame({"a": ["x", "y", "z" * 11], "b": ["p", "q", "r"]}).write_parquet(long)
+    with pytest.raises(KlapptError) as info:
+        read_table(long, categories=lambda headers: ["a", "b"])
+    assert info.value.code is ErrorCode.FILE_009
+    assert "'a'" in info.value.message() and "4" in info.value.message()
+    # the long text is now a category of the process; a column without it is read
+    short = tmp_path / "short.parquet"
+    pl.DataFrame({"a": ["y", "x"], "b": ["q", "p"]}).write_parquet(short)
+    assert read_table(short, categories=lambda headers: ["a", "b"]).height == 2
+    csv = tmp_path / "long.csv"
+    csv.write_text("a,b\nx,p\n" + "z" * 11 + ",q\n")
+    with pytest.raises(KlapptError) as info:
+        read_table(csv, categories=lambda headers: ["a"])
+    assert info.value.code is ErrorCode.FILE_009
+
+
+@pytest.mark.parametrize("piece", [1, 5, 64, 1 << 24])
+def test_utf8_checked_in_pieces(tmp_path, monkeypatch, piece):
+    import klappt.responses.io as io
+
+    # the check of a large UTF-8 file goes piece by piece: a character cut between two pieces
+    # is still one, and one broken byte anywhere sends the file the Windows way
+    monkeypatch.setattr(io, "_PIECE", piece)
+    good = tmp_path / "good.csv"
+    good.write_bytes("_id,name\n1,Köln\n2,Düsseldorf €\n3,𝄞\n".encode())
+    table = read_table(good)
+    assert table.encoding == "utf-8"
+    assert table.frame["name"].to_list() == ["Köln", "Düsseldorf €", "𝄞"]
+    windows = tmp_path / "windows.csv"
+    windows.write_bytes("_id,name\n1,Köln\n2,Düren\n".encode() + "3,Straße\n".encode("cp1252"))
+    table = read_table(windows)
+    assert table.encoding == "cp1252"
+    assert table.frame["name"].to_list() == ["KÃ¶ln", "DÃ¼ren", "Straße"]
+    assert not io._plain_utf8("a\n\ud800".encode("utf-8", "surrogatepass"))
+    assert not io._plain_utf8(b"a\n\xe2\x82")  # cut off at the end
+    # blank: white space only (as str.strip sees it), a character across two pieces included
+    assert io._blank(b" " * 65535 + "\u3000\n".encode())
+    assert not io._blank(b" " * 65535 + "é".encode())
