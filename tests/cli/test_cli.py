@@ -108,3 +108,28 @@ def test_messages_in_english__error(tmp_path):
     )
     assert proc.returncode == 2
     assert "File not found" in proc.stderr
+
+
+def test_commands_run_with_their_module_alone_are_the_modules_own__ok():
+    # `klappt tabulate …` registers only klappt.cli.tables (start-up); the map must name the
+    # module that really holds each command, or the command would be missing
+    import klappt.cli as cli
+
+    owners = {c.name or c.callback.__name__: c.callback.__module__ for c in app.registered_commands}
+    assert cli.ONE_MODULE, "no command takes the short way"
+    for name, module in cli.ONE_MODULE.items():
+        assert owners[name] == f"klappt.cli.{module}", name
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from klappt.cli import main; main(sys.argv[1:])",
+            "tabulate",
+            "--help",
+        ],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "PATH": ""},
+        timeout=120,
+    )
+    assert done.returncode == 0 and "--wave" in done.stdout, done.stderr

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from klappt.cli.common import _chosen, app, err, shown
+from klappt.cli import common
+from klappt.cli.common import _chosen, err, shown
 from klappt.errors import KlapptError, current_language
 from klappt.language import say
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["app", "main"]
 
 # importing a module registers its commands; the order here is the order of `klappt --help`
-for _module in (
+COMMAND_MODULES = (
     "tables",
     "waves",
     "trend",
@@ -33,11 +34,33 @@ for _module in (
     "server",
     "mail",
     "returns",
-):
-    import_module(f"klappt.cli.{_module}")
+)
+#: commands that need only their own module: `klappt tabulate …` skips building the other
+#: forty commands (their imports and Typer's parameter parsing cost about a third of a second)
+ONE_MODULE = {"validate": "tables", "tabulate": "tables", "disclosure": "tables"}
+_registered: set[str] = set()
+
+
+def _register(modules: tuple[str, ...] = COMMAND_MODULES) -> Any:
+    """The Typer app with the commands of ``modules`` registered (each module once)."""
+    for module in modules:
+        if module not in _registered:
+            import_module(f"klappt.cli.{module}")
+            _registered.add(module)
+    return common.app
+
+
+def __getattr__(name: str) -> Any:
+    # `from klappt.cli import app` (tests, tools/cli_reference.py) gets every command
+    if name == "app":
+        return _register()
+    raise AttributeError(name)
 
 
 def _run(argv: list[str] | None = None) -> Any:
+    args = sys.argv[1:] if argv is None else argv
+    only = ONE_MODULE.get(args[0]) if args else None
+    app = _register((only,) if only else COMMAND_MODULES)
     return app(args=argv, prog_name="klappt")
 
 

@@ -273,9 +273,12 @@ def tabulate(
     _either(form, data, wave, lang)
     if wave is not None:
         from klappt.store.coding import load_coded_wave
+        from klappt.store.snapshots import read_ahead
 
+        root = _project(project)
+        read_ahead(root, wave)  # the snapshot is read while Django starts and the wave is looked up
         # the wave's stored code books and codings give q__codes, like --codebook/--codes
-        _, rs, report, _codes = load_coded_wave(_project(project), wave)
+        _, rs, report, _codes = load_coded_wave(root, wave)
         for note in _codes.notes:
             err.print(f"[dim]{say('Hinweis', 'Note', lang)}: {escape(note)}[/]")
     else:

@@ -216,8 +216,10 @@ def load_coded_wave(
     project: Path, name: str
 ) -> tuple[Instrument, ResponseSet, ValidationReport, StoredCodes]:
     """:func:`klappt.store.api.load_wave` plus the stored codes applied (``q__codes``)."""
-    from klappt.store.api import load_wave
+    from klappt.store.waves import load_stored_wave
 
-    _form, rs, report = load_wave(project, name)
-    codes = coded_responses(wave_in(project, name), rs)
+    root = Path(project).expanduser().resolve()
+    wave = wave_in(root, name)  # fetched once: the returns and the codes belong to it
+    _form, rs, report = load_stored_wave(root, wave)
+    codes = coded_responses(wave, rs)
     return codes.responses.instrument, codes.responses, report, codes

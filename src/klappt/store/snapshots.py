@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,23 +122,76 @@ def read_snapshot(
     path: Path, form_filename: str, data_filename: str, report: ValidationReport
 ) -> tuple[Instrument, ResponseSet] | None:
     """The instrument and returns from the snapshot; None when it is missing or unreadable."""
-    if not path.is_file():
+    parts = _take_prefetched(path)
+    if parts is None:
+        if not path.is_file():
+            return None
+        parts = _read_parts(path)
+    if isinstance(parts, BaseException):  # a torn, foreign or older file is only a cache miss
         return None
+    metadata, both, frame, meta_cols = parts
+    try:
+        form = instrument_from_json(metadata["klappt.instrument"])
+        form = dataclasses.replace(form, source=form_filename)
+    except Exception:
+        return None
+    meta = both.select(meta_cols).rename({c: c[len(_META_PREFIX) :] for c in meta_cols})
+    return form, _response_set(form, frame, meta, data_filename)
+
+
+_Parts = tuple[dict[str, str], "pl.DataFrame", "pl.DataFrame", list[str]]
+
+
+def _read_parts(path: Path) -> _Parts | Exception:
+    """Metadata, stored columns and decoded frame of a snapshot, or what went wrong reading it."""
     import polars as pl
 
     try:
         metadata = pl.read_parquet_metadata(path)
         if metadata.get("klappt.key") != path.stem.rsplit("-", 1)[-1]:
-            return None
-        form = instrument_from_json(metadata["klappt.instrument"])
+            return ValueError("snapshot key differs from its name")
         both = pl.read_parquet(path)
-        form = dataclasses.replace(form, source=form_filename)
         meta_cols = [c for c in both.columns if c.startswith(_META_PREFIX)]
         frame = snapshot_codec.decode(both.drop(meta_cols), metadata[snapshot_codec.LAYOUT_KEY])
-    except Exception:  # a torn, foreign or older file is only a cache miss
+    except Exception as exc:
+        return exc
+    return metadata, both, frame, meta_cols
+
+
+# --- reading ahead -----------------------------------------------------------------------
+# A stored wave's snapshot is named after the wave, but which file is current only the database
+# can say, and asking it needs Django set up and a query (about half a second of Python). The
+# one file there is for the wave is read meanwhile on a second thread (Polars reads without the
+# GIL); read_snapshot takes it only when it is the very file the database names.
+
+_ahead: dict[Path, tuple[threading.Thread, list[_Parts | Exception]]] = {}
+
+
+def read_ahead(root: Path, wave: str) -> None:
+    """Start reading the wave's snapshot, if there is exactly one, on a daemon thread."""
+    root = Path(root).expanduser().resolve()
+    found = list((root / STATE_DIR / SNAPSHOT_DIR).glob(f"*/{_safe(wave.strip())}-*.parquet"))
+    pattern = re.compile(rf"{re.escape(_safe(wave.strip()))}-[0-9a-f]{{16}}\.parquet")
+    found = [f for f in found if pattern.fullmatch(f.name)]
+    if len(found) != 1 or found[0] in _ahead:
+        return
+    path = found[0]
+    box: list[_Parts | Exception] = []
+    # a daemon: a run that ends early (an unknown wave) does not wait for the read
+    thread = threading.Thread(target=lambda: box.append(_read_parts(path)), daemon=True)
+    _ahead[path] = (thread, box)
+    thread.start()
+
+
+def _take_prefetched(path: Path) -> _Parts | Exception | None:
+    """What :func:`read_ahead` read of ``path`` (waiting for it); None when it read another file."""
+    for other in [p for p in _ahead if p != path]:
+        del _ahead[other]  # not the current file: its frame goes when its thread ends
+    entry = _ahead.pop(path, None)
+    if entry is None:
         return None
-    meta = both.select(meta_cols).rename({c: c[len(_META_PREFIX) :] for c in meta_cols})
-    return form, _response_set(form, frame, meta, data_filename)
+    entry[0].join()
+    return entry[1][0] if entry[1] else None
 
 
 def _response_set(

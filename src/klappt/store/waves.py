@@ -208,7 +208,11 @@ def load_wave(project: Path, wave: str) -> tuple[Instrument, ResponseSet, Valida
     written again). Unknown wave → ``KlapptError(STORE_002)``.
     """
     root = Path(project).expanduser().resolve()
-    w = stored_wave(root, wave)
+    return load_stored_wave(root, stored_wave(root, wave))
+
+
+def load_stored_wave(root: Path, w: Any) -> tuple[Instrument, ResponseSet, ValidationReport]:
+    """:func:`load_wave` for a wave already fetched by :func:`stored_wave` (one query less)."""
     from klappt.store.models import Wave
 
     path = snapshot_path(root, w.program.slug, w.name, w.form_sha256, w.data_sha256)
