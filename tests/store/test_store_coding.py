@@ -472,12 +472,21 @@ def test_cli_stores_codebook_and_codings_and_tabulates_them__ok(
 
     assert {(c.answer, c.code) for c in stored_codings(wave, coder="ben2")} == {("r2#1", "kultur")}
 
-    html = tmp_path / "bericht.html"
-    done = _klappt(project, "report", "--wave", "2022", "--out", str(html))
+    # the coding's method note goes to the workbook (the method record), not to the published
+    # HTML (issue 15: no internal jargon on slides)
+    html, book = tmp_path / "bericht.html", tmp_path / "bericht.xlsx"
+    done = _klappt(project, "report", "--wave", "2022", "--out", str(html), "--out", str(book))
     assert done.returncode == 0, done.stderr
-    assert "Codierte Freitexte: 3 Codes, davon 1 aus angenommenen Vorschlägen" in html.read_text(
-        encoding="utf-8"
-    )
+    note = "Codierte Freitexte: 3 Codes, davon 1 aus angenommenen Vorschlägen"
+    assert note not in html.read_text(encoding="utf-8")
+    cells = [
+        str(c.value)
+        for ws in openpyxl.load_workbook(book).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert any(note in c for c in cells), cells[:20]
 
 
 def test_cli_import_for_vanished_answers_keeps_them_and_says_which__error(
