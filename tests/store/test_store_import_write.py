@@ -189,3 +189,80 @@ def test_sqlite_import_leaves_an_empty_write_ahead_log(
     assert not wal.exists() or wal.stat().st_size == 0
     _form, rs, _report = store.load_wave(project, "2022")
     assert rs.meta.get_column("return_id").to_list() == ["v1", "v2"]
+
+
+def _many(count: int) -> str:
+    """A data file of ``count`` returns, more than one SQLite statement takes (500 a statement)."""
+    lines = ["_uuid,kommune,lebenswelt,ziel"]
+    for i in range(count):
+        lines.append(f"r{i:05d},K0{i % 3 + 1},{'ja' if i % 2 else 'nein'},{'a b' if i % 5 else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def test_many_returns_go_in_by_statements_of_many_rows_and_in_file_order(
+    store: Any, project: Path, backend: str, tmp_path: Path, files: dict[str, Path]
+) -> None:
+    """Returns inserted many to a statement (and the rest one by one): a refusal in the middle
+    of a statement rolls everything back; stored, every record is its row's cells, keys in the
+    file's order, and the returns are in the file's order."""
+    from klappt.store.models import Return
+
+    count = 1234
+    data = write(tmp_path, "viele.csv", _many(count))
+    store.import_register(project, files["register"])
+    store.import_wave(project, "2022", files["form"], files["data"])
+    before = dump(project)
+    _refuse_return(backend, "r00777")  # inside the second statement of 500
+    with pytest.raises(KlapptError) as err:
+        store.import_wave(project, "2022", files["form"], data)
+    assert err.value.code is ErrorCode.STORE_005
+    assert dump(project) == before
+    _drop_refusal(backend)
+
+    done = store.import_wave(project, "2022", files["form"], data)
+    assert done.status == "replaced" and done.responses == count and done.linked == count
+    stored = list(Return.objects.order_by("pk").values_list("return_id", "row", "values"))
+    assert [r[0] for r in stored] == [f"r{i:05d}" for i in range(count)]
+    assert [r[1] for r in stored] == list(range(2, count + 2))
+    for i in (0, 499, 500, 777, 999, 1000, 1233):
+        record = stored[i][2]
+        assert list(record) == ["_uuid", "kommune", "lebenswelt", "ziel"]
+        assert record == {
+            "_uuid": f"r{i:05d}",
+            "kommune": f"K0{i % 3 + 1}",
+            "lebenswelt": "ja" if i % 2 else "nein",
+            "ziel": "a b" if i % 5 else None,
+        }
+    after = dump(project)
+    again = store.import_wave(project, "2022", files["form"], data)
+    assert again.status == "unchanged" and dump(project) == after
+
+
+def test_records_written_by_the_web_read_back_and_relink_by_key(
+    store: Any, project: Path, backend: str, files: dict[str, Path]
+) -> None:
+    """The records' column (``json`` on PostgreSQL, text on SQLite) takes a record saved through
+    the ORM, as the web app saves a return, and ``relink`` still finds a site by one key."""
+    from django.db import connection
+
+    from klappt.store.models import Return, Wave
+    from klappt.store.wave_writer import relink
+
+    store.import_wave(project, "2022", files["form"], files["data"])
+    if backend == "postgres":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_name = 'klappt_store_return' AND column_name = 'values'"
+            )
+            assert cursor.fetchone()[0] == "json"
+    wave = Wave.objects.get(name="2022")
+    record = {"_uuid": "w1", "kommune": "K02", "ziel": None, "liste": [1, {"ü": "x"}]}
+    Return.objects.create(wave=wave, return_id="w1", row=9, values=record)
+    assert Return.objects.get(return_id="w1").values == record
+    assert Return.objects.filter(site__isnull=False).count() == 0
+
+    store.import_register(project, files["register"])  # links the wave's returns by kommune
+    relink(Wave.objects.get(name="2022"))
+    linked = dict(Return.objects.values_list("return_id", "site__site_id"))
+    assert linked == {"u1": "K01", "u2": "K02", "u3": "K03", "w1": "K02"}
