@@ -126,7 +126,9 @@ def test_xls_whose_sector_chain_loops__error(capsys):
 
 
 def test_damaged_workbook_typeerror__error(capsys):
-    bad = CRASHERS / "typeerror-7f1364c843.xlsx"  # TypeError in _read_xlsx before
+    bad = (
+        CRASHERS / "typeerror-7f1364c843.xlsx"
+    )  # TypeError in read_xlsx (klappt.responses.spreadsheets) before
     clear_error(capsys, bad, "validate", FORM, bad)
 
 

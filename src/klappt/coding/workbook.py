@@ -323,7 +323,7 @@ def read_coding_workbook(
             message=t("kein Name für --coder", "no name for --coder"),
         )
     from klappt.limits import check_file
-    from klappt.responses.io import bounded_rows
+    from klappt.responses.spreadsheets import bounded_rows
 
     check_file(p, "data")
     wb = read_xlsx_rows(p)

@@ -19,6 +19,7 @@ from klappt.errors import Text as Bilingual
 from klappt.report.kinds import CHART_KINDS, KindName, is_kind
 from klappt.report.recipe_options import check_options, read_min_cell
 from klappt.report.recipe_trends import read_trends
+from klappt.report.recipe_waves import read_waves
 from klappt.report.recipe_yaml import DuplicateKey, LineLoader, YMap, YSeq, line_of
 from klappt.report.spec import (
     AgendaSlide,
@@ -33,7 +34,6 @@ from klappt.report.spec import (
     Text,
     TextSlide,
     TitleSlide,
-    WaveSource,
 )
 
 __all__ = ["default_spec", "dump_recipe", "load_recipe", "parse_recipe", "recipe_error"]
@@ -225,7 +225,7 @@ class _Reader:
                 f"Sprache '{lang}' gibt es nicht; möglich: de, en",
                 f"no language '{lang}'; possible: de, en",
             )
-        waves = self.waves(m.get("waves"), m.key_lines.get("waves"))
+        waves = read_waves(self, m.get("waves"), m.key_lines.get("waves"))
         site_slides = self.slide_list(m, "site_slides") if "site_slides" in m else ()
         slides_value = m.get("slides")
         if site_slides and slides_value is None:  # a recipe of site reports only
@@ -281,41 +281,6 @@ class _Reader:
             )
         lines = value.item_lines if isinstance(value, YSeq) else [None] * len(value)
         return tuple(self.slide(v, ln) for v, ln in zip(value, lines, strict=True))
-
-    def waves(self, value: Any, line: int | None) -> tuple[WaveSource, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, list):
-            return tuple(WaveSource(name=str(v), line=line_of(v, line)) for v in value)
-        m = self.mapping(value, line, "waves")
-        out = []
-        for name, src in m.items():
-            key_line = m.key_lines.get(name)
-            if src is None:
-                out.append(WaveSource(name=str(name), line=key_line))
-                continue
-            wave = Bilingual(f"Welle {name}", f"wave {name}")
-            sm = self.mapping(src, key_line, wave)
-            self.check_keys(sm, ("form", "data", "codebooks", "codings"), wave)
-            codebooks, codings = self.strings(sm, "codebooks"), self.strings(sm, "codings")
-            if codebooks and not codings:
-                raise self.fail(
-                    sm.key_lines.get("codebooks", key_line),
-                    f"Welle {name}: zu 'codebooks' fehlt 'codings' (die Codierungen).",
-                    f"wave {name}: 'codebooks' needs 'codings' (the codings file).",
-                )
-            out.append(
-                WaveSource(
-                    name=str(name),
-                    form=self.string(sm, "form"),
-                    data=self.string(sm, "data"),
-                    line=key_line,
-                    codebooks=codebooks,
-                    codings=codings,
-                    codes_line=sm.key_lines.get("codebooks", key_line),
-                )
-            )
-        return tuple(out)
 
     def slide(self, value: Any, line: int | None) -> Slide:
         if isinstance(value, str):

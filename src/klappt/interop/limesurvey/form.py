@@ -40,7 +40,6 @@ from klappt.interop.base import (
     safe_choice,
 )
 from klappt.interop.limesurvey.expressions import (
-    Flag,
     Ref,
     Untranslatable,
     Var,
@@ -59,13 +58,13 @@ from klappt.interop.limesurvey.items import (
     YES_NO,
     Ctx,
     LsField,
-    count_constraint,
     date_type,
     pick,
     q_array,
     q_dual,
     q_matrix,
     q_multi_input,
+    q_multiple,
     q_ranking,
     range_constraint,
 )
@@ -304,8 +303,8 @@ class _Builder:
             "L": self.q_list,
             "!": self.q_list,
             "O": self.q_list,
-            "M": self.q_multiple,
-            "P": self.q_multiple,
+            "M": partial(q_multiple, self),
+            "P": partial(q_multiple, self),
             "1": partial(q_dual, self),
             ":": partial(q_matrix, self),
             ";": partial(q_matrix, self),
@@ -531,88 +530,6 @@ class _Builder:
                 f"{q.code}[comment]",
                 f"{q.code}_comment",
             )
-        return True
-
-    def q_multiple(self, ctx: Ctx) -> bool:
-        q = ctx.q
-        subs = q.subs_on(0)
-        options = [(s.code, self.texts(s.texts, fallback=s.code)) for s in subs]
-        if q.other:
-            options.append(self.other_option(q, "other"))
-        if not options:
-            self.form.skipped.append(
-                Text(
-                    "{where}: Mehrfachauswahl ohne Optionen",
-                    "{where}: multiple choice without options",
-                ).format(where=ctx.where)
-            )
-            return False
-        codes, _ = self.choice_list(ctx.name, options)
-        constraint = count_constraint(
-            q.attrs.get("min_answers", ""), q.attrs.get("max_answers", "")
-        )
-        row = {
-            "type": f"select_multiple {ctx.name}",
-            "name": ctx.name,
-            "required": ctx.required,
-            "constraint": constraint,
-            **ctx.common,
-        }
-        self.finish_row(ctx, self.spec.add(**row))
-        self.refs[q.code] = self.refs[ctx.sgqa] = Var(ctx.name, "select_multiple", codes)
-        for s in subs:
-            choice = codes[s.code]
-            sub_text = plain_text(s.texts.get(self.base, "")).replace("\n", " ")
-            self.add_field(
-                LsField(
-                    f"{ctx.sgqa}{s.code}",
-                    f"{q.code}[{s.code}]",
-                    f"{q.code}_{s.code}",
-                    ctx.name,
-                    "flag",
-                    "select_multiple",
-                    choice=choice,
-                    labels={sub_text.lower(): choice} if sub_text else {},
-                    heading=f"{ctx.heading} [{sub_text}]",
-                ),
-                Flag(ctx.name, choice),
-            )
-            if not is_always(s.relevance):
-                self.form.verbatim.append(
-                    Text(
-                        "{where}: Option {code} nur gezeigt, wenn {cond} (nicht geprüft)",
-                        "{where}: option {code} shown only if {cond} (not checked)",
-                    ).format(where=ctx.where, code=s.code, cond=s.relevance.strip())
-                )
-        if q.other:
-            self.add_field(
-                LsField(
-                    f"{ctx.sgqa}other",
-                    f"{q.code}[other]",
-                    f"{q.code}_other",
-                    ctx.name,
-                    "flag_text",
-                    "select_multiple",
-                    choice=codes["other"],
-                    heading=f"{ctx.heading} [{self.fixed(OTHER)[self.keys[self.base]]}]",
-                ),
-                Flag(ctx.name, codes["other"]),
-            )
-            self.other_text(ctx, f"selected(${{{ctx.name}}}, '{codes['other']}')")
-        if q.type == "P":
-            comment = self.fixed(COMMENT)
-            for code in [s.code for s in subs] + (["other"] if q.other else []):
-                sub = next((s for s in subs if s.code == code), None)
-                sub_labels = self.texts(sub.texts, fallback=code) if sub else self.fixed(OTHER)
-                labels_ = {k: f"{v}: {comment.get(k, 'Comment')}" for k, v in sub_labels.items()}
-                self.text_item(
-                    ctx,
-                    f"{code}comment",
-                    labels_,
-                    f"{ctx.sgqa}{code}comment",
-                    f"{q.code}[{code}comment]",
-                    f"{q.code}_{code}comment",
-                )
         return True
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from klappt.interop.base import plain_text
-from klappt.interop.limesurvey.expressions import Var, is_always
+from klappt.interop.limesurvey.expressions import Flag, Var, is_always
 from klappt.interop.limesurvey.structure import LsQuestion, type_name
 from klappt.language import Text
 
@@ -406,4 +406,87 @@ def q_ranking(b: _Builder, ctx: Ctx) -> bool:
             "{where}: ranking imported as {n} select_one items, one per rank",
         ).format(where=ctx.where, n=len(options))
     )
+    return True
+
+
+def q_multiple(b: _Builder, ctx: Ctx) -> bool:
+    """M, P (multiple choice): one ``select_multiple``, a flag column per option; P's comments
+    as text items."""
+    q = ctx.q
+    subs = q.subs_on(0)
+    options = [(s.code, b.texts(s.texts, fallback=s.code)) for s in subs]
+    if q.other:
+        options.append(b.other_option(q, "other"))
+    if not options:
+        b.form.skipped.append(
+            Text(
+                "{where}: Mehrfachauswahl ohne Optionen",
+                "{where}: multiple choice without options",
+            ).format(where=ctx.where)
+        )
+        return False
+    codes, _ = b.choice_list(ctx.name, options)
+    constraint = count_constraint(q.attrs.get("min_answers", ""), q.attrs.get("max_answers", ""))
+    row = {
+        "type": f"select_multiple {ctx.name}",
+        "name": ctx.name,
+        "required": ctx.required,
+        "constraint": constraint,
+        **ctx.common,
+    }
+    b.finish_row(ctx, b.spec.add(**row))
+    b.refs[q.code] = b.refs[ctx.sgqa] = Var(ctx.name, "select_multiple", codes)
+    for s in subs:
+        choice = codes[s.code]
+        sub_text = plain_text(s.texts.get(b.base, "")).replace("\n", " ")
+        b.add_field(
+            LsField(
+                f"{ctx.sgqa}{s.code}",
+                f"{q.code}[{s.code}]",
+                f"{q.code}_{s.code}",
+                ctx.name,
+                "flag",
+                "select_multiple",
+                choice=choice,
+                labels={sub_text.lower(): choice} if sub_text else {},
+                heading=f"{ctx.heading} [{sub_text}]",
+            ),
+            Flag(ctx.name, choice),
+        )
+        if not is_always(s.relevance):
+            b.form.verbatim.append(
+                Text(
+                    "{where}: Option {code} nur gezeigt, wenn {cond} (nicht geprüft)",
+                    "{where}: option {code} shown only if {cond} (not checked)",
+                ).format(where=ctx.where, code=s.code, cond=s.relevance.strip())
+            )
+    if q.other:
+        b.add_field(
+            LsField(
+                f"{ctx.sgqa}other",
+                f"{q.code}[other]",
+                f"{q.code}_other",
+                ctx.name,
+                "flag_text",
+                "select_multiple",
+                choice=codes["other"],
+                heading=f"{ctx.heading} [{b.fixed(OTHER)[b.keys[b.base]]}]",
+            ),
+            Flag(ctx.name, codes["other"]),
+        )
+        b.other_text(ctx, f"selected(${{{ctx.name}}}, '{codes['other']}')")
+    if q.type == "P":
+        comment = b.fixed(COMMENT)
+        for code in [s.code for s in subs] + (["other"] if q.other else []):
+            sub = next((s for s in subs if s.code == code), None)
+            sub_labels = b.texts(sub.texts, fallback=code) if sub else b.fixed(OTHER)
+            labels_ = {k: f"{v}: {comment.get(k, 'Comment')}" for k, v in sub_labels.items()}
+            b.text_item(
+                ctx,
+                f"{code}comment",
+                labels_,
+                f"{ctx.sgqa}{code}comment",
+                f"{q.code}[{code}comment]",
+                f"{q.code}_{code}comment",
+            )
     return True
